@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Configuration: a libconfig file loaded and validated in one go.
+ *
+ * Every setting has a type, a default and bounds in one table
+ * (config.c). Any unknown key, wrong type, out-of-range value, unknown
+ * detector/operator/policy name or conflicting segment mapping rejects
+ * the whole file with "FILE:LINE: SETTING: reason". Nothing from the
+ * traffic ever passes through here, so messages may quote the file.
+ *
+ * File layout (configs/default.cfg is the reference):
+ *
+ *   workers = 0;                    # worker lcores, 0..64; 0: every
+ *                                   # worker lcore EAL was given
+ *   hold_timeout_us = 1000;         # hold-back limit, 1..1000000
+ *   flow_table_size = 65536;        # flows per worker, 1024..16777216
+ *   flow_timeout_s = 120;           # idle flow expiry, 1..86400
+ *   vxlan_port = 4789;              # UDP port of VXLAN, 0 disables
+ *   ports = {
+ *     pairs = ( [0, 1] );           # bump-in-the-wire pairs; default
+ *                                   # 0<->1, 2<->3, ... by port order
+ *     rx_desc = 1024; tx_desc = 1024;   # 64..16384
+ *     mbufs = 16383;                # 1023..1048575
+ *     mbuf_size = 10240;            # data room, 2048..65535 (jumbo
+ *                                   # frames need a large one)
+ *     promiscuous = true;
+ *   };
+ *   fail = {                        # what to do when a packet cannot be
+ *                                   # judged: "forward" or "drop"
+ *     malformed = "forward";        # no TCP payload can be found
+ *     bad_tcp = "drop";             # a masked segment's TCP payload
+ *                                   # cannot be parsed safely
+ *     ip_fragment = "drop";         # IP fragments in a masked segment
+ *     flow_table_full = "drop";     # new flow, table full
+ *   };
+ *   policies = {
+ *     default = {                   # policy name
+ *       card  = { operator = "partial"; keep_first = 6; keep_last = 4; fill = "*"; };
+ *       ssn   = { operator = "partial"; keep_first = 0; keep_last = 4; fill = "*"; };
+ *       email = { operator = "redact"; fill = "x"; keep_domain = true; };
+ *     };
+ *     passthrough = { };            # masks nothing
+ *   };
+ *   segments = {
+ *     default = { policy = "default"; };        # required: catches the rest
+ *     finance = { vlan = [100, 101]; policy = "default"; };
+ *     overlay = { vni = [5001]; policy = "default"; };
+ *   };
+ *
+ * Rule settings (inside a policy, one group per detector name):
+ *   operator     "redact" | "partial"        required
+ *   fill         one printable ASCII byte    default "*"; not a space,
+ *                                            not a separator of the detector
+ *   keep_first   0..32                       default 0 (partial only)
+ *   keep_last    0..32                       default 0 (partial only)
+ *   keep_domain  bool                        default false
+ */
+#ifndef WM_CONFIG_H
+#define WM_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "wm_common.h"
+#include "wm_detect.h"
+#include "wm_mask.h"
+
+#define WM_CONFIG_MAX_POLICIES 32
+#define WM_CONFIG_MAX_SEGMENTS 64
+#define WM_CONFIG_MAX_VNIS 4096
+#define WM_CONFIG_MAX_PORTS 32
+#define WM_CONFIG_MAX_WORKERS 64
+#define WM_VLAN_COUNT 4096
+#define WM_SEGMENT_NONE 0xff
+
+enum wm_fail_action {
+	WM_FAIL_FORWARD = 0,
+	WM_FAIL_DROP,
+};
+
+/* One detector enabled in a policy, with the operator that masks it. */
+struct wm_rule {
+	const struct wm_detector *detector;
+	struct wm_mask_params mask;
+};
+
+struct wm_policy_conf {
+	char name[WM_NAME_MAX];
+	unsigned int nrules;
+	struct wm_rule rules[WM_DETECT_MAX];
+};
+
+struct wm_segment_conf {
+	char name[WM_NAME_MAX];
+	unsigned int policy;   /* index into wm_config.policies */
+};
+
+struct wm_vni_map {
+	uint32_t vni;          /* 0..16777215 */
+	uint8_t segment;
+};
+
+struct wm_config {
+	char path[4096];
+	unsigned int workers;
+	uint32_t hold_timeout_us;
+	uint32_t flow_table_size;
+	uint32_t flow_timeout_s;
+	uint16_t vxlan_port;
+
+	struct {
+		unsigned int npairs;           /* 0: default pairing */
+		uint16_t pairs[WM_CONFIG_MAX_PORTS][2];
+		uint16_t rx_desc;
+		uint16_t tx_desc;
+		uint32_t mbufs;
+		uint32_t mbuf_size;
+		bool promiscuous;
+	} ports;
+
+	struct {
+		enum wm_fail_action malformed;
+		enum wm_fail_action bad_tcp;
+		enum wm_fail_action ip_fragment;
+		enum wm_fail_action flow_table_full;
+	} fail;
+
+	unsigned int npolicies;
+	struct wm_policy_conf policies[WM_CONFIG_MAX_POLICIES];
+
+	unsigned int nsegments;              /* segments[0] is "default" */
+	struct wm_segment_conf segments[WM_CONFIG_MAX_SEGMENTS];
+	uint8_t vlan_segment[WM_VLAN_COUNT]; /* VLAN ID -> segment or NONE */
+	unsigned int nvnis;
+	struct wm_vni_map vnis[WM_CONFIG_MAX_VNIS]; /* sorted by vni */
+};
+
+/**
+ * Load and validate @path. Returns a new config, or NULL with errno set
+ * and a message "FILE:LINE: SETTING: reason" (or "FILE: reason" when no
+ * line applies) in @err (@errlen bytes, always NUL-terminated).
+ */
+struct wm_config *wm_config_load(const char *path, char *err, size_t errlen);
+
+/** Same as wm_config_load() on a string; @name stands for the file name. */
+struct wm_config *wm_config_load_string(const char *text, const char *name,
+					char *err, size_t errlen);
+
+/** Free a config from wm_config_load(). NULL is allowed. */
+void wm_config_free(struct wm_config *cfg);
+
+/** Log-friendly dump of the values in effect, one "key = value" per line. */
+void wm_config_dump(const struct wm_config *cfg, FILE *out);
+
+#endif /* WM_CONFIG_H */

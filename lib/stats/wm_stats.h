@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Counters: one cache-aligned block per worker lcore, written only by its
+ * owner, summed on the control side. Every limit and every packet the
+ * appliance does not forward as it came has its own counter. Names are
+ * dotted (module.event) and never carry data from the traffic.
+ */
+#ifndef WM_STATS_H
+#define WM_STATS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "wm_common.h"
+
+/* Detectors with a per-detector "values masked" counter. */
+#define WM_STATS_DETECTORS 32
+
+/* X(enum suffix, dotted name, help) */
+#define WM_COUNTERS(X) \
+	X(RX, "port.rx", "frames received") \
+	X(TX, "port.tx", "frames transmitted") \
+	X(TX_DROP, "port.tx_drop", "frames dropped: transmit queue full") \
+	X(RING_DROP, "port.ring_drop", "frames dropped: hand-off ring to the owning worker full") \
+	X(PKT_TCP, "pkt.tcp", "TCP segments parsed") \
+	X(PKT_NOT_IP, "pkt.not_ip", "frames without IPv4/IPv6 (forwarded untouched)") \
+	X(PKT_NOT_TCP, "pkt.not_tcp", "IP packets that are not TCP (forwarded untouched)") \
+	X(PKT_MALFORMED, "pkt.malformed", "frames truncated or inconsistent before any TCP header") \
+	X(PKT_BAD_TCP, "pkt.bad_tcp", "TCP segments whose header or payload cannot be parsed safely") \
+	X(PKT_IP_FRAG, "pkt.ip_frag", "IP fragments") \
+	X(PKT_VXLAN, "pkt.vxlan", "frames decapsulated from VXLAN") \
+	X(DROP_MALFORMED, "drop.malformed", "malformed frames dropped by policy") \
+	X(DROP_BAD_TCP, "drop.bad_tcp", "unparsable TCP segments dropped by policy") \
+	X(DROP_IP_FRAG, "drop.ip_frag", "IP fragments dropped by policy") \
+	X(DROP_FLOW_FULL, "drop.flow_table_full", "segments dropped: flow table full") \
+	X(DROP_GAP, "drop.out_of_order", "segments dropped: a gap before them") \
+	X(DROP_RETRANS, "drop.retransmit", "segments dropped: bytes already judged") \
+	X(DROP_OVERLAP, "drop.overlap", "segments dropped: partly already judged") \
+	X(DROP_SCAN_ERR, "drop.scan_error", "segments dropped: Hyperscan error") \
+	X(FWD_FLOW_FULL, "pass.flow_table_full", "segments passed unscanned by policy: flow table full") \
+	X(FWD_MALFORMED, "pass.malformed", "malformed frames forwarded by policy") \
+	X(FWD_BAD_TCP, "pass.bad_tcp", "unparsable TCP segments forwarded by policy") \
+	X(FWD_IP_FRAG, "pass.ip_frag", "IP fragments forwarded by policy") \
+	X(FWD_NO_POLICY, "pass.unmasked_segment", "TCP segments of segments whose policy masks nothing") \
+	X(FLOW_NEW, "flow.new", "flows created") \
+	X(FLOW_CLOSED, "flow.closed", "flows ended by FIN or RST") \
+	X(FLOW_EXPIRED, "flow.expired", "flows removed after the idle timeout") \
+	X(FLOW_TABLE_FULL, "flow.table_full", "flows that found the table full") \
+	X(STREAM_BYTES, "stream.bytes", "payload bytes scanned") \
+	X(STREAM_HELD, "stream.held", "segments held back for a value not yet ended") \
+	X(STREAM_HOLD_TIMEOUT, "stream.hold_timeout", "held segments released by the hold timeout") \
+	X(STREAM_FLUSH, "stream.flush", "directions flushed at FIN, RST, expiry or exit") \
+	X(STREAM_MIDSTREAM, "stream.midstream", "directions picked up without a SYN") \
+	X(MASK_VALUES, "mask.values", "values masked, all detectors") \
+	X(MASK_LATE, "mask.late_match", "values whose start had left after a hold timeout") \
+	X(MASK_REJECTED, "mask.rejected", "triggers that failed the detector's validation")
+
+enum wm_counter {
+#define WM_X_ENUM(e, name, help) WM_CTR_##e,
+	WM_COUNTERS(WM_X_ENUM)
+#undef WM_X_ENUM
+	WM_CTR_MAX
+};
+
+struct wm_stats {
+	uint64_t ctr[WM_CTR_MAX];
+	uint64_t masked[WM_STATS_DETECTORS]; /* values masked per detector id */
+} WM_CACHE_ALIGNED;
+
+/** Dotted name of counter @c. */
+const char *wm_stats_name(enum wm_counter c);
+
+/** One-line description of counter @c. */
+const char *wm_stats_help(enum wm_counter c);
+
+/** Add @src into @dst (the control side sums the per-lcore blocks). */
+void wm_stats_add(struct wm_stats *dst, const struct wm_stats *src);
+
+/**
+ * Print every non-zero counter as "name value", then the per-detector
+ * masked counts as "mask.<detector> value"; @det_names has @ndet entries.
+ */
+void wm_stats_print(const struct wm_stats *s, const char *const *det_names,
+		    unsigned int ndet, FILE *out);
+
+#endif /* WM_STATS_H */

@@ -1,0 +1,2 @@
+#include "wm_test.h"
+int main(void) { TEST_END(); }
