@@ -1,2 +1,475 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-int main(void) { return 0; }
+/*
+ * wiremask: the appliance. EAL arguments come before "--", wiremask's
+ * own after it. The main lcore is the control side (signals, idle exit,
+ * periodic counters); worker lcores run the data path.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_version.h>
+
+#include "wiremask.h"
+
+struct wm_app wm_app;
+
+static volatile sig_atomic_t stop_signal;
+
+struct opts {
+	const char *config;
+	const char *stats_json;
+	long idle_exit_ms;      /* -1: automatic (on for net_pcap ports) */
+	unsigned int stats_interval_s;
+	bool verbose;
+};
+
+static const char usage_text[] =
+"Usage: wiremask [EAL options] -- -c FILE [options]\n"
+"       wiremask --check-config FILE | --help | --version\n"
+"\n"
+"Inline masking of sensitive values (payment cards, SSNs, e-mail\n"
+"addresses) in TCP traffic. Ports are paired as bumps in the wire\n"
+"(0<->1, 2<->3, ... or ports.pairs in the config): what arrives on a\n"
+"port leaves on its peer, with every detected value masked in place by\n"
+"a same-length replacement and checksums fixed. A packet that may carry\n"
+"the start of a value not yet ended is held until it is judged.\n"
+"\n"
+"Options (after --):\n"
+"  -c, --config FILE         configuration file (required); see\n"
+"                            configs/default.cfg for every setting\n"
+"      --check-config FILE   validate FILE, print the values in effect,\n"
+"                            exit 0 if valid, 1 if not (no EAL needed)\n"
+"      --stats-json FILE     write the final counters to FILE as JSON\n"
+"      --stats-interval SEC  print counters every SEC seconds (default 0:\n"
+"                            only at exit)\n"
+"      --idle-exit MS        exit once no frame has arrived for MS ms,\n"
+"                            after flushing what is held; default: 100\n"
+"                            when every port is net_pcap (a capture is\n"
+"                            transformed and the program ends), otherwise\n"
+"                            off (0); SIGINT/SIGTERM always stop cleanly\n"
+"  -v, --verbose             log the configuration in effect and more\n"
+"  -h, --help                this text\n"
+"  -V, --version             print the version\n"
+"\n"
+"Workers: one worker per EAL worker lcore (config 'workers', 0 = all);\n"
+"the main lcore only controls. Both directions of a connection are\n"
+"judged by the same worker.\n"
+"\n"
+"Example, masking a capture (scripts/mask-pcap.sh does this):\n"
+"  wiremask -l 0,1 --no-huge -m 512 --no-pci --no-shconf \\\n"
+"    --vdev net_pcap0,rx_pcap=in.pcap,tx_pcap=/dev/null \\\n"
+"    --vdev net_pcap1,rx_pcap=empty.pcap,tx_pcap=out.pcap \\\n"
+"    -- -c configs/default.cfg\n"
+"\n"
+"At exit a summary is printed: frames in/out, flows, values masked per\n"
+"detector, and every non-zero counter (drop.* and pass.* say why a\n"
+"frame was not forwarded as judged). Exit status: 0 ok, 1 bad usage or\n"
+"config, 2 start-up failure.\n";
+
+static void
+on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static int logtype;
+
+static void
+log_to_rte(enum wm_log_level level, const char *line)
+{
+	static const uint32_t map[] = {
+		[WM_LOG_ERR] = RTE_LOG_ERR, [WM_LOG_WARNING] = RTE_LOG_WARNING,
+		[WM_LOG_NOTICE] = RTE_LOG_NOTICE, [WM_LOG_INFO] = RTE_LOG_INFO,
+		[WM_LOG_DEBUG] = RTE_LOG_DEBUG,
+	};
+
+	rte_log(map[level], (uint32_t)logtype, "wiremask: %s\n", line);
+}
+
+static int
+check_config(const char *path)
+{
+	char err[512];
+	struct wm_config *cfg = wm_config_load(path, err, sizeof(err));
+	struct wm_segments *segs;
+
+	if (cfg == NULL) {
+		fprintf(stderr, "wiremask: %s\n", err);
+		return 1;
+	}
+	segs = wm_segments_create(cfg, err, sizeof(err));
+	if (segs == NULL) {
+		fprintf(stderr, "wiremask: %s: %s\n", path, err);
+		wm_config_free(cfg);
+		return 1;
+	}
+	wm_config_dump(cfg, stdout);
+	printf("%s: valid\n", path);
+	wm_segments_free(segs);
+	wm_config_free(cfg);
+	return 0;
+}
+
+enum {
+	OPT_CHECK = 256,
+	OPT_STATS_JSON,
+	OPT_STATS_INTERVAL,
+	OPT_IDLE_EXIT,
+};
+
+static const struct option long_opts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "check-config", required_argument, NULL, OPT_CHECK },
+	{ "stats-json", required_argument, NULL, OPT_STATS_JSON },
+	{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
+	{ "idle-exit", required_argument, NULL, OPT_IDLE_EXIT },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static bool
+parse_long(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
+}
+
+/*
+ * Returns -1 to go on, else the exit status (for --help, --version,
+ * --check-config and errors).
+ */
+static int
+parse_args(int argc, char **argv, struct opts *o)
+{
+	int c;
+	long v;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:vhV", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case OPT_CHECK:
+			return check_config(optarg);
+		case OPT_STATS_JSON:
+			o->stats_json = optarg;
+			break;
+		case OPT_STATS_INTERVAL:
+			if (!parse_long(optarg, 0, 86400, &v)) {
+				fprintf(stderr, "wiremask: --stats-interval: "
+					"want 0..86400 seconds, got '%s'\n", optarg);
+				return 1;
+			}
+			o->stats_interval_s = (unsigned int)v;
+			break;
+		case OPT_IDLE_EXIT:
+			if (!parse_long(optarg, 0, 3600000, &v)) {
+				fprintf(stderr, "wiremask: --idle-exit: want "
+					"0..3600000 ms, got '%s'\n", optarg);
+				return 1;
+			}
+			o->idle_exit_ms = v;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		case 'V':
+			printf("wiremask %s (DPDK %s, Hyperscan %s)\n", WM_VERSION,
+			       rte_version(), hs_version());
+			return 0;
+		default:
+			fputs("Try 'wiremask --help'.\n", stderr);
+			return 1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "wiremask: unexpected argument '%s'\n",
+			argv[optind]);
+		return 1;
+	}
+	if (o->config == NULL) {
+		fprintf(stderr, "wiremask: no configuration: give -c FILE "
+			"after '--' (try 'wiremask --help')\n");
+		return 1;
+	}
+	return -1;
+}
+
+/* Options that need no EAL: given before any EAL argument, or alone. */
+static int
+early_args(int argc, char **argv)
+{
+	struct opts o = { 0 };
+
+	if (argc < 2)
+		return -1;
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0 ||
+	    strcmp(argv[1], "--check-config") == 0)
+		return parse_args(argc, argv, &o);
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0 && i + 1 < argc &&
+		    (strcmp(argv[i + 1], "--help") == 0 ||
+		     strcmp(argv[i + 1], "-h") == 0 ||
+		     strcmp(argv[i + 1], "--version") == 0 ||
+		     strcmp(argv[i + 1], "-V") == 0 ||
+		     strcmp(argv[i + 1], "--check-config") == 0)) {
+			argv[i] = argv[0];
+			return parse_args(argc - i, argv + i, &o);
+		}
+	return -1;
+}
+
+static void
+stats_sum(struct wm_stats *total)
+{
+	memset(total, 0, sizeof(*total));
+	for (unsigned int i = 0; i < wm_app.nworkers; i++)
+		wm_stats_add(total, &wm_app.workers[i]->stats);
+}
+
+static unsigned int
+det_names(const char **names)
+{
+	unsigned int n = WM_MIN(wm_detect_count(), WM_STATS_DETECTORS);
+
+	for (unsigned int i = 0; i < n; i++)
+		names[i] = wm_detect_get(i)->name;
+	return n;
+}
+
+static void
+summary_print(FILE *out)
+{
+	const char *names[WM_STATS_DETECTORS];
+	unsigned int ndet = det_names(names);
+	struct wm_stats s;
+
+	stats_sum(&s);
+	fprintf(out, "wiremask summary\n");
+	fprintf(out, "  frames in      %" PRIu64 "\n", s.ctr[WM_CTR_RX]);
+	fprintf(out, "  frames out     %" PRIu64 "\n", s.ctr[WM_CTR_TX]);
+	fprintf(out, "  flows          %" PRIu64 "\n", s.ctr[WM_CTR_FLOW_NEW]);
+	fprintf(out, "  values masked  %" PRIu64 "\n", s.ctr[WM_CTR_MASK_VALUES]);
+	for (unsigned int i = 0; i < ndet; i++)
+		fprintf(out, "    %-12s %" PRIu64 "\n", names[i], s.masked[i]);
+	fprintf(out, "counters\n");
+	wm_stats_print(&s, names, 0, out);
+	fprintf(out, "ports\n");
+	wm_ports_print(&wm_app, out);
+}
+
+static int
+stats_json_write(const char *path)
+{
+	const char *names[WM_STATS_DETECTORS];
+	unsigned int ndet = det_names(names);
+	struct wm_stats s;
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL) {
+		wm_log(WM_LOG_ERR, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	stats_sum(&s);
+	fprintf(f, "{\"counters\": {");
+	for (unsigned int i = 0; i < WM_CTR_MAX; i++)
+		fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "",
+			wm_stats_name(i), s.ctr[i]);
+	fprintf(f, "}, \"masked\": {");
+	for (unsigned int i = 0; i < ndet; i++)
+		fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", names[i],
+			s.masked[i]);
+	fprintf(f, "}}\n");
+	return fclose(f) == 0 ? 0 : -errno;
+}
+
+static bool
+all_idle(uint64_t now, uint64_t idle_tsc)
+{
+	for (unsigned int i = 0; i < wm_app.nworkers; i++) {
+		const struct wm_worker *w = wm_app.workers[i];
+
+		if (now - w->last_rx_tsc < idle_tsc || !rte_ring_empty(w->ring))
+			return false;
+	}
+	return true;
+}
+
+/* Control loop on the main lcore until a signal or idle exit. */
+static void
+control_loop(const struct opts *o)
+{
+	uint64_t hz = rte_get_tsc_hz();
+	uint64_t idle_tsc = (uint64_t)o->idle_exit_ms * hz / 1000;
+	uint64_t next_stats = rte_rdtsc() + (uint64_t)o->stats_interval_s * hz;
+
+	while (!stop_signal) {
+		uint64_t now;
+
+		usleep(1000);
+		now = rte_rdtsc();
+		if (o->idle_exit_ms > 0 && all_idle(now, idle_tsc))
+			break;
+		if (o->stats_interval_s > 0 && now >= next_stats) {
+			summary_print(stdout);
+			fflush(stdout);
+			next_stats = now + (uint64_t)o->stats_interval_s * hz;
+		}
+	}
+	if (stop_signal)
+		wm_log(WM_LOG_NOTICE, "signal %d: stopping", (int)stop_signal);
+}
+
+/* Stop receiving, drain the hand-off rings, then let workers flush. */
+static void
+workers_stop(void)
+{
+	bool busy = true;
+
+	wm_app.phase = WM_STOP_RX;
+	while (busy) {
+		busy = false;
+		for (unsigned int i = 0; i < wm_app.nworkers; i++)
+			if (!wm_app.workers[i]->rx_stopped ||
+			    !rte_ring_empty(wm_app.workers[i]->ring))
+				busy = true;
+		if (busy)
+			rte_pause();
+	}
+	wm_app.phase = WM_EXIT;
+	rte_eal_mp_wait_lcore();
+}
+
+static int
+workers_count(const struct wm_config *cfg)
+{
+	unsigned int avail = rte_lcore_count() - 1;
+
+	if (avail == 0) {
+		wm_log(WM_LOG_ERR, "no worker lcore: give EAL at least two "
+		       "lcores (e.g. -l 0,1); the first one only controls");
+		return -EINVAL;
+	}
+	if (cfg->workers > avail) {
+		wm_log(WM_LOG_ERR, "%s: workers = %u but EAL gave %u worker "
+		       "lcore(s) (-l / --lcores)", cfg->path, cfg->workers,
+		       avail);
+		return -EINVAL;
+	}
+	wm_app.nworkers = cfg->workers != 0 ? cfg->workers : avail;
+	return 0;
+}
+
+static int
+app_start(const struct opts *o)
+{
+	char err[512];
+	unsigned int i = 0, lcore;
+
+	wm_app.cfg = wm_config_load(o->config, err, sizeof(err));
+	if (wm_app.cfg == NULL) {
+		wm_log(WM_LOG_ERR, "%s", err);
+		return 1;
+	}
+	if (o->verbose)
+		wm_config_dump(wm_app.cfg, stdout);
+	if (workers_count(wm_app.cfg) < 0)
+		return 1;
+	wm_app.segs = wm_segments_create(wm_app.cfg, err, sizeof(err));
+	if (wm_app.segs == NULL) {
+		wm_log(WM_LOG_ERR, "%s: %s", o->config, err);
+		return 1;
+	}
+	if (wm_ports_init(&wm_app) < 0 || wm_workers_init(&wm_app) < 0)
+		return 2;
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (i == wm_app.nworkers)
+			break;
+		rte_eal_remote_launch(wm_worker_main, wm_app.workers[i++], lcore);
+	}
+	wm_log(WM_LOG_NOTICE, "%u port(s), %u worker(s), config %s",
+	       wm_app.nports, wm_app.nworkers, o->config);
+	return 0;
+}
+
+static void
+app_stop(void)
+{
+	wm_workers_free(&wm_app);
+	wm_ports_close(&wm_app);
+	wm_segments_free(wm_app.segs);
+	wm_config_free(wm_app.cfg);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = { .idle_exit_ms = -1 };
+	int rc, eal;
+
+	rc = early_args(argc, argv);
+	if (rc >= 0)
+		return rc;
+	eal = rte_eal_init(argc, argv);
+	if (eal < 0) {
+		fprintf(stderr, "wiremask: EAL init failed: %s (EAL options "
+			"go before '--'; try 'wiremask --help')\n",
+			rte_strerror(rte_errno));
+		return 2;
+	}
+	logtype = rte_log_register_type_and_pick_level("wiremask",
+						       RTE_LOG_NOTICE);
+	wm_log_set_sink(log_to_rte);
+	argv[eal] = argv[0];
+	rc = parse_args(argc - eal, argv + eal, &o);
+	if (rc >= 0)
+		goto out;
+	if (o.verbose)
+		wm_log_set_level(WM_LOG_DEBUG);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	rc = app_start(&o);
+	if (rc != 0) {
+		wm_app.phase = WM_EXIT;
+		rte_eal_mp_wait_lcore();
+		goto out_app;
+	}
+	if (o.idle_exit_ms < 0)
+		o.idle_exit_ms = wm_ports_all_pcap(&wm_app) ? 100 : 0;
+	control_loop(&o);
+	workers_stop();
+	summary_print(stdout);
+	if (o.stats_json != NULL && stats_json_write(o.stats_json) < 0)
+		rc = 2;
+out_app:
+	app_stop();
+out:
+	rte_eal_cleanup();
+	return rc;
+}

@@ -1,1 +1,196 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Ports: every port is paired with a peer (bump in the wire); what one
+ * receives leaves on the other. Each port gets one rx and one tx queue
+ * per worker where the driver allows; fewer tx queues are shared under a
+ * lock (net_pcap has one per file).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "wiremask.h"
+
+static int
+ports_pair(struct wm_app *app)
+{
+	const struct wm_config *cfg = app->cfg;
+	bool paired[WM_CONFIG_MAX_PORTS] = { false };
+
+	if (cfg->ports.npairs == 0) {
+		if (app->nports % 2 != 0) {
+			wm_log(WM_LOG_ERR, "%u ports: port %u has no peer "
+			       "(ports pair 0<->1, 2<->3, ...; set ports.pairs)",
+			       app->nports, app->nports - 1);
+			return -EINVAL;
+		}
+		for (unsigned int p = 0; p < app->nports; p++)
+			app->ports[p].peer = (uint16_t)(p ^ 1);
+	} else {
+		for (unsigned int i = 0; i < cfg->ports.npairs; i++) {
+			uint16_t a = cfg->ports.pairs[i][0], b = cfg->ports.pairs[i][1];
+
+			if (a >= app->nports || b >= app->nports) {
+				wm_log(WM_LOG_ERR, "ports.pairs: pair (%u, %u) "
+				       "names a port that does not exist "
+				       "(%u ports)", a, b, app->nports);
+				return -EINVAL;
+			}
+			app->ports[a].peer = b;
+			app->ports[b].peer = a;
+			paired[a] = paired[b] = true;
+		}
+		for (unsigned int p = 0; p < app->nports; p++)
+			if (!paired[p]) {
+				wm_log(WM_LOG_ERR, "port %u is in no pair "
+				       "(ports.pairs)", p);
+				return -EINVAL;
+			}
+	}
+	for (unsigned int p = 0; p < app->nports; p++)
+		app->ports[p].link = (uint16_t)RTE_MIN(p, app->ports[p].peer);
+	return 0;
+}
+
+static int
+port_setup(struct wm_app *app, struct wm_port *port)
+{
+	const struct wm_config *cfg = app->cfg;
+	struct rte_eth_conf conf = { 0 };
+	struct rte_eth_dev_info info;
+	uint16_t nb_rxd = cfg->ports.rx_desc, nb_txd = cfg->ports.tx_desc;
+	int rc;
+
+	rc = rte_eth_dev_info_get(port->id, &info);
+	if (rc != 0)
+		return rc;
+	snprintf(port->driver, sizeof(port->driver), "%s", info.driver_name);
+	port->nb_rxq = (uint16_t)RTE_MIN(app->nworkers, info.max_rx_queues);
+	port->nb_txq = (uint16_t)RTE_MIN(app->nworkers, info.max_tx_queues);
+	port->tx_shared = port->nb_txq < app->nworkers;
+	for (unsigned int q = 0; q < WM_CONFIG_MAX_WORKERS; q++)
+		rte_spinlock_init(&port->tx_lock[q]);
+	if (port->nb_rxq > 1) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP |
+			RTE_ETH_RSS_TCP) & info.flow_type_rss_offloads;
+	}
+	if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	rc = rte_eth_dev_configure(port->id, port->nb_rxq, port->nb_txq, &conf);
+	if (rc != 0)
+		return rc;
+	rc = rte_eth_dev_adjust_nb_rx_tx_desc(port->id, &nb_rxd, &nb_txd);
+	if (rc != 0)
+		return rc;
+	for (uint16_t q = 0; q < port->nb_rxq; q++) {
+		rc = rte_eth_rx_queue_setup(port->id, q, nb_rxd,
+					    rte_eth_dev_socket_id(port->id),
+					    NULL, app->pool);
+		if (rc != 0)
+			return rc;
+	}
+	for (uint16_t q = 0; q < port->nb_txq; q++) {
+		rc = rte_eth_tx_queue_setup(port->id, q, nb_txd,
+					    rte_eth_dev_socket_id(port->id),
+					    NULL);
+		if (rc != 0)
+			return rc;
+	}
+	if (cfg->ports.promiscuous) {
+		rc = rte_eth_promiscuous_enable(port->id);
+		if (rc != 0 && rc != -ENOTSUP)
+			return rc;
+	}
+	return rte_eth_dev_start(port->id);
+}
+
+int
+wm_ports_init(struct wm_app *app)
+{
+	const struct wm_config *cfg = app->cfg;
+	uint16_t pid;
+	unsigned int n = 0;
+	int rc;
+
+	RTE_ETH_FOREACH_DEV(pid) {
+		if (n == WM_CONFIG_MAX_PORTS) {
+			wm_log(WM_LOG_ERR, "more than %d ports",
+			       WM_CONFIG_MAX_PORTS);
+			return -EINVAL;
+		}
+		app->ports[n++].id = pid;
+	}
+	app->nports = n;
+	if (n < 2) {
+		wm_log(WM_LOG_ERR, "%u port(s) found; wiremask needs at least "
+		       "a pair (a NIC bound to DPDK, or --vdev net_pcap0,... "
+		       "--vdev net_pcap1,...)", n);
+		return -ENODEV;
+	}
+	rc = ports_pair(app);
+	if (rc != 0)
+		return rc;
+	app->pool = rte_pktmbuf_pool_create("wm_mbufs", cfg->ports.mbufs,
+		256, RTE_ALIGN_CEIL(sizeof(struct wm_pkt_meta), RTE_MBUF_PRIV_ALIGN),
+		(uint16_t)RTE_MIN(cfg->ports.mbuf_size + RTE_PKTMBUF_HEADROOM,
+				  (uint32_t)UINT16_MAX),
+		(int)rte_socket_id());
+	if (app->pool == NULL) {
+		wm_log(WM_LOG_ERR, "cannot create %u mbufs of %u bytes: %s "
+		       "(lower ports.mbufs or ports.mbuf_size, or give EAL "
+		       "more memory with -m)", cfg->ports.mbufs,
+		       cfg->ports.mbuf_size, rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	for (unsigned int p = 0; p < n; p++) {
+		rc = port_setup(app, &app->ports[p]);
+		if (rc != 0) {
+			wm_log(WM_LOG_ERR, "port %u: setup failed: %s",
+			       app->ports[p].id, rte_strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+void
+wm_ports_close(struct wm_app *app)
+{
+	for (unsigned int p = 0; p < app->nports; p++) {
+		rte_eth_dev_stop(app->ports[p].id);
+		rte_eth_dev_close(app->ports[p].id);
+	}
+}
+
+bool
+wm_ports_all_pcap(const struct wm_app *app)
+{
+	for (unsigned int p = 0; p < app->nports; p++)
+		if (strcmp(app->ports[p].driver, "net_pcap") != 0)
+			return false;
+	return app->nports > 0;
+}
+
+void
+wm_ports_print(const struct wm_app *app, FILE *out)
+{
+	for (unsigned int p = 0; p < app->nports; p++) {
+		const struct wm_port *port = &app->ports[p];
+		struct rte_eth_stats st;
+
+		if (rte_eth_stats_get(port->id, &st) != 0)
+			continue;
+		fprintf(out, "  port %u (%s) -> port %u: rx %" PRIu64
+			" tx %" PRIu64 " missed %" PRIu64 " rx_nombuf %" PRIu64
+			" rx_errors %" PRIu64 " tx_errors %" PRIu64 "\n",
+			port->id, port->driver, port->peer, st.ipackets,
+			st.opackets, st.imissed, st.rx_nombuf, st.ierrors,
+			st.oerrors);
+	}
+}

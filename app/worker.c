@@ -1,1 +1,376 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Worker lcores, run to completion:
+ *
+ *   rx burst -> parse -> segment/policy -> owner = flow hash % workers
+ *     owner is us:   flow lookup -> stream (scan, mask, hold/release)
+ *     owner is not:  rte_ring to the owner, which does the same
+ *   -> tx buffers per port -> tx burst
+ *
+ * Both directions of a connection hash alike (the key is canonical), so
+ * one worker sees the whole connection whatever port or queue brought it.
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_prefetch.h>
+
+#include "wiremask.h"
+
+#define FLOW_SWEEP_PER_LOOP 16
+#define TX_RETRIES 8
+
+static void
+tx_flush(struct wm_worker *w, uint16_t pidx)
+{
+	struct wm_txbuf *tb = &w->tx[pidx];
+	struct wm_port *port = &wm_app.ports[pidx];
+	uint16_t q = (uint16_t)(w->index % port->nb_txq);
+	uint16_t sent = 0;
+
+	if (tb->n == 0)
+		return;
+	if (port->tx_shared)
+		rte_spinlock_lock(&port->tx_lock[q]);
+	for (int i = 0; i < TX_RETRIES && sent < tb->n; i++)
+		sent += rte_eth_tx_burst(port->id, q, tb->pkts + sent,
+					 (uint16_t)(tb->n - sent));
+	if (port->tx_shared)
+		rte_spinlock_unlock(&port->tx_lock[q]);
+	w->stats.ctr[WM_CTR_TX] += sent;
+	if (unlikely(sent < tb->n)) {
+		w->stats.ctr[WM_CTR_TX_DROP] += tb->n - sent;
+		rte_pktmbuf_free_bulk(tb->pkts + sent, tb->n - sent);
+	}
+	tb->n = 0;
+}
+
+static void
+tx_flush_all(struct wm_worker *w)
+{
+	for (uint16_t p = 0; p < wm_app.nports; p++)
+		tx_flush(w, p);
+}
+
+/* Queue @m for its peer port (the stream engine's emit callback). */
+static void
+emit(struct rte_mbuf *m, void *arg)
+{
+	struct wm_worker *w = arg;
+	uint16_t p = wm_pkt_meta(m)->out_port;
+	struct wm_txbuf *tb = &w->tx[p];
+
+	tb->pkts[tb->n++] = m;
+	if (tb->n == WM_BURST)
+		tx_flush(w, p);
+}
+
+static void
+drop(struct wm_worker *w, struct rte_mbuf *m, enum wm_counter c)
+{
+	w->stats.ctr[c]++;
+	rte_pktmbuf_free(m);
+}
+
+/* A packet that cannot be judged: the configured action decides. */
+static void
+fail_apply(struct wm_worker *w, struct rte_mbuf *m, enum wm_fail_action a,
+	   enum wm_counter fwd, enum wm_counter dropped)
+{
+	if (a == WM_FAIL_DROP) {
+		drop(w, m, dropped);
+	} else {
+		w->stats.ctr[fwd]++;
+		emit(m, w);
+	}
+}
+
+/* Judge a TCP segment of a flow this worker owns. */
+static void
+tcp_judge(struct wm_worker *w, struct rte_mbuf *m, uint64_t now)
+{
+	struct wm_pkt_meta *pm = wm_pkt_meta(m);
+	const struct wm_policy *policy = wm_segment_policy(wm_app.segs,
+							   pm->segment);
+	struct wm_flow_key key;
+	struct wm_flow *f;
+
+	wm_flow_key_make(&pm->pi, wm_app.ports[pm->out_port].link, &key,
+			 &pm->dir);
+	f = wm_flow_lookup(w->flows, &key, pm->hash);
+	if (f == NULL) {
+		/* A bare ACK, FIN or RST of an unknown flow has nothing to judge. */
+		if (pm->pi.payload_len == 0 && !(pm->pi.tcp_flags & WM_TCP_SYN)) {
+			emit(m, w);
+			return;
+		}
+		f = wm_flow_add(w->flows, &key, pm->hash);
+		if (f == NULL) {
+			w->stats.ctr[WM_CTR_FLOW_TABLE_FULL]++;
+			fail_apply(w, m, wm_app.cfg->fail.flow_table_full,
+				   WM_CTR_FWD_FLOW_FULL, WM_CTR_DROP_FLOW_FULL);
+			return;
+		}
+		w->stats.ctr[WM_CTR_FLOW_NEW]++;
+		wm_stream_flow_init(f, policy, pm->segment);
+	}
+	f->last_tsc = now;
+	if (wm_stream_segment(&w->stream, f, m, now))
+		wm_flow_del(w->flows, f);
+}
+
+/* Parse, classify and route one received packet. */
+static void
+rx_one(struct wm_worker *w, struct rte_mbuf *m, uint16_t pidx, uint64_t now)
+{
+	const struct wm_config *cfg = wm_app.cfg;
+	struct wm_pkt_meta *pm = wm_pkt_meta(m);
+	struct wm_pkt_info *pi = &pm->pi;
+	const struct wm_policy *policy;
+	struct wm_flow_key key;
+	unsigned int owner;
+
+	pm->out_port = wm_app.ports[pidx].peer;
+	switch (wm_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
+			     m->pkt_len, cfg->vxlan_port, pi)) {
+	case WM_PKT_TCP:
+		break;
+	case WM_PKT_NOT_IP:
+		w->stats.ctr[WM_CTR_PKT_NOT_IP]++;
+		emit(m, w);
+		return;
+	case WM_PKT_NOT_TCP:
+		w->stats.ctr[WM_CTR_PKT_NOT_TCP]++;
+		emit(m, w);
+		return;
+	case WM_PKT_MALFORMED:
+		w->stats.ctr[WM_CTR_PKT_MALFORMED]++;
+		fail_apply(w, m, cfg->fail.malformed, WM_CTR_FWD_MALFORMED,
+			   WM_CTR_DROP_MALFORMED);
+		return;
+	case WM_PKT_BAD_TCP:
+		w->stats.ctr[WM_CTR_PKT_BAD_TCP]++;
+		policy = wm_segment_policy(wm_app.segs,
+					   wm_segment_lookup(wm_app.segs, pi));
+		if (wm_policy_masks(policy))
+			fail_apply(w, m, cfg->fail.bad_tcp, WM_CTR_FWD_BAD_TCP,
+				   WM_CTR_DROP_BAD_TCP);
+		else
+			emit(m, w);
+		return;
+	case WM_PKT_IP_FRAG:
+		w->stats.ctr[WM_CTR_PKT_IP_FRAG]++;
+		policy = wm_segment_policy(wm_app.segs,
+					   wm_segment_lookup(wm_app.segs, pi));
+		if (wm_policy_masks(policy))
+			fail_apply(w, m, cfg->fail.ip_fragment,
+				   WM_CTR_FWD_IP_FRAG, WM_CTR_DROP_IP_FRAG);
+		else
+			emit(m, w);
+		return;
+	}
+
+	w->stats.ctr[WM_CTR_PKT_TCP]++;
+	if (pi->vxlan)
+		w->stats.ctr[WM_CTR_PKT_VXLAN]++;
+	pm->segment = wm_segment_lookup(wm_app.segs, pi);
+	policy = wm_segment_policy(wm_app.segs, pm->segment);
+	if (!wm_policy_masks(policy)) {
+		w->stats.ctr[WM_CTR_FWD_NO_POLICY]++;
+		emit(m, w);
+		return;
+	}
+	wm_flow_key_make(pi, wm_app.ports[pidx].link, &key, &pm->dir);
+	pm->hash = wm_flow_hash(&key);
+	owner = pm->hash % wm_app.nworkers;
+	if (owner == w->index) {
+		tcp_judge(w, m, now);
+	} else if (rte_ring_mp_enqueue(wm_app.workers[owner]->ring, m) != 0) {
+		drop(w, m, WM_CTR_RING_DROP);
+	}
+}
+
+static void
+rx_poll(struct wm_worker *w, uint64_t now)
+{
+	struct rte_mbuf *pkts[WM_BURST];
+
+	for (unsigned int i = 0; i < w->nrxq; i++) {
+		uint16_t pidx = w->rxq[i].port;
+		uint16_t n = rte_eth_rx_burst(wm_app.ports[pidx].id,
+					      w->rxq[i].queue, pkts, WM_BURST);
+
+		if (n == 0)
+			continue;
+		w->last_rx_tsc = now;
+		w->stats.ctr[WM_CTR_RX] += n;
+		for (uint16_t k = 0; k < n; k++) {
+			if (k + 1 < n)
+				rte_prefetch0(rte_pktmbuf_mtod(pkts[k + 1], void *));
+			rx_one(w, pkts[k], pidx, now);
+		}
+	}
+}
+
+/* Judge what other workers handed over; returns how many. */
+static unsigned int
+ring_poll(struct wm_worker *w, uint64_t now)
+{
+	struct rte_mbuf *pkts[WM_BURST];
+	unsigned int n = rte_ring_sc_dequeue_burst(w->ring, (void **)pkts,
+						   WM_BURST, NULL);
+
+	if (n > 0)
+		w->last_rx_tsc = now;
+	for (unsigned int k = 0; k < n; k++)
+		tcp_judge(w, pkts[k], now);
+	return n;
+}
+
+/* Expire one idle flow per call at most: a few entries per loop. */
+static void
+flows_age(struct wm_worker *w, uint64_t now)
+{
+	struct wm_flow *f;
+
+	if (now < w->flow_timeout_tsc)
+		return;
+	f = wm_flow_sweep(w->flows, FLOW_SWEEP_PER_LOOP,
+			  now - w->flow_timeout_tsc);
+	if (f == NULL)
+		return;
+	wm_stream_flow_flush(&w->stream, f);
+	wm_flow_del(w->flows, f);
+	w->stats.ctr[WM_CTR_FLOW_EXPIRED]++;
+}
+
+static void
+flows_flush_all(struct wm_worker *w)
+{
+	for (uint32_t i = 0; i < w->flows->size; i++) {
+		struct wm_flow *f = &w->flows->flows[i];
+
+		if (!f->in_use)
+			continue;
+		wm_stream_flow_flush(&w->stream, f);
+		wm_flow_del(w->flows, f);
+		tx_flush_all(w);
+	}
+}
+
+int
+wm_worker_main(void *arg)
+{
+	struct wm_worker *w = arg;
+	uint64_t now;
+
+	w->last_rx_tsc = rte_rdtsc();
+	while (wm_app.phase == WM_RUN) {
+		now = rte_rdtsc();
+		rx_poll(w, now);
+		ring_poll(w, now);
+		wm_stream_expire(&w->stream, now);
+		flows_age(w, now);
+		tx_flush_all(w);
+	}
+	/* Others may still hand us packets until they stop receiving. */
+	w->rx_stopped = 1;
+	while (wm_app.phase == WM_STOP_RX) {
+		now = rte_rdtsc();
+		ring_poll(w, now);
+		wm_stream_expire(&w->stream, now);
+		tx_flush_all(w);
+	}
+	while (ring_poll(w, rte_rdtsc()) > 0)
+		;
+	flows_flush_all(w);
+	tx_flush_all(w);
+	return 0;
+}
+
+static struct wm_worker *
+worker_create(struct wm_app *app, unsigned int index, unsigned int lcore)
+{
+	const struct wm_config *cfg = app->cfg;
+	char name[RTE_RING_NAMESIZE];
+	struct wm_worker *w;
+	int socket = (int)rte_lcore_to_socket_id(lcore);
+
+	w = rte_zmalloc_socket("wm_worker", sizeof(*w), RTE_CACHE_LINE_SIZE,
+			       socket);
+	if (w == NULL)
+		return NULL;
+	w->index = index;
+	w->lcore = lcore;
+	snprintf(name, sizeof(name), "wm_ring_%u", index);
+	w->ring = rte_ring_create(name, WM_RING_SIZE, socket, RING_F_SC_DEQ);
+	w->flows = wm_flow_table_create(cfg->flow_table_size);
+	if (w->ring == NULL || w->flows == NULL)
+		goto fail;
+	if (app->segs->scratch != NULL &&
+	    hs_clone_scratch(app->segs->scratch, &w->scratch) != HS_SUCCESS)
+		goto fail;
+	w->flow_timeout_tsc = (uint64_t)cfg->flow_timeout_s * rte_get_tsc_hz();
+	wm_stream_ctx_init(&w->stream, w->scratch, &w->stats,
+			   (uint64_t)cfg->hold_timeout_us * rte_get_tsc_hz() / 1000000,
+			   emit, w);
+	return w;
+
+fail:
+	rte_ring_free(w->ring);
+	wm_flow_table_free(w->flows);
+	rte_free(w);
+	return NULL;
+}
+
+int
+wm_workers_init(struct wm_app *app)
+{
+	unsigned int lcore, n = 0, k = 0;
+
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (n == app->nworkers)
+			break;
+		app->workers[n] = worker_create(app, n, lcore);
+		if (app->workers[n] == NULL) {
+			wm_log(WM_LOG_ERR, "worker %u (lcore %u): out of memory "
+			       "(flow_table_size %u)", n, lcore,
+			       app->cfg->flow_table_size);
+			return -ENOMEM;
+		}
+		n++;
+	}
+	/* Spread every (port, queue) over the workers, round robin. */
+	for (uint16_t p = 0; p < app->nports; p++)
+		for (uint16_t q = 0; q < app->ports[p].nb_rxq; q++, k++) {
+			struct wm_worker *w = app->workers[k % n];
+
+			if (w->nrxq == WM_MAX_RXQ)
+				return -E2BIG;
+			w->rxq[w->nrxq].port = p;
+			w->rxq[w->nrxq].queue = q;
+			w->nrxq++;
+		}
+	return 0;
+}
+
+void
+wm_workers_free(struct wm_app *app)
+{
+	for (unsigned int i = 0; i < app->nworkers; i++) {
+		struct wm_worker *w = app->workers[i];
+
+		if (w == NULL)
+			continue;
+		if (w->scratch != NULL)
+			hs_free_scratch(w->scratch);
+		wm_flow_table_free(w->flows);
+		rte_ring_free(w->ring);
+		rte_free(w);
+		app->workers[i] = NULL;
+	}
+}

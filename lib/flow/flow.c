@@ -1,2 +1,178 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-typedef int wm_placeholder_t;
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wm_flow.h"
+
+static int
+endpoint_cmp(const struct wm_pkt_info *pi)
+{
+	int c = memcmp(pi->saddr, pi->daddr, sizeof(pi->saddr));
+
+	if (c != 0)
+		return c;
+	return (int)pi->sport - (int)pi->dport;
+}
+
+void
+wm_flow_key_make(const struct wm_pkt_info *pi, uint16_t link,
+		 struct wm_flow_key *key, uint8_t *dir)
+{
+	bool swap = endpoint_cmp(pi) > 0;
+
+	memset(key, 0, sizeof(*key));
+	memcpy(key->addr[swap], pi->saddr, 16);
+	memcpy(key->addr[!swap], pi->daddr, 16);
+	key->port[swap] = pi->sport;
+	key->port[!swap] = pi->dport;
+	key->vni = pi->vxlan ? pi->vni : WM_FLOW_NO_VNI;
+	key->vlan[0] = pi->nvlan > 0 ? pi->vlan[0] : WM_FLOW_NO_VLAN;
+	key->vlan[1] = pi->nvlan > 1 ? pi->vlan[1] : WM_FLOW_NO_VLAN;
+	key->link = link;
+	key->family = pi->ip_version;
+	*dir = swap;
+}
+
+/* Murmur3-style mixing over the key's 64-bit words. */
+uint32_t
+wm_flow_hash(const struct wm_flow_key *key)
+{
+	uint64_t w[sizeof(*key) / 8];
+	uint64_t h = 0x9e3779b97f4a7c15ull;
+
+	memcpy(w, key, sizeof(w));
+	for (unsigned int i = 0; i < WM_ARRAY_SIZE(w); i++) {
+		h ^= w[i] * 0xff51afd7ed558ccdull;
+		h = (h << 31) | (h >> 33);
+		h *= 0xc4ceb9fe1a85ec53ull;
+	}
+	h ^= h >> 33;
+	return (uint32_t)(h ^ (h >> 29));
+}
+
+_Static_assert(sizeof(struct wm_flow_key) % 8 == 0, "key hashed in words");
+
+struct wm_flow_table *
+wm_flow_table_create(uint32_t size)
+{
+	struct wm_flow_table *t;
+	uint32_t nb = 1;
+
+	if (size == 0 || size > (1u << 24)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	while (nb < size)
+		nb <<= 1;
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return NULL;
+	t->buckets = calloc(nb, sizeof(*t->buckets));
+	t->flows = calloc(size, sizeof(*t->flows));
+	if (t->buckets == NULL || t->flows == NULL) {
+		free(t->buckets);
+		free(t->flows);
+		free(t);
+		errno = ENOMEM;
+		return NULL;
+	}
+	t->size = size;
+	t->mask = nb - 1;
+	for (uint32_t i = 0; i < size; i++)
+		t->flows[i].next = i + 2 <= size ? i + 2 : 0;
+	t->free_head = 1;
+	return t;
+}
+
+void
+wm_flow_table_free(struct wm_flow_table *t)
+{
+	if (t == NULL)
+		return;
+	for (uint32_t i = 0; i < t->size; i++)
+		for (int d = 0; d < 2; d++)
+			if (t->flows[i].dir[d].hs != NULL)
+				hs_close_stream(t->flows[i].dir[d].hs, NULL,
+						NULL, NULL);
+	free(t->buckets);
+	free(t->flows);
+	free(t);
+}
+
+struct wm_flow *
+wm_flow_lookup(struct wm_flow_table *t, const struct wm_flow_key *key,
+	       uint32_t hash)
+{
+	uint32_t i = t->buckets[hash & t->mask];
+
+	while (i != 0) {
+		struct wm_flow *f = &t->flows[i - 1];
+
+		if (f->hash == hash && memcmp(&f->key, key, sizeof(*key)) == 0)
+			return f;
+		i = f->next;
+	}
+	return NULL;
+}
+
+struct wm_flow *
+wm_flow_add(struct wm_flow_table *t, const struct wm_flow_key *key,
+	    uint32_t hash)
+{
+	uint32_t idx = t->free_head;
+	hs_stream_t *hs0, *hs1;
+	const struct wm_match_db *db;
+	struct wm_flow *f;
+
+	if (idx == 0) {
+		errno = ENOSPC;
+		return NULL;
+	}
+	f = &t->flows[idx - 1];
+	t->free_head = f->next;
+	/* Keep the pooled streams, clear the rest. */
+	hs0 = f->dir[0].hs;
+	hs1 = f->dir[1].hs;
+	db = f->hs_db;
+	memset(f, 0, sizeof(*f));
+	f->dir[0].hs = hs0;
+	f->dir[1].hs = hs1;
+	f->hs_db = db;
+	f->key = *key;
+	f->hash = hash;
+	f->in_use = 1;
+	f->next = t->buckets[hash & t->mask];
+	t->buckets[hash & t->mask] = idx;
+	t->nused++;
+	return f;
+}
+
+void
+wm_flow_del(struct wm_flow_table *t, struct wm_flow *f)
+{
+	uint32_t idx = (uint32_t)(f - t->flows) + 1;
+	uint32_t *link = &t->buckets[f->hash & t->mask];
+
+	while (*link != 0 && *link != idx)
+		link = &t->flows[*link - 1].next;
+	if (*link == idx)
+		*link = f->next;
+	f->in_use = 0;
+	f->next = t->free_head;
+	t->free_head = idx;
+	t->nused--;
+}
+
+struct wm_flow *
+wm_flow_sweep(struct wm_flow_table *t, uint32_t n, uint64_t before)
+{
+	while (n-- > 0) {
+		struct wm_flow *f = &t->flows[t->sweep];
+
+		t->sweep = t->sweep + 1 < t->size ? t->sweep + 1 : 0;
+		if (f->in_use && f->last_tsc < before)
+			return f;
+	}
+	return NULL;
+}

@@ -1,2 +1,76 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-typedef int wm_placeholder_t;
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "wm_segment.h"
+
+static int
+policy_compile(struct wm_policy *p, const struct wm_policy_conf *pc,
+	       char *err, size_t errlen)
+{
+	const char *exprs[WM_DETECT_MAX];
+	unsigned int flags[WM_DETECT_MAX];
+	char why[256];
+
+	p->conf = pc;
+	if (pc->nrules == 0)
+		return 0;
+	for (unsigned int i = 0; i < pc->nrules; i++) {
+		const struct wm_detector *d = pc->rules[i].detector;
+
+		exprs[i] = d->pattern;
+		flags[i] = d->hs_flags;
+		for (unsigned int k = 0; k < wm_detect_count(); k++)
+			if (wm_detect_get(k) == d)
+				p->det_id[i] = (uint8_t)k;
+	}
+	p->db = wm_match_db_build(exprs, flags, pc->nrules, why, sizeof(why));
+	if (p->db == NULL) {
+		snprintf(err, errlen, "policy %s: %s", pc->name, why);
+		return -errno;
+	}
+	return 0;
+}
+
+struct wm_segments *
+wm_segments_create(const struct wm_config *cfg, char *err, size_t errlen)
+{
+	struct wm_segments *segs = calloc(1, sizeof(*segs));
+
+	if (segs == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	segs->cfg = cfg;
+	for (unsigned int i = 0; i < cfg->npolicies; i++) {
+		struct wm_policy *p = &segs->policies[i];
+
+		if (policy_compile(p, &cfg->policies[i], err, errlen) < 0)
+			goto fail;
+		if (p->db != NULL &&
+		    wm_match_scratch_grow(p->db, &segs->scratch) < 0) {
+			snprintf(err, errlen, "policy %s: no memory for scratch",
+				 cfg->policies[i].name);
+			errno = ENOMEM;
+			goto fail;
+		}
+	}
+	return segs;
+
+fail:
+	wm_segments_free(segs);
+	return NULL;
+}
+
+void
+wm_segments_free(struct wm_segments *segs)
+{
+	if (segs == NULL)
+		return;
+	for (unsigned int i = 0; i < WM_CONFIG_MAX_POLICIES; i++)
+		wm_match_db_free(segs->policies[i].db);
+	if (segs->scratch != NULL)
+		hs_free_scratch(segs->scratch);
+	free(segs);
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The appliance's private state: ports paired as bumps in the wire,
+ * worker lcores that each own a flow table, and the control side.
+ *
+ *   port 0 rx --+                    +--> port 1 tx
+ *               |-> worker (parse,   |
+ *   port 1 rx --+   owner by flow) --+--> port 0 tx
+ *                      |  ^
+ *          rte_ring to the worker that owns the flow (symmetric hash)
+ */
+#ifndef WIREMASK_APP_H
+#define WIREMASK_APP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mempool.h>
+#include <rte_ring.h>
+#include <rte_spinlock.h>
+
+#include "wm_config.h"
+#include "wm_flow.h"
+#include "wm_segment.h"
+#include "wm_stats.h"
+#include "wm_stream.h"
+
+#define WM_BURST 32
+#define WM_RING_SIZE 8192
+#define WM_MAX_RXQ 64
+
+enum wm_phase {
+	WM_RUN = 0,     /* receive and judge */
+	WM_STOP_RX,     /* stop receiving, drain hand-off rings */
+	WM_EXIT,        /* flush every flow, transmit, return */
+};
+
+struct wm_port {
+	uint16_t id;
+	uint16_t peer;
+	uint16_t link;          /* id of the pair: the lower port id */
+	uint16_t nb_rxq;
+	uint16_t nb_txq;
+	bool tx_shared;         /* fewer tx queues than workers */
+	rte_spinlock_t tx_lock[WM_CONFIG_MAX_WORKERS];
+	char driver[32];
+};
+
+struct wm_txbuf {
+	uint16_t n;
+	struct rte_mbuf *pkts[WM_BURST];
+};
+
+struct wm_worker {
+	unsigned int index;
+	unsigned int lcore;
+	struct rte_ring *ring;          /* packets of flows this worker owns */
+	struct wm_flow_table *flows;
+	hs_scratch_t *scratch;
+	unsigned int nrxq;
+	struct {
+		uint16_t port;
+		uint16_t queue;
+	} rxq[WM_MAX_RXQ];
+	uint64_t flow_timeout_tsc;
+	volatile uint64_t last_rx_tsc;  /* read by the control side */
+	volatile int rx_stopped;
+	struct wm_txbuf tx[WM_CONFIG_MAX_PORTS];
+	struct wm_stats stats;
+	struct wm_stream_ctx stream;
+} __rte_cache_aligned;
+
+struct wm_app {
+	struct wm_config *cfg;
+	struct wm_segments *segs;
+	struct rte_mempool *pool;
+	unsigned int nports;
+	struct wm_port ports[WM_CONFIG_MAX_PORTS];
+	unsigned int nworkers;
+	struct wm_worker *workers[WM_CONFIG_MAX_WORKERS];
+	volatile int phase;
+};
+
+extern struct wm_app wm_app;
+
+/* ports.c */
+int wm_ports_init(struct wm_app *app);
+void wm_ports_close(struct wm_app *app);
+bool wm_ports_all_pcap(const struct wm_app *app);
+void wm_ports_print(const struct wm_app *app, FILE *out);
+
+/* worker.c */
+int wm_workers_init(struct wm_app *app);
+void wm_workers_free(struct wm_app *app);
+int wm_worker_main(void *arg);
+
+#endif /* WIREMASK_APP_H */

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Hyperscan in streaming mode: one database per policy (compiled on the
+ * control side), one scratch per lcore (cloned from a prototype that was
+ * grown for every database), one stream per flow direction. Knows
+ * nothing of mbufs, flows or detectors: it compiles expressions and
+ * reports match ends.
+ */
+#ifndef WM_MATCH_H
+#define WM_MATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <hs/hs.h>
+
+struct wm_match_db {
+	hs_database_t *db;
+	unsigned int npatterns;
+	size_t stream_size;     /* bytes of Hyperscan state per stream */
+};
+
+/* Called once per match end; @id is the expression's index, @end the
+ * stream offset just past the match. Return 0 to continue. */
+typedef int (*wm_match_cb)(unsigned int id, unsigned long long end,
+			   void *ctx);
+
+/**
+ * Compile @n expressions (ids 0..n-1) with their HS_FLAG_* @flags into a
+ * streaming database. Returns NULL with errno set and the failing
+ * expression's index and Hyperscan's reason in @err.
+ */
+struct wm_match_db *wm_match_db_build(const char *const *exprs,
+				      const unsigned int *flags, unsigned int n,
+				      char *err, size_t errlen);
+
+/** Free a database; NULL is allowed. */
+void wm_match_db_free(struct wm_match_db *mdb);
+
+/** Grow (or allocate, when *scratch is NULL) a scratch for @mdb: 0 or -ENOMEM. */
+int wm_match_scratch_grow(const struct wm_match_db *mdb, hs_scratch_t **scratch);
+
+/** Open a stream on @mdb: 0 or -ENOMEM. */
+int wm_match_stream_open(const struct wm_match_db *mdb, hs_stream_t **stream);
+
+/**
+ * Scan @len bytes as the next part of @stream; @cb runs for each match.
+ * Returns 0, or -EIO on a Hyperscan error (the stream is then unusable
+ * until reset).
+ */
+int wm_match_scan(hs_stream_t *stream, const uint8_t *data, size_t len,
+		  hs_scratch_t *scratch, wm_match_cb cb, void *ctx);
+
+/** Reset @stream to its initial state (no end-of-data matches). */
+void wm_match_stream_reset(hs_stream_t *stream);
+
+/** Close @stream without reporting; NULL is allowed. */
+void wm_match_stream_close(hs_stream_t *stream);
+
+#endif /* WM_MATCH_H */
