@@ -1,2 +1,1210 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-typedef int wm_placeholder_t;
+/*
+ * Config loader: a libconfig file validated in one go against the
+ * settings tables below (one table per group; see config_priv.h for how
+ * the walker uses them). The first error rejects the whole file with
+ * "FILE:LINE: SETTING: reason".
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <libconfig.h>
+
+#include "config_priv.h"
+#include "wm_config.h"
+
+#define CONF_VLAN_MAX (WM_VLAN_COUNT - 1)
+#define CONF_VNI_MAX 16777215
+#define CONF_KEEP_MAX 32
+
+static const char *const conf_action_names[] = {
+	[WM_FAIL_FORWARD] = "forward",
+	[WM_FAIL_DROP] = "drop",
+};
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                             */
+/* ------------------------------------------------------------------ */
+
+/* Dotted path of @s: "policies.default.card.fill", "ports.pairs[1][0]". */
+static void
+conf_path(const config_setting_t *s, char *buf, size_t len)
+{
+	const config_setting_t *parent = config_setting_parent(s);
+	const char *name = config_setting_name(s);
+	size_t n;
+
+	buf[0] = '\0';
+	if (parent == NULL)
+		return;
+	conf_path(parent, buf, len);
+	n = strlen(buf);
+	if (name != NULL)
+		snprintf(buf + n, len - n, "%s%s", n != 0 ? "." : "", name);
+	else
+		snprintf(buf + n, len - n, "[%d]", config_setting_index(s));
+}
+
+/*
+ * Name of the file a setting or a syntax error comes from: @file as
+ * libconfig recorded it (NULL: the top file, @ctx->name), with the
+ * include directory in front of a relative @include path.
+ */
+static const char *
+conf_file(const struct conf_ctx *ctx, const char *file, char *buf, size_t len)
+{
+	if (file == NULL)
+		return ctx->name;
+	if (file[0] == '/' || ctx->incdir == NULL ||
+	    strcmp(ctx->incdir, ".") == 0)
+		return file;
+	snprintf(buf, len, "%s/%s", ctx->incdir, file);
+	return buf;
+}
+
+/*
+ * Report an error about @s (or about its absent member @member, or,
+ * when @s is NULL, about the top-level path @member, with no line).
+ * Always returns -EINVAL.
+ */
+static int __attribute__((format(printf, 4, 5)))
+conf_err(struct conf_ctx *ctx, const config_setting_t *s, const char *member,
+	 const char *fmt, ...)
+{
+	const char *file = ctx->name;
+	unsigned int line = 0;
+	char fbuf[4096];
+	char path[256];
+	char reason[256];
+	va_list ap;
+	size_t n;
+
+	path[0] = '\0';
+	if (s != NULL) {
+		conf_path(s, path, sizeof(path));
+		line = config_setting_source_line(s);
+		file = conf_file(ctx, config_setting_source_file(s), fbuf,
+				 sizeof(fbuf));
+	}
+	if (member != NULL) {
+		n = strlen(path);
+		snprintf(path + n, sizeof(path) - n, "%s%s", n != 0 ? "." : "",
+			 member);
+	}
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+
+	if (line != 0)
+		snprintf(ctx->err, ctx->errlen, "%s:%u: %s: %s", file, line,
+			 path, reason);
+	else
+		snprintf(ctx->err, ctx->errlen, "%s: %s: %s", file, path,
+			 reason);
+	return -EINVAL;
+}
+
+static const char *
+conf_type_name(int type)
+{
+	static const char *const names[] = {
+		[CONFIG_TYPE_NONE] = "nothing",
+		[CONFIG_TYPE_GROUP] = "a group",
+		[CONFIG_TYPE_INT] = "an integer",
+		[CONFIG_TYPE_INT64] = "an integer",
+		[CONFIG_TYPE_FLOAT] = "a float",
+		[CONFIG_TYPE_STRING] = "a string",
+		[CONFIG_TYPE_BOOL] = "a boolean",
+		[CONFIG_TYPE_ARRAY] = "an array",
+		[CONFIG_TYPE_LIST] = "a list",
+	};
+
+	if (type < 0 || (unsigned int)type >= WM_ARRAY_SIZE(names) ||
+	    names[type] == NULL)
+		return "an unknown type";
+	return names[type];
+}
+
+static int
+conf_wrong_type(struct conf_ctx *ctx, const config_setting_t *s,
+		const char *expected)
+{
+	return conf_err(ctx, s, NULL, "wrong type: expected %s, got %s",
+			expected, conf_type_name(config_setting_type(s)));
+}
+
+/* ------------------------------------------------------------------ */
+/* Scalars                                                            */
+/* ------------------------------------------------------------------ */
+
+/* An int or an int64 in [min, max]; a float or a string is refused. */
+static int
+conf_int(struct conf_ctx *ctx, const config_setting_t *s, long long min,
+	 long long max, long long *v)
+{
+	int type = config_setting_type(s);
+
+	if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64)
+		return conf_wrong_type(ctx, s, "an integer");
+	*v = config_setting_get_int64(s);
+	if (*v < min || *v > max)
+		return conf_err(ctx, s, NULL, "%lld is out of range %lld..%lld",
+				*v, min, max);
+	return 0;
+}
+
+/* The string value of @s, or NULL (error reported) for another type. */
+static const char *
+conf_string(struct conf_ctx *ctx, const config_setting_t *s)
+{
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		conf_wrong_type(ctx, s, "a string");
+		return NULL;
+	}
+	return config_setting_get_string(s);
+}
+
+static int
+conf_parse_uint(struct conf_ctx *ctx, const struct conf_field *f,
+		const config_setting_t *s, long long *v)
+{
+	return conf_int(ctx, s, f->min, f->max, v);
+}
+
+static int
+conf_parse_bool(struct conf_ctx *ctx, const struct conf_field *f,
+		const config_setting_t *s, long long *v)
+{
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+		return conf_wrong_type(ctx, s, "a boolean (true or false)");
+	*v = config_setting_get_bool(s) != 0;
+	return 0;
+}
+
+static int
+conf_parse_action(struct conf_ctx *ctx, const struct conf_field *f,
+		  const config_setting_t *s, long long *v)
+{
+	const char *str;
+	unsigned int i;
+
+	str = conf_string(ctx, s);
+	if (str == NULL)
+		return -EINVAL;
+	for (i = 0; i < WM_ARRAY_SIZE(conf_action_names); i++) {
+		if (strcmp(str, conf_action_names[i]) == 0) {
+			*v = i;
+			return 0;
+		}
+	}
+	return conf_err(ctx, s, NULL,
+			"unknown action \"%.64s\" (expected \"forward\" or \"drop\")",
+			str);
+}
+
+static int
+conf_parse_operator(struct conf_ctx *ctx, const struct conf_field *f,
+		    const config_setting_t *s, long long *v)
+{
+	enum wm_mask_op op;
+	const char *str;
+
+	str = conf_string(ctx, s);
+	if (str == NULL)
+		return -EINVAL;
+	if (wm_mask_op_parse(str, &op) != 0)
+		return conf_err(ctx, s, NULL, "unknown operator \"%.64s\"", str);
+	*v = op;
+	return 0;
+}
+
+/* One printable ASCII byte other than space (separators: see the rule). */
+static int
+conf_parse_fill(struct conf_ctx *ctx, const struct conf_field *f,
+		const config_setting_t *s, long long *v)
+{
+	const char *str;
+
+	str = conf_string(ctx, s);
+	if (str == NULL)
+		return -EINVAL;
+	if (strlen(str) != 1 || str[0] < 0x21 || str[0] > 0x7e)
+		return conf_err(ctx, s, NULL,
+				"\"%.64s\" is not one printable ASCII character other than space",
+				str);
+	*v = (unsigned char)str[0];
+	return 0;
+}
+
+/* Name of a policy defined in "policies" (parsed before "segments"). */
+static int
+conf_parse_policy(struct conf_ctx *ctx, const struct conf_field *f,
+		  const config_setting_t *s, long long *v)
+{
+	const struct wm_config *cfg = ctx->cfg;
+	const char *str;
+	unsigned int i;
+
+	str = conf_string(ctx, s);
+	if (str == NULL)
+		return -EINVAL;
+	for (i = 0; i < cfg->npolicies; i++) {
+		if (strcmp(str, cfg->policies[i].name) == 0) {
+			*v = i;
+			return 0;
+		}
+	}
+	return conf_err(ctx, s, NULL, "unknown policy \"%.64s\"", str);
+}
+
+static void
+conf_print_uint(const struct wm_config *cfg, long long v, FILE *out)
+{
+	fprintf(out, "%lld", v);
+}
+
+static void
+conf_print_bool(const struct wm_config *cfg, long long v, FILE *out)
+{
+	fputs(v ? "true" : "false", out);
+}
+
+static void
+conf_print_action(const struct wm_config *cfg, long long v, FILE *out)
+{
+	fprintf(out, "\"%s\"", conf_action_names[v]);
+}
+
+static void
+conf_print_operator(const struct wm_config *cfg, long long v, FILE *out)
+{
+	fprintf(out, "\"%s\"", wm_mask_op_name((enum wm_mask_op)v));
+}
+
+static void
+conf_print_fill(const struct wm_config *cfg, long long v, FILE *out)
+{
+	if (v == '"' || v == '\\')
+		fprintf(out, "\"\\%c\"", (char)v);
+	else
+		fprintf(out, "\"%c\"", (char)v);
+}
+
+static void
+conf_print_policy(const struct wm_config *cfg, long long v, FILE *out)
+{
+	fprintf(out, "\"%s\"", cfg->policies[v].name);
+}
+
+/* How each scalar type is parsed and printed; NULL for CT_GROUP/CUSTOM. */
+static const struct {
+	int (*parse)(struct conf_ctx *ctx, const struct conf_field *f,
+		     const config_setting_t *s, long long *v);
+	void (*print)(const struct wm_config *cfg, long long v, FILE *out);
+} conf_types[] = {
+	[CT_UINT] = { conf_parse_uint, conf_print_uint },
+	[CT_BOOL] = { conf_parse_bool, conf_print_bool },
+	[CT_ACTION] = { conf_parse_action, conf_print_action },
+	[CT_OPERATOR] = { conf_parse_operator, conf_print_operator },
+	[CT_FILL] = { conf_parse_fill, conf_print_fill },
+	[CT_POLICY] = { conf_parse_policy, conf_print_policy },
+	[CT_GROUP] = { NULL, NULL },
+	[CT_CUSTOM] = { NULL, NULL },
+};
+
+static bool
+conf_is_scalar(const struct conf_field *f)
+{
+	return conf_types[f->type].parse != NULL;
+}
+
+static void
+conf_store(void *base, const struct conf_field *f, long long v)
+{
+	char *p = (char *)base + f->off;
+	uint8_t v8 = (uint8_t)v;
+	uint16_t v16 = (uint16_t)v;
+	uint32_t v32 = (uint32_t)v;
+
+	switch (f->size) {
+	case 1:
+		memcpy(p, &v8, 1);
+		break;
+	case 2:
+		memcpy(p, &v16, 2);
+		break;
+	case 4:
+		memcpy(p, &v32, 4);
+		break;
+	}
+}
+
+static long long
+conf_load(const void *base, const struct conf_field *f)
+{
+	const char *p = (const char *)base + f->off;
+	uint8_t v8;
+	uint16_t v16;
+	uint32_t v32;
+
+	switch (f->size) {
+	case 1:
+		memcpy(&v8, p, 1);
+		return v8;
+	case 2:
+		memcpy(&v16, p, 2);
+		return v16;
+	case 4:
+		memcpy(&v32, p, 4);
+		return v32;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Walker                                                             */
+/* ------------------------------------------------------------------ */
+
+static const struct conf_field *
+conf_find(const struct conf_table *t, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nfields; i++)
+		if (strcmp(t->fields[i].name, name) == 0)
+			return &t->fields[i];
+	return NULL;
+}
+
+/*
+ * Validate group @g (NULL: absent, defaults only) against @t, storing
+ * into @base. 1) defaults; 2) every member in file order: known, right
+ * type, in range; 3) required rows; 4) nested groups and custom handlers
+ * in table order. @seen (CONF_MAX_FIELDS slots, may be NULL) receives
+ * the setting given for each row, NULL where the default applies.
+ */
+static int
+conf_walk(struct conf_ctx *ctx, const struct conf_table *t,
+	  const config_setting_t *g, void *base, const config_setting_t **seen)
+{
+	const config_setting_t *given[CONF_MAX_FIELDS] = { NULL };
+	const struct conf_field *f;
+	const config_setting_t *m;
+	unsigned int i, n;
+	long long v;
+	int rc;
+
+	for (i = 0; i < t->nfields; i++)
+		if (conf_is_scalar(&t->fields[i]))
+			conf_store(base, &t->fields[i], t->fields[i].def);
+
+	n = g != NULL ? (unsigned int)config_setting_length(g) : 0;
+	for (i = 0; i < n; i++) {
+		m = config_setting_get_elem(g, i);
+		f = conf_find(t, config_setting_name(m));
+		if (f == NULL)
+			return conf_err(ctx, m, NULL, "unknown setting");
+		if (conf_is_scalar(f)) {
+			rc = conf_types[f->type].parse(ctx, f, m, &v);
+			if (rc < 0)
+				return rc;
+			conf_store(base, f, v);
+		} else if (f->type == CT_GROUP && !config_setting_is_group(m)) {
+			return conf_wrong_type(ctx, m, "a group");
+		}
+		given[f - t->fields] = m;
+	}
+
+	for (i = 0; i < t->nfields; i++)
+		if ((t->fields[i].flags & CF_REQUIRED) && given[i] == NULL)
+			return conf_err(ctx, g, t->fields[i].name,
+					"required setting is missing");
+
+	for (i = 0; i < t->nfields; i++) {
+		f = &t->fields[i];
+		rc = 0;
+		if (f->type == CT_GROUP)
+			rc = conf_walk(ctx, f->sub, given[i], base, NULL);
+		else if (f->type == CT_CUSTOM)
+			rc = f->parse(ctx, given[i], base);
+		if (rc < 0)
+			return rc;
+	}
+
+	if (seen != NULL)
+		memcpy(seen, given, sizeof(given));
+	return 0;
+}
+
+/* Print every row of @t as "PREFIXname = value", skipping @skip flags. */
+static void
+conf_dump_table(const struct wm_config *cfg, const struct conf_table *t,
+		const void *base, const char *prefix, unsigned int skip,
+		FILE *out)
+{
+	char sub[128];
+	unsigned int i;
+
+	for (i = 0; i < t->nfields; i++) {
+		const struct conf_field *f = &t->fields[i];
+
+		if (f->flags & skip)
+			continue;
+		if (conf_is_scalar(f)) {
+			fprintf(out, "%s%s = ", prefix, f->name);
+			conf_types[f->type].print(cfg, conf_load(base, f), out);
+			fputc('\n', out);
+		} else if (f->type == CT_GROUP) {
+			snprintf(sub, sizeof(sub), "%s%s.", prefix, f->name);
+			conf_dump_table(cfg, f->sub, base, sub, skip, out);
+		} else {
+			snprintf(sub, sizeof(sub), "%s%s", prefix, f->name);
+			f->dump(cfg, base, sub, out);
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Tables                                                             */
+/* ------------------------------------------------------------------ */
+
+#define CONF_SIZE(st, m) sizeof(((st *)0)->m)
+
+#define CONF_UINT(n, st, m, d, lo, hi, fl) \
+	{ .name = (n), .type = CT_UINT, .flags = (fl), .def = (d), \
+	  .min = (lo), .max = (hi), .off = offsetof(st, m), \
+	  .size = CONF_SIZE(st, m) }
+#define CONF_SCALAR(n, ty, st, m, d, fl) \
+	{ .name = (n), .type = (ty), .flags = (fl), .def = (d), \
+	  .off = offsetof(st, m), .size = CONF_SIZE(st, m) }
+#define CONF_GROUP(n, t) \
+	{ .name = (n), .type = CT_GROUP, .sub = &(t) }
+#define CONF_CUSTOM(n, p, d) \
+	{ .name = (n), .type = CT_CUSTOM, .parse = (p), .dump = (d) }
+#define CONF_TABLE(f) \
+	{ .fields = (f), .nfields = WM_ARRAY_SIZE(f) }
+
+static int conf_pairs(struct conf_ctx *ctx, const config_setting_t *s,
+		      void *base);
+static int conf_policies(struct conf_ctx *ctx, const config_setting_t *s,
+			 void *base);
+static int conf_segments(struct conf_ctx *ctx, const config_setting_t *s,
+			 void *base);
+static int conf_vlans(struct conf_ctx *ctx, const config_setting_t *s,
+		      void *base);
+static int conf_vnis(struct conf_ctx *ctx, const config_setting_t *s,
+		     void *base);
+static void conf_dump_pairs(const struct wm_config *cfg, const void *base,
+			    const char *key, FILE *out);
+static void conf_dump_policies(const struct wm_config *cfg, const void *base,
+			       const char *key, FILE *out);
+static void conf_dump_segments(const struct wm_config *cfg, const void *base,
+			       const char *key, FILE *out);
+static void conf_dump_vlans(const struct wm_config *cfg, const void *base,
+			    const char *key, FILE *out);
+static void conf_dump_vnis(const struct wm_config *cfg, const void *base,
+			   const char *key, FILE *out);
+
+/* ports = { ... }; offsets in struct wm_config */
+static const struct conf_field conf_ports_fields[] = {
+	CONF_CUSTOM("pairs", conf_pairs, conf_dump_pairs),
+	CONF_UINT("rx_desc", struct wm_config, ports.rx_desc,
+		  1024, 64, 16384, 0),
+	CONF_UINT("tx_desc", struct wm_config, ports.tx_desc,
+		  1024, 64, 16384, 0),
+	CONF_UINT("mbufs", struct wm_config, ports.mbufs,
+		  16383, 1023, 1048575, 0),
+	CONF_UINT("mbuf_size", struct wm_config, ports.mbuf_size,
+		  10240, 2048, 65535, 0),
+	CONF_SCALAR("promiscuous", CT_BOOL, struct wm_config,
+		    ports.promiscuous, true, 0),
+};
+
+/* fail = { ... }; offsets in struct wm_config */
+static const struct conf_field conf_fail_fields[] = {
+	CONF_SCALAR("malformed", CT_ACTION, struct wm_config,
+		    fail.malformed, WM_FAIL_FORWARD, 0),
+	CONF_SCALAR("bad_tcp", CT_ACTION, struct wm_config,
+		    fail.bad_tcp, WM_FAIL_DROP, 0),
+	CONF_SCALAR("ip_fragment", CT_ACTION, struct wm_config,
+		    fail.ip_fragment, WM_FAIL_DROP, 0),
+	CONF_SCALAR("flow_table_full", CT_ACTION, struct wm_config,
+		    fail.flow_table_full, WM_FAIL_DROP, 0),
+};
+
+static const struct conf_table conf_ports = CONF_TABLE(conf_ports_fields);
+static const struct conf_table conf_fail = CONF_TABLE(conf_fail_fields);
+
+/* Top level; offsets in struct wm_config. Policies before segments. */
+static const struct conf_field conf_top_fields[] = {
+	CONF_UINT("workers", struct wm_config, workers,
+		  0, 0, WM_CONFIG_MAX_WORKERS, 0),
+	CONF_UINT("hold_timeout_us", struct wm_config, hold_timeout_us,
+		  1000, 1, 1000000, 0),
+	CONF_UINT("flow_table_size", struct wm_config, flow_table_size,
+		  65536, 1024, 16777216, 0),
+	CONF_UINT("flow_timeout_s", struct wm_config, flow_timeout_s,
+		  120, 1, 86400, 0),
+	CONF_UINT("vxlan_port", struct wm_config, vxlan_port,
+		  4789, 0, 65535, 0),
+	CONF_GROUP("ports", conf_ports),
+	CONF_GROUP("fail", conf_fail),
+	CONF_CUSTOM("policies", conf_policies, conf_dump_policies),
+	CONF_CUSTOM("segments", conf_segments, conf_dump_segments),
+};
+
+/* policies.<policy>.<detector> = { ... }; offsets in struct wm_mask_params */
+enum {
+	RULE_OPERATOR,
+	RULE_FILL,
+	RULE_KEEP_FIRST,
+	RULE_KEEP_LAST,
+	RULE_KEEP_DOMAIN,
+};
+
+static const struct conf_field conf_rule_fields[] = {
+	[RULE_OPERATOR] = CONF_SCALAR("operator", CT_OPERATOR,
+				      struct wm_mask_params, op,
+				      WM_MASK_REDACT, CF_REQUIRED),
+	[RULE_FILL] = CONF_SCALAR("fill", CT_FILL, struct wm_mask_params,
+				  fill, '*', 0),
+	[RULE_KEEP_FIRST] = CONF_UINT("keep_first", struct wm_mask_params,
+				      keep_first, 0, 0, CONF_KEEP_MAX,
+				      CF_PARTIAL_ONLY),
+	[RULE_KEEP_LAST] = CONF_UINT("keep_last", struct wm_mask_params,
+				     keep_last, 0, 0, CONF_KEEP_MAX,
+				     CF_PARTIAL_ONLY),
+	[RULE_KEEP_DOMAIN] = CONF_SCALAR("keep_domain", CT_BOOL,
+					 struct wm_mask_params, keep_domain,
+					 false, 0),
+};
+
+/* segments.<segment> = { ... }; offsets in struct wm_segment_conf */
+static const struct conf_field conf_segment_fields[] = {
+	CONF_SCALAR("policy", CT_POLICY, struct wm_segment_conf, policy, 0,
+		    CF_REQUIRED),
+	CONF_CUSTOM("vlan", conf_vlans, conf_dump_vlans),
+	CONF_CUSTOM("vni", conf_vnis, conf_dump_vnis),
+};
+
+static const struct conf_table conf_top = CONF_TABLE(conf_top_fields);
+static const struct conf_table conf_rule = CONF_TABLE(conf_rule_fields);
+static const struct conf_table conf_segment = CONF_TABLE(conf_segment_fields);
+
+_Static_assert(WM_ARRAY_SIZE(conf_top_fields) <= CONF_MAX_FIELDS, "top");
+_Static_assert(WM_ARRAY_SIZE(conf_ports_fields) <= CONF_MAX_FIELDS, "ports");
+_Static_assert(WM_ARRAY_SIZE(conf_fail_fields) <= CONF_MAX_FIELDS, "fail");
+_Static_assert(WM_ARRAY_SIZE(conf_rule_fields) <= CONF_MAX_FIELDS, "rule");
+_Static_assert(WM_ARRAY_SIZE(conf_segment_fields) <= CONF_MAX_FIELDS,
+	       "segment");
+_Static_assert(WM_CONFIG_MAX_SEGMENTS < WM_SEGMENT_NONE, "segment index");
+
+/* ------------------------------------------------------------------ */
+/* ports.pairs                                                        */
+/* ------------------------------------------------------------------ */
+
+/* pairs = ( [0, 1], [2, 3] ): each port in at most one pair, not twice. */
+static int
+conf_pairs(struct conf_ctx *ctx, const config_setting_t *s, void *base)
+{
+	struct wm_config *cfg = base;
+	bool used[WM_CONFIG_MAX_PORTS] = { false };
+	const config_setting_t *e;
+	long long port[2];
+	unsigned int i, n, k;
+	int rc;
+
+	if (s == NULL)
+		return 0;
+	if (!config_setting_is_list(s) && !config_setting_is_array(s))
+		return conf_wrong_type(ctx, s, "a list of [port, port] pairs");
+	n = (unsigned int)config_setting_length(s);
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(s, i);
+		if ((!config_setting_is_array(e) && !config_setting_is_list(e)) ||
+		    config_setting_length(e) != 2)
+			return conf_err(ctx, e, NULL,
+					"expected a pair [port, port]");
+		for (k = 0; k < 2; k++) {
+			rc = conf_int(ctx, config_setting_get_elem(e, k), 0,
+				      WM_CONFIG_MAX_PORTS - 1, &port[k]);
+			if (rc < 0)
+				return rc;
+		}
+		if (port[0] == port[1])
+			return conf_err(ctx, e, NULL,
+					"port %lld is paired with itself",
+					port[0]);
+		for (k = 0; k < 2; k++) {
+			if (used[port[k]])
+				return conf_err(ctx, e, NULL,
+						"port %lld is in two pairs",
+						port[k]);
+			used[port[k]] = true;
+		}
+		cfg->ports.pairs[cfg->ports.npairs][0] = (uint16_t)port[0];
+		cfg->ports.pairs[cfg->ports.npairs][1] = (uint16_t)port[1];
+		cfg->ports.npairs++;
+	}
+	return 0;
+}
+
+static void
+conf_dump_pairs(const struct wm_config *cfg, const void *base,
+		const char *key, FILE *out)
+{
+	unsigned int i;
+
+	fprintf(out, "%s = ", key);
+	if (cfg->ports.npairs == 0)
+		fputs("default (0<->1, 2<->3, ... by port order)", out);
+	for (i = 0; i < cfg->ports.npairs; i++)
+		fprintf(out, "%s%u<->%u", i != 0 ? ", " : "",
+			cfg->ports.pairs[i][0], cfg->ports.pairs[i][1]);
+	fputc('\n', out);
+}
+
+/* ------------------------------------------------------------------ */
+/* policies                                                           */
+/* ------------------------------------------------------------------ */
+
+/* Copy the name of named group @s (policy or segment) into @dst. */
+static int
+conf_name(struct conf_ctx *ctx, const config_setting_t *s, char *dst)
+{
+	const char *name = config_setting_name(s);
+	size_t len = strlen(name);
+
+	if (len >= WM_NAME_MAX)
+		return conf_err(ctx, s, NULL, "name longer than %d characters",
+				WM_NAME_MAX - 1);
+	memcpy(dst, name, len + 1);
+	return 0;
+}
+
+/* policies.<policy>.<detector> = { operator = ...; ... }; */
+static int
+conf_rule_parse(struct conf_ctx *ctx, const config_setting_t *r,
+		struct wm_policy_conf *pol)
+{
+	const config_setting_t *seen[CONF_MAX_FIELDS];
+	const struct wm_detector *det;
+	struct wm_rule *rule;
+	unsigned int i;
+	int rc;
+
+	det = wm_detect_find(config_setting_name(r));
+	if (det == NULL)
+		return conf_err(ctx, r, NULL, "unknown detector \"%s\"",
+				config_setting_name(r));
+	if (!config_setting_is_group(r))
+		return conf_wrong_type(ctx, r, "a group");
+	if (pol->nrules == WM_DETECT_MAX)
+		return conf_err(ctx, r, NULL, "more than %d rules in a policy",
+				WM_DETECT_MAX);
+	rule = &pol->rules[pol->nrules++];
+	rule->detector = det;
+	rc = conf_walk(ctx, &conf_rule, r, &rule->mask, seen);
+	if (rc < 0)
+		return rc;
+
+	for (i = 0; i < conf_rule.nfields; i++)
+		if ((conf_rule.fields[i].flags & CF_PARTIAL_ONLY) &&
+		    seen[i] != NULL && rule->mask.op != WM_MASK_PARTIAL)
+			return conf_err(ctx, seen[i], NULL,
+					"%s only applies to operator partial",
+					conf_rule.fields[i].name);
+
+	/* A separator is copied unchanged: as a fill it would be ambiguous. */
+	if (det->separators != NULL &&
+	    strchr(det->separators, rule->mask.fill) != NULL) {
+		if (seen[RULE_FILL] != NULL)
+			return conf_err(ctx, seen[RULE_FILL], NULL,
+					"\"%c\" is a separator of detector %s",
+					rule->mask.fill, det->name);
+		return conf_err(ctx, r, "fill",
+				"default \"%c\" is a separator of detector %s, set another fill",
+				rule->mask.fill, det->name);
+	}
+	return 0;
+}
+
+/* policies = { <name> = { <detector> = { ... }; ... }; ... }; */
+static int
+conf_policies(struct conf_ctx *ctx, const config_setting_t *s, void *base)
+{
+	struct wm_config *cfg = base;
+	const config_setting_t *p;
+	struct wm_policy_conf *pol;
+	unsigned int i, j, n;
+	int rc;
+
+	if (s == NULL)
+		return 0;
+	if (!config_setting_is_group(s))
+		return conf_wrong_type(ctx, s, "a group of policies");
+	n = (unsigned int)config_setting_length(s);
+	for (i = 0; i < n; i++) {
+		p = config_setting_get_elem(s, i);
+		if (!config_setting_is_group(p))
+			return conf_wrong_type(ctx, p, "a group");
+		if (cfg->npolicies == WM_CONFIG_MAX_POLICIES)
+			return conf_err(ctx, p, NULL, "more than %d policies",
+					WM_CONFIG_MAX_POLICIES);
+		pol = &cfg->policies[cfg->npolicies++];
+		rc = conf_name(ctx, p, pol->name);
+		if (rc < 0)
+			return rc;
+		for (j = 0; j < (unsigned int)config_setting_length(p); j++) {
+			rc = conf_rule_parse(ctx, config_setting_get_elem(p, j),
+					     pol);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+static void
+conf_dump_policies(const struct wm_config *cfg, const void *base,
+		   const char *key, FILE *out)
+{
+	const struct wm_policy_conf *pol;
+	const struct wm_rule *rule;
+	char prefix[128];
+	unsigned int i, j;
+
+	for (i = 0; i < cfg->npolicies; i++) {
+		pol = &cfg->policies[i];
+		if (pol->nrules == 0)
+			fprintf(out, "%s.%s = { }\n", key, pol->name);
+		for (j = 0; j < pol->nrules; j++) {
+			rule = &pol->rules[j];
+			snprintf(prefix, sizeof(prefix), "%s.%s.%s.", key,
+				 pol->name, rule->detector->name);
+			conf_dump_table(cfg, &conf_rule, &rule->mask, prefix,
+					rule->mask.op == WM_MASK_PARTIAL ?
+						0 : CF_PARTIAL_ONLY,
+					out);
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* segments                                                           */
+/* ------------------------------------------------------------------ */
+
+/* A space of IDs a segment can claim: VLAN IDs or VXLAN VNIs. */
+struct conf_idspace {
+	const char *what;
+	long long max;
+	uint8_t (*owner)(const struct wm_config *cfg, uint32_t id);
+	int (*claim)(struct conf_ctx *ctx, const config_setting_t *e,
+		     uint32_t id, uint8_t seg);
+};
+
+static uint8_t
+conf_vlan_owner(const struct wm_config *cfg, uint32_t id)
+{
+	return cfg->vlan_segment[id];
+}
+
+static int
+conf_vlan_claim(struct conf_ctx *ctx, const config_setting_t *e, uint32_t id,
+		uint8_t seg)
+{
+	ctx->cfg->vlan_segment[id] = seg;
+	return 0;
+}
+
+/* First index in the sorted vnis[] whose vni is >= @id. */
+static unsigned int
+conf_vni_index(const struct wm_config *cfg, uint32_t id)
+{
+	unsigned int lo = 0, hi = cfg->nvnis, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (cfg->vnis[mid].vni < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static uint8_t
+conf_vni_owner(const struct wm_config *cfg, uint32_t id)
+{
+	unsigned int i = conf_vni_index(cfg, id);
+
+	if (i < cfg->nvnis && cfg->vnis[i].vni == id)
+		return cfg->vnis[i].segment;
+	return WM_SEGMENT_NONE;
+}
+
+/* Insert keeping vnis[] sorted. */
+static int
+conf_vni_claim(struct conf_ctx *ctx, const config_setting_t *e, uint32_t id,
+	       uint8_t seg)
+{
+	struct wm_config *cfg = ctx->cfg;
+	unsigned int i = conf_vni_index(cfg, id);
+
+	if (cfg->nvnis == WM_CONFIG_MAX_VNIS)
+		return conf_err(ctx, e, NULL, "more than %d VNIs in all segments",
+				WM_CONFIG_MAX_VNIS);
+	memmove(&cfg->vnis[i + 1], &cfg->vnis[i],
+		(cfg->nvnis - i) * sizeof(cfg->vnis[0]));
+	cfg->vnis[i].vni = id;
+	cfg->vnis[i].segment = seg;
+	cfg->nvnis++;
+	return 0;
+}
+
+static const struct conf_idspace conf_vlan_space = {
+	"VLAN", CONF_VLAN_MAX, conf_vlan_owner, conf_vlan_claim,
+};
+
+static const struct conf_idspace conf_vni_space = {
+	"VNI", CONF_VNI_MAX, conf_vni_owner, conf_vni_claim,
+};
+
+/* vlan = [ ... ] or vni = [ ... ] of segment @base. */
+static int
+conf_ids(struct conf_ctx *ctx, const config_setting_t *s, void *base,
+	 const struct conf_idspace *sp)
+{
+	struct wm_config *cfg = ctx->cfg;
+	const struct wm_segment_conf *seg = base;
+	uint8_t idx = (uint8_t)(seg - cfg->segments);
+	const config_setting_t *e;
+	unsigned int i, n;
+	uint8_t owner;
+	long long id;
+	int rc;
+
+	if (s == NULL)
+		return 0;
+	if (idx == 0)
+		return conf_err(ctx, s, NULL,
+				"the default segment takes what no other segment claims: it cannot list %ss",
+				sp->what);
+	if (!config_setting_is_array(s) && !config_setting_is_list(s))
+		return conf_wrong_type(ctx, s, "an array of integers");
+	n = (unsigned int)config_setting_length(s);
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(s, i);
+		rc = conf_int(ctx, e, 0, sp->max, &id);
+		if (rc < 0)
+			return rc;
+		owner = sp->owner(cfg, (uint32_t)id);
+		if (owner == idx)
+			return conf_err(ctx, e, NULL, "%s %lld is listed twice",
+					sp->what, id);
+		if (owner != WM_SEGMENT_NONE)
+			return conf_err(ctx, e, NULL,
+					"%s %lld is claimed by segments \"%s\" and \"%s\"",
+					sp->what, id, cfg->segments[owner].name,
+					seg->name);
+		rc = sp->claim(ctx, e, (uint32_t)id, idx);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+conf_vlans(struct conf_ctx *ctx, const config_setting_t *s, void *base)
+{
+	return conf_ids(ctx, s, base, &conf_vlan_space);
+}
+
+static int
+conf_vnis(struct conf_ctx *ctx, const config_setting_t *s, void *base)
+{
+	return conf_ids(ctx, s, base, &conf_vni_space);
+}
+
+/* segments.<name> = { policy = ...; vlan = [...]; vni = [...]; }; */
+static int
+conf_segment_parse(struct conf_ctx *ctx, const config_setting_t *sg)
+{
+	struct wm_config *cfg = ctx->cfg;
+	struct wm_segment_conf *seg;
+	int rc;
+
+	if (!config_setting_is_group(sg))
+		return conf_wrong_type(ctx, sg, "a group");
+	if (cfg->nsegments == WM_CONFIG_MAX_SEGMENTS)
+		return conf_err(ctx, sg, NULL, "more than %d segments",
+				WM_CONFIG_MAX_SEGMENTS);
+	seg = &cfg->segments[cfg->nsegments++];
+	rc = conf_name(ctx, sg, seg->name);
+	if (rc < 0)
+		return rc;
+	return conf_walk(ctx, &conf_segment, sg, seg, NULL);
+}
+
+/* "default" becomes segments[0] wherever it sits in the file. */
+static int
+conf_segments(struct conf_ctx *ctx, const config_setting_t *s, void *base)
+{
+	const config_setting_t *def, *sg;
+	unsigned int i, n;
+	int rc;
+
+	if (s == NULL)
+		return conf_err(ctx, NULL, "segments.default",
+				"required segment is missing");
+	if (!config_setting_is_group(s))
+		return conf_wrong_type(ctx, s, "a group of segments");
+	def = config_setting_get_member(s, "default");
+	if (def == NULL)
+		return conf_err(ctx, s, "default",
+				"required segment is missing");
+	rc = conf_segment_parse(ctx, def);
+	if (rc < 0)
+		return rc;
+	n = (unsigned int)config_setting_length(s);
+	for (i = 0; i < n; i++) {
+		sg = config_setting_get_elem(s, i);
+		if (sg == def)
+			continue;
+		rc = conf_segment_parse(ctx, sg);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void
+conf_dump_segments(const struct wm_config *cfg, const void *base,
+		   const char *key, FILE *out)
+{
+	char prefix[128];
+	unsigned int i;
+
+	for (i = 0; i < cfg->nsegments; i++) {
+		snprintf(prefix, sizeof(prefix), "%s.%s.", key,
+			 cfg->segments[i].name);
+		conf_dump_table(cfg, &conf_segment, &cfg->segments[i], prefix,
+				0, out);
+	}
+}
+
+/* Ascending IDs printed as "1-3, 5, 7-8" on one "key = ..." line. */
+struct conf_ranges {
+	FILE *out;
+	const char *key;
+	bool started;
+	bool open;
+	uint32_t lo;
+	uint32_t hi;
+};
+
+static void
+conf_ranges_emit(struct conf_ranges *r)
+{
+	if (!r->open)
+		return;
+	fprintf(r->out, r->started ? ", " : "%s = ", r->key);
+	r->started = true;
+	r->open = false;
+	if (r->lo == r->hi)
+		fprintf(r->out, "%u", r->lo);
+	else
+		fprintf(r->out, "%u-%u", r->lo, r->hi);
+}
+
+static void
+conf_ranges_add(struct conf_ranges *r, uint32_t id)
+{
+	if (r->open && id == r->hi + 1) {
+		r->hi = id;
+		return;
+	}
+	conf_ranges_emit(r);
+	r->lo = r->hi = id;
+	r->open = true;
+}
+
+static void
+conf_ranges_end(struct conf_ranges *r)
+{
+	conf_ranges_emit(r);
+	if (r->started)
+		fputc('\n', r->out);
+}
+
+static void
+conf_dump_vlans(const struct wm_config *cfg, const void *base,
+		const char *key, FILE *out)
+{
+	struct conf_ranges r = { .out = out, .key = key };
+	uint8_t idx = (uint8_t)((const struct wm_segment_conf *)base -
+				cfg->segments);
+	uint32_t v;
+
+	for (v = 0; v < WM_VLAN_COUNT; v++)
+		if (cfg->vlan_segment[v] == idx)
+			conf_ranges_add(&r, v);
+	conf_ranges_end(&r);
+}
+
+static void
+conf_dump_vnis(const struct wm_config *cfg, const void *base,
+	       const char *key, FILE *out)
+{
+	struct conf_ranges r = { .out = out, .key = key };
+	uint8_t idx = (uint8_t)((const struct wm_segment_conf *)base -
+				cfg->segments);
+	unsigned int i;
+
+	for (i = 0; i < cfg->nvnis; i++)
+		if (cfg->vnis[i].segment == idx)
+			conf_ranges_add(&r, cfg->vnis[i].vni);
+	conf_ranges_end(&r);
+}
+
+/* ------------------------------------------------------------------ */
+/* Public API                                                         */
+/* ------------------------------------------------------------------ */
+
+/* Turn a parsed libconfig tree (@ok: config_read() result) into a config. */
+static struct wm_config *
+conf_build(config_t *lc, int ok, const char *name, const char *incdir,
+	   char *err, size_t errlen)
+{
+	struct conf_ctx ctx = {
+		.name = name, .incdir = incdir, .err = err, .errlen = errlen,
+	};
+	struct wm_config *cfg;
+	char fbuf[4096];
+	const char *file;
+
+	if (!ok) {
+		file = conf_file(&ctx, config_error_file(lc), fbuf,
+				 sizeof(fbuf));
+		snprintf(err, errlen, "%s:%d: syntax error: %s", file,
+			 config_error_line(lc),
+			 config_error_text(lc) != NULL ? config_error_text(lc) :
+							 "unknown error");
+		errno = EINVAL;
+		return NULL;
+	}
+
+	cfg = calloc(1, sizeof(*cfg));
+	if (cfg == NULL) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		errno = ENOMEM;
+		return NULL;
+	}
+	snprintf(cfg->path, sizeof(cfg->path), "%s", name);
+	memset(cfg->vlan_segment, WM_SEGMENT_NONE, sizeof(cfg->vlan_segment));
+	ctx.cfg = cfg;
+
+	if (conf_walk(&ctx, &conf_top, config_root_setting(lc), cfg, NULL) < 0) {
+		free(cfg);
+		errno = EINVAL;
+		return NULL;
+	}
+	return cfg;
+}
+
+struct wm_config *
+wm_config_load(const char *path, char *err, size_t errlen)
+{
+	char noerr[1], dir[sizeof(((struct wm_config *)0)->path)];
+	struct wm_config *cfg;
+	const char *incdir;
+	struct stat st;
+	config_t lc;
+	FILE *fp;
+	int ok, e;
+
+	if (err == NULL || errlen == 0) {
+		err = noerr;
+		errlen = sizeof(noerr);
+	}
+	err[0] = '\0';
+	if (path == NULL) {
+		snprintf(err, errlen, "(null): no config file given");
+		errno = EINVAL;
+		return NULL;
+	}
+	fp = fopen(path, "r");
+	if (fp != NULL && fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(fp);
+		fp = NULL;
+		errno = EISDIR;
+	}
+	if (fp == NULL) {
+		e = errno;
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(e));
+		errno = e;
+		return NULL;
+	}
+
+	config_init(&lc);
+	/* @include "x.cfg" is relative to the top file's directory. */
+	snprintf(dir, sizeof(dir), "%s", path);
+	incdir = dirname(dir);
+	config_set_include_dir(&lc, incdir);
+	ok = config_read(&lc, fp);
+	fclose(fp);
+	cfg = conf_build(&lc, ok, path, incdir, err, errlen);
+	e = errno;
+	config_destroy(&lc);
+	errno = e;
+	return cfg;
+}
+
+struct wm_config *
+wm_config_load_string(const char *text, const char *name, char *err,
+		      size_t errlen)
+{
+	struct wm_config *cfg;
+	char noerr[1];
+	config_t lc;
+	int ok, e;
+
+	if (err == NULL || errlen == 0) {
+		err = noerr;
+		errlen = sizeof(noerr);
+	}
+	err[0] = '\0';
+	if (name == NULL)
+		name = "(string)";
+	if (text == NULL) {
+		snprintf(err, errlen, "%s: no config text given", name);
+		errno = EINVAL;
+		return NULL;
+	}
+	config_init(&lc);
+	ok = config_read_string(&lc, text);
+	cfg = conf_build(&lc, ok, name, NULL, err, errlen);
+	e = errno;
+	config_destroy(&lc);
+	errno = e;
+	return cfg;
+}
+
+void
+wm_config_free(struct wm_config *cfg)
+{
+	free(cfg);
+}
+
+void
+wm_config_dump(const struct wm_config *cfg, FILE *out)
+{
+	fprintf(out, "config = \"%s\"\n", cfg->path);
+	conf_dump_table(cfg, &conf_top, cfg, "", 0, out);
+}

@@ -1,2 +1,681 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Config loader: the reference configs load with the expected values,
+ * every malformed file is rejected with FILE:LINE and the setting's
+ * dotted name, omitted keys take their defaults, segments map VLANs and
+ * VNIs. Runs from tests/ (meson workdir), so configs are in ../configs.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wm_config.h"
 #include "wm_test.h"
-int main(void) { TEST_END(); }
+
+#define CONFIGS "../configs/"
+
+/* Smallest valid tail: one policy, the default segment. */
+#define TAIL \
+	"policies = { p = { card = { operator = \"redact\"; }; }; };\n" \
+	"segments = { default = { policy = \"p\"; }; };\n"
+
+static const struct wm_rule *
+find_rule(const struct wm_policy_conf *pol, const char *detector)
+{
+	unsigned int i;
+
+	for (i = 0; i < pol->nrules; i++)
+		if (strcmp(pol->rules[i].detector->name, detector) == 0)
+			return &pol->rules[i];
+	return NULL;
+}
+
+static int
+find_segment(const struct wm_config *cfg, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->nsegments; i++)
+		if (strcmp(cfg->segments[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int
+find_policy(const struct wm_config *cfg, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->npolicies; i++)
+		if (strcmp(cfg->policies[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static struct wm_config *
+load_ok(const char *text)
+{
+	char err[512];
+	struct wm_config *cfg;
+
+	cfg = wm_config_load_string(text, "t.cfg", err, sizeof(err));
+	if (cfg == NULL)
+		fprintf(stderr, "  unexpected error: %s\n", err);
+	CHECK(cfg != NULL);
+	return cfg;
+}
+
+/* wm_config_dump() output in a malloc'd string. */
+static char *
+dump(const struct wm_config *cfg)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	wm_config_dump(cfg, f);
+	fclose(f);
+	return buf;
+}
+
+static void
+check_all_vlans_unmapped(const struct wm_config *cfg)
+{
+	unsigned int v, mapped = 0;
+
+	for (v = 0; v < WM_VLAN_COUNT; v++)
+		mapped += cfg->vlan_segment[v] != WM_SEGMENT_NONE;
+	CHECK_EQ(mapped, 0);
+}
+
+static void
+check_default_values(const struct wm_config *cfg)
+{
+	CHECK_EQ(cfg->workers, 0);
+	CHECK_EQ(cfg->hold_timeout_us, 1000);
+	CHECK_EQ(cfg->flow_table_size, 65536);
+	CHECK_EQ(cfg->flow_timeout_s, 120);
+	CHECK_EQ(cfg->vxlan_port, 4789);
+	CHECK_EQ(cfg->ports.npairs, 0);
+	CHECK_EQ(cfg->ports.rx_desc, 1024);
+	CHECK_EQ(cfg->ports.tx_desc, 1024);
+	CHECK_EQ(cfg->ports.mbufs, 16383);
+	CHECK_EQ(cfg->ports.mbuf_size, 10240);
+	CHECK(cfg->ports.promiscuous);
+	CHECK_EQ(cfg->fail.malformed, WM_FAIL_FORWARD);
+	CHECK_EQ(cfg->fail.bad_tcp, WM_FAIL_DROP);
+	CHECK_EQ(cfg->fail.ip_fragment, WM_FAIL_DROP);
+	CHECK_EQ(cfg->fail.flow_table_full, WM_FAIL_DROP);
+}
+
+static void
+default_cfg_loads(void)
+{
+	char err[512] = "";
+	struct wm_config *cfg;
+	const struct wm_rule *r;
+	char *text;
+
+	cfg = wm_config_load(CONFIGS "default.cfg", err, sizeof(err));
+	if (cfg == NULL)
+		fprintf(stderr, "  %s\n", err);
+	CHECK(cfg != NULL);
+	if (cfg == NULL)
+		return;
+	check_default_values(cfg);
+	CHECK_EQ(cfg->npolicies, 1);
+	CHECK(strcmp(cfg->policies[0].name, "default") == 0);
+	CHECK_EQ(cfg->policies[0].nrules, 3);
+
+	r = find_rule(&cfg->policies[0], "card");
+	CHECK(r != NULL);
+	if (r != NULL) {
+		CHECK_EQ(r->mask.op, WM_MASK_PARTIAL);
+		CHECK_EQ(r->mask.keep_first, 6);
+		CHECK_EQ(r->mask.keep_last, 4);
+		CHECK_EQ(r->mask.fill, '*');
+		CHECK(!r->mask.keep_domain);
+	}
+	r = find_rule(&cfg->policies[0], "ssn");
+	CHECK(r != NULL);
+	if (r != NULL) {
+		CHECK_EQ(r->mask.op, WM_MASK_PARTIAL);
+		CHECK_EQ(r->mask.keep_first, 0);
+		CHECK_EQ(r->mask.keep_last, 4);
+		CHECK_EQ(r->mask.fill, '*');
+	}
+	r = find_rule(&cfg->policies[0], "email");
+	CHECK(r != NULL);
+	if (r != NULL) {
+		CHECK_EQ(r->mask.op, WM_MASK_REDACT);
+		CHECK_EQ(r->mask.fill, 'x');
+		CHECK(r->mask.keep_domain);
+	}
+
+	CHECK_EQ(cfg->nsegments, 1);
+	CHECK(strcmp(cfg->segments[0].name, "default") == 0);
+	CHECK_EQ(cfg->segments[0].policy, 0);
+	CHECK_EQ(cfg->nvnis, 0);
+	check_all_vlans_unmapped(cfg);
+	CHECK(strcmp(cfg->path, CONFIGS "default.cfg") == 0);
+
+	text = dump(cfg);
+	CHECK(strstr(text, "\nworkers = 0\n") != NULL);
+	CHECK(strstr(text, "\nports.mbuf_size = 10240\n") != NULL);
+	CHECK(strstr(text, "\nfail.malformed = \"forward\"\n") != NULL);
+	CHECK(strstr(text, "\npolicies.default.card.keep_first = 6\n") != NULL);
+	CHECK(strstr(text, "\npolicies.default.email.keep_domain = true\n") !=
+	      NULL);
+	/* keep_first/keep_last are not in effect with redact */
+	CHECK(strstr(text, "policies.default.email.keep_first") == NULL);
+	CHECK(strstr(text, "\nsegments.default.policy = \"default\"\n") != NULL);
+	free(text);
+	wm_config_free(cfg);
+}
+
+static void
+example_segments_cfg_loads(void)
+{
+	char err[512] = "";
+	struct wm_config *cfg;
+	int pay, bak;
+	char *text;
+
+	cfg = wm_config_load(CONFIGS "examples/segments.cfg", err, sizeof(err));
+	if (cfg == NULL)
+		fprintf(stderr, "  %s\n", err);
+	CHECK(cfg != NULL);
+	if (cfg == NULL)
+		return;
+	CHECK_EQ(cfg->npolicies, 3);
+	CHECK_EQ(cfg->nsegments, 3);
+	CHECK(strcmp(cfg->segments[0].name, "default") == 0);
+	pay = find_segment(cfg, "payments");
+	bak = find_segment(cfg, "backup");
+	CHECK(pay > 0 && bak > 0);
+	CHECK_EQ(cfg->segments[pay].policy, find_policy(cfg, "cards-only"));
+	CHECK_EQ(cfg->segments[bak].policy, find_policy(cfg, "passthrough"));
+	CHECK_EQ(cfg->vlan_segment[100], pay);
+	CHECK_EQ(cfg->vlan_segment[200], pay);
+	CHECK_EQ(cfg->vlan_segment[104], WM_SEGMENT_NONE);
+	CHECK_EQ(cfg->nvnis, 2);
+	CHECK_EQ(cfg->vnis[0].vni, 5001);
+	CHECK_EQ(cfg->vnis[0].segment, bak);
+
+	text = dump(cfg);
+	CHECK(strstr(text, "\nsegments.payments.vlan = 100-103, 200\n") != NULL);
+	CHECK(strstr(text, "\nsegments.backup.vni = 5001-5002\n") != NULL);
+	CHECK(strstr(text, "\npolicies.passthrough = { }\n") != NULL);
+	free(text);
+	wm_config_free(cfg);
+}
+
+/*
+ * Rejected files: each case names the edge case, the text and the
+ * substrings the message must hold (location first, then the reason).
+ */
+struct bad_case {
+	const char *name;
+	const char *text;
+	const char *where;
+	const char *why;
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "unknown_top_level_key",
+	  "workers = 1;\nbogus = 1;\n" TAIL,
+	  "t.cfg:2: bogus: ", "unknown setting" },
+	{ "unknown_ports_key",
+	  "ports = {\n  rx_desc = 512;\n  rx_ring = 512;\n};\n" TAIL,
+	  "t.cfg:3: ports.rx_ring: ", "unknown setting" },
+	{ "unknown_fail_key",
+	  "fail = { overflow = \"drop\"; };\n" TAIL,
+	  "t.cfg:1: fail.overflow: ", "unknown setting" },
+	{ "workers_string",
+	  "workers = \"4\";\n" TAIL,
+	  "t.cfg:1: workers: ", "wrong type: expected an integer, got a string" },
+	{ "hold_timeout_float",
+	  "\nhold_timeout_us = 1000.0;\n" TAIL,
+	  "t.cfg:2: hold_timeout_us: ", "expected an integer, got a float" },
+	{ "promiscuous_int",
+	  "ports = { promiscuous = 1; };\n" TAIL,
+	  "t.cfg:1: ports.promiscuous: ", "wrong type" },
+	{ "ports_not_group",
+	  "ports = 1;\n" TAIL,
+	  "t.cfg:1: ports: ", "expected a group" },
+	{ "hold_timeout_zero",
+	  "hold_timeout_us = 0;\n" TAIL,
+	  "t.cfg:1: hold_timeout_us: ", "0 is out of range 1..1000000" },
+	{ "workers_65",
+	  "workers = 65;\n" TAIL,
+	  "t.cfg:1: workers: ", "65 is out of range 0..64" },
+	{ "workers_negative",
+	  "workers = -1;\n" TAIL,
+	  "t.cfg:1: workers: ", "out of range" },
+	{ "flow_table_size_int64_too_big",
+	  "flow_table_size = 4294967296;\n" TAIL,
+	  "t.cfg:1: flow_table_size: ", "out of range" },
+	{ "mbufs_too_few",
+	  "ports = {\n mbufs = 1022;\n};\n" TAIL,
+	  "t.cfg:2: ports.mbufs: ", "out of range 1023..1048575" },
+	{ "fail_action_unknown",
+	  "fail = {\n ip_fragment = \"pass\";\n};\n" TAIL,
+	  "t.cfg:2: fail.ip_fragment: ", "unknown action \"pass\"" },
+	{ "pair_with_itself",
+	  "ports = { pairs = ( [0, 1], [2, 2] ); };\n" TAIL,
+	  "t.cfg:1: ports.pairs[1]: ", "paired with itself" },
+	{ "port_in_two_pairs",
+	  "ports = { pairs = ( [0, 1], [1, 2] ); };\n" TAIL,
+	  "t.cfg:1: ports.pairs[1]: ", "port 1 is in two pairs" },
+	{ "pair_port_out_of_range",
+	  "ports = { pairs = ( [0, 32] ); };\n" TAIL,
+	  "t.cfg:1: ports.pairs[0][1]: ", "out of range 0..31" },
+	{ "pair_of_three",
+	  "ports = { pairs = ( [0, 1, 2] ); };\n" TAIL,
+	  "t.cfg:1: ports.pairs[0]: ", "expected a pair" },
+	{ "unknown_detector",
+	  "policies = {\n p = {\n  iban = { operator = \"redact\"; };\n };\n};\n"
+	  "segments = { default = { policy = \"p\"; }; };\n",
+	  "t.cfg:3: policies.p.iban: ", "unknown detector \"iban\"" },
+	{ "unknown_operator",
+	  "policies = {\n p = {\n  card = {\n   operator = \"scramble\";\n"
+	  "  };\n };\n};\nsegments = { default = { policy = \"p\"; }; };\n",
+	  "t.cfg:4: policies.p.card.operator: ", "unknown operator \"scramble\"" },
+	{ "missing_operator",
+	  "policies = {\n p = {\n  card = { fill = \"#\"; };\n };\n};\n"
+	  "segments = { default = { policy = \"p\"; }; };\n",
+	  "t.cfg:3: policies.p.card.operator: ", "required setting is missing" },
+	{ "fill_two_chars",
+	  "policies = {\n p = {\n  card = {\n   operator = \"redact\";\n"
+	  "   fill = \"**\";\n  };\n };\n};\n"
+	  "segments = { default = { policy = \"p\"; }; };\n",
+	  "t.cfg:5: policies.p.card.fill: ", "not one printable ASCII character" },
+	{ "fill_space",
+	  "policies = { p = { ssn = { operator = \"redact\"; fill = \" \"; }; }; };\n"
+	  "segments = { default = { policy = \"p\"; }; };\n",
+	  "t.cfg:1: policies.p.ssn.fill: ", "other than space" },
+	{ "fill_empty",
+	  "policies = { p = { ssn = { operator = \"redact\"; fill = \"\"; }; }; };\n"
+	  "segments = { default = { policy = \"p\"; }; };\n",
+	  "t.cfg:1: policies.p.ssn.fill: ", "not one printable" },
+	{ "keep_first_with_redact",
+	  "policies = {\n p = {\n  card = {\n   operator = \"redact\";\n"
+	  "   keep_first = 6;\n  };\n };\n};\n"
+	  "segments = { default = { policy = \"p\"; }; };\n",
+	  "t.cfg:5: policies.p.card.keep_first: ",
+	  "keep_first only applies to operator partial" },
+	{ "keep_last_33",
+	  "policies = { p = { card = { operator = \"partial\"; keep_last = 33; }; }; };\n"
+	  "segments = { default = { policy = \"p\"; }; };\n",
+	  "t.cfg:1: policies.p.card.keep_last: ", "out of range 0..32" },
+	{ "rule_not_group",
+	  "policies = { p = { card = \"redact\"; }; };\n"
+	  "segments = { default = { policy = \"p\"; }; };\n",
+	  "t.cfg:1: policies.p.card: ", "expected a group" },
+	{ "policy_name_too_long",
+	  "policies = { abcdefghijklmnopqrstuvwxyz0123456 = { }; };\n"
+	  "segments = { default = { policy = \"p\"; }; };\n",
+	  "policies.abcdefghijklmnopqrstuvwxyz0123456: ", "longer than 31" },
+	{ "segment_unknown_policy",
+	  "policies = { p = { }; };\nsegments = {\n default = {\n"
+	  "  policy = \"nope\";\n };\n};\n",
+	  "t.cfg:4: segments.default.policy: ", "unknown policy \"nope\"" },
+	{ "segment_missing_policy",
+	  "policies = { p = { }; };\nsegments = {\n default = { policy = \"p\"; };\n"
+	  " a = { vlan = [1]; };\n};\n",
+	  "t.cfg:4: segments.a.policy: ", "required setting is missing" },
+	{ "missing_default_segment",
+	  "policies = { p = { }; };\nsegments = {\n a = { policy = \"p\"; vlan = [1]; };\n};\n",
+	  "t.cfg:2: segments.default: ", "required segment is missing" },
+	{ "missing_segments",
+	  "policies = { p = { }; };\n",
+	  "t.cfg: segments.default: ", "required segment is missing" },
+	{ "default_segment_with_vlan",
+	  "policies = { p = { }; };\nsegments = {\n default = {\n  policy = \"p\";\n"
+	  "  vlan = [5];\n };\n};\n",
+	  "t.cfg:5: segments.default.vlan: ", "cannot list VLANs" },
+	{ "vlan_4096",
+	  "policies = { p = { }; };\nsegments = {\n default = { policy = \"p\"; };\n"
+	  " a = { policy = \"p\"; vlan = [4095, 4096]; };\n};\n",
+	  "t.cfg:4: segments.a.vlan[1]: ", "4096 is out of range 0..4095" },
+	{ "vlan_string",
+	  "policies = { p = { }; };\nsegments = {\n default = { policy = \"p\"; };\n"
+	  " a = { policy = \"p\"; vlan = (1, \"2\"); };\n};\n",
+	  "t.cfg:4: segments.a.vlan[1]: ", "expected an integer" },
+	{ "vni_16777216",
+	  "policies = { p = { }; };\nsegments = {\n default = { policy = \"p\"; };\n"
+	  " a = { policy = \"p\";\n  vni = [16777216]; };\n};\n",
+	  "t.cfg:5: segments.a.vni[0]: ", "16777216 is out of range 0..16777215" },
+	{ "vlan_in_two_segments",
+	  "policies = { p = { }; };\nsegments = {\n default = { policy = \"p\"; };\n"
+	  " a = { policy = \"p\"; vlan = [10, 11]; };\n"
+	  " b = { policy = \"p\"; vlan = [12, 11]; };\n};\n",
+	  "t.cfg:5: segments.b.vlan[1]: ",
+	  "VLAN 11 is claimed by segments \"a\" and \"b\"" },
+	{ "vni_in_two_segments",
+	  "policies = { p = { }; };\nsegments = {\n default = { policy = \"p\"; };\n"
+	  " a = { policy = \"p\"; vni = [7]; };\n"
+	  " b = { policy = \"p\"; vni = [7]; };\n};\n",
+	  "t.cfg:5: segments.b.vni[0]: ",
+	  "VNI 7 is claimed by segments \"a\" and \"b\"" },
+	{ "vlan_listed_twice",
+	  "policies = { p = { }; };\nsegments = {\n default = { policy = \"p\"; };\n"
+	  " a = { policy = \"p\"; vlan = [10, 10]; };\n};\n",
+	  "t.cfg:4: segments.a.vlan[1]: ", "VLAN 10 is listed twice" },
+	{ "syntax_error",
+	  "workers = 1;\nhold_timeout_us = ;\n" TAIL,
+	  "t.cfg:2: syntax error: ", "" },
+	{ "duplicate_key",
+	  "workers = 1;\nworkers = 2;\n" TAIL,
+	  "t.cfg:2: syntax error: ", "duplicate" },
+};
+
+static void
+bad_configs_rejected(void)
+{
+	char err[512];
+	struct wm_config *cfg;
+	unsigned int i;
+
+	for (i = 0; i < WM_ARRAY_SIZE(bad_cases); i++) {
+		const struct bad_case *c = &bad_cases[i];
+		bool ok;
+
+		err[0] = '\0';
+		errno = 0;
+		cfg = wm_config_load_string(c->text, "t.cfg", err, sizeof(err));
+		ok = cfg == NULL && errno == EINVAL &&
+		     strstr(err, c->where) != NULL &&
+		     strstr(err, c->why) != NULL;
+		CHECK(ok);
+		if (!ok)
+			fprintf(stderr, "  case %s: got \"%s\" (errno %d)\n",
+				c->name, err, errno);
+		wm_config_free(cfg);
+	}
+}
+
+static void
+missing_file(void)
+{
+	char err[512] = "";
+	struct wm_config *cfg;
+
+	errno = 0;
+	cfg = wm_config_load("no/such/dir/x.cfg", err, sizeof(err));
+	CHECK(cfg == NULL);
+	CHECK_EQ(errno, ENOENT);
+	CHECK(strcmp(err, "no/such/dir/x.cfg: cannot open: "
+			  "No such file or directory") == 0);
+}
+
+static void
+directory_instead_of_file(void)
+{
+	char err[512] = "";
+
+	errno = 0;
+	CHECK(wm_config_load(CONFIGS, err, sizeof(err)) == NULL);
+	CHECK_EQ(errno, EISDIR);
+	CHECK(strstr(err, "cannot open") != NULL);
+}
+
+/* Only the mandatory policy and default segment: everything else default. */
+static void
+omitted_keys_take_defaults(void)
+{
+	struct wm_config *cfg = load_ok(TAIL);
+	const struct wm_rule *r;
+
+	if (cfg == NULL)
+		return;
+	check_default_values(cfg);
+	CHECK_EQ(cfg->npolicies, 1);
+	r = find_rule(&cfg->policies[0], "card");
+	CHECK(r != NULL);
+	if (r != NULL) {
+		CHECK_EQ(r->mask.op, WM_MASK_REDACT);
+		CHECK_EQ(r->mask.fill, '*');
+		CHECK_EQ(r->mask.keep_first, 0);
+		CHECK_EQ(r->mask.keep_last, 0);
+		CHECK(!r->mask.keep_domain);
+	}
+	CHECK_EQ(cfg->nsegments, 1);
+	CHECK_EQ(cfg->nvnis, 0);
+	check_all_vlans_unmapped(cfg);
+	wm_config_free(cfg);
+}
+
+/* Empty groups are allowed and mean "all defaults". */
+static void
+empty_groups_take_defaults(void)
+{
+	struct wm_config *cfg = load_ok("ports = { };\nfail = { };\n" TAIL);
+
+	if (cfg == NULL)
+		return;
+	check_default_values(cfg);
+	wm_config_free(cfg);
+}
+
+static void
+bounds_are_inclusive(void)
+{
+	struct wm_config *cfg;
+
+	cfg = load_ok("workers = 64; hold_timeout_us = 1000000;\n"
+		      "flow_table_size = 16777216; flow_timeout_s = 86400;\n"
+		      "vxlan_port = 0;\n"
+		      "ports = { rx_desc = 16384; tx_desc = 64; mbufs = 1048575;\n"
+		      "  mbuf_size = 65535; promiscuous = false; };\n" TAIL);
+	if (cfg == NULL)
+		return;
+	CHECK_EQ(cfg->workers, 64);
+	CHECK_EQ(cfg->hold_timeout_us, 1000000);
+	CHECK_EQ(cfg->flow_table_size, 16777216);
+	CHECK_EQ(cfg->flow_timeout_s, 86400);
+	CHECK_EQ(cfg->vxlan_port, 0);
+	CHECK_EQ(cfg->ports.rx_desc, 16384);
+	CHECK_EQ(cfg->ports.tx_desc, 64);
+	CHECK_EQ(cfg->ports.mbufs, 1048575);
+	CHECK_EQ(cfg->ports.mbuf_size, 65535);
+	CHECK(!cfg->ports.promiscuous);
+	wm_config_free(cfg);
+}
+
+/* An int64 literal (100L) in range is an integer like any other. */
+static void
+int64_in_range_accepted(void)
+{
+	struct wm_config *cfg = load_ok("flow_table_size = 131072L;\n" TAIL);
+
+	if (cfg == NULL)
+		return;
+	CHECK_EQ(cfg->flow_table_size, 131072);
+	wm_config_free(cfg);
+}
+
+static void
+fail_actions_parsed(void)
+{
+	struct wm_config *cfg;
+
+	cfg = load_ok("fail = { malformed = \"drop\"; bad_tcp = \"forward\";\n"
+		      "  ip_fragment = \"forward\"; };\n" TAIL);
+	if (cfg == NULL)
+		return;
+	CHECK_EQ(cfg->fail.malformed, WM_FAIL_DROP);
+	CHECK_EQ(cfg->fail.bad_tcp, WM_FAIL_FORWARD);
+	CHECK_EQ(cfg->fail.ip_fragment, WM_FAIL_FORWARD);
+	CHECK_EQ(cfg->fail.flow_table_full, WM_FAIL_DROP);
+	wm_config_free(cfg);
+}
+
+static void
+port_pairs_parsed(void)
+{
+	struct wm_config *cfg;
+	char *text;
+
+	cfg = load_ok("ports = { pairs = ( [0, 1], [3, 2], (31, 4) ); };\n" TAIL);
+	if (cfg == NULL)
+		return;
+	CHECK_EQ(cfg->ports.npairs, 3);
+	CHECK_EQ(cfg->ports.pairs[1][0], 3);
+	CHECK_EQ(cfg->ports.pairs[1][1], 2);
+	CHECK_EQ(cfg->ports.pairs[2][0], 31);
+	CHECK_EQ(cfg->ports.pairs[2][1], 4);
+	text = dump(cfg);
+	CHECK(strstr(text, "\nports.pairs = 0<->1, 3<->2, 31<->4\n") != NULL);
+	free(text);
+	wm_config_free(cfg);
+}
+
+/*
+ * Policies after segments in the file, "default" listed last: default is
+ * still segments[0], the others keep file order, VNIs come out sorted.
+ */
+static void
+segments_mapping_filled(void)
+{
+	struct wm_config *cfg;
+	char *text;
+
+	cfg = load_ok(
+		"segments = {\n"
+		"  a = { policy = \"q\"; vlan = [1, 2, 3, 5, 7, 8]; };\n"
+		"  b = { policy = \"p\"; vni = (900, 16777215, 0, 42); vlan = [4095]; };\n"
+		"  c = { policy = \"q\"; vlan = [0]; vni = [43]; };\n"
+		"  default = { policy = \"p\"; };\n"
+		"};\n"
+		"policies = { p = { }; q = { ssn = { operator = \"redact\"; }; }; };\n");
+	if (cfg == NULL)
+		return;
+	CHECK_EQ(cfg->nsegments, 4);
+	CHECK(strcmp(cfg->segments[0].name, "default") == 0);
+	CHECK(strcmp(cfg->segments[1].name, "a") == 0);
+	CHECK(strcmp(cfg->segments[2].name, "b") == 0);
+	CHECK(strcmp(cfg->segments[3].name, "c") == 0);
+	CHECK_EQ(cfg->segments[0].policy, 0);
+	CHECK_EQ(cfg->segments[1].policy, 1);
+	CHECK_EQ(cfg->segments[2].policy, 0);
+
+	CHECK_EQ(cfg->vlan_segment[0], 3);
+	CHECK_EQ(cfg->vlan_segment[1], 1);
+	CHECK_EQ(cfg->vlan_segment[3], 1);
+	CHECK_EQ(cfg->vlan_segment[4], WM_SEGMENT_NONE);
+	CHECK_EQ(cfg->vlan_segment[8], 1);
+	CHECK_EQ(cfg->vlan_segment[9], WM_SEGMENT_NONE);
+	CHECK_EQ(cfg->vlan_segment[4095], 2);
+
+	CHECK_EQ(cfg->nvnis, 5);
+	CHECK_EQ(cfg->vnis[0].vni, 0);
+	CHECK_EQ(cfg->vnis[0].segment, 2);
+	CHECK_EQ(cfg->vnis[1].vni, 42);
+	CHECK_EQ(cfg->vnis[2].vni, 43);
+	CHECK_EQ(cfg->vnis[2].segment, 3);
+	CHECK_EQ(cfg->vnis[3].vni, 900);
+	CHECK_EQ(cfg->vnis[4].vni, 16777215);
+
+	text = dump(cfg);
+	CHECK(strstr(text, "\nsegments.a.vlan = 1-3, 5, 7-8\n") != NULL);
+	CHECK(strstr(text, "\nsegments.b.vni = 0, 42, 900, 16777215\n") != NULL);
+	CHECK(strstr(text, "\nsegments.b.vlan = 4095\n") != NULL);
+	CHECK(strstr(text, "\nsegments.a.policy = \"q\"\n") != NULL);
+	CHECK(strstr(text, "segments.default.vlan") == NULL);
+	free(text);
+	wm_config_free(cfg);
+}
+
+/* A separator is kept by every operator: as a fill it would be ambiguous. */
+static void
+fill_separator_rejected(void)
+{
+	const struct wm_detector *det = wm_detect_find("card");
+	char text[512], err[512] = "";
+	const char *sep;
+
+	CHECK(det != NULL);
+	if (det == NULL || det->separators == NULL)
+		return;
+	for (sep = det->separators; *sep != '\0'; sep++)
+		if (*sep > 0x20 && *sep < 0x7f && *sep != '"' && *sep != '\\')
+			break;
+	if (*sep == '\0')
+		return; /* only spaces: rejected as such (fill_space) */
+	snprintf(text, sizeof(text),
+		 "policies = { p = {\n card = { operator = \"redact\"; "
+		 "fill = \"%c\"; };\n}; };\n"
+		 "segments = { default = { policy = \"p\"; }; };\n", *sep);
+	CHECK(wm_config_load_string(text, "t.cfg", err, sizeof(err)) == NULL);
+	CHECK(strstr(err, "t.cfg:2: policies.p.card.fill: ") != NULL);
+	CHECK(strstr(err, "separator of detector card") != NULL);
+}
+
+/* Any printable byte but space may fill, quoted back in the dump. */
+static void
+fill_quote_dumped_escaped(void)
+{
+	struct wm_config *cfg;
+	char *text;
+
+	cfg = load_ok("policies = { p = { card = { operator = \"redact\";"
+		      " fill = \"\\\"\"; }; ssn = { operator = \"redact\";"
+		      " fill = \"0\"; }; }; };\n"
+		      "segments = { default = { policy = \"p\"; }; };\n");
+	if (cfg == NULL)
+		return;
+	CHECK_EQ(cfg->policies[0].rules[0].mask.fill, '"');
+	CHECK_EQ(cfg->policies[0].rules[1].mask.fill, '0');
+	text = dump(cfg);
+	CHECK(strstr(text, "\npolicies.p.card.fill = \"\\\"\"\n") != NULL);
+	free(text);
+	wm_config_free(cfg);
+}
+
+/* A message that does not fit is cut, still NUL-terminated. */
+static void
+short_error_buffer(void)
+{
+	char err[8];
+
+	memset(err, 'z', sizeof(err));
+	CHECK(wm_config_load_string("workers = 65;\n" TAIL, "t.cfg", err,
+				    sizeof(err)) == NULL);
+	CHECK(memchr(err, '\0', sizeof(err)) != NULL);
+	CHECK(strcmp(err, "t.cfg:1") == 0);
+	CHECK(wm_config_load_string("workers = 65;\n", "t.cfg", NULL, 0) ==
+	      NULL);
+	CHECK_EQ(errno, EINVAL);
+}
+
+static void
+free_null(void)
+{
+	wm_config_free(NULL);
+	CHECK(true);
+}
+
+int
+main(void)
+{
+	RUN(default_cfg_loads);
+	RUN(example_segments_cfg_loads);
+	RUN(bad_configs_rejected);
+	RUN(missing_file);
+	RUN(directory_instead_of_file);
+	RUN(omitted_keys_take_defaults);
+	RUN(empty_groups_take_defaults);
+	RUN(bounds_are_inclusive);
+	RUN(int64_in_range_accepted);
+	RUN(fail_actions_parsed);
+	RUN(port_pairs_parsed);
+	RUN(segments_mapping_filled);
+	RUN(fill_separator_rejected);
+	RUN(fill_quote_dumped_escaped);
+	RUN(short_error_buffer);
+	RUN(free_null);
+	TEST_END();
+}
