@@ -199,7 +199,7 @@ parse_args(int argc, char **argv, struct opts *o)
 			fputs(usage_text, stdout);
 			return 0;
 		case 'V':
-			printf("wiremask %s (DPDK %s, Hyperscan %s)\n", WM_VERSION,
+			printf("wiremask %s (%s, Hyperscan %s)\n", WM_VERSION,
 			       rte_version(), hs_version());
 			return 0;
 		default:
@@ -413,8 +413,9 @@ app_start(const struct opts *o)
 			break;
 		rte_eal_remote_launch(wm_worker_main, wm_app.workers[i++], lcore);
 	}
-	wm_log(WM_LOG_NOTICE, "%u port(s), %u worker(s), config %s",
-	       wm_app.nports, wm_app.nworkers, o->config);
+	wm_log(WM_LOG_NOTICE, "%u port(s), %u worker(s), config %s, "
+	       "timeouts on %s", wm_app.nports, wm_app.nworkers, o->config,
+	       wm_app.capture_clock ? "capture time" : "the TSC");
 	return 0;
 }
 

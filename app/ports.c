@@ -11,6 +11,7 @@
 
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 
 #include "wiremask.h"
 
@@ -78,6 +79,9 @@ port_setup(struct wm_app *app, struct wm_port *port)
 		conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP |
 			RTE_ETH_RSS_TCP) & info.flow_type_rss_offloads;
 	}
+	if (app->capture_clock &&
+	    (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP))
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
 	if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
@@ -148,6 +152,15 @@ wm_ports_init(struct wm_app *app)
 		       cfg->ports.mbuf_size, rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
+	/* A replay (every port reads a capture) runs on capture time. */
+	app->capture_clock = true;
+	for (unsigned int p = 0; p < n; p++) {
+		struct rte_eth_dev_info info;
+
+		if (rte_eth_dev_info_get(app->ports[p].id, &info) != 0 ||
+		    strcmp(info.driver_name, "net_pcap") != 0)
+			app->capture_clock = false;
+	}
 	for (unsigned int p = 0; p < n; p++) {
 		rc = port_setup(app, &app->ports[p]);
 		if (rc != 0) {
@@ -155,6 +168,15 @@ wm_ports_init(struct wm_app *app)
 			       app->ports[p].id, rte_strerror(-rc));
 			return rc;
 		}
+	}
+	if (app->capture_clock) {
+		int flag = rte_mbuf_dynflag_lookup(
+			RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, NULL);
+
+		app->ts_offset = rte_mbuf_dynfield_lookup(
+			RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, NULL);
+		app->capture_clock = flag >= 0 && app->ts_offset >= 0;
+		app->ts_flag = flag >= 0 ? RTE_BIT64(flag) : 0;
 	}
 	return 0;
 }

@@ -62,7 +62,8 @@ struct wm_worker {
 		uint16_t port;
 		uint16_t queue;
 	} rxq[WM_MAX_RXQ];
-	uint64_t flow_timeout_tsc;
+	uint64_t flow_timeout;          /* in the worker's clock units */
+	uint64_t clock_us;              /* capture clock: newest timestamp */
 	volatile uint64_t last_rx_tsc;  /* read by the control side */
 	volatile int rx_stopped;
 	struct wm_txbuf tx[WM_CONFIG_MAX_PORTS];
@@ -79,6 +80,14 @@ struct wm_app {
 	unsigned int nworkers;
 	struct wm_worker *workers[WM_CONFIG_MAX_WORKERS];
 	volatile int phase;
+	/*
+	 * Replaying captures, hold and idle timeouts follow the capture's
+	 * own timestamps (microseconds), so a run does not depend on how
+	 * the host schedules the workers; live ports use the TSC.
+	 */
+	bool capture_clock;
+	int ts_offset;                  /* mbuf timestamp dynfield */
+	uint64_t ts_flag;
 };
 
 extern struct wm_app wm_app;

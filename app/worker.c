@@ -17,6 +17,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_prefetch.h>
 
 #include "wiremask.h"
@@ -89,16 +90,42 @@ fail_apply(struct wm_worker *w, struct rte_mbuf *m, enum wm_fail_action a,
 	}
 }
 
+/* The worker's clock: the TSC, or the capture time when replaying. */
+static inline uint64_t
+clock_now(const struct wm_worker *w, uint64_t tsc)
+{
+	return wm_app.capture_clock ? w->clock_us : tsc;
+}
+
+/* Advance the capture clock with @m's timestamp; returns the clock. */
+static inline uint64_t
+clock_pkt(struct wm_worker *w, const struct rte_mbuf *m, uint64_t tsc)
+{
+	if (!wm_app.capture_clock)
+		return tsc;
+	if (m->ol_flags & wm_app.ts_flag) {
+		uint64_t ts = *RTE_MBUF_DYNFIELD(m, wm_app.ts_offset,
+						 const rte_mbuf_timestamp_t *);
+
+		if (ts > w->clock_us)
+			w->clock_us = ts;
+	}
+	return w->clock_us;
+}
+
 /* Judge a TCP segment of a flow this worker owns. */
 static void
-tcp_judge(struct wm_worker *w, struct rte_mbuf *m, uint64_t now)
+tcp_judge(struct wm_worker *w, struct rte_mbuf *m, uint64_t tsc)
 {
 	struct wm_pkt_meta *pm = wm_pkt_meta(m);
+	uint64_t now = clock_pkt(w, m, tsc);
 	const struct wm_policy *policy = wm_segment_policy(wm_app.segs,
 							   pm->segment);
 	struct wm_flow_key key;
 	struct wm_flow *f;
 
+	/* What timed out before this packet arrived leaves before it. */
+	wm_stream_expire(&w->stream, now);
 	wm_flow_key_make(&pm->pi, wm_app.ports[pm->out_port].link, &key,
 			 &pm->dir);
 	f = wm_flow_lookup(w->flows, &key, pm->hash);
@@ -237,10 +264,9 @@ flows_age(struct wm_worker *w, uint64_t now)
 {
 	struct wm_flow *f;
 
-	if (now < w->flow_timeout_tsc)
+	if (now < w->flow_timeout)
 		return;
-	f = wm_flow_sweep(w->flows, FLOW_SWEEP_PER_LOOP,
-			  now - w->flow_timeout_tsc);
+	f = wm_flow_sweep(w->flows, FLOW_SWEEP_PER_LOOP, now - w->flow_timeout);
 	if (f == NULL)
 		return;
 	wm_stream_flow_flush(&w->stream, f);
@@ -273,8 +299,8 @@ wm_worker_main(void *arg)
 		now = rte_rdtsc();
 		rx_poll(w, now);
 		ring_poll(w, now);
-		wm_stream_expire(&w->stream, now);
-		flows_age(w, now);
+		wm_stream_expire(&w->stream, clock_now(w, now));
+		flows_age(w, clock_now(w, now));
 		tx_flush_all(w);
 	}
 	/* Others may still hand us packets until they stop receiving. */
@@ -282,7 +308,7 @@ wm_worker_main(void *arg)
 	while (wm_app.phase == WM_STOP_RX) {
 		now = rte_rdtsc();
 		ring_poll(w, now);
-		wm_stream_expire(&w->stream, now);
+		wm_stream_expire(&w->stream, clock_now(w, now));
 		tx_flush_all(w);
 	}
 	while (ring_poll(w, rte_rdtsc()) > 0)
@@ -299,6 +325,7 @@ worker_create(struct wm_app *app, unsigned int index, unsigned int lcore)
 	char name[RTE_RING_NAMESIZE];
 	struct wm_worker *w;
 	int socket = (int)rte_lcore_to_socket_id(lcore);
+	uint64_t hold;
 
 	w = rte_zmalloc_socket("wm_worker", sizeof(*w), RTE_CACHE_LINE_SIZE,
 			       socket);
@@ -314,10 +341,14 @@ worker_create(struct wm_app *app, unsigned int index, unsigned int lcore)
 	if (app->segs->scratch != NULL &&
 	    hs_clone_scratch(app->segs->scratch, &w->scratch) != HS_SUCCESS)
 		goto fail;
-	w->flow_timeout_tsc = (uint64_t)cfg->flow_timeout_s * rte_get_tsc_hz();
-	wm_stream_ctx_init(&w->stream, w->scratch, &w->stats,
-			   (uint64_t)cfg->hold_timeout_us * rte_get_tsc_hz() / 1000000,
-			   emit, w);
+	if (app->capture_clock) {
+		w->flow_timeout = (uint64_t)cfg->flow_timeout_s * 1000000;
+		hold = cfg->hold_timeout_us;
+	} else {
+		w->flow_timeout = (uint64_t)cfg->flow_timeout_s * rte_get_tsc_hz();
+		hold = (uint64_t)cfg->hold_timeout_us * rte_get_tsc_hz() / 1000000;
+	}
+	wm_stream_ctx_init(&w->stream, w->scratch, &w->stats, hold, emit, w);
 	return w;
 
 fail:
