@@ -39,7 +39,8 @@
 /*
  * Bytes of stream a confirm may look at, ending at the trigger's end.
  * Every detector satisfies max_len + 3 <= WM_DETECT_WINDOW (one byte of
- * context before the value, at most two terminator bytes after).
+ * context before the value, at most two terminator bytes after), which
+ * caps an e-mail address at 253 bytes.
  */
 #define WM_DETECT_WINDOW 256
 
@@ -65,7 +66,9 @@ struct wm_detector {
 	/*
 	 * @tail: the newest @len bytes of the stream (len may be smaller
 	 * than max_len at stream start). Returns how many of the last bytes
-	 * could start a value that has not ended yet (0..min(len, max_len)).
+	 * could start a value that has not ended yet: 0..min(len, max_len
+	 * + 1) (one more than max_len when a value may still be followed
+	 * by a separator that only the next byte can tell from its end).
 	 */
 	size_t (*hold)(const uint8_t *tail, size_t len);
 

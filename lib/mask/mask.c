@@ -1,2 +1,108 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-typedef int wm_placeholder_t;
+/*
+ * Length-preserving masking operators over one contiguous value.
+ *
+ *   "4111 1111 1111 1111"  partial 6+4, separators " -"
+ *    kept: 4111 11          1111     (separators copied, not counted)
+ *   "4111 11** **** 1111"
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "wm_common.h"
+#include "wm_mask.h"
+
+static const char *const op_names[WM_MASK_OP_MAX] = {
+	[WM_MASK_REDACT] = "redact",
+	[WM_MASK_PARTIAL] = "partial",
+};
+
+/* strchr() would match the NUL terminator: a NUL byte is never one. */
+static inline bool
+mask_is_sep(const char *separators, uint8_t c)
+{
+	return c != '\0' && strchr(separators, c) != NULL;
+}
+
+static size_t
+mask_count(const char *separators, const uint8_t *in, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += !mask_is_sep(separators, in[i]);
+	return n;
+}
+
+/*
+ * Mask in[0, len): the maskable bytes with index (among maskable bytes)
+ * in [keep_first, n - keep_last) are filled, the others are copied.
+ */
+static void
+mask_range(const char *separators, const uint8_t *in, uint8_t *out,
+	   size_t len, uint8_t fill, size_t keep_first, size_t keep_last)
+{
+	size_t n = mask_count(separators, in, len);
+	size_t k = 0;
+
+	/* A short value is never left in clear. */
+	if (n <= keep_first + keep_last)
+		keep_first = keep_last = 0;
+	for (size_t i = 0; i < len; i++) {
+		uint8_t c = in[i];
+
+		if (mask_is_sep(separators, c)) {
+			out[i] = c;
+			continue;
+		}
+		out[i] = (k < keep_first || k >= n - keep_last) ? c : fill;
+		k++;
+	}
+}
+
+void
+wm_mask_apply(const struct wm_mask_params *p, const char *separators,
+	      const uint8_t *in, uint8_t *out, size_t len)
+{
+	size_t keep_first = 0, keep_last = 0, mlen = len;
+	const uint8_t *at;
+
+	if (separators == NULL)
+		separators = "";
+	if (p->keep_domain) {
+		at = memchr(in, '@', len);
+		if (at != NULL)
+			mlen = (size_t)(at - in);
+		if (in != out)
+			memmove(out + mlen, in + mlen, len - mlen);
+	}
+	/* Anything but a known keeping operator masks everything. */
+	if (p->op == WM_MASK_PARTIAL) {
+		keep_first = p->keep_first;
+		keep_last = p->keep_last;
+	}
+	mask_range(separators, in, out, mlen, (uint8_t)p->fill, keep_first,
+		   keep_last);
+}
+
+int
+wm_mask_op_parse(const char *name, enum wm_mask_op *op)
+{
+	if (name == NULL || op == NULL)
+		return -EINVAL;
+	for (unsigned int i = 0; i < WM_ARRAY_SIZE(op_names); i++) {
+		if (strcmp(op_names[i], name) == 0) {
+			*op = (enum wm_mask_op)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *
+wm_mask_op_name(enum wm_mask_op op)
+{
+	if ((unsigned int)op >= WM_ARRAY_SIZE(op_names))
+		return "unknown";
+	return op_names[op];
+}

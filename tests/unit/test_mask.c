@@ -1,2 +1,173 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Masking operators: every case runs out of place and in place (in ==
+ * out) and must give the same bytes, of the same length.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "wm_common.h"
+#include "wm_mask.h"
 #include "wm_test.h"
-int main(void) { TEST_END(); }
+
+#define VAL_MAX 320
+
+struct mask_case {
+	const char *name;
+	struct wm_mask_params p;
+	const char *separators;
+	const char *in;
+	const char *want;
+};
+
+#define REDACT(f) { .op = WM_MASK_REDACT, .fill = (f) }
+#define PARTIAL(f, a, b) \
+	{ .op = WM_MASK_PARTIAL, .fill = (f), .keep_first = (a), \
+	  .keep_last = (b) }
+
+static const struct mask_case cases[] = {
+	{ "redact_card_spaces", REDACT('*'), " -", "4111 1111 1111 1111",
+	  "**** **** **** ****" },
+	{ "redact_card_dashes", REDACT('#'), " -", "4111-1111-1111-1111",
+	  "####-####-####-####" },
+	{ "redact_no_separators", REDACT('*'), "", "4111111111111111",
+	  "****************" },
+	{ "redact_null_separators", REDACT('*'), NULL, "12-34", "*****" },
+	{ "partial_6_4_card_spaces", PARTIAL('*', 6, 4), " -",
+	  "4111 1111 1111 1111", "4111 11** **** 1111" },
+	{ "partial_6_4_card_plain", PARTIAL('*', 6, 4), " -",
+	  "4111111111111111", "411111******1111" },
+	{ "partial_6_4_amex_groups", PARTIAL('*', 6, 4), " -",
+	  "3782 822463 10005", "3782 82**** *0005" },
+	{ "partial_ssn_keep_last_4", PARTIAL('*', 0, 4), "-", "123-45-6789",
+	  "***-**-6789" },
+	{ "partial_keep_first_only", PARTIAL('*', 2, 0), "-", "123-45-6789",
+	  "12*-**-****" },
+	{ "partial_value_equal_to_kept_is_filled", PARTIAL('*', 6, 4), " -",
+	  "4111 1111 11", "**** **** **" },
+	{ "partial_value_shorter_than_kept_is_filled", PARTIAL('*', 6, 4), " -",
+	  "123-45", "***-**" },
+	{ "partial_one_more_than_kept", PARTIAL('*', 6, 4), "",
+	  "12345678901", "123456*8901" },
+	{ "partial_keep_nothing_is_redact", PARTIAL('*', 0, 0), "-",
+	  "123-45-6789", "***-**-****" },
+	{ "email_redact_keep_domain", { .op = WM_MASK_REDACT, .fill = 'x',
+	  .keep_domain = true }, "@.", "john.doe@example.com",
+	  "xxxx.xxx@example.com" },
+	{ "email_redact_whole_address", REDACT('x'), "@.",
+	  "john.doe@example.com", "xxxx.xxx@xxxxxxx.xxx" },
+	{ "email_partial_keep_domain", { .op = WM_MASK_PARTIAL, .fill = '*',
+	  .keep_first = 1, .keep_domain = true }, "@.", "john.doe@example.com",
+	  "j***.***@example.com" },
+	{ "email_partial_short_local_filled", { .op = WM_MASK_PARTIAL,
+	  .fill = '*', .keep_first = 1, .keep_last = 1, .keep_domain = true },
+	  "@.", "jo@example.com", "**@example.com" },
+	{ "keep_domain_first_at_wins", { .op = WM_MASK_REDACT, .fill = 'x',
+	  .keep_domain = true }, "", "a@b@c.io", "x@b@c.io" },
+	{ "keep_domain_without_at_masks_all", { .op = WM_MASK_REDACT,
+	  .fill = 'x', .keep_domain = true }, ".", "john.doe", "xxxx.xxx" },
+	{ "keep_domain_at_first_byte", { .op = WM_MASK_REDACT, .fill = 'x',
+	  .keep_domain = true }, "", "@example.com", "@example.com" },
+	{ "empty_value", PARTIAL('*', 6, 4), " -", "", "" },
+	{ "unknown_op_redacts_everything", { .op = WM_MASK_OP_MAX, .fill = '*',
+	  .keep_first = 6, .keep_last = 4 }, " ", "4111 1111 1111 1111",
+	  "**** **** **** ****" },
+};
+
+static void
+run_case(const struct mask_case *c, size_t len, const uint8_t *in)
+{
+	uint8_t out[VAL_MAX + 1], inplace[VAL_MAX + 1];
+
+	/* A canary after the value: nothing is written past len. */
+	memset(out, '?', sizeof(out));
+	wm_mask_apply(&c->p, c->separators, in, out, len);
+	CHECK_MEM(out, c->want, len);
+	CHECK_EQ(out[len], '?');
+	memcpy(inplace, in, len);
+	inplace[len] = '?';
+	wm_mask_apply(&c->p, c->separators, inplace, inplace, len);
+	CHECK_MEM(inplace, c->want, len);
+	CHECK_EQ(inplace[len], '?');
+}
+
+static void
+mask_table(void)
+{
+	for (size_t i = 0; i < WM_ARRAY_SIZE(cases); i++) {
+		const struct mask_case *c = &cases[i];
+		size_t len = strlen(c->in);
+
+		wm_test_case = c->name;
+		CHECK_EQ(strlen(c->want), len);
+		run_case(c, len, (const uint8_t *)c->in);
+	}
+}
+
+/* A NUL byte in a value is data, never a separator (strchr pitfall). */
+static void
+nul_byte_is_masked(void)
+{
+	static const struct mask_case c = { "nul", REDACT('*'), " -", "", "" };
+	const uint8_t in[] = { '1', '\0', '2', ' ', '3' };
+	uint8_t out[sizeof(in)];
+
+	wm_mask_apply(&c.p, c.separators, in, out, sizeof(in));
+	CHECK_MEM(out, "*** *", sizeof(in));
+}
+
+/* Longest e-mail value: every byte of the local part masked, in place. */
+static void
+long_value_in_place(void)
+{
+	struct wm_mask_params p = { .op = WM_MASK_PARTIAL, .fill = '*',
+				    .keep_first = 2, .keep_last = 2 };
+	uint8_t buf[VAL_MAX];
+	size_t len = 253;
+
+	memset(buf, 'a', len);
+	wm_mask_apply(&p, "", buf, buf, len);
+	CHECK_MEM(buf, "aa**", 4);
+	CHECK_MEM(buf + len - 3, "*aa", 3);
+	for (size_t i = 2; i < len - 2; i++)
+		CHECK_EQ(buf[i], '*');
+}
+
+static void
+op_parse_and_name(void)
+{
+	enum wm_mask_op op = WM_MASK_OP_MAX;
+
+	CHECK_EQ(wm_mask_op_parse("redact", &op), 0);
+	CHECK_EQ(op, WM_MASK_REDACT);
+	CHECK_EQ(wm_mask_op_parse("partial", &op), 0);
+	CHECK_EQ(op, WM_MASK_PARTIAL);
+	CHECK_EQ(wm_mask_op_parse("token", &op), -EINVAL);
+	CHECK_EQ(wm_mask_op_parse("REDACT", &op), -EINVAL);
+	CHECK_EQ(wm_mask_op_parse("redact ", &op), -EINVAL);
+	CHECK_EQ(wm_mask_op_parse("", &op), -EINVAL);
+	CHECK_EQ(wm_mask_op_parse(NULL, &op), -EINVAL);
+	CHECK_EQ(wm_mask_op_parse("redact", NULL), -EINVAL);
+	CHECK_EQ(op, WM_MASK_PARTIAL);
+	for (int i = 0; i < WM_MASK_OP_MAX; i++) {
+		enum wm_mask_op back = WM_MASK_OP_MAX;
+
+		CHECK_EQ(wm_mask_op_parse(wm_mask_op_name(i), &back), 0);
+		CHECK_EQ(back, i);
+	}
+	CHECK(strcmp(wm_mask_op_name(WM_MASK_REDACT), "redact") == 0);
+	CHECK(strcmp(wm_mask_op_name(WM_MASK_PARTIAL), "partial") == 0);
+	CHECK(wm_mask_op_name(WM_MASK_OP_MAX) != NULL);
+	CHECK(wm_mask_op_parse(wm_mask_op_name(WM_MASK_OP_MAX), &op) == -EINVAL);
+}
+
+int
+main(void)
+{
+	RUN(mask_table);
+	RUN(nul_byte_is_masked);
+	RUN(long_value_in_place);
+	RUN(op_parse_and_name);
+	TEST_END();
+}
