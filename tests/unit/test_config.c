@@ -150,7 +150,7 @@ default_cfg_loads(void)
 	CHECK(r != NULL);
 	if (r != NULL) {
 		CHECK_EQ(r->mask.op, WM_MASK_REDACT);
-		CHECK_EQ(r->mask.fill, 'x');
+		CHECK_EQ(r->mask.fill, '*');
 		CHECK(r->mask.keep_domain);
 	}
 

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages wiremask needs to build, run and test,
+# only those that are missing. Sourced by run.sh and test.sh (or run on its
+# own). Needs root, or sudo.
+set -euo pipefail
+
+WM_PACKAGES=(
+	libdpdk-dev dpdk dpdk-dev libhyperscan-dev libconfig-dev libssl-dev
+	meson ninja-build pkg-config gcc libpcap-dev tshark python3-scapy
+)
+
+wm_pkg_installed() {
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+wm_install_deps() {
+	local missing=() p sudo=()
+	for p in "${WM_PACKAGES[@]}"; do
+		wm_pkg_installed "$p" || missing+=("$p")
+	done
+	if [ ${#missing[@]} -eq 0 ]; then
+		return 0
+	fi
+	if [ "$(id -u)" -ne 0 ]; then
+		if command -v sudo >/dev/null 2>&1; then
+			sudo=(sudo)
+		else
+			echo "deps: missing ${missing[*]} and not root (no sudo)" >&2
+			return 1
+		fi
+	fi
+	echo "deps: installing ${missing[*]}"
+	# tshark asks whether non-root users may capture: answer no, quietly.
+	echo 'wireshark-common wireshark-common/install-setuid boolean false' |
+		"${sudo[@]}" debconf-set-selections
+	export DEBIAN_FRONTEND=noninteractive
+	"${sudo[@]}" apt-get update -q
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	wm_install_deps
+fi

@@ -1,0 +1,397 @@
+#!/usr/bin/python3
+"""Check that a capture written by wiremask is a correct masking of its input.
+
+The check is independent of the C code: tshark reassembles the TCP streams
+of both captures (one byte string per connection and direction), and this
+file finds sensitive values in the input streams with its own patterns and
+validators:
+  card   13-19 digits, single spaces or dashes between them, Luhn-valid
+  ssn    AAA-GG-SSSS, area not 000/666/9xx, group not 00, serial not 0000
+  email  local@domain.tld: local part 1-64 of [A-Za-z0-9._%+-], dotted
+         domain labels, a TLD of 2-24 letters
+
+Operators are length-preserving, so a value found at offset O of an input
+stream must be at offset O of the matching output stream. Checks:
+  missing     a stream direction absent from the output or of another length
+  leaked      a value still readable at its place in the output:
+                card:  a digit other than the first 6 and the last 4 in place
+                ssn:   a digit of the area or group (first 5) in place
+                email: the local part unchanged, or more than a third of
+                       its letters and digits in place
+  collateral  a byte outside every value changed
+  pktleak     an input value readable inside one output TCP payload on its
+              own (a retransmission or overlap carrying other bytes)
+  frames      frame count of the output differs from the input's
+  badsum      output frames with a bad IP, TCP or UDP checksum (tshark's
+              checksum validation on) that was not already bad in the
+              input (a capture taken with checksum offload keeps its wrong
+              checksums: only bytes and their checksum updates change)
+  --identical the output must equal the input byte for byte, frame by frame
+  --expect-values N
+              the input must hold exactly N values (a broken generator or
+              pattern cannot make the check pass vacuously)
+
+Prints one summary line starting with "check: PASS" or "check: FAIL", after
+the problems found; exits 0 on PASS, 1 on FAIL, 2 on a usage or tool error.
+--show prints one masked value of each kind as it appears in the OUTPUT
+(with some context), never an input value.
+
+Needs tshark; runs with any Python 3 (no scapy needed).
+"""
+import argparse
+import re
+import struct
+import subprocess
+import sys
+from collections import defaultdict
+
+KINDS = ('card', 'ssn', 'email')
+
+RE_CARD = re.compile(rb'(?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])')
+RE_SSN = re.compile(rb'(?<![0-9])([0-9]{3})-([0-9]{2})-([0-9]{4})(?![0-9])')
+RE_EMAIL = re.compile(rb'(?<![A-Za-z0-9._%+-])([A-Za-z0-9._%+-]{1,64})'
+                      rb'@((?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,24})'
+                      rb'(?![A-Za-z])')
+
+
+class ToolError(Exception):
+    pass
+
+
+# --- values ---------------------------------------------------------------
+
+def luhn(digits):
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ch - 48
+        if i & 1:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def ssn_valid(area, group, serial):
+    return not (area in (b'000', b'666') or area[:1] == b'9' or group == b'00' or serial == b'0000')
+
+
+def find_values(buf, kinds):
+    """[(kind, start, end)] of the values in buf, sorted by start."""
+    out = []
+    if 'card' in kinds:
+        for m in RE_CARD.finditer(buf):
+            d = bytes(c for c in m.group(0) if 48 <= c <= 57)
+            if 13 <= len(d) <= 19 and luhn(d):
+                out.append(('card', m.start(), m.end()))
+    if 'ssn' in kinds:
+        for m in RE_SSN.finditer(buf):
+            if ssn_valid(*m.groups()):
+                out.append(('ssn', m.start(), m.end()))
+    if 'email' in kinds:
+        for m in RE_EMAIL.finditer(buf):
+            out.append(('email', m.start(), m.end()))
+    out.sort(key=lambda v: v[1])
+    return out
+
+
+def normalise(kind, value):
+    """What identifies a value: a card's or SSN's digits, an e-mail's
+    local part (lower case)."""
+    if kind == 'email':
+        return (kind, value.split(b'@')[0].lower())
+    return (kind, bytes(c for c in value if 48 <= c <= 57))
+
+
+def leak_reason(kind, orig, out):
+    """Why the output span still reveals the value, or None."""
+    if len(out) != len(orig):
+        return 'truncated'
+    if kind == 'card':
+        pos = [i for i, c in enumerate(orig) if 48 <= c <= 57]
+        middle = pos[6:len(pos) - 4]
+        kept = [i for i in middle if out[i] == orig[i]]
+        if kept:
+            return '%d of the %d middle digits in place' % (len(kept), len(middle))
+    elif kind == 'ssn':
+        kept = [i for i in (0, 1, 2, 4, 5) if out[i] == orig[i]]
+        if kept:
+            return '%d of the 5 area/group digits in place' % len(kept)
+    else:
+        local = orig.split(b'@')[0]
+        if out[:len(local)] == local:
+            return 'local part unchanged'
+        alnum = [i for i, c in enumerate(local) if chr(c).isalnum()]
+        kept = [i for i in alnum if out[i] == orig[i]]
+        if alnum and 3 * len(kept) > len(alnum):
+            return '%d of %d local-part characters in place' % (len(kept), len(alnum))
+    return None
+
+
+# --- tshark ---------------------------------------------------------------
+
+def tshark(args):
+    try:
+        r = subprocess.run(['tshark', '-n'] + args, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE)
+    except FileNotFoundError:
+        raise ToolError('tshark not found (apt-get install tshark)')
+    if r.returncode != 0:
+        err = r.stderr.decode(errors='replace').strip().splitlines()
+        raise ToolError('tshark %s failed: %s' % (' '.join(args[:2]), ' / '.join(err[-3:])))
+    return r.stdout.decode(errors='replace')
+
+
+BAD_STATUS = ('0', '4')     # tshark checksum status: 0 Bad, 4 Illegal
+
+
+def frame_fields(pcap):
+    """One pass with checksum validation on: [(frame number, TCP stream
+    ids, checksum bad?, TCP payload bytes)] for every frame."""
+    out = []
+    text = tshark(['-r', pcap, '-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE',
+                   '-o', 'udp.check_checksum:TRUE', '-T', 'fields', '-E', 'separator=|',
+                   '-e', 'frame.number', '-e', 'tcp.stream', '-e', 'ip.checksum.status',
+                   '-e', 'tcp.checksum.status', '-e', 'udp.checksum.status', '-e', 'tcp.payload'])
+    for line in text.splitlines():
+        f = line.split('|')
+        if len(f) != 6:
+            raise ToolError('unexpected tshark line: %r' % line[:200])
+        streams = [int(x) for x in f[1].split(',') if x]
+        bad = any(x in BAD_STATUS for col in f[2:5] for x in col.split(','))
+        payload = f[5].split(',')[-1].replace(':', '').strip()
+        out.append((int(f[0]), streams, bad, bytes.fromhex(payload)))
+    return out
+
+
+def bad_frame_keys(pcap):
+    """{frame number: header identity} of frames with a bad checksum; the
+    identity leaves out payload and checksums, which masking changes."""
+    fields = ['frame.len', 'ip.src', 'ip.id', 'ipv6.src', 'tcp.srcport',
+              'tcp.seq_raw', 'udp.srcport']
+    args = ['-r', pcap, '-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE',
+            '-o', 'udp.check_checksum:TRUE', '-Y',
+            'ip.checksum.status == "Bad" || tcp.checksum.status == "Bad" || '
+            'udp.checksum.status == "Bad"', '-T', 'fields', '-E', 'separator=|',
+            '-e', 'frame.number']
+    for f in fields:
+        args += ['-e', f]
+    keys = {}
+    for line in tshark(args).splitlines():
+        f = line.split('|')
+        keys[int(f[0])] = tuple(f[1:])
+    return keys
+
+
+def bad_in_take(bad_in, key):
+    """Remove one input frame with @key from @bad_in; True if there was one."""
+    for num, k in bad_in.items():
+        if k == key:
+            del bad_in[num]
+            return True
+    return False
+
+
+def tcp_streams(pcap, frames):
+    """{(node0, node1, n): [bytes node0->node1, bytes node1->node0]}, n
+    numbering connections with the same endpoints in capture order.
+    tshark's "follow" does the reassembly."""
+    ids = sorted({sid for _, sids, _, _ in frames for sid in sids})
+    found = {}
+    for i in range(0, len(ids), 100):
+        args = ['-r', pcap, '-q']
+        for sid in ids[i:i + 100]:
+            args += ['-z', 'follow,tcp,raw,%d' % sid]
+        sid = nodes = None
+        for line in tshark(args).splitlines():
+            if line.startswith('Filter: tcp.stream eq '):
+                sid, nodes = int(line.split()[-1]), [None, None]
+                found[sid] = (nodes, [bytearray(), bytearray()])
+            elif sid is None:
+                continue
+            elif line.startswith('Node 0: '):
+                nodes[0] = line[8:].strip()
+            elif line.startswith('Node 1: '):
+                nodes[1] = line[8:].strip()
+            elif line.startswith('====='):
+                sid = None
+            elif line.strip():
+                side = 1 if line.startswith('\t') else 0
+                found[sid][1][side] += bytes.fromhex(line.strip())
+    out, seen = {}, defaultdict(int)
+    for sid in sorted(found):
+        nodes, data = found[sid]
+        key = (nodes[0], nodes[1])
+        out[key + (seen[key],)] = [bytes(data[0]), bytes(data[1])]
+        seen[key] += 1
+    return out
+
+
+# --- raw frames -----------------------------------------------------------
+
+def read_frames(path):
+    """Frame bytes of a classic pcap file (either byte order, us or ns)."""
+    with open(path, 'rb') as f:
+        data = f.read()
+    if len(data) < 24:
+        raise ToolError('%s: not a pcap file (%d bytes)' % (path, len(data)))
+    magic = data[:4]
+    if magic in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1'):
+        endian = '<'
+    elif magic in (b'\xa1\xb2\xc3\xd4', b'\xa1\xb2\x3c\x4d'):
+        endian = '>'
+    else:
+        raise ToolError('%s: not a classic pcap file (pcapng is not supported)' % path)
+    frames, off = [], 24
+    while off + 16 <= len(data):
+        incl = struct.unpack(endian + 'IIII', data[off:off + 16])[2]
+        frames.append(data[off + 16:off + 16 + incl])
+        off += 16 + incl
+    if off != len(data):
+        raise ToolError('%s: truncated pcap record at byte %d' % (path, off))
+    return frames
+
+
+# --- the check ------------------------------------------------------------
+
+def printable(b):
+    return ''.join(chr(c) if 32 <= c < 127 else '.' for c in b)
+
+
+def check(a):
+    kinds = [k for k in a.kinds.split(',') if k]
+    for k in kinds:
+        if k not in KINDS:
+            raise ToolError('unknown kind %r (known: %s)' % (k, ','.join(KINDS)))
+    problems = []
+    tot = dict(streams=0, values=0, leaked=0, missing=0, collateral=0, pktleak=0,
+               badsum_inherited=0)
+    per_kind = dict((k, 0) for k in kinds)
+    shown = {}
+    known = set()           # normalised input values
+
+    fin, fout = read_frames(a.input), read_frames(a.output)
+    tin, tout = frame_fields(a.input), frame_fields(a.output)
+    sin, sout = tcp_streams(a.input, tin), tcp_streams(a.output, tout)
+    for key, dirs in sorted(sin.items()):
+        for d in (0, 1):
+            ib = dirs[d]
+            if not ib:
+                continue
+            tot['streams'] += 1
+            name = '%s %s %s#%d' % (key[0] if d == 0 else key[1], '->',
+                                    key[1] if d == 0 else key[0], key[2])
+            ob = sout.get(key, [b'', b''])[d]
+            if len(ob) != len(ib):
+                tot['missing'] += 1
+                problems.append('missing: %s: %d bytes in, %d out' % (name, len(ib), len(ob)))
+            inside = bytearray(len(ib))
+            for kind, s, e in find_values(ib, kinds):
+                tot['values'] += 1
+                per_kind[kind] += 1
+                known.add(normalise(kind, ib[s:e]))
+                inside[s:e] = b'\x01' * (e - s)
+                if len(ob) < e:
+                    continue          # counted as missing
+                why = leak_reason(kind, ib[s:e], ob[s:e])
+                if why:
+                    tot['leaked'] += 1
+                    problems.append('leaked: %s: %s at stream offset %d: %s' % (name, kind, s, why))
+                elif kind not in shown:
+                    shown[kind] = printable(ob[max(0, s - a.context):e + a.context])
+            changed = [i for i in range(min(len(ib), len(ob))) if not inside[i] and ib[i] != ob[i]]
+            if changed:
+                tot['collateral'] += len(changed)
+                i = changed[0]
+                problems.append('collateral: %s: %d byte(s) changed outside values, first at '
+                                'offset %d' % (name, len(changed), i))
+    for key in sorted(set(sout) - set(sin)):
+        if any(sout[key]):
+            problems.append('extra: output stream %s <-> %s not in the input' % key[:2])
+            tot['missing'] += 1
+
+    for num, _, _, payload in tout:
+        for kind, s, e in find_values(payload, kinds):
+            if normalise(kind, payload[s:e]) not in known:
+                continue        # a masked e-mail is still e-mail shaped
+            tot['pktleak'] += 1
+            problems.append('pktleak: output frame %d: a whole %s inside one TCP payload '
+                            '(offset %d)' % (num, kind, s))
+
+    # A frame whose checksum was already wrong in the input (captured
+    # with checksum offload) keeps it wrong: the appliance updates
+    # checksums incrementally and changes nothing else. Only checksums
+    # that were right and came out wrong count.
+    bad_in = bad_frame_keys(a.input)
+    bad = []
+    for num, key in bad_frame_keys(a.output).items():
+        if bad_in_take(bad_in, key):
+            tot['badsum_inherited'] += 1
+        else:
+            bad.append(num)
+    tot['badsum'] = len(bad)
+    if bad:
+        problems.append('badsum: output frames %s' % ' '.join(map(str, bad[:20])))
+    tot['frames_in'], tot['frames_out'] = len(fin), len(fout)
+    if len(fin) != len(fout):
+        problems.append('frames: %d in, %d out' % (len(fin), len(fout)))
+
+    if a.identical:
+        diff = [i + 1 for i, (x, y) in enumerate(zip(fin, fout)) if x != y]
+        tot['differ'] = len(diff) + abs(len(fin) - len(fout))
+        if diff:
+            same_set = sorted(fin) == sorted(fout)
+            problems.append('identical: %d frame(s) differ, first #%d%s' % (
+                len(diff), diff[0], ' (same frames, other order)' if same_set else ''))
+
+    if a.expect_values is not None and tot['values'] != a.expect_values:
+        problems.append('expect-values: the input holds %d values, expected %d' % (
+            tot['values'], a.expect_values))
+    if tot['streams'] == 0:
+        problems.append('no TCP data found in the input')
+
+    fail = bool(problems)
+    for p in problems[:a.max_problems]:
+        print('  ' + p)
+    if len(problems) > a.max_problems:
+        print('  ... %d more' % (len(problems) - a.max_problems))
+    if a.show:
+        for kind in kinds:
+            if kind in shown:
+                print('  output %-5s ...%s...' % (kind, shown[kind]))
+    kinds_txt = " ".join("%s=%d" % kv for kv in per_kind.items()) or "no kinds"
+    summary = ('streams=%d values=%d (%s) leaked=%d pktleak=%d collateral=%d missing=%d '
+               'frames=%d/%d badsum=%d (inherited %d)' % (
+                   tot['streams'], tot['values'], kinds_txt, tot['leaked'], tot['pktleak'],
+                   tot['collateral'], tot['missing'], tot['frames_in'], tot['frames_out'],
+                   tot['badsum'], tot['badsum_inherited']))
+    if a.identical:
+        summary += ' differ=%d' % tot['differ']
+    print('check: %s %s%s' % ('FAIL' if fail else 'PASS', a.label + ': ' if a.label else '', summary))
+    return 1 if fail else 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('input', help='capture given to wiremask')
+    ap.add_argument('output', help='capture wiremask wrote')
+    ap.add_argument('--kinds', default=','.join(KINDS),
+                    help='value kinds the policy masks (default: %(default)s)')
+    ap.add_argument('--identical', action='store_true',
+                    help='the output must be byte-identical to the input, frame by frame')
+    ap.add_argument('--expect-values', type=int, metavar='N',
+                    help='the input must hold exactly N values')
+    ap.add_argument('--show', action='store_true',
+                    help='print one masked value of each kind from the output')
+    ap.add_argument('--context', type=int, default=12, help='bytes around a shown value')
+    ap.add_argument('--label', default='', help='name printed in the summary line')
+    ap.add_argument('--max-problems', type=int, default=20, help='problems listed')
+    a = ap.parse_args()
+    try:
+        return check(a)
+    except (ToolError, OSError) as e:
+        print('check: ERROR %s' % e)
+        return 2
+
+
+if __name__ == '__main__':
+    sys.exit(main())

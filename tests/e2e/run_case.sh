@@ -1,0 +1,292 @@
+#!/usr/bin/env bash
+# One end-to-end case: capture in -> wiremask (net_pcap vdevs) -> capture
+# out, then the independent checker (check_masking.py, tshark reassembly)
+# and the counters wiremask wrote with --stats-json.
+#
+# usage: run_case.sh CASE
+#   CASE  a capture case of gen_captures.py (one_segment, split_2, ...),
+#         interleaved_2workers (interleaved with 2 workers), segments
+#         (configs/examples/segments.cfg: policies by VLAN/VNI),
+#         check_config, cli, or checker_selftest (the checker catches
+#         hand-made leaks and passes a hand-made correct masking)
+#
+# Environment (set by meson; defaults for a manual run from the repo):
+#   WIREMASK   the binary (default SRC_DIR/build/app/wiremask)
+#   BUILD_DIR  where captures and outputs go (default SRC_DIR/build/tests/e2e)
+#   SRC_DIR    the repository root
+# Exit 0 pass, 1 fail, 77 skip (tshark or Debian's scapy missing).
+set -euo pipefail
+
+here=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
+SRC_DIR=${SRC_DIR:-$(cd "$here/../.." && pwd)}
+BUILD_DIR=${BUILD_DIR:-$SRC_DIR/build/tests/e2e}
+WIREMASK=${WIREMASK:-$SRC_DIR/build/app/wiremask}
+PY=/usr/bin/python3
+GEN=$here/gen_captures.py
+CHECK=$here/check_masking.py
+export WIREMASK
+
+if [ $# -ne 1 ]; then
+	sed -n '6,13p' "$0" >&2
+	exit 2
+fi
+case_name=$1
+work=$BUILD_DIR/out/$case_name
+caps=$BUILD_DIR/captures
+
+fail() {
+	echo "FAIL $case_name: $*"
+	exit 1
+}
+
+skip() {
+	echo "SKIP $case_name: $*"
+	exit 77
+}
+
+need_tools() {
+	command -v tshark >/dev/null 2>&1 || skip "tshark not installed (apt-get install tshark)"
+	[ -x "$PY" ] || skip "$PY not found"
+	"$PY" -c 'import scapy.all' >/dev/null 2>&1 ||
+		skip "scapy missing for $PY (apt-get install python3-scapy)"
+}
+
+need_wiremask() {
+	[ -x "$WIREMASK" ] || fail "$WIREMASK not built"
+}
+
+# Captures are generated once per build dir, again when the generator changes.
+captures() {
+	local stamp=$caps/.stamp
+	if [ ! -f "$stamp" ] || [ "$GEN" -nt "$stamp" ]; then
+		mkdir -p "$caps"
+		"$PY" "$GEN" "$caps" >"$caps/gen.log" || { cat "$caps/gen.log"; fail "generator failed"; }
+		touch "$stamp"
+	fi
+}
+
+manifest() {	# manifest CASE KEY -> value
+	"$PY" -c 'import json,sys; m=json.load(open(sys.argv[1])); v=m
+for k in sys.argv[2].split("."): v=v[k]
+print(str(v).lower() if isinstance(v, bool) else v)' "$caps/$1.json" "$2"
+}
+
+# Compare the counters wiremask wrote with what the generator put in.
+# KINDS: the value kinds the config masks (the others must stay 0).
+check_stats() {	# check_stats STATS_JSON CASE KINDS
+	"$PY" - "$1" "$caps/$2.json" "$3" <<'EOF'
+import json, sys
+try:
+    st = json.load(open(sys.argv[1]))
+except (OSError, ValueError) as e:
+    sys.exit('stats: cannot read %s: %s' % (sys.argv[1], e))
+m = json.load(open(sys.argv[2]))
+kinds = sys.argv[3].split(',')
+c, masked, bad = st.get('counters', {}), st.get('masked', {}), []
+for kind, n in sorted(m['values'].items()):
+    want = n if kind in kinds else 0
+    got = masked.get(kind)
+    if got != want:
+        bad.append('masked.%s=%s expected %d' % (kind, got, want))
+for name in ('port.rx', 'port.tx'):
+    if c.get(name) != m['frames']:
+        bad.append('%s=%s expected %d' % (name, c.get(name), m['frames']))
+drops = dict((k, v) for k, v in c.items() if k.startswith('drop.') and v)
+if drops:
+    bad.append('drops %s' % json.dumps(drops))
+# A match found after its first bytes were released (hold timeout) is a
+# partial leak.
+if c.get('mask.late_match'):
+    bad.append('mask.late_match=%d (stream.hold_timeout=%s)' % (
+        c['mask.late_match'], c.get('stream.hold_timeout')))
+line = 'stats: masked %s port.rx=%s port.tx=%s' % (
+    json.dumps(masked, sort_keys=True), c.get('port.rx'), c.get('port.tx'))
+print(line + ('' if not bad else '  MISMATCH: ' + '; '.join(bad)))
+sys.exit(1 if bad else 0)
+EOF
+}
+
+# run_capture_case CAPTURE [CONFIG [KINDS [LCORES]]]
+#   KINDS: value kinds CONFIG masks for this capture (default all three;
+#          "" for none: the output must then be byte-identical)
+run_capture_case() {
+	local name=$1 config=${2:-$SRC_DIR/configs/default.cfg} kinds=${3-card,ssn,email}
+	local lcores=() tag=$name
+	[ -n "${4:-}" ] && lcores=(--lcores "$4")
+	local in=$caps/$name.pcap
+	[ -f "$in" ] || fail "no capture $in (unknown case?)"
+	[ -n "${2:-}" ] && tag="$name with $(basename "$config")"
+	local dir
+	dir=$work/$name-$(basename "$config" .cfg)
+	mkdir -p "$dir"
+	local out=$dir/masked.pcap stats=$dir/stats.json
+	rm -f "$out" "$stats"
+	echo "case $tag: $(manifest "$name" description)"
+	local rc=0
+	timeout -k 5 100 "$SRC_DIR/scripts/mask-pcap.sh" "${lcores[@]}" "$in" "$out" "$config" \
+		-- --stats-json "$stats" >"$dir/wiremask.log" 2>&1 || rc=$?
+	sed 's/^/  wiremask: /' "$dir/wiremask.log"
+	[ "$rc" -ne 124 ] || fail "wiremask did not exit within 100 s"
+	[ "$rc" -eq 0 ] || fail "wiremask exited with status $rc"
+	[ -f "$out" ] || fail "no output capture"
+
+	local expect
+	expect=$("$PY" -c 'import json,sys; v=json.load(open(sys.argv[1]))["values"]
+print(sum(n for k, n in v.items() if k in sys.argv[2].split(",")))' "$caps/$name.json" "$kinds")
+	local label=$case_name
+	[ "$name" = "$case_name" ] || label="$case_name/$name"
+	local args=(--label "$label" --kinds "$kinds" --expect-values "$expect")
+	if [ "$expect" -eq 0 ] &&
+		{ [ -z "$kinds" ] || [ "$(manifest "$name" identical)" = true ]; }; then
+		args+=(--identical)
+	fi
+	local ok=0
+	"$PY" "$CHECK" "${args[@]}" "$in" "$out" || ok=1
+	check_stats "$stats" "$name" "$kinds" || ok=1
+	[ "$ok" -eq 0 ] || fail "see above (input $in, output $out)"
+}
+
+case_check_config() {
+	need_wiremask
+	local cfg=$SRC_DIR/configs/default.cfg out rc n
+	rc=0
+	out=$("$WIREMASK" -- --check-config "$cfg" 2>&1) || rc=$?
+	printf '%s\n' "$out" | sed 's/^/  /'
+	[ "$rc" -eq 0 ] || fail "--check-config $cfg exited $rc"
+
+	# An unknown setting on a known line.
+	local bad=$work/unknown-key.cfg
+	cp "$cfg" "$bad"
+	echo 'no_such_setting = 5;' >>"$bad"
+	n=$(wc -l <"$bad")
+	rc=0
+	out=$("$WIREMASK" -- --check-config "$bad" 2>&1) || rc=$?
+	printf '%s\n' "$out" | sed 's/^/  /'
+	[ "$rc" -ne 0 ] || fail "--check-config accepted an unknown setting"
+	grep -qF "$bad:$n" <<<"$out" || fail "message does not name $bad:$n"
+
+	# A value out of range, on the line of an existing setting.
+	if n=$(grep -nE '^[[:space:]]*hold_timeout_us[[:space:]]*=' "$cfg" | head -1 | cut -d: -f1) &&
+		[ -n "$n" ]; then
+		bad=$work/out-of-range.cfg
+		sed -E "${n}s/=[^;]*;/= 0;/" "$cfg" >"$bad"
+		rc=0
+		out=$("$WIREMASK" -- --check-config "$bad" 2>&1) || rc=$?
+		printf '%s\n' "$out" | sed 's/^/  /'
+		[ "$rc" -ne 0 ] || fail "--check-config accepted hold_timeout_us = 0"
+		grep -qF "$bad:$n" <<<"$out" || fail "message does not name $bad:$n"
+	fi
+
+	# A syntax error.
+	bad=$work/syntax.cfg
+	{ cat "$cfg"; echo 'segments = {'; } >"$bad"
+	rc=0
+	out=$("$WIREMASK" -- --check-config "$bad" 2>&1) || rc=$?
+	printf '%s\n' "$out" | sed 's/^/  /'
+	[ "$rc" -ne 0 ] || fail "--check-config accepted a syntax error"
+	[[ $out == *"$bad:"[0-9]* ]] || fail "syntax error message does not name $bad:LINE"
+	echo "PASS $case_name"
+}
+
+case_cli() {
+	need_wiremask
+	local out rc=0
+	out=$("$WIREMASK" -- --help 2>&1) || rc=$?
+	printf '%s\n' "$out" | sed 's/^/  /'
+	[ "$rc" -eq 0 ] || fail "--help exited $rc"
+	grep -q -- '--check-config' <<<"$out" || fail "--help does not mention --check-config"
+	rc=0
+	out=$("$WIREMASK" -- --version 2>&1) || rc=$?
+	printf '%s\n' "$out" | sed 's/^/  /'
+	[ "$rc" -eq 0 ] || fail "--version exited $rc"
+	grep -qE '[0-9]+\.[0-9]+\.[0-9]+' <<<"$out" || fail "--version prints no version"
+	echo "PASS $case_name"
+}
+
+# The checker must fail hand-made bad outputs and pass a hand-made correct
+# masking, or every other case could pass without meaning anything.
+case_checker_selftest() {
+	local c spoil want got errors=0
+	for c in one_segment split_1byte vxlan_csum ipv6 interleaved no_pii; do
+		"$PY" "$GEN" --mask-reference "$caps/$c.pcap" "$work/$c-{}.pcap" \
+			none,leak,collateral,badsum,drop,reorder
+		for spoil in none leak collateral badsum drop; do
+			[ "$c" = no_pii ] && [ "$spoil" = leak ] && continue
+			want=1
+			[ "$spoil" = none ] && want=0
+			got=0
+			"$PY" "$CHECK" --label "$c/$spoil" --max-problems 3 "$caps/$c.pcap" \
+				"$work/$c-$spoil.pcap" || got=$?
+			if [ "$got" -ne "$want" ]; then
+				echo "  ^ expected exit $want, got $got"
+				errors=$((errors + 1))
+			fi
+		done
+	done
+	# Identity: a masked case copied unchanged must fail; no_pii passes
+	# --identical unchanged and fails it with two frames swapped.
+	got=0
+	"$PY" "$CHECK" --label "one_segment/unmasked" --max-problems 3 \
+		"$caps/one_segment.pcap" "$caps/one_segment.pcap" || got=$?
+	[ "$got" -eq 1 ] || { echo "  ^ expected exit 1, got $got"; errors=$((errors + 1)); }
+	got=0
+	"$PY" "$CHECK" --label "no_pii/identical" --identical --expect-values 0 \
+		"$caps/no_pii.pcap" "$caps/no_pii.pcap" || got=$?
+	[ "$got" -eq 0 ] || { echo "  ^ expected exit 0, got $got"; errors=$((errors + 1)); }
+	got=0
+	"$PY" "$CHECK" --label "no_pii/reordered" --identical --max-problems 3 \
+		"$caps/no_pii.pcap" "$work/no_pii-reorder.pcap" || got=$?
+	[ "$got" -eq 1 ] || { echo "  ^ expected exit 1, got $got"; errors=$((errors + 1)); }
+	got=0
+	"$PY" "$CHECK" --label "one_segment/expect-values" --expect-values 4 --max-problems 3 \
+		"$caps/one_segment.pcap" "$work/one_segment-none.pcap" || got=$?
+	[ "$got" -eq 1 ] || { echo "  ^ expected exit 1, got $got"; errors=$((errors + 1)); }
+	[ "$errors" -eq 0 ] || fail "$errors checker verdict(s) wrong"
+	echo "PASS $case_name"
+}
+
+mkdir -p "$work"
+case $case_name in
+check_config) case_check_config ;;
+cli) case_cli ;;
+checker_selftest)
+	need_tools
+	captures
+	case_checker_selftest
+	;;
+interleaved_2workers)
+	need_tools
+	need_wiremask
+	captures
+	cfg=$work/workers2.cfg
+	if grep -qE '^[[:space:]]*workers[[:space:]]*=' "$SRC_DIR/configs/default.cfg"; then
+		sed -E 's/^([[:space:]]*)workers[[:space:]]*=[^;]*;/\1workers = 2;/' \
+			"$SRC_DIR/configs/default.cfg" >"$cfg"
+	else
+		{ echo 'workers = 2;'; cat "$SRC_DIR/configs/default.cfg"; } >"$cfg"
+	fi
+	run_capture_case interleaved "$cfg" card,ssn,email 0@0,1@1,2@1
+	echo "PASS $case_name"
+	;;
+segments)
+	# configs/examples/segments.cfg: VLAN 100 (and 200) mask cards only,
+	# VNI 5001 passes everything, the rest gets the default policy.
+	need_tools
+	need_wiremask
+	captures
+	seg=$SRC_DIR/configs/examples/segments.cfg
+	[ -f "$seg" ] || skip "no $seg"
+	run_capture_case vlan "$seg" card
+	run_capture_case qinq "$seg" card
+	run_capture_case vxlan "$seg" ""
+	run_capture_case one_segment "$seg"
+	echo "PASS $case_name"
+	;;
+*)
+	need_tools
+	need_wiremask
+	captures
+	run_capture_case "$case_name"
+	echo "PASS $case_name"
+	;;
+esac
