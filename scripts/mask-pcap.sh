@@ -59,6 +59,20 @@ for f in "$in" "$config"; do
 		exit 2
 	fi
 done
+# A DPDK port carries Ethernet frames: a capture of another link type
+# (raw IP, Linux cooked) would be misread and pass through unjudged.
+magic=$(od -An -tx1 -N4 "$in" | tr -d ' ')
+case $magic in
+d4c3b2a1 | 4d3cb2a1) lt=$(od -An -tu4 -j20 -N4 --endian=little "$in" | tr -d ' ') ;;
+a1b2c3d4 | a1b23c4d) lt=$(od -An -tu4 -j20 -N4 --endian=big "$in" | tr -d ' ') ;;
+0a0d0d0a) lt=1 ;; # pcapng: libpcap reads it, link type per interface
+*) echo "$(basename "$0"): $in is not a pcap or pcapng file" >&2; exit 2 ;;
+esac
+if [ "$lt" != 1 ]; then
+	echo "$(basename "$0"): $in has link type $lt, not Ethernet (1);" \
+		"scripts/corpus-check.sh adds Ethernet headers to raw-IP captures" >&2
+	exit 2
+fi
 if [ ! -x "$wiremask" ]; then
 	echo "$(basename "$0"): $wiremask not built (run: meson setup build && ninja -C build)" >&2
 	exit 2
