@@ -26,6 +26,8 @@ stream must be at offset O of the matching output stream. Checks:
               checksum validation on) that was not already bad in the
               input (a capture taken with checksum offload keeps its wrong
               checksums: only bytes and their checksum updates change)
+  --log FILE  the run's own output: no input value (as it appeared, or a
+              card's or SSN's bare digits) may appear in it
   --identical the output must equal the input byte for byte, frame by frame
   --expect-values N
               the input must hold exactly N values (a broken generator or
@@ -263,10 +265,11 @@ def check(a):
             raise ToolError('unknown kind %r (known: %s)' % (k, ','.join(KINDS)))
     problems = []
     tot = dict(streams=0, values=0, leaked=0, missing=0, collateral=0, pktleak=0,
-               badsum_inherited=0)
+               badsum_inherited=0, logleak=0)
     per_kind = dict((k, 0) for k in kinds)
     shown = {}
     known = set()           # normalised input values
+    raw = set()             # input values as they appeared
 
     fin, fout = read_frames(a.input), read_frames(a.output)
     tin, tout = frame_fields(a.input), frame_fields(a.output)
@@ -288,6 +291,7 @@ def check(a):
                 tot['values'] += 1
                 per_kind[kind] += 1
                 known.add(normalise(kind, ib[s:e]))
+                raw.add(ib[s:e])
                 inside[s:e] = b'\x01' * (e - s)
                 if len(ob) < e:
                     continue          # counted as missing
@@ -315,6 +319,17 @@ def check(a):
             tot['pktleak'] += 1
             problems.append('pktleak: output frame %d: a whole %s inside one TCP payload '
                             '(offset %d)' % (num, kind, s))
+
+    if a.log:
+        # The value as it appeared, or a card's or SSN's bare digits.
+        text = open(a.log, 'rb').read()
+        for v in raw:
+            forms = {v}
+            if b'@' not in v:
+                forms.add(bytes(c for c in v if 48 <= c <= 57))
+            if any(f in text for f in forms):
+                tot['logleak'] += 1
+                problems.append('logleak: an input value appears in %s' % a.log)
 
     # A frame whose checksum was already wrong in the input (captured
     # with checksum offload) keeps it wrong: the appliance updates
@@ -359,10 +374,10 @@ def check(a):
                 print('  output %-5s ...%s...' % (kind, shown[kind]))
     kinds_txt = " ".join("%s=%d" % kv for kv in per_kind.items()) or "no kinds"
     summary = ('streams=%d values=%d (%s) leaked=%d pktleak=%d collateral=%d missing=%d '
-               'frames=%d/%d badsum=%d (inherited %d)' % (
+               'frames=%d/%d badsum=%d (inherited %d) logleak=%d' % (
                    tot['streams'], tot['values'], kinds_txt, tot['leaked'], tot['pktleak'],
                    tot['collateral'], tot['missing'], tot['frames_in'], tot['frames_out'],
-                   tot['badsum'], tot['badsum_inherited']))
+                   tot['badsum'], tot['badsum_inherited'], tot['logleak']))
     if a.identical:
         summary += ' differ=%d' % tot['differ']
     print('check: %s %s%s' % ('FAIL' if fail else 'PASS', a.label + ': ' if a.label else '', summary))
@@ -380,6 +395,8 @@ def main():
                     help='the output must be byte-identical to the input, frame by frame')
     ap.add_argument('--expect-values', type=int, metavar='N',
                     help='the input must hold exactly N values')
+    ap.add_argument('--log', metavar='FILE',
+                    help="the run's own output (stdout/stderr): no input value may appear in it")
     ap.add_argument('--show', action='store_true',
                     help='print one masked value of each kind from the output')
     ap.add_argument('--context', type=int, default=12, help='bytes around a shown value')

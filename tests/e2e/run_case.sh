@@ -141,7 +141,7 @@ print(sum(n for k, n in v.items() if k in sys.argv[2].split(",")))' "$caps/$name
 		args+=(--identical)
 	fi
 	local ok=0
-	"$PY" "$CHECK" "${args[@]}" "$in" "$out" || ok=1
+	"$PY" "$CHECK" "${args[@]}" --log "$dir/wiremask.log" "$in" "$out" || ok=1
 	check_stats "$stats" "$name" "$kinds" || ok=1
 	[ "$ok" -eq 0 ] || fail "see above (input $in, output $out)"
 }
