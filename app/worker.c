@@ -77,16 +77,19 @@ drop(struct wm_worker *w, struct rte_mbuf *m, enum wm_counter c)
 	rte_pktmbuf_free(m);
 }
 
-/* A packet that cannot be judged: the configured action decides. */
+/*
+ * A packet that cannot be judged: the configured action decides. Only an
+ * explicit "forward" lets it through; anything else fails closed.
+ */
 static void
 fail_apply(struct wm_worker *w, struct rte_mbuf *m, enum wm_fail_action a,
 	   enum wm_counter fwd, enum wm_counter dropped)
 {
-	if (a == WM_FAIL_DROP) {
-		drop(w, m, dropped);
-	} else {
+	if (a == WM_FAIL_FORWARD) {
 		w->stats.ctr[fwd]++;
 		emit(m, w);
+	} else {
+		drop(w, m, dropped);
 	}
 }
 

@@ -23,9 +23,12 @@
 #define CONF_VNI_MAX 16777215
 #define CONF_KEEP_MAX 32
 
-static const char *const conf_action_names[] = {
+static const char *const conf_action_names[WM_FAIL_ACTION_MAX] = {
 	[WM_FAIL_FORWARD] = "forward",
 	[WM_FAIL_DROP] = "drop",
+	[WM_FAIL_REASSEMBLE] = "reassemble",
+	[WM_FAIL_RELEASE] = "release",
+	[WM_FAIL_SKIP] = "skip",
 };
 
 /* ------------------------------------------------------------------ */
@@ -191,21 +194,28 @@ static int
 conf_parse_action(struct conf_ctx *ctx, const struct conf_field *f,
 		  const config_setting_t *s, long long *v)
 {
+	char expected[128] = "";
 	const char *str;
 	unsigned int i;
+	size_t n = 0;
 
 	str = conf_string(ctx, s);
 	if (str == NULL)
 		return -EINVAL;
+	/* f->max is the set of actions this setting allows. */
 	for (i = 0; i < WM_ARRAY_SIZE(conf_action_names); i++) {
+		if (!(f->max & (1LL << i)))
+			continue;
 		if (strcmp(str, conf_action_names[i]) == 0) {
 			*v = i;
 			return 0;
 		}
+		n += (size_t)snprintf(expected + n, sizeof(expected) - n,
+				      "%s\"%s\"", n ? ", " : "",
+				      conf_action_names[i]);
 	}
 	return conf_err(ctx, s, NULL,
-			"unknown action \"%.64s\" (expected \"forward\" or \"drop\")",
-			str);
+			"unknown action \"%.64s\" (expected %s)", str, expected);
 }
 
 static int
@@ -483,6 +493,13 @@ conf_dump_table(const struct wm_config *cfg, const struct conf_table *t,
 #define CONF_SCALAR(n, ty, st, m, d, fl) \
 	{ .name = (n), .type = (ty), .flags = (fl), .def = (d), \
 	  .off = offsetof(st, m), .size = CONF_SIZE(st, m) }
+/* An action setting: @ok is the set of allowed actions, as a bitmask. */
+#define CONF_ACTION(n, m, d, ok) \
+	{ .name = (n), .type = CT_ACTION, .def = (d), .max = (ok), \
+	  .off = offsetof(struct wm_config, m), \
+	  .size = CONF_SIZE(struct wm_config, m) }
+#define ACT(a) (1LL << (a))
+#define ACT_FWD_DROP (ACT(WM_FAIL_FORWARD) | ACT(WM_FAIL_DROP))
 #define CONF_GROUP(n, t) \
 	{ .name = (n), .type = CT_GROUP, .sub = &(t) }
 #define CONF_CUSTOM(n, p, d) \
@@ -526,20 +543,47 @@ static const struct conf_field conf_ports_fields[] = {
 		    ports.promiscuous, true, 0),
 };
 
-/* fail = { ... }; offsets in struct wm_config */
+/* reasm = { ... }; offsets in struct wm_config */
+static const struct conf_field conf_reasm_fields[] = {
+	CONF_UINT("ooo_segments", struct wm_config, reasm.ooo_segments,
+		  64, 0, 4096, 0),
+	CONF_UINT("ooo_bytes", struct wm_config, reasm.ooo_bytes,
+		  262144, 0, 16777216, 0),
+	CONF_UINT("ooo_worker_bytes", struct wm_config, reasm.ooo_worker_bytes,
+		  67108864, 0, 4294967295LL, 0),
+	CONF_UINT("retain_bytes", struct wm_config, reasm.retain_bytes,
+		  1048576, 0, 67108864, 0),
+	CONF_UINT("retain_worker_bytes", struct wm_config,
+		  reasm.retain_worker_bytes, 268435456, 0, 4294967295LL, 0),
+	CONF_UINT("gap_timeout_ms", struct wm_config, reasm.gap_timeout_ms,
+		  1000, 1, 3600000, 0),
+	CONF_UINT("frag_flows", struct wm_config, reasm.frag_flows,
+		  4096, 16, 1048576, 0),
+	CONF_UINT("frag_timeout_ms", struct wm_config, reasm.frag_timeout_ms,
+		  2000, 1, 60000, 0),
+};
+
+/* fail = { ... }; what each limit does. Masking segments fail closed. */
 static const struct conf_field conf_fail_fields[] = {
-	CONF_SCALAR("malformed", CT_ACTION, struct wm_config,
-		    fail.malformed, WM_FAIL_FORWARD, 0),
-	CONF_SCALAR("bad_tcp", CT_ACTION, struct wm_config,
-		    fail.bad_tcp, WM_FAIL_DROP, 0),
-	CONF_SCALAR("ip_fragment", CT_ACTION, struct wm_config,
-		    fail.ip_fragment, WM_FAIL_DROP, 0),
-	CONF_SCALAR("flow_table_full", CT_ACTION, struct wm_config,
-		    fail.flow_table_full, WM_FAIL_DROP, 0),
+	CONF_ACTION("malformed", fail.malformed, WM_FAIL_FORWARD, ACT_FWD_DROP),
+	CONF_ACTION("bad_tcp", fail.bad_tcp, WM_FAIL_DROP, ACT_FWD_DROP),
+	CONF_ACTION("ip_fragment", fail.ip_fragment, WM_FAIL_REASSEMBLE,
+		    ACT_FWD_DROP | ACT(WM_FAIL_REASSEMBLE)),
+	CONF_ACTION("flow_table_full", fail.flow_table_full, WM_FAIL_DROP,
+		    ACT_FWD_DROP),
+	CONF_ACTION("ooo_full", fail.ooo_full, WM_FAIL_DROP, ACT_FWD_DROP),
+	CONF_ACTION("memcap", fail.memcap, WM_FAIL_DROP, ACT_FWD_DROP),
+	CONF_ACTION("hold_timeout", fail.hold_timeout, WM_FAIL_RELEASE,
+		    ACT(WM_FAIL_RELEASE) | ACT(WM_FAIL_DROP)),
+	CONF_ACTION("gap", fail.gap, WM_FAIL_SKIP,
+		    ACT(WM_FAIL_SKIP) | ACT(WM_FAIL_DROP)),
+	CONF_ACTION("frag_table_full", fail.frag_table_full, WM_FAIL_DROP,
+		    ACT_FWD_DROP),
 };
 
 static const struct conf_table conf_ports = CONF_TABLE(conf_ports_fields);
 static const struct conf_table conf_fail = CONF_TABLE(conf_fail_fields);
+static const struct conf_table conf_reasm = CONF_TABLE(conf_reasm_fields);
 
 /* Top level; offsets in struct wm_config. Policies before segments. */
 static const struct conf_field conf_top_fields[] = {
@@ -551,9 +595,14 @@ static const struct conf_field conf_top_fields[] = {
 		  65536, 1024, 16777216, 0),
 	CONF_UINT("flow_timeout_s", struct wm_config, flow_timeout_s,
 		  120, 1, 86400, 0),
+	CONF_UINT("flow_timeout_syn_s", struct wm_config, flow_timeout_syn_s,
+		  30, 1, 86400, 0),
+	CONF_UINT("flow_timeout_closed_s", struct wm_config,
+		  flow_timeout_closed_s, 10, 1, 86400, 0),
 	CONF_UINT("vxlan_port", struct wm_config, vxlan_port,
 		  4789, 0, 65535, 0),
 	CONF_GROUP("ports", conf_ports),
+	CONF_GROUP("reasm", conf_reasm),
 	CONF_GROUP("fail", conf_fail),
 	CONF_CUSTOM("policies", conf_policies, conf_dump_policies),
 	CONF_CUSTOM("segments", conf_segments, conf_dump_segments),

@@ -25,13 +25,35 @@
  *                                   # frames need a large one)
  *     promiscuous = true;
  *   };
- *   fail = {                        # what to do when a packet cannot be
- *                                   # judged: "forward" or "drop"
+ *   flow_timeout_syn_s = 30;        # idle flows without data, 1..86400
+ *   flow_timeout_closed_s = 10;     # after FIN/RST, 1..86400
+ *   reasm = {
+ *     ooo_segments = 64;            # out-of-order segments queued per
+ *                                   # direction, 0..4096
+ *     ooo_bytes = 262144;           # ... bytes per direction
+ *     ooo_worker_bytes = 67108864;  # ... bytes per worker
+ *     retain_bytes = 1048576;       # forwarded bytes kept per direction
+ *                                   # until ACKed (retransmissions are
+ *                                   # rewritten to them)
+ *     retain_worker_bytes = 268435456; # ... per worker (memcap)
+ *     gap_timeout_ms = 1000;        # a hole never filled is skipped
+ *     frag_flows = 4096;            # IP datagrams in reassembly
+ *     frag_timeout_ms = 2000;
+ *   };
+ *   fail = {                        # what to do at a limit or when a
+ *                                   # packet cannot be judged
  *     malformed = "forward";        # no TCP payload can be found
  *     bad_tcp = "drop";             # a masked segment's TCP payload
  *                                   # cannot be parsed safely
- *     ip_fragment = "drop";         # IP fragments in a masked segment
+ *     ip_fragment = "reassemble";   # or "drop" / "forward"
  *     flow_table_full = "drop";     # new flow, table full
+ *     ooo_full = "drop";            # out-of-order queue full: newest
+ *     memcap = "drop";              # a retransmission of bytes no
+ *                                   # longer retained
+ *     hold_timeout = "release";     # or "drop": drop held packets and
+ *                                   # the rest of the flow
+ *     gap = "skip";                 # or "drop": the rest of the flow
+ *     frag_table_full = "drop";
  *   };
  *   policies = {
  *     default = {                   # policy name
@@ -74,9 +96,14 @@
 #define WM_VLAN_COUNT 4096
 #define WM_SEGMENT_NONE 0xff
 
+/* What to do when a limit is reached or a packet cannot be judged. */
 enum wm_fail_action {
-	WM_FAIL_FORWARD = 0,
-	WM_FAIL_DROP,
+	WM_FAIL_FORWARD = 0,    /* pass unjudged (counted): leaks by choice */
+	WM_FAIL_DROP,           /* drop the packet (TCP retransmits) */
+	WM_FAIL_REASSEMBLE,     /* IP fragments: reassemble, judge, refragment */
+	WM_FAIL_RELEASE,        /* hold timeout: let the judged bytes go */
+	WM_FAIL_SKIP,           /* gap: scan on after the hole (counted) */
+	WM_FAIL_ACTION_MAX
 };
 
 /* One detector enabled in a policy, with the operator that masks it. */
@@ -106,7 +133,9 @@ struct wm_config {
 	unsigned int workers;
 	uint32_t hold_timeout_us;
 	uint32_t flow_table_size;
-	uint32_t flow_timeout_s;
+	uint32_t flow_timeout_s;         /* established flows, idle */
+	uint32_t flow_timeout_syn_s;     /* flows with no data yet */
+	uint32_t flow_timeout_closed_s;  /* after FIN or RST */
 	uint16_t vxlan_port;
 
 	struct {
@@ -120,10 +149,26 @@ struct wm_config {
 	} ports;
 
 	struct {
+		uint32_t ooo_segments;       /* queued per direction */
+		uint32_t ooo_bytes;          /* queued per direction */
+		uint32_t ooo_worker_bytes;   /* queued per worker */
+		uint32_t retain_bytes;       /* forwarded, unacked, per direction */
+		uint32_t retain_worker_bytes;/* same, per worker (memcap) */
+		uint32_t gap_timeout_ms;     /* a hole never filled is skipped */
+		uint32_t frag_flows;         /* IP datagrams being reassembled */
+		uint32_t frag_timeout_ms;
+	} reasm;
+
+	struct {
 		enum wm_fail_action malformed;
 		enum wm_fail_action bad_tcp;
 		enum wm_fail_action ip_fragment;
 		enum wm_fail_action flow_table_full;
+		enum wm_fail_action ooo_full;
+		enum wm_fail_action memcap;
+		enum wm_fail_action hold_timeout;
+		enum wm_fail_action gap;
+		enum wm_fail_action frag_table_full;
 	} fail;
 
 	unsigned int npolicies;

@@ -106,8 +106,20 @@ check_default_values(const struct wm_config *cfg)
 	CHECK(cfg->ports.promiscuous);
 	CHECK_EQ(cfg->fail.malformed, WM_FAIL_FORWARD);
 	CHECK_EQ(cfg->fail.bad_tcp, WM_FAIL_DROP);
-	CHECK_EQ(cfg->fail.ip_fragment, WM_FAIL_DROP);
+	CHECK_EQ(cfg->fail.ip_fragment, WM_FAIL_REASSEMBLE);
 	CHECK_EQ(cfg->fail.flow_table_full, WM_FAIL_DROP);
+	CHECK_EQ(cfg->fail.ooo_full, WM_FAIL_DROP);
+	CHECK_EQ(cfg->fail.memcap, WM_FAIL_DROP);
+	CHECK_EQ(cfg->fail.hold_timeout, WM_FAIL_RELEASE);
+	CHECK_EQ(cfg->fail.gap, WM_FAIL_SKIP);
+	CHECK_EQ(cfg->fail.frag_table_full, WM_FAIL_DROP);
+	CHECK_EQ(cfg->flow_timeout_syn_s, 30);
+	CHECK_EQ(cfg->flow_timeout_closed_s, 10);
+	CHECK_EQ(cfg->reasm.ooo_segments, 64);
+	CHECK_EQ(cfg->reasm.ooo_bytes, 262144);
+	CHECK_EQ(cfg->reasm.retain_bytes, 1048576);
+	CHECK_EQ(cfg->reasm.gap_timeout_ms, 1000);
+	CHECK_EQ(cfg->reasm.frag_flows, 4096);
 }
 
 static void
@@ -263,6 +275,13 @@ static const struct bad_case bad_cases[] = {
 	{ "fail_action_unknown",
 	  "fail = {\n ip_fragment = \"pass\";\n};\n" TAIL,
 	  "t.cfg:2: fail.ip_fragment: ", "unknown action \"pass\"" },
+	{ "fail_action_not_allowed_here",
+	  "fail = {\n hold_timeout = \"forward\";\n};\n" TAIL,
+	  "t.cfg:2: fail.hold_timeout: ",
+	  "unknown action \"forward\" (expected \"drop\", \"release\")" },
+	{ "reasm_gap_timeout_zero",
+	  "reasm = {\n gap_timeout_ms = 0;\n};\n" TAIL,
+	  "t.cfg:2: reasm.gap_timeout_ms: ", "out of range" },
 	{ "pair_with_itself",
 	  "ports = { pairs = ( [0, 1], [2, 2] ); };\n" TAIL,
 	  "t.cfg:1: ports.pairs[1]: ", "paired with itself" },
