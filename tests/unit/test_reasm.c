@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Retained stream bytes: append, read back, mask, ACK trim, limits. */
+#include <errno.h>
+#include <string.h>
+
+#include "wm_reasm.h"
+#include "wm_test.h"
+
+static uint8_t data[3 * WM_RB_BLOCK + 100];
+
+static void
+fill(void)
+{
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7 + 3);
+}
+
+static void
+read_back_across_blocks(void)
+{
+	struct wm_rb_pool *pool = wm_rb_pool_create(1 << 20);
+	struct wm_rbuf rb = { 0 };
+	uint8_t out[sizeof(data)];
+
+	wm_rb_reset(pool, &rb, 1000);
+	CHECK_EQ(wm_rb_append(pool, &rb, data, 10, 1 << 20), 0);
+	CHECK_EQ(wm_rb_append(pool, &rb, data + 10, sizeof(data) - 10, 1 << 20), 0);
+	CHECK_EQ(rb.end, 1000 + sizeof(data));
+	CHECK(wm_rb_read(&rb, 1000, sizeof(data), out));
+	CHECK_MEM(out, data, sizeof(data));
+	/* A range straddling a block boundary. */
+	CHECK(wm_rb_read(&rb, 1000 + WM_RB_BLOCK - 5, 10, out));
+	CHECK_MEM(out, data + WM_RB_BLOCK - 5, 10);
+	wm_rb_reset(pool, &rb, 0);
+	CHECK_EQ(wm_rb_pool_used(pool), 0);
+	wm_rb_pool_free(pool);
+}
+
+static void
+read_outside_refused(void)
+{
+	struct wm_rb_pool *pool = wm_rb_pool_create(1 << 20);
+	struct wm_rbuf rb = { 0 };
+	uint8_t out[16];
+
+	wm_rb_reset(pool, &rb, 50);
+	wm_rb_append(pool, &rb, data, 20, 1 << 20);
+	CHECK(!wm_rb_read(&rb, 49, 2, out));   /* before base */
+	CHECK(!wm_rb_read(&rb, 65, 10, out));  /* past end */
+	CHECK(wm_rb_read(&rb, 50, 20, out));
+	wm_rb_reset(pool, &rb, 0);
+	wm_rb_pool_free(pool);
+}
+
+static void
+mask_written_is_read_back(void)
+{
+	struct wm_rb_pool *pool = wm_rb_pool_create(1 << 20);
+	struct wm_rbuf rb = { 0 };
+	uint8_t out[WM_RB_BLOCK + 20], stars[40];
+
+	memset(stars, '*', sizeof(stars));
+	wm_rb_reset(pool, &rb, 0);
+	wm_rb_append(pool, &rb, data, WM_RB_BLOCK + 20, 1 << 20);
+	wm_rb_write(&rb, WM_RB_BLOCK - 10, stars, 20);  /* across blocks */
+	CHECK(wm_rb_read(&rb, 0, WM_RB_BLOCK + 20, out));
+	CHECK_MEM(out, data, WM_RB_BLOCK - 10);
+	CHECK_MEM(out + WM_RB_BLOCK - 10, stars, 20);
+	CHECK_MEM(out + WM_RB_BLOCK + 10, data + WM_RB_BLOCK + 10, 10);
+	wm_rb_reset(pool, &rb, 0);
+	wm_rb_pool_free(pool);
+}
+
+static void
+ack_trims_whole_blocks(void)
+{
+	struct wm_rb_pool *pool = wm_rb_pool_create(1 << 20);
+	struct wm_rbuf rb = { 0 };
+	uint8_t out[8];
+
+	wm_rb_reset(pool, &rb, 0);
+	wm_rb_append(pool, &rb, data, 3 * WM_RB_BLOCK, 1 << 20);
+	wm_rb_trim(pool, &rb, WM_RB_BLOCK + 100);
+	CHECK_EQ(rb.base, WM_RB_BLOCK);           /* block 0 freed only */
+	CHECK(!wm_rb_read(&rb, 10, 4, out));
+	CHECK(wm_rb_read(&rb, WM_RB_BLOCK, 4, out));
+	wm_rb_trim(pool, &rb, 3 * WM_RB_BLOCK);   /* all acked */
+	CHECK_EQ(rb.base, rb.end);
+	CHECK_EQ(wm_rb_pool_used(pool), 0);
+	wm_rb_pool_free(pool);
+}
+
+static void
+direction_limit_evicts_oldest(void)
+{
+	struct wm_rb_pool *pool = wm_rb_pool_create(1 << 20);
+	struct wm_rbuf rb = { 0 };
+	uint8_t out[8];
+	int64_t ev;
+
+	wm_rb_reset(pool, &rb, 0);
+	ev = wm_rb_append(pool, &rb, data, 3 * WM_RB_BLOCK, 2 * WM_RB_BLOCK);
+	CHECK_EQ(ev, WM_RB_BLOCK);
+	CHECK(!wm_rb_read(&rb, 0, 4, out));
+	CHECK(wm_rb_read(&rb, 3 * WM_RB_BLOCK - 4, 4, out));
+	CHECK_MEM(out, data + 3 * WM_RB_BLOCK - 4, 4);
+	wm_rb_reset(pool, &rb, 0);
+	wm_rb_pool_free(pool);
+}
+
+static void
+memcap_exhausted_empties(void)
+{
+	struct wm_rb_pool *pool = wm_rb_pool_create(2 * 2048);  /* 2 blocks */
+	struct wm_rbuf a = { 0 }, b = { 0 };
+	uint8_t out[8];
+
+	wm_rb_reset(pool, &a, 0);
+	wm_rb_reset(pool, &b, 0);
+	CHECK_EQ(wm_rb_append(pool, &a, data, 2 * WM_RB_BLOCK, 1 << 20), 0);
+	CHECK_EQ(wm_rb_append(pool, &b, data, 10, 1 << 20), -ENOMEM);
+	CHECK_EQ(b.base, 10);            /* empty at the new end */
+	CHECK(!wm_rb_read(&b, 0, 4, out));
+	wm_rb_trim(pool, &a, 2 * WM_RB_BLOCK);
+	CHECK_EQ(wm_rb_append(pool, &b, data, 10, 1 << 20), 0);
+	CHECK(wm_rb_read(&b, 10, 8, out));
+	wm_rb_reset(pool, &b, 0);
+	wm_rb_pool_free(pool);
+}
+
+int
+main(void)
+{
+	fill();
+	RUN(read_back_across_blocks);
+	RUN(read_outside_refused);
+	RUN(mask_written_is_read_back);
+	RUN(ack_trims_whole_blocks);
+	RUN(direction_limit_evicts_oldest);
+	RUN(memcap_exhausted_empties);
+	TEST_END();
+}
