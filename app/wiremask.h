@@ -62,7 +62,12 @@ struct wm_worker {
 		uint16_t port;
 		uint16_t queue;
 	} rxq[WM_MAX_RXQ];
-	uint64_t flow_timeout;          /* in the worker's clock units */
+	/* Idle flow timeouts per state, in the worker's clock units. */
+	uint64_t timeout_syn;           /* no data yet */
+	uint64_t timeout_est;           /* established */
+	uint64_t timeout_closed;        /* FIN both ways or RST */
+	struct wm_stream_conf stream_conf;
+	struct wm_rb_pool *rb_pool;     /* retained bytes (memcap) */
 	uint64_t clock_us;              /* capture clock: newest timestamp */
 	volatile uint64_t last_rx_tsc;  /* read by the control side */
 	volatile int rx_stopped;

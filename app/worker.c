@@ -149,8 +149,7 @@ tcp_judge(struct wm_worker *w, struct rte_mbuf *m, uint64_t tsc)
 		wm_stream_flow_init(f, policy, pm->segment);
 	}
 	f->last_tsc = now;
-	if (wm_stream_segment(&w->stream, f, m, now))
-		wm_flow_del(w->flows, f);
+	wm_stream_segment(&w->stream, f, m, now);
 }
 
 /* Parse, classify and route one received packet. */
@@ -261,20 +260,31 @@ ring_poll(struct wm_worker *w, uint64_t now)
 	return n;
 }
 
-/* Expire one idle flow per call at most: a few entries per loop. */
+/* How long @f may stay idle: by state (no data yet, established, closed). */
+static uint64_t
+flow_timeout(const struct wm_worker *w, const struct wm_flow *f)
+{
+	if (f->closed)
+		return w->timeout_closed;
+	if (f->dir[0].offset == 0 && f->dir[1].offset == 0)
+		return w->timeout_syn;
+	return w->timeout_est;
+}
+
+/* Age flows: a few table entries per loop, round robin. */
 static void
 flows_age(struct wm_worker *w, uint64_t now)
 {
+	uint32_t budget = FLOW_SWEEP_PER_LOOP;
 	struct wm_flow *f;
 
-	if (now < w->flow_timeout)
-		return;
-	f = wm_flow_sweep(w->flows, FLOW_SWEEP_PER_LOOP, now - w->flow_timeout);
-	if (f == NULL)
-		return;
-	wm_stream_flow_flush(&w->stream, f);
-	wm_flow_del(w->flows, f);
-	w->stats.ctr[WM_CTR_FLOW_EXPIRED]++;
+	while ((f = wm_flow_next(w->flows, &budget)) != NULL) {
+		if (now - f->last_tsc < flow_timeout(w, f) || now < f->last_tsc)
+			continue;
+		wm_stream_flow_release(&w->stream, f);
+		wm_flow_del(w->flows, f);
+		w->stats.ctr[WM_CTR_FLOW_EXPIRED]++;
+	}
 }
 
 static void
@@ -285,7 +295,7 @@ flows_flush_all(struct wm_worker *w)
 
 		if (!f->in_use)
 			continue;
-		wm_stream_flow_flush(&w->stream, f);
+		wm_stream_flow_release(&w->stream, f);
 		wm_flow_del(w->flows, f);
 		tx_flush_all(w);
 	}
@@ -328,7 +338,7 @@ worker_create(struct wm_app *app, unsigned int index, unsigned int lcore)
 	char name[RTE_RING_NAMESIZE];
 	struct wm_worker *w;
 	int socket = (int)rte_lcore_to_socket_id(lcore);
-	uint64_t hold;
+	double us;
 
 	w = rte_zmalloc_socket("wm_worker", sizeof(*w), RTE_CACHE_LINE_SIZE,
 			       socket);
@@ -344,19 +354,34 @@ worker_create(struct wm_app *app, unsigned int index, unsigned int lcore)
 	if (app->segs->scratch != NULL &&
 	    hs_clone_scratch(app->segs->scratch, &w->scratch) != HS_SUCCESS)
 		goto fail;
-	if (app->capture_clock) {
-		w->flow_timeout = (uint64_t)cfg->flow_timeout_s * 1000000;
-		hold = cfg->hold_timeout_us;
-	} else {
-		w->flow_timeout = (uint64_t)cfg->flow_timeout_s * rte_get_tsc_hz();
-		hold = (uint64_t)cfg->hold_timeout_us * rte_get_tsc_hz() / 1000000;
-	}
-	wm_stream_ctx_init(&w->stream, w->scratch, &w->stats, hold, emit, w);
+	w->rb_pool = wm_rb_pool_create(cfg->reasm.retain_worker_bytes);
+	if (w->rb_pool == NULL)
+		goto fail;
+	/* Clock units: capture microseconds when replaying, else TSC. */
+	us = app->capture_clock ? 1.0 : (double)rte_get_tsc_hz() / 1e6;
+	w->timeout_syn = (uint64_t)(cfg->flow_timeout_syn_s * 1e6 * us);
+	w->timeout_est = (uint64_t)(cfg->flow_timeout_s * 1e6 * us);
+	w->timeout_closed = (uint64_t)(cfg->flow_timeout_closed_s * 1e6 * us);
+	w->stream_conf = (struct wm_stream_conf){
+		.hold_time = (uint64_t)(cfg->hold_timeout_us * us),
+		.gap_time = (uint64_t)(cfg->reasm.gap_timeout_ms * 1e3 * us),
+		.ooo_segments = cfg->reasm.ooo_segments,
+		.ooo_bytes = cfg->reasm.ooo_bytes,
+		.ooo_worker_bytes = cfg->reasm.ooo_worker_bytes,
+		.retain_bytes = cfg->reasm.retain_bytes,
+		.ooo_full = cfg->fail.ooo_full,
+		.memcap = cfg->fail.memcap,
+		.hold_timeout = cfg->fail.hold_timeout,
+		.gap = cfg->fail.gap,
+	};
+	wm_stream_ctx_init(&w->stream, w->scratch, &w->stats, &w->stream_conf,
+			   w->rb_pool, emit, w);
 	return w;
 
 fail:
 	rte_ring_free(w->ring);
 	wm_flow_table_free(w->flows);
+	wm_rb_pool_free(w->rb_pool);
 	rte_free(w);
 	return NULL;
 }
@@ -403,6 +428,7 @@ wm_workers_free(struct wm_app *app)
 		if (w->scratch != NULL)
 			hs_free_scratch(w->scratch);
 		wm_flow_table_free(w->flows);
+		wm_rb_pool_free(w->rb_pool);
 		rte_ring_free(w->ring);
 		rte_free(w);
 		app->workers[i] = NULL;

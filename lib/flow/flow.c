@@ -165,13 +165,14 @@ wm_flow_del(struct wm_flow_table *t, struct wm_flow *f)
 }
 
 struct wm_flow *
-wm_flow_sweep(struct wm_flow_table *t, uint32_t n, uint64_t before)
+wm_flow_next(struct wm_flow_table *t, uint32_t *budget)
 {
-	while (n-- > 0) {
+	while (*budget > 0) {
 		struct wm_flow *f = &t->flows[t->sweep];
 
+		(*budget)--;
 		t->sweep = t->sweep + 1 < t->size ? t->sweep + 1 : 0;
-		if (f->in_use && f->last_tsc < before)
+		if (f->in_use)
 			return f;
 	}
 	return NULL;

@@ -19,6 +19,7 @@
 
 #include "wm_detect.h"
 #include "wm_pkt.h"
+#include "wm_reasm.h"
 #include "wm_segment.h"
 
 struct rte_mbuf;
@@ -40,6 +41,7 @@ struct wm_flow_key {
 #define WM_DIR_SEQ_KNOWN 0x01   /* next_seq is valid */
 #define WM_DIR_FIN 0x02         /* FIN seen: the direction has ended */
 #define WM_DIR_BROKEN 0x04      /* Hyperscan error: fail closed */
+#define WM_DIR_FIN_PENDING 0x08 /* FIN seen beyond a gap, at fin_seq */
 
 /*
  * One direction of a connection:
@@ -52,12 +54,19 @@ struct wm_flow_key {
 struct wm_flow_dir {
 	uint64_t offset;            /* bytes scanned = offset of next_seq */
 	uint64_t released;          /* bytes forwarded (< offset while held) */
+	uint64_t hs_base;           /* offset where the Hyperscan stream began */
 	uint32_t next_seq;
 	uint16_t hist_len;
 	uint8_t flags;
 	uint8_t pad;
-	struct rte_mbuf *held_head; /* oldest held packet of this direction */
+	uint32_t fin_seq;           /* WM_DIR_FIN_PENDING */
+	uint16_t ooo_segs;          /* queued beyond a gap */
+	uint16_t pad2;
+	uint32_t ooo_bytes;
+	struct rte_mbuf *ooo_head;  /* queued segments, by sequence */
+	struct rte_mbuf *held_head; /* held packets, by end offset */
 	struct rte_mbuf *held_tail;
+	struct wm_rbuf rb;          /* judged bytes until the peer ACKs */
 	hs_stream_t *hs;            /* kept across flows, reset on reuse */
 	uint8_t hist[WM_DETECT_WINDOW];
 };
@@ -71,6 +80,8 @@ struct wm_flow {
 	const struct wm_match_db *hs_db; /* database the dir[].hs belong to */
 	uint8_t segment;
 	uint8_t in_use;
+	uint8_t closed;             /* FIN both ways or RST: closed timeout */
+	uint8_t blocked;            /* a drop policy fired: drop the rest */
 	struct wm_flow_dir dir[2];
 };
 
@@ -120,10 +131,10 @@ struct wm_flow *wm_flow_add(struct wm_flow_table *t,
 void wm_flow_del(struct wm_flow_table *t, struct wm_flow *f);
 
 /**
- * Visit the next @n entries of the table (round robin) and return the
- * first in-use flow whose last_tsc is older than @before, or NULL.
+ * Round-robin walk for ageing: the next in-use flow after the cursor,
+ * visiting at most *budget entries (decremented per entry); NULL when
+ * the budget is spent.
  */
-struct wm_flow *wm_flow_sweep(struct wm_flow_table *t, uint32_t n,
-			      uint64_t before);
+struct wm_flow *wm_flow_next(struct wm_flow_table *t, uint32_t *budget);
 
 #endif /* WM_FLOW_H */

@@ -200,9 +200,12 @@ wm_rb_write(struct wm_rbuf *rb, uint64_t off, const uint8_t *p, uint32_t n)
 void
 wm_rb_trim(struct wm_rb_pool *pool, struct wm_rbuf *rb, uint64_t off)
 {
+	/*
+	 * The newest block stays even when acknowledged: a spurious
+	 * retransmission of recent bytes is then still rewritten and sent
+	 * on rather than dropped (at most one block per direction).
+	 */
 	while (rb->head != NULL && rb->head != rb->tail &&
 	       rb->head->off + WM_RB_BLOCK <= off)
 		head_drop(pool, rb);
-	if (rb->head != NULL && rb->head == rb->tail && off >= rb->end)
-		wm_rb_reset(pool, rb, rb->end);
 }

@@ -73,7 +73,10 @@ bool wm_rb_read(const struct wm_rbuf *rb, uint64_t off, uint32_t n,
 void wm_rb_write(struct wm_rbuf *rb, uint64_t off, const uint8_t *p,
 		 uint32_t n);
 
-/** Release whole blocks that end at or before @off (the peer's ACK). */
+/**
+ * Release whole blocks that end at or before @off (the peer's ACK); the
+ * newest block is kept, so recent bytes can still be rewritten.
+ */
 void wm_rb_trim(struct wm_rb_pool *pool, struct wm_rbuf *rb, uint64_t off);
 
 #endif /* WM_REASM_H */

@@ -33,11 +33,15 @@
 	X(DROP_BAD_TCP, "drop.bad_tcp", "unparsable TCP segments dropped by policy") \
 	X(DROP_IP_FRAG, "drop.ip_frag", "IP fragments dropped by policy") \
 	X(DROP_FLOW_FULL, "drop.flow_table_full", "segments dropped: flow table full") \
-	X(DROP_GAP, "drop.out_of_order", "segments dropped: a gap before them") \
-	X(DROP_RETRANS, "drop.retransmit", "segments dropped: bytes already judged") \
-	X(DROP_OVERLAP, "drop.overlap", "segments dropped: partly already judged") \
+	X(DROP_OOO_FULL, "drop.ooo_full", "segments dropped: out-of-order queue full") \
+	X(DROP_MEMCAP, "drop.memcap", "retransmissions dropped: their bytes are no longer retained") \
+	X(DROP_HOLD_TIMEOUT, "drop.hold_timeout", "held segments dropped by the hold-timeout policy") \
+	X(DROP_GAP, "drop.gap", "segments dropped by the gap policy") \
+	X(DROP_BLOCKED, "drop.blocked_flow", "segments of flows blocked by a drop policy") \
 	X(DROP_SCAN_ERR, "drop.scan_error", "segments dropped: Hyperscan error") \
 	X(FWD_FLOW_FULL, "pass.flow_table_full", "segments passed unscanned by policy: flow table full") \
+	X(FWD_OOO_FULL, "pass.ooo_full", "segments passed unscanned by policy: out-of-order queue full") \
+	X(FWD_MEMCAP, "pass.memcap", "retransmissions passed unrewritten by policy: bytes no longer retained") \
 	X(FWD_MALFORMED, "pass.malformed", "malformed frames forwarded by policy") \
 	X(FWD_BAD_TCP, "pass.bad_tcp", "unparsable TCP segments forwarded by policy") \
 	X(FWD_IP_FRAG, "pass.ip_frag", "IP fragments forwarded by policy") \
@@ -46,6 +50,14 @@
 	X(FLOW_CLOSED, "flow.closed", "flows ended by FIN or RST") \
 	X(FLOW_EXPIRED, "flow.expired", "flows removed after the idle timeout") \
 	X(FLOW_TABLE_FULL, "flow.table_full", "flows that found the table full") \
+	X(FLOW_REUSED, "flow.reused", "closed flows restarted by a new SYN") \
+	X(REASM_OOO, "reasm.ooo_queued", "segments queued beyond a gap") \
+	X(REASM_RETRANS, "reasm.retransmit", "segments rewritten to the bytes already judged") \
+	X(REASM_RETRANS_DIFF, "reasm.retransmit_changed", "of those, segments whose bytes differed from what was forwarded (masks included)") \
+	X(REASM_GAP, "reasm.gap", "holes skipped (never filled)") \
+	X(REASM_GAP_BYTES, "reasm.gap_bytes", "bytes never seen in skipped holes") \
+	X(REASM_EVICTED, "reasm.retain_evicted", "retained bytes evicted by the per-direction limit") \
+	X(REASM_MEMCAP, "reasm.memcap", "times the retained-bytes pool was exhausted") \
 	X(STREAM_BYTES, "stream.bytes", "payload bytes scanned") \
 	X(STREAM_HELD, "stream.held", "segments held back for a value not yet ended") \
 	X(STREAM_HOLD_TIMEOUT, "stream.hold_timeout", "held segments released by the hold timeout") \

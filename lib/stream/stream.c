@@ -12,13 +12,15 @@
 
 void
 wm_stream_ctx_init(struct wm_stream_ctx *ctx, hs_scratch_t *scratch,
-		   struct wm_stats *stats, uint64_t hold_tsc,
-		   wm_stream_emit_t emit, void *emit_arg)
+		   struct wm_stats *stats, const struct wm_stream_conf *conf,
+		   struct wm_rb_pool *pool, wm_stream_emit_t emit,
+		   void *emit_arg)
 {
 	memset(ctx, 0, offsetof(struct wm_stream_ctx, match));
 	ctx->scratch = scratch;
 	ctx->stats = stats;
-	ctx->hold_tsc = hold_tsc;
+	ctx->conf = conf;
+	ctx->rb_pool = pool;
 	ctx->emit = emit;
 	ctx->emit_arg = emit_arg;
 }
@@ -44,73 +46,92 @@ wm_stream_flow_init(struct wm_flow *f, const struct wm_policy *policy,
 	f->hs_db = policy->db;
 }
 
-/* ---- held packets: per direction (FIFO) and per lcore (by arrival) ---- */
+static inline uint32_t
+pkt_seq(struct rte_mbuf *m)
+{
+	const struct wm_pkt_info *pi = &wm_pkt_meta(m)->pi;
+
+	/* SYN data (TCP Fast Open) starts after the SYN. */
+	return pi->seq + ((pi->tcp_flags & WM_TCP_SYN) ? 1 : 0);
+}
+
+/* ---- packet lists: per lcore by arrival, per direction by offset ---- */
 
 static void
-global_unlink(struct wm_stream_ctx *ctx, struct rte_mbuf *m)
+list_unlink(struct wm_pkt_list *l, struct rte_mbuf *m)
 {
 	struct wm_pkt_meta *pm = wm_pkt_meta(m);
 
 	if (pm->gprev != NULL)
 		wm_pkt_meta(pm->gprev)->gnext = pm->gnext;
 	else
-		ctx->held_first = pm->gnext;
+		l->first = pm->gnext;
 	if (pm->gnext != NULL)
 		wm_pkt_meta(pm->gnext)->gprev = pm->gprev;
 	else
-		ctx->held_last = pm->gprev;
+		l->last = pm->gprev;
 	pm->gprev = pm->gnext = NULL;
 }
 
 static void
-global_append(struct wm_stream_ctx *ctx, struct rte_mbuf *m)
+list_append(struct wm_pkt_list *l, struct rte_mbuf *m)
 {
 	struct wm_pkt_meta *pm = wm_pkt_meta(m);
 
 	pm->gnext = NULL;
-	pm->gprev = ctx->held_last;
-	if (ctx->held_last != NULL)
-		wm_pkt_meta(ctx->held_last)->gnext = m;
+	pm->gprev = l->last;
+	if (l->last != NULL)
+		wm_pkt_meta(l->last)->gnext = m;
 	else
-		ctx->held_first = m;
-	ctx->held_last = m;
+		l->first = m;
+	l->last = m;
 }
 
-static void
-dir_append(struct wm_flow_dir *d, struct rte_mbuf *m)
+static inline uint64_t
+pkt_end(struct rte_mbuf *m)
 {
-	wm_pkt_meta(m)->next = NULL;
-	if (d->held_tail != NULL)
-		wm_pkt_meta(d->held_tail)->next = m;
-	else
-		d->held_head = m;
-	d->held_tail = m;
+	const struct wm_pkt_meta *pm = wm_pkt_meta(m);
+
+	return pm->stream_off + pm->pi.payload_len;
 }
 
 /*
- * Emit the held packets of @d that end at or before stream offset
- * @upto. Only the packet being judged right now (@cur) may be outside
- * the lcore's arrival list.
+ * Hold @m in @d: the list stays sorted by end offset (new data always
+ * ends last; a retransmitted copy of held bytes slots in before).
  */
+static void
+held_add(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
+	 struct rte_mbuf *m, uint64_t now)
+{
+	struct wm_pkt_meta *pm = wm_pkt_meta(m);
+	struct rte_mbuf **link = &d->held_head;
+
+	while (*link != NULL && pkt_end(*link) <= pkt_end(m))
+		link = &wm_pkt_meta(*link)->next;
+	pm->next = *link;
+	*link = m;
+	if (pm->next == NULL)
+		d->held_tail = m;
+	pm->flow = f;
+	pm->arrival_tsc = now;
+	list_append(&ctx->held, m);
+}
+
+/* Emit the held packets of @d that end at or before stream offset @upto. */
 static unsigned int
-dir_release(struct wm_stream_ctx *ctx, struct wm_flow_dir *d, uint64_t upto,
-	    struct rte_mbuf *cur)
+dir_release(struct wm_stream_ctx *ctx, struct wm_flow_dir *d, uint64_t upto)
 {
 	unsigned int n = 0;
 
-	while (d->held_head != NULL) {
+	while (d->held_head != NULL && pkt_end(d->held_head) <= upto) {
 		struct rte_mbuf *m = d->held_head;
 		struct wm_pkt_meta *pm = wm_pkt_meta(m);
-		uint64_t end = pm->stream_off + pm->pi.payload_len;
 
-		if (end > upto)
-			break;
 		d->held_head = pm->next;
 		if (d->held_head == NULL)
 			d->held_tail = NULL;
-		if (m != cur)
-			global_unlink(ctx, m);
-		d->released = end;
+		list_unlink(&ctx->held, m);
+		d->released = RTE_MAX(d->released, pkt_end(m));
 		pm->flow = NULL;
 		ctx->emit(m, ctx->emit_arg);
 		n++;
@@ -120,7 +141,49 @@ dir_release(struct wm_stream_ctx *ctx, struct wm_flow_dir *d, uint64_t upto,
 	return n;
 }
 
-/* ---- writing masked bytes into packets ---- */
+static void
+pkt_drop(struct wm_stream_ctx *ctx, struct rte_mbuf *m, enum wm_counter c)
+{
+	ctx->stats->ctr[c]++;
+	rte_pktmbuf_free(m);
+}
+
+/* Drop what @d holds and has queued (a drop policy fired). */
+static void
+dir_discard(struct wm_stream_ctx *ctx, struct wm_flow_dir *d,
+	    enum wm_counter c)
+{
+	while (d->held_head != NULL) {
+		struct rte_mbuf *m = d->held_head;
+
+		d->held_head = wm_pkt_meta(m)->next;
+		list_unlink(&ctx->held, m);
+		pkt_drop(ctx, m, c);
+	}
+	d->held_tail = NULL;
+	while (d->ooo_head != NULL) {
+		struct rte_mbuf *m = d->ooo_head;
+
+		d->ooo_head = wm_pkt_meta(m)->next;
+		list_unlink(&ctx->ooo, m);
+		ctx->ooo_bytes -= wm_pkt_meta(m)->pi.payload_len;
+		pkt_drop(ctx, m, c);
+	}
+	d->ooo_segs = 0;
+	d->ooo_bytes = 0;
+	d->released = d->offset;
+}
+
+/* Fail closed for the rest of the flow: nothing more of it leaves. */
+static void
+flow_block(struct wm_stream_ctx *ctx, struct wm_flow *f, enum wm_counter c)
+{
+	dir_discard(ctx, &f->dir[0], c);
+	dir_discard(ctx, &f->dir[1], c);
+	f->blocked = 1;
+}
+
+/* ---- writing into packets ---- */
 
 static inline uint16_t
 csum_get(const struct rte_mbuf *m, uint32_t off)
@@ -138,12 +201,13 @@ csum_set(struct rte_mbuf *m, uint32_t off, uint16_t v)
 }
 
 /*
- * Overwrite @n bytes of @m's TCP payload from payload offset @pos with
- * @src, keeping the TCP checksum (and a VXLAN outer UDP checksum, when
- * one is set) right by incremental update (RFC 1624). Headers are in
- * the first segment; the payload may continue in further segments.
+ * Make @n bytes of @m's TCP payload, from payload offset @pos, equal to
+ * @src. Only bytes that differ are written, each run with an incremental
+ * update (RFC 1624) of the TCP checksum and, when one is set, of a VXLAN
+ * outer UDP checksum. Headers are in the first segment; the payload may
+ * continue in further segments. Returns how many bytes changed.
  */
-static void
+static uint32_t
 pkt_write(struct rte_mbuf *m, uint32_t pos, const uint8_t *src, uint32_t n)
 {
 	const struct wm_pkt_info *pi = &wm_pkt_meta(m)->pi;
@@ -153,7 +217,7 @@ pkt_write(struct rte_mbuf *m, uint32_t pos, const uint8_t *src, uint32_t n)
 	uint16_t udp_ck = outer ? csum_get(m, udp + UDP_CSUM_OFF) : 0;
 	uint32_t off = pi->payload_off + pos; /* frame offset */
 	struct rte_mbuf *seg = m;
-	uint32_t seg_off = off;
+	uint32_t seg_off = off, changed = 0;
 
 	while (seg != NULL && seg_off >= seg->data_len) {
 		seg_off -= seg->data_len;
@@ -163,17 +227,33 @@ pkt_write(struct rte_mbuf *m, uint32_t pos, const uint8_t *src, uint32_t n)
 		uint8_t *p = rte_pktmbuf_mtod_offset(seg, uint8_t *, seg_off);
 		uint32_t k = RTE_MIN(n, (uint32_t)seg->data_len - seg_off);
 
-		tcp_ck = wm_cksum_adjust(tcp_ck, p, src, k, (off - l4) & 1);
-		if (outer)
-			udp_ck = wm_cksum_adjust(udp_ck, p, src, k,
-						 (off - udp) & 1);
-		memcpy(p, src, k);
+		for (uint32_t i = 0; i < k;) {
+			uint32_t j = i;
+
+			while (i < k && p[i] == src[i])
+				i++;
+			j = i;
+			while (j < k && p[j] != src[j])
+				j++;
+			if (j == i)
+				break;
+			tcp_ck = wm_cksum_adjust(tcp_ck, p + i, src + i, j - i,
+						 (off + i - l4) & 1);
+			if (outer)
+				udp_ck = wm_cksum_adjust(udp_ck, p + i, src + i,
+							 j - i, (off + i - udp) & 1);
+			memcpy(p + i, src + i, j - i);
+			changed += j - i;
+			i = j;
+		}
 		src += k;
 		off += k;
 		n -= k;
 		seg = seg->next;
 		seg_off = 0;
 	}
+	if (changed == 0)
+		return 0;
 	csum_set(m, l4 + TCP_CSUM_OFF, tcp_ck);
 	if (outer) {
 		/* The inner TCP checksum is itself covered by the outer one. */
@@ -182,12 +262,14 @@ pkt_write(struct rte_mbuf *m, uint32_t pos, const uint8_t *src, uint32_t n)
 					 (l4 + TCP_CSUM_OFF - udp) & 1);
 		csum_set(m, udp + UDP_CSUM_OFF, udp_ck == 0 ? 0xffff : udp_ck);
 	}
+	return changed;
 }
 
 /*
- * Write the masked value @val for stream range [start, end) into the
- * held packets of @d. Bytes before d->released have already left: the
- * value is then a late match, masked from the first byte still held.
+ * Write the masked value @val for stream range [start, end) into every
+ * held packet of @d that carries part of it, and into the retained
+ * bytes. Bytes before d->released have already left: the value is then
+ * a late match, masked from the first byte still held.
  */
 static void
 dir_write(struct wm_stream_ctx *ctx, struct wm_flow_dir *d, uint64_t start,
@@ -198,17 +280,18 @@ dir_write(struct wm_stream_ctx *ctx, struct wm_flow_dir *d, uint64_t start,
 		val += d->released - start;
 		start = d->released;
 	}
-	for (struct rte_mbuf *m = d->held_head; m != NULL && start < end;
+	if (start >= end)
+		return;
+	for (struct rte_mbuf *m = d->held_head; m != NULL;
 	     m = wm_pkt_meta(m)->next) {
-		const struct wm_pkt_meta *pm = wm_pkt_meta(m);
-		uint64_t ps = pm->stream_off, pe = ps + pm->pi.payload_len;
+		uint64_t ps = wm_pkt_meta(m)->stream_off, pe = pkt_end(m);
 		uint64_t s = RTE_MAX(start, ps), e = RTE_MIN(end, pe);
 
-		if (s >= e)
-			continue;
-		pkt_write(m, (uint32_t)(s - ps), val + (s - start),
-			  (uint32_t)(e - s));
+		if (s < e)
+			pkt_write(m, (uint32_t)(s - ps), val + (s - start),
+				  (uint32_t)(e - s));
 	}
+	wm_rb_write(&d->rb, start, val, (uint32_t)(end - start));
 }
 
 /* ---- scanning ---- */
@@ -278,6 +361,20 @@ match_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	ctx->stats->masked[f->policy->det_id[mt->rule]]++;
 }
 
+/* Keep the chunk's original bytes for rewriting retransmissions. */
+static void
+retain(struct wm_stream_ctx *ctx, struct wm_flow_dir *d, const uint8_t *p,
+       uint32_t n)
+{
+	int64_t ev = wm_rb_append(ctx->rb_pool, &d->rb, p, n,
+				  ctx->conf->retain_bytes);
+
+	if (ev < 0)
+		ctx->stats->ctr[WM_CTR_REASM_MEMCAP]++;
+	else
+		ctx->stats->ctr[WM_CTR_REASM_EVICTED] += (uint64_t)ev;
+}
+
 /*
  * Scan @n bytes (a copy is taken: the packet is written while the
  * chunk's matches are judged) as the next bytes of @d. With @eod the
@@ -291,11 +388,16 @@ chunk_scan(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
 	uint64_t chunk_off = d->offset;
 
 	memcpy(ctx->chunk, p, n);
+	if (!eod)
+		retain(ctx, d, ctx->chunk, n);
 	ctx->nmatch = 0;
 	if (wm_match_scan(d->hs, ctx->chunk, n, ctx->scratch, on_match, ctx) < 0)
 		return -EIO;
-	for (uint32_t i = 0; i < ctx->nmatch; i++)
+	for (uint32_t i = 0; i < ctx->nmatch; i++) {
+		/* Hyperscan counts from its own (re)start. */
+		ctx->match[i].end += d->hs_base;
 		match_judge(ctx, f, d, &ctx->match[i], chunk_off);
+	}
 	if (!eod) {
 		hist_append(d, ctx->chunk, n);
 		d->offset += n;
@@ -303,20 +405,22 @@ chunk_scan(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
 	return 0;
 }
 
-/* Scan the TCP payload of @m (all segments) in chunks. */
+/* Scan the TCP payload of @m from payload offset @skip, in chunks. */
 static int
 payload_scan(struct wm_stream_ctx *ctx, struct wm_flow *f,
-	     struct wm_flow_dir *d, struct rte_mbuf *m)
+	     struct wm_flow_dir *d, struct rte_mbuf *m, uint32_t skip)
 {
 	const struct wm_pkt_meta *pm = wm_pkt_meta(m);
 	uint32_t chunk = WM_STREAM_CHUNK;
-	uint32_t off = pm->pi.payload_off, left = pm->pi.payload_len;
+	uint32_t off = pm->pi.payload_off + skip;
+	uint32_t left = pm->pi.payload_len - skip;
 	struct rte_mbuf *seg = m;
 
 	/* Each end offset reports a pattern at most once. */
 	ctx->match_max = WM_STREAM_MATCH_MAX;
 	if (chunk * f->policy->db->npatterns > WM_STREAM_MATCH_MAX)
 		chunk = WM_STREAM_MATCH_MAX / f->policy->db->npatterns;
+	ctx->stats->ctr[WM_CTR_STREAM_BYTES] += left;
 	while (seg != NULL && off >= seg->data_len) {
 		off -= seg->data_len;
 		seg = seg->next;
@@ -337,7 +441,6 @@ payload_scan(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		seg = seg->next;
 		off = 0;
 	}
-	ctx->stats->ctr[WM_CTR_STREAM_BYTES] += pm->pi.payload_len;
 	return left == 0 ? 0 : -EIO;
 }
 
@@ -356,7 +459,7 @@ dir_hold(const struct wm_flow *f, const struct wm_flow_dir *d)
 	return hold;
 }
 
-/* End of a direction: terminate values at the stream end, emit all. */
+/* End of a stream (FIN, RST, a hole, expiry): terminate values, emit all. */
 static void
 dir_flush(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d)
 {
@@ -369,81 +472,277 @@ dir_flush(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d)
 	}
 	if (d->held_head != NULL)
 		ctx->stats->ctr[WM_CTR_STREAM_FLUSH]++;
-	dir_release(ctx, d, UINT64_MAX, NULL);
-}
-
-void
-wm_stream_flow_flush(struct wm_stream_ctx *ctx, struct wm_flow *f)
-{
-	dir_flush(ctx, f, &f->dir[0]);
-	dir_flush(ctx, f, &f->dir[1]);
-}
-
-static void
-pkt_drop(struct wm_stream_ctx *ctx, struct rte_mbuf *m, enum wm_counter c)
-{
-	ctx->stats->ctr[c]++;
-	rte_pktmbuf_free(m);
+	dir_release(ctx, d, UINT64_MAX);
 }
 
 /*
- * Where does a segment carrying payload stand against next_seq? Until
- * out-of-order reassembly exists, only the exact next one is judged.
+ * Judge new bytes: @m carries payload from stream offset d->offset -
+ * @skip, of which the first @skip bytes were judged before (already
+ * rewritten). Scan the rest, mask, then hold or release.
  */
-static enum wm_counter
-seq_check(const struct wm_flow_dir *d, uint32_t seq, uint32_t len)
-{
-	int32_t ahead = (int32_t)(seq - d->next_seq);
-
-	if (ahead == 0)
-		return WM_CTR_MAX;
-	if (ahead > 0)
-		return WM_CTR_DROP_GAP;
-	if ((int32_t)(seq + len - d->next_seq) <= 0)
-		return WM_CTR_DROP_RETRANS;
-	return WM_CTR_DROP_OVERLAP;
-}
-
-/* Judge an in-order payload: scan, mask, then hold or release. */
 static void
 payload_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
-	      struct wm_flow_dir *d, struct rte_mbuf *m, uint64_t now)
+	      struct wm_flow_dir *d, struct rte_mbuf *m, uint32_t skip,
+	      uint64_t now)
 {
 	struct wm_pkt_meta *pm = wm_pkt_meta(m);
 	uint32_t len = pm->pi.payload_len;
 
 	if (d->hs == NULL && wm_match_stream_open(f->policy->db, &d->hs) < 0)
 		d->flags |= WM_DIR_BROKEN;
-	pm->stream_off = d->offset;
-	pm->arrival_tsc = now;
-	pm->flow = f;
-	dir_append(d, m);
-	if ((d->flags & WM_DIR_BROKEN) || payload_scan(ctx, f, d, m) < 0) {
+	pm->stream_off = d->offset - skip;
+	held_add(ctx, f, d, m, now);
+	if ((d->flags & WM_DIR_BROKEN) ||
+	    payload_scan(ctx, f, d, m, skip) < 0) {
 		/* Fail closed: nothing of this direction leaves unjudged. */
 		d->flags |= WM_DIR_BROKEN;
-		d->held_tail = NULL;
-		for (struct rte_mbuf *h = d->held_head, *nx; h != NULL; h = nx) {
-			nx = wm_pkt_meta(h)->next;
-			if (h != m)
-				global_unlink(ctx, h);
-			pkt_drop(ctx, h, WM_CTR_DROP_SCAN_ERR);
-		}
-		d->held_head = NULL;
+		dir_discard(ctx, d, WM_CTR_DROP_SCAN_ERR);
 		return;
 	}
-	d->next_seq += len;
-	dir_release(ctx, d, d->offset - dir_hold(f, d), m);
-	if (d->held_tail == m) {
-		/* m stayed: it may carry the start of a value. */
-		global_append(ctx, m);
+	d->next_seq += len - skip;
+	dir_release(ctx, d, d->offset - dir_hold(f, d));
+	if (d->held_tail == m)
 		ctx->stats->ctr[WM_CTR_STREAM_HELD]++;
-	}
 }
 
 /*
- * A FIN or RST counts only at the exact next sequence number: one beyond
- * a gap must not end the direction (the missing bytes are still to come)
- * and a blind RST must not split a value across a stream reset.
+ * Make the first @n payload bytes of @m, at stream offset @off, what
+ * was judged there before. False when those bytes are not retained.
+ */
+static bool
+old_rewrite(struct wm_stream_ctx *ctx, struct wm_flow_dir *d,
+	    struct rte_mbuf *m, uint64_t off, uint32_t n)
+{
+	uint32_t changed = 0;
+
+	for (uint32_t i = 0; i < n; i += WM_STREAM_CHUNK) {
+		uint32_t k = RTE_MIN(n - i, (uint32_t)WM_STREAM_CHUNK);
+
+		if (!wm_rb_read(&d->rb, off + i, k, ctx->chunk))
+			return false;
+		changed += pkt_write(m, i, ctx->chunk, k);
+	}
+	ctx->stats->ctr[WM_CTR_REASM_RETRANS]++;
+	if (changed != 0)
+		ctx->stats->ctr[WM_CTR_REASM_RETRANS_DIFF]++;
+	return true;
+}
+
+/*
+ * A segment that starts at or before next_seq: the part already judged
+ * is rewritten to the first copy, the rest is judged as new bytes.
+ */
+static void
+seg_process(struct wm_stream_ctx *ctx, struct wm_flow *f,
+	    struct wm_flow_dir *d, struct rte_mbuf *m, uint32_t seq,
+	    uint64_t now)
+{
+	struct wm_pkt_meta *pm = wm_pkt_meta(m);
+	uint32_t len = pm->pi.payload_len;
+	uint32_t behind = d->next_seq - seq;
+	uint32_t old = RTE_MIN(behind, len);
+
+	if (behind == 0) {
+		payload_judge(ctx, f, d, m, 0, now);
+		return;
+	}
+	if (behind > d->offset ||
+	    !old_rewrite(ctx, d, m, d->offset - behind, old)) {
+		/* Judged once, but no longer retained: cannot be rewritten. */
+		if (ctx->conf->memcap == WM_FAIL_FORWARD) {
+			ctx->stats->ctr[WM_CTR_FWD_MEMCAP]++;
+			ctx->emit(m, ctx->emit_arg);
+		} else {
+			pkt_drop(ctx, m, WM_CTR_DROP_MEMCAP);
+		}
+		return;
+	}
+	if (len > behind) {
+		payload_judge(ctx, f, d, m, behind, now);
+		return;
+	}
+	/* Nothing new: leave now, or with the held bytes it repeats. */
+	pm->stream_off = d->offset - behind;
+	if (pkt_end(m) <= d->released)
+		ctx->emit(m, ctx->emit_arg);
+	else
+		held_add(ctx, f, d, m, now);
+}
+
+/* ---- beyond a gap ---- */
+
+static void
+ooo_queue(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
+	  struct rte_mbuf *m, uint32_t seq, uint64_t now)
+{
+	const struct wm_stream_conf *c = ctx->conf;
+	struct wm_pkt_meta *pm = wm_pkt_meta(m);
+	uint32_t len = pm->pi.payload_len;
+	struct rte_mbuf **link = &d->ooo_head;
+
+	if (d->ooo_segs + 1u > c->ooo_segments ||
+	    d->ooo_bytes + len > c->ooo_bytes ||
+	    ctx->ooo_bytes + len > c->ooo_worker_bytes) {
+		if (c->ooo_full == WM_FAIL_FORWARD) {
+			ctx->stats->ctr[WM_CTR_FWD_OOO_FULL]++;
+			ctx->emit(m, ctx->emit_arg);
+		} else {
+			pkt_drop(ctx, m, WM_CTR_DROP_OOO_FULL); /* resent */
+		}
+		return;
+	}
+	/* By sequence; equal ones in arrival order (the first copy first). */
+	while (*link != NULL &&
+	       (int32_t)(pkt_seq(*link) - d->next_seq) <=
+	       (int32_t)(seq - d->next_seq))
+		link = &wm_pkt_meta(*link)->next;
+	pm->next = *link;
+	*link = m;
+	pm->flow = f;
+	pm->arrival_tsc = now;
+	list_append(&ctx->ooo, m);
+	d->ooo_segs++;
+	d->ooo_bytes += len;
+	ctx->ooo_bytes += len;
+	ctx->stats->ctr[WM_CTR_REASM_OOO]++;
+}
+
+static void fin_apply(struct wm_stream_ctx *ctx, struct wm_flow *f,
+		      struct wm_flow_dir *d);
+
+/* Judge the queued segments that the stream has reached. */
+static void
+ooo_drain(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
+	  uint64_t now)
+{
+	struct rte_mbuf *m;
+
+	while ((m = d->ooo_head) != NULL &&
+	       (int32_t)(pkt_seq(m) - d->next_seq) <= 0 && !f->blocked) {
+		uint32_t len = wm_pkt_meta(m)->pi.payload_len;
+
+		d->ooo_head = wm_pkt_meta(m)->next;
+		list_unlink(&ctx->ooo, m);
+		d->ooo_segs--;
+		d->ooo_bytes -= len;
+		ctx->ooo_bytes -= len;
+		seg_process(ctx, f, d, m, pkt_seq(m), now);
+	}
+	if ((d->flags & WM_DIR_FIN_PENDING) && d->next_seq == d->fin_seq)
+		fin_apply(ctx, f, d);
+}
+
+/*
+ * A hole that will not be filled: end the stream before it (values
+ * ending there are judged), then start afresh at the first queued byte.
+ * A value cut in two by the hole cannot be recognised; nothing is
+ * forwarded unscanned. Bytes of the hole that turn up later are older
+ * than what is retained: they fall to the memcap policy.
+ */
+static void
+gap_skip(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
+	 uint64_t now)
+{
+	uint32_t gap = pkt_seq(d->ooo_head) - d->next_seq;
+
+	if ((int32_t)gap <= 0) {
+		ooo_drain(ctx, f, d, now); /* reached already: no hole */
+		return;
+	}
+	dir_flush(ctx, f, d);
+	if (d->hs != NULL)
+		wm_match_stream_reset(d->hs);
+	d->hist_len = 0;
+	d->offset += gap;
+	d->hs_base = d->offset;
+	d->released = d->offset;
+	d->next_seq += gap;
+	wm_rb_reset(ctx->rb_pool, &d->rb, d->offset);
+	ctx->stats->ctr[WM_CTR_REASM_GAP]++;
+	ctx->stats->ctr[WM_CTR_REASM_GAP_BYTES] += gap;
+	ooo_drain(ctx, f, d, now);
+}
+
+/* ---- connection life ---- */
+
+static void
+fin_apply(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d)
+{
+	d->flags &= (uint8_t)~WM_DIR_FIN_PENDING;
+	if (d->flags & WM_DIR_FIN)
+		return;
+	d->next_seq++;
+	d->flags |= WM_DIR_FIN;
+	dir_flush(ctx, f, d);
+	if ((f->dir[0].flags & WM_DIR_FIN) && (f->dir[1].flags & WM_DIR_FIN) &&
+	    !f->closed) {
+		f->closed = 1;
+		ctx->stats->ctr[WM_CTR_FLOW_CLOSED]++;
+	}
+}
+
+static void
+dir_end(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d)
+{
+	while (d->ooo_head != NULL && !f->blocked)
+		gap_skip(ctx, f, d, 0);
+	dir_flush(ctx, f, d);
+}
+
+void
+wm_stream_flow_flush(struct wm_stream_ctx *ctx, struct wm_flow *f)
+{
+	dir_end(ctx, f, &f->dir[0]);
+	dir_end(ctx, f, &f->dir[1]);
+}
+
+void
+wm_stream_flow_release(struct wm_stream_ctx *ctx, struct wm_flow *f)
+{
+	wm_stream_flow_flush(ctx, f);
+	for (int i = 0; i < 2; i++) {
+		dir_discard(ctx, &f->dir[i], WM_CTR_DROP_BLOCKED);
+		wm_rb_reset(ctx->rb_pool, &f->dir[i].rb, 0);
+	}
+}
+
+/* A new connection on the tuple of a closed one: start over. */
+static void
+flow_restart(struct wm_stream_ctx *ctx, struct wm_flow *f)
+{
+	wm_stream_flow_release(ctx, f);
+	for (int i = 0; i < 2; i++) {
+		struct wm_flow_dir *d = &f->dir[i];
+		hs_stream_t *hs = d->hs;
+
+		memset(d, 0, offsetof(struct wm_flow_dir, hist));
+		d->hs = hs;
+		if (hs != NULL)
+			wm_match_stream_reset(hs);
+	}
+	f->closed = 0;
+	f->blocked = 0;
+	ctx->stats->ctr[WM_CTR_FLOW_REUSED]++;
+}
+
+/* The peer acknowledged up to @ack: forget what no longer needs rewriting. */
+static void
+ack_apply(struct wm_stream_ctx *ctx, struct wm_flow_dir *peer, uint32_t ack)
+{
+	int32_t behind = (int32_t)(peer->next_seq - ack);
+	uint64_t acked;
+
+	if (!(peer->flags & WM_DIR_SEQ_KNOWN) || peer->rb.head == NULL ||
+	    behind < 0 || (uint64_t)behind > peer->offset)
+		return;
+	acked = peer->offset - (uint64_t)behind;
+	wm_rb_trim(ctx->rb_pool, &peer->rb, RTE_MIN(acked, peer->released));
+}
+
+/*
+ * A FIN or RST counts only at the exact next sequence number: a blind
+ * RST must not split a value across a stream reset, and a FIN beyond a
+ * gap waits for the gap.
  */
 static bool
 seq_at_next(const struct wm_flow_dir *d, uint32_t seq)
@@ -451,53 +750,66 @@ seq_at_next(const struct wm_flow_dir *d, uint32_t seq)
 	return !(d->flags & WM_DIR_SEQ_KNOWN) || seq == d->next_seq;
 }
 
-bool
+void
 wm_stream_segment(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		  struct rte_mbuf *m, uint64_t now)
 {
 	struct wm_pkt_meta *pm = wm_pkt_meta(m);
 	/* Copied: once judged, m may be transmitted and freed at any time. */
 	const uint8_t fl = pm->pi.tcp_flags, dir = pm->dir;
-	const uint32_t plen = pm->pi.payload_len;
-	uint32_t seq = pm->pi.seq;
+	const uint32_t plen = pm->pi.payload_len, ack = pm->pi.ack;
+	uint32_t seq = pkt_seq(m);
 	struct wm_flow_dir *d = &f->dir[dir];
 
+	if (f->closed && (fl & WM_TCP_SYN) && !(fl & WM_TCP_ACK))
+		flow_restart(ctx, f);
+	if (f->blocked) {
+		pkt_drop(ctx, m, WM_CTR_DROP_BLOCKED);
+		return;
+	}
+	if (fl & WM_TCP_ACK)
+		ack_apply(ctx, &f->dir[!dir], ack);
 	if ((fl & WM_TCP_SYN) && d->offset == 0) {
-		d->next_seq = seq + 1;
+		d->next_seq = seq;
 		d->flags |= WM_DIR_SEQ_KNOWN;
 	}
-	if (fl & WM_TCP_SYN)
-		seq++; /* SYN data (TCP Fast Open) starts after the SYN */
 	if (plen > 0) {
-		enum wm_counter bad;
-
 		if (!(d->flags & WM_DIR_SEQ_KNOWN)) {
 			d->next_seq = seq;
 			d->flags |= WM_DIR_SEQ_KNOWN;
 			ctx->stats->ctr[WM_CTR_STREAM_MIDSTREAM]++;
 		}
-		bad = seq_check(d, seq, plen);
-		if (bad != WM_CTR_MAX) {
-			pkt_drop(ctx, m, bad);
-			return false;
+		if ((int32_t)(seq - d->next_seq) > 0) {
+			if (fl & WM_TCP_FIN) {
+				d->flags |= WM_DIR_FIN_PENDING;
+				d->fin_seq = seq + plen;
+			}
+			ooo_queue(ctx, f, d, m, seq, now);
+			return;
 		}
-		payload_judge(ctx, f, d, m, now);
+		seg_process(ctx, f, d, m, seq, now);
 		m = NULL; /* the engine owns it now */
 		seq += plen;
+		ooo_drain(ctx, f, d, now);
 	}
 
 	if ((fl & WM_TCP_RST) && seq_at_next(d, seq)) {
 		wm_stream_flow_flush(ctx, f);
 		if (m != NULL)
 			ctx->emit(m, ctx->emit_arg); /* after what was held */
-		ctx->stats->ctr[WM_CTR_FLOW_CLOSED]++;
-		return true;
+		if (!f->closed) {
+			f->closed = 1;
+			ctx->stats->ctr[WM_CTR_FLOW_CLOSED]++;
+		}
+		return;
 	}
-	if ((fl & WM_TCP_FIN) && !(d->flags & WM_DIR_FIN) &&
-	    seq_at_next(d, seq)) {
-		d->next_seq++;
-		d->flags |= WM_DIR_FIN;
-		dir_flush(ctx, f, d);
+	if (fl & WM_TCP_FIN) {
+		if (seq_at_next(d, seq)) {
+			fin_apply(ctx, f, d);
+		} else if ((int32_t)(seq - d->next_seq) > 0) {
+			d->flags |= WM_DIR_FIN_PENDING;
+			d->fin_seq = seq;
+		}
 	}
 	/*
 	 * A packet without payload leaves now: after a flush it follows
@@ -506,24 +818,36 @@ wm_stream_segment(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	 */
 	if (m != NULL)
 		ctx->emit(m, ctx->emit_arg);
-	if ((f->dir[0].flags & WM_DIR_FIN) && (f->dir[1].flags & WM_DIR_FIN)) {
-		ctx->stats->ctr[WM_CTR_FLOW_CLOSED]++;
-		return true;
-	}
-	return false;
 }
 
 void
 wm_stream_expire(struct wm_stream_ctx *ctx, uint64_t now)
 {
-	while (ctx->held_first != NULL) {
-		struct wm_pkt_meta *pm = wm_pkt_meta(ctx->held_first);
-		struct wm_flow_dir *d;
+	const struct wm_stream_conf *c = ctx->conf;
 
-		if (now - pm->arrival_tsc < ctx->hold_tsc)
+	while (ctx->held.first != NULL) {
+		struct wm_pkt_meta *pm = wm_pkt_meta(ctx->held.first);
+		struct wm_flow *f = pm->flow;
+		struct wm_flow_dir *d = &f->dir[pm->dir];
+
+		if (now - pm->arrival_tsc < c->hold_time)
 			break;
-		d = &pm->flow->dir[pm->dir];
-		ctx->stats->ctr[WM_CTR_STREAM_HOLD_TIMEOUT] +=
-			dir_release(ctx, d, UINT64_MAX, NULL);
+		if (c->hold_timeout == WM_FAIL_DROP) {
+			flow_block(ctx, f, WM_CTR_DROP_HOLD_TIMEOUT);
+		} else {
+			ctx->stats->ctr[WM_CTR_STREAM_HOLD_TIMEOUT] +=
+				dir_release(ctx, d, d->offset);
+		}
+	}
+	while (ctx->ooo.first != NULL) {
+		struct wm_pkt_meta *pm = wm_pkt_meta(ctx->ooo.first);
+		struct wm_flow *f = pm->flow;
+
+		if (now - pm->arrival_tsc < c->gap_time)
+			break;
+		if (c->gap == WM_FAIL_DROP)
+			flow_block(ctx, f, WM_CTR_DROP_GAP);
+		else
+			gap_skip(ctx, f, &f->dir[pm->dir], now);
 	}
 }

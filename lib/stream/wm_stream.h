@@ -13,9 +13,16 @@
  * the hold timeout passes (a value that completes later is then a
  * late match: counted, and masked from the first byte still held).
  *
- * Until out-of-order reassembly exists, a segment that is not the next
- * in order (a gap before it, or bytes already judged) is dropped and
- * counted: never forwarded unjudged.
+ * Reassembly (never a byte out before it is judged):
+ *  - a segment beyond a gap waits in a bounded per-direction queue and
+ *    is judged, in order, as soon as the gap fills;
+ *  - bytes already judged are kept (wm_reasm) until the peer ACKs them;
+ *    a retransmission or overlap is rewritten to them before it leaves,
+ *    so the first copy wins and a masked value stays masked the same way;
+ *  - a hole never filled is skipped after the gap timeout, or when the
+ *    flow or the run ends: the stream ends there and scanning restarts
+ *    at the next byte held (a value cut by the hole cannot be seen);
+ *  - every limit has its configured action and counter.
  */
 #ifndef WM_STREAM_H
 #define WM_STREAM_H
@@ -25,6 +32,7 @@
 
 #include <rte_mbuf.h>
 
+#include "wm_config.h"
 #include "wm_flow.h"
 #include "wm_pkt.h"
 #include "wm_stats.h"
@@ -61,25 +69,52 @@ struct wm_stream_match {
 	uint64_t end;
 };
 
+/* Limits and actions, in the caller's clock units (TSC or capture us). */
+struct wm_stream_conf {
+	uint64_t hold_time;             /* hold-back limit */
+	uint64_t gap_time;              /* a hole older than this is skipped */
+	uint32_t ooo_segments;          /* per direction */
+	uint32_t ooo_bytes;             /* per direction */
+	uint64_t ooo_worker_bytes;      /* per lcore */
+	uint64_t retain_bytes;          /* per direction */
+	enum wm_fail_action ooo_full;
+	enum wm_fail_action memcap;
+	enum wm_fail_action hold_timeout;
+	enum wm_fail_action gap;
+};
+
+/* Packets of the lcore in arrival order (held, or queued beyond a gap). */
+struct wm_pkt_list {
+	struct rte_mbuf *first;
+	struct rte_mbuf *last;
+};
+
 /* Per-lcore engine state. */
 struct wm_stream_ctx {
 	hs_scratch_t *scratch;
 	struct wm_stats *stats;
-	uint64_t hold_tsc;              /* hold timeout in TSC cycles */
+	const struct wm_stream_conf *conf;
+	struct wm_rb_pool *rb_pool;     /* retained bytes of every flow */
 	wm_stream_emit_t emit;          /* where judged packets go */
 	void *emit_arg;
-	struct rte_mbuf *held_first;    /* oldest held packet of the lcore */
-	struct rte_mbuf *held_last;
+	struct wm_pkt_list held;        /* held back, by arrival */
+	struct wm_pkt_list ooo;         /* beyond a gap, by arrival */
+	uint64_t ooo_bytes;             /* queued by this lcore */
 	uint32_t nmatch;
 	uint32_t match_max;             /* set per scan: never overflows */
 	struct wm_stream_match match[WM_STREAM_MATCH_MAX];
 	uint8_t chunk[WM_STREAM_CHUNK]; /* original bytes of the chunk */
 };
 
-/** Prepare @ctx for one lcore; @scratch is that lcore's Hyperscan scratch. */
+/**
+ * Prepare @ctx for one lcore: @scratch is that lcore's Hyperscan scratch,
+ * @conf and @pool outlive it.
+ */
 void wm_stream_ctx_init(struct wm_stream_ctx *ctx, hs_scratch_t *scratch,
-			struct wm_stats *stats, uint64_t hold_tsc,
-			wm_stream_emit_t emit, void *emit_arg);
+			struct wm_stats *stats,
+			const struct wm_stream_conf *conf,
+			struct wm_rb_pool *pool, wm_stream_emit_t emit,
+			void *emit_arg);
 
 /** A new flow @f judged by @policy (streams from the pool are reset). */
 void wm_stream_flow_init(struct wm_flow *f, const struct wm_policy *policy,
@@ -87,27 +122,34 @@ void wm_stream_flow_init(struct wm_flow *f, const struct wm_policy *policy,
 
 /**
  * Judge one TCP segment of flow @f (meta(m) holds its parse result and
- * direction). Takes ownership of @m: it is emitted now, held, or dropped
- * and counted. Returns true when the connection has ended (RST, or FIN
- * both ways) and the caller should delete the flow; it was flushed.
+ * direction). Takes ownership of @m: it is emitted now, held, queued, or
+ * dropped and counted. A connection that ends (RST, FIN both ways) is
+ * flushed and marked f->closed; the caller ages it out later, so late
+ * retransmissions are still rewritten.
  */
-bool wm_stream_segment(struct wm_stream_ctx *ctx, struct wm_flow *f,
+void wm_stream_segment(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		       struct rte_mbuf *m, uint64_t now);
 
-/** Release what has been held longer than the hold timeout. */
+/**
+ * Act on time: release (or drop, per policy) what has been held longer
+ * than the hold timeout; skip holes older than the gap timeout.
+ */
 void wm_stream_expire(struct wm_stream_ctx *ctx, uint64_t now);
 
 /**
- * End both directions of @f: values at the end of a stream are judged,
- * everything held is masked as needed and emitted.
+ * End both directions of @f: holes are skipped, queued segments judged,
+ * values at the end of a stream judged, and everything emitted.
  */
 void wm_stream_flow_flush(struct wm_stream_ctx *ctx, struct wm_flow *f);
 
-/** Packets held by this lcore right now. */
+/** Flush @f and give back its retained bytes (before wm_flow_del). */
+void wm_stream_flow_release(struct wm_stream_ctx *ctx, struct wm_flow *f);
+
+/** Packets held or queued by this lcore right now. */
 static inline bool
 wm_stream_holding(const struct wm_stream_ctx *ctx)
 {
-	return ctx->held_first != NULL;
+	return ctx->held.first != NULL || ctx->ooo.first != NULL;
 }
 
 #endif /* WM_STREAM_H */

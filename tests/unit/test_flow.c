@@ -126,12 +126,13 @@ add_lookup_delete_reuse(void)
 }
 
 static void
-sweep_finds_idle(void)
+walk_visits_in_use_within_budget(void)
 {
 	struct wm_flow_table *t = wm_flow_table_create(1024);
 	struct wm_pkt_info pi = tcp4(0x0100000a, 1, 0x0200000a, 80);
 	struct wm_flow_key k;
-	struct wm_flow *f, *g = NULL;
+	struct wm_flow *f;
+	uint32_t budget;
 	uint8_t d;
 
 	CHECK(t != NULL);
@@ -139,11 +140,21 @@ sweep_finds_idle(void)
 		return;
 	wm_flow_key_make(&pi, 0, &k, &d);
 	f = wm_flow_add(t, &k, wm_flow_hash(&k));
-	f->last_tsc = 100;
-	CHECK(wm_flow_sweep(t, 1024, 50) == NULL);     /* not idle yet */
-	for (int i = 0; i < 2 && g == NULL; i++)
-		g = wm_flow_sweep(t, 1024, 200);
-	CHECK(g == f);
+	budget = 1024;
+	CHECK(wm_flow_next(t, &budget) == f);
+	CHECK(wm_flow_next(t, &budget) == NULL);   /* one in-use entry */
+	CHECK_EQ(budget, 0);
+	/* Short walks of 16 entries: one full cycle finds it exactly once. */
+	{
+		int found = 0;
+
+		for (int i = 0; i < 1024 / 16; i++) {
+			budget = 16;
+			while (wm_flow_next(t, &budget) != NULL)
+				found++;
+		}
+		CHECK_EQ(found, 1);
+	}
 	wm_flow_table_free(t);
 }
 
@@ -154,6 +165,6 @@ main(void)
 	RUN(same_addresses_ports_ordered);
 	RUN(vlan_vni_link_tell_flows_apart);
 	RUN(add_lookup_delete_reuse);
-	RUN(sweep_finds_idle);
+	RUN(walk_visits_in_use_within_budget);
 	TEST_END();
 }

@@ -85,7 +85,10 @@ ack_trims_whole_blocks(void)
 	CHECK(!wm_rb_read(&rb, 10, 4, out));
 	CHECK(wm_rb_read(&rb, WM_RB_BLOCK, 4, out));
 	wm_rb_trim(pool, &rb, 3 * WM_RB_BLOCK);   /* all acked */
-	CHECK_EQ(rb.base, rb.end);
+	CHECK_EQ(rb.base, 2 * WM_RB_BLOCK);       /* the newest block stays */
+	CHECK_EQ(wm_rb_pool_used(pool), 2048);
+	CHECK(wm_rb_read(&rb, 3 * WM_RB_BLOCK - 4, 4, out));
+	wm_rb_reset(pool, &rb, 0);
 	CHECK_EQ(wm_rb_pool_used(pool), 0);
 	wm_rb_pool_free(pool);
 }

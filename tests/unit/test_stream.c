@@ -33,7 +33,22 @@ static hs_scratch_t *scratch;
 static struct wm_stream_ctx *ctx;
 static struct wm_stats stats;
 static struct wm_flow_table *flows;
+static struct wm_rb_pool *rb_pool;
+static struct wm_stream_conf sconf;
+static const struct wm_stream_conf sconf_default = {
+	.hold_time = 1000,
+	.gap_time = 100000,
+	.ooo_segments = 8,
+	.ooo_bytes = 65536,
+	.ooo_worker_bytes = 1 << 20,
+	.retain_bytes = 1 << 20,
+	.ooo_full = WM_FAIL_DROP,
+	.memcap = WM_FAIL_DROP,
+	.hold_timeout = WM_FAIL_RELEASE,
+	.gap = WM_FAIL_SKIP,
+};
 static struct rte_mbuf *out[MAX_OUT];
+static uint32_t cur_ack = 1;           /* ACK number of built segments */
 static unsigned int nout;
 static uint64_t now;
 
@@ -56,7 +71,7 @@ reset(void)
 	if (flows != NULL) {
 		for (uint32_t i = 0; i < flows->size; i++)
 			if (flows->flows[i].in_use) {
-				wm_stream_flow_flush(ctx, &flows->flows[i]);
+				wm_stream_flow_release(ctx, &flows->flows[i]);
 				wm_flow_del(flows, &flows->flows[i]);
 			}
 		for (unsigned int i = 0; i < nout; i++)
@@ -64,6 +79,7 @@ reset(void)
 		nout = 0;
 	}
 	memset(&stats, 0, sizeof(stats));
+	sconf = sconf_default;
 	now = 1000000;
 }
 
@@ -124,7 +140,7 @@ tcp4_build(uint8_t *f, const struct ep *src, const struct ep *dst,
 	put16(tcp, src->port);
 	put16(tcp + 2, dst->port);
 	put32(tcp + 4, seq);
-	put32(tcp + 8, 1);
+	put32(tcp + 8, cur_ack);
 	tcp[12] = 5 << 4;
 	tcp[13] = flags;
 	put16(tcp + 14, 65535);
@@ -203,8 +219,7 @@ feed_mbuf(struct rte_mbuf *m)
 		f = wm_flow_add(flows, &key, pm->hash);
 		wm_stream_flow_init(f, wm_segment_policy(segs, 0), 0);
 	}
-	if (wm_stream_segment(ctx, f, m, now))
-		wm_flow_del(flows, f);
+	wm_stream_segment(ctx, f, m, now);
 }
 
 static void
@@ -295,6 +310,30 @@ expect_out(const char *want)
 	if (strcmp(got, want) != 0)
 		fprintf(stderr, "  got  [%s]\n  want [%s]\n", got, want);
 	check_csums();
+}
+
+/*
+ * Every emitted client packet carries, at its own sequence range, the
+ * bytes of @want (the masked stream; @base is the first data byte's
+ * sequence number): retransmissions and overlaps included.
+ */
+static void
+expect_pkts(uint32_t base, const char *want)
+{
+	for (unsigned int i = 0; i < nout; i++) {
+		const struct wm_pkt_info *pi = &wm_pkt_meta(out[i])->pi;
+		uint32_t off = pi->seq - base;
+		char buf[2048];
+		const void *p;
+
+		if (pi->sport != client.port || pi->payload_len == 0)
+			continue;
+		CHECK(off + pi->payload_len <= strlen(want));
+		if (off + pi->payload_len > strlen(want))
+			continue;
+		p = rte_pktmbuf_read(out[i], pi->payload_off, pi->payload_len, buf);
+		CHECK_MEM(p, want + off, pi->payload_len);
+	}
 }
 
 /* ---- cases ---- */
@@ -396,7 +435,7 @@ rst_flushes_and_closes(void)
 	feed(&client, &server, 19, WM_TCP_RST, "", 0);
 	CHECK_EQ(nout, 2);
 	CHECK(wm_pkt_meta(out[1])->pi.tcp_flags & WM_TCP_RST);
-	CHECK_EQ(flows->nused, 0);
+	CHECK_EQ(flows->flows[0].closed + flows->flows[1].closed, 1);
 	expect_out("x 411111******1111");
 }
 
@@ -406,7 +445,7 @@ rst_out_of_window_ignored(void)
 	reset();
 	send_c(1, "x 4111 1111");
 	feed(&client, &server, 5000, WM_TCP_RST, "", 0);
-	CHECK_EQ(flows->nused, 1);  /* a blind RST does not end the stream */
+	CHECK_EQ(stats.ctr[WM_CTR_FLOW_CLOSED], 0); /* a blind RST: no end */
 	send_c(12, " 1111 1111;");
 	expect_out("x 4111 11** **** 1111;");
 }
@@ -427,7 +466,7 @@ hold_timeout_then_late_match(void)
 	reset();
 	send_c(1, "x 4111 1111 1111");
 	CHECK_EQ(nout, 0);
-	now += ctx->hold_tsc;
+	now += sconf.hold_time;
 	wm_stream_expire(ctx, now);
 	CHECK_EQ(nout, 1);
 	CHECK_EQ(stats.ctr[WM_CTR_STREAM_HOLD_TIMEOUT], 1);
@@ -437,34 +476,217 @@ hold_timeout_then_late_match(void)
 }
 
 static void
-gap_dropped(void)
+reversed(void)
 {
 	reset();
-	send_c(1, "hello ");
-	send_c(100, "4111111111111111;");
-	CHECK_EQ(stats.ctr[WM_CTR_DROP_GAP], 1);
-	expect_out("hello ");
+	feed(&client, &server, 0, WM_TCP_SYN, "", 0);
+	send_c(18, "11 1111;");                  /* "card 4111 1111 1111 1111;" */
+	send_c(10, " 1111 11");                  /* in three, last first */
+	CHECK_EQ(nout, 1);                       /* the SYN; the rest waits */
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_OOO], 2);
+	send_c(1, "card 4111");
+	expect_out("card 4111 11** **** 1111;");
+	CHECK_EQ(nout, 4);
+	expect_pkts(1, "card 4111 11** **** 1111;");
 }
 
 static void
-retransmission_dropped(void)
+duplicate(void)
+{
+	reset();
+	send_c(1, "card 4111 1111 ");
+	send_c(1, "card 4111 1111 ");           /* copy of held bytes */
+	send_c(16, "1111 1111;");
+	send_c(16, "1111 1111;");               /* copy of forwarded bytes */
+	CHECK_EQ(nout, 4);
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_RETRANS], 2);
+	/* The second copy repeats bytes masked since: rewritten. */
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_RETRANS_DIFF], 1);
+	expect_pkts(1, "card 4111 11** **** 1111;");
+}
+
+static void
+overlap_old_wins(void)
+{
+	reset();
+	send_c(1, "abcdef ");
+	send_c(4, "dXf ghi;");                  /* old part differs: rewritten */
+	CHECK_EQ(nout, 2);
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_RETRANS_DIFF], 1);
+	expect_pkts(1, "abcdef ghi;");
+}
+
+static void
+overlap_with_different_bytes(void)
 {
 	reset();
 	send_c(1, "card 4111111111111111;");
-	send_c(1, "card 4111111111111112;");  /* same range, other bytes */
-	CHECK_EQ(stats.ctr[WM_CTR_DROP_RETRANS], 1);
-	CHECK_EQ(nout, 1);
-	expect_out("card 411111******1111;");
+	send_c(1, "card 5500000000000004;");   /* same range, other digits */
+	CHECK_EQ(nout, 2);
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_RETRANS_DIFF], 1);
+	expect_pkts(1, "card 411111******1111;");
 }
 
 static void
-overlap_dropped(void)
+gap_then_fill(void)
 {
 	reset();
-	send_c(1, "abcd ");
-	send_c(3, "cd 4111111111111111;");
-	CHECK_EQ(stats.ctr[WM_CTR_DROP_OVERLAP], 1);
-	expect_out("abcd ");
+	send_c(1, "ssn 123-");
+	send_c(13, "789;");
+	CHECK_EQ(nout, 0);
+	send_c(9, "45-6");
+	CHECK_EQ(nout, 3);
+	expect_out("ssn ***-**-6789;");
+	expect_pkts(1, "ssn ***-**-6789;");
+}
+
+static void
+one_byte_segments_reordered(void)
+{
+	const char *s = "x 4111-1111-1111-1111;";
+	static const int order[] = { 3, 0, 1, 7, 2, 5, 4, 6, 9, 8, 11, 10, 13,
+				     12, 15, 14, 17, 16, 21, 18, 20, 19 };
+
+	reset();
+	feed(&client, &server, 0, WM_TCP_SYN, "", 0);
+	for (size_t i = 0; i < WM_ARRAY_SIZE(order); i++) {
+		char c[2] = { s[order[i]], 0 };
+
+		send_c((uint32_t)(1 + order[i]), c);
+	}
+	CHECK_EQ(nout, strlen(s) + 1);
+	expect_pkts(1, "x 4111-11**-****-1111;");
+}
+
+static void
+wrap_around_reordered(void)
+{
+	reset();
+	feed(&client, &server, 0xfffffff0u, WM_TCP_SYN, "", 0);
+	send_c(0xfffffff1u + 12, "1 1111 1111;");   /* after 2^32 first */
+	send_c(0xfffffff1u, "pan 4111 111");
+	expect_out("pan 4111 11** **** 1111;");
+}
+
+static void
+fin_beyond_gap_waits(void)
+{
+	reset();
+	send_c(1, "a ");
+	feed(&client, &server, 9, WM_TCP_ACK | WM_TCP_FIN, "", 0);
+	CHECK_EQ(stats.ctr[WM_CTR_STREAM_FLUSH], 0);
+	send_c(3, "b@c.io");                     /* fills the gap */
+	CHECK(flows->flows[0].dir[0].flags & WM_DIR_FIN ||
+	      flows->flows[0].dir[1].flags & WM_DIR_FIN);
+	expect_out("a *@c.io");
+}
+
+static void
+memcap_acked_bytes_forgotten(void)
+{
+	char big[1200];
+
+	reset();
+	memset(big, 'a', sizeof(big));
+	big[sizeof(big) - 1] = ';';
+	send_c(1, "hello there;");
+	feed(&client, &server, 13, WM_TCP_ACK, big, sizeof(big));
+	feed(&client, &server, 13 + sizeof(big), WM_TCP_ACK, big, sizeof(big));
+	cur_ack = 13 + 2 * sizeof(big);                /* acks every byte */
+	feed(&server, &client, 1, WM_TCP_ACK, "", 0);
+	cur_ack = 1;
+	send_c(1, "hello there;");  /* acked, its block freed: not rewritable */
+	CHECK_EQ(stats.ctr[WM_CTR_DROP_MEMCAP], 1);
+	feed(&client, &server, 13 + 2 * sizeof(big) - 10, WM_TCP_ACK,
+	     big + sizeof(big) - 10, 10);               /* newest block kept */
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_RETRANS], 1);
+	CHECK_EQ(stats.ctr[WM_CTR_DROP_MEMCAP], 1);
+}
+
+static void
+memcap_evicted_retransmission_dropped(void)
+{
+	char big[1500];
+
+	reset();
+	sconf.retain_bytes = 2048;               /* one block per direction */
+	memset(big, 'a', sizeof(big));
+	big[sizeof(big) - 1] = ';';
+	feed(&client, &server, 1, WM_TCP_ACK, big, sizeof(big));
+	feed(&client, &server, 1 + sizeof(big), WM_TCP_ACK, big, sizeof(big));
+	feed(&client, &server, 1 + 2 * sizeof(big), WM_TCP_ACK, big, sizeof(big));
+	feed(&client, &server, 1, WM_TCP_ACK, big, sizeof(big));
+	CHECK(stats.ctr[WM_CTR_REASM_EVICTED] > 0);
+	CHECK_EQ(stats.ctr[WM_CTR_DROP_MEMCAP], 1);
+	CHECK_EQ(nout, 3);
+}
+
+static void
+queue_full_drops_newest(void)
+{
+	reset();
+	send_c(1, "a");
+	for (uint32_t i = 0; i < 9; i++)
+		send_c(10 + i, "b");              /* 9 beyond a gap; 8 fit */
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_OOO], 8);
+	CHECK_EQ(stats.ctr[WM_CTR_DROP_OOO_FULL], 1);
+}
+
+static void
+gap_timeout_skips_hole(void)
+{
+	reset();
+	send_c(1, "head;");
+	send_c(20, "ssn 123-45-6789;");
+	CHECK_EQ(nout, 1);
+	now += sconf.gap_time;
+	wm_stream_expire(ctx, now);
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_GAP], 1);
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_GAP_BYTES], 14);
+	CHECK_EQ(nout, 2);
+	expect_pkts(1, "head;..............ssn ***-**-6789;");
+	send_c(6, "late bytes!..");              /* the hole, too late */
+	CHECK_EQ(stats.ctr[WM_CTR_DROP_MEMCAP], 1);
+}
+
+static void
+flush_skips_hole_at_end(void)
+{
+	reset();
+	send_c(1, "a;");
+	send_c(10, "mail x@y.com");
+	wm_stream_flow_flush(ctx, flows->flows[0].in_use ? &flows->flows[0] :
+			     &flows->flows[1]);
+	CHECK_EQ(nout, 2);
+	expect_pkts(1, "a;.......mail *@y.com");
+}
+
+static void
+hold_timeout_drop_policy_blocks(void)
+{
+	reset();
+	sconf.hold_timeout = WM_FAIL_DROP;
+	send_c(1, "x 4111 1111");
+	now += sconf.hold_time;
+	wm_stream_expire(ctx, now);
+	CHECK_EQ(stats.ctr[WM_CTR_DROP_HOLD_TIMEOUT], 1);
+	send_c(12, " 1111 1111;");
+	CHECK_EQ(stats.ctr[WM_CTR_DROP_BLOCKED], 1);
+	CHECK_EQ(nout, 0);
+}
+
+static void
+syn_restarts_closed_flow(void)
+{
+	reset();
+	send_c(1, "a;");
+	feed(&client, &server, 3, WM_TCP_ACK | WM_TCP_FIN, "", 0);
+	feed(&server, &client, 1, WM_TCP_ACK | WM_TCP_FIN, "", 0);
+	CHECK_EQ(stats.ctr[WM_CTR_FLOW_CLOSED], 1);
+	feed(&client, &server, 5000, WM_TCP_SYN, "", 0);
+	CHECK_EQ(stats.ctr[WM_CTR_FLOW_REUSED], 1);
+	send_c(5001, "ssn 123-45-6789;");
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_VALUES], 1);
 }
 
 static void
@@ -493,7 +715,7 @@ sequence_wraparound(void)
 	feed(&client, &server, 0xfffffff0u, WM_TCP_SYN, "", 0);
 	send_c(0xfffffff1u, "pan 4111 111");  /* 12 bytes: crosses 2^32 */
 	send_c(0xfffffff1u + 12, "1 1111 1111;");
-	CHECK_EQ(stats.ctr[WM_CTR_DROP_GAP] + stats.ctr[WM_CTR_DROP_RETRANS], 0);
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_OOO] + stats.ctr[WM_CTR_REASM_RETRANS], 0);
 	expect_out("pan 4111 11** **** 1111;");
 }
 
@@ -564,7 +786,9 @@ main(int argc, char **argv)
 	}
 	ctx = rte_zmalloc(NULL, sizeof(*ctx), 64);
 	flows = wm_flow_table_create(64);
-	wm_stream_ctx_init(ctx, scratch, &stats, 1000, collect, NULL);
+	rb_pool = wm_rb_pool_create(64 << 20);
+	sconf = sconf_default;
+	wm_stream_ctx_init(ctx, scratch, &stats, &sconf, rb_pool, collect, NULL);
 
 	RUN(value_in_one_segment);
 	RUN(split_across_two_segments);
@@ -578,9 +802,21 @@ main(int argc, char **argv)
 	RUN(rst_out_of_window_ignored);
 	RUN(bare_ack_not_held);
 	RUN(hold_timeout_then_late_match);
-	RUN(gap_dropped);
-	RUN(retransmission_dropped);
-	RUN(overlap_dropped);
+	RUN(reversed);
+	RUN(duplicate);
+	RUN(overlap_old_wins);
+	RUN(overlap_with_different_bytes);
+	RUN(gap_then_fill);
+	RUN(one_byte_segments_reordered);
+	RUN(wrap_around_reordered);
+	RUN(fin_beyond_gap_waits);
+	RUN(memcap_acked_bytes_forgotten);
+	RUN(memcap_evicted_retransmission_dropped);
+	RUN(queue_full_drops_newest);
+	RUN(gap_timeout_skips_hole);
+	RUN(flush_skips_hole_at_end);
+	RUN(hold_timeout_drop_policy_blocks);
+	RUN(syn_restarts_closed_flow);
 	RUN(midstream_pickup);
 	RUN(syn_sets_sequence);
 	RUN(sequence_wraparound);
