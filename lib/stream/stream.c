@@ -95,9 +95,20 @@ pkt_end(struct rte_mbuf *m)
 	return pm->stream_off + pm->pi.payload_len;
 }
 
+/* Does @a leave before @b? By end offset; at equal ends, data first. */
+static inline bool
+held_before(struct rte_mbuf *a, struct rte_mbuf *b)
+{
+	return pkt_end(a) < pkt_end(b) ||
+	       (pkt_end(a) == pkt_end(b) &&
+		(wm_pkt_meta(a)->pi.payload_len != 0 ||
+		 wm_pkt_meta(b)->pi.payload_len == 0));
+}
+
 /*
  * Hold @m in @d: the list stays sorted by end offset (new data always
- * ends last; a retransmitted copy of held bytes slots in before).
+ * ends last; a retransmitted copy of held bytes, or an ACK waiting for
+ * them, slots in before; data before an ACK ending at the same place).
  */
 static void
 held_add(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
@@ -106,7 +117,7 @@ held_add(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
 	struct wm_pkt_meta *pm = wm_pkt_meta(m);
 	struct rte_mbuf **link = &d->held_head;
 
-	while (*link != NULL && pkt_end(*link) <= pkt_end(m))
+	while (*link != NULL && held_before(*link, m))
 		link = &wm_pkt_meta(*link)->next;
 	pm->next = *link;
 	*link = m;
@@ -131,7 +142,8 @@ dir_release(struct wm_stream_ctx *ctx, struct wm_flow_dir *d, uint64_t upto)
 		if (d->held_head == NULL)
 			d->held_tail = NULL;
 		list_unlink(&ctx->held, m);
-		d->released = RTE_MAX(d->released, pkt_end(m));
+		if (pm->pi.payload_len != 0) /* not a waiting ACK (ack_wait) */
+			d->released = RTE_MAX(d->released, pkt_end(m));
 		pm->flow = NULL;
 		ctx->emit(m, ctx->emit_arg);
 		n++;
@@ -459,9 +471,14 @@ dir_hold(const struct wm_flow *f, const struct wm_flow_dir *d)
 	return hold;
 }
 
-/* End of a stream (FIN, RST, a hole, expiry): terminate values, emit all. */
+/*
+ * End of a stream (FIN, RST, a hole, expiry): terminate values and emit
+ * what is held up to @upto (UINT64_MAX: all; a hole keeps the ACKs that
+ * wait for the bytes after it).
+ */
 static void
-dir_flush(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d)
+dir_flush(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
+	  uint64_t upto)
 {
 	static const uint8_t eod = WM_DETECT_EOD_BYTE;
 
@@ -472,7 +489,7 @@ dir_flush(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d)
 	}
 	if (d->held_head != NULL)
 		ctx->stats->ctr[WM_CTR_STREAM_FLUSH]++;
-	dir_release(ctx, d, UINT64_MAX);
+	dir_release(ctx, d, upto);
 }
 
 /*
@@ -626,6 +643,14 @@ ooo_drain(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
 		d->ooo_segs--;
 		d->ooo_bytes -= len;
 		ctx->ooo_bytes -= len;
+		if (len == 0) {
+			/* A FIN that waited for the bytes before it. */
+			if ((d->flags & WM_DIR_FIN_PENDING) &&
+			    d->next_seq == d->fin_seq)
+				fin_apply(ctx, f, d);
+			ctx->emit(m, ctx->emit_arg);
+			continue;
+		}
 		seg_process(ctx, f, d, m, pkt_seq(m), now);
 	}
 	if ((d->flags & WM_DIR_FIN_PENDING) && d->next_seq == d->fin_seq)
@@ -649,7 +674,7 @@ gap_skip(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
 		ooo_drain(ctx, f, d, now); /* reached already: no hole */
 		return;
 	}
-	dir_flush(ctx, f, d);
+	dir_flush(ctx, f, d, d->offset);
 	if (d->hs != NULL)
 		wm_match_stream_reset(d->hs);
 	d->hist_len = 0;
@@ -673,7 +698,7 @@ fin_apply(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d)
 		return;
 	d->next_seq++;
 	d->flags |= WM_DIR_FIN;
-	dir_flush(ctx, f, d);
+	dir_flush(ctx, f, d, UINT64_MAX);
 	if ((f->dir[0].flags & WM_DIR_FIN) && (f->dir[1].flags & WM_DIR_FIN) &&
 	    !f->closed) {
 		f->closed = 1;
@@ -686,7 +711,7 @@ dir_end(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d)
 {
 	while (d->ooo_head != NULL && !f->blocked)
 		gap_skip(ctx, f, d, 0);
-	dir_flush(ctx, f, d);
+	dir_flush(ctx, f, d, UINT64_MAX);
 }
 
 void
@@ -737,6 +762,30 @@ ack_apply(struct wm_stream_ctx *ctx, struct wm_flow_dir *peer, uint32_t ack)
 		return;
 	acked = peer->offset - (uint64_t)behind;
 	wm_rb_trim(ctx->rb_pool, &peer->rb, RTE_MIN(acked, peer->released));
+}
+
+/*
+ * An ACK must not overtake the bytes it acknowledges: when @m (no
+ * payload, from the other direction) acknowledges bytes of @peer that
+ * are still held or queued, it waits in @peer's held list at the offset
+ * it acknowledges and leaves with them. A receiver cannot acknowledge
+ * what it has not received, but a replayed capture can show it so.
+ */
+static bool
+ack_wait(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *peer,
+	 struct rte_mbuf *m, uint32_t ack, uint64_t now)
+{
+	struct wm_pkt_meta *pm = wm_pkt_meta(m);
+	int64_t ahead = (int32_t)(ack - peer->next_seq);
+
+	if (!(peer->flags & WM_DIR_SEQ_KNOWN) ||
+	    ahead < -(int64_t)peer->offset ||
+	    (int64_t)peer->offset + ahead <= (int64_t)peer->released)
+		return false;
+	pm->stream_off = (uint64_t)((int64_t)peer->offset + ahead);
+	pm->dir = (uint8_t)(peer - f->dir); /* whose held list it is in */
+	held_add(ctx, f, peer, m, now);
+	return true;
 }
 
 /*
@@ -806,9 +855,12 @@ wm_stream_segment(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	if (fl & WM_TCP_FIN) {
 		if (seq_at_next(d, seq)) {
 			fin_apply(ctx, f, d);
-		} else if ((int32_t)(seq - d->next_seq) > 0) {
+		} else if (m != NULL && (int32_t)(seq - d->next_seq) > 0) {
+			/* Beyond a gap: the FIN leaves after the bytes before it. */
 			d->flags |= WM_DIR_FIN_PENDING;
 			d->fin_seq = seq;
+			ooo_queue(ctx, f, d, m, seq, now);
+			return;
 		}
 	}
 	/*
@@ -816,7 +868,8 @@ wm_stream_segment(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	 * what was held; otherwise overtaking held data of its direction is
 	 * harmless (a bare ACK's sequence number is still acceptable).
 	 */
-	if (m != NULL)
+	if (m != NULL && !((fl & WM_TCP_ACK) &&
+			   ack_wait(ctx, f, &f->dir[!dir], m, ack, now)))
 		ctx->emit(m, ctx->emit_arg);
 }
 
@@ -835,8 +888,9 @@ wm_stream_expire(struct wm_stream_ctx *ctx, uint64_t now)
 		if (c->hold_timeout == WM_FAIL_DROP) {
 			flow_block(ctx, f, WM_CTR_DROP_HOLD_TIMEOUT);
 		} else {
+			/* Everything: waiting ACKs may lie past d->offset. */
 			ctx->stats->ctr[WM_CTR_STREAM_HOLD_TIMEOUT] +=
-				dir_release(ctx, d, d->offset);
+				dir_release(ctx, d, UINT64_MAX);
 		}
 	}
 	while (ctx->ooo.first != NULL) {

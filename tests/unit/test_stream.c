@@ -676,6 +676,24 @@ hold_timeout_drop_policy_blocks(void)
 }
 
 static void
+ack_waits_for_the_bytes_it_acknowledges(void)
+{
+	reset();
+	send_c(1, "x 4111");                     /* held: may begin a card */
+	cur_ack = 7;
+	feed(&server, &client, 1, WM_TCP_ACK, "", 0);
+	cur_ack = 1;
+	CHECK_EQ(nout, 0);                       /* the ACK waits too */
+	send_c(7, ";");
+	CHECK_EQ(nout, 3);
+	if (nout == 3) {
+		CHECK_EQ(wm_pkt_meta(out[0])->pi.sport, client.port);
+		CHECK_EQ(wm_pkt_meta(out[1])->pi.sport, server.port);
+		CHECK_EQ(wm_pkt_meta(out[2])->pi.sport, client.port);
+	}
+}
+
+static void
 syn_restarts_closed_flow(void)
 {
 	reset();
@@ -816,6 +834,7 @@ main(int argc, char **argv)
 	RUN(gap_timeout_skips_hole);
 	RUN(flush_skips_hole_at_end);
 	RUN(hold_timeout_drop_policy_blocks);
+	RUN(ack_waits_for_the_bytes_it_acknowledges);
 	RUN(syn_restarts_closed_flow);
 	RUN(midstream_pickup);
 	RUN(syn_sets_sequence);
