@@ -20,7 +20,10 @@ stream must be at offset O of the matching output stream. Checks:
                        its letters and digits in place
   collateral  a byte outside every value changed
   pktleak     an input value readable inside one output TCP payload on its
-              own (a retransmission or overlap carrying other bytes)
+              own (a retransmission or overlap carrying other bytes); the
+              input values are those of the reassembled input streams and
+              those found in any single input payload (a retransmission
+              carrying other digits than the first copy)
   frames      frame count of the output differs from the input's
   badsum      output frames with a bad IP, TCP or UDP checksum (tshark's
               checksum validation on) that was not already bad in the
@@ -32,6 +35,24 @@ stream must be at offset O of the matching output stream. Checks:
   --expect-values N
               the input must hold exactly N values (a broken generator or
               pattern cannot make the check pass vacuously)
+  --gap SRC,SPORT,SEQ,LEN
+              the input direction from SRC:SPORT lacks LEN bytes at raw
+              sequence number SEQ (a segment the capture missed). Both
+              captures' streams of that direction are then reassembled
+              here by sequence number (first copy wins) instead of by
+              tshark (which gives up on data beyond a hole that is never
+              filled, depending on the order of the frames): the hole is
+              left out of the comparison and no value is found across it;
+              any other byte absent from the output is "missing".
+  --same-bytes-at-seq SRC,SPORT,SEQ,LEN
+              (same-bytes) LEN bytes at raw sequence number SEQ of the
+              direction from SRC:SPORT hold one value and the input
+              carries them in at least two payloads, not all alike (a
+              retransmission with other digits). Every output payload
+              covering the range must carry the same bytes there (first
+              copy wins), as many must cover it as in the input, and
+              none may reveal the first copy (see leaked) or carry a
+              byte of another copy where it differs from the first.
 
 Prints one summary line starting with "check: PASS" or "check: FAIL", after
 the problems found; exits 0 on PASS, 1 on FAIL, 2 on a usage or tool error.
@@ -192,6 +213,86 @@ def bad_in_take(bad_in, key):
     return False
 
 
+def frame_segments(pcap):
+    """[(frame number, source address, source port, raw seq, SYN?, TCP
+    payload)] for every TCP frame (the innermost header when tunnelled)."""
+    out = []
+    text = tshark(['-r', pcap, '-Y', 'tcp', '-T', 'fields', '-E', 'separator=|',
+                   '-e', 'frame.number', '-e', 'ip.src', '-e', 'ipv6.src', '-e', 'tcp.srcport',
+                   '-e', 'tcp.seq_raw', '-e', 'tcp.flags.syn', '-e', 'tcp.payload'])
+    for line in text.splitlines():
+        f = line.split('|')
+        if len(f) != 7:
+            raise ToolError('unexpected tshark line: %r' % line[:200])
+        src = (f[2] or f[1]).split(',')[-1]
+        last = lambda col: col.split(',')[-1].strip()
+        syn = last(f[5]) in ('1', 'True')
+        payload = bytes.fromhex(last(f[6]).replace(':', ''))
+        out.append((int(f[0]), src, int(last(f[3])), int(last(f[4])), syn, payload))
+    return out
+
+
+def seq_spec(text):
+    """SRC,SPORT,SEQ,LEN -> (src, sport, seq, len)."""
+    try:
+        src, sport, seq, n = text.split(',')
+        return (src, int(sport), int(seq) & 0xffffffff, int(n))
+    except ValueError:
+        raise argparse.ArgumentTypeError('want SRC,SPORT,SEQ,LEN, not %r' % text)
+
+
+def rel(seq, base):
+    """Offset of raw sequence number @seq from @base, signed (wraps at 2^32)."""
+    d = (seq - base) & 0xffffffff
+    return d - (1 << 32) if d >= 1 << 31 else d
+
+
+def own_reassembly(segs, src, sport, base=None):
+    """Reassemble the direction from src:sport by sequence number, the
+    first copy of a byte winning. Returns (base, buf, have): base is the
+    raw seq of stream offset 0 (SYN + 1, else the lowest seq seen, unless
+    given); have[i] is 1 where a byte was seen."""
+    mine = [(seq, syn, p) for _, s, sp, seq, syn, p in segs if s == src and sp == sport]
+    if base is None:
+        syns = [seq for seq, syn, _ in mine if syn]
+        if syns:
+            base = (syns[0] + 1) & 0xffffffff
+        elif mine:
+            first = mine[0][0]
+            base = (first + min(rel(seq, first) for seq, _, p in mine if p)) & 0xffffffff \
+                if any(p for _, _, p in mine) else first
+        else:
+            base = 0
+    size = max([rel(seq, base) + len(p) for seq, _, p in mine if p] + [0])
+    buf, have = bytearray(size), bytearray(size)
+    for seq, _, p in mine:
+        off = rel(seq, base)
+        for i, c in enumerate(p):
+            if 0 <= off + i < size and not have[off + i]:
+                buf[off + i] = c
+                have[off + i] = 1
+    return base, bytes(buf), have
+
+
+def holes(have):
+    """[(start, end)] of the runs of 0 in @have."""
+    out, i = [], 0
+    while i < len(have):
+        if have[i]:
+            i += 1
+            continue
+        j = i
+        while j < len(have) and not have[j]:
+            j += 1
+        out.append((i, j))
+        i = j
+    return out
+
+
+def node_is(node, src, sport):
+    return node in ('%s:%d' % (src, sport), '[%s]:%d' % (src, sport))
+
+
 def tcp_streams(pcap, frames):
     """{(node0, node1, n): [bytes node0->node1, bytes node1->node0]}, n
     numbering connections with the same endpoints in capture order.
@@ -258,6 +359,62 @@ def printable(b):
     return ''.join(chr(c) if 32 <= c < 127 else '.' for c in b)
 
 
+def covering(segs, src, sport, seq, n):
+    """[(frame number, payload bytes at [seq, seq + n) or None where the
+    frame does not cover that byte)] of the frames overlapping the range."""
+    out = []
+    for num, s, sp, fseq, _, p in segs:
+        if (s, sp) != (src, sport) or not p:
+            continue
+        off = rel(seq, fseq)            # range start inside this payload
+        if off + n <= 0 or off >= len(p):
+            continue
+        out.append((num, [p[off + i] if 0 <= off + i < len(p) else None for i in range(n)]))
+    return out
+
+
+def same_bytes(spec, segs_in, segs_out, kinds):
+    """Problems of --same-bytes-at-seq @spec (see the module doc)."""
+    src, sport, seq, n = spec
+    where = '%s:%d seq %d+%d' % spec
+    cin = covering(segs_in, src, sport, seq, n)
+    full_in = [(num, bytes(b)) for num, b in cin if None not in b]
+    if len(full_in) < 2 or len({b for _, b in full_in}) < 2:
+        raise ToolError('--same-bytes-at-seq %s: the input must cover it with at least 2 '
+                        'payloads that differ (%d found)' % (where, len(full_in)))
+    first = full_in[0][1]
+    vals = find_values(first, kinds)
+    if len(vals) != 1 or vals[0][1:] != (0, n):
+        raise ToolError('--same-bytes-at-seq %s: the first input copy is not one value' % where)
+    kind = vals[0][0]
+    others = [b for _, b in full_in[1:] if b != first]
+    problems = []
+    cout = covering(segs_out, src, sport, seq, n)
+    full_out = [(num, bytes(b)) for num, b in cout if None not in b]
+    if len(full_out) != len(full_in):
+        problems.append('same-bytes: %s: %d output payloads cover the %s, %d in the input' % (
+            where, len(full_out), kind, len(full_in)))
+    for i in range(n):
+        seen = {b[i] for _, b in cout if b[i] is not None}
+        if len(seen) > 1:
+            frames = [num for num, b in cout if b[i] is not None]
+            problems.append('same-bytes: %s: output frames %s differ at byte %d of the %s' % (
+                where, ' '.join(map(str, frames)), i, kind))
+            break
+    for num, b in full_out:
+        why = leak_reason(kind, first, b)
+        if why:
+            problems.append('same-bytes: %s: output frame %d reveals the first copy: %s' % (
+                where, num, why))
+        for o in others:
+            diff = [i for i in range(n) if o[i] != first[i] and b[i] == o[i]]
+            why = leak_reason(kind, o, b)
+            if diff or why:
+                problems.append('same-bytes: %s: output frame %d carries %s of a later '
+                                'copy' % (where, num, why or '%d byte(s)' % len(diff)))
+    return problems
+
+
 def check(a):
     kinds = [k for k in a.kinds.split(',') if k]
     for k in kinds:
@@ -274,6 +431,40 @@ def check(a):
     fin, fout = read_frames(a.input), read_frames(a.output)
     tin, tout = frame_fields(a.input), frame_fields(a.output)
     sin, sout = tcp_streams(a.input, tin), tcp_streams(a.output, tout)
+    segs_in = segs_out = None
+    if a.gap or a.same_bytes_at_seq:
+        segs_in, segs_out = frame_segments(a.input), frame_segments(a.output)
+    skip = {}               # (stream key, direction) -> declared hole bytes
+    for src, sport, seq, n in a.gap or []:
+        where = [(key, d) for key in sin for d in (0, 1) if node_is(key[d], src, sport)]
+        if len(where) != 1:
+            raise ToolError('--gap %s:%d: %d input stream directions from there' % (
+                src, sport, len(where)))
+        key, d = where[0]
+        if (key, d) in skip:
+            raise ToolError('--gap %s:%d given twice' % (src, sport))
+        base, ib, hin = own_reassembly(segs_in, src, sport)
+        _, ob, hout = own_reassembly(segs_out, src, sport, base)
+        declared = [(rel(s, base), rel(s, base) + m) for s2, p2, s, m in a.gap
+                    if (s2, p2) == (src, sport)]
+        if holes(hin) != sorted(declared):
+            raise ToolError('--gap %s:%d: the input lacks %s (stream offsets), not the '
+                            'declared %s' % (src, sport, holes(hin), sorted(declared)))
+        lost = [h for h in holes(hout) if h not in declared] + \
+            ([(len(ob), len(ib))] if len(ob) < len(ib) else [])
+        if lost:
+            problems.append('missing: %s:%d: output lacks stream bytes %s beyond the '
+                            'declared gap(s)' % (src, sport, lost[:5]))
+            tot['missing'] += 1
+        # the hole as NUL in both, so no value is found across it
+        ib = bytes(c if hin[i] else 0 for i, c in enumerate(ib))
+        ob = bytes(c if i < len(hin) and hin[i] else 0 for i, c in enumerate(ob[:len(ib)]))
+        sin[key] = list(sin[key])
+        sin[key][d] = ib
+        so = list(sout.get(key, [b'', b'']))
+        so[d] = ob
+        sout[key] = so
+        skip[(key, d)] = sum(e - s for s, e in declared)
     for key, dirs in sorted(sin.items()):
         for d in (0, 1):
             ib = dirs[d]
@@ -283,7 +474,9 @@ def check(a):
             name = '%s %s %s#%d' % (key[0] if d == 0 else key[1], '->',
                                     key[1] if d == 0 else key[0], key[2])
             ob = sout.get(key, [b'', b''])[d]
-            if len(ob) != len(ib):
+            if (key, d) in skip:
+                pass            # compared above, by sequence number
+            elif len(ob) != len(ib):
                 tot['missing'] += 1
                 problems.append('missing: %s: %d bytes in, %d out' % (name, len(ib), len(ob)))
             inside = bytearray(len(ib))
@@ -312,6 +505,13 @@ def check(a):
             problems.append('extra: output stream %s <-> %s not in the input' % key[:2])
             tot['missing'] += 1
 
+    # A value in one input payload may be absent from the reassembled
+    # stream (a retransmission carrying other digits than the first
+    # copy): it must not come out either.
+    for _, _, _, payload in tin:
+        for kind, s, e in find_values(payload, kinds):
+            known.add(normalise(kind, payload[s:e]))
+            raw.add(payload[s:e])
     for num, _, _, payload in tout:
         for kind, s, e in find_values(payload, kinds):
             if normalise(kind, payload[s:e]) not in known:
@@ -319,6 +519,12 @@ def check(a):
             tot['pktleak'] += 1
             problems.append('pktleak: output frame %d: a whole %s inside one TCP payload '
                             '(offset %d)' % (num, kind, s))
+
+    tot['samebytes'] = 0
+    for spec in a.same_bytes_at_seq or []:
+        for p in same_bytes(spec, segs_in, segs_out, kinds):
+            tot['samebytes'] += 1
+            problems.append(p)
 
     if a.log:
         # The value as it appeared, or a card's or SSN's bare digits.
@@ -380,6 +586,10 @@ def check(a):
                    tot['badsum'], tot['badsum_inherited'], tot['logleak']))
     if a.identical:
         summary += ' differ=%d' % tot['differ']
+    if a.same_bytes_at_seq:
+        summary += ' samebytes=%d' % tot['samebytes']
+    if a.gap:
+        summary += ' gaps=%d (%d bytes)' % (len(a.gap), sum(skip.values()))
     print('check: %s %s%s' % ('FAIL' if fail else 'PASS', a.label + ': ' if a.label else '', summary))
     return 1 if fail else 0
 
@@ -395,6 +605,12 @@ def main():
                     help='the output must be byte-identical to the input, frame by frame')
     ap.add_argument('--expect-values', type=int, metavar='N',
                     help='the input must hold exactly N values')
+    ap.add_argument('--gap', type=seq_spec, action='append', metavar='SRC,SPORT,SEQ,LEN',
+                    help='the input lacks LEN bytes at raw seq SEQ from SRC:SPORT (repeatable)')
+    ap.add_argument('--same-bytes-at-seq', type=seq_spec, action='append',
+                    metavar='SRC,SPORT,SEQ,LEN',
+                    help='every output payload covering this range carries the same, '
+                    'masked first copy (repeatable)')
     ap.add_argument('--log', metavar='FILE',
                     help="the run's own output (stdout/stderr): no input value may appear in it")
     ap.add_argument('--show', action='store_true',

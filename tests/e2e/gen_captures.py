@@ -21,7 +21,8 @@ Usage:
   gen_captures.py --mask-reference IN OUT [SPOIL[,SPOIL...]]
                   mask IN by hand the way the default policy should (to
                   test the checker); SPOIL none|leak|collateral|badsum|
-                  drop|reorder spoils it; with several, OUT holds {}
+                  drop|reorder|retrans_clear|retrans_own spoils it; with
+                  several, OUT holds {}
 
 Needs Debian's scapy: run with /usr/bin/python3.
 """
@@ -189,17 +190,21 @@ class Conn:
         self.ipid = {True: rng.randrange(1, 30000), False: rng.randrange(1, 30000)}
         self.frames = []
 
-    def _pkt(self, to_server, flags, payload=b'', opts=None):
-        """to_server: True for client->server."""
+    def _pkt(self, to_server, flags, payload=b'', opts=None, seq=None, ack=None):
+        """to_server: True for client->server. seq: an explicit sequence
+        number (the direction's next seq is then left as it is); ack: an
+        explicit acknowledgement number."""
         src, dst = (self.cip, self.sip) if to_server else (self.sip, self.cip)
         sp, dp = (self.cport, self.sport) if to_server else (self.sport, self.cport)
-        ack = self.seq[not to_server] if 'A' in flags else 0
+        if ack is None:
+            ack = self.seq[not to_server] if 'A' in flags else 0
         if 'S' in flags:
             win = 64240 if to_server else 65160
         else:
             win = 502 if to_server else 509     # scaled by 2^7 after the SYNs
-        tcp = TCP(sport=sp, dport=dp, flags=flags, seq=self.seq[to_server], ack=ack,
-                  window=win, options=opts or [])
+        tcp = TCP(sport=sp, dport=dp, flags=flags,
+                  seq=self.seq[to_server] if seq is None else seq & 0xffffffff,
+                  ack=ack & 0xffffffff, window=win, options=opts or [])
         if self.v6:
             l3 = IPv6(src=src, dst=dst, hlim=64)
         else:
@@ -209,6 +214,8 @@ class Conn:
         if payload:
             pkt = pkt / payload
         self.frames.append(self.encap(pkt, to_server))
+        if seq is not None:
+            return
         adv = len(payload) + (1 if ('S' in flags or 'F' in flags) else 0)
         self.seq[to_server] = (self.seq[to_server] + adv) & 0xffffffff
 
@@ -235,17 +242,56 @@ class Conn:
                 self._pkt(not to_server, 'A')
         self._pkt(not to_server, 'A')
 
+    def send_ranges(self, to_server, data, ranges, ack_every=2, alt=None, lost=()):
+        """Send data[s:e] for each (s, e) of ranges, in that order, each at
+        its own stream offset: out of order, duplicated or overlapping as
+        the list says. alt: {index in ranges: bytes sent instead of
+        data[s:e]} (a retransmission carrying other bytes). lost: indexes
+        the peer receives but the capture misses (no frame written). The
+        peer ACKs what it holds contiguously every ack_every segments, and
+        all of data at the end."""
+        alt = alt or {}
+        base = self.seq[to_server]
+        have = bytearray(len(data))
+        for i, (s, e) in enumerate(ranges):
+            assert 0 <= s < e <= len(data)
+            have[s:e] = b'\x01' * (e - s)
+            if i in lost:
+                continue
+            payload = alt.get(i, data[s:e])
+            assert len(payload) == e - s
+            self._pkt(to_server, 'PA' if e == len(data) else 'A', payload, seq=base + s)
+            if ack_every and (i + 1) % ack_every == 0 and i != len(ranges) - 1:
+                held = have.find(b'\x00')
+                held = len(data) if held < 0 else held
+                self._pkt(not to_server, 'A', ack=base + held)
+        self.seq[to_server] = (base + len(data)) & 0xffffffff
+        self._pkt(not to_server, 'A')
+
     def close(self):
         self._pkt(True, 'FA')
         self._pkt(False, 'FA')
         self._pkt(True, 'A')
 
 
+class Pause:
+    """In a frame list: the capture clock jumps by @seconds there (no
+    frame is written)."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+
+
 def write_pcap(path, frames):
     tmp = path + '.tmp'
     w = PcapWriter(tmp, linktype=1, sync=False)
-    for i, f in enumerate(frames):
-        f.time = BASE_TIME + i * TIME_STEP
+    extra, i = 0.0, 0
+    for f in frames:
+        if isinstance(f, Pause):
+            extra += f.seconds
+            continue
+        f.time = BASE_TIME + i * TIME_STEP + extra
+        i += 1
         w.write(f)
     w.close()
     os.replace(tmp, path)
@@ -430,6 +476,305 @@ def case_bulk(rng, v):
     return c.frames, '40-record JSON response in MSS-size segments'
 
 
+# --- reassembly cases: reordering, retransmission, overlap, gaps ----------
+# Every frame must come out (order may change); a retransmission or an
+# overlap leaves carrying the bytes forwarded first (first copy wins).
+
+def split_ranges(n, cuts=(), seg=MSS):
+    """[(start, end)] of the segments send() would cut n bytes into."""
+    bounds = sorted(set([c for c in cuts if 0 < c < n] + [n]))
+    out, start = [], 0
+    for b in bounds:
+        while b - start > seg:
+            out.append((start, start + seg))
+            start += seg
+        out.append((start, b))
+        start = b
+    return out
+
+
+def seq_mark(conn, to_server, off, n):
+    """Manifest entry naming n bytes at stream offset off of the data the
+    direction sends next: source address and port, raw sequence number."""
+    src, sport = (conn.cip, conn.cport) if to_server else (conn.sip, conn.sport)
+    return {'src': src, 'sport': sport, 'seq': (conn.seq[to_server] + off) & 0xffffffff,
+            'len': n}
+
+
+def case_reversed(rng, v):
+    c = Conn(rng, '10.9.0.10', '10.9.0.80', 42001)
+    c.handshake()
+    body = {'customer': 'Customer 11', 'card': v.card(0), 'exp': '11/28', 'ssn': v.ssn(2),
+            'email': v.email(7), 'amount': 42.5, 'currency': 'EUR'}
+    req = http_request('POST', '/api/v1/payments', 'shop.example.com', jdump(body))
+    cuts = [40, req.index(body['card'].encode()) + 7, req.index(body['ssn'].encode()) + 5,
+            req.index(body['email'].encode()) + 4]
+    c.send_ranges(True, req, split_ranges(len(req), cuts)[::-1], ack_every=1)
+    c.send(False, http_response('201 Created', jdump({'status': 'accepted',
+                                                      'receipt_to': v.email(8)})))
+    c.close()
+    return c.frames, ("a request's 5 data segments sent in reverse order (card, SSN and "
+                      "e-mail each cut across two of them)")
+
+
+def case_duplicate(rng, v):
+    c = Conn(rng, '10.9.0.11', '10.9.0.80', 42002)
+    c.handshake()
+    body = {'order': 'B-2210', 'card': v.card(1), 'email': v.email(1), 'note': 'sent twice'}
+    req = http_request('POST', '/api/v1/orders', 'shop.example.com', jdump(body))
+    cuts = [req.index(body['card'].encode()) + 9, req.index(body['email'].encode()) + 6]
+    c.send_ranges(True, req, [r for r in split_ranges(len(req), cuts) for _ in (0, 1)])
+    rb = jdump({'status': 'ok', 'verified_ssn': v.ssn(3), 'owner': v.email(2)})
+    resp = http_response('200 OK', rb)
+    cuts = [resp.index(b'verified_ssn') + len('verified_ssn":"') + 6]
+    c.send_ranges(False, resp, [r for r in split_ranges(len(resp), cuts) for _ in (0, 1)])
+    c.close()
+    return c.frames, ('every data segment sent twice in a row, both directions (card, '
+                      'e-mail and SSN cut across segments)')
+
+
+def case_overlap_old_wins(rng, v):
+    c = Conn(rng, '10.9.0.12', '10.9.0.80', 42003)
+    c.handshake()
+    body = {'customer': 'Customer 12', 'card': v.card(5), 'exp': '01/30',
+            'email': v.email(3), 'ssn': v.ssn(4), 'memo': 'overlapping retransmissions'}
+    req = http_request('POST', '/api/v1/payments', 'shop.example.com', jdump(body))
+    a = req.index(body['card'].encode())
+    m = req.index(body['email'].encode())
+    s = req.index(body['ssn'].encode())
+    n = len(req)
+    ranges = [(0, a - 20),
+              (a - 20, a + 8),          # the card's first 8 digits
+              (a - 30, a + 12),         # overlaps both, brings 4 more digits
+              (a + 12, m + 5),          # the card's end, 5 bytes of the e-mail
+              (a + 5, m + 10),          # starts inside the card, 5 new e-mail bytes
+              (m + 10, s + 4),
+              (s, n),                   # the SSN again, then the rest
+              (a, a + len(body['card']))]   # the card alone, once more
+    c.send_ranges(True, req, ranges, ack_every=0)      # all before the ACK
+    c.send(False, http_response('201 Created', jdump({'status': 'accepted',
+                                                      'payment_id': 'pay_001012'})))
+    c.close()
+    return c.frames, ('segments re-sent overlapping earlier ones (partly old, partly new '
+                      'bytes, identical where they overlap) across a card, an e-mail '
+                      'and an SSN; the card re-sent alone at the end')
+
+
+def case_overlap_different(rng, v):
+    """The must-have: a retransmission at the sequence range of a card
+    carrying other (also Luhn-valid) digits leaves as the first copy did,
+    masked. Same in the response with an SSN, the retransmission starting
+    inside the first segment and reaching past it."""
+    c = Conn(rng, '10.9.0.13', '10.9.0.80', 42004)
+    c.handshake()
+    first, second = v.card(0), CARDS[4]         # 4111111111111111 / 4012888888881881
+    assert len(first) == len(second) and first != second
+    body = {'customer': 'Customer 13', 'card': first, 'exp': '07/27',
+            'email': v.email(4), 'amount': 77.1}
+    req = http_request('POST', '/api/v1/payments', 'shop.example.com', jdump(body))
+    a = req.index(first.encode())
+    ranges = split_ranges(len(req), [a - 12, a + len(first) + 10])
+    k = [i for i, (s, e) in enumerate(ranges) if s <= a < e][0]
+    s, e = ranges[k]
+    alt = (req[s:a] + second.encode() + req[a + len(first):e])
+    # in order: ..., the card's segment, the next one, then the card's
+    # segment again with the other digits, then the rest
+    order = ranges[:k + 2] + [(s, e)] + ranges[k + 2:]
+    marks = [seq_mark(c, True, a, len(first))]
+    c.send_ranges(True, req, order, alt={k + 2: alt}, ack_every=0)
+
+    ssn1, ssn2 = v.ssn(6), SSNS[7]              # 145-92-6670 / 803-14-5527
+    rb = jdump({'status': 'accepted', 'verified_ssn': ssn1, 'payment_id': 'pay_001013'})
+    resp = http_response('201 Created', rb)
+    b = resp.index(ssn1.encode())
+    ranges = split_ranges(len(resp), [b - 20, b + len(ssn1) + 8])
+    s, e = ranges[1]
+    re_ = (b - 4, min(len(resp), e + 15))       # inside the first copy, reaching past it
+    alt = resp[re_[0]:b] + ssn2.encode() + resp[b + len(ssn1):re_[1]]
+    order = [ranges[0], ranges[1], re_] + [(max(x, re_[1]), y) for x, y in ranges[2:] if y > re_[1]]
+    marks.append(seq_mark(c, False, b, len(ssn1)))
+    c.send_ranges(False, resp, order, alt={2: alt}, ack_every=0)
+    c.close()
+    return c.frames, ('a card sent once, then a retransmission of its segment carrying '
+                      'other Luhn-valid digits; an SSN in the response re-sent by an '
+                      'overlapping segment carrying another valid SSN: both copies must '
+                      'leave masked as the first'), {'same_bytes_at_seq': marks}
+
+
+def case_gap_then_fill(rng, v):
+    c = Conn(rng, '10.9.0.14', '10.9.0.80', 42005)
+    c.handshake()
+    body = {'customer': 'Customer 14', 'card': v.card(3), 'ssn': v.ssn(5),
+            'email': v.email(5), 'amount': 310.0}
+    req = http_request('POST', '/api/v1/payments', 'shop.example.com', jdump(body))
+    cuts = [req.index(body['card'].encode()) + 6, req.index(body['ssn'].encode()) + 4,
+            req.index(body['email'].encode()) + 3]
+    r = split_ranges(len(req), cuts)
+    assert len(r) == 4
+    c.send_ranges(True, req, [r[0], r[2], r[1], r[3]], ack_every=1)
+    c.send(False, http_response('201 Created', jdump({'status': 'accepted',
+                                                      'receipt_to': v.email(6)})))
+    c.close()
+    return c.frames, ('segment 2 of 4 arrives after segment 3; the card spans segments '
+                      '1-2, the SSN 2-3, the e-mail 3-4')
+
+
+def case_wraparound(rng, v):
+    c = Conn(rng, '10.9.0.15', '10.9.0.80', 42006)
+    body = {'customer': 'Customer 15', 'card': v.card(8), 'ssn': v.ssn(0), 'exp': '03/31'}
+    req = http_request('POST', '/api/v1/payments', 'shop.example.com', jdump(body))
+    a = req.index(body['card'].encode())
+    wrap_c = a + 8                                  # stream offset at seq 2^32
+    rb = jdump({'status': 'accepted', 'payment_id': 'pay_001015', 'receipt_to': v.email(9),
+                'ssn_last4': '4455'})
+    resp = http_response('201 Created', rb)
+    m = resp.index(EMAILS[9].encode())
+    wrap_s = m + 3
+    # data offset o is at seq ISN + 1 + o
+    c.seq[True] = (1 << 32) - 1 - wrap_c
+    c.seq[False] = (1 << 32) - 1 - wrap_s
+    c.handshake()
+    r = split_ranges(len(req), [60, wrap_c])        # a segment ends exactly at 2^32
+    c.send_ranges(True, req, r)
+    r = split_ranges(len(resp), [m - 40, m + 30])   # the middle one crosses 2^32
+    assert len(r) == 3 and r[1][0] < wrap_s < r[1][1]
+    c.send_ranges(False, resp, [r[0], r[2], r[1]], ack_every=1)
+    c.close()
+    return c.frames, ('sequence numbers wrap at 2^32 in both directions: a card cut by a '
+                      'segment boundary at seq 0, an e-mail inside a response segment '
+                      'that crosses 2^32 and arrives after the one behind it')
+
+
+def case_midstream(rng, v):
+    c = Conn(rng, '10.9.0.16', '10.9.0.80', 42007)
+    c.handshake()
+    lost = EMAILS[1]                                # in the part before the capture
+    body = {'contact': lost, 'customer': 'Customer 16', 'card': v.card(6), 'ssn': v.ssn(6),
+            'email': v.email(0), 'amount': 18.0}
+    req = http_request('POST', '/api/v1/payments', 'shop.example.com', jdump(body))
+    cut = req.index(lost.encode()) + lost.index('@') + 4    # capture starts in "example.org"
+    c.send_ranges(True, req, split_ranges(len(req), [cut, req.index(b'"ssn"')]), ack_every=1)
+    skip = 4                # SYN, SYN-ACK, ACK, the first segment: before the capture
+    c.send(False, http_response('201 Created', jdump({'status': 'accepted',
+                                                      'card_on_file': v.card(7)})))
+    body2 = {'customer': 'Customer 16', 'new_email': v.email(3), 'ssn': v.ssn(7)}
+    c.send(True, http_request('PATCH', '/api/v1/customers/16', 'shop.example.com',
+                              jdump(body2)), cuts=[60])
+    c.send(False, http_response('200 OK', jdump({'status': 'updated', 'email': v.email(4)})))
+    c.close()
+    return c.frames[skip:], ('no handshake: the capture starts in the middle of a keep-alive '
+                             'connection, inside an e-mail of the first request')
+
+
+def case_fin_flush(rng, v):
+    c = Conn(rng, '10.9.0.17', '10.9.0.80', 42008)
+    c.handshake()
+    body = 'customer=Customer 17; ref=A-7731; card ' + v.card(3)
+    req = ('POST /api/v1/notes HTTP/1.1\r\nHost: shop.example.com\r\n'
+           'Content-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s' % (len(body), body)).encode()
+    c.send_ranges(True, req, split_ranges(len(req), [len(req) - 30]), ack_every=0)
+    # the peer's ACK above covers the data; the FIN follows on its own
+    c._pkt(True, 'FA')
+    c._pkt(False, 'A')
+    rbody = 'noted; receipt sent to ' + v.email(6)
+    resp = ('HTTP/1.1 200 OK\r\nServer: demo/2.4\r\nContent-Type: text/plain\r\n'
+            'Content-Length: %d\r\nConnection: close\r\n\r\n%s' % (len(rbody), rbody)).encode()
+    c._pkt(False, 'FPA', resp)                      # last data and FIN in one segment
+    c._pkt(True, 'A')
+    return c.frames, ('each direction ends with a value: the request with a card, then a '
+                      'FIN on its own; the response with an e-mail in the FIN segment')
+
+
+def case_rst(rng, v):
+    c = Conn(rng, '10.9.0.18', '10.9.0.80', 42009)
+    c.handshake()
+    body = 'customer=Customer 18; verify ssn ' + v.ssn(4)
+    req = ('POST /api/v1/verify HTTP/1.1\r\nHost: shop.example.com\r\n'
+           'Content-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s' % (len(body), body)).encode()
+    c.send(True, req)
+    rbody = 'verified; card on file ' + v.card(9)
+    resp = ('HTTP/1.1 200 OK\r\nServer: demo/2.4\r\nContent-Type: text/plain\r\n'
+            'Content-Length: %d\r\n\r\n%s' % (len(rbody), rbody)).encode()
+    c._pkt(False, 'PA', resp)
+    c._pkt(True, 'RA')                              # the client resets
+    return c.frames, ('each direction ends with a value (SSN in the request, card in the '
+                      'response), then the client resets the connection')
+
+
+def case_one_byte_ooo(rng, v):
+    c = Conn(rng, '10.9.0.19', '10.9.0.80', 42010)
+    c.handshake()
+    body = {'card': v.card(1), 'ssn': v.ssn(2), 'email': v.email(8), 'note': 'bytes shuffled'}
+    req = http_request('POST', '/api/v1/cards', 'shop.example.com', jdump(body))
+    # 1-byte segments shuffled within windows of W: at most W - 1 wait
+    # beyond a gap (the default OOO queue holds 64), and a value's bytes
+    # all arrive well inside the hold timeout.
+    W = 12
+    order = []
+    for w in range(0, len(req), W):
+        chunk = list(range(w, min(w + W, len(req))))
+        rng.shuffle(chunk)
+        order += chunk
+    first = len(c.frames)
+    c.send_ranges(True, req, [(i, i + 1) for i in order], ack_every=8)
+    # time from a value's first byte being in order to its last one
+    frames = c.frames[first:]
+    have, at, t = set(), {}, 0
+    for f in frames:
+        tcp = f[TCP]
+        if len(tcp.payload):
+            have.add((tcp.seq - (c.seq[True] - len(req))) & 0xffffffff)
+            nxt = 0
+            while nxt in have:
+                nxt += 1
+            for o in range(len(req) + 1):
+                if o <= nxt and o not in at:
+                    at[o] = t
+        t += 1
+    for val in (body['card'], body['ssn'], body['email']):
+        o = req.index(val.encode())
+        span = (at[o + len(val)] - at[o + 1]) * TIME_STEP
+        assert span < 0.0006, (val, span)
+    c.send(False, http_response('204 No Content', b''))
+    c.close()
+    return c.frames, ('a request in 1-byte segments shuffled (fixed seed) within windows '
+                      'of %d bytes' % W)
+
+
+def case_permanent_gap(rng, v):
+    """A segment the capture missed (the server got it and ACKs it): the
+    hole is never filled. Flow 1 goes on 1.5 s later (capture time), past
+    reasm.gap_timeout_ms; flow 2 ends with its hole still open. Values lie
+    before and after each hole, none across it."""
+    frames, gaps = [], []
+    for n, (ip, port) in enumerate((('10.9.0.20', 42011), ('10.9.0.21', 42012))):
+        c = Conn(rng, ip, '10.9.0.80', port)
+        c.handshake()
+        filler = 'lorem ipsum dolor sit amet ' * 4
+        body = {'customer': 'Customer %d' % (20 + n), 'card': v.card(2 + n),
+                'pad1': filler, 'pad2': filler, 'ssn': v.ssn(1 + n), 'email': v.email(5 + n)}
+        req = http_request('POST', '/api/v1/payments', 'shop.example.com', jdump(body))
+        p1 = req.index(b'"pad1"')
+        p2 = req.index(b'"pad2"')
+        r = split_ranges(len(req), [p1 + 20, p2 + 30])
+        assert len(r) == 3
+        gaps.append(seq_mark(c, True, r[1][0], r[1][1] - r[1][0]))
+        c.send_ranges(True, req, r, ack_every=0, lost={1})
+        c.send(False, http_response('201 Created', jdump({'status': 'accepted',
+                                                          'receipt_to': v.email(7 + n)})))
+        if n == 0:
+            c.frames.append(Pause(1.5))
+            c.send(True, http_request('POST', '/api/v1/payments', 'shop.example.com',
+                                      jdump({'card': v.card(5), 'email': v.email(9)})))
+            c.send(False, http_response('201 Created', jdump({'status': 'accepted',
+                                                              'ssn': v.ssn(3)})))
+        c.close()
+        frames += c.frames
+    return frames, ('2 flows, each missing one request segment (a capture loss: no '
+                    'value in it, none across it); flow 1 goes on 1.5 s later, past the '
+                    'gap timeout, flow 2 closes with the hole open'), {'gaps': gaps}
+
+
 CASES = {
     'one_segment': case_one_segment,
     'split_2': case_split_2,
@@ -443,16 +788,30 @@ CASES = {
     'no_pii': case_no_pii,
     'two_directions': case_two_directions,
     'bulk': case_bulk,
+    'reversed': case_reversed,
+    'duplicate': case_duplicate,
+    'overlap_old_wins': case_overlap_old_wins,
+    'overlap_different': case_overlap_different,
+    'gap_then_fill': case_gap_then_fill,
+    'wraparound': case_wraparound,
+    'midstream': case_midstream,
+    'fin_flush': case_fin_flush,
+    'rst': case_rst,
+    'one_byte_ooo': case_one_byte_ooo,
+    'permanent_gap': case_permanent_gap,
 }
 
 
 def gen_case(name, outdir):
     rng = random.Random('wiremask-e2e-' + name)
     v = Values()
-    frames, desc = CASES[name](rng, v)
+    frames, desc, *more = CASES[name](rng, v)
     write_pcap(os.path.join(outdir, name + '.pcap'), frames)
     manifest = {'case': name, 'description': desc, 'values': v.n,
-                'identical': sum(v.n.values()) == 0, 'frames': len(frames)}
+                'identical': sum(v.n.values()) == 0,
+                'frames': sum(1 for f in frames if not isinstance(f, Pause))}
+    if more:
+        manifest.update(more[0])    # case-specific checks (see the case)
     with open(os.path.join(outdir, name + '.json'), 'w') as f:
         json.dump(manifest, f, indent=1, sort_keys=True)
         f.write('\n')
@@ -539,7 +898,10 @@ def reference_mask(inp, out, spoil='none'):
     default policy should, and write it with correct checksums.
     spoil: none | leak (the first value is left in clear) | collateral (one
     byte outside the values changed) | badsum (one TCP checksum broken) |
-    drop (one frame left out) | reorder (two frames swapped)."""
+    drop (one frame left out) | reorder (two frames swapped) | retrans_clear
+    (a retransmission carrying other bytes than the first copy keeps them)
+    | retrans_own (such a retransmission is masked on its own instead of
+    carrying the first copy). The first copy of a byte wins."""
     from scapy.utils import rdpcap
     from scapy.packet import Raw
     pkts = list(rdpcap(inp))
@@ -551,10 +913,19 @@ def reference_mask(inp, out, spoil='none'):
         key = (l3.src, l3.dst, tcp.sport, tcp.dport)
         f = flows.setdefault(key, {'isn': None, 'segs': []})
         if 'S' in tcp.flags:
-            f['isn'] = tcp.seq + 1
+            f['isn'] = (tcp.seq + 1) & 0xffffffff
         n = len(bytes(tcp.payload))
         if n:
-            f['segs'].append((i, (tcp.seq - f['isn']) & 0xffffffff, n))
+            f['segs'].append((i, tcp.seq, n))
+
+    def rel(seq, base):
+        d = (seq - base) & 0xffffffff
+        return d - (1 << 32) if d >= 1 << 31 else d
+    for f in flows.values():
+        if f['segs'] and f['isn'] is None:      # picked up mid-stream
+            s0 = f['segs'][0][1]
+            f['isn'] = (s0 + min(rel(sq, s0) for _, sq, _ in f['segs'])) & 0xffffffff
+        f['segs'] = [(i, rel(sq, f['isn']), n) for i, sq, n in f['segs']]
     values = sorted(set(CARDS + SSNS + EMAILS), key=len, reverse=True)
     touched = set()         # frame indexes whose payload was rewritten
     spoiled = False
@@ -563,9 +934,12 @@ def reference_mask(inp, out, spoil='none'):
         if not f['segs']:
             continue
         size = max(off + n for _, off, n in f['segs'])
-        buf = bytearray(size)
+        buf, have = bytearray(size), bytearray(size)
         for i, off, n in f['segs']:
-            buf[off:off + n] = bytes(_tcp_layers(pkts[i])[1].payload)
+            for j, ch in enumerate(bytes(_tcp_layers(pkts[i])[1].payload)):
+                if not have[off + j]:
+                    buf[off + j], have[off + j] = ch, 1
+        first = bytes(buf)
         spans = []
         for v in values:
             vb = v.encode()
@@ -584,7 +958,14 @@ def reference_mask(inp, out, spoil='none'):
                 spoiled = True
         for i, off, n in f['segs']:
             tcp = _tcp_layers(pkts[i])[1]
-            tcp.payload = Raw(bytes(buf[off:off + n]))
+            own = bytes(tcp.payload)
+            if own != first[off:off + n] and spoil in ('retrans_clear', 'retrans_own'):
+                if spoil == 'retrans_own':
+                    for v in values:
+                        own = own.replace(v.encode(), _mask_value(v).encode())
+                tcp.payload = Raw(own)
+            else:
+                tcp.payload = Raw(bytes(buf[off:off + n]))
             touched.add(i)
     for i in range(len(pkts)):
         if i in touched:
@@ -633,7 +1014,7 @@ def main(argv):
     os.makedirs(outdir, exist_ok=True)
     for n in names:
         m = gen_case(n, outdir)
-        print('%-15s %4d frames  values %s' % (n, m['frames'], jdump(m['values'])))
+        print('%-18s %4d frames  values %s' % (n, m['frames'], jdump(m['values'])))
     return 0
 
 

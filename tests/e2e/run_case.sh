@@ -65,6 +65,16 @@ captures() {
 	fi
 }
 
+# Checker options a case's manifest asks for, one word a line: --gap for
+# a hole the capture never fills, --same-bytes-at-seq for a range sent
+# twice with other bytes (first copy wins).
+manifest_check_args() {	# manifest_check_args CASE
+	"$PY" -c 'import json,sys; m=json.load(open(sys.argv[1]))
+for opt, key in (("--gap", "gaps"), ("--same-bytes-at-seq", "same_bytes_at_seq")):
+    for g in m.get(key, []):
+        print(opt); print("%s,%d,%d,%d" % (g["src"], g["sport"], g["seq"], g["len"]))' "$caps/$1.json"
+}
+
 manifest() {	# manifest CASE KEY -> value
 	"$PY" -c 'import json,sys; m=json.load(open(sys.argv[1])); v=m
 for k in sys.argv[2].split("."): v=v[k]
@@ -94,6 +104,23 @@ for name in ('port.rx', 'port.tx'):
 drops = dict((k, v) for k, v in c.items() if k.startswith('drop.') and v)
 if drops:
     bad.append('drops %s' % json.dumps(drops))
+# Bytes passed unjudged by a limit's "forward" policy (not the default).
+unjudged = dict((k, c[k]) for k in ('pass.flow_table_full', 'pass.ooo_full', 'pass.memcap')
+                if c.get(k))
+if unjudged:
+    bad.append('passed unjudged %s' % json.dumps(unjudged))
+# A case with holes the capture never fills (manifest "gaps") must skip
+# and count each of them (reasm.gap, reasm.gap_bytes); other cases may
+# count reordering, retransmissions and holes.
+gaps = m.get('gaps', [])
+if gaps:
+    want = {'reasm.gap': len(gaps), 'reasm.gap_bytes': sum(g['len'] for g in gaps)}
+    if any(k in c for k in want):
+        for k, n in want.items():
+            if c.get(k) != n:
+                bad.append('%s=%s expected %d' % (k, c.get(k), n))
+    elif not any(v for k, v in c.items() if 'gap' in k):
+        bad.append('no gap counter > 0 (%d hole(s) never filled)' % len(gaps))
 # A match found after its first bytes were released (hold timeout) is a
 # partial leak.
 if c.get('mask.late_match'):
@@ -101,6 +128,11 @@ if c.get('mask.late_match'):
         c['mask.late_match'], c.get('stream.hold_timeout')))
 line = 'stats: masked %s port.rx=%s port.tx=%s' % (
     json.dumps(masked, sort_keys=True), c.get('port.rx'), c.get('port.tx'))
+# what reassembly did (reorder, retransmissions, mid-stream pick-up, holes)
+seen = dict((k, v) for k, v in sorted(c.items())
+            if v and (k.startswith('reasm.') or 'gap' in k or k == 'stream.midstream'))
+if seen:
+    line += ' ' + ' '.join('%s=%s' % kv for kv in seen.items())
 print(line + ('' if not bad else '  MISMATCH: ' + '; '.join(bad)))
 sys.exit(1 if bad else 0)
 EOF
@@ -135,7 +167,9 @@ run_capture_case() {
 print(sum(n for k, n in v.items() if k in sys.argv[2].split(",")))' "$caps/$name.json" "$kinds")
 	local label=$case_name
 	[ "$name" = "$case_name" ] || label="$case_name/$name"
-	local args=(--label "$label" --kinds "$kinds" --expect-values "$expect")
+	local args=(--label "$label" --kinds "$kinds" --expect-values "$expect") extra
+	mapfile -t extra < <(manifest_check_args "$name")
+	args+=("${extra[@]}")
 	if [ "$expect" -eq 0 ] &&
 		{ [ -z "$kinds" ] || [ "$(manifest "$name" identical)" = true ]; }; then
 		args+=(--identical)
@@ -223,6 +257,33 @@ case_checker_selftest() {
 			fi
 		done
 	done
+	# Reassembly: a retransmission carrying other digits must leave as the
+	# first copy (masked); a hole the capture never fills is left out of
+	# the comparison, whatever order the frames come out in.
+	local extra
+	for c in overlap_different permanent_gap; do
+		mapfile -t extra < <(manifest_check_args "$c")
+		"$PY" "$GEN" --mask-reference "$caps/$c.pcap" "$work/$c-{}.pcap" \
+			none,leak,drop,reorder,retrans_clear,retrans_own
+		for spoil in none leak drop reorder retrans_clear retrans_own; do
+			want=1
+			case $spoil in none | reorder) want=0 ;; esac
+			[ "$c" = permanent_gap ] && [ "${spoil#retrans_}" != "$spoil" ] && want=0
+			got=0
+			"$PY" "$CHECK" --label "$c/$spoil" --max-problems 3 "${extra[@]}" \
+				"$caps/$c.pcap" "$work/$c-$spoil.pcap" || got=$?
+			if [ "$got" -ne "$want" ]; then
+				echo "  ^ expected exit $want, got $got"
+				errors=$((errors + 1))
+			fi
+		done
+	done
+	# pktleak alone (no --same-bytes-at-seq) catches a retransmission
+	# that carries its other digits in clear.
+	got=0
+	"$PY" "$CHECK" --label "overlap_different/retrans_clear, pktleak only" --max-problems 3 \
+		"$caps/overlap_different.pcap" "$work/overlap_different-retrans_clear.pcap" || got=$?
+	[ "$got" -eq 1 ] || { echo "  ^ expected exit 1, got $got"; errors=$((errors + 1)); }
 	# Identity: a masked case copied unchanged must fail; no_pii passes
 	# --identical unchanged and fails it with two frames swapped.
 	got=0
