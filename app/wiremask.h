@@ -21,6 +21,7 @@
 
 #include "wm_config.h"
 #include "wm_flow.h"
+#include "wm_frag.h"
 #include "wm_segment.h"
 #include "wm_stats.h"
 #include "wm_stream.h"
@@ -74,6 +75,7 @@ struct wm_worker {
 	struct wm_txbuf tx[WM_CONFIG_MAX_PORTS];
 	struct wm_stats stats;
 	struct wm_stream_ctx stream;
+	struct wm_frag *frag;           /* IP fragments in reassembly */
 } __rte_cache_aligned;
 
 struct wm_app {

@@ -57,17 +57,34 @@ tx_flush_all(struct wm_worker *w)
 		tx_flush(w, p);
 }
 
-/* Queue @m for its peer port (the stream engine's emit callback). */
+/*
+ * Queue @m for its peer port (the stream engine's emit callback). A
+ * datagram reassembled from fragments leaves as fragments again.
+ */
 static void
 emit(struct rte_mbuf *m, void *arg)
 {
 	struct wm_worker *w = arg;
-	uint16_t p = wm_pkt_meta(m)->out_port;
+	struct wm_pkt_meta *pm = wm_pkt_meta(m);
+	uint16_t p = pm->out_port;
 	struct wm_txbuf *tb = &w->tx[p];
+	struct rte_mbuf *out[WM_FRAG_MAX_OUT];
+	int n = 1;
 
-	tb->pkts[tb->n++] = m;
-	if (tb->n == WM_BURST)
-		tx_flush(w, p);
+	out[0] = m;
+	if (unlikely(pm->frag.size != 0)) {
+		n = wm_frag_output(w->frag, m, out, RTE_DIM(out));
+		if (n < 0) {
+			w->stats.ctr[WM_CTR_DROP_FRAG_OUT]++;
+			rte_pktmbuf_free(m);
+			return;
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		tb->pkts[tb->n++] = out[i];
+		if (tb->n == WM_BURST)
+			tx_flush(w, p);
+	}
 }
 
 static void
@@ -152,6 +169,83 @@ tcp_judge(struct wm_worker *w, struct rte_mbuf *m, uint64_t tsc)
 	wm_stream_segment(&w->stream, f, m, now);
 }
 
+/* Route a parsed TCP segment: its segment's policy, its flow's owner. */
+static void
+rx_tcp(struct wm_worker *w, struct rte_mbuf *m, uint16_t pidx, uint64_t now)
+{
+	struct wm_pkt_meta *pm = wm_pkt_meta(m);
+	struct wm_pkt_info *pi = &pm->pi;
+	const struct wm_policy *policy;
+	struct wm_flow_key key;
+	unsigned int owner;
+
+	w->stats.ctr[WM_CTR_PKT_TCP]++;
+	if (pi->vxlan)
+		w->stats.ctr[WM_CTR_PKT_VXLAN]++;
+	pm->segment = wm_segment_lookup(wm_app.segs, pi);
+	policy = wm_segment_policy(wm_app.segs, pm->segment);
+	if (!wm_policy_masks(policy)) {
+		w->stats.ctr[WM_CTR_FWD_NO_POLICY]++;
+		emit(m, w);
+		return;
+	}
+	wm_flow_key_make(pi, wm_app.ports[pidx].link, &key, &pm->dir);
+	pm->hash = wm_flow_hash(&key);
+	owner = pm->hash % wm_app.nworkers;
+	if (owner == w->index) {
+		tcp_judge(w, m, now);
+	} else if (rte_ring_mp_enqueue(wm_app.workers[owner]->ring, m) != 0) {
+		drop(w, m, WM_CTR_RING_DROP);
+	}
+}
+
+/*
+ * A fragment in a masking segment goes into the reassembly table; the
+ * datagram, once whole, is judged like any packet (TCP: by its flow's
+ * owner) and emit() splits it again. Nothing leaves unjudged.
+ */
+static void
+rx_frag(struct wm_worker *w, struct rte_mbuf *m, uint16_t pidx, uint64_t now)
+{
+	const struct wm_config *cfg = wm_app.cfg;
+	struct wm_pkt_meta *pm;
+	struct rte_mbuf *d;
+
+	switch (wm_frag_input(w->frag, m, &wm_pkt_meta(m)->pi,
+			      clock_pkt(w, m, now), &d)) {
+	case WM_FRAG_HELD:
+	case WM_FRAG_INVALID:           /* freed and counted */
+		return;
+	case WM_FRAG_FULL:
+		fail_apply(w, m, cfg->fail.frag_table_full,
+			   WM_CTR_FWD_FRAG_TABLE_FULL,
+			   WM_CTR_DROP_FRAG_TABLE_FULL);
+		return;
+	case WM_FRAG_DONE:
+		break;
+	}
+	pm = wm_pkt_meta(d);
+	pm->out_port = wm_app.ports[pidx].peer;
+	switch (wm_pkt_parse(rte_pktmbuf_mtod(d, const uint8_t *), d->data_len,
+			     d->pkt_len, cfg->vxlan_port, &pm->pi)) {
+	case WM_PKT_TCP:
+		rx_tcp(w, d, pidx, now);
+		break;
+	case WM_PKT_NOT_TCP:
+		w->stats.ctr[WM_CTR_PKT_NOT_TCP]++;
+		emit(d, w);
+		break;
+	case WM_PKT_BAD_TCP:
+		w->stats.ctr[WM_CTR_PKT_BAD_TCP]++;
+		fail_apply(w, d, cfg->fail.bad_tcp, WM_CTR_FWD_BAD_TCP,
+			   WM_CTR_DROP_BAD_TCP);
+		break;
+	default:        /* malformed, or fragments again (inside VXLAN) */
+		drop(w, d, WM_CTR_DROP_FRAG_INVALID);
+		break;
+	}
+}
+
 /* Parse, classify and route one received packet. */
 static void
 rx_one(struct wm_worker *w, struct rte_mbuf *m, uint16_t pidx, uint64_t now)
@@ -160,10 +254,9 @@ rx_one(struct wm_worker *w, struct rte_mbuf *m, uint16_t pidx, uint64_t now)
 	struct wm_pkt_meta *pm = wm_pkt_meta(m);
 	struct wm_pkt_info *pi = &pm->pi;
 	const struct wm_policy *policy;
-	struct wm_flow_key key;
-	unsigned int owner;
 
 	pm->out_port = wm_app.ports[pidx].peer;
+	pm->frag.size = 0;
 	switch (wm_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
 			     m->pkt_len, cfg->vxlan_port, pi)) {
 	case WM_PKT_TCP:
@@ -195,32 +288,18 @@ rx_one(struct wm_worker *w, struct rte_mbuf *m, uint16_t pidx, uint64_t now)
 		w->stats.ctr[WM_CTR_PKT_IP_FRAG]++;
 		policy = wm_segment_policy(wm_app.segs,
 					   wm_segment_lookup(wm_app.segs, pi));
-		if (wm_policy_masks(policy))
+		if (!wm_policy_masks(policy))
+			emit(m, w);
+		else if (cfg->fail.ip_fragment != WM_FAIL_REASSEMBLE)
 			fail_apply(w, m, cfg->fail.ip_fragment,
 				   WM_CTR_FWD_IP_FRAG, WM_CTR_DROP_IP_FRAG);
+		else if (pi->vxlan)     /* inner fragments: not reassembled */
+			drop(w, m, WM_CTR_DROP_FRAG_INNER);
 		else
-			emit(m, w);
+			rx_frag(w, m, pidx, now);
 		return;
 	}
-
-	w->stats.ctr[WM_CTR_PKT_TCP]++;
-	if (pi->vxlan)
-		w->stats.ctr[WM_CTR_PKT_VXLAN]++;
-	pm->segment = wm_segment_lookup(wm_app.segs, pi);
-	policy = wm_segment_policy(wm_app.segs, pm->segment);
-	if (!wm_policy_masks(policy)) {
-		w->stats.ctr[WM_CTR_FWD_NO_POLICY]++;
-		emit(m, w);
-		return;
-	}
-	wm_flow_key_make(pi, wm_app.ports[pidx].link, &key, &pm->dir);
-	pm->hash = wm_flow_hash(&key);
-	owner = pm->hash % wm_app.nworkers;
-	if (owner == w->index) {
-		tcp_judge(w, m, now);
-	} else if (rte_ring_mp_enqueue(wm_app.workers[owner]->ring, m) != 0) {
-		drop(w, m, WM_CTR_RING_DROP);
-	}
+	rx_tcp(w, m, pidx, now);
 }
 
 static void
@@ -314,8 +393,10 @@ wm_worker_main(void *arg)
 		ring_poll(w, now);
 		wm_stream_expire(&w->stream, clock_now(w, now));
 		flows_age(w, clock_now(w, now));
+		wm_frag_tick(w->frag, clock_now(w, now));
 		tx_flush_all(w);
 	}
+	wm_frag_flush(w->frag);         /* incomplete datagrams never leave */
 	/* Others may still hand us packets until they stop receiving. */
 	w->rx_stopped = 1;
 	while (wm_app.phase == WM_STOP_RX) {
@@ -354,6 +435,16 @@ worker_create(struct wm_app *app, unsigned int index, unsigned int lcore)
 	if (app->segs->scratch != NULL &&
 	    hs_clone_scratch(app->segs->scratch, &w->scratch) != HS_SUCCESS)
 		goto fail;
+	/* Fragments out: room for a tx ring and a tx buffer per port. */
+	w->frag = wm_frag_create(index, cfg->reasm.frag_flows,
+				 (uint64_t)cfg->reasm.frag_timeout_ms *
+				 (app->capture_clock ? 1000 :
+				  rte_get_tsc_hz() / 1000),
+				 RTE_MAX(1024u, app->nports *
+					 (cfg->ports.tx_desc + WM_BURST)),
+				 socket, &w->stats);
+	if (w->frag == NULL)
+		goto fail;
 	w->rb_pool = wm_rb_pool_create(cfg->reasm.retain_worker_bytes);
 	if (w->rb_pool == NULL)
 		goto fail;
@@ -379,6 +470,7 @@ worker_create(struct wm_app *app, unsigned int index, unsigned int lcore)
 	return w;
 
 fail:
+	wm_frag_free(w->frag);
 	rte_ring_free(w->ring);
 	wm_flow_table_free(w->flows);
 	wm_rb_pool_free(w->rb_pool);
@@ -427,6 +519,7 @@ wm_workers_free(struct wm_app *app)
 			continue;
 		if (w->scratch != NULL)
 			hs_free_scratch(w->scratch);
+		wm_frag_free(w->frag);
 		wm_flow_table_free(w->flows);
 		wm_rb_pool_free(w->rb_pool);
 		rte_ring_free(w->ring);

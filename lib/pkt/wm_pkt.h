@@ -78,7 +78,11 @@ struct wm_pkt_info {
  *
  * Fills @info (kind always; the rest as far as parsing got) and returns
  * info->kind. Fields of a non-TCP result beyond kind, nvlan and vlan are
- * unspecified.
+ * unspecified, except for WM_PKT_IP_FRAG: ip_version, l3_off (the IP
+ * header that carries the fragment; IPv6: its Fragment header starts
+ * inside the frame, not necessarily within @hdr_len), saddr, daddr and
+ * vxlan (with vni, outer_l3_off, outer_udp_off, outer_ipv6 when true)
+ * are valid too, for reassembly.
  */
 enum wm_pkt_kind wm_pkt_parse(const uint8_t *frame, uint32_t hdr_len,
 			      uint32_t frame_len, uint16_t vxlan_port,

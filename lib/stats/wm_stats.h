@@ -65,7 +65,15 @@
 	X(STREAM_MIDSTREAM, "stream.midstream", "directions picked up without a SYN") \
 	X(MASK_VALUES, "mask.values", "values masked, all detectors") \
 	X(MASK_LATE, "mask.late_match", "values whose start had left after a hold timeout") \
-	X(MASK_REJECTED, "mask.rejected", "triggers that failed the detector's validation")
+	X(MASK_REJECTED, "mask.rejected", "triggers that failed the detector's validation") \
+	X(FRAG_REASSEMBLED, "frag.reassembled", "IP datagrams reassembled from fragments") \
+	X(FRAG_REFRAGMENTED, "frag.out", "frames sent for reassembled datagrams: their fragments, or the datagram whole when it fits") \
+	X(FRAG_TIMEOUT, "frag.timeout", "fragments freed: their datagram was incomplete at the timeout or at exit") \
+	X(DROP_FRAG_TABLE_FULL, "drop.frag_table_full", "fragments dropped by policy: reassembly table full") \
+	X(FWD_FRAG_TABLE_FULL, "pass.frag_table_full", "fragments passed unjudged by policy: reassembly table full") \
+	X(DROP_FRAG_INVALID, "drop.frag_invalid", "fragments dropped with their datagram: overlapping, duplicate, too many or malformed") \
+	X(DROP_FRAG_INNER, "drop.frag_in_vxlan", "fragments inside VXLAN dropped: not reassembled") \
+	X(DROP_FRAG_OUT, "drop.frag_out", "judged datagrams dropped: could not be split again (no buffers)")
 
 enum wm_counter {
 #define WM_X_ENUM(e, name, help) WM_CTR_##e,

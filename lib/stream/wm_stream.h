@@ -50,6 +50,11 @@ struct wm_pkt_meta {
 	uint16_t out_port;
 	uint8_t segment;
 	uint8_t dir;
+	struct {
+		uint16_t size;          /* > 0: split into IP payloads of this
+					 * size on output (wm_frag) */
+		uint32_t ident;         /* IPv6 Fragment header id, as sent */
+	} frag;                         /* owned by wm_frag; size 0 otherwise */
 };
 
 static inline struct wm_pkt_meta *

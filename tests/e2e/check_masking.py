@@ -25,6 +25,12 @@ stream must be at offset O of the matching output stream. Checks:
               those found in any single input payload (a retransmission
               carrying other digits than the first copy)
   frames      frame count of the output differs from the input's
+  --refragmented
+              IP fragments may leave as other fragments (the appliance
+              reassembles each datagram, judges it and splits it again,
+              in its own sizes, or whole when it fits): the fragments of
+              one datagram count as one frame (frames), the streams are
+              compared reassembled (tshark defragments) as always
   badsum      output frames with a bad IP, TCP or UDP checksum (tshark's
               checksum validation on) that was not already bad in the
               input (a capture taken with checksum offload keeps its wrong
@@ -293,6 +299,17 @@ def node_is(node, src, sport):
     return node in ('%s:%d' % (src, sport), '[%s]:%d' % (src, sport))
 
 
+def ip_fragments(pcap):
+    """(frames that are IP fragments (IPv4 MF or offset, or an IPv6
+    Fragment header), datagrams they belong to (by addresses and id))."""
+    text = tshark(['-r', pcap, '-o', 'ip.defragment:FALSE', '-o', 'ipv6.defragment:FALSE',
+                   '-Y', 'ip.flags.mf == 1 || ip.frag_offset > 0 || ipv6.fraghdr',
+                   '-T', 'fields', '-E', 'separator=|', '-e', 'ip.src', '-e', 'ip.dst',
+                   '-e', 'ip.id', '-e', 'ipv6.src', '-e', 'ipv6.dst', '-e', 'ipv6.fraghdr.ident'])
+    lines = text.splitlines()
+    return len(lines), len(set(lines))
+
+
 def tcp_streams(pcap, frames):
     """{(node0, node1, n): [bytes node0->node1, bytes node1->node0]}, n
     numbering connections with the same endpoints in capture order.
@@ -552,7 +569,16 @@ def check(a):
     if bad:
         problems.append('badsum: output frames %s' % ' '.join(map(str, bad[:20])))
     tot['frames_in'], tot['frames_out'] = len(fin), len(fout)
-    if len(fin) != len(fout):
+    if a.refragmented:
+        # a datagram's fragments count as one frame, whatever their number
+        nf_in, nd_in = ip_fragments(a.input)
+        nf_out, nd_out = ip_fragments(a.output)
+        if len(fin) - nf_in + nd_in != len(fout) - nf_out + nd_out:
+            problems.append('frames: %d in, %d out, the fragments of a datagram counted once '
+                            '(fragments: %d in, %d out)' % (len(fin) - nf_in + nd_in,
+                                                           len(fout) - nf_out + nd_out,
+                                                           nf_in, nf_out))
+    elif len(fin) != len(fout):
         problems.append('frames: %d in, %d out' % (len(fin), len(fout)))
 
     if a.identical:
@@ -601,6 +627,9 @@ def main():
     ap.add_argument('output', help='capture wiremask wrote')
     ap.add_argument('--kinds', default=','.join(KINDS),
                     help='value kinds the policy masks (default: %(default)s)')
+    ap.add_argument('--refragmented', action='store_true',
+                    help='IP fragments may leave as other fragments: count a '
+                    "datagram's fragments as one frame")
     ap.add_argument('--identical', action='store_true',
                     help='the output must be byte-identical to the input, frame by frame')
     ap.add_argument('--expect-values', type=int, metavar='N',

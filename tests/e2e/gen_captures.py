@@ -775,6 +775,80 @@ def case_permanent_gap(rng, v):
                     'gap timeout, flow 2 closes with the hole open'), {'gaps': gaps}
 
 
+# --- IP fragments ---------------------------------------------------------
+
+def ip_fragments(frame, size, ident, order=None):
+    """@frame (Ethernet, VLAN tags, IPv4 or IPv6, TCP) as IP fragments of
+    @size payload bytes (a multiple of 8; the last one shorter): IPv4 with
+    MF and offsets (DF cleared, id kept), IPv6 with a Fragment header of
+    id @ident. order: the fragments' indexes as sent (default in order)."""
+    from scapy.layers.inet6 import IPv6ExtHdrFragment
+    from scapy.packet import Raw
+    raw = bytes(frame)
+    v6 = IPv6 in frame
+    ipb = bytes(frame[IPv6] if v6 else frame[IP])
+    l2 = raw[:len(raw) - len(ipb)]
+    hl = 40 if v6 else (ipb[0] & 0xf) * 4
+    pay = ipb[hl:]
+    frags = []
+    for off in range(0, len(pay), size):
+        more = off + size < len(pay)
+        h = IPv6(ipb[:40]) if v6 else IP(ipb[:hl])
+        if v6:
+            h.nh, h.plen = 44, None
+            h = h / IPv6ExtHdrFragment(nh=ipb[6], offset=off // 8, m=int(more), id=ident)
+        else:
+            h.flags, h.frag, h.len, h.chksum = ('MF' if more else 0), off // 8, None, None
+        frags.append(Ether(l2 + bytes(h / Raw(pay[off:off + size]))))
+    return [frags[i] for i in (order or range(len(frags)))]
+
+
+def frag_case(rng, v, ip_c, ip_s, port, encap, v6, ident):
+    """A connection whose two data segments travel as IP fragments: the
+    request cut inside its card number, fragments sent last first; the
+    response (longer than IPv6's minimum MTU allows whole) in small
+    fragments, in order."""
+    c = Conn(rng, ip_c, ip_s, port, encap=encap, v6=v6)
+    c.handshake()
+    body = {'order': 'F-%d' % port, 'card': v.card(7), 'ssn': v.ssn(3),
+            'email': v.email(7), 'memo': 'fragmented on the way ' * 12}
+    req = http_request('POST', '/api/v1/payments', 'shop.example.com', jdump(body))
+    assert len(req) <= MSS
+    c.send(True, req)
+    start = 20 + req.index(body['card'].encode())     # in the IP payload
+    size = (start + len(body['card']) // 2) // 8 * 8
+    assert start < size < start + len(body['card'])
+    i = len(c.frames) - 2                               # the data, then its ACK
+    req_frags = ip_fragments(c.frames[i], size, ident)
+    req_frags.reverse()
+    c.frames[i:i + 1] = req_frags
+    recs = [{'id': k, 'email': v.email(8 + k), 'card': v.card(8 + k) if k % 2 else None,
+             'note': 'record %d of the page' % k} for k in range(14)]
+    resp = http_response('200 OK', jdump({'records': recs}))
+    assert len(resp) <= MSS
+    c.send(False, resp)
+    i = len(c.frames) - 2
+    resp_frags = ip_fragments(c.frames[i], 256, ident + 1)
+    c.frames[i:i + 1] = resp_frags
+    c.close()
+    nfrag = len(req_frags) + len(resp_frags)
+    assert len(resp) + 20 > 1232 and nfrag <= 2 * 8     # IPv6 too leaves it in 2
+    return c.frames, {'refragmented': True, 'fragments': nfrag, 'datagrams': 2}
+
+
+def case_frag_ipv4(rng, v):
+    frames, extra = frag_case(rng, v, '10.11.0.10', '10.11.0.80', 40060, enc_plain, False, 0)
+    return frames, ('IPv4 fragments: a request cut inside its card, fragments last first; '
+                    'a response in 256-byte fragments'), extra
+
+
+def case_frag_ipv6(rng, v):
+    frames, extra = frag_case(rng, v, '2001:db8:11::10', '2001:db8:11::80', 40061,
+                              enc_vlan(100), True, 0x5eed0001)
+    return frames, ('802.1Q + IPv6 Fragment headers: a request cut inside its card, '
+                    'fragments last first; a response in 256-byte fragments'), extra
+
+
 CASES = {
     'one_segment': case_one_segment,
     'split_2': case_split_2,
@@ -799,6 +873,8 @@ CASES = {
     'rst': case_rst,
     'one_byte_ooo': case_one_byte_ooo,
     'permanent_gap': case_permanent_gap,
+    'frag_ipv4': case_frag_ipv4,
+    'frag_ipv6': case_frag_ipv6,
 }
 
 

@@ -336,7 +336,8 @@ struct parse_case {
 	uint32_t hdr;		/* hdr_len (0: frame_len) */
 	bool novx;		/* parse with VXLAN off */
 	enum wm_pkt_kind kind;
-	struct want w;		/* nvlan/vlan always; the rest for TCP */
+	struct want w;		/* nvlan/vlan always; the rest for TCP, and
+				 * ipver/l3/vxlan... for IP_FRAG */
 };
 
 #define V4(l3_, l4_, poff_, plen_) \
@@ -411,9 +412,13 @@ static const struct parse_case parse_cases[] = {
 	{ "eth_padding_only_no_payload", { ETH(), IP4(), TCP(), PAD(6) },
 	  .kind = WM_PKT_TCP, .w = { V4(14, 34, 54, 0) } },
 	{ "ipv4_mf_ip_frag", { ETH(), IP4X(5, 0x2000), TCP(), DATA(8) },
-	  .kind = WM_PKT_IP_FRAG },
+	  .kind = WM_PKT_IP_FRAG, .w = { .ipver = 4, .l3 = 14 } },
 	{ "ipv4_offset_ip_frag", { ETH(), IP4X(5, 0x0001), TCP(), DATA(8) },
-	  .kind = WM_PKT_IP_FRAG },
+	  .kind = WM_PKT_IP_FRAG, .w = { .ipver = 4, .l3 = 14 } },
+	{ "ipv4_qinq_fragment_ip_frag",
+	  { ETH(), VLAN(0x88a8, 5), VLAN(0x8100, 6), IP4X(6, 0x2000), DATA(16) },
+	  .kind = WM_PKT_IP_FRAG,
+	  .w = { .nvlan = 2, .vlan = { 5, 6 }, .ipver = 4, .l3 = 22 } },
 	{ "ipv4_df_is_not_a_fragment",
 	  { ETH(), IP4X(5, 0x4000), TCP(), DATA(8) },
 	  .kind = WM_PKT_TCP, .w = { V4(14, 34, 54, 8) } },
@@ -482,10 +487,11 @@ static const struct parse_case parse_cases[] = {
 	  .kind = WM_PKT_MALFORMED },
 	{ "ipv6_fragment_header_ip_frag",
 	  { ETH(), IP6(), EXT(44, 0), TCP(), DATA(10) },
-	  .kind = WM_PKT_IP_FRAG },
+	  .kind = WM_PKT_IP_FRAG, .w = { .ipver = 6, .l3 = 14 } },
 	{ "ipv6_fragment_after_hbh_ip_frag",
 	  { ETH(), VLAN(0x8100, 9), IP6(), EXT(0, 0), EXT(44, 0), TCP() },
-	  .kind = WM_PKT_IP_FRAG, .w = { .nvlan = 1, .vlan = { 9 } } },
+	  .kind = WM_PKT_IP_FRAG,
+	  .w = { .nvlan = 1, .vlan = { 9 }, .ipver = 6, .l3 = 18 } },
 	{ "ipv6_esp_not_tcp", { ETH(), IP6(), PROTO(50), DATA(16) },
 	  .kind = WM_PKT_NOT_TCP },
 	{ "ipv6_no_next_header_not_tcp", { ETH(), IP6(), PROTO(59), DATA(8) },
@@ -582,7 +588,9 @@ static const struct parse_case parse_cases[] = {
 	{ "vxlan_inner_tcp_truncated_bad_tcp", { VX_PLAIN_FRAME, DATA(5) },
 	  .poke = { P16(66, 30) }, .kind = WM_PKT_BAD_TCP },
 	{ "vxlan_inner_fragment_ip_frag", { VX_PLAIN_FRAME, DATA(5) },
-	  .poke = { P16(70, 0x2000) }, .kind = WM_PKT_IP_FRAG },
+	  .poke = { P16(70, 0x2000) }, .kind = WM_PKT_IP_FRAG,
+	  .w = { .vxlan = true, .vni = 11, .outer_l3 = 14, .outer_udp = 34,
+		 .ipver = 4, .l3 = 64 } },
 };
 
 static void
@@ -608,6 +616,20 @@ check_tcp_fields(const struct wm_pkt_info *in, const struct want *w,
 	CHECK_EQ(in->seq, TCP_SEQ);
 	CHECK_EQ(in->ack, TCP_ACK);
 	CHECK_EQ(in->tcp_flags, f->flags);
+}
+
+/* A fragment: where its IP header is, and whether inside VXLAN. */
+static void
+check_frag_fields(const struct wm_pkt_info *in, const struct want *w)
+{
+	CHECK_EQ(in->vxlan, w->vxlan);
+	if (w->vxlan) {
+		CHECK_EQ(in->vni, w->vni);
+		CHECK_EQ(in->outer_l3_off, w->outer_l3);
+		CHECK_EQ(in->outer_udp_off, w->outer_udp);
+	}
+	CHECK_EQ(in->ip_version, w->ipver);
+	CHECK_EQ(in->l3_off, w->l3);
 }
 
 /* Parse @hdr_len bytes of @frame from a heap copy of exactly that size. */
@@ -657,6 +679,8 @@ run_parse_case(const struct parse_case *c)
 		CHECK_EQ(in.vlan[i], c->w.vlan[i]);
 	if (c->kind == WM_PKT_TCP && in.kind == WM_PKT_TCP)
 		check_tcp_fields(&in, &c->w, &f);
+	if (c->kind == WM_PKT_IP_FRAG && in.kind == WM_PKT_IP_FRAG)
+		check_frag_fields(&in, &c->w);
 }
 
 static void
