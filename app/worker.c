@@ -459,6 +459,8 @@ worker_create(struct wm_app *app, unsigned int index, unsigned int lcore)
 		.ooo_segments = cfg->reasm.ooo_segments,
 		.ooo_bytes = cfg->reasm.ooo_bytes,
 		.ooo_worker_bytes = cfg->reasm.ooo_worker_bytes,
+		/* Queued segments pin mbufs: leave most of the pool to rx. */
+		.ooo_worker_segments = cfg->ports.mbufs / 4,
 		.retain_bytes = cfg->reasm.retain_bytes,
 		.ooo_full = cfg->fail.ooo_full,
 		.memcap = cfg->fail.memcap,

@@ -179,6 +179,7 @@ dir_discard(struct wm_stream_ctx *ctx, struct wm_flow_dir *d,
 		d->ooo_head = wm_pkt_meta(m)->next;
 		list_unlink(&ctx->ooo, m);
 		ctx->ooo_bytes -= wm_pkt_meta(m)->pi.payload_len;
+		ctx->ooo_segs--;
 		pkt_drop(ctx, m, c);
 	}
 	d->ooo_segs = 0;
@@ -599,7 +600,8 @@ ooo_queue(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
 
 	if (d->ooo_segs + 1u > c->ooo_segments ||
 	    d->ooo_bytes + len > c->ooo_bytes ||
-	    ctx->ooo_bytes + len > c->ooo_worker_bytes) {
+	    ctx->ooo_bytes + len > c->ooo_worker_bytes ||
+	    ctx->ooo_segs + 1u > c->ooo_worker_segments) {
 		if (c->ooo_full == WM_FAIL_FORWARD) {
 			ctx->stats->ctr[WM_CTR_FWD_OOO_FULL]++;
 			ctx->emit(m, ctx->emit_arg);
@@ -621,6 +623,7 @@ ooo_queue(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
 	d->ooo_segs++;
 	d->ooo_bytes += len;
 	ctx->ooo_bytes += len;
+	ctx->ooo_segs++;
 	ctx->stats->ctr[WM_CTR_REASM_OOO]++;
 }
 
@@ -643,6 +646,7 @@ ooo_drain(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
 		d->ooo_segs--;
 		d->ooo_bytes -= len;
 		ctx->ooo_bytes -= len;
+		ctx->ooo_segs--;
 		if (len == 0) {
 			/* A FIN that waited for the bytes before it. */
 			if ((d->flags & WM_DIR_FIN_PENDING) &&

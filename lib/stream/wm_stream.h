@@ -81,6 +81,7 @@ struct wm_stream_conf {
 	uint32_t ooo_segments;          /* per direction */
 	uint32_t ooo_bytes;             /* per direction */
 	uint64_t ooo_worker_bytes;      /* per lcore */
+	uint32_t ooo_worker_segments;   /* per lcore: each pins an mbuf */
 	uint64_t retain_bytes;          /* per direction */
 	enum wm_fail_action ooo_full;
 	enum wm_fail_action memcap;
@@ -105,6 +106,7 @@ struct wm_stream_ctx {
 	struct wm_pkt_list held;        /* held back, by arrival */
 	struct wm_pkt_list ooo;         /* beyond a gap, by arrival */
 	uint64_t ooo_bytes;             /* queued by this lcore */
+	uint32_t ooo_segs;
 	uint32_t nmatch;
 	uint32_t match_max;             /* set per scan: never overflows */
 	struct wm_stream_match match[WM_STREAM_MATCH_MAX];

@@ -41,6 +41,7 @@ static const struct wm_stream_conf sconf_default = {
 	.ooo_segments = 8,
 	.ooo_bytes = 65536,
 	.ooo_worker_bytes = 1 << 20,
+	.ooo_worker_segments = 1024,
 	.retain_bytes = 1 << 20,
 	.ooo_full = WM_FAIL_DROP,
 	.memcap = WM_FAIL_DROP,
