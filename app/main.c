@@ -253,14 +253,32 @@ stats_sum(struct wm_stats *total)
 		wm_stats_add(total, &wm_app.workers[i]->stats);
 }
 
+/* Counter ids: built-in detectors, then the config's custom ones. */
 static unsigned int
 det_names(const char **names)
 {
-	unsigned int n = WM_MIN(wm_detect_count(), WM_STATS_DETECTORS);
+	unsigned int n = 0;
 
-	for (unsigned int i = 0; i < n; i++)
-		names[i] = wm_detect_get(i)->name;
+	for (unsigned int i = 0; i < wm_detect_count() && n < WM_STATS_DETECTORS; i++)
+		names[n++] = wm_detect_get(i)->name;
+	for (unsigned int i = 0; wm_app.cfg != NULL && i < wm_app.cfg->ncustom &&
+	     n < WM_STATS_DETECTORS; i++)
+		names[n++] = wm_app.cfg->custom[i]->name;
 	return n;
+}
+
+/* Is detector @name enabled in some policy? */
+static bool
+det_used(const char *name)
+{
+	const struct wm_config *cfg = wm_app.cfg;
+
+	for (unsigned int p = 0; cfg != NULL && p < cfg->npolicies; p++)
+		for (unsigned int r = 0; r < cfg->policies[p].nrules; r++)
+			if (strcmp(cfg->policies[p].rules[r].detector->name,
+				   name) == 0)
+				return true;
+	return false;
 }
 
 static void
@@ -277,7 +295,9 @@ summary_print(FILE *out)
 	fprintf(out, "  flows          %" PRIu64 "\n", s.ctr[WM_CTR_FLOW_NEW]);
 	fprintf(out, "  values masked  %" PRIu64 "\n", s.ctr[WM_CTR_MASK_VALUES]);
 	for (unsigned int i = 0; i < ndet; i++)
-		fprintf(out, "    %-12s %" PRIu64 "\n", names[i], s.masked[i]);
+		if (s.masked[i] != 0 || det_used(names[i]))
+			fprintf(out, "    %-15s %" PRIu64 "\n", names[i],
+				s.masked[i]);
 	fprintf(out, "counters\n");
 	wm_stats_print(&s, names, 0, out);
 	fprintf(out, "ports\n");
@@ -406,6 +426,10 @@ app_start(const struct opts *o)
 		wm_log(WM_LOG_ERR, "%s: %s", o->config, err);
 		return 1;
 	}
+	for (unsigned int k = 0; k < wm_app.cfg->nsegments; k++)
+		wm_app.segment_names[k] = wm_app.cfg->segments[k].name;
+	if (wm_events_open(&wm_app) < 0)
+		return 2;
 	if (wm_ports_init(&wm_app) < 0 || wm_workers_init(&wm_app) < 0)
 		return 2;
 	RTE_LCORE_FOREACH_WORKER(lcore) {
@@ -423,6 +447,7 @@ static void
 app_stop(void)
 {
 	wm_workers_free(&wm_app);
+	wm_events_close(&wm_app);
 	wm_ports_close(&wm_app);
 	wm_segments_free(wm_app.segs);
 	wm_config_free(wm_app.cfg);

@@ -29,6 +29,7 @@
 #define WM_BURST 32
 #define WM_RING_SIZE 8192
 #define WM_MAX_RXQ 64
+#define WM_EVENT_BUF 16384
 
 enum wm_phase {
 	WM_RUN = 0,     /* receive and judge */
@@ -72,6 +73,9 @@ struct wm_worker {
 	uint64_t clock_us;              /* capture clock: newest timestamp */
 	volatile uint64_t last_rx_tsc;  /* read by the control side */
 	volatile int rx_stopped;
+	struct wm_token_ctx *tok;       /* keyed operators, fingerprints */
+	size_t ev_len;                  /* event log lines not yet written */
+	char ev_buf[WM_EVENT_BUF];
 	struct wm_txbuf tx[WM_CONFIG_MAX_PORTS];
 	struct wm_stats stats;
 	struct wm_stream_ctx stream;
@@ -87,6 +91,8 @@ struct wm_app {
 	unsigned int nworkers;
 	struct wm_worker *workers[WM_CONFIG_MAX_WORKERS];
 	volatile int phase;
+	int events_fd;                  /* event log, -1: off */
+	const char *segment_names[WM_CONFIG_MAX_SEGMENTS];
 	/*
 	 * Replaying captures, hold and idle timeouts follow the capture's
 	 * own timestamps (microseconds), so a run does not depend on how
@@ -104,6 +110,12 @@ int wm_ports_init(struct wm_app *app);
 void wm_ports_close(struct wm_app *app);
 bool wm_ports_all_pcap(const struct wm_app *app);
 void wm_ports_print(const struct wm_app *app, FILE *out);
+
+/* events.c */
+int wm_events_open(struct wm_app *app);
+void wm_events_close(struct wm_app *app);
+void wm_events_write(void *arg, const struct wm_stream_event *e);
+void wm_events_flush(struct wm_worker *w);
 
 /* worker.c */
 int wm_workers_init(struct wm_app *app);

@@ -395,6 +395,9 @@ wm_worker_main(void *arg)
 		flows_age(w, clock_now(w, now));
 		wm_frag_tick(w->frag, clock_now(w, now));
 		tx_flush_all(w);
+		/* Event lines go out when the worker has a quiet moment. */
+		if (w->ev_len != 0 && w->last_rx_tsc != now)
+			wm_events_flush(w);
 	}
 	wm_frag_flush(w->frag);         /* incomplete datagrams never leave */
 	/* Others may still hand us packets until they stop receiving. */
@@ -409,6 +412,8 @@ wm_worker_main(void *arg)
 		;
 	flows_flush_all(w);
 	tx_flush_all(w);
+	if (w->ev_len != 0)
+		wm_events_flush(w);
 	return 0;
 }
 
@@ -467,8 +472,17 @@ worker_create(struct wm_app *app, unsigned int index, unsigned int lcore)
 		.hold_timeout = cfg->fail.hold_timeout,
 		.gap = cfg->fail.gap,
 	};
+	w->tok = wm_token_ctx_create();
+	if (w->tok == NULL)
+		goto fail;
 	wm_stream_ctx_init(&w->stream, w->scratch, &w->stats, &w->stream_conf,
 			   w->rb_pool, emit, w);
+	w->stream.tok = w->tok;
+	w->stream.segment_names = app->segment_names;
+	if (app->events_fd >= 0) {
+		w->stream.event = wm_events_write;
+		w->stream.event_arg = w;
+	}
 	return w;
 
 fail:
@@ -476,6 +490,7 @@ fail:
 	rte_ring_free(w->ring);
 	wm_flow_table_free(w->flows);
 	wm_rb_pool_free(w->rb_pool);
+	wm_token_ctx_free(w->tok);
 	rte_free(w);
 	return NULL;
 }
@@ -524,6 +539,7 @@ wm_workers_free(struct wm_app *app)
 		wm_frag_free(w->frag);
 		wm_flow_table_free(w->flows);
 		wm_rb_pool_free(w->rb_pool);
+		wm_token_ctx_free(w->tok);
 		rte_ring_free(w->ring);
 		rte_free(w);
 		app->workers[i] = NULL;

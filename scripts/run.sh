@@ -7,6 +7,9 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cd "$root"
+# git keeps no file modes: the key loader refuses a key that group or
+# others can read, so the shipped demo key is made private here.
+chmod 600 configs/examples/keys/demo.key
 # shellcheck source=scripts/deps.sh
 . scripts/deps.sh
 wm_install_deps

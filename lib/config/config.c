@@ -273,6 +273,33 @@ conf_parse_policy(struct conf_ctx *ctx, const struct conf_field *f,
 	return conf_err(ctx, s, NULL, "unknown policy \"%.64s\"", str);
 }
 
+static int
+conf_parse_key(struct conf_ctx *ctx, const struct conf_field *f,
+	       const config_setting_t *s, long long *v)
+{
+	const struct wm_config *cfg = ctx->cfg;
+	const char *str;
+	unsigned int i;
+
+	str = conf_string(ctx, s);
+	if (str == NULL)
+		return -EINVAL;
+	for (i = 0; i < cfg->nkeys; i++) {
+		if (strcmp(str, cfg->keys[i].id) == 0) {
+			*v = i + 1;
+			return 0;
+		}
+	}
+	return conf_err(ctx, s, NULL, "unknown key \"%.64s\" (define it under keys)",
+			str);
+}
+
+static void
+conf_print_key(const struct wm_config *cfg, long long v, FILE *out)
+{
+	fprintf(out, "\"%s\"", v > 0 ? cfg->keys[v - 1].id : "");
+}
+
 static void
 conf_print_uint(const struct wm_config *cfg, long long v, FILE *out)
 {
@@ -324,6 +351,8 @@ static const struct {
 	[CT_OPERATOR] = { conf_parse_operator, conf_print_operator },
 	[CT_FILL] = { conf_parse_fill, conf_print_fill },
 	[CT_POLICY] = { conf_parse_policy, conf_print_policy },
+	[CT_KEY] = { conf_parse_key, conf_print_key },
+	[CT_STRING] = { NULL, NULL },   /* handled by conf_walk itself */
 	[CT_GROUP] = { NULL, NULL },
 	[CT_CUSTOM] = { NULL, NULL },
 };
@@ -410,9 +439,14 @@ conf_walk(struct conf_ctx *ctx, const struct conf_table *t,
 	long long v;
 	int rc;
 
-	for (i = 0; i < t->nfields; i++)
-		if (conf_is_scalar(&t->fields[i]))
-			conf_store(base, &t->fields[i], t->fields[i].def);
+	for (i = 0; i < t->nfields; i++) {
+		f = &t->fields[i];
+		if (conf_is_scalar(f))
+			conf_store(base, f, f->def);
+		else if (f->type == CT_STRING)
+			snprintf((char *)base + f->off, f->size, "%s",
+				 f->sdef != NULL ? f->sdef : "");
+	}
 
 	n = g != NULL ? (unsigned int)config_setting_length(g) : 0;
 	for (i = 0; i < n; i++) {
@@ -425,6 +459,16 @@ conf_walk(struct conf_ctx *ctx, const struct conf_table *t,
 			if (rc < 0)
 				return rc;
 			conf_store(base, f, v);
+		} else if (f->type == CT_STRING) {
+			const char *str = conf_string(ctx, m);
+
+			if (str == NULL)
+				return -EINVAL;
+			if (strlen(str) >= f->size)
+				return conf_err(ctx, m, NULL,
+						"longer than %zu characters",
+						f->size - 1);
+			memcpy((char *)base + f->off, str, strlen(str) + 1);
 		} else if (f->type == CT_GROUP && !config_setting_is_group(m)) {
 			return conf_wrong_type(ctx, m, "a group");
 		}
@@ -452,7 +496,10 @@ conf_walk(struct conf_ctx *ctx, const struct conf_table *t,
 	return 0;
 }
 
-/* Print every row of @t as "PREFIXname = value", skipping @skip flags. */
+/*
+ * Print every row of @t as "PREFIXname = value"; with @skip (a rule's
+ * operator bit), rows that do not apply to that operator are left out.
+ */
 static void
 conf_dump_table(const struct wm_config *cfg, const struct conf_table *t,
 		const void *base, const char *prefix, unsigned int skip,
@@ -464,9 +511,12 @@ conf_dump_table(const struct wm_config *cfg, const struct conf_table *t,
 	for (i = 0; i < t->nfields; i++) {
 		const struct conf_field *f = &t->fields[i];
 
-		if (f->flags & skip)
-			continue;
-		if (conf_is_scalar(f)) {
+		if (skip != 0 && f->ops != 0 && !(f->ops & skip))
+			continue;   /* a rule row of another operator */
+		if (f->type == CT_STRING) {
+			fprintf(out, "%s%s = \"%s\"\n", prefix, f->name,
+				(const char *)base + f->off);
+		} else if (conf_is_scalar(f)) {
 			fprintf(out, "%s%s = ", prefix, f->name);
 			conf_types[f->type].print(cfg, conf_load(base, f), out);
 			fputc('\n', out);
@@ -517,6 +567,18 @@ static int conf_vlans(struct conf_ctx *ctx, const config_setting_t *s,
 		      void *base);
 static int conf_vnis(struct conf_ctx *ctx, const config_setting_t *s,
 		     void *base);
+static int conf_keys(struct conf_ctx *ctx, const config_setting_t *s,
+		     void *base);
+static int conf_detectors(struct conf_ctx *ctx, const config_setting_t *s,
+			  void *base);
+static int conf_events(struct conf_ctx *ctx, const config_setting_t *s,
+		       void *base);
+static void conf_dump_keys(const struct wm_config *cfg, const void *base,
+			   const char *key, FILE *out);
+static void conf_dump_detectors(const struct wm_config *cfg, const void *base,
+				const char *key, FILE *out);
+static void conf_dump_events(const struct wm_config *cfg, const void *base,
+			     const char *key, FILE *out);
 static void conf_dump_pairs(const struct wm_config *cfg, const void *base,
 			    const char *key, FILE *out);
 static void conf_dump_policies(const struct wm_config *cfg, const void *base,
@@ -604,6 +666,9 @@ static const struct conf_field conf_top_fields[] = {
 	CONF_GROUP("ports", conf_ports),
 	CONF_GROUP("reasm", conf_reasm),
 	CONF_GROUP("fail", conf_fail),
+	CONF_CUSTOM("keys", conf_keys, conf_dump_keys),
+	CONF_CUSTOM("detectors", conf_detectors, conf_dump_detectors),
+	CONF_CUSTOM("events", conf_events, conf_dump_events),
 	CONF_CUSTOM("policies", conf_policies, conf_dump_policies),
 	CONF_CUSTOM("segments", conf_segments, conf_dump_segments),
 };
@@ -615,23 +680,56 @@ enum {
 	RULE_KEEP_FIRST,
 	RULE_KEEP_LAST,
 	RULE_KEEP_DOMAIN,
+	RULE_KEY,
+	RULE_TWEAK,
+	RULE_KEEP_BIN,
+	RULE_KEEP_LAST4,
+	RULE_LUHN,
+	RULE_RADIX,
+	RULE_DROP,
 };
+
+#define OP(o) (1u << (o))
+#define OPS_FILL (OP(WM_MASK_REDACT) | OP(WM_MASK_PARTIAL))
+#define OPS_KEYED (OP(WM_MASK_TOKEN) | OP(WM_MASK_FPE))
+#define CONF_RULE(n, ty, m, d, o) \
+	{ .name = (n), .type = (ty), .def = (d), .ops = (o), \
+	  .off = offsetof(struct wm_mask_params, m), \
+	  .size = CONF_SIZE(struct wm_mask_params, m) }
+#define CONF_RULE_STR(n, m, d, o) \
+	{ .name = (n), .type = CT_STRING, .sdef = (d), .ops = (o), \
+	  .off = offsetof(struct wm_mask_params, m), \
+	  .size = CONF_SIZE(struct wm_mask_params, m) }
 
 static const struct conf_field conf_rule_fields[] = {
 	[RULE_OPERATOR] = CONF_SCALAR("operator", CT_OPERATOR,
 				      struct wm_mask_params, op,
 				      WM_MASK_REDACT, CF_REQUIRED),
-	[RULE_FILL] = CONF_SCALAR("fill", CT_FILL, struct wm_mask_params,
-				  fill, '*', 0),
-	[RULE_KEEP_FIRST] = CONF_UINT("keep_first", struct wm_mask_params,
-				      keep_first, 0, 0, CONF_KEEP_MAX,
-				      CF_PARTIAL_ONLY),
-	[RULE_KEEP_LAST] = CONF_UINT("keep_last", struct wm_mask_params,
-				     keep_last, 0, 0, CONF_KEEP_MAX,
-				     CF_PARTIAL_ONLY),
-	[RULE_KEEP_DOMAIN] = CONF_SCALAR("keep_domain", CT_BOOL,
-					 struct wm_mask_params, keep_domain,
-					 false, 0),
+	[RULE_FILL] = CONF_RULE("fill", CT_FILL, fill, '*', OPS_FILL),
+	[RULE_KEEP_FIRST] = { .name = "keep_first", .type = CT_UINT,
+			      .min = 0, .max = CONF_KEEP_MAX,
+			      .ops = OP(WM_MASK_PARTIAL),
+			      .off = offsetof(struct wm_mask_params, keep_first),
+			      .size = 1 },
+	[RULE_KEEP_LAST] = { .name = "keep_last", .type = CT_UINT,
+			     .min = 0, .max = CONF_KEEP_MAX,
+			     .ops = OP(WM_MASK_PARTIAL),
+			     .off = offsetof(struct wm_mask_params, keep_last),
+			     .size = 1 },
+	[RULE_KEEP_DOMAIN] = CONF_RULE("keep_domain", CT_BOOL, keep_domain,
+				       false, OPS_FILL | OP(WM_MASK_TOKEN)),
+	[RULE_KEY] = CONF_RULE("key", CT_KEY, key_ref, 0, OPS_KEYED),
+	[RULE_TWEAK] = CONF_RULE_STR("tweak", tweak, "segment", OPS_KEYED),
+	[RULE_KEEP_BIN] = CONF_RULE("keep_bin", CT_BOOL, keep_bin, false,
+				    OP(WM_MASK_TOKEN)),
+	[RULE_KEEP_LAST4] = CONF_RULE("keep_last4", CT_BOOL, keep_last4, false,
+				      OP(WM_MASK_TOKEN)),
+	[RULE_LUHN] = CONF_RULE("luhn", CT_BOOL, luhn, false, OP(WM_MASK_TOKEN)),
+	[RULE_RADIX] = { .name = "radix", .type = CT_UINT, .def = 10,
+			 .min = 10, .max = 62, .ops = OP(WM_MASK_FPE),
+			 .off = offsetof(struct wm_mask_params, radix),
+			 .size = 1 },
+	[RULE_DROP] = CONF_RULE_STR("drop", drop, "flow", OP(WM_MASK_DROP)),
 };
 
 /* segments.<segment> = { ... }; offsets in struct wm_segment_conf */
@@ -720,6 +818,203 @@ conf_dump_pairs(const struct wm_config *cfg, const void *base,
 }
 
 /* ------------------------------------------------------------------ */
+/* keys, custom detectors, events                                     */
+/* ------------------------------------------------------------------ */
+
+static int conf_name(struct conf_ctx *ctx, const config_setting_t *s,
+		     char *dst);
+
+/* keys = { <id> = "FILE"; ... }; a relative FILE starts at the config's dir */
+static int
+conf_keys(struct conf_ctx *ctx, const config_setting_t *s, void *base)
+{
+	struct wm_config *cfg = base;
+	char path[4096], why[512];
+	unsigned int i, n;
+	int rc;
+
+	if (s == NULL)
+		return 0;
+	if (!config_setting_is_group(s))
+		return conf_wrong_type(ctx, s, "a group of key files");
+	n = (unsigned int)config_setting_length(s);
+	for (i = 0; i < n; i++) {
+		const config_setting_t *k = config_setting_get_elem(s, i);
+		struct wm_key *key = &cfg->keys[cfg->nkeys];
+		const char *file = conf_string(ctx, k);
+
+		if (file == NULL)
+			return -EINVAL;
+		if (cfg->nkeys == WM_CONFIG_MAX_KEYS)
+			return conf_err(ctx, k, NULL, "more than %d keys",
+					WM_CONFIG_MAX_KEYS);
+		rc = conf_name(ctx, k, key->id);
+		if (rc < 0)
+			return rc;
+		if (file[0] == '/' || ctx->incdir == NULL)
+			snprintf(path, sizeof(path), "%s", file);
+		else
+			snprintf(path, sizeof(path), "%s/%s", ctx->incdir, file);
+		rc = wm_key_load(path, key->id, key, why, sizeof(why));
+		if (rc < 0)
+			return conf_err(ctx, k, NULL, "%s", why);
+		cfg->nkeys++;
+	}
+	return 0;
+}
+
+static void
+conf_dump_keys(const struct wm_config *cfg, const void *base, const char *key,
+	       FILE *out)
+{
+	/* Ids only: key material never reaches a log. */
+	for (unsigned int i = 0; i < cfg->nkeys; i++)
+		fprintf(out, "%s.%s = (loaded)\n", key, cfg->keys[i].id);
+}
+
+/* detectors = { <name> = { regex; max_len; classes; validator; }; ... }; */
+static int
+conf_detector_one(struct conf_ctx *ctx, const config_setting_t *g,
+		  struct wm_config *cfg)
+{
+	static const char *const known[] = { "regex", "max_len", "classes",
+					     "validator" };
+	const char *regex = NULL, *classes = NULL, *vname = "none";
+	enum wm_validator v;
+	int max_len = -1;
+	char why[512];
+	struct wm_detector *d;
+
+	if (!config_setting_is_group(g))
+		return conf_wrong_type(ctx, g, "a group");
+	if (wm_detect_find(config_setting_name(g)) != NULL)
+		return conf_err(ctx, g, NULL, "\"%s\" is a built-in detector",
+				config_setting_name(g));
+	for (int i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *m = config_setting_get_elem(g, i);
+		const char *name = config_setting_name(m);
+		unsigned int k;
+
+		for (k = 0; k < WM_ARRAY_SIZE(known); k++)
+			if (strcmp(name, known[k]) == 0)
+				break;
+		if (k == WM_ARRAY_SIZE(known))
+			return conf_err(ctx, m, NULL, "unknown setting");
+		if (k == 1) {
+			if (config_setting_type(m) != CONFIG_TYPE_INT)
+				return conf_wrong_type(ctx, m, "an integer");
+			max_len = config_setting_get_int(m);
+			if (max_len < 1 || max_len > 250)
+				return conf_err(ctx, m, NULL,
+						"%d is out of range 1..250", max_len);
+			continue;
+		}
+		if (conf_string(ctx, m) == NULL)
+			return -EINVAL;
+		if (k == 0)
+			regex = config_setting_get_string(m);
+		else if (k == 2)
+			classes = config_setting_get_string(m);
+		else
+			vname = config_setting_get_string(m);
+		if (k == 3 && wm_validator_parse(vname, &v) < 0)
+			return conf_err(ctx, m, NULL,
+					"unknown validator \"%.32s\" (none, luhn, mod97)",
+					vname);
+	}
+	if (regex == NULL)
+		return conf_err(ctx, g, "regex", "required setting is missing");
+	if (max_len < 0)
+		return conf_err(ctx, g, "max_len", "required setting is missing");
+	wm_validator_parse(vname, &v);
+	if (cfg->ncustom == WM_CONFIG_MAX_CUSTOM)
+		return conf_err(ctx, g, NULL, "more than %d custom detectors",
+				WM_CONFIG_MAX_CUSTOM);
+	d = wm_detect_custom_create(config_setting_name(g), regex,
+				    (unsigned int)max_len, classes, v, why,
+				    sizeof(why));
+	if (d == NULL)
+		return conf_err(ctx, g, NULL, "%s", why);
+	cfg->custom[cfg->ncustom++] = d;
+	return 0;
+}
+
+static int
+conf_detectors(struct conf_ctx *ctx, const config_setting_t *s, void *base)
+{
+	if (s == NULL)
+		return 0;
+	if (!config_setting_is_group(s))
+		return conf_wrong_type(ctx, s, "a group of detectors");
+	for (int i = 0; i < config_setting_length(s); i++) {
+		int rc = conf_detector_one(ctx, config_setting_get_elem(s, i),
+					   base);
+
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void
+conf_dump_detectors(const struct wm_config *cfg, const void *base,
+		    const char *key, FILE *out)
+{
+	for (unsigned int i = 0; i < cfg->ncustom; i++)
+		fprintf(out, "%s.%s = { max_len = %u; classes = \"%s\"; }\n",
+			key, cfg->custom[i]->name, cfg->custom[i]->max_len,
+			cfg->custom[i]->classes != NULL ?
+				cfg->custom[i]->classes : "");
+}
+
+/* events = { path = "FILE"; fingerprint_key = "<key id>"; }; */
+static int
+conf_events(struct conf_ctx *ctx, const config_setting_t *s, void *base)
+{
+	struct wm_config *cfg = base;
+
+	if (s == NULL)
+		return 0;
+	if (!config_setting_is_group(s))
+		return conf_wrong_type(ctx, s, "a group");
+	for (int i = 0; i < config_setting_length(s); i++) {
+		const config_setting_t *m = config_setting_get_elem(s, i);
+		const char *name = config_setting_name(m);
+		const char *str = conf_string(ctx, m);
+		long long v;
+
+		if (str == NULL)
+			return -EINVAL;
+		if (strcmp(name, "path") == 0) {
+			if (strlen(str) >= sizeof(cfg->events.path))
+				return conf_err(ctx, m, NULL, "path too long");
+			snprintf(cfg->events.path, sizeof(cfg->events.path),
+				 "%s", str);
+		} else if (strcmp(name, "fingerprint_key") == 0) {
+			if (conf_parse_key(ctx, NULL, m, &v) < 0)
+				return -EINVAL;
+			cfg->events.fingerprint_key = (uint8_t)v;
+		} else {
+			return conf_err(ctx, m, NULL, "unknown setting");
+		}
+	}
+	if (cfg->events.path[0] == '\0')
+		return conf_err(ctx, s, "path", "required setting is missing");
+	return 0;
+}
+
+static void
+conf_dump_events(const struct wm_config *cfg, const void *base,
+		 const char *key, FILE *out)
+{
+	if (cfg->events.path[0] == '\0')
+		return;
+	fprintf(out, "%s.path = \"%s\"\n%s.fingerprint_key = \"%s\"\n", key,
+		cfg->events.path, key, cfg->events.fingerprint_key ?
+			cfg->keys[cfg->events.fingerprint_key - 1].id : "");
+}
+
+/* ------------------------------------------------------------------ */
 /* policies                                                           */
 /* ------------------------------------------------------------------ */
 
@@ -737,6 +1032,72 @@ conf_name(struct conf_ctx *ctx, const config_setting_t *s, char *dst)
 	return 0;
 }
 
+/* A built-in detector, or one defined under detectors. */
+static const struct wm_detector *
+conf_detector(const struct wm_config *cfg, const char *name)
+{
+	const struct wm_detector *d = wm_detect_find(name);
+
+	for (unsigned int i = 0; d == NULL && i < cfg->ncustom; i++)
+		if (strcmp(cfg->custom[i]->name, name) == 0)
+			d = cfg->custom[i];
+	return d;
+}
+
+/* What a rule's operator needs, once its settings are read. */
+static int
+conf_rule_check(struct conf_ctx *ctx, const config_setting_t *r,
+		struct wm_rule *rule, const config_setting_t **seen)
+{
+	const struct wm_detector *det = rule->detector;
+	struct wm_mask_params *mp = &rule->mask;
+	unsigned int i, need;
+
+	for (i = 0; i < conf_rule.nfields; i++)
+		if (conf_rule.fields[i].ops != 0 && seen[i] != NULL &&
+		    !(conf_rule.fields[i].ops & OP(mp->op)))
+			return conf_err(ctx, seen[i], NULL,
+					"%s does not apply to operator %s",
+					conf_rule.fields[i].name,
+					wm_mask_op_name(mp->op));
+	/* A separator is copied unchanged: as a fill it would be ambiguous. */
+	if ((OP(mp->op) & OPS_FILL) && det->separators != NULL &&
+	    strchr(det->separators, mp->fill) != NULL) {
+		if (seen[RULE_FILL] != NULL)
+			return conf_err(ctx, seen[RULE_FILL], NULL,
+					"\"%c\" is a separator of detector %s",
+					mp->fill, det->name);
+		return conf_err(ctx, r, "fill",
+				"default \"%c\" is a separator of detector %s, set another fill",
+				mp->fill, det->name);
+	}
+	if (OP(mp->op) & OPS_KEYED) {
+		if (mp->key_ref == 0)
+			return conf_err(ctx, r, "key",
+					"operator %s needs a key (an id under keys)",
+					wm_mask_op_name(mp->op));
+		mp->key = &ctx->cfg->keys[mp->key_ref - 1];
+	}
+	if (mp->op == WM_MASK_FPE) {
+		if (mp->radix != 10 && mp->radix != 36 && mp->radix != 62)
+			return conf_err(ctx, seen[RULE_RADIX], NULL,
+					"radix %u: want 10, 36 or 62", mp->radix);
+		/* SP 800-38G Rev.1: the domain must reach 10^6 values. */
+		need = wm_fpe_min_chars(mp->radix);
+		if (det->min_chars < need)
+			return conf_err(ctx, seen[RULE_RADIX] != NULL ?
+					seen[RULE_RADIX] : r, NULL,
+					"fpe in radix %u needs values of at least %u characters, "
+					"but a %s value may have %u (FF1 domain below 10^6)",
+					mp->radix, need, det->name, det->min_chars);
+	}
+	if (mp->op == WM_MASK_DROP && strcmp(mp->drop, "flow") != 0)
+		return conf_err(ctx, seen[RULE_DROP], NULL,
+				"unknown drop action \"%s\" (expected \"flow\")",
+				mp->drop);
+	return 0;
+}
+
 /* policies.<policy>.<detector> = { operator = ...; ... }; */
 static int
 conf_rule_parse(struct conf_ctx *ctx, const config_setting_t *r,
@@ -745,10 +1106,9 @@ conf_rule_parse(struct conf_ctx *ctx, const config_setting_t *r,
 	const config_setting_t *seen[CONF_MAX_FIELDS];
 	const struct wm_detector *det;
 	struct wm_rule *rule;
-	unsigned int i;
 	int rc;
 
-	det = wm_detect_find(config_setting_name(r));
+	det = conf_detector(ctx->cfg, config_setting_name(r));
 	if (det == NULL)
 		return conf_err(ctx, r, NULL, "unknown detector \"%s\"",
 				config_setting_name(r));
@@ -762,26 +1122,7 @@ conf_rule_parse(struct conf_ctx *ctx, const config_setting_t *r,
 	rc = conf_walk(ctx, &conf_rule, r, &rule->mask, seen);
 	if (rc < 0)
 		return rc;
-
-	for (i = 0; i < conf_rule.nfields; i++)
-		if ((conf_rule.fields[i].flags & CF_PARTIAL_ONLY) &&
-		    seen[i] != NULL && rule->mask.op != WM_MASK_PARTIAL)
-			return conf_err(ctx, seen[i], NULL,
-					"%s only applies to operator partial",
-					conf_rule.fields[i].name);
-
-	/* A separator is copied unchanged: as a fill it would be ambiguous. */
-	if (det->separators != NULL &&
-	    strchr(det->separators, rule->mask.fill) != NULL) {
-		if (seen[RULE_FILL] != NULL)
-			return conf_err(ctx, seen[RULE_FILL], NULL,
-					"\"%c\" is a separator of detector %s",
-					rule->mask.fill, det->name);
-		return conf_err(ctx, r, "fill",
-				"default \"%c\" is a separator of detector %s, set another fill",
-				rule->mask.fill, det->name);
-	}
-	return 0;
+	return conf_rule_check(ctx, r, rule, seen);
 }
 
 /* policies = { <name> = { <detector> = { ... }; ... }; ... }; */
@@ -838,9 +1179,7 @@ conf_dump_policies(const struct wm_config *cfg, const void *base,
 			snprintf(prefix, sizeof(prefix), "%s.%s.%s.", key,
 				 pol->name, rule->detector->name);
 			conf_dump_table(cfg, &conf_rule, &rule->mask, prefix,
-					rule->mask.op == WM_MASK_PARTIAL ?
-						0 : CF_PARTIAL_ONLY,
-					out);
+					OP(rule->mask.op), out);
 		}
 	}
 }
@@ -1248,6 +1587,12 @@ wm_config_load_string(const char *text, const char *name, char *err,
 void
 wm_config_free(struct wm_config *cfg)
 {
+	if (cfg == NULL)
+		return;
+	for (unsigned int i = 0; i < cfg->nkeys; i++)
+		wm_key_wipe(&cfg->keys[i]);
+	for (unsigned int i = 0; i < cfg->ncustom; i++)
+		wm_detect_custom_free(cfg->custom[i]);
 	free(cfg);
 }
 

@@ -39,13 +39,14 @@ enum conf_type {
 	CT_OPERATOR, /* wm_mask_op_parse() name -> enum wm_mask_op */
 	CT_FILL,     /* one printable ASCII byte other than space */
 	CT_POLICY,   /* name of a policy defined above -> index */
+	CT_KEY,      /* id of a key under keys -> index + 1 */
+	CT_STRING,   /* a string stored in a char[size] (default: sdef) */
 	CT_GROUP,    /* nested table, same base */
 	CT_CUSTOM,   /* handler: lists and named groups */
 };
 
 /* Row flags. */
 #define CF_REQUIRED     0x1 /* must be present in its group */
-#define CF_PARTIAL_ONLY 0x2 /* rule setting meaningful for "partial" only */
 
 struct conf_ctx {
 	const char *name;       /* file name (or load_string name) */
@@ -65,7 +66,10 @@ struct conf_field {
 	long long min;          /* CT_UINT */
 	long long max;          /* CT_UINT */
 	size_t off;             /* where the value lives in the base */
-	size_t size;            /* 1, 2 or 4 bytes */
+	size_t size;            /* 1, 2 or 4 bytes; CT_STRING: the array */
+	const char *sdef;       /* CT_STRING default */
+	unsigned int ops;       /* rule rows: operators it applies to (bit
+				 * per enum wm_mask_op), 0: all */
 	const struct conf_table *sub;   /* CT_GROUP */
 	/* CT_CUSTOM: @s is NULL when the setting is absent. */
 	int (*parse)(struct conf_ctx *ctx, const config_setting_t *s,

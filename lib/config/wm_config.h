@@ -69,13 +69,30 @@
  *     overlay = { vni = [5001]; policy = "default"; };
  *   };
  *
+ *   keys = { demo = "examples/keys/demo.key"; };   # id = file (hex or
+ *                                   # base64, 32 bytes, mode 0600; a
+ *                                   # relative path starts at the config
+ *                                   # file's directory)
+ *   detectors = {                   # custom detectors
+ *     order_id = { regex = "ORD-[0-9]{8}"; max_len = 12;
+ *                  classes = "A-Z0-9-"; validator = "none"; };
+ *   };
+ *   events = { path = "events.jsonl"; fingerprint_key = "demo"; };
+ *
  * Rule settings (inside a policy, one group per detector name):
- *   operator     "redact" | "partial"        required
- *   fill         one printable ASCII byte    default "*"; not a space,
- *                                            not a separator of the detector
- *   keep_first   0..32                       default 0 (partial only)
- *   keep_last    0..32                       default 0 (partial only)
- *   keep_domain  bool                        default false
+ *   operator     "redact" | "partial" | "token" | "fpe" | "alert" | "drop"
+ *   fill         one printable ASCII byte    redact, partial; default "*";
+ *                                            not a space, not a separator
+ *   keep_first   0..32                       partial; default 0
+ *   keep_last    0..32                       partial; default 0
+ *   keep_domain  bool                        redact, partial, token;
+ *                                            default false
+ *   key          a key id                    token, fpe; required
+ *   tweak        "segment" (the flow's       token, fpe; default "segment"
+ *                segment name) or a string
+ *   keep_bin, keep_last4, luhn  bool         token; default false
+ *   radix        10 | 36 | 62                fpe; default 10
+ *   drop         "flow"                      drop; default "flow"
  */
 #ifndef WM_CONFIG_H
 #define WM_CONFIG_H
@@ -87,6 +104,7 @@
 #include "wm_common.h"
 #include "wm_detect.h"
 #include "wm_mask.h"
+#include "wm_token.h"
 
 #define WM_CONFIG_MAX_POLICIES 32
 #define WM_CONFIG_MAX_SEGMENTS 64
@@ -95,6 +113,8 @@
 #define WM_CONFIG_MAX_WORKERS 64
 #define WM_VLAN_COUNT 4096
 #define WM_SEGMENT_NONE 0xff
+#define WM_CONFIG_MAX_KEYS 16
+#define WM_CONFIG_MAX_CUSTOM 16
 
 /* What to do when a limit is reached or a packet cannot be judged. */
 enum wm_fail_action {
@@ -170,6 +190,20 @@ struct wm_config {
 		enum wm_fail_action gap;
 		enum wm_fail_action frag_table_full;
 	} fail;
+
+	/* Keys, loaded from their files at load time; wiped on free. */
+	unsigned int nkeys;
+	struct wm_key keys[WM_CONFIG_MAX_KEYS];
+
+	/* Detectors defined in the file (regex), after the built-in ones. */
+	unsigned int ncustom;
+	struct wm_detector *custom[WM_CONFIG_MAX_CUSTOM];
+
+	/* JSON-lines event log of masking decisions (path "" = off). */
+	struct {
+		char path[4096];
+		uint8_t fingerprint_key;   /* index + 1 into keys, 0: none */
+	} events;
 
 	unsigned int npolicies;
 	struct wm_policy_conf policies[WM_CONFIG_MAX_POLICIES];

@@ -22,6 +22,11 @@
  *
  * Confirm walks back from the terminator to the '@', finds the domain's
  * end, then walks back over the local part.
+ *
+ * min_chars counts letters and digits: 4, as in the shortest ordinary
+ * address "a@b.co". The grammar also admits rarer ones with fewer
+ * ("_@-.io": 2); FF1 refuses those at run time and the value is then
+ * redacted instead (counted as mask.key_error), never left in clear.
  */
 #include "wm_detect.h"
 #include "detect_priv.h"
@@ -110,10 +115,12 @@ email_local_start(const uint8_t *win, size_t at, size_t len)
 }
 
 static bool
-email_confirm(const uint8_t *win, size_t len, struct wm_span *span)
+email_confirm(const struct wm_detector *d, const uint8_t *win, size_t len,
+	      struct wm_span *span)
 {
 	size_t end, at, start, dend;
 
+	(void)d;
 	if (len < 6)
 		return false;
 	/* win[len - 1] is the terminator's last byte, never in the value. */
@@ -156,11 +163,12 @@ email_hold_domain(const uint8_t *tail, size_t len)
  * local bytes, no '@' yet), or a domain is (see above).
  */
 static size_t
-email_hold(const uint8_t *tail, size_t len)
+email_hold(const struct wm_detector *d, const uint8_t *tail, size_t len)
 {
 	size_t local = email_run_back(tail, len, email_is_local,
 				      WM_EMAIL_LOCAL_MAX + 1);
 
+	(void)d;
 	if (local > WM_EMAIL_LOCAL_MAX)
 		local = 0;
 	return WM_MAX(local, email_hold_domain(tail, len));
@@ -173,6 +181,8 @@ const struct wm_detector wm_detector_email = {
 	.hs_flags = 0,
 	.max_len = WM_EMAIL_MAX_LEN,
 	.separators = "@.",
+	.min_chars = 4,
+	.classes = "A-Za-z0-9._%+- @",
 	.hold = email_hold,
 	.confirm = email_confirm,
 };

@@ -6,7 +6,8 @@
  * the byte before it is not a digit and not a dash that follows a digit
  * ("1-123-45-6789" is not an SSN). After it comes any non-digit, which
  * is the trigger's one-byte terminator. Confirm checks the byte before
- * and the SSA rules.
+ * and the SSA rules (which also refuse the numbers known from advertising
+ * and samples, see wm_detect_ssn_valid()). min_chars counts digits: 9.
  */
 #include <string.h>
 
@@ -47,11 +48,13 @@ ssn_start_ok(const uint8_t *buf, size_t s, bool unknown_ok)
 }
 
 static bool
-ssn_confirm(const uint8_t *win, size_t len, struct wm_span *span)
+ssn_confirm(const struct wm_detector *d, const uint8_t *win, size_t len,
+	    struct wm_span *span)
 {
 	uint8_t digits[9];
 	size_t end, s;
 
+	(void)d;
 	if (len < WM_SSN_MAX_LEN + 1)
 		return false;
 	/* The value ends before the one-byte terminator. */
@@ -74,10 +77,11 @@ ssn_confirm(const uint8_t *win, size_t len, struct wm_span *span)
 
 /* The earliest start whose bytes up to the tail end fit the shape. */
 static size_t
-ssn_hold(const uint8_t *tail, size_t len)
+ssn_hold(const struct wm_detector *d, const uint8_t *tail, size_t len)
 {
 	size_t s = len > WM_SSN_MAX_LEN ? len - WM_SSN_MAX_LEN : 0;
 
+	(void)d;
 	for (; s < len; s++)
 		if (ssn_shape_ok(tail + s, len - s) &&
 		    ssn_start_ok(tail, s, true))
@@ -91,6 +95,8 @@ const struct wm_detector wm_detector_ssn = {
 	.hs_flags = 0,
 	.max_len = WM_SSN_MAX_LEN,
 	.separators = "-",
+	.min_chars = 9,
+	.classes = "0-9-",
 	.hold = ssn_hold,
 	.confirm = ssn_confirm,
 };

@@ -26,6 +26,21 @@
  *                                                terminator '"'
  *        window passed to confirm: up to WM_DETECT_WINDOW bytes ending
  *        at the trigger end.
+ *
+ * Built-ins, in registry (config) order, one file each:
+ *   card ssn email iban phone ipv4 ipv6 aws_access_key gcp_api_key jwt
+ *   bearer basic_auth pem_private_key
+ * Most end on a terminator byte after the value. bearer and basic_auth
+ * end on the first byte after the header's token; pem_private_key
+ * reports each base64 line of a private key block, ending on the first
+ * byte of its line break.
+ *
+ * A value longer than the window (a JWT, a bearer token, a base64 line
+ * of more than max_len bytes) cannot be held or masked whole: jwt,
+ * bearer, basic_auth and pem_private_key then mask its last max_len
+ * bytes (the trigger proves the context the window no longer shows), and
+ * the bytes before leave in clear. A JWT's signature is at its end, so a
+ * token masked this way can no longer be replayed.
  */
 #ifndef WM_DETECT_H
 #define WM_DETECT_H
@@ -57,11 +72,22 @@ struct wm_span {
 };
 
 struct wm_detector {
-	const char *name;        /* "card", "ssn", "email": the config name */
+	const char *name;        /* "card", "ssn", ...: the config name */
 	const char *pattern;     /* Hyperscan trigger expression */
 	unsigned int hs_flags;   /* HS_FLAG_* for the trigger */
 	uint16_t max_len;        /* longest value, bytes, separators included */
 	const char *separators;  /* bytes of a value that operators keep */
+
+	/*
+	 * Fewest characters a value has: digits for a digit-valued detector
+	 * (card, ssn, phone, ipv4), letters and digits for the others (each
+	 * detector's file says which it counts). The config loader refuses
+	 * FF1 where the domain this leaves is under 10^6.
+	 */
+	uint8_t min_chars;
+
+	/* The bytes a value may contain, for people: "0-9 -", "A-Za-z0-9". */
+	const char *classes;
 
 	/*
 	 * @tail: the newest @len bytes of the stream (len may be smaller
@@ -70,7 +96,8 @@ struct wm_detector {
 	 * + 1) (one more than max_len when a value may still be followed
 	 * by a separator that only the next byte can tell from its end).
 	 */
-	size_t (*hold)(const uint8_t *tail, size_t len);
+	size_t (*hold)(const struct wm_detector *d, const uint8_t *tail,
+		       size_t len);
 
 	/*
 	 * @win: @len bytes of stream ending at the trigger's end (len <=
@@ -79,7 +106,17 @@ struct wm_detector {
 	 * when a valid value ends there; false for a false positive (Luhn
 	 * fails, SSN area 666, digits inside a longer run, ...).
 	 */
-	bool (*confirm)(const uint8_t *win, size_t len, struct wm_span *span);
+	bool (*confirm)(const struct wm_detector *d, const uint8_t *win,
+			size_t len, struct wm_span *span);
+
+	void *priv; /* custom detectors: compiled confirm database etc. */
+};
+
+/* Validators a custom detector may apply to its matched span. */
+enum wm_validator {
+	WM_VALIDATE_NONE,  /* every match is a value */
+	WM_VALIDATE_LUHN,  /* Luhn (mod 10) over the span's digits */
+	WM_VALIDATE_MOD97, /* IBAN-style mod 97 == 1 over the span's alnums */
 };
 
 /** The built-in detector called @name, or NULL. */
@@ -96,8 +133,62 @@ bool wm_detect_luhn(const uint8_t *digits, size_t n);
 
 /**
  * SSA rules for an SSN given as 9 ASCII digits: area not 000, 666 or
- * 9xx, group not 00, serial not 0000.
+ * 9xx, group not 00, serial not 0000, and not one of the numbers known
+ * from advertising and samples (078-05-1120, 219-09-9999, 457-55-5462).
  */
 bool wm_detect_ssn_valid(const uint8_t digits[9]);
+
+/**
+ * IBAN check (ISO 13616): the first four alphanumerics moved to the end,
+ * letters read as 10..35, the number mod 97 equals 1. @s holds @n
+ * ASCII letters (either case) and digits, nothing else; n >= 5.
+ */
+bool wm_detect_mod97(const uint8_t *s, size_t n);
+
+/** "none", "luhn" or "mod97" into @v: 0, or -EINVAL for another name. */
+int wm_validator_parse(const char *name, enum wm_validator *v);
+
+/**
+ * A detector built from a user's Hyperscan expression.
+ *
+ * Trigger: @regex itself, compiled for streaming without start of match.
+ * Unlike the built-ins it is not terminator-based: Hyperscan reports
+ * every end of every match, so the engine may see several ends for one
+ * value ("[0-9]{4,8}" on "123456" ends at 4, 5 and 6 digits). Each end
+ * is confirmed and masked on its own; a longer match overwrites the
+ * shorter one's bytes, so the whole value ends up masked. Anchors (^, $)
+ * refer to the stream in the trigger and to the window in confirm: avoid
+ * them.
+ *
+ * Confirm: @regex compiled again for block mode with
+ * HS_FLAG_SOM_LEFTMOST finds the match that ends at the window's end and
+ * its leftmost start; @v is applied to that span (luhn over its digits,
+ * mod97 over its letters and digits); a span longer than @max_len is
+ * refused. The block-mode scratch is per thread, allocated at the first
+ * confirm and again only after another custom detector was created.
+ *
+ * Hold: the longest suffix of the tail made of @classes bytes, capped at
+ * @max_len (@classes NULL: any byte, so always min(len, max_len)).
+ *
+ * @name: config name (1..WM_NAME_MAX - 1 bytes); @max_len: 1..250;
+ * @classes: NULL or a set such as "0-9A-Z-" (ranges a-b and single
+ * bytes; a '-' first or last is a byte). min_chars is 1: the library
+ * cannot tell how many characters the values have, so FF1 is refused on
+ * a custom detector unless the caller raises min_chars (from a setting
+ * it trusts) after create. separators is "" (operators keep nothing).
+ *
+ * Returns NULL with errno set and, in @err, a reason naming the detector
+ * (an expression Hyperscan cannot compile for streaming, or whose start
+ * it cannot locate, with Hyperscan's message).
+ */
+struct wm_detector *wm_detect_custom_create(const char *name,
+					    const char *regex,
+					    unsigned int max_len,
+					    const char *classes,
+					    enum wm_validator v, char *err,
+					    size_t errlen);
+
+/** Free a detector made by wm_detect_custom_create(); NULL is allowed. */
+void wm_detect_custom_free(struct wm_detector *d);
 
 #endif /* WM_DETECT_H */

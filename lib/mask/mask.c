@@ -11,10 +11,15 @@
 
 #include "wm_common.h"
 #include "wm_mask.h"
+#include "wm_token.h"
 
 static const char *const op_names[WM_MASK_OP_MAX] = {
 	[WM_MASK_REDACT] = "redact",
 	[WM_MASK_PARTIAL] = "partial",
+	[WM_MASK_TOKEN] = "token",
+	[WM_MASK_FPE] = "fpe",
+	[WM_MASK_ALERT] = "alert",
+	[WM_MASK_DROP] = "drop",
 };
 
 /* strchr() would match the NUL terminator: a NUL byte is never one. */
@@ -60,21 +65,61 @@ mask_range(const char *separators, const uint8_t *in, uint8_t *out,
 	}
 }
 
-void
+/* token and fpe over in[0, len); 0 or -errno. */
+static int
+mask_keyed(const struct wm_mask_params *p, const char *separators,
+	   const uint8_t *in, uint8_t *out, size_t len,
+	   const struct wm_mask_env *env)
+{
+	const char *tweak = strcmp(p->tweak, "segment") == 0 ? env->segment :
+			    p->tweak;
+	unsigned int flags = 0;
+
+	if (env == NULL || env->tok == NULL || p->key == NULL)
+		return -EINVAL;
+	if (p->op == WM_MASK_FPE)
+		return wm_fpe_apply(env->tok, p->key, tweak, p->radix, false,
+				    in, out, len);
+	if (p->keep_bin)
+		flags |= WM_TOKEN_KEEP_BIN;
+	if (p->keep_last4)
+		flags |= WM_TOKEN_KEEP_LAST4;
+	if (p->luhn)
+		flags |= WM_TOKEN_LUHN;
+	return wm_token_apply(env->tok, p->key, tweak, flags, separators, in,
+			      out, len);
+}
+
+int
 wm_mask_apply(const struct wm_mask_params *p, const char *separators,
-	      const uint8_t *in, uint8_t *out, size_t len)
+	      const uint8_t *in, uint8_t *out, size_t len,
+	      const struct wm_mask_env *env)
 {
 	size_t keep_first = 0, keep_last = 0, mlen = len;
 	const uint8_t *at;
+	int rc;
 
 	if (separators == NULL)
 		separators = "";
+	if (wm_mask_op_keeps_bytes(p->op)) {
+		if (in != out)
+			memmove(out, in, len);
+		return 0;
+	}
 	if (p->keep_domain) {
 		at = memchr(in, '@', len);
 		if (at != NULL)
 			mlen = (size_t)(at - in);
 		if (in != out)
 			memmove(out + mlen, in + mlen, len - mlen);
+	}
+	if (p->op == WM_MASK_TOKEN || p->op == WM_MASK_FPE) {
+		rc = mask_keyed(p, separators, in, out, mlen, env);
+		if (rc == 0)
+			return 0;
+		/* Fail closed: a keyed operator that failed redacts. */
+		mask_range(separators, in, out, mlen, '*', 0, 0);
+		return rc;
 	}
 	/* Anything but a known keeping operator masks everything. */
 	if (p->op == WM_MASK_PARTIAL) {
@@ -83,6 +128,7 @@ wm_mask_apply(const struct wm_mask_params *p, const char *separators,
 	}
 	mask_range(separators, in, out, mlen, (uint8_t)p->fill, keep_first,
 		   keep_last);
+	return 0;
 }
 
 int

@@ -11,11 +11,33 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wm_common.h"
+
 enum wm_mask_op {
 	WM_MASK_REDACT = 0, /* every non-separator byte becomes @fill */
 	WM_MASK_PARTIAL,    /* keep the first keep_first and last keep_last
 			     * non-separator bytes, fill the rest */
+	WM_MASK_TOKEN,      /* keyed HMAC pseudonym in the same classes */
+	WM_MASK_FPE,        /* FF1 format-preserving encryption */
+	WM_MASK_ALERT,      /* leave the bytes, count and log the event */
+	WM_MASK_DROP,       /* drop the packet and the rest of the flow */
 	WM_MASK_OP_MAX
+};
+
+/* Operators that change no byte: the caller acts on the event. */
+static inline bool
+wm_mask_op_keeps_bytes(enum wm_mask_op op)
+{
+	return op == WM_MASK_ALERT || op == WM_MASK_DROP;
+}
+
+struct wm_key;
+struct wm_token_ctx;
+
+/* What keyed operators need at run time, per lcore. */
+struct wm_mask_env {
+	struct wm_token_ctx *tok;   /* the lcore's OpenSSL contexts */
+	const char *segment;        /* name of the flow's segment */
 };
 
 struct wm_mask_params {
@@ -26,6 +48,16 @@ struct wm_mask_params {
 	uint8_t keep_last;  /* partial */
 	bool keep_domain;   /* bytes from the first '@' on are kept (e-mail:
 			     * only the local part is masked) */
+	/* token, fpe */
+	uint8_t key_ref;             /* config: index + 1 of the key */
+	const struct wm_key *key;
+	char tweak[WM_NAME_MAX];     /* "segment": the flow's segment name */
+	bool keep_bin;               /* token: first 6 digits kept */
+	bool keep_last4;             /* token: last 4 digits kept */
+	bool luhn;                   /* token: result passes Luhn */
+	uint8_t radix;               /* fpe: 10, 36 or 62 */
+	/* drop */
+	char drop[8];                /* "flow" */
 };
 
 /**
@@ -33,11 +65,14 @@ struct wm_mask_params {
  * Bytes listed in @separators (NUL-terminated, may be empty) are copied
  * unchanged and do not count towards keep_first/keep_last. When the
  * value has no more maskable bytes than keep_first + keep_last, all of
- * them are filled (a short value is never left in clear). @in and @out
- * may be the same buffer.
+ * them are filled (a short value is never left in clear). alert and
+ * drop copy the value. @env is needed by token and fpe (NULL otherwise).
+ * @in and @out may be the same buffer. Returns 0; -errno when a keyed
+ * operator failed, and then @out is redacted (never the clear value).
  */
-void wm_mask_apply(const struct wm_mask_params *p, const char *separators,
-		   const uint8_t *in, uint8_t *out, size_t len);
+int wm_mask_apply(const struct wm_mask_params *p, const char *separators,
+		  const uint8_t *in, uint8_t *out, size_t len,
+		  const struct wm_mask_env *env);
 
 /** Operator called @name ("redact", "partial"); 0 or -EINVAL. */
 int wm_mask_op_parse(const char *name, enum wm_mask_op *op);

@@ -5,9 +5,22 @@
 
 #include "wm_segment.h"
 
+/* Counter id of @d: built-ins by index, then the config's custom ones. */
+static uint8_t
+det_id(const struct wm_config *cfg, const struct wm_detector *d)
+{
+	for (unsigned int k = 0; k < wm_detect_count(); k++)
+		if (wm_detect_get(k) == d)
+			return (uint8_t)k;
+	for (unsigned int k = 0; k < cfg->ncustom; k++)
+		if (cfg->custom[k] == d)
+			return (uint8_t)(wm_detect_count() + k);
+	return 0;
+}
+
 static int
-policy_compile(struct wm_policy *p, const struct wm_policy_conf *pc,
-	       char *err, size_t errlen)
+policy_compile(struct wm_policy *p, const struct wm_config *cfg,
+	       const struct wm_policy_conf *pc, char *err, size_t errlen)
 {
 	const char *exprs[WM_DETECT_MAX];
 	unsigned int flags[WM_DETECT_MAX];
@@ -21,9 +34,7 @@ policy_compile(struct wm_policy *p, const struct wm_policy_conf *pc,
 
 		exprs[i] = d->pattern;
 		flags[i] = d->hs_flags;
-		for (unsigned int k = 0; k < wm_detect_count(); k++)
-			if (wm_detect_get(k) == d)
-				p->det_id[i] = (uint8_t)k;
+		p->det_id[i] = det_id(cfg, d);
 	}
 	p->db = wm_match_db_build(exprs, flags, pc->nrules, why, sizeof(why));
 	if (p->db == NULL) {
@@ -46,7 +57,7 @@ wm_segments_create(const struct wm_config *cfg, char *err, size_t errlen)
 	for (unsigned int i = 0; i < cfg->npolicies; i++) {
 		struct wm_policy *p = &segs->policies[i];
 
-		if (policy_compile(p, &cfg->policies[i], err, errlen) < 0)
+		if (policy_compile(p, cfg, &cfg->policies[i], err, errlen) < 0)
 			goto fail;
 		if (p->db != NULL &&
 		    wm_match_scratch_grow(p->db, &segs->scratch) < 0) {

@@ -66,6 +66,11 @@
 	X(MASK_VALUES, "mask.values", "values masked, all detectors") \
 	X(MASK_LATE, "mask.late_match", "values whose start had left after a hold timeout") \
 	X(MASK_REJECTED, "mask.rejected", "triggers that failed the detector's validation") \
+	X(MASK_ALERT, "mask.alert", "values left as they were by an alert rule (logged)") \
+	X(MASK_KEY_ERROR, "mask.key_error", "keyed operator could not apply (value too short for FF1, crypto error): redacted instead") \
+	X(DROP_POLICY, "drop.policy", "segments dropped: a drop rule matched (rest of flow dropped)") \
+	X(EVENT, "event.written", "masking decisions written to the event log") \
+	X(EVENT_LOST, "event.lost", "events lost: event log write failed or line too long") \
 	X(FRAG_REASSEMBLED, "frag.reassembled", "IP datagrams reassembled from fragments") \
 	X(FRAG_REFRAGMENTED, "frag.out", "frames sent for reassembled datagrams: their fragments, or the datagram whole when it fits") \
 	X(FRAG_TIMEOUT, "frag.timeout", "fragments freed: their datagram was incomplete at the timeout or at exit") \

@@ -343,6 +343,49 @@ hist_append(struct wm_flow_dir *d, const uint8_t *p, uint32_t n)
 }
 
 /*
+ * A confirmed value at stream offset @off: mask it where it lies (or, for
+ * alert and drop, leave it and act), then report the decision.
+ */
+static void
+value_judged(struct wm_stream_ctx *ctx, struct wm_flow *f,
+	     struct wm_flow_dir *d, uint32_t ri, uint64_t off,
+	     const uint8_t *val, uint32_t len)
+{
+	const struct wm_rule *rule = &f->policy->conf->rules[ri];
+	struct wm_mask_env env = {
+		.tok = ctx->tok,
+		.segment = ctx->segment_names != NULL ?
+			ctx->segment_names[f->segment] : "",
+	};
+	struct wm_stream_event ev = {
+		.flow = f, .dir = (uint8_t)(d - f->dir), .rule = (uint16_t)ri,
+		.offset = off, .len = len, .value = val,
+		.late = off < d->released,
+	};
+	uint8_t out[WM_DETECT_WINDOW];
+
+	if (ctx->event != NULL)
+		ctx->event(ctx->event_arg, &ev);
+	switch (rule->mask.op) {
+	case WM_MASK_ALERT:
+		ctx->stats->ctr[WM_CTR_MASK_ALERT]++;
+		return;
+	case WM_MASK_DROP:
+		/* A value that must never pass: nothing more of the flow does. */
+		flow_block(ctx, f, WM_CTR_DROP_POLICY);
+		return;
+	default:
+		break;
+	}
+	if (wm_mask_apply(&rule->mask, rule->detector->separators, val, out,
+			  len, &env) < 0)
+		ctx->stats->ctr[WM_CTR_MASK_KEY_ERROR]++;
+	dir_write(ctx, d, off, off + len, out);
+	ctx->stats->ctr[WM_CTR_MASK_VALUES]++;
+	ctx->stats->masked[f->policy->det_id[ri]]++;
+}
+
+/*
  * Confirm one trigger: the window is the WM_DETECT_WINDOW stream bytes
  * ending at the trigger end, taken from the history (before the chunk)
  * and the chunk's original bytes. A confirmed value is masked in place.
@@ -353,7 +396,7 @@ match_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	    uint64_t chunk_off)
 {
 	const struct wm_rule *rule = &f->policy->conf->rules[mt->rule];
-	uint8_t win[WM_DETECT_WINDOW], out[WM_DETECT_WINDOW];
+	uint8_t win[WM_DETECT_WINDOW];
 	uint64_t in_chunk = mt->end - chunk_off;
 	uint64_t want = RTE_MIN((uint64_t)WM_DETECT_WINDOW, in_chunk + d->hist_len);
 	uint64_t from_hist = want > in_chunk ? want - in_chunk : 0;
@@ -363,15 +406,12 @@ match_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	memcpy(win, d->hist + d->hist_len - from_hist, from_hist);
 	memcpy(win + from_hist, ctx->chunk + (in_chunk - (want - from_hist)),
 	       want - from_hist);
-	if (!rule->detector->confirm(win, want, &sp)) {
+	if (!rule->detector->confirm(rule->detector, win, want, &sp)) {
 		ctx->stats->ctr[WM_CTR_MASK_REJECTED]++;
 		return;
 	}
-	wm_mask_apply(&rule->mask, rule->detector->separators, win + sp.start,
-		      out, sp.end - sp.start);
-	dir_write(ctx, d, win_off + sp.start, win_off + sp.end, out);
-	ctx->stats->ctr[WM_CTR_MASK_VALUES]++;
-	ctx->stats->masked[f->policy->det_id[mt->rule]]++;
+	value_judged(ctx, f, d, mt->rule, win_off + sp.start, win + sp.start,
+		     sp.end - sp.start);
 }
 
 /* Keep the chunk's original bytes for rewriting retransmissions. */
@@ -406,11 +446,13 @@ chunk_scan(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
 	ctx->nmatch = 0;
 	if (wm_match_scan(d->hs, ctx->chunk, n, ctx->scratch, on_match, ctx) < 0)
 		return -EIO;
-	for (uint32_t i = 0; i < ctx->nmatch; i++) {
+	for (uint32_t i = 0; i < ctx->nmatch && !f->blocked; i++) {
 		/* Hyperscan counts from its own (re)start. */
 		ctx->match[i].end += d->hs_base;
 		match_judge(ctx, f, d, &ctx->match[i], chunk_off);
 	}
+	if (f->blocked)
+		return -EPIPE; /* a drop rule fired: the packet is gone */
 	if (!eod) {
 		hist_append(d, ctx->chunk, n);
 		d->offset += n;
@@ -465,7 +507,8 @@ dir_hold(const struct wm_flow *f, const struct wm_flow_dir *d)
 	size_t hold = 0;
 
 	for (unsigned int i = 0; i < pc->nrules; i++) {
-		size_t h = pc->rules[i].detector->hold(d->hist, d->hist_len);
+		const struct wm_detector *det = pc->rules[i].detector;
+		size_t h = det->hold(det, d->hist, d->hist_len);
 
 		hold = RTE_MAX(hold, h);
 	}
@@ -512,6 +555,8 @@ payload_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	held_add(ctx, f, d, m, now);
 	if ((d->flags & WM_DIR_BROKEN) ||
 	    payload_scan(ctx, f, d, m, skip) < 0) {
+		if (f->blocked)
+			return; /* dropped with the rest of the flow */
 		/* Fail closed: nothing of this direction leaves unjudged. */
 		d->flags |= WM_DIR_BROKEN;
 		dir_discard(ctx, d, WM_CTR_DROP_SCAN_ERR);

@@ -89,6 +89,20 @@ struct wm_stream_conf {
 	enum wm_fail_action gap;
 };
 
+/* A masking decision, for the event log: never carries the value's bytes
+ * except for a keyed fingerprint computed by the receiver. */
+struct wm_stream_event {
+	const struct wm_flow *flow;
+	uint8_t dir;
+	uint8_t late;               /* start had already left (hold timeout) */
+	uint16_t rule;              /* index in the flow's policy */
+	uint64_t offset;            /* stream offset of the value */
+	uint32_t len;
+	const uint8_t *value;       /* original bytes: fingerprint only */
+};
+
+typedef void (*wm_stream_event_t)(void *arg, const struct wm_stream_event *e);
+
 /* Packets of the lcore in arrival order (held, or queued beyond a gap). */
 struct wm_pkt_list {
 	struct rte_mbuf *first;
@@ -103,6 +117,10 @@ struct wm_stream_ctx {
 	struct wm_rb_pool *rb_pool;     /* retained bytes of every flow */
 	wm_stream_emit_t emit;          /* where judged packets go */
 	void *emit_arg;
+	wm_stream_event_t event;        /* masking decisions, or NULL */
+	void *event_arg;
+	struct wm_token_ctx *tok;       /* keyed operators, per lcore */
+	const char *const *segment_names; /* tweak "segment" */
 	struct wm_pkt_list held;        /* held back, by arrival */
 	struct wm_pkt_list ooo;         /* beyond a gap, by arrival */
 	uint64_t ooo_bytes;             /* queued by this lcore */

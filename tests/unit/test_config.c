@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "wm_config.h"
 #include "wm_test.h"
@@ -235,7 +237,39 @@ struct bad_case {
 	const char *why;
 };
 
+#define DEMO_KEY "keys = { demo = \"../configs/examples/keys/demo.key\"; };\n"
+#define SEGS "segments = { default = { policy = \"p\"; }; };\n"
+
 static const struct bad_case bad_cases[] = {
+	{ "token_without_key",
+	  "policies = {\n p = {\n  ssn = { operator = \"token\"; };\n };\n};\n" SEGS,
+	  "t.cfg:3: policies.p.ssn.key: ", "operator token needs a key" },
+	{ "unknown_key_id",
+	  DEMO_KEY "policies = {\n p = {\n  ssn = { operator = \"fpe\";\n"
+	  "   key = \"prod\"; };\n };\n};\n" SEGS,
+	  "t.cfg:5: policies.p.ssn.key: ", "unknown key \"prod\"" },
+	{ "fpe_domain_below_a_million",
+	  DEMO_KEY "policies = {\n p = {\n  ipv6 = { operator = \"fpe\";\n"
+	  "   key = \"demo\"; radix = 10; };\n };\n};\n" SEGS,
+	  "t.cfg:5: policies.p.ipv6.radix: ", "FF1 domain below 10^6" },
+	{ "fpe_radix_not_supported",
+	  DEMO_KEY "policies = {\n p = {\n  card = { operator = \"fpe\";\n"
+	  "   key = \"demo\"; radix = 16; };\n };\n};\n" SEGS,
+	  "t.cfg:5: policies.p.card.radix: ", "want 10, 36 or 62" },
+	{ "luhn_with_redact",
+	  "policies = {\n p = {\n  card = { operator = \"redact\";\n"
+	  "   luhn = true; };\n };\n};\n" SEGS,
+	  "t.cfg:4: policies.p.card.luhn: ", "does not apply to operator redact" },
+	{ "custom_regex_not_compilable",
+	  "detectors = {\n order = { regex = \"(ab\"; max_len = 10; };\n};\n"
+	  "policies = { p = { order = { operator = \"redact\"; }; }; };\n" SEGS,
+	  "t.cfg:2: detectors.order: ", "order" },
+	{ "custom_max_len_out_of_range",
+	  "detectors = {\n order = { regex = \"ORD[0-9]+\"; max_len = 300; };\n};\n" TAIL,
+	  "t.cfg:2: detectors.order.max_len: ", "out of range 1..250" },
+	{ "custom_shadows_builtin",
+	  "detectors = {\n card = { regex = \"x\"; max_len = 3; };\n};\n" TAIL,
+	  "t.cfg:2: detectors.card: ", "built-in detector" },
 	{ "unknown_top_level_key",
 	  "workers = 1;\nbogus = 1;\n" TAIL,
 	  "t.cfg:2: bogus: ", "unknown setting" },
@@ -295,9 +329,9 @@ static const struct bad_case bad_cases[] = {
 	  "ports = { pairs = ( [0, 1, 2] ); };\n" TAIL,
 	  "t.cfg:1: ports.pairs[0]: ", "expected a pair" },
 	{ "unknown_detector",
-	  "policies = {\n p = {\n  iban = { operator = \"redact\"; };\n };\n};\n"
+	  "policies = {\n p = {\n  passport = { operator = \"redact\"; };\n };\n};\n"
 	  "segments = { default = { policy = \"p\"; }; };\n",
-	  "t.cfg:3: policies.p.iban: ", "unknown detector \"iban\"" },
+	  "t.cfg:3: policies.p.passport: ", "unknown detector \"passport\"" },
 	{ "unknown_operator",
 	  "policies = {\n p = {\n  card = {\n   operator = \"scramble\";\n"
 	  "  };\n };\n};\nsegments = { default = { policy = \"p\"; }; };\n",
@@ -324,7 +358,7 @@ static const struct bad_case bad_cases[] = {
 	  "   keep_first = 6;\n  };\n };\n};\n"
 	  "segments = { default = { policy = \"p\"; }; };\n",
 	  "t.cfg:5: policies.p.card.keep_first: ",
-	  "keep_first only applies to operator partial" },
+	  "keep_first does not apply to operator redact" },
 	{ "keep_last_33",
 	  "policies = { p = { card = { operator = \"partial\"; keep_last = 33; }; }; };\n"
 	  "segments = { default = { policy = \"p\"; }; };\n",
@@ -677,12 +711,73 @@ free_null(void)
 	CHECK(true);
 }
 
+static void
+key_readable_by_others_refused(void)
+{
+	char err[512] = "", text[512];
+	const char *path = "/tmp/wm-test-open.key";
+	FILE *f = fopen(path, "w");
+
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	fputs("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n", f);
+	fclose(f);
+	chmod(path, 0644);
+	snprintf(text, sizeof(text), "keys = { k = \"%s\"; };\n" TAIL, path);
+	CHECK(wm_config_load_string(text, "t.cfg", err, sizeof(err)) == NULL);
+	CHECK(strstr(err, "t.cfg:1: keys.k: ") != NULL);
+	CHECK(strstr(err, "group or others") != NULL);
+	/* Never the key's bytes. */
+	CHECK(strstr(err, "000102") == NULL);
+	unlink(path);
+}
+
+static void
+keyed_rules_load(void)
+{
+	char err[512] = "";
+	struct wm_config *cfg = wm_config_load_string(
+		DEMO_KEY
+		"detectors = { order = { regex = \"ORD-[0-9]{8}\"; max_len = 12;"
+		" classes = \"A-Z0-9-\"; validator = \"none\"; }; };\n"
+		"events = { path = \"/dev/null\"; fingerprint_key = \"demo\"; };\n"
+		"policies = { p = {\n"
+		" card = { operator = \"token\"; key = \"demo\"; keep_bin = true;"
+		" keep_last4 = true; luhn = true; };\n"
+		" ssn = { operator = \"fpe\"; key = \"demo\"; tweak = \"x\"; };\n"
+		" email = { operator = \"fpe\"; key = \"demo\"; radix = 36; };\n"
+		" order = { operator = \"alert\"; };\n"
+		" iban = { operator = \"drop\"; };\n"
+		"}; };\n" SEGS, "t.cfg", err, sizeof(err));
+
+	CHECK(cfg != NULL);
+	if (cfg == NULL) {
+		fprintf(stderr, "  %s\n", err);
+		return;
+	}
+	CHECK_EQ(cfg->nkeys, 1);
+	CHECK_EQ(cfg->ncustom, 1);
+	CHECK_EQ(cfg->events.fingerprint_key, 1);
+	CHECK_EQ(cfg->policies[0].nrules, 5);
+	CHECK(cfg->policies[0].rules[0].mask.key == &cfg->keys[0]);
+	CHECK(cfg->policies[0].rules[0].mask.luhn);
+	CHECK(strcmp(cfg->policies[0].rules[0].mask.tweak, "segment") == 0);
+	CHECK(strcmp(cfg->policies[0].rules[1].mask.tweak, "x") == 0);
+	CHECK_EQ(cfg->policies[0].rules[2].mask.radix, 36);
+	CHECK(cfg->policies[0].rules[3].detector == cfg->custom[0]);
+	CHECK_EQ(cfg->policies[0].rules[4].mask.op, WM_MASK_DROP);
+	wm_config_free(cfg);
+}
+
 int
 main(void)
 {
 	RUN(default_cfg_loads);
 	RUN(example_segments_cfg_loads);
 	RUN(bad_configs_rejected);
+	RUN(key_readable_by_others_refused);
+	RUN(keyed_rules_load);
 	RUN(missing_file);
 	RUN(directory_instead_of_file);
 	RUN(omitted_keys_take_defaults);

@@ -18,7 +18,7 @@
 #include "wm_test.h"
 
 #define MAX_FOUND 16
-#define MAX_WANT 3
+#define MAX_WANT 4
 #define BUF_MAX 2048
 /* Pushes values far from the stream start: confirm gets full windows. */
 #define PREFIX_LEN 300
@@ -53,7 +53,7 @@ on_match(unsigned int id, unsigned long long from, unsigned long long to,
 
 	(void)from;
 	(void)flags;
-	if (!d->confirm(s->buf + ws, to - ws, &sp))
+	if (!d->confirm(d, s->buf + ws, to - ws, &sp))
 		return 0;
 	if (s->n == MAX_FOUND || sp.start >= sp.end || sp.end > to - ws ||
 	    sp.end - sp.start > d->max_len) {
@@ -131,6 +131,18 @@ struct scan_case {
 #define LOCAL16 "abcdefghijklmnop"
 #define LOCAL64 LOCAL16 LOCAL16 LOCAL16 LOCAL16
 
+/* jwt.io's sample token (HS256, {"sub":"1234567890","name":"John
+ * Doe","iat":1516239022}). */
+#define JWT_HDR "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
+#define JWT_PAY "eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0" \
+		"IjoxNTE2MjM5MDIyfQ"
+#define JWT_SIG "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+#define JWT JWT_HDR "." JWT_PAY "." JWT_SIG
+
+#define PEM_L1 "MIIBVQIBADANBgkqhkiG9w0BAQEFAASCAT8wggE7AgEAAkEAq7BFUpkGp3+XQorU"
+#define PEM_L2 "pGFxq9e0ChnU/JtY5wcBfYkW8DrnLW3Z6sHvQmXc1aKo7RTgDiPbuNlE4MjhyvOd"
+#define PEM_L3 "VeXNjg=="
+
 static const struct scan_case scan_cases[] = {
 	/* cards: true positives */
 	{ "card_visa_plain_at_stream_start", "4111111111111111",
@@ -149,6 +161,14 @@ static const struct scan_case scan_cases[] = {
 	  { { "card", "378282246310005" } } },
 	{ "card_discover", "disc:6011111111111117;",
 	  { { "card", "6011111111111117" } } },
+	{ "card_discover_65", "d 6500000000000002;",
+	  { { "card", "6500000000000002" } } },
+	{ "card_jcb", "jcb 3530111333300000,",
+	  { { "card", "3530111333300000" } } },
+	{ "card_diners_14_digits", "dc 30569309025904 x",
+	  { { "card", "30569309025904" } } },
+	{ "card_unionpay", "cup 6200000000000005 x",
+	  { { "card", "6200000000000005" } } },
 	{ "card_13_digits", "old visa 4222222222222\r\n",
 	  { { "card", "4222222222222" } } },
 	{ "card_19_digits", "pan 4000000000000000006 ok",
@@ -165,6 +185,8 @@ static const struct scan_case scan_cases[] = {
 	  { { "card", "4111111111111111" }, { "card", "5555555555554444" } } },
 	{ "card_after_short_number_group", "12 4111111111111111,",
 	  { { "card", "4111111111111111" } } },
+	{ "card_16_digits_after_plus_is_card_not_phone",
+	  "n=+4111111111111111&", { { "card", "4111111111111111" } } },
 	/* cards: false positives */
 	{ "card_luhn_fails", "pan 4111111111111112 x", { { NULL, NULL } } },
 	{ "card_luhn_valid_16_inside_22_digit_run",
@@ -173,20 +195,82 @@ static const struct scan_case scan_cases[] = {
 	  "id 1234564111111111111111 x", { { NULL, NULL } } },
 	{ "card_12_digits_too_short", "n 411111111116 x", { { NULL, NULL } } },
 	{ "card_20_digit_run", "n 41111111111111111111 x", { { NULL, NULL } } },
-	{ "phone_dashes_not_card", "tel 555-123-4567\n", { { NULL, NULL } } },
-	{ "phone_international_not_card", "tel +1 555 123 4567\n",
+	{ "card_dashed_timestamp_luhn_valid_not_a_brand",
+	  "f=2016-09-14-00-30-57-300.txt", { { NULL, NULL } } },
+	{ "card_ps_columns_luhn_valid_not_a_brand", "3.0 6939804 504648 ?",
 	  { { NULL, NULL } } },
-	{ "card_dashed_timestamp_luhn_valid_is_masked",
-	  "f=2016-09-14-00-30-57-300.txt",
-	  { { "card", "2016-09-14-00-30-57-300" } } },
+	{ "card_luhn_valid_timestamp_ttl_not_a_brand", "cd-1624993182-1800-AY",
+	  { { NULL, NULL } } },
+	{ "card_visa_wrong_length_14", "n 41111111111110 x",
+	  { { NULL, NULL } } },
+	{ "card_mastercard_wrong_length_17", "n 52830000000000007 x",
+	  { { NULL, NULL } } },
+	{ "card_amex_wrong_length_16", "n 3700000000000002 x",
+	  { { NULL, NULL } } },
 	{ "card_double_space_breaks_run", "4111  1111 1111 1111 x",
 	  { { NULL, NULL } } },
-	/* SSN */
+	{ "card_inside_uuid_not_card",
+	  "\"id\":\"9a4f1a59-012d-4597-a434-6405899702d0\"",
+	  { { NULL, NULL } } },
+	{ "card_glued_to_letter_after", "n 4111111111111111x",
+	  { { NULL, NULL } } },
+	{ "card_glued_to_letter_before", "pan4111111111111111 x",
+	  { { NULL, NULL } } },
+	{ "card_in_spaced_iban_not_card", "ES41 4300 6096 0528 7769 9035",
+	  { { "iban", "ES41 4300 6096 0528 7769 9035" } } },
+	{ "card_after_ups_prefix_not_card", "\"1Z 626 853 00 4461 590 4\"",
+	  { { NULL, NULL } } },
+	{ "card_after_word_and_space_is_card", "card 4111 1111 1111 1111.",
+	  { { "card", "4111 1111 1111 1111" } } },
+	/* phone and card apart */
+	{ "phone_nanp_exchange_1xx_not_phone_nor_card", "tel 555-123-4567\n",
+	  { { NULL, NULL } } },
+	{ "phone_e164_plus1_spaces_not_card", "tel +1 555 123 4567\n",
+	  { { "phone", "+1 555 123 4567" } } },
+	{ "phone_e164_13_digits_luhn_valid_visa_prefix_not_card",
+	  "tel:+4915112345678;", { { "phone", "+4915112345678" } } },
+	{ "phone_e164_15_digits_amex_shaped_not_card", "+378282246310005 x",
+	  { { "phone", "+378282246310005" } } },
+	/* phone: true positives */
+	{ "phone_nanp_dashes", "call 415-555-2671 now",
+	  { { "phone", "415-555-2671" } } },
+	{ "phone_nanp_parens", "{\"tel\":\"(415) 555-2671\"}",
+	  { { "phone", "(415) 555-2671" } } },
+	{ "phone_nanp_parens_no_space", "tel (415)555-2671;",
+	  { { "phone", "(415)555-2671" } } },
+	{ "phone_nanp_dots_sentence_end", "at 415.555.2671.",
+	  { { "phone", "415.555.2671" } } },
+	{ "phone_nanp_country_prefix_stays", "1-800-555-0199 x",
+	  { { "phone", "800-555-0199" } } },
+	{ "phone_nanp_after_plus1_once", "+1 415-555-2671 x",
+	  { { "phone", "415-555-2671" } } },
+	{ "phone_nanp_after_plus1_dash_eod", "+1-415-555-2671",
+	  { { "phone", "415-555-2671" } } },
+	{ "phone_nanp_extension", "986.291.2294x751 x",
+	  { { "phone", "986.291.2294" } } },
+	{ "phone_e164_grouped", "uk +44 20 7946 0958.",
+	  { { "phone", "+44 20 7946 0958" } } },
+	{ "phone_e164_dashes", "+49-151-1234-5678,",
+	  { { "phone", "+49-151-1234-5678" } } },
+	/* phone: false positives */
+	{ "phone_nanp_area_0xx", "tel 055-555-2671 x", { { NULL, NULL } } },
+	{ "phone_nanp_inside_longer_run", "n 2415-555-2671 x",
+	  { { NULL, NULL } } },
+	{ "phone_nanp_followed_by_digits", "n 415-555-26710 x",
+	  { { NULL, NULL } } },
+	{ "phone_nanp_glued_to_letter", "ab415-555-2671 x",
+	  { { NULL, NULL } } },
+	{ "phone_nanp_after_digit_dash", "7-415-555-2671 x",
+	  { { NULL, NULL } } },
+	{ "phone_e164_too_short", "+1234567 x", { { NULL, NULL } } },
+	{ "phone_e164_16_digits", "+4915112345678901 x", { { NULL, NULL } } },
+	{ "phone_e164_after_letter", "a+4915112345678 x", { { NULL, NULL } } },
+	/* ssn */
 	{ "ssn_plain", "ssn 123-45-6789 x", { { "ssn", "123-45-6789" } } },
 	{ "ssn_at_stream_start_eod", "123-45-6789",
 	  { { "ssn", "123-45-6789" } } },
-	{ "ssn_json_quote", "{\"ssn\":\"078-05-1120\"}",
-	  { { "ssn", "078-05-1120" } } },
+	{ "ssn_json_quote", "{\"ssn\":\"372-18-4455\"}",
+	  { { "ssn", "372-18-4455" } } },
 	{ "ssn_sentence_dash_then_text", "ssn 123-45-6789- next",
 	  { { "ssn", "123-45-6789" } } },
 	{ "ssn_area_666", "ssn 666-45-6789 x", { { NULL, NULL } } },
@@ -194,6 +278,12 @@ static const struct scan_case scan_cases[] = {
 	{ "ssn_area_9xx", "ssn 912-45-6789 x", { { NULL, NULL } } },
 	{ "ssn_group_00", "ssn 123-00-6789 x", { { NULL, NULL } } },
 	{ "ssn_serial_0000", "ssn 123-45-0000 x", { { NULL, NULL } } },
+	{ "ssn_woolworth_sample_078_05_1120", "{\"ssn\":\"078-05-1120\"}",
+	  { { NULL, NULL } } },
+	{ "ssn_pamphlet_sample_219_09_9999", "ssn 219-09-9999 x",
+	  { { NULL, NULL } } },
+	{ "ssn_lifelock_sample_457_55_5462", "ssn 457-55-5462 x",
+	  { { NULL, NULL } } },
 	{ "ssn_preceded_by_digit", "ssn 1123-45-6789 x", { { NULL, NULL } } },
 	{ "ssn_preceded_by_dash_digit_still_ssn", "n 1-123-45-6789 x",
 	  { { "ssn", "123-45-6789" } } },
@@ -223,7 +313,8 @@ static const struct scan_case scan_cases[] = {
 	{ "email_no_tld_rejected", "john@localhost now", { { NULL, NULL } } },
 	{ "email_one_letter_tld_rejected", "john@example.c now",
 	  { { NULL, NULL } } },
-	{ "email_ip_literal_rejected", "john@10.1.2.3 now", { { NULL, NULL } } },
+	{ "email_ip_literal_not_email_but_ipv4", "john@10.1.2.3 now",
+	  { { "ipv4", "10.1.2.3" } } },
 	{ "email_digits_after_tld", "a@b.com1 x", { { "email", "a@b.com" } } },
 	{ "email_hyphen_after_tld", "a@b.com-x x", { { "email", "a@b.com" } } },
 	{ "email_tld_25_letters_rejected", "a@b.abcdefghijklmnopqrstuvwxy x",
@@ -232,12 +323,153 @@ static const struct scan_case scan_cases[] = {
 	  { { "email", "a@b.com" } } },
 	{ "email_double_at_takes_last", "x@y@example.com ",
 	  { { "email", "y@example.com" } } },
+	/* iban */
+	{ "iban_de_compact", "iban DE89370400440532013000;",
+	  { { "iban", "DE89370400440532013000" } } },
+	{ "iban_de_spaced_json", "{\"iban\":\"DE89 3704 0044 0532 0130 00\"}",
+	  { { "iban", "DE89 3704 0044 0532 0130 00" } } },
+	{ "iban_gb_letters_in_bban", "GB29NWBK60161331926819",
+	  { { "iban", "GB29NWBK60161331926819" } } },
+	{ "iban_fr_27_letter_inside", "to FR1420041010050500013M02606.",
+	  { { "iban", "FR1420041010050500013M02606" } } },
+	{ "iban_no_15_shortest", "NO9386011117947,",
+	  { { "iban", "NO9386011117947" } } },
+	{ "iban_lower_case", "iban gb29nwbk60161331926819 x",
+	  { { "iban", "gb29nwbk60161331926819" } } },
+	{ "iban_spaced_then_currency_word", "DE89 3704 0044 0532 0130 00 EUR",
+	  { { "iban", "DE89 3704 0044 0532 0130 00" } } },
+	{ "iban_bad_check_digits", "DE89370400440532013001;",
+	  { { NULL, NULL } } },
+	{ "iban_wrong_length_for_country", "DE8937040044053201300 x",
+	  { { NULL, NULL } } },
+	{ "iban_inside_longer_run", "DE893704004405320130001 x",
+	  { { NULL, NULL } } },
+	{ "iban_glued_to_letter", "XDE89370400440532013000 x",
+	  { { NULL, NULL } } },
+	{ "iban_unknown_country", "ZZ89370400440532013000 x",
+	  { { NULL, NULL } } },
+	{ "iban_spaces_not_every_4", "DE89 37040044 0532 0130 00 x",
+	  { { NULL, NULL } } },
+	/* ipv4 */
+	{ "ipv4_plain", "from 192.168.1.10 x",
+	  { { "ipv4", "192.168.1.10" } } },
+	{ "ipv4_sentence_dot", "host is 10.0.0.1.",
+	  { { "ipv4", "10.0.0.1" } } },
+	{ "ipv4_with_port", "\"0.0.0.0:8080\"", { { "ipv4", "0.0.0.0" } } },
+	{ "ipv4_cidr", "net 172.16.254.1/24;", { { "ipv4", "172.16.254.1" } } },
+	{ "ipv4_version_five_parts", "v 1.2.3.4.5 x", { { NULL, NULL } } },
+	{ "ipv4_octet_256", "ip 256.1.1.1 x", { { NULL, NULL } } },
+	{ "ipv4_leading_zero", "ip 01.2.3.4 x", { { NULL, NULL } } },
+	{ "ipv4_three_parts", "ip 1.2.3 x", { { NULL, NULL } } },
+	{ "ipv4_glued_letters", "a1.2.3.4 and 1.2.3.4b", { { NULL, NULL } } },
+	{ "ipv4_host_name", "10.0.0.1.nip.io", { { NULL, NULL } } },
+	/* ipv6 */
+	{ "ipv6_compressed", "from 2001:db8::1 x",
+	  { { "ipv6", "2001:db8::1" } } },
+	{ "ipv6_full", "2001:0db8:85a3:0000:0000:8a2e:0370:7334",
+	  { { "ipv6", "2001:0db8:85a3:0000:0000:8a2e:0370:7334" } } },
+	{ "ipv6_loopback", "[::1]:80", { { "ipv6", "::1" } } },
+	{ "ipv6_zone_left_out", "fe80::1ff:fe23:4567:890a%eth0",
+	  { { "ipv6", "fe80::1ff:fe23:4567:890a" } } },
+	{ "ipv6_v4_tail_not_ipv4", "::ffff:192.0.2.128 x",
+	  { { "ipv6", "::ffff:192.0.2.128" } } },
+	{ "ipv6_upper_case_trailing_double_colon", "p 2001:DB8:: x",
+	  { { "ipv6", "2001:DB8::" } } },
+	{ "ipv6_sentence_dot", "at 2001:db8::7.",
+	  { { "ipv6", "2001:db8::7" } } },
+	{ "ipv6_time_not_address", "at 12:34:56 x", { { NULL, NULL } } },
+	{ "ipv6_mac_not_address", "mac 00:1a:2b:3c:4d:5e x",
+	  { { NULL, NULL } } },
+	{ "ipv6_nine_groups", "1:2:3:4:5:6:7:8:9 x", { { NULL, NULL } } },
+	{ "ipv6_two_double_colons", "1::2::3 x", { { NULL, NULL } } },
+	{ "ipv6_group_of_5", "12345::1 x", { { NULL, NULL } } },
+	{ "ipv6_cpp_scope", "std::vector<int>", { { NULL, NULL } } },
+	{ "ipv6_bare_double_colon", "a :: b", { { NULL, NULL } } },
+	/* aws_access_key */
+	{ "aws_key_akia", "key=AKIAIOSFODNN7EXAMPLE&",
+	  { { "aws_access_key", "AKIAIOSFODNN7EXAMPLE" } } },
+	{ "aws_key_asia_eod", "ASIAY34FZKBOKMUTVV7A",
+	  { { "aws_access_key", "ASIAY34FZKBOKMUTVV7A" } } },
+	{ "aws_key_digits_outside_base32", "id: AKIAHI38FAKE1IWUQEEN\n",
+	  { { NULL, NULL } } },
+	{ "aws_key_glued", "XAKIAIOSFODNN7EXAMPLE x", { { NULL, NULL } } },
+	{ "aws_key_too_long", "AKIAIOSFODNN7EXAMPLEX x", { { NULL, NULL } } },
+	{ "aws_key_underscore_after", "AKIAIOSFODNN7EXAMPLE_1",
+	  { { NULL, NULL } } },
+	/* gcp_api_key */
+	{ "gcp_key", "key=AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsHI&",
+	  { { "gcp_api_key", "AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsHI" } } },
+	{ "gcp_key_34_short", "AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsH x",
+	  { { NULL, NULL } } },
+	{ "gcp_key_40_long", "AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsHIx x",
+	  { { NULL, NULL } } },
+	/* jwt, bearer, basic_auth */
+	{ "jwt_in_query", "/cb?token=" JWT "&s=1", { { "jwt", JWT } } },
+	{ "jwt_sentence_dot", "got " JWT ". Then", { { "jwt", JWT } } },
+	{ "jwt_unsigned", "t " JWT_HDR "." JWT_PAY ". x",
+	  { { "jwt", JWT_HDR "." JWT_PAY "." } } },
+	{ "jwt_bearer_header_both",
+	  "GET / HTTP/1.1\r\nAuthorization: Bearer " JWT "\r\nHost: x\r\n",
+	  { { "jwt", JWT }, { "bearer", JWT } } },
+	{ "jwt_header_without_alg", "t eyJ0eXAiOiJKV1QifQ." JWT_PAY ".abc x",
+	  { { NULL, NULL } } },
+	{ "jwt_four_parts", "t " JWT ".abc x", { { NULL, NULL } } },
+	{ "jwt_glued", "x" JWT " x", { { NULL, NULL } } },
+	{ "bearer_opaque_token", "Authorization: Bearer mF_9.B5f-4.1JqM\r\n",
+	  { { "bearer", "mF_9.B5f-4.1JqM" } } },
+	{ "bearer_lower_case_header_eod", "authorization: bearer abc123==",
+	  { { "bearer", "abc123==" } } },
+	{ "bearer_proxy_authorization", "Proxy-Authorization:Bearer\tt0k3n\n",
+	  { { "bearer", "t0k3n" } } },
+	{ "bearer_without_header", "token Bearer abc123\r\n",
+	  { { NULL, NULL } } },
+	{ "bearer_punctuation_only", "Authorization: Bearer ~~~\r\n",
+	  { { NULL, NULL } } },
+	{ "basic_user_pass", "Authorization: Basic dXNlcjpwYXNz\r\n",
+	  { { "basic_auth", "dXNlcjpwYXNz" } } },
+	{ "basic_no_colon_decoded", "Authorization: Basic dXNlcnBhc3M=\r\n",
+	  { { NULL, NULL } } },
+	{ "basic_not_base64", "Authorization: Basic dXNlcjpwY\r\n",
+	  { { NULL, NULL } } },
+	/* pem_private_key: every body line */
+	{ "pem_lf_lines", "-----BEGIN PRIVATE KEY-----\n" PEM_L1 "\n" PEM_L2
+	  "\n" PEM_L3 "\n-----END PRIVATE KEY-----\n",
+	  { { "pem_private_key", PEM_L1 }, { "pem_private_key", PEM_L2 },
+	    { "pem_private_key", PEM_L3 } } },
+	{ "pem_crlf_rsa", "-----BEGIN RSA PRIVATE KEY-----\r\n" PEM_L1 "\r\n"
+	  PEM_L3 "\r\n-----END RSA PRIVATE KEY-----\r\n",
+	  { { "pem_private_key", PEM_L1 }, { "pem_private_key", PEM_L3 } } },
+	{ "pem_json_escaped",
+	  "{\"private_key\":\"-----BEGIN PRIVATE KEY-----\\n" PEM_L1 "\\n"
+	  PEM_L3 "\\n-----END PRIVATE KEY-----\\n\"}",
+	  { { "pem_private_key", PEM_L1 }, { "pem_private_key", PEM_L3 } } },
+	{ "pem_json_escaped_crlf", "\"-----BEGIN EC PRIVATE KEY-----\\r\\n"
+	  PEM_L2 "\\r\\n" PEM_L3 "\\r\\n-----END EC PRIVATE KEY-----\"",
+	  { { "pem_private_key", PEM_L2 }, { "pem_private_key", PEM_L3 } } },
+	{ "pem_json_escaped_slashes",
+	  "{\"k\":\"-----BEGIN PRIVATE KEY-----\\nMIIB+a\\/b\\/c9==\\n"
+	  "Zm9v\\/YmFy\\n-----END PRIVATE KEY-----\\n\"}",
+	  { { "pem_private_key", "MIIB+a\\/b\\/c9==" },
+	    { "pem_private_key", "Zm9v\\/YmFy" } } },
+	{ "pem_public_key_not_masked", "-----BEGIN PUBLIC KEY-----\n" PEM_L1
+	  "\n-----END PUBLIC KEY-----\n", { { NULL, NULL } } },
+	{ "pem_lines_after_end_not_masked", "-----END PRIVATE KEY-----\n"
+	  PEM_L1 "\n", { { NULL, NULL } } },
+	{ "pem_encrypted_headers_not_masked",
+	  "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n\n" PEM_L1
+	  "\n", { { NULL, NULL } } },
 	/* several detectors in one stream */
 	{ "card_ssn_email_in_one_record",
-	  "{\"pan\":\"5555 5555 5555 4444\",\"ssn\":\"219-09-9999\","
+	  "{\"pan\":\"5555 5555 5555 4444\",\"ssn\":\"501-22-3344\","
 	  "\"mail\":\"j@x.org\"}",
-	  { { "card", "5555 5555 5555 4444" }, { "ssn", "219-09-9999" },
+	  { { "card", "5555 5555 5555 4444" }, { "ssn", "501-22-3344" },
 	    { "email", "j@x.org" } } },
+	{ "iban_phone_ip_key_in_one_record",
+	  "{\"iban\":\"CH9300762011623852957\",\"tel\":\"+41 44 668 18 00\","
+	  "\"ip\":\"203.0.113.9\",\"k\":\"AKIAIOSFODNN7EXAMPLE\"}",
+	  { { "iban", "CH9300762011623852957" },
+	    { "phone", "+41 44 668 18 00" }, { "ipv4", "203.0.113.9" },
+	    { "aws_access_key", "AKIAIOSFODNN7EXAMPLE" } } },
 };
 
 static unsigned int
@@ -258,6 +490,11 @@ check_found(const struct scan_case *c, const struct scan *s)
 
 	CHECK(!s->overflow);
 	CHECK_EQ(s->n, nw);
+	if (s->n != nw)
+		for (unsigned int i = 0; i < s->n; i++)
+			fprintf(stderr, "  case %s: found %s at %zu+%zu\n",
+				c->name, wm_detect_get(s->f[i].id)->name,
+				s->f[i].start, s->f[i].end - s->f[i].start);
 	for (unsigned int w = 0; w < nw; w++) {
 		unsigned int hits = 0;
 
@@ -310,6 +547,22 @@ scan_table(void)
 		run_scan_case(&scan_cases[i]);
 }
 
+/* The largest hold() over every built-in for the @tl bytes at @tail. */
+static size_t
+hold_all(const uint8_t *tail, size_t tl)
+{
+	size_t hold = 0;
+
+	for (unsigned int k = 0; k < wm_detect_count(); k++) {
+		const struct wm_detector *d = wm_detect_get(k);
+		size_t h = d->hold(d, tail, tl);
+
+		CHECK(h <= tl && h <= (size_t)d->max_len + 1);
+		hold = h > hold ? h : hold;
+	}
+	return hold;
+}
+
 /*
  * The hold-back rule end to end: cut the stream after every byte; the
  * engine releases everything but the last hold() bytes (max over the
@@ -325,18 +578,13 @@ check_hold_covers(const uint8_t *buf, size_t len, const struct scan *s)
 		CHECK(f->trig <= len && f->trig > f->end);
 		for (size_t cut = f->start + 1; cut < f->trig; cut++) {
 			size_t tl = WM_MIN(cut, (size_t)WM_DETECT_WINDOW);
-			size_t hold = 0;
+			size_t hold = hold_all(buf + cut - tl, tl);
 
-			for (unsigned int k = 0; k < wm_detect_count(); k++) {
-				const struct wm_detector *d = wm_detect_get(k);
-				size_t h = d->hold(buf + cut - tl, tl);
-
-				CHECK(h <= tl && h <= (size_t)d->max_len + 1);
-				hold = h > hold ? h : hold;
-			}
 			if (cut - hold > f->start)
-				fprintf(stderr, "  leak: cut %zu hold %zu "
-					"start %zu\n", cut, hold, f->start);
+				fprintf(stderr, "  leak %s: cut %zu hold %zu "
+					"start %zu\n",
+					wm_detect_get(f->id)->name, cut, hold,
+					f->start);
 			CHECK(cut - hold <= f->start);
 		}
 	}
@@ -400,6 +648,116 @@ card_max_len_separator_after_every_digit(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* Values longer than the window: their last max_len bytes are masked. */
+
+/*
+ * A token of @n bytes (header, payload of 'A's, signature) after
+ * @before, then @after: the span found is the token's last 253 bytes,
+ * and hold covers it wherever the stream is cut.
+ */
+static void
+check_long_token(const char *before, size_t n, const char *after,
+		 const char *det, unsigned int want_n)
+{
+	static uint8_t buf[BUF_MAX];
+	static char text[BUF_MAX];
+	size_t lb = strlen(before), pos, len;
+	const struct wm_detector *d = wm_detect_find(det);
+	struct scan s;
+	unsigned int hits = 0;
+
+	memcpy(text, before, lb);
+	pos = lb;
+	memcpy(text + pos, JWT_HDR ".", sizeof(JWT_HDR));
+	pos += sizeof(JWT_HDR);
+	while (pos < lb + n - 1 - 43)
+		text[pos++] = 'A';
+	text[pos++] = '.';
+	memcpy(text + pos, JWT_SIG, 43);
+	pos += 43;
+	strcpy(text + pos, after);
+	len = build_stream(buf, 0, text);
+	scan_buf(buf, len, 97, &s);
+	CHECK(!s.overflow);
+	CHECK_EQ(s.n, want_n);
+	/* Every detector that found it (jwt, and bearer for a header) masks
+	 * the same last max_len bytes. */
+	for (unsigned int i = 0; i < s.n; i++) {
+		hits += wm_detect_get(s.f[i].id) == d;
+		CHECK_EQ(s.f[i].end, lb + n);
+		CHECK_EQ(s.f[i].end - s.f[i].start, d->max_len);
+	}
+	CHECK_EQ(hits, 1);
+	check_hold_covers(buf, len, &s);
+}
+
+static void
+jwt_longer_than_window_masks_last_253(void)
+{
+	check_long_token("token=", 600, "&x=1", "jwt", 1);
+	check_long_token("token=", 254, "&x=1", "jwt", 1);
+	check_long_token("t ", 400, ". Then", "jwt", 1);
+}
+
+static void
+bearer_longer_than_window_masks_last_253(void)
+{
+	check_long_token("Authorization: Bearer ", 500, "\r\nHost: x\r\n",
+			 "bearer", 2);
+}
+
+static void
+pem_line_longer_than_250_masks_last_250(void)
+{
+	static char text[BUF_MAX];
+	static uint8_t buf[BUF_MAX];
+	const struct wm_detector *d = wm_detect_find("pem_private_key");
+	size_t at, len;
+	struct scan s;
+
+	strcpy(text, "-----BEGIN PRIVATE KEY-----\n");
+	at = strlen(text);
+	memset(text + at, 'Q', 700);
+	strcpy(text + at + 700, "\n" PEM_L3 "\n-----END PRIVATE KEY-----\n");
+	len = build_stream(buf, 0, text);
+	scan_buf(buf, len, 33, &s);
+	CHECK(!s.overflow);
+	CHECK_EQ(s.n, 2);
+	CHECK_EQ(s.f[0].end, at + 700);
+	CHECK_EQ(s.f[0].end - s.f[0].start, d->max_len);
+	CHECK(found_is(&s, &s.f[1], "pem_private_key", PEM_L3));
+	check_hold_covers(buf, len, &s);
+}
+
+/* A long body: every one of its lines is reported, however far from the
+ * BEGIN marker. */
+static void
+pem_many_lines_all_masked(void)
+{
+	static char text[BUF_MAX];
+	static uint8_t buf[BUF_MAX];
+	size_t at, len;
+	struct scan s;
+
+	strcpy(text, "-----BEGIN OPENSSH PRIVATE KEY-----\n");
+	at = strlen(text);
+	for (int i = 0; i < 12; i++) {
+		memcpy(text + at, i & 1 ? PEM_L2 : PEM_L1, 64);
+		text[at + 64] = '\n';
+		at += 65;
+	}
+	strcpy(text + at, "-----END OPENSSH PRIVATE KEY-----\n");
+	len = build_stream(buf, 0, text);
+	scan_buf(buf, len, 1448, &s);
+	CHECK(!s.overflow);
+	CHECK_EQ(s.n, 12);
+	for (unsigned int i = 0; i < s.n; i++)
+		CHECK(found_is(&s, &s.f[i], "pem_private_key",
+			       i & 1 ? PEM_L2 : PEM_L1));
+	check_hold_covers(buf, len, &s);
+}
+
+/* ------------------------------------------------------------------ */
 /* Hold: how much of a tail may begin a value not yet reported. */
 
 struct hold_case {
@@ -444,6 +802,55 @@ static const struct hold_case hold_cases[] = {
 	{ "email_local_over_64_before_at", "email",
 	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@ex",
 	  2 },
+	{ "iban_country_code_only", "iban", "x DE", 2 },
+	{ "iban_spaced_in_progress", "iban", "x DE89 3704 00", 12 },
+	{ "iban_trailing_space_pending", "iban",
+	  "x DE89 3704 0044 0532 0130 00 ", 28 },
+	{ "iban_digits_first_cannot_start", "iban", "x 12AB", 0 },
+	{ "iban_glued_to_word", "iban", "xyzDE89", 0 },
+	{ "phone_plus_alone", "phone", "tel +", 1 },
+	{ "phone_e164_in_progress", "phone", "tel +44 20 79", 9 },
+	{ "phone_e164_over_15_digits", "phone", "+1234567890123456", 0 },
+	{ "phone_nanp_parens", "phone", "tel (415) 55", 8 },
+	{ "phone_nanp_full_then_dash", "phone", "x 415-555-2671-", 13 },
+	{ "phone_json_close", "phone", "\"x\"}", 0 },
+	{ "ipv4_three_groups", "ipv4", "ip 10.0.0", 6 },
+	{ "ipv4_full_then_dot", "ipv4", "ip 10.0.0.1.", 9 },
+	{ "ipv4_five_groups", "ipv4", "v 1.2.3.4.5", 0 },
+	{ "ipv4_glued_to_letter", "ipv4", "v1.2", 0 },
+	{ "ipv6_in_progress", "ipv6", "ip 2001:db8:", 9 },
+	{ "ipv6_hex_word_before_colon", "ipv6", "a cafe", 4 },
+	{ "ipv6_long_hex_word", "ipv6", "a cafebabe", 0 },
+	{ "ipv6_after_letter", "ipv6", "std::", 0 },
+	{ "aws_prefix", "aws_access_key", "k=AKI", 3 },
+	{ "aws_key_complete", "aws_access_key", "k=AKIAIOSFODNN7EXAMPLE", 20 },
+	{ "aws_other_word", "aws_access_key", "k=AKIB", 0 },
+	{ "gcp_prefix", "gcp_api_key", "k=AIza-_", 6 },
+	{ "gcp_glued", "gcp_api_key", "xAIza", 0 },
+	{ "jwt_prefix", "jwt", "t=ey", 2 },
+	{ "jwt_in_progress", "jwt", "t=" JWT_HDR ".eyJzd", 42 },
+	{ "jwt_other_word", "jwt", "t=abc.def", 0 },
+	{ "bearer_token_in_progress", "bearer",
+	  "Authorization: Bearer mF_9.B5", 7 },
+	{ "bearer_scheme_only", "bearer", "Authorization: Bearer ", 0 },
+	{ "bearer_other_scheme", "bearer", "Authorization: Digest abc", 0 },
+	{ "basic_in_progress", "basic_auth", "authorization: BASIC dXNl", 4 },
+	{ "basic_plain_word", "basic_auth", "the basic idea", 0 },
+	{ "pem_first_line_in_progress", "pem_private_key",
+	  "-----BEGIN PRIVATE KEY-----\nMIIB", 4 },
+	{ "pem_escaped_line_in_progress", "pem_private_key",
+	  "\"-----BEGIN PRIVATE KEY-----\\nMIIB", 4 },
+	{ "pem_header_line_not_body", "pem_private_key", "Host: x\r\nAcce", 0 },
+	{ "pem_after_end_marker", "pem_private_key",
+	  "-----END PRIVATE KEY-----\nabc", 0 },
+	{ "pem_pending_backslash", "pem_private_key",
+	  "-----BEGIN PRIVATE KEY-----\\nMIIB\\", 5 },
+	{ "pem_escaped_break_then_backslash", "pem_private_key",
+	  "-----BEGIN PRIVATE KEY-----\\n\\", 1 },
+	{ "pem_break_then_backslash", "pem_private_key",
+	  "-----BEGIN PRIVATE KEY-----\r\n\\", 1 },
+	{ "pem_escaped_slash_in_line", "pem_private_key",
+	  "-----BEGIN PRIVATE KEY-----\nab\\/cd", 6 },
 };
 
 static void
@@ -457,7 +864,7 @@ hold_table(void)
 		CHECK(d != NULL);
 		if (d == NULL)
 			continue;
-		CHECK_EQ(d->hold((const uint8_t *)c->tail, strlen(c->tail)),
+		CHECK_EQ(d->hold(d, (const uint8_t *)c->tail, strlen(c->tail)),
 			 c->want);
 	}
 }
@@ -472,6 +879,7 @@ hold_covers_every_confirmed_value(void)
 		size_t len = build_stream(buf, 0, c->text);
 		struct scan s;
 
+		wm_test_case = c->name;
 		scan_buf(buf, len, len, &s);
 		check_hold_covers(buf, len, &s);
 		len = build_stream(buf, PREFIX_LEN, c->text);
@@ -491,29 +899,26 @@ rnd(uint32_t *st)
 }
 
 /*
- * Streams stitched from value-like pieces (valid cards, SSNs, addresses,
- * their fragments, separators, digits): hold must cover every value any
- * trigger confirms, wherever the stream is cut.
+ * Streams stitched from value-like pieces: hold must cover every value
+ * any trigger confirms, wherever the stream is cut.
  */
-static void
-hold_covers_random_streams(void)
+/* Values found whose last max_len bytes only are masked. */
+static unsigned int pieces_long;
+
+static unsigned int
+hold_covers_pieces(const char *const *pieces, size_t np, uint32_t seed,
+		   int iters, size_t min_len)
 {
-	static const char *const pieces[] = {
-		"4111", "1111", "4111111111111111", "5555555555554444",
-		"378282246310005", "123-45-6789", "078-05-1120", "-", " ",
-		" ", "0", "7", "12", "a", "b.", "@", ".", "x@y.com",
-		"john.doe", "@example.com", ".org", "\"", "}", ",", "\n", "%+_",
-	};
 	static uint8_t buf[BUF_MAX];
-	uint32_t st = 2463534242u;
+	uint32_t st = seed;
 	unsigned int confirmed = 0;
 
-	for (int iter = 0; iter < 3000; iter++) {
+	for (int iter = 0; iter < iters; iter++) {
 		size_t len = 0;
 		struct scan s;
 
-		while (len < 200) {
-			const char *p = pieces[rnd(&st) % WM_ARRAY_SIZE(pieces)];
+		while (len < min_len) {
+			const char *p = pieces[rnd(&st) % np];
 
 			memcpy(buf + len, p, strlen(p));
 			len += strlen(p);
@@ -523,9 +928,84 @@ hold_covers_random_streams(void)
 		CHECK(!s.overflow);
 		check_hold_covers(buf, len, &s);
 		confirmed += s.n;
+		for (unsigned int i = 0; i < s.n; i++)
+			pieces_long += s.f[i].end - s.f[i].start >= 250;
 	}
+	return confirmed;
+}
+
+static void
+hold_covers_random_streams(void)
+{
+	static const char *const pieces[] = {
+		"4111", "1111", "4111111111111111", "5555555555554444",
+		"378282246310005", "123-45-6789", "372-18-4455", "-", " ",
+		" ", "0", "7", "12", "a", "b.", "@", ".", "x@y.com",
+		"john.doe", "@example.com", ".org", "\"", "}", ",", "\n", "%+_",
+	};
+
 	/* The streams did exercise confirm. */
-	CHECK(confirmed > 1000);
+	CHECK(hold_covers_pieces(pieces, WM_ARRAY_SIZE(pieces), 2463534242u,
+				 3000, 200) > 1000);
+}
+
+static void
+hold_covers_random_streams_new_detectors(void)
+{
+	static const char *const pieces[] = {
+		"DE89", "3704", "0044", "0532", "0130", "00", " ", " ", "+",
+		"+1 ", "415", "-555-", "2671", "(415) ", ".", "10.0.0.1",
+		"192", ":", "::", "db8", "fe80", "AKIAIOSFODNN7EXAMPLE", "AKIA",
+		"AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsHI", "\n", "\r\n", "\\n",
+		JWT, "eyJ", ".", "Authorization: Bearer ",
+		"Authorization: Basic ",
+		"dXNlcjpwYXNz", "-----BEGIN PRIVATE KEY-----", "\n", PEM_L3,
+		"MIIB", "x", "\"", ",", "\\/", "\\r\\n", "\\",
+	};
+
+	CHECK(hold_covers_pieces(pieces, WM_ARRAY_SIZE(pieces), 88172645u,
+				 3000, 200) > 1000);
+}
+
+/* Key blocks and headers cut up: line breaks of every kind, escapes. */
+static void
+hold_covers_random_streams_pem_and_headers(void)
+{
+	static const char *const pieces[] = {
+		"-----BEGIN PRIVATE KEY-----", "-----BEGIN PRIVATE KEY-----\n",
+		"-----BEGIN PRIVATE KEY-----\\n", "-----END PRIVATE KEY-----",
+		"\n", "\n", "\\n", "\\n", "\r\n", "\\r\\n", "\\/",
+		"\\", "\r", "MIIB", "MIIB", "MIIB", "q7BF", "q7BF", "+/", "=",
+		"==", "n", "r", " ", "\"", ":", "Authorization:", " Bearer ",
+		" Basic ", "dXNlcjpwYXNz", "ab.c~",
+	};
+
+	unsigned int n = hold_covers_pieces(pieces, WM_ARRAY_SIZE(pieces),
+					    362436069u, 4000, 200);
+
+	CHECK(n > 500);
+}
+
+/*
+ * Longer streams with long base64 runs, so that tokens and key lines
+ * grow past the window (their last max_len bytes masked) or do not.
+ */
+static void
+hold_covers_random_streams_long_values(void)
+{
+#define B56 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	static const char *const pieces[] = {
+		B56, B56, B56, B56, B56, B56, PEM_L1, PEM_L2, PEM_L1, PEM_L2,
+		"eyJ", JWT_HDR ".", ".", JWT_SIG, "\\n", "\n",
+		"\r\n", " ", "\"", "Authorization: Bearer ",
+		"authorization: basic ", "-----BEGIN RSA PRIVATE KEY-----",
+		"-----END RSA PRIVATE KEY-----", "x", "=", "==",
+	};
+
+	pieces_long = 0;
+	CHECK(hold_covers_pieces(pieces, WM_ARRAY_SIZE(pieces), 1234567u,
+				 1000, 900) > 1000);
+	CHECK(pieces_long > 50);
 }
 
 /* ------------------------------------------------------------------ */
@@ -542,33 +1022,43 @@ confirm_full_window_unknown_start(void)
 
 	memset(win, ' ', sizeof(win));
 	memcpy(win, "4111111111111111\"", 17);
-	CHECK(card->confirm(win, 17, &sp));
+	CHECK(card->confirm(card, win, 17, &sp));
 	CHECK_EQ(sp.start, 0);
 	CHECK_EQ(sp.end, 16);
 	/* Same bytes at the end of a full window that starts mid-run. */
 	memset(win, '1', sizeof(win));
 	memcpy(win + WM_DETECT_WINDOW - 17, "4111111111111111\"", 17);
 	win[WM_DETECT_WINDOW - 18] = ' ';
-	CHECK(card->confirm(win, WM_DETECT_WINDOW, &sp));
+	CHECK(card->confirm(card, win, WM_DETECT_WINDOW, &sp));
 	CHECK_EQ(sp.start, WM_DETECT_WINDOW - 17);
 	win[WM_DETECT_WINDOW - 18] = '1';
-	CHECK(!card->confirm(win, WM_DETECT_WINDOW, &sp));
+	CHECK(!card->confirm(card, win, WM_DETECT_WINDOW, &sp));
 }
 
 static void
 confirm_rejects_unterminated_window(void)
 {
-	const struct wm_detector *card = wm_detect_find("card");
-	const struct wm_detector *ssn = wm_detect_find("ssn");
-	const struct wm_detector *email = wm_detect_find("email");
+	static const char *const unterminated[] = {
+		"x4111111111111111", "x123-45-6789", "a@b",
+		"DE89370400440532013000", "x 415-555-2671", "x 10.0.0.1",
+		"x 2001:db8::1", "x AKIAIOSFODNN7EXAMPLE",
+		"x AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsHI", "x " JWT,
+		"Authorization: Bearer abc",
+		"Authorization: Basic dXNlcjpwYXNz",
+		"-----BEGIN PRIVATE KEY-----\nMIIB",
+	};
 	struct wm_span sp;
 
-	CHECK(!card->confirm((const uint8_t *)"x4111111111111111", 17, &sp));
-	CHECK(!ssn->confirm((const uint8_t *)"x123-45-6789", 12, &sp));
-	CHECK(!email->confirm((const uint8_t *)"a@b", 3, &sp));
-	CHECK(!email->confirm((const uint8_t *)"", 0, &sp));
-	CHECK(!card->confirm((const uint8_t *)"", 0, &sp));
-	CHECK(!ssn->confirm((const uint8_t *)"", 0, &sp));
+	for (unsigned int k = 0; k < wm_detect_count(); k++) {
+		const struct wm_detector *d = wm_detect_get(k);
+
+		wm_test_case = d->name;
+		CHECK(!d->confirm(d, (const uint8_t *)"", 0, &sp));
+		CHECK(!d->confirm(d, (const uint8_t *)"\n", 1, &sp));
+		for (size_t i = 0; i < WM_ARRAY_SIZE(unterminated); i++)
+			CHECK(!d->confirm(d, (const uint8_t *)unterminated[i],
+					  strlen(unterminated[i]), &sp));
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -577,16 +1067,20 @@ confirm_rejects_unterminated_window(void)
 static void
 registry_find_count_get(void)
 {
-	static const char *const names[] = { "card", "ssn", "email" };
+	static const char *const names[] = {
+		"card", "ssn", "email", "iban", "phone", "ipv4", "ipv6",
+		"aws_access_key", "gcp_api_key", "jwt", "bearer", "basic_auth",
+		"pem_private_key",
+	};
 
-	CHECK_EQ(wm_detect_count(), 3);
+	CHECK_EQ(wm_detect_count(), WM_ARRAY_SIZE(names));
 	for (unsigned int i = 0; i < WM_ARRAY_SIZE(names); i++) {
 		const struct wm_detector *d = wm_detect_find(names[i]);
 
 		CHECK(d != NULL);
 		CHECK(d == wm_detect_get(i));
 	}
-	CHECK(wm_detect_find("iban") == NULL);
+	CHECK(wm_detect_find("passport") == NULL);
 	CHECK(wm_detect_find("") == NULL);
 	CHECK(wm_detect_find(NULL) == NULL);
 	CHECK(wm_detect_get(wm_detect_count()) == NULL);
@@ -595,18 +1089,45 @@ registry_find_count_get(void)
 static void
 detector_fields_and_window_bound(void)
 {
+	static const struct {
+		const char *name;
+		unsigned int max_len, min_chars;
+	} want[] = {
+		{ "card", 37, 13 },          { "ssn", 11, 9 },
+		{ "email", 253, 4 },         { "iban", 42, 15 },
+		{ "phone", 30, 8 },          { "ipv4", 15, 4 },
+		{ "ipv6", 45, 1 },           { "aws_access_key", 20, 20 },
+		{ "gcp_api_key", 39, 4 },    { "jwt", 253, 3 },
+		{ "bearer", 253, 1 },        { "basic_auth", 253, 2 },
+		{ "pem_private_key", 250, 1 },
+	};
+
 	for (unsigned int i = 0; i < wm_detect_count(); i++) {
 		const struct wm_detector *d = wm_detect_get(i);
 
+		wm_test_case = d->name;
 		CHECK(d->name != NULL && strlen(d->name) < WM_NAME_MAX);
 		CHECK(d->pattern != NULL && d->separators != NULL);
+		CHECK(d->classes != NULL && d->classes[0] != '\0');
 		CHECK(d->hold != NULL && d->confirm != NULL);
 		CHECK(d->max_len > 0);
 		CHECK(d->max_len + 3 <= WM_DETECT_WINDOW);
+		CHECK(d->min_chars > 0);
+		CHECK(d->priv == NULL);
+		/* A separator is a byte a value may hold. */
+		for (const char *p = d->separators; *p != '\0'; p++)
+			CHECK(strchr(d->classes, *p) != NULL);
 	}
-	CHECK_EQ(wm_detect_find("card")->max_len, 37);
-	CHECK_EQ(wm_detect_find("ssn")->max_len, 11);
-	CHECK_EQ(wm_detect_find("email")->max_len, 253);
+	for (size_t i = 0; i < WM_ARRAY_SIZE(want); i++) {
+		const struct wm_detector *d = wm_detect_find(want[i].name);
+
+		wm_test_case = want[i].name;
+		CHECK(d != NULL);
+		if (d == NULL)
+			continue;
+		CHECK_EQ(d->max_len, want[i].max_len);
+		CHECK_EQ(d->min_chars, want[i].min_chars);
+	}
 }
 
 /* Each trigger on its own: streaming mode, no SOM flag. */
@@ -618,6 +1139,7 @@ patterns_compile_streaming_without_som(void)
 		hs_database_t *one = NULL;
 		hs_compile_error_t *err = NULL;
 
+		wm_test_case = d->name;
 		CHECK((d->hs_flags & HS_FLAG_SOM_LEFTMOST) == 0);
 		if (hs_compile(d->pattern, d->hs_flags, HS_MODE_STREAM, NULL,
 			       &one, &err) != HS_SUCCESS) {
@@ -647,12 +1169,43 @@ ssn_validator(void)
 {
 	CHECK(wm_detect_ssn_valid((const uint8_t *)"123456789"));
 	CHECK(wm_detect_ssn_valid((const uint8_t *)"899990001"));
+	CHECK(wm_detect_ssn_valid((const uint8_t *)"078051121"));
 	CHECK(!wm_detect_ssn_valid((const uint8_t *)"000456789"));
 	CHECK(!wm_detect_ssn_valid((const uint8_t *)"666456789"));
 	CHECK(!wm_detect_ssn_valid((const uint8_t *)"900456789"));
 	CHECK(!wm_detect_ssn_valid((const uint8_t *)"123006789"));
 	CHECK(!wm_detect_ssn_valid((const uint8_t *)"123450000"));
 	CHECK(!wm_detect_ssn_valid((const uint8_t *)"12345678a"));
+	CHECK(!wm_detect_ssn_valid((const uint8_t *)"078051120"));
+	CHECK(!wm_detect_ssn_valid((const uint8_t *)"219099999"));
+	CHECK(!wm_detect_ssn_valid((const uint8_t *)"457555462"));
+}
+
+static void
+mod97_validator(void)
+{
+	CHECK(wm_detect_mod97((const uint8_t *)"DE89370400440532013000", 22));
+	CHECK(wm_detect_mod97((const uint8_t *)"gb29nwbk60161331926819", 22));
+	CHECK(wm_detect_mod97((const uint8_t *)"NO9386011117947", 15));
+	CHECK(!wm_detect_mod97((const uint8_t *)"DE89370400440532013001", 22));
+	CHECK(!wm_detect_mod97((const uint8_t *)"DE89 3704", 9));
+	CHECK(!wm_detect_mod97((const uint8_t *)"DE89", 4));
+}
+
+static void
+validator_names_parse(void)
+{
+	enum wm_validator v = WM_VALIDATE_MOD97;
+
+	CHECK_EQ(wm_validator_parse("none", &v), 0);
+	CHECK_EQ(v, WM_VALIDATE_NONE);
+	CHECK_EQ(wm_validator_parse("luhn", &v), 0);
+	CHECK_EQ(v, WM_VALIDATE_LUHN);
+	CHECK_EQ(wm_validator_parse("mod97", &v), 0);
+	CHECK_EQ(v, WM_VALIDATE_MOD97);
+	CHECK(wm_validator_parse("Luhn", &v) < 0);
+	CHECK(wm_validator_parse("", &v) < 0);
+	CHECK(wm_validator_parse(NULL, &v) < 0);
 }
 
 static int
@@ -677,6 +1230,17 @@ db_build(void)
 	return hs_alloc_scratch(db, &scratch) == HS_SUCCESS ? 0 : -1;
 }
 
+/* All the built-in triggers in one streaming database, no SOM. */
+static void
+all_triggers_compile_in_one_streaming_database(void)
+{
+	size_t size = 0;
+
+	CHECK(db_build() == 0);
+	CHECK(db != NULL && hs_stream_size(db, &size) == HS_SUCCESS);
+	CHECK(size > 0 && size < 1024);
+}
+
 int
 main(void)
 {
@@ -685,18 +1249,26 @@ main(void)
 	RUN(patterns_compile_streaming_without_som);
 	RUN(luhn_validator);
 	RUN(ssn_validator);
+	RUN(mod97_validator);
+	RUN(validator_names_parse);
 	RUN(hold_table);
 	RUN(confirm_full_window_unknown_start);
 	RUN(confirm_rejects_unterminated_window);
-	if (db_build() < 0) {
-		CHECK(false);
+	RUN(all_triggers_compile_in_one_streaming_database);
+	if (db == NULL || scratch == NULL)
 		TEST_END();
-	}
 	RUN(scan_table);
 	RUN(two_grouped_cards_one_space_apart);
 	RUN(card_max_len_separator_after_every_digit);
+	RUN(jwt_longer_than_window_masks_last_253);
+	RUN(bearer_longer_than_window_masks_last_253);
+	RUN(pem_line_longer_than_250_masks_last_250);
+	RUN(pem_many_lines_all_masked);
 	RUN(hold_covers_every_confirmed_value);
 	RUN(hold_covers_random_streams);
+	RUN(hold_covers_random_streams_new_detectors);
+	RUN(hold_covers_random_streams_long_values);
+	RUN(hold_covers_random_streams_pem_and_headers);
 	hs_free_scratch(scratch);
 	hs_free_database(db);
 	TEST_END();

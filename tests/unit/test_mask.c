@@ -82,12 +82,12 @@ run_case(const struct mask_case *c, size_t len, const uint8_t *in)
 
 	/* A canary after the value: nothing is written past len. */
 	memset(out, '?', sizeof(out));
-	wm_mask_apply(&c->p, c->separators, in, out, len);
+	wm_mask_apply(&c->p, c->separators, in, out, len, NULL);
 	CHECK_MEM(out, c->want, len);
 	CHECK_EQ(out[len], '?');
 	memcpy(inplace, in, len);
 	inplace[len] = '?';
-	wm_mask_apply(&c->p, c->separators, inplace, inplace, len);
+	wm_mask_apply(&c->p, c->separators, inplace, inplace, len, NULL);
 	CHECK_MEM(inplace, c->want, len);
 	CHECK_EQ(inplace[len], '?');
 }
@@ -113,7 +113,7 @@ nul_byte_is_masked(void)
 	const uint8_t in[] = { '1', '\0', '2', ' ', '3' };
 	uint8_t out[sizeof(in)];
 
-	wm_mask_apply(&c.p, c.separators, in, out, sizeof(in));
+	wm_mask_apply(&c.p, c.separators, in, out, sizeof(in), NULL);
 	CHECK_MEM(out, "*** *", sizeof(in));
 }
 
@@ -127,7 +127,7 @@ long_value_in_place(void)
 	size_t len = 253;
 
 	memset(buf, 'a', len);
-	wm_mask_apply(&p, "", buf, buf, len);
+	wm_mask_apply(&p, "", buf, buf, len, NULL);
 	CHECK_MEM(buf, "aa**", 4);
 	CHECK_MEM(buf + len - 3, "*aa", 3);
 	for (size_t i = 2; i < len - 2; i++)
@@ -143,7 +143,7 @@ op_parse_and_name(void)
 	CHECK_EQ(op, WM_MASK_REDACT);
 	CHECK_EQ(wm_mask_op_parse("partial", &op), 0);
 	CHECK_EQ(op, WM_MASK_PARTIAL);
-	CHECK_EQ(wm_mask_op_parse("token", &op), -EINVAL);
+	CHECK_EQ(wm_mask_op_parse("tokenize", &op), -EINVAL);
 	CHECK_EQ(wm_mask_op_parse("REDACT", &op), -EINVAL);
 	CHECK_EQ(wm_mask_op_parse("redact ", &op), -EINVAL);
 	CHECK_EQ(wm_mask_op_parse("", &op), -EINVAL);
@@ -162,6 +162,37 @@ op_parse_and_name(void)
 	CHECK(wm_mask_op_parse(wm_mask_op_name(WM_MASK_OP_MAX), &op) == -EINVAL);
 }
 
+static void
+alert_and_drop_leave_bytes(void)
+{
+	static const enum wm_mask_op ops[] = { WM_MASK_ALERT, WM_MASK_DROP };
+	const uint8_t in[] = "4111 1111 1111 1111";
+	uint8_t out[sizeof(in)];
+
+	for (size_t i = 0; i < WM_ARRAY_SIZE(ops); i++) {
+		struct wm_mask_params p = { .op = ops[i], .fill = '*' };
+
+		memset(out, 0, sizeof(out));
+		CHECK_EQ(wm_mask_apply(&p, " -", in, out, sizeof(in) - 1, NULL), 0);
+		CHECK_MEM(out, in, sizeof(in) - 1);
+	}
+}
+
+static void
+keyed_without_key_fails_closed(void)
+{
+	struct wm_mask_params p = { .op = WM_MASK_TOKEN, .fill = '*' };
+	const uint8_t in[] = "123-45-6789";
+	uint8_t out[sizeof(in)];
+
+	/* No key, no context: an error, and never the clear value. */
+	CHECK(wm_mask_apply(&p, "-", in, out, sizeof(in) - 1, NULL) < 0);
+	CHECK_MEM(out, "***-**-****", sizeof(in) - 1);
+	p.op = WM_MASK_FPE;
+	CHECK(wm_mask_apply(&p, "-", in, out, sizeof(in) - 1, NULL) < 0);
+	CHECK_MEM(out, "***-**-****", sizeof(in) - 1);
+}
+
 int
 main(void)
 {
@@ -169,5 +200,7 @@ main(void)
 	RUN(nul_byte_is_masked);
 	RUN(long_value_in_place);
 	RUN(op_parse_and_name);
+	RUN(alert_and_drop_leave_bytes);
+	RUN(keyed_without_key_fails_closed);
 	TEST_END();
 }
