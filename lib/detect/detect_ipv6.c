@@ -3,7 +3,10 @@
  * IPv6 addresses in RFC 4291 text form: eight groups of 1..4 hex digits
  * split by ':', or fewer around one "::" (at most seven then), the last
  * two groups optionally written as a dotted quad ("::ffff:192.0.2.1").
- * Either case. "::" alone carries nothing and is not taken. The address
+ * Either case. An address needs two groups at least ("fe80::1", not
+ * "::1" or "3::", which random binary bytes spell too often) and text
+ * around it: the bytes before and after are printable ASCII or
+ * whitespace (a gzip body is not searched for addresses). The address
  * is the whole run of hex digits, ':' and '.' between bytes that are not
  * letters or digits (so "12:34:56", a MAC address or a 9-group run are
  * not addresses, and none is cut out of a longer run); a '.' after it
@@ -14,10 +17,19 @@
  * and a byte that is not a letter or digit. The trigger needs two colons
  * and fires at the run's end; confirm walks back over the whole run.
  *
- * min_chars counts hex digits: 1 ("::1").
+ * min_chars counts hex digits: 2 ("1::2").
  */
 #include "wm_detect.h"
 #include "detect_priv.h"
+
+#define V6_GROUPS_MIN 2
+
+/* Printable ASCII or whitespace: text around a textual address. */
+static bool
+v6_text(uint8_t c)
+{
+	return (c >= 0x20 && c < 0x7f) || c == '\t' || c == '\r' || c == '\n';
+}
 
 static bool
 v6_char(uint8_t c)
@@ -75,6 +87,8 @@ v6_valid(const uint8_t *s, size_t n)
 				break;
 		}
 	}
+	if (groups < V6_GROUPS_MIN)
+		return false;
 	return dbl ? groups <= 7 : groups == 8;
 }
 
@@ -89,14 +103,15 @@ ipv6_confirm(const struct wm_detector *d, const uint8_t *win, size_t len,
 	if (len < 4)
 		return false;
 	t = win[len - 1];
-	if (wm_is_alnum(t) || t == ':' || t == '.')
+	if (wm_is_alnum(t) || t == ':' || t == '.' || !v6_text(t))
 		return false;
 	e = len - 1;
 	n = wm_run_back(win, e, v6_char, WM_IPV6_MAX_LEN + 2);
 	if (n > WM_IPV6_MAX_LEN + 1)
 		return false;
 	s = e - n;
-	if (s == 0 ? !wm_win_at_stream_start(len) : wm_is_alnum(win[s - 1]))
+	if (s == 0 ? !wm_win_at_stream_start(len)
+		   : wm_is_alnum(win[s - 1]) || !v6_text(win[s - 1]))
 		return false;
 	/* A dot after the address is punctuation. */
 	if (n > 0 && win[e - 1] == '.') {
@@ -146,7 +161,7 @@ const struct wm_detector wm_detector_ipv6 = {
 	.hs_flags = 0,
 	.max_len = WM_IPV6_MAX_LEN,
 	.separators = ":.",
-	.min_chars = 1,
+	.min_chars = V6_GROUPS_MIN,
 	.classes = "0-9A-Fa-f:.",
 	.hold = ipv6_hold,
 	.confirm = ipv6_confirm,
