@@ -5,7 +5,8 @@ The check is independent of the C code: tshark reassembles the TCP streams
 of both captures (one byte string per connection and direction), and this
 file finds sensitive values in the input streams with its own patterns and
 validators:
-  card   13-19 digits, single spaces or dashes between them, Luhn-valid
+  card   13-19 digits, single spaces or dashes between them, Luhn-valid,
+         with a card brand's issuer prefix and length
   ssn    AAA-GG-SSSS, area not 000/666/9xx, group not 00, serial not 0000
   email  local@domain.tld: local part 1-64 of [A-Za-z0-9._%+-], dotted
          domain labels, a TLD of 2-24 letters
@@ -99,7 +100,38 @@ def luhn(digits):
     return total % 10 == 0
 
 
+# Card brands by issuer prefix (IIN) and length, from the networks'
+# published ranges: (lowest prefix, highest prefix, lengths).
+CARD_BRANDS = (
+    ('4', '4', (13, 16, 19)),                       # Visa
+    ('51', '55', (16,)), ('2221', '2720', (16,)),   # Mastercard
+    ('34', '34', (15,)), ('37', '37', (15,)),       # American Express
+    ('6011', '6011', range(16, 20)), ('644', '649', range(16, 20)),
+    ('65', '65', range(16, 20)), ('622126', '622925', range(16, 20)),  # Discover
+    ('3528', '3589', range(16, 20)),                # JCB
+    ('300', '305', range(14, 20)), ('36', '36', range(14, 20)),
+    ('38', '39', range(14, 20)),                    # Diners Club
+    ('62', '62', range(16, 20)),                    # UnionPay
+)
+
+
+def card_brand(digits):
+    """A Luhn-valid run is a card only with a brand's prefix and length
+    (a dashed timestamp or a column of numbers is not)."""
+    d = digits.decode()
+    for lo, hi, lengths in CARD_BRANDS:
+        if len(d) in lengths and lo <= d[:len(lo)] <= hi:
+            return True
+    return False
+
+
+# Numbers the SSA published or that were used in advertising.
+SSN_SAMPLES = {(b'078', b'05', b'1120'), (b'219', b'09', b'9999'), (b'457', b'55', b'5462')}
+
+
 def ssn_valid(area, group, serial):
+    if (area, group, serial) in SSN_SAMPLES:
+        return False
     return not (area in (b'000', b'666') or area[:1] == b'9' or group == b'00' or serial == b'0000')
 
 
@@ -109,7 +141,7 @@ def find_values(buf, kinds):
     if 'card' in kinds:
         for m in RE_CARD.finditer(buf):
             d = bytes(c for c in m.group(0) if 48 <= c <= 57)
-            if 13 <= len(d) <= 19 and luhn(d):
+            if 13 <= len(d) <= 19 and luhn(d) and card_brand(d):
                 out.append(('card', m.start(), m.end()))
     if 'ssn' in kinds:
         for m in RE_SSN.finditer(buf):
