@@ -160,6 +160,22 @@ pkt_drop(struct wm_stream_ctx *ctx, struct rte_mbuf *m, enum wm_counter c)
 	rte_pktmbuf_free(m);
 }
 
+/*
+ * A limit was reached for @m: only an explicit "forward" lets it pass
+ * unjudged (counted @fwd); every other action drops it (counted @dropped).
+ */
+static void
+pkt_fail(struct wm_stream_ctx *ctx, struct rte_mbuf *m, enum wm_fail_action a,
+	 enum wm_counter fwd, enum wm_counter dropped)
+{
+	if (a == WM_FAIL_FORWARD) {
+		ctx->stats->ctr[fwd]++;
+		ctx->emit(m, ctx->emit_arg);
+	} else {
+		pkt_drop(ctx, m, dropped);
+	}
+}
+
 /* Drop what @d holds and has queued (a drop policy fired). */
 static void
 dir_discard(struct wm_stream_ctx *ctx, struct wm_flow_dir *d,
@@ -612,12 +628,8 @@ seg_process(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	if (behind > d->offset ||
 	    !old_rewrite(ctx, d, m, d->offset - behind, old)) {
 		/* Judged once, but no longer retained: cannot be rewritten. */
-		if (ctx->conf->memcap == WM_FAIL_FORWARD) {
-			ctx->stats->ctr[WM_CTR_FWD_MEMCAP]++;
-			ctx->emit(m, ctx->emit_arg);
-		} else {
-			pkt_drop(ctx, m, WM_CTR_DROP_MEMCAP);
-		}
+		pkt_fail(ctx, m, ctx->conf->memcap, WM_CTR_FWD_MEMCAP,
+			 WM_CTR_DROP_MEMCAP);
 		return;
 	}
 	if (len > behind) {
@@ -647,12 +659,9 @@ ooo_queue(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
 	    d->ooo_bytes + len > c->ooo_bytes ||
 	    ctx->ooo_bytes + len > c->ooo_worker_bytes ||
 	    ctx->ooo_segs + 1u > c->ooo_worker_segments) {
-		if (c->ooo_full == WM_FAIL_FORWARD) {
-			ctx->stats->ctr[WM_CTR_FWD_OOO_FULL]++;
-			ctx->emit(m, ctx->emit_arg);
-		} else {
-			pkt_drop(ctx, m, WM_CTR_DROP_OOO_FULL); /* resent */
-		}
+		/* Dropped, the sender resends it. */
+		pkt_fail(ctx, m, c->ooo_full, WM_CTR_FWD_OOO_FULL,
+			 WM_CTR_DROP_OOO_FULL);
 		return;
 	}
 	/* By sequence; equal ones in arrival order (the first copy first). */
