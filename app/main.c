@@ -220,25 +220,29 @@ parse_args(int argc, char **argv, struct opts *o)
 	return -1;
 }
 
-/* Options that need no EAL: given before any EAL argument, or alone. */
+/* Options that need no EAL (no hugepages, no root). */
+static bool
+early_opt(const char *a)
+{
+	static const char *const opts[] = { "--help", "-h", "--version", "-V",
+					     "--check-config" };
+
+	for (unsigned int i = 0; i < WM_ARRAY_SIZE(opts); i++)
+		if (strcmp(a, opts[i]) == 0)
+			return true;
+	return false;
+}
+
+/* An early option given alone, or first after "--": handled before EAL. */
 static int
 early_args(int argc, char **argv)
 {
 	struct opts o = { 0 };
 
-	if (argc < 2)
-		return -1;
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0 ||
-	    strcmp(argv[1], "--check-config") == 0)
+	if (argc >= 2 && early_opt(argv[1]))
 		return parse_args(argc, argv, &o);
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--") == 0 && i + 1 < argc &&
-		    (strcmp(argv[i + 1], "--help") == 0 ||
-		     strcmp(argv[i + 1], "-h") == 0 ||
-		     strcmp(argv[i + 1], "--version") == 0 ||
-		     strcmp(argv[i + 1], "-V") == 0 ||
-		     strcmp(argv[i + 1], "--check-config") == 0)) {
+	for (int i = 1; i + 1 < argc; i++)
+		if (strcmp(argv[i], "--") == 0 && early_opt(argv[i + 1])) {
 			argv[i] = argv[0];
 			return parse_args(argc - i, argv + i, &o);
 		}
