@@ -170,11 +170,4 @@ void wm_stream_flow_flush(struct wm_stream_ctx *ctx, struct wm_flow *f);
 /** Flush @f and give back its retained bytes (before wm_flow_del). */
 void wm_stream_flow_release(struct wm_stream_ctx *ctx, struct wm_flow *f);
 
-/** Packets held or queued by this lcore right now. */
-static inline bool
-wm_stream_holding(const struct wm_stream_ctx *ctx)
-{
-	return ctx->held.first != NULL || ctx->ooo.first != NULL;
-}
-
 #endif /* WM_STREAM_H */
