@@ -72,6 +72,7 @@ struct wm_worker {
 	struct wm_rb_pool *rb_pool;     /* retained bytes (memcap) */
 	uint64_t clock_us;              /* capture clock: newest timestamp */
 	volatile uint64_t last_rx_tsc;  /* read by the control side */
+	volatile uint64_t loops;        /* main loop turns (liveness) */
 	volatile int rx_stopped;
 	struct wm_token_ctx *tok;       /* keyed operators, fingerprints */
 	size_t ev_len;                  /* event log lines not yet written */
@@ -80,7 +81,12 @@ struct wm_worker {
 	struct wm_stats stats;
 	struct wm_stream_ctx stream;
 	struct wm_frag *frag;           /* IP fragments in reassembly */
+	struct wm_prof *prof;           /* cycles per stage (bench), or NULL */
 } __rte_cache_aligned;
+
+/* Where judged packets go instead of a port (wiremask-bench). */
+typedef void (*wm_tx_sink_t)(struct wm_worker *w, uint16_t port,
+			     struct rte_mbuf **pkts, uint16_t n);
 
 struct wm_app {
 	struct wm_config *cfg;
@@ -101,6 +107,7 @@ struct wm_app {
 	bool capture_clock;
 	int ts_offset;                  /* mbuf timestamp dynfield */
 	uint64_t ts_flag;
+	wm_tx_sink_t tx_sink;           /* NULL: rte_eth_tx_burst */
 };
 
 extern struct wm_app wm_app;
@@ -121,5 +128,20 @@ void wm_events_flush(struct wm_worker *w);
 int wm_workers_init(struct wm_app *app);
 void wm_workers_free(struct wm_app *app);
 int wm_worker_main(void *arg);
+
+/* One worker, for wiremask-bench (wm_workers_init makes them all). */
+struct wm_worker *wm_worker_create(struct wm_app *app, unsigned int index,
+				   unsigned int lcore);
+void wm_worker_free(struct wm_worker *w);
+
+/** Judge a burst received on port @pidx at TSC @now. */
+void wm_worker_rx(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n,
+		  uint16_t pidx, uint64_t now);
+
+/** The rest of a poll loop: hand-offs, timeouts, ageing, transmit. */
+void wm_worker_tick(struct wm_worker *w, uint64_t now);
+
+/** End every flow: what is held is judged and transmitted. */
+void wm_worker_flush(struct wm_worker *w);
 
 #endif /* WIREMASK_APP_H */

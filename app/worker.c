@@ -25,6 +25,20 @@
 #define FLOW_SWEEP_PER_LOOP 16
 #define TX_RETRIES 8
 
+/* Stage profiling (wiremask-bench): no rdtsc unless w->prof is set. */
+static inline uint64_t
+prof_start(const struct wm_worker *w)
+{
+	return unlikely(w->prof != NULL) ? rte_rdtsc() : 0;
+}
+
+static inline void
+prof_stop(struct wm_worker *w, enum wm_stage stage, uint64_t t0)
+{
+	if (unlikely(w->prof != NULL))
+		w->prof->cycles[stage] += rte_rdtsc() - t0;
+}
+
 static void
 tx_flush(struct wm_worker *w, uint16_t pidx)
 {
@@ -35,6 +49,12 @@ tx_flush(struct wm_worker *w, uint16_t pidx)
 
 	if (tb->n == 0)
 		return;
+	if (wm_app.tx_sink != NULL) {   /* benchmark: no device */
+		w->stats.ctr[WM_CTR_TX] += tb->n;
+		wm_app.tx_sink(w, pidx, tb->pkts, tb->n);
+		tb->n = 0;
+		return;
+	}
 	if (port->tx_shared)
 		rte_spinlock_lock(&port->tx_lock[q]);
 	for (int i = 0; i < TX_RETRIES && sent < tb->n; i++)
@@ -53,8 +73,11 @@ tx_flush(struct wm_worker *w, uint16_t pidx)
 static void
 tx_flush_all(struct wm_worker *w)
 {
+	uint64_t t0 = prof_start(w);
+
 	for (uint16_t p = 0; p < wm_app.nports; p++)
 		tx_flush(w, p);
+	prof_stop(w, WM_STAGE_TX, t0);
 }
 
 /*
@@ -143,20 +166,25 @@ tcp_judge(struct wm_worker *w, struct rte_mbuf *m, uint64_t tsc)
 							   pm->segment);
 	struct wm_flow_key key;
 	struct wm_flow *f;
+	uint64_t t0 = prof_start(w);
 
 	/* What timed out before this packet arrived leaves before it. */
 	wm_stream_expire(&w->stream, now);
+	prof_stop(w, WM_STAGE_STREAM, t0);
+	t0 = prof_start(w);
 	wm_flow_key_make(&pm->pi, wm_app.ports[pm->out_port].link, &key,
 			 &pm->dir);
 	f = wm_flow_lookup(w->flows, &key, pm->hash);
 	if (f == NULL) {
 		/* A bare ACK, FIN or RST of an unknown flow has nothing to judge. */
 		if (pm->pi.payload_len == 0 && !(pm->pi.tcp_flags & WM_TCP_SYN)) {
+			prof_stop(w, WM_STAGE_FLOW, t0);
 			emit(m, w);
 			return;
 		}
 		f = wm_flow_add(w->flows, &key, pm->hash);
 		if (f == NULL) {
+			prof_stop(w, WM_STAGE_FLOW, t0);
 			w->stats.ctr[WM_CTR_FLOW_TABLE_FULL]++;
 			fail_apply(w, m, wm_app.cfg->fail.flow_table_full,
 				   WM_CTR_FWD_FLOW_FULL, WM_CTR_DROP_FLOW_FULL);
@@ -166,7 +194,10 @@ tcp_judge(struct wm_worker *w, struct rte_mbuf *m, uint64_t tsc)
 		wm_stream_flow_init(f, policy, pm->segment);
 	}
 	f->last_tsc = now;
+	prof_stop(w, WM_STAGE_FLOW, t0);
+	t0 = prof_start(w);
 	wm_stream_segment(&w->stream, f, m, now);
+	prof_stop(w, WM_STAGE_STREAM, t0);
 }
 
 /* Route a parsed TCP segment: its segment's policy, its flow's owner. */
@@ -254,11 +285,15 @@ rx_one(struct wm_worker *w, struct rte_mbuf *m, uint16_t pidx, uint64_t now)
 	struct wm_pkt_meta *pm = wm_pkt_meta(m);
 	struct wm_pkt_info *pi = &pm->pi;
 	const struct wm_policy *policy;
+	uint64_t t0 = prof_start(w);
+	enum wm_pkt_kind r;
 
 	pm->out_port = wm_app.ports[pidx].peer;
 	pm->frag.size = 0;
-	switch (wm_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
-			     m->pkt_len, cfg->vxlan_port, pi)) {
+	r = wm_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
+			 m->pkt_len, cfg->vxlan_port, pi);
+	prof_stop(w, WM_STAGE_PARSE, t0);
+	switch (r) {
 	case WM_PKT_TCP:
 		break;
 	case WM_PKT_NOT_IP:
@@ -302,6 +337,19 @@ rx_one(struct wm_worker *w, struct rte_mbuf *m, uint16_t pidx, uint64_t now)
 	rx_tcp(w, m, pidx, now);
 }
 
+void
+wm_worker_rx(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n,
+	     uint16_t pidx, uint64_t now)
+{
+	w->last_rx_tsc = now;
+	w->stats.ctr[WM_CTR_RX] += n;
+	for (uint16_t k = 0; k < n; k++) {
+		if (k + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[k + 1], void *));
+		rx_one(w, pkts[k], pidx, now);
+	}
+}
+
 static void
 rx_poll(struct wm_worker *w, uint64_t now)
 {
@@ -312,15 +360,8 @@ rx_poll(struct wm_worker *w, uint64_t now)
 		uint16_t n = rte_eth_rx_burst(wm_app.ports[pidx].id,
 					      w->rxq[i].queue, pkts, WM_BURST);
 
-		if (n == 0)
-			continue;
-		w->last_rx_tsc = now;
-		w->stats.ctr[WM_CTR_RX] += n;
-		for (uint16_t k = 0; k < n; k++) {
-			if (k + 1 < n)
-				rte_prefetch0(rte_pktmbuf_mtod(pkts[k + 1], void *));
-			rx_one(w, pkts[k], pidx, now);
-		}
+		if (n != 0)
+			wm_worker_rx(w, pkts, n, pidx, now);
 	}
 }
 
@@ -366,6 +407,19 @@ flows_age(struct wm_worker *w, uint64_t now)
 	}
 }
 
+void
+wm_worker_tick(struct wm_worker *w, uint64_t now)
+{
+	uint64_t t0 = prof_start(w);
+
+	ring_poll(w, now);
+	wm_stream_expire(&w->stream, clock_now(w, now));
+	prof_stop(w, WM_STAGE_STREAM, t0);
+	flows_age(w, clock_now(w, now));
+	wm_frag_tick(w->frag, clock_now(w, now));
+	tx_flush_all(w);
+}
+
 static void
 flows_flush_all(struct wm_worker *w)
 {
@@ -388,13 +442,10 @@ wm_worker_main(void *arg)
 
 	w->last_rx_tsc = rte_rdtsc();
 	while (wm_app.phase == WM_RUN) {
+		w->loops++;
 		now = rte_rdtsc();
 		rx_poll(w, now);
-		ring_poll(w, now);
-		wm_stream_expire(&w->stream, clock_now(w, now));
-		flows_age(w, clock_now(w, now));
-		wm_frag_tick(w->frag, clock_now(w, now));
-		tx_flush_all(w);
+		wm_worker_tick(w, now);
 		/* Event lines go out when the worker has a quiet moment. */
 		if (w->ev_len != 0 && w->last_rx_tsc != now)
 			wm_events_flush(w);
@@ -410,15 +461,36 @@ wm_worker_main(void *arg)
 	}
 	while (ring_poll(w, rte_rdtsc()) > 0)
 		;
-	flows_flush_all(w);
-	tx_flush_all(w);
+	wm_worker_flush(w);
 	if (w->ev_len != 0)
 		wm_events_flush(w);
 	return 0;
 }
 
-static struct wm_worker *
-worker_create(struct wm_app *app, unsigned int index, unsigned int lcore)
+void
+wm_worker_flush(struct wm_worker *w)
+{
+	flows_flush_all(w);
+	tx_flush_all(w);
+}
+
+void
+wm_worker_free(struct wm_worker *w)
+{
+	if (w == NULL)
+		return;
+	if (w->scratch != NULL)
+		hs_free_scratch(w->scratch);
+	wm_frag_free(w->frag);
+	wm_flow_table_free(w->flows);
+	wm_rb_pool_free(w->rb_pool);
+	wm_token_ctx_free(w->tok);
+	rte_ring_free(w->ring);
+	rte_free(w);
+}
+
+struct wm_worker *
+wm_worker_create(struct wm_app *app, unsigned int index, unsigned int lcore)
 {
 	const struct wm_config *cfg = app->cfg;
 	char name[RTE_RING_NAMESIZE];
@@ -486,12 +558,7 @@ worker_create(struct wm_app *app, unsigned int index, unsigned int lcore)
 	return w;
 
 fail:
-	wm_frag_free(w->frag);
-	rte_ring_free(w->ring);
-	wm_flow_table_free(w->flows);
-	wm_rb_pool_free(w->rb_pool);
-	wm_token_ctx_free(w->tok);
-	rte_free(w);
+	wm_worker_free(w);
 	return NULL;
 }
 
@@ -503,7 +570,7 @@ wm_workers_init(struct wm_app *app)
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		if (n == app->nworkers)
 			break;
-		app->workers[n] = worker_create(app, n, lcore);
+		app->workers[n] = wm_worker_create(app, n, lcore);
 		if (app->workers[n] == NULL) {
 			wm_log(WM_LOG_ERR, "worker %u (lcore %u): out of memory "
 			       "(flow_table_size %u)", n, lcore,
@@ -530,18 +597,7 @@ void
 wm_workers_free(struct wm_app *app)
 {
 	for (unsigned int i = 0; i < app->nworkers; i++) {
-		struct wm_worker *w = app->workers[i];
-
-		if (w == NULL)
-			continue;
-		if (w->scratch != NULL)
-			hs_free_scratch(w->scratch);
-		wm_frag_free(w->frag);
-		wm_flow_table_free(w->flows);
-		wm_rb_pool_free(w->rb_pool);
-		wm_token_ctx_free(w->tok);
-		rte_ring_free(w->ring);
-		rte_free(w);
+		wm_worker_free(app->workers[i]);
 		app->workers[i] = NULL;
 	}
 }

@@ -92,6 +92,32 @@ struct wm_stats {
 	uint64_t masked[WM_STATS_DETECTORS]; /* values masked per detector id */
 } WM_CACHE_ALIGNED;
 
+/*
+ * Cycles per stage of the data path, for the benchmark's profiled pass
+ * (wiremask-bench): filled only when a worker is given a struct wm_prof,
+ * so the appliance pays one predicted branch per stage and no rdtsc.
+ * STREAM is everything the stream engine does; the scan and mask parts
+ * inside it are also counted on their own.
+ */
+#define WM_STAGES(X) \
+	X(PARSE, "parse") \
+	X(FLOW, "flow") \
+	X(STREAM, "stream") \
+	X(SCAN, "scan") \
+	X(MASK, "mask") \
+	X(TX, "tx")
+
+enum wm_stage {
+#define WM_X_ENUM(e, name) WM_STAGE_##e,
+	WM_STAGES(WM_X_ENUM)
+#undef WM_X_ENUM
+	WM_STAGE_MAX
+};
+
+struct wm_prof {
+	uint64_t cycles[WM_STAGE_MAX];
+};
+
 /** Dotted name of counter @c. */
 const char *wm_stats_name(enum wm_counter c);
 

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include <rte_branch_prediction.h>
+#include <rte_cycles.h>
 #include <rte_mbuf.h>
 
 #include "wm_mask.h"
@@ -338,6 +339,26 @@ on_match(unsigned int id, unsigned long long end, void *arg)
 	return 0;
 }
 
+/* Stage profiling (benchmark only): no rdtsc unless ctx->prof is set. */
+static inline uint64_t
+prof_start(const struct wm_stream_ctx *ctx)
+{
+	return unlikely(ctx->prof != NULL) ? rte_rdtsc() : 0;
+}
+
+/* Add the cycles since @t0 to @stage; returns now (the next stage's t0). */
+static inline uint64_t
+prof_stop(struct wm_stream_ctx *ctx, enum wm_stage stage, uint64_t t0)
+{
+	uint64_t t;
+
+	if (likely(ctx->prof == NULL))
+		return 0;
+	t = rte_rdtsc();
+	ctx->prof->cycles[stage] += t - t0;
+	return t;
+}
+
 static void
 hist_append(struct wm_flow_dir *d, const uint8_t *p, uint32_t n)
 {
@@ -455,18 +476,25 @@ chunk_scan(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
 	   const uint8_t *p, uint32_t n, bool eod)
 {
 	uint64_t chunk_off = d->offset;
+	uint64_t t0;
+	int rc;
 
 	memcpy(ctx->chunk, p, n);
 	if (!eod)
 		retain(ctx, d, ctx->chunk, n);
 	ctx->nmatch = 0;
-	if (wm_match_scan(d->hs, ctx->chunk, n, ctx->scratch, on_match, ctx) < 0)
+	t0 = prof_start(ctx);
+	rc = wm_match_scan(d->hs, ctx->chunk, n, ctx->scratch, on_match, ctx);
+	t0 = prof_stop(ctx, WM_STAGE_SCAN, t0);
+	if (rc < 0)
 		return -EIO;
 	for (uint32_t i = 0; i < ctx->nmatch && !f->blocked; i++) {
 		/* Hyperscan counts from its own (re)start. */
 		ctx->match[i].end += d->hs_base;
 		match_judge(ctx, f, d, &ctx->match[i], chunk_off);
 	}
+	if (ctx->nmatch != 0)
+		prof_stop(ctx, WM_STAGE_MASK, t0);
 	if (f->blocked)
 		return -EPIPE; /* a drop rule fired: the packet is gone */
 	if (!eod) {

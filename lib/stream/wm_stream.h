@@ -121,6 +121,7 @@ struct wm_stream_ctx {
 	void *event_arg;
 	struct wm_token_ctx *tok;       /* keyed operators, per lcore */
 	const char *const *segment_names; /* tweak "segment" */
+	struct wm_prof *prof;           /* cycles per stage, or NULL */
 	struct wm_pkt_list held;        /* held back, by arrival */
 	struct wm_pkt_list ooo;         /* beyond a gap, by arrival */
 	uint64_t ooo_bytes;             /* queued by this lcore */
