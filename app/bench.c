@@ -97,6 +97,7 @@ struct result {
 	struct wm_prof prof;    /* profiled pass */
 	double lat_p50, lat_p99, held_p50, held_p99; /* us */
 	uint64_t nlat, nheld;
+	uint64_t win_peak;      /* history windows in use at once, summed */
 };
 
 static struct {
@@ -475,6 +476,7 @@ pass_run(enum pass kind, struct result *r)
 
 		b->tx = b->matches = 0;
 		b->nlat = b->nheld = 0;
+		b->w->win_pool->peak = b->w->win_pool->in_use;
 		wm_stats_add(&before, &b->w->stats);
 		if (kind == PASS_PROF) {
 			b->lat = malloc(NSAMPLE_MAX * sizeof(*b->lat));
@@ -506,6 +508,7 @@ pass_run(enum pass kind, struct result *r)
 		first = RTE_MIN(first, b->t_start);
 		last = RTE_MAX(last, b->t_end);
 		r->busy += b->t_end - b->t_start;
+		r->win_peak += b->w->win_pool->peak;
 	}
 	r->cycles = last - first;
 	/* After the clock: what is still held leaves, and flows end. */
@@ -646,7 +649,7 @@ ratio(double a, double b)
 	return b > 0 ? a / b : 0;
 }
 
-/* Flow entry, its share of the bucket array, and Hyperscan state. */
+/* Flow entry and its share of the bucket array. */
 static size_t
 flow_entry_bytes(void)
 {
@@ -655,6 +658,21 @@ flow_entry_bytes(void)
 	while (nb < size)
 		nb <<= 1;
 	return sizeof(struct wm_flow) + (sizeof(uint32_t) * nb + size - 1) / size;
+}
+
+/* History windows in use at the peak of the full pass, per flow. */
+static double
+window_bytes_per_flow(const struct run *r)
+{
+	return r->flows == 0 ? 0 :
+	       (double)r->full.win_peak * WM_WIN_BYTES / (double)r->flows;
+}
+
+/* Flow state the full pass used: entries, buckets, pending windows. */
+static double
+state_bytes_per_flow(const struct run *r)
+{
+	return (double)flow_entry_bytes() + window_bytes_per_flow(r);
 }
 
 static size_t
@@ -701,15 +719,17 @@ report_human(const struct run *runs, unsigned int n)
 	       bench.payload_bytes / 1e6, bench.scan_bytes / 1e6);
 	printf("config    %s; TSC %.2f GHz; median of %u passes\n",
 	       bench.config, hz / 1e9, bench.passes);
-	printf("state     %zu B per flow (entry %zu + buckets) + %zu B "
-	       "Hyperscan stream state (2 directions)\n",
+	printf("state     %zu B per flow entry (%zu + buckets) + history "
+	       "windows in use + %zu B Hyperscan stream state (2 directions)\n",
 	       flow_entry_bytes(), sizeof(struct wm_flow), hs_bytes_per_flow());
 	for (unsigned int i = 0; i < n; i++) {
 		const struct run *r = &runs[i];
 		double st[7];
 
-		printf("\n%u worker(s), %" PRIu64 " flows\n", r->workers,
-		       r->flows);
+		printf("\n%u worker(s), %" PRIu64 " flows, %.0f B state per "
+		       "flow (windows: peak %" PRIu64 " in use, %.1f B per "
+		       "flow)\n", r->workers, r->flows, state_bytes_per_flow(r),
+		       r->full.win_peak, window_bytes_per_flow(r));
 		printf("  %-11s %8.3f Mpps %8.3f Gbit/s payload %8.3f Gbit/s wire"
 		       "  %7.0f cycles/pkt\n", pass_name[PASS_FULL],
 		       r->full_mpps, r->full_gbps, r->full_wire_gbps,
@@ -754,11 +774,13 @@ json_run(const struct run *r)
 	       "\"full_mpps\": %.4f, \"hs_ceiling_gbps\": %.4f, "
 	       "\"ratio_hs\": %.4f, \"io_ceiling_mpps\": %.4f, "
 	       "\"ratio_io\": %.4f, \"cycles_per_pkt\": %.1f, "
-	       "\"flows\": %" PRIu64 ", \"values_masked\": %" PRIu64
+	       "\"flows\": %" PRIu64 ", \"state_bytes_per_flow\": %.1f, "
+	       "\"window_bytes_per_flow\": %.1f, \"values_masked\": %" PRIu64
 	       ", \"dropped\": %" PRIu64,
 	       r->workers, r->full_gbps, r->full_wire_gbps, r->full_mpps,
 	       r->hs_gbps, ratio(r->full_gbps, r->hs_gbps), r->io_mpps,
 	       ratio(r->full_mpps, r->io_mpps), r->cycles_per_pkt, r->flows,
+	       state_bytes_per_flow(r), window_bytes_per_flow(r),
 	       r->full.stats.ctr[WM_CTR_MASK_VALUES], r->dropped);
 	if (!bench.profile)
 		return;
@@ -779,7 +801,7 @@ report_json(const struct run *runs, unsigned int n)
 	const struct run *top = &runs[n - 1];
 
 	printf("{\"capture\": \"%s\", \"packets\": %u, \"avg_frame\": %.1f, "
-	       "\"payload_bytes\": %" PRIu64 ", \"state_bytes_per_flow\": %zu, "
+	       "\"payload_bytes\": %" PRIu64 ", \"flow_entry_bytes\": %zu, "
 	       "\"hs_state_bytes_per_flow\": %zu, ", bench.capture, bench.nfr,
 	       (double)bench.wire_bytes / bench.nfr - 24, bench.payload_bytes,
 	       flow_entry_bytes(), hs_bytes_per_flow());

@@ -70,6 +70,7 @@ struct wm_worker {
 	uint64_t timeout_closed;        /* FIN both ways or RST */
 	struct wm_stream_conf stream_conf;
 	struct wm_rb_pool *rb_pool;     /* retained bytes (memcap) */
+	struct wm_win_pool *win_pool;   /* history windows (hold > 0) */
 	uint64_t clock_us;              /* capture clock: newest timestamp */
 	volatile uint64_t last_rx_tsc;  /* read by the control side */
 	volatile uint64_t loops;        /* main loop turns (liveness) */

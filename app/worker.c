@@ -484,6 +484,7 @@ wm_worker_free(struct wm_worker *w)
 	wm_frag_free(w->frag);
 	wm_flow_table_free(w->flows);
 	wm_rb_pool_free(w->rb_pool);
+	wm_win_pool_free(w->win_pool);
 	wm_token_ctx_free(w->tok);
 	rte_ring_free(w->ring);
 	rte_free(w);
@@ -523,7 +524,15 @@ wm_worker_create(struct wm_app *app, unsigned int index, unsigned int lcore)
 	if (w->frag == NULL)
 		goto fail;
 	w->rb_pool = wm_rb_pool_create(cfg->reasm.retain_worker_bytes);
-	if (w->rb_pool == NULL)
+	/*
+	 * History windows for directions with a value pending after their
+	 * last packet: room for a quarter of the table's directions at
+	 * once (calloc'd: only windows ever used take memory); past it
+	 * fail.memcap decides.
+	 */
+	w->win_pool = wm_win_pool_create(RTE_MAX(cfg->flow_table_size / 2,
+						 1024u));
+	if (w->rb_pool == NULL || w->win_pool == NULL)
 		goto fail;
 	/* Clock units: capture microseconds when replaying, else TSC. */
 	us = app->capture_clock ? 1.0 : (double)rte_get_tsc_hz() / 1e6;
@@ -548,7 +557,7 @@ wm_worker_create(struct wm_app *app, unsigned int index, unsigned int lcore)
 	if (w->tok == NULL)
 		goto fail;
 	wm_stream_ctx_init(&w->stream, w->scratch, &w->stats, &w->stream_conf,
-			   w->rb_pool, emit, w);
+			   w->rb_pool, w->win_pool, emit, w);
 	w->stream.tok = w->tok;
 	w->stream.segment_names = app->segment_names;
 	if (app->events_fd >= 0) {

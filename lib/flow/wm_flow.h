@@ -43,20 +43,25 @@ struct wm_flow_key {
 #define WM_DIR_BROKEN 0x04      /* Hyperscan error: fail closed */
 #define WM_DIR_FIN_PENDING 0x08 /* FIN seen beyond a gap, at fin_seq */
 
+/* Stream bytes a direction keeps at rest: context for the next packet. */
+#define WM_FLOW_TAIL 32
+
 /*
  * One direction of a connection:
  *
  *   stream offset:  0 ......... released ......... offset
  *                   [ forwarded ][ held packets    ] next_seq ->
- *   hist: copy of the last WM_DETECT_WINDOW bytes before offset
- *         (original bytes, for confirming matches that span packets)
+ *   history: the last bytes before offset (original bytes, for
+ *   confirming matches that span packets): WM_WIN_BYTES of them in a
+ *   pooled window while a value may be pending (hold > 0), else the
+ *   last WM_FLOW_TAIL in tail[] (a value cannot reach further back).
  */
 struct wm_flow_dir {
 	uint64_t offset;            /* bytes scanned = offset of next_seq */
 	uint64_t released;          /* bytes forwarded (< offset while held) */
 	uint64_t hs_base;           /* offset where the Hyperscan stream began */
 	uint32_t next_seq;
-	uint16_t hist_len;
+	uint16_t hist_len;          /* bytes in win, or in tail when no win */
 	uint8_t flags;
 	uint8_t pad;
 	uint32_t fin_seq;           /* WM_DIR_FIN_PENDING */
@@ -67,8 +72,9 @@ struct wm_flow_dir {
 	struct rte_mbuf *held_head; /* held packets, by end offset */
 	struct rte_mbuf *held_tail;
 	struct wm_rbuf rb;          /* judged bytes until the peer ACKs */
-	hs_stream_t *hs;            /* kept across flows, reset on reuse */
-	uint8_t hist[WM_DETECT_WINDOW];
+	uint8_t *win;               /* pooled history window, or NULL */
+	uint8_t tail[WM_FLOW_TAIL];
+	hs_stream_t *hs;            /* kept across flows, reset on reuse: last */
 };
 
 struct wm_flow {

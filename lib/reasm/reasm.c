@@ -209,3 +209,56 @@ wm_rb_trim(struct wm_rb_pool *pool, struct wm_rbuf *rb, uint64_t off)
 	       rb->head->off + WM_RB_BLOCK <= off)
 		head_drop(pool, rb);
 }
+
+struct wm_win_pool *
+wm_win_pool_create(uint32_t n)
+{
+	struct wm_win_pool *pool = calloc(1, sizeof(*pool));
+
+	if (pool == NULL || n == 0)
+		goto fail;
+	pool->mem = calloc(n, WM_WIN_BYTES);
+	if (pool->mem == NULL)
+		goto fail;
+	pool->n = n;
+	return pool;
+fail:
+	free(pool);
+	errno = n == 0 ? EINVAL : ENOMEM;
+	return NULL;
+}
+
+void
+wm_win_pool_free(struct wm_win_pool *pool)
+{
+	if (pool == NULL)
+		return;
+	free(pool->mem);
+	free(pool);
+}
+
+uint8_t *
+wm_win_get(struct wm_win_pool *pool)
+{
+	uint8_t *w;
+
+	if (pool->free != NULL) {
+		w = pool->free;
+		memcpy(&pool->free, w, sizeof(void *));
+	} else if (pool->fresh < pool->n) {
+		w = pool->mem + (size_t)pool->fresh++ * WM_WIN_BYTES;
+	} else {
+		return NULL;
+	}
+	pool->in_use++;
+	pool->peak = WM_MAX(pool->peak, pool->in_use);
+	return w;
+}
+
+void
+wm_win_put(struct wm_win_pool *pool, uint8_t *win)
+{
+	memcpy(win, &pool->free, sizeof(void *));
+	pool->free = win;
+	pool->in_use--;
+}

@@ -35,6 +35,7 @@
 	X(DROP_FLOW_FULL, "drop.flow_table_full", "segments dropped: flow table full") \
 	X(DROP_OOO_FULL, "drop.ooo_full", "segments dropped: out-of-order queue full") \
 	X(DROP_MEMCAP, "drop.memcap", "retransmissions dropped: their bytes are no longer retained") \
+	X(DROP_WINDOW_FULL, "drop.window_full", "segments of flows dropped: no history window left for a pending value") \
 	X(DROP_HOLD_TIMEOUT, "drop.hold_timeout", "held segments dropped by the hold-timeout policy") \
 	X(DROP_GAP, "drop.gap", "segments dropped by the gap policy") \
 	X(DROP_BLOCKED, "drop.blocked_flow", "segments of flows blocked by a drop policy") \
@@ -58,6 +59,7 @@
 	X(REASM_GAP_BYTES, "reasm.gap_bytes", "bytes never seen in skipped holes") \
 	X(REASM_EVICTED, "reasm.retain_evicted", "retained bytes evicted by the per-direction limit") \
 	X(REASM_MEMCAP, "reasm.memcap", "times the retained-bytes pool was exhausted") \
+	X(REASM_WINDOW_FULL, "reasm.window_full", "times no history window was left for a direction with a value pending (fail.memcap decides)") \
 	X(STREAM_BYTES, "stream.bytes", "payload bytes scanned") \
 	X(STREAM_HELD, "stream.held", "segments held back for a value not yet ended") \
 	X(STREAM_HOLD_TIMEOUT, "stream.hold_timeout", "held segments released by the hold timeout") \

@@ -14,14 +14,15 @@
 void
 wm_stream_ctx_init(struct wm_stream_ctx *ctx, hs_scratch_t *scratch,
 		   struct wm_stats *stats, const struct wm_stream_conf *conf,
-		   struct wm_rb_pool *pool, wm_stream_emit_t emit,
-		   void *emit_arg)
+		   struct wm_rb_pool *pool, struct wm_win_pool *wins,
+		   wm_stream_emit_t emit, void *emit_arg)
 {
 	memset(ctx, 0, offsetof(struct wm_stream_ctx, match));
 	ctx->scratch = scratch;
 	ctx->stats = stats;
 	ctx->conf = conf;
 	ctx->rb_pool = pool;
+	ctx->win_pool = wins;
 	ctx->emit = emit;
 	ctx->emit_arg = emit_arg;
 }
@@ -359,23 +360,73 @@ prof_stop(struct wm_stream_ctx *ctx, enum wm_stage stage, uint64_t t0)
 	return t;
 }
 
+_Static_assert(WM_WIN_BYTES == WM_DETECT_WINDOW, "a window is a confirm window");
+_Static_assert(WM_FLOW_TAIL < WM_WIN_BYTES, "the tail fits a window");
+
+/*
+ * History windows. While a direction is judged, d->win holds its last
+ * WM_WIN_BYTES bytes: its own pooled window when a value was pending
+ * after its last packet, else the lcore's ctx->win seeded with the tail
+ * it kept. Afterwards it keeps a pooled window only if a value may
+ * still be pending (hold > 0): a value cannot begin before bytes the
+ * detectors released, so the tail (context before a value) is enough.
+ */
+static void
+win_attach(struct wm_stream_ctx *ctx, struct wm_flow_dir *d)
+{
+	if (d->win != NULL)
+		return;
+	memcpy(ctx->win, d->tail, d->hist_len);
+	d->win = ctx->win;
+}
+
+/* Done judging: keep the window if @hold > 0. False: none to be had. */
+static bool
+win_detach(struct wm_stream_ctx *ctx, struct wm_flow_dir *d, size_t hold)
+{
+	uint8_t *w;
+
+	if (d->win == NULL)
+		return true;
+	if (hold == 0) {
+		uint16_t k = RTE_MIN(d->hist_len, (uint16_t)WM_FLOW_TAIL);
+
+		memcpy(d->tail, d->win + d->hist_len - k, k);
+		d->hist_len = k;
+		if (d->win != ctx->win)
+			wm_win_put(ctx->win_pool, d->win);
+		d->win = NULL;
+		return true;
+	}
+	if (d->win != ctx->win)
+		return true;
+	w = wm_win_get(ctx->win_pool);
+	if (w == NULL) {
+		win_detach(ctx, d, 0);
+		return false;
+	}
+	memcpy(w, ctx->win, d->hist_len);
+	d->win = w;
+	return true;
+}
+
 static void
 hist_append(struct wm_flow_dir *d, const uint8_t *p, uint32_t n)
 {
-	const uint32_t cap = WM_DETECT_WINDOW;
+	const uint32_t cap = WM_WIN_BYTES;
 
 	if (n >= cap) {
-		memcpy(d->hist, p + n - cap, cap);
+		memcpy(d->win, p + n - cap, cap);
 		d->hist_len = cap;
 		return;
 	}
 	if (d->hist_len + n > cap) {
 		uint32_t keep = cap - n;
 
-		memmove(d->hist, d->hist + d->hist_len - keep, keep);
+		memmove(d->win, d->win + d->hist_len - keep, keep);
 		d->hist_len = (uint16_t)keep;
 	}
-	memcpy(d->hist + d->hist_len, p, n);
+	memcpy(d->win + d->hist_len, p, n);
 	d->hist_len = (uint16_t)(d->hist_len + n);
 }
 
@@ -440,7 +491,7 @@ match_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	uint64_t win_off = mt->end - want;
 	struct wm_span sp;
 
-	memcpy(win, d->hist + d->hist_len - from_hist, from_hist);
+	memcpy(win, d->win + d->hist_len - from_hist, from_hist);
 	memcpy(win + from_hist, ctx->chunk + (in_chunk - (want - from_hist)),
 	       want - from_hist);
 	if (!rule->detector->confirm(rule->detector, win, want, &sp)) {
@@ -552,7 +603,7 @@ dir_hold(const struct wm_flow *f, const struct wm_flow_dir *d)
 
 	for (unsigned int i = 0; i < pc->nrules; i++) {
 		const struct wm_detector *det = pc->rules[i].detector;
-		size_t h = det->hold(det, d->hist, d->hist_len);
+		size_t h = det->hold(det, d->win, d->hist_len);
 
 		hold = RTE_MAX(hold, h);
 	}
@@ -572,9 +623,11 @@ dir_flush(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
 
 	if (d->hs != NULL && d->offset > 0 && !(d->flags & WM_DIR_BROKEN)) {
 		ctx->match_max = WM_STREAM_MATCH_MAX;
+		win_attach(ctx, d);
 		if (chunk_scan(ctx, f, d, &eod, 1, true) < 0)
 			d->flags |= WM_DIR_BROKEN;
 	}
+	win_detach(ctx, d, 0);  /* the stream ended: nothing is pending */
 	if (d->held_head != NULL)
 		ctx->stats->ctr[WM_CTR_STREAM_FLUSH]++;
 	dir_release(ctx, d, upto);
@@ -592,13 +645,16 @@ payload_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
 {
 	struct wm_pkt_meta *pm = wm_pkt_meta(m);
 	uint32_t len = pm->pi.payload_len;
+	size_t hold;
 
 	if (d->hs == NULL && wm_match_stream_open(f->policy->db, &d->hs) < 0)
 		d->flags |= WM_DIR_BROKEN;
 	pm->stream_off = d->offset - skip;
 	held_add(ctx, f, d, m, now);
+	win_attach(ctx, d);
 	if ((d->flags & WM_DIR_BROKEN) ||
 	    payload_scan(ctx, f, d, m, skip) < 0) {
+		win_detach(ctx, d, 0);
 		if (f->blocked)
 			return; /* dropped with the rest of the flow */
 		/* Fail closed: nothing of this direction leaves unjudged. */
@@ -607,7 +663,21 @@ payload_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		return;
 	}
 	d->next_seq += len - skip;
-	dir_release(ctx, d, d->offset - dir_hold(f, d));
+	hold = dir_hold(f, d);
+	if (!win_detach(ctx, d, hold)) {
+		/*
+		 * No window left for a value that may be pending: the next
+		 * packet could not confirm it. The memcap policy decides:
+		 * drop the flow, or let the held bytes go as judged so far.
+		 */
+		ctx->stats->ctr[WM_CTR_REASM_WINDOW_FULL]++;
+		if (ctx->conf->memcap != WM_FAIL_FORWARD) {
+			flow_block(ctx, f, WM_CTR_DROP_WINDOW_FULL);
+			return;
+		}
+		hold = 0;
+	}
+	dir_release(ctx, d, d->offset - hold);
 	if (d->held_tail == m)
 		ctx->stats->ctr[WM_CTR_STREAM_HELD]++;
 }
@@ -813,6 +883,7 @@ wm_stream_flow_release(struct wm_stream_ctx *ctx, struct wm_flow *f)
 	wm_stream_flow_flush(ctx, f);
 	for (int i = 0; i < 2; i++) {
 		dir_discard(ctx, &f->dir[i], WM_CTR_DROP_BLOCKED);
+		win_detach(ctx, &f->dir[i], 0);
 		wm_rb_reset(ctx->rb_pool, &f->dir[i].rb, 0);
 	}
 }
@@ -826,7 +897,7 @@ flow_restart(struct wm_stream_ctx *ctx, struct wm_flow *f)
 		struct wm_flow_dir *d = &f->dir[i];
 		hs_stream_t *hs = d->hs;
 
-		memset(d, 0, offsetof(struct wm_flow_dir, hist));
+		memset(d, 0, offsetof(struct wm_flow_dir, hs));
 		d->hs = hs;
 		if (hs != NULL)
 			wm_match_stream_reset(hs);

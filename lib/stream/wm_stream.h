@@ -115,6 +115,7 @@ struct wm_stream_ctx {
 	struct wm_stats *stats;
 	const struct wm_stream_conf *conf;
 	struct wm_rb_pool *rb_pool;     /* retained bytes of every flow */
+	struct wm_win_pool *win_pool;   /* history windows (hold > 0) */
 	wm_stream_emit_t emit;          /* where judged packets go */
 	void *emit_arg;
 	wm_stream_event_t event;        /* masking decisions, or NULL */
@@ -130,17 +131,20 @@ struct wm_stream_ctx {
 	uint32_t match_max;             /* set per scan: never overflows */
 	struct wm_stream_match match[WM_STREAM_MATCH_MAX];
 	uint8_t chunk[WM_STREAM_CHUNK]; /* original bytes of the chunk */
+	uint8_t win[WM_WIN_BYTES];      /* history of the direction being
+					 * judged when it has no window */
 };
 
 /**
  * Prepare @ctx for one lcore: @scratch is that lcore's Hyperscan scratch,
- * @conf and @pool outlive it.
+ * @conf and the pools outlive it. @wins bounds how many directions may
+ * have a value pending at once (conf->memcap decides past it).
  */
 void wm_stream_ctx_init(struct wm_stream_ctx *ctx, hs_scratch_t *scratch,
 			struct wm_stats *stats,
 			const struct wm_stream_conf *conf,
-			struct wm_rb_pool *pool, wm_stream_emit_t emit,
-			void *emit_arg);
+			struct wm_rb_pool *pool, struct wm_win_pool *wins,
+			wm_stream_emit_t emit, void *emit_arg);
 
 /** A new flow @f judged by @policy (streams from the pool are reset). */
 void wm_stream_flow_init(struct wm_flow *f, const struct wm_policy *policy,

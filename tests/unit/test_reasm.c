@@ -37,6 +37,26 @@ read_back_across_blocks(void)
 }
 
 static void
+window_pool_reuses_and_runs_out(void)
+{
+	struct wm_win_pool *pool = wm_win_pool_create(2);
+	uint8_t *a = wm_win_get(pool), *b = wm_win_get(pool);
+
+	CHECK(a != NULL && b != NULL && a != b);
+	CHECK(wm_win_get(pool) == NULL);        /* both in use */
+	CHECK_EQ(pool->in_use, 2);
+	memset(a, 0xa5, WM_WIN_BYTES);          /* a window is all its own */
+	wm_win_put(pool, a);
+	CHECK(wm_win_get(pool) == a);
+	CHECK_EQ(pool->peak, 2);
+	wm_win_put(pool, a);
+	wm_win_put(pool, b);
+	CHECK_EQ(pool->in_use, 0);
+	wm_win_pool_free(pool);
+	CHECK(wm_win_pool_create(0) == NULL);
+}
+
+static void
 read_outside_refused(void)
 {
 	struct wm_rb_pool *pool = wm_rb_pool_create(1 << 20);
@@ -136,6 +156,7 @@ main(void)
 {
 	fill();
 	RUN(read_back_across_blocks);
+	RUN(window_pool_reuses_and_runs_out);
 	RUN(read_outside_refused);
 	RUN(mask_written_is_read_back);
 	RUN(ack_trims_whole_blocks);

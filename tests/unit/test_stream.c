@@ -360,6 +360,41 @@ split_across_two_segments(void)
 	expect_out("pay 4111 11** **** 1111 now;");
 }
 
+/*
+ * A direction keeps a history window only while a value may be pending;
+ * with none left, the memcap policy (drop) blocks that flow and the
+ * others are judged as before.
+ */
+static void
+window_only_while_value_pending(void)
+{
+	static const struct ep other = { 0x0300000a, 40001 };
+	struct wm_win_pool *full = ctx->win_pool;
+	struct wm_win_pool *one = wm_win_pool_create(1);
+	char got[256];
+
+	reset();
+	send_c(1, "id=7;");
+	CHECK_EQ(full->in_use, 0);      /* nothing pending: tail only */
+	ctx->win_pool = one;
+	send_c(6, "pay 4111 1111 ");
+	CHECK_EQ(one->in_use, 1);
+	feed(&other, &server, 1, WM_TCP_ACK, "pay 5500 0000 ", 14);
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_WINDOW_FULL], 1);
+	CHECK_EQ(stats.ctr[WM_CTR_DROP_WINDOW_FULL], 1);
+	stream_out(other.port, got, sizeof(got));
+	CHECK_EQ(strlen(got), 0);       /* nothing of it left unjudged */
+	send_c(20, "1111 1111 now;");
+	expect_out("id=7;pay 4111 11** **** 1111 now;");
+	CHECK_EQ(one->in_use, 0);       /* the value ended: given back */
+	/* The blocked flow goes first, so later cases find theirs at [0]. */
+	wm_stream_flow_release(ctx, &flows->flows[1]);
+	wm_flow_del(flows, &flows->flows[1]);
+	reset();
+	ctx->win_pool = full;
+	wm_win_pool_free(one);
+}
+
 static void
 one_byte_segments(void)
 {
@@ -807,10 +842,12 @@ main(int argc, char **argv)
 	flows = wm_flow_table_create(64);
 	rb_pool = wm_rb_pool_create(64 << 20);
 	sconf = sconf_default;
-	wm_stream_ctx_init(ctx, scratch, &stats, &sconf, rb_pool, collect, NULL);
+	wm_stream_ctx_init(ctx, scratch, &stats, &sconf, rb_pool,
+			   wm_win_pool_create(1024), collect, NULL);
 
 	RUN(value_in_one_segment);
 	RUN(split_across_two_segments);
+	RUN(window_only_while_value_pending);
 	RUN(one_byte_segments);
 	RUN(no_value_passes_unchanged_at_once);
 	RUN(tail_that_may_start_a_value_held);
