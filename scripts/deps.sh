@@ -7,15 +7,18 @@ set -euo pipefail
 WM_PACKAGES=(
 	libdpdk-dev dpdk dpdk-dev libhyperscan-dev libconfig-dev libssl-dev
 	meson ninja-build pkg-config gcc libpcap-dev tshark python3-scapy
+	# tests/deploy: the Kubernetes manifests' YAML and schemas
+	python3-yaml python3-jsonschema python3-kubernetes
 )
 
 wm_pkg_installed() {
 	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
 }
 
+# wm_install_deps [EXTRA_PACKAGE...]: WM_PACKAGES and the extras given.
 wm_install_deps() {
 	local missing=() p sudo=()
-	for p in "${WM_PACKAGES[@]}"; do
+	for p in "${WM_PACKAGES[@]}" "$@"; do
 		wm_pkg_installed "$p" || missing+=("$p")
 	done
 	if [ ${#missing[@]} -eq 0 ]; then

@@ -22,11 +22,17 @@ static const char *const op_names[WM_MASK_OP_MAX] = {
 	[WM_MASK_DROP] = "drop",
 };
 
-/* strchr() would match the NUL terminator: a NUL byte is never one. */
+/*
+ * Separator lists are a few bytes ("- ", "."): a loop inline beats a
+ * strchr() call per byte, and never matches the NUL terminator.
+ */
 static inline bool
 mask_is_sep(const char *separators, uint8_t c)
 {
-	return c != '\0' && strchr(separators, c) != NULL;
+	for (const char *s = separators; *s != '\0'; s++)
+		if ((uint8_t)*s == c)
+			return true;
+	return false;
 }
 
 static size_t

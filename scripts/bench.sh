@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Benchmark wiremask on generated traffic: the full data path against the
+# matching ceiling (raw Hyperscan) and the I/O ceiling (io-forward), side
+# by side in one run (wiremask-bench). Installs what is missing, builds.
+#
+# usage: scripts/bench.sh                 default 1500 B HTTP/JSON workload;
+#                                         the JSON result is the last line
+#        scripts/bench.sh --sweep         + packet sizes (64, IMIX, 1500),
+#                                         flows (1K, 100K, 1M), both policies;
+#                                         results.jsonl and PNG plots
+#        scripts/bench.sh --pcap-vs-testpmd
+#                                         wiremask on net_pcap vdevs (file to
+#                                         file) vs dpdk-testpmd io-forward
+#                                         through the same vdevs
+# Options: --packets N (default 200000), --passes N (3), --workers LIST (1,2),
+#          --out DIR (build/bench), --quick (fewer packets: a smoke run)
+set -euo pipefail
+
+root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+cd "$root"
+
+usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+
+mode=default packets=200000 passes=3 workers=1,2 out=build/bench
+while [ $# -gt 0 ]; do
+	case $1 in
+	--sweep) mode=sweep ;;
+	--pcap-vs-testpmd) mode=testpmd ;;
+	--packets) packets=$2; shift ;;
+	--passes) passes=$2; shift ;;
+	--workers) workers=$2; shift ;;
+	--out) out=$2; shift ;;
+	--quick) packets=20000; passes=1 ;;
+	-h|--help) usage; exit 0 ;;
+	*) echo "bench.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
+	esac
+	shift
+done
+
+# shellcheck source=scripts/deps.sh
+. scripts/deps.sh
+extra=()
+[ "$mode" = sweep ] && extra+=(gnuplot-nox)
+wm_install_deps "${extra[@]}" >&2
+if [ ! -f build/build.ninja ]; then
+	meson setup build >&2
+fi
+ninja -C build >&2
+mkdir -p "$out"
+
+GEN=build/app/wiremask-gen
+BENCH=build/app/wiremask-bench
+ncpu=$(nproc)
+lcores="0-$((ncpu > 1 ? 1 : 0))"
+
+# gen NAME ARGS...: a capture, generated once per set of arguments.
+gen() {
+	local name=$1
+	shift
+	local pcap=$out/$name.pcap stamp=$out/$name.args
+	if [ ! -f "$pcap" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$* $(stat -c %Y "$GEN")" ]; then
+		"$GEN" -o "$pcap" --truth "$out/$name.truth.jsonl" --seed 1 "$@" >&2
+		echo "$* $(stat -c %Y "$GEN")" >"$stamp"
+	fi
+	echo "$pcap"
+}
+
+# Memory for EAL: the capture as mbufs (2.5 KB each) plus room to work.
+eal_mem() {
+	local n
+	n=$(/usr/bin/python3 -c 'import sys,os; print(os.path.getsize(sys.argv[1]))' "$1")
+	echo $(( (n / 1500 + 1) * 5 / 2 / 1000 + 1024 ))
+}
+
+# bench PCAP CONFIG [args]: one wiremask-bench run; its JSON on stdout.
+bench() {
+	local pcap=$1 cfg=$2
+	shift 2
+	"$BENCH" -l "$lcores" --no-huge -m "$(eal_mem "$pcap")" --no-pci \
+		--no-shconf --log-level=error -- -r "$pcap" -c "$cfg" \
+		--workers "$workers" --passes "$passes" --json "$@"
+}
+
+# The human report goes to stderr, the JSON (last line) to stdout.
+run_point() {	# run_point LABEL PCAP CONFIG
+	local label=$1 pcap=$2 cfg=$3 res
+	echo >&2
+	echo "== $label ($pcap, $cfg)" >&2
+	res=$(bench "$pcap" "$cfg")
+	echo "$res" | sed '$d' >&2
+	echo "$res" | tail -n 1 |
+		/usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin); r["label"]=sys.argv[1]; r["config"]=sys.argv[2]; print(json.dumps(r))' "$label" "$cfg"
+}
+
+default_point() {
+	local pcap
+	pcap=$(gen http-1500 --packets "$packets" --flows 1000 --size 1500 --density 2)
+	run_point "1500 B HTTP/JSON, 1000 flows, default policy" "$pcap" configs/default.cfg
+}
+
+case $mode in
+default)
+	default_point | tail -n 1 >"$out/default.json"
+	cat "$out/default.json"
+	;;
+sweep)
+	res=$out/results.jsonl
+	: >"$res"
+	for size in 64 imix 1500; do
+		pcap=$(gen "size-$size" --packets "$packets" --flows 1000 --size "$size" --density 2)
+		for cfg in configs/default.cfg configs/examples/all-detectors.cfg; do
+			run_point "size=$size flows=1000" "$pcap" "$cfg" >>"$res"
+		done
+	done
+	for flows in 100000 1000000; do
+		n=$packets
+		[ "$n" -lt $((flows * 2)) ] && n=$((flows * 2))
+		pcap=$(gen "flows-$flows" --packets "$n" --flows "$flows" --size 1500 --density 2)
+		run_point "size=1500 flows=$flows" "$pcap" configs/default.cfg >>"$res"
+	done
+	/usr/bin/python3 scripts/bench_plot.py "$res" "$out" >&2
+	tail -n 1 "$res"
+	;;
+testpmd)
+	exec scripts/bench_vdev.sh "$out" "$packets"
+	;;
+esac
