@@ -2,15 +2,18 @@
 /*
  * wiremask: the appliance. EAL arguments come before "--", wiremask's
  * own after it. The main lcore is the control side (signals, idle exit,
- * periodic counters); worker lcores run the data path.
+ * periodic counters, link-state propagation, the status file); worker
+ * lcores run the data path.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -30,6 +33,7 @@ static volatile sig_atomic_t stop_signal;
 struct opts {
 	const char *config;
 	const char *stats_json;
+	const char *status_file;
 	long idle_exit_ms;      /* -1: automatic (on for net_pcap ports) */
 	unsigned int stats_interval_s;
 	bool verbose;
@@ -54,6 +58,16 @@ static const char usage_text[] =
 "      --stats-json FILE     write the final counters to FILE as JSON\n"
 "      --stats-interval SEC  print counters every SEC seconds (default 0:\n"
 "                            only at exit)\n"
+"      --status-file FILE    rewrite FILE about once a second (atomically:\n"
+"                            a temporary file renamed over it) with one\n"
+"                            JSON object for liveness/readiness probes:\n"
+"                            {\"time\": UNIX-SECONDS, \"alive\": BOOL,\n"
+"                            \"ready\": BOOL, \"ports\": [{\"port\": N,\n"
+"                            \"link\": \"up\"|\"down\"|\"unknown\"}, ...],\n"
+"                            \"workers\": N}; alive: every worker looped\n"
+"                            since the last write; ready: alive and every\n"
+"                            link up. Removed at exit; a probe should also\n"
+"                            find \"time\" recent\n"
 "      --idle-exit MS        exit once no frame has arrived for MS ms,\n"
 "                            after flushing what is held; default: 100\n"
 "                            when every port is net_pcap (a capture is\n"
@@ -66,6 +80,11 @@ static const char usage_text[] =
 "Workers: one worker per EAL worker lcore (config 'workers', 0 = all);\n"
 "the main lcore only controls. Both directions of a connection are\n"
 "judged by the same worker.\n"
+"\n"
+"Links (config ports.link_propagation, default on): a port that loses\n"
+"its link takes its peer's link down, and up again when it returns, so\n"
+"routers on either side fail over; at exit every link is set down (no\n"
+"traffic crosses a stopped appliance).\n"
 "\n"
 "Example, masking a capture (scripts/mask-pcap.sh does this):\n"
 "  wiremask -l 0,1 --no-huge -m 512 --no-pci --no-shconf \\\n"
@@ -127,6 +146,7 @@ enum {
 	OPT_STATS_JSON,
 	OPT_STATS_INTERVAL,
 	OPT_IDLE_EXIT,
+	OPT_STATUS_FILE,
 };
 
 static const struct option long_opts[] = {
@@ -135,6 +155,7 @@ static const struct option long_opts[] = {
 	{ "stats-json", required_argument, NULL, OPT_STATS_JSON },
 	{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
 	{ "idle-exit", required_argument, NULL, OPT_IDLE_EXIT },
+	{ "status-file", required_argument, NULL, OPT_STATUS_FILE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -175,6 +196,15 @@ parse_args(int argc, char **argv, struct opts *o)
 			return check_config(optarg);
 		case OPT_STATS_JSON:
 			o->stats_json = optarg;
+			break;
+		case OPT_STATUS_FILE:
+			if (optarg[0] == '\0' ||
+			    strlen(optarg) + sizeof(".tmp") > PATH_MAX) {
+				fprintf(stderr, "wiremask: --status-file: want "
+					"a file name, got '%s'\n", optarg);
+				return 1;
+			}
+			o->status_file = optarg;
 			break;
 		case OPT_STATS_INTERVAL:
 			if (!parse_long(optarg, 0, 86400, &v)) {
@@ -285,6 +315,9 @@ det_used(const char *name)
 	return false;
 }
 
+#define LINK_POLL_MS 100
+#define STATUS_PERIOD_MS 1000
+
 static void
 summary_print(FILE *out)
 {
@@ -306,6 +339,7 @@ summary_print(FILE *out)
 	wm_stats_print(&s, names, 0, out);
 	fprintf(out, "ports\n");
 	wm_ports_print(&wm_app, out);
+	wm_links_print(out);
 }
 
 static int
@@ -329,7 +363,9 @@ stats_json_write(const char *path)
 	for (unsigned int i = 0; i < ndet; i++)
 		fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", names[i],
 			s.masked[i]);
-	fprintf(f, "}}\n");
+	fprintf(f, "}, \"links\": ");
+	wm_links_json(f);
+	fprintf(f, "}\n");
 	return fclose(f) == 0 ? 0 : -errno;
 }
 
@@ -345,14 +381,24 @@ all_idle(uint64_t now, uint64_t idle_tsc)
 	return true;
 }
 
-/* Control loop on the main lcore until a signal or idle exit. */
+/*
+ * Control loop on the main lcore until a signal or idle exit: counters,
+ * links every LINK_POLL_MS, the status file every STATUS_PERIOD_MS. The
+ * status file goes as soon as the loop ends: a stopping appliance is not
+ * ready.
+ */
 static void
 control_loop(const struct opts *o)
 {
-	uint64_t hz = rte_get_tsc_hz();
+	uint64_t hz = rte_get_tsc_hz(), start = rte_rdtsc();
 	uint64_t idle_tsc = (uint64_t)o->idle_exit_ms * hz / 1000;
-	uint64_t next_stats = rte_rdtsc() + (uint64_t)o->stats_interval_s * hz;
+	uint64_t next_stats = start + (uint64_t)o->stats_interval_s * hz;
+	uint64_t link_tsc = LINK_POLL_MS * hz / 1000, next_link = start;
+	uint64_t status_tsc = STATUS_PERIOD_MS * hz / 1000;
+	uint64_t next_status = start + status_tsc;
 
+	wm_status_init(o->status_file);
+	wm_links_init(start);
 	while (!stop_signal) {
 		uint64_t now;
 
@@ -360,12 +406,21 @@ control_loop(const struct opts *o)
 		now = rte_rdtsc();
 		if (o->idle_exit_ms > 0 && all_idle(now, idle_tsc))
 			break;
+		if (now >= next_link) {
+			wm_links_poll(now);
+			next_link = now + link_tsc;
+		}
+		if (o->status_file != NULL && now >= next_status) {
+			wm_status_write();
+			next_status = now + status_tsc;
+		}
 		if (o->stats_interval_s > 0 && now >= next_stats) {
 			summary_print(stdout);
 			fflush(stdout);
 			next_stats = now + (uint64_t)o->stats_interval_s * hz;
 		}
 	}
+	wm_status_remove();
 	if (stop_signal)
 		wm_log(WM_LOG_NOTICE, "signal %d: stopping", (int)stop_signal);
 }
@@ -482,6 +537,9 @@ main(int argc, char **argv)
 		goto out;
 	if (o.verbose)
 		wm_log_set_level(WM_LOG_DEBUG);
+	/* A status file left by a run that died must not say "ready". */
+	if (o.status_file != NULL)
+		unlink(o.status_file);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	rc = app_start(&o);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Ports: every port is paired with a peer (bump in the wire); what one
- * receives leaves on the other. Each port gets one rx and one tx queue
- * per worker where the driver allows; fewer tx queues are shared under a
- * lock (net_pcap has one per file).
+ * receives leaves on the other. A port paired with itself (one-VF mode)
+ * sends frames back out where they came in. Each port gets one rx and
+ * one tx queue per worker where the driver allows; fewer tx queues are
+ * shared under a lock (net_pcap has one per file).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,9 +24,11 @@ ports_pair(struct wm_app *app)
 
 	if (cfg->ports.npairs == 0) {
 		if (app->nports % 2 != 0) {
-			wm_log(WM_LOG_ERR, "%u ports: port %u has no peer "
-			       "(ports pair 0<->1, 2<->3, ...; set ports.pairs)",
-			       app->nports, app->nports - 1);
+			wm_log(WM_LOG_ERR, "%u port(s): port %u has no peer "
+			       "(ports pair 0<->1, 2<->3, ...; set ports.pairs, "
+			       "where [%u, %u] pairs a port with itself)",
+			       app->nports, app->nports - 1, app->nports - 1,
+			       app->nports - 1);
 			return -EINVAL;
 		}
 		for (unsigned int p = 0; p < app->nports; p++)
@@ -131,10 +134,11 @@ wm_ports_init(struct wm_app *app)
 		app->ports[n++].id = pid;
 	}
 	app->nports = n;
-	if (n < 2) {
-		wm_log(WM_LOG_ERR, "%u port(s) found; wiremask needs at least "
-		       "a pair (a NIC bound to DPDK, or --vdev net_pcap0,... "
-		       "--vdev net_pcap1,...)", n);
+	if (n == 0) {
+		wm_log(WM_LOG_ERR, "no port found; wiremask needs a pair (a NIC "
+		       "bound to DPDK, or --vdev net_pcap0,... --vdev "
+		       "net_pcap1,...) or one port paired with itself "
+		       "(ports.pairs = ( [0, 0] ))");
 		return -ENODEV;
 	}
 	rc = ports_pair(app);
@@ -181,9 +185,25 @@ wm_ports_init(struct wm_app *app)
 	return 0;
 }
 
+/*
+ * With link propagation on, every link goes down first, all at once:
+ * a stopped appliance passes nothing (no bypass), and the routers on
+ * both sides see it at once and fail over, rather than when a driver's
+ * stop happens to drop the link (some keep it up). Held packets have
+ * left by now (the workers flushed them).
+ */
 void
 wm_ports_close(struct wm_app *app)
 {
+	unsigned int down = 0;
+
+	if (app->cfg != NULL && app->cfg->ports.link_propagation) {
+		for (unsigned int p = 0; p < app->nports; p++)
+			down += rte_eth_dev_set_link_down(app->ports[p].id) == 0;
+		if (down > 0)
+			wm_log(WM_LOG_NOTICE, "exit: link set down on %u of %u "
+			       "port(s)", down, app->nports);
+	}
 	for (unsigned int p = 0; p < app->nports; p++) {
 		rte_eth_dev_stop(app->ports[p].id);
 		rte_eth_dev_close(app->ports[p].id);

@@ -125,6 +125,16 @@ void wm_events_close(struct wm_app *app);
 void wm_events_write(void *arg, const struct wm_stream_event *e);
 void wm_events_flush(struct wm_worker *w);
 
+/* links.c: link-state propagation, the status file (control lcore) */
+void wm_links_init(uint64_t now);
+void wm_links_poll(uint64_t now);
+void wm_links_print(FILE *out);
+void wm_links_json(FILE *f);
+const char *wm_link_name(unsigned int port);
+void wm_status_init(const char *path);
+void wm_status_write(void);
+void wm_status_remove(void);
+
 /* worker.c */
 int wm_workers_init(struct wm_app *app);
 void wm_workers_free(struct wm_app *app);

@@ -9,6 +9,12 @@ WM_PACKAGES=(
 	meson ninja-build pkg-config gcc libpcap-dev tshark python3-scapy
 	# tests/deploy: the Kubernetes manifests' YAML and schemas
 	python3-yaml python3-jsonschema python3-kubernetes
+	# tests/link: tap links in a network namespace (ip); systemd-analyze
+	# verifies configs/systemd/wiremask.service
+	iproute2 systemd
+	# tests/netns (scripts/netns-demo.sh): real traffic between network
+	# namespaces (ip, ethtool on the veths, curl as the client)
+	ethtool curl
 )
 
 wm_pkg_installed() {

@@ -603,6 +603,8 @@ static const struct conf_field conf_ports_fields[] = {
 		  10240, 2048, 65535, 0),
 	CONF_SCALAR("promiscuous", CT_BOOL, struct wm_config,
 		    ports.promiscuous, true, 0),
+	CONF_SCALAR("link_propagation", CT_BOOL, struct wm_config,
+		    ports.link_propagation, true, 0),
 };
 
 /* reasm = { ... }; offsets in struct wm_config */
@@ -756,7 +758,10 @@ _Static_assert(WM_CONFIG_MAX_SEGMENTS < WM_SEGMENT_NONE, "segment index");
 /* ports.pairs                                                        */
 /* ------------------------------------------------------------------ */
 
-/* pairs = ( [0, 1], [2, 3] ): each port in at most one pair, not twice. */
+/*
+ * pairs = ( [0, 1], [2, 3] ): each port in at most one pair. [N, N] pairs
+ * a port with itself (one-VF mode: frames leave where they came in).
+ */
 static int
 conf_pairs(struct conf_ctx *ctx, const config_setting_t *s, void *base)
 {
@@ -784,16 +789,14 @@ conf_pairs(struct conf_ctx *ctx, const config_setting_t *s, void *base)
 			if (rc < 0)
 				return rc;
 		}
-		if (port[0] == port[1])
-			return conf_err(ctx, e, NULL,
-					"port %lld is paired with itself",
-					port[0]);
 		for (k = 0; k < 2; k++) {
 			if (used[port[k]])
 				return conf_err(ctx, e, NULL,
 						"port %lld is in two pairs",
 						port[k]);
 			used[port[k]] = true;
+			if (port[0] == port[1])
+				break;
 		}
 		cfg->ports.pairs[cfg->ports.npairs][0] = (uint16_t)port[0];
 		cfg->ports.pairs[cfg->ports.npairs][1] = (uint16_t)port[1];

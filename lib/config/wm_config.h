@@ -18,12 +18,16 @@
  *   vxlan_port = 4789;              # UDP port of VXLAN, 0 disables
  *   ports = {
  *     pairs = ( [0, 1] );           # bump-in-the-wire pairs; default
- *                                   # 0<->1, 2<->3, ... by port order
+ *                                   # 0<->1, 2<->3, ... by port order;
+ *                                   # [0, 0]: one port, frames leave
+ *                                   # where they came in (one VF)
  *     rx_desc = 1024; tx_desc = 1024;   # 64..16384
  *     mbufs = 16383;                # 1023..1048575
  *     mbuf_size = 10240;            # data room, 2048..65535 (jumbo
  *                                   # frames need a large one)
  *     promiscuous = true;
+ *     link_propagation = true;      # a link down takes its peer's
+ *                                   # down; both go down at exit
  *   };
  *   flow_timeout_syn_s = 30;        # idle flows without data, 1..86400
  *   flow_timeout_closed_s = 10;     # after FIN/RST, 1..86400
@@ -166,6 +170,7 @@ struct wm_config {
 		uint32_t mbufs;
 		uint32_t mbuf_size;
 		bool promiscuous;
+		bool link_propagation;         /* mirror link state to the peer */
 	} ports;
 
 	struct {

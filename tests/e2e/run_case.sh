@@ -425,6 +425,57 @@ EOF2
 	echo "PASS $case_name"
 }
 
+# One port paired with itself (ports.pairs = ( [0, 0] ), one-VF mode as a
+# VNF runs): a single net_pcap port reads the capture and everything
+# leaves on that same port. Both directions of a connection arrive on one
+# port and must still make one flow (flow.new = connections), be masked
+# in both directions, and lose no frame.
+case_one_port() {
+	local cfg=$work/one_port.cfg run name workers lcores dir in out stats rc expect conns
+	sed -E 's/^ports[[:space:]]*=[[:space:]]*\{/&\n\tpairs = ( [0, 0] );/' \
+		"$SRC_DIR/configs/default.cfg" >"$cfg"
+	grep -q 'pairs = ( \[0, 0\] );' "$cfg" || fail "could not set ports.pairs in $cfg"
+	sed -E 's/^([[:space:]]*)workers[[:space:]]*=[^;]*;/\1workers = 2;/' "$cfg" >"$work/one_port-2.cfg"
+	# CAPTURE:WORKERS; with 2 workers, one rx queue: flows handed over by hash
+	for run in two_directions:1 interleaved:1 vlan:1 interleaved:2; do
+		name=${run%:*} workers=${run#*:}
+		lcores=0,1
+		[ "$workers" = 2 ] && { lcores=0@0,1@1,2@1; cfg=$work/one_port-2.cfg; }
+		grep -qE "^workers = $workers;" "$cfg" || [ "$workers" = 1 ] ||
+			fail "could not set workers = $workers in $cfg"
+		dir=$work/$name-$workers
+		in=$caps/$name.pcap out=$dir/masked.pcap stats=$dir/stats.json
+		mkdir -p "$dir"
+		rm -f "$out" "$stats"
+		case "$in$out" in *,*) fail "paths must not contain ','" ;; esac
+		echo "case one_port/$name: $(manifest "$name" description), one port, $workers worker(s)"
+		rc=0
+		timeout -k 5 100 "$WIREMASK" --lcores "$lcores" --no-huge -m 512 --no-pci --no-shconf \
+			--log-level=lib.eal:error \
+			--vdev "net_pcap0,rx_pcap=$in,tx_pcap=$out" \
+			-- -c "$cfg" --stats-json "$stats" >"$dir/wiremask.log" 2>&1 || rc=$?
+		sed 's/^/  wiremask: /' "$dir/wiremask.log"
+		[ "$rc" -eq 0 ] || fail "wiremask exited with status $rc"
+		grep -q 'port 0 (net_pcap) -> port 0:' "$dir/wiremask.log" ||
+			fail "port 0 is not paired with itself"
+		expect=$("$PY" -c 'import json,sys; print(sum(json.load(open(sys.argv[1]))["values"].values()))' \
+			"$caps/$name.json")
+		"$PY" "$CHECK" --label "one_port/$name" --kinds card,ssn,email \
+			--expect-values "$expect" --log "$dir/wiremask.log" "$in" "$out" ||
+			fail "see above (input $in, output $out)"
+		check_stats "$stats" "$name" card,ssn,email || fail "counters (see above)"
+		conns=$("$PY" -c 'import sys, logging
+logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
+from scapy.all import rdpcap, TCP
+print(sum(1 for p in rdpcap(sys.argv[1]) if TCP in p and p[TCP].flags & 0x12 == 0x02))' "$in")
+		"$PY" -c 'import json,sys; c=json.load(open(sys.argv[1]))["counters"]
+n=int(sys.argv[2]); print("  flow.new=%d for %d connection(s)" % (c["flow.new"], n))
+sys.exit(c["flow.new"] != n)' "$stats" "$conns" ||
+			fail "both directions of a connection are not one flow"
+	done
+	echo "PASS $case_name"
+}
+
 mkdir -p "$work"
 case $case_name in
 operators)
@@ -453,6 +504,12 @@ interleaved_2workers)
 	fi
 	run_capture_case interleaved "$cfg" card,ssn,email 0@0,1@1,2@1
 	echo "PASS $case_name"
+	;;
+one_port)
+	need_tools
+	need_wiremask
+	captures
+	case_one_port
 	;;
 segments)
 	# configs/examples/segments.cfg: VLAN 100 (and 200) mask cards only,

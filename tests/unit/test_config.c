@@ -106,6 +106,7 @@ check_default_values(const struct wm_config *cfg)
 	CHECK_EQ(cfg->ports.mbufs, 16383);
 	CHECK_EQ(cfg->ports.mbuf_size, 10240);
 	CHECK(cfg->ports.promiscuous);
+	CHECK(cfg->ports.link_propagation);
 	CHECK_EQ(cfg->fail.malformed, WM_FAIL_FORWARD);
 	CHECK_EQ(cfg->fail.bad_tcp, WM_FAIL_DROP);
 	CHECK_EQ(cfg->fail.ip_fragment, WM_FAIL_REASSEMBLE);
@@ -316,9 +317,18 @@ static const struct bad_case bad_cases[] = {
 	{ "reasm_gap_timeout_zero",
 	  "reasm = {\n gap_timeout_ms = 0;\n};\n" TAIL,
 	  "t.cfg:2: reasm.gap_timeout_ms: ", "out of range" },
-	{ "pair_with_itself",
-	  "ports = { pairs = ( [0, 1], [2, 2] ); };\n" TAIL,
-	  "t.cfg:1: ports.pairs[1]: ", "paired with itself" },
+	{ "self_pair_port_already_paired",
+	  "ports = { pairs = ( [0, 1], [1, 1] ); };\n" TAIL,
+	  "t.cfg:1: ports.pairs[1]: ", "port 1 is in two pairs" },
+	{ "self_pair_twice",
+	  "ports = { pairs = ( [2, 2], [2, 2] ); };\n" TAIL,
+	  "t.cfg:1: ports.pairs[1]: ", "port 2 is in two pairs" },
+	{ "link_propagation_int",
+	  "ports = {\n link_propagation = 0;\n};\n" TAIL,
+	  "t.cfg:2: ports.link_propagation: ", "wrong type" },
+	{ "link_propagation_string",
+	  "ports = { link_propagation = \"off\"; };\n" TAIL,
+	  "t.cfg:1: ports.link_propagation: ", "wrong type" },
 	{ "port_in_two_pairs",
 	  "ports = { pairs = ( [0, 1], [1, 2] ); };\n" TAIL,
 	  "t.cfg:1: ports.pairs[1]: ", "port 1 is in two pairs" },
@@ -586,6 +596,29 @@ port_pairs_parsed(void)
 	wm_config_free(cfg);
 }
 
+/* One-VF mode: a port paired with itself, next to an ordinary pair. */
+static void
+port_self_pair_parsed(void)
+{
+	struct wm_config *cfg;
+	char *text;
+
+	cfg = load_ok("ports = { pairs = ( [0, 0], [2, 1] );\n"
+		      "  link_propagation = false; };\n" TAIL);
+	if (cfg == NULL)
+		return;
+	CHECK_EQ(cfg->ports.npairs, 2);
+	CHECK_EQ(cfg->ports.pairs[0][0], 0);
+	CHECK_EQ(cfg->ports.pairs[0][1], 0);
+	CHECK_EQ(cfg->ports.pairs[1][0], 2);
+	CHECK(!cfg->ports.link_propagation);
+	text = dump(cfg);
+	CHECK(strstr(text, "\nports.pairs = 0<->0, 2<->1\n") != NULL);
+	CHECK(strstr(text, "\nports.link_propagation = false\n") != NULL);
+	free(text);
+	wm_config_free(cfg);
+}
+
 /*
  * Policies after segments in the file, "default" listed last: default is
  * still segments[0], the others keep file order, VNIs come out sorted.
@@ -786,6 +819,7 @@ main(void)
 	RUN(int64_in_range_accepted);
 	RUN(fail_actions_parsed);
 	RUN(port_pairs_parsed);
+	RUN(port_self_pair_parsed);
 	RUN(segments_mapping_filled);
 	RUN(fill_separator_rejected);
 	RUN(fill_quote_dumped_escaped);
