@@ -59,17 +59,19 @@ gen() {
 	shift
 	local pcap=$out/$name.pcap stamp=$out/$name.args
 	if [ ! -f "$pcap" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$* $(stat -c %Y "$GEN")" ]; then
-		"$GEN" -o "$pcap" --truth "$out/$name.truth.jsonl" --seed 1 "$@" >&2
+		"$GEN" -o "$pcap" --truth "$out/$name.truth.jsonl" --seed 1 "$@" |
+			tee "$out/$name.gen" >&2
 		echo "$* $(stat -c %Y "$GEN")" >"$stamp"
 	fi
 	echo "$pcap"
 }
 
-# Memory for EAL: the capture as mbufs (2.5 KB each) plus room to work.
+# Memory for EAL in MB: every frame of the capture as an mbuf (about
+# 2.5 KB each, whatever the frame size) plus room to work.
 eal_mem() {
 	local n
-	n=$(/usr/bin/python3 -c 'import sys,os; print(os.path.getsize(sys.argv[1]))' "$1")
-	echo $(( (n / 1500 + 1) * 5 / 2 / 1000 + 1024 ))
+	n=$(grep -o 'packets=[0-9]*' "${1%.pcap}.gen" | cut -d= -f2)
+	echo $(( n * 5 / 2 / 1000 + 1024 ))
 }
 
 # bench PCAP CONFIG [args]: one wiremask-bench run; its JSON on stdout.
@@ -78,7 +80,7 @@ bench() {
 	shift 2
 	"$BENCH" -l "$lcores" --no-huge -m "$(eal_mem "$pcap")" --no-pci \
 		--no-shconf --log-level=error -- -r "$pcap" -c "$cfg" \
-		--workers "$workers" --passes "$passes" --json "$@"
+		--workers "$workers" --passes "${passes}" --json "$@"
 }
 
 # The human report goes to stderr, the JSON (last line) to stdout.
@@ -112,11 +114,11 @@ sweep)
 			run_point "size=$size flows=1000" "$pcap" "$cfg" >>"$res"
 		done
 	done
-	for flows in 100000 1000000; do
-		n=$packets
-		[ "$n" -lt $((flows * 2)) ] && n=$((flows * 2))
-		pcap=$(gen "flows-$flows" --packets "$n" --flows "$flows" --size 1500 --density 2)
-		run_point "size=1500 flows=$flows" "$pcap" configs/default.cfg >>"$res"
+	# Concurrent flows: IMIX keeps 1M flows (about 4M frames: each
+	# flow needs ~10) within memory; one timed pass per measurement.
+	for flows in 1000 100000 1000000; do
+		pcap=$(gen "flows-$flows" --packets "$packets" --flows "$flows" --size imix --density 2)
+		passes=1 run_point "flows=$flows size=imix" "$pcap" configs/default.cfg >>"$res"
 	done
 	/usr/bin/python3 scripts/bench_plot.py "$res" "$out" >&2
 	tail -n 1 "$res"

@@ -48,7 +48,7 @@ def gnuplot(script):
 
 
 def plot_sizes(rows, outdir):
-    pts = [r for r in rows if "flows=1000" in r["label"]]
+    pts = [r for r in rows if r["label"].startswith("size=")]
     if not pts:
         return
     data = os.path.join(outdir, "size.dat")
@@ -79,14 +79,15 @@ plot '%s' using 2:xtic(1) title 'full path Gbit/s', \\
 
 
 def plot_flows(rows, outdir):
-    pts = [r for r in rows if "size=1500" in r["label"] and policy(r) == "default"]
+    pts = [r for r in rows if r["label"].startswith("flows=")
+           and policy(r) == "default"]
     if len(pts) < 2:
         return
     data = os.path.join(outdir, "flows.dat")
     with open(data, "w") as f:
         f.write("# flows full_gbps hs_gbps state_bytes\n")
         def concurrent(r):
-            return int(r["label"].split("flows=")[1].split()[0])
+            return int(r["label"].split()[0].split("=")[1])
         for r in sorted(pts, key=concurrent):
             f.write("%d %.4f %.4f %.1f\n" % (concurrent(r), r["full_gbps"],
                                              r["hs_ceiling_gbps"],
@@ -95,7 +96,7 @@ def plot_flows(rows, outdir):
     gnuplot("""
 set terminal png size 900,500
 set output '%s'
-set title 'wiremask-bench: 1500 B throughput vs concurrent flows (%d workers)'
+set title 'wiremask-bench: IMIX throughput vs concurrent flows (%d workers)'
 set logscale x
 set xlabel 'concurrent flows'
 set ylabel 'Gbit/s of TCP payload'
