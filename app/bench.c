@@ -910,7 +910,7 @@ setup(void)
 {
 	struct wm_config *cfg;
 	char err[512];
-	uint32_t per_worker, size = 1024;
+	uint32_t per_worker, room, size = 1024;
 	unsigned int lcore;
 
 	cfg = wm_config_load(bench.config, err, sizeof(err));
@@ -936,15 +936,16 @@ setup(void)
 	wm_app.ports[1] = (struct wm_port){ .id = 1, .peer = 0, .link = 0,
 					    .nb_rxq = 1, .nb_txq = 1 };
 	wm_app.tx_sink = bench_sink;
+	/* Every frame in memory at once: buffers just big enough for it. */
+	room = RTE_ALIGN_CEIL(bench.max_len, RTE_CACHE_LINE_SIZE);
 	wm_app.pool = rte_pktmbuf_pool_create("wm_bench", bench.nfr + 4096,
 		256, RTE_ALIGN_CEIL(sizeof(struct wm_pkt_meta),
 				    RTE_MBUF_PRIV_ALIGN),
-		(uint16_t)(RTE_MAX(bench.max_len, 2048u) + RTE_PKTMBUF_HEADROOM),
-		(int)rte_socket_id());
+		(uint16_t)(room + RTE_PKTMBUF_HEADROOM), (int)rte_socket_id());
 	if (wm_app.pool == NULL) {
 		fprintf(stderr, "wiremask-bench: %u mbufs of %u bytes: %s "
 			"(give EAL more memory with -m)\n", bench.nfr + 4096,
-			RTE_MAX(bench.max_len, 2048u), rte_strerror(rte_errno));
+			room, rte_strerror(rte_errno));
 		return -1;
 	}
 	/* Every lcore is a worker, the main one included. */

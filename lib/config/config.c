@@ -29,6 +29,7 @@ static const char *const conf_action_names[WM_FAIL_ACTION_MAX] = {
 	[WM_FAIL_REASSEMBLE] = "reassemble",
 	[WM_FAIL_RELEASE] = "release",
 	[WM_FAIL_SKIP] = "skip",
+	[WM_FAIL_MASK] = "mask",
 };
 
 /* ------------------------------------------------------------------ */
@@ -521,10 +522,13 @@ conf_dump_table(const struct wm_config *cfg, const struct conf_table *t,
 			conf_types[f->type].print(cfg, conf_load(base, f), out);
 			fputc('\n', out);
 		} else if (f->type == CT_GROUP) {
-			snprintf(sub, sizeof(sub), "%s%s.", prefix, f->name);
-			conf_dump_table(cfg, f->sub, base, sub, skip, out);
-		} else {
-			snprintf(sub, sizeof(sub), "%s%s", prefix, f->name);
+			/* Setting paths are far shorter than sub. */
+			if (snprintf(sub, sizeof(sub), "%s%s.", prefix,
+				     f->name) < (int)sizeof(sub))
+				conf_dump_table(cfg, f->sub, base, sub, skip,
+						out);
+		} else if (snprintf(sub, sizeof(sub), "%s%s", prefix,
+				    f->name) < (int)sizeof(sub)) {
 			f->dump(cfg, base, sub, out);
 		}
 	}
@@ -637,8 +641,8 @@ static const struct conf_field conf_fail_fields[] = {
 		    ACT_FWD_DROP),
 	CONF_ACTION("ooo_full", fail.ooo_full, WM_FAIL_DROP, ACT_FWD_DROP),
 	CONF_ACTION("memcap", fail.memcap, WM_FAIL_DROP, ACT_FWD_DROP),
-	CONF_ACTION("hold_timeout", fail.hold_timeout, WM_FAIL_RELEASE,
-		    ACT(WM_FAIL_RELEASE) | ACT(WM_FAIL_DROP)),
+	CONF_ACTION("hold_timeout", fail.hold_timeout, WM_FAIL_MASK,
+		    ACT(WM_FAIL_MASK) | ACT(WM_FAIL_RELEASE) | ACT(WM_FAIL_DROP)),
 	CONF_ACTION("gap", fail.gap, WM_FAIL_SKIP,
 		    ACT(WM_FAIL_SKIP) | ACT(WM_FAIL_DROP)),
 	CONF_ACTION("frag_table_full", fail.frag_table_full, WM_FAIL_DROP,
@@ -984,7 +988,7 @@ conf_events(struct conf_ctx *ctx, const config_setting_t *s, void *base)
 		const config_setting_t *m = config_setting_get_elem(s, i);
 		const char *name = config_setting_name(m);
 		const char *str = conf_string(ctx, m);
-		long long v;
+		long long v = 0;
 
 		if (str == NULL)
 			return -EINVAL;
@@ -1278,7 +1282,7 @@ conf_ids(struct conf_ctx *ctx, const config_setting_t *s, void *base,
 	const config_setting_t *e;
 	unsigned int i, n;
 	uint8_t owner;
-	long long id;
+	long long id = 0;
 	int rc;
 
 	if (s == NULL)

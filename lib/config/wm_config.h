@@ -127,6 +127,8 @@ enum wm_fail_action {
 	WM_FAIL_REASSEMBLE,     /* IP fragments: reassemble, judge, refragment */
 	WM_FAIL_RELEASE,        /* hold timeout: let the judged bytes go */
 	WM_FAIL_SKIP,           /* gap: scan on after the hole (counted) */
+	WM_FAIL_MASK,           /* hold timeout: the undecided tail leaves
+				 * masked, the judged bytes as they are */
 	WM_FAIL_ACTION_MAX
 };
 

@@ -65,6 +65,8 @@ struct wm_flow_dir {
 	uint8_t flags;
 	uint8_t pad;
 	uint32_t fin_seq;           /* WM_DIR_FIN_PENDING */
+	uint32_t hole_seq;          /* the last hole skipped: its bytes, */
+	uint32_t hole_len;          /* if they come late, are judged alone */
 	uint16_t ooo_segs;          /* queued beyond a gap */
 	uint16_t pad2;
 	uint32_t ooo_bytes;

@@ -59,6 +59,7 @@
 	X(REASM_GAP_BYTES, "reasm.gap_bytes", "bytes never seen in skipped holes") \
 	X(REASM_EVICTED, "reasm.retain_evicted", "retained bytes evicted by the per-direction limit") \
 	X(REASM_MEMCAP, "reasm.memcap", "times the retained-bytes pool was exhausted") \
+	X(REASM_HOLE_LATE, "reasm.gap_late", "segments carrying bytes of a skipped hole that came late: judged on their own") \
 	X(REASM_WINDOW_FULL, "reasm.window_full", "times no history window was left for a direction with a value pending (fail.memcap decides)") \
 	X(STREAM_BYTES, "stream.bytes", "payload bytes scanned") \
 	X(STREAM_HELD, "stream.held", "segments held back for a value not yet ended") \
@@ -67,6 +68,7 @@
 	X(STREAM_MIDSTREAM, "stream.midstream", "directions picked up without a SYN") \
 	X(MASK_VALUES, "mask.values", "values masked, all detectors") \
 	X(MASK_LATE, "mask.late_match", "values whose start had left after a hold timeout") \
+	X(STREAM_HOLD_MASKED, "stream.hold_masked", "bytes that might begin a value, masked on their way out at a hold timeout") \
 	X(MASK_REJECTED, "mask.rejected", "triggers that failed the detector's validation") \
 	X(MASK_ALERT, "mask.alert", "values left as they were by an alert rule (logged)") \
 	X(MASK_KEY_ERROR, "mask.key_error", "keyed operator could not apply (value too short for FF1, crypto error): redacted instead") \

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <ctype.h>
 #include <string.h>
 
 #include <rte_branch_prediction.h>
@@ -688,7 +689,7 @@ payload_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
  */
 static bool
 old_rewrite(struct wm_stream_ctx *ctx, struct wm_flow_dir *d,
-	    struct rte_mbuf *m, uint64_t off, uint32_t n)
+	    struct rte_mbuf *m, uint32_t pos, uint64_t off, uint32_t n)
 {
 	uint32_t changed = 0;
 
@@ -697,7 +698,7 @@ old_rewrite(struct wm_stream_ctx *ctx, struct wm_flow_dir *d,
 
 		if (!wm_rb_read(&d->rb, off + i, k, ctx->chunk))
 			return false;
-		changed += pkt_write(m, i, ctx->chunk, k);
+		changed += pkt_write(m, pos + i, ctx->chunk, k);
 	}
 	ctx->stats->ctr[WM_CTR_REASM_RETRANS]++;
 	if (changed != 0)
@@ -706,8 +707,89 @@ old_rewrite(struct wm_stream_ctx *ctx, struct wm_flow_dir *d,
 }
 
 /*
+ * The first @n payload bytes of @m belong to a hole that was skipped:
+ * the stream went on without them, so they are judged on their own (a
+ * value cut by the hole's edges cannot be recognised, as at the skip).
+ * Returns 0, or -EPIPE when a drop rule blocked the flow, -EIO when
+ * they cannot be scanned.
+ */
+static int
+hole_judge(struct wm_stream_ctx *ctx, struct wm_flow *f, struct rte_mbuf *m,
+	   uint32_t n)
+{
+	const struct wm_pkt_meta *pm = wm_pkt_meta(m);
+	const struct wm_policy_conf *pc = f->policy->conf;
+	uint32_t chunk = WM_STREAM_MATCH_MAX / f->policy->db->npatterns;
+	struct wm_mask_env env = {
+		.tok = ctx->tok,
+		.segment = ctx->segment_names != NULL ?
+			ctx->segment_names[f->segment] : "",
+	};
+	uint8_t *buf = ctx->hole, out[WM_DETECT_WINDOW];
+	hs_stream_t *hs;
+	int rc = 0;
+
+	if (rte_pktmbuf_read(m, pm->pi.payload_off, n, buf) != buf)
+		memcpy(buf, rte_pktmbuf_mtod_offset(m, uint8_t *,
+						    pm->pi.payload_off), n);
+	buf[n] = WM_DETECT_EOD_BYTE;    /* the hole's end ends its values */
+	if (wm_match_stream_open(f->policy->db, &hs) < 0)
+		return -EIO;
+	ctx->stats->ctr[WM_CTR_REASM_HOLE_LATE]++;
+	for (uint32_t at = 0; at <= n && rc == 0; at += chunk) {
+		uint32_t k = RTE_MIN(chunk, n + 1 - at);
+
+		ctx->nmatch = 0;
+		ctx->match_max = WM_STREAM_MATCH_MAX;
+		if (wm_match_scan(hs, buf + at, k, ctx->scratch, on_match,
+				  ctx) < 0) {
+			rc = -EIO;
+			break;
+		}
+		for (uint32_t i = 0; i < ctx->nmatch; i++) {
+			const struct wm_rule *rule =
+				&pc->rules[ctx->match[i].rule];
+			uint64_t end = ctx->match[i].end;
+			uint64_t w0 = end > WM_DETECT_WINDOW ?
+				      end - WM_DETECT_WINDOW : 0;
+			struct wm_span sp;
+			uint32_t vs, ve;
+
+			if (!rule->detector->confirm(rule->detector, buf + w0,
+						     end - w0, &sp)) {
+				ctx->stats->ctr[WM_CTR_MASK_REJECTED]++;
+				continue;
+			}
+			vs = (uint32_t)(w0 + sp.start);
+			ve = RTE_MIN((uint32_t)(w0 + sp.end), n);
+			if (vs >= ve)
+				continue;
+			if (rule->mask.op == WM_MASK_ALERT) {
+				ctx->stats->ctr[WM_CTR_MASK_ALERT]++;
+				continue;
+			}
+			if (rule->mask.op == WM_MASK_DROP) {
+				flow_block(ctx, f, WM_CTR_DROP_POLICY);
+				rc = -EPIPE;
+				break;
+			}
+			if (wm_mask_apply(&rule->mask,
+					  rule->detector->separators, buf + vs,
+					  out, ve - vs, &env) < 0)
+				ctx->stats->ctr[WM_CTR_MASK_KEY_ERROR]++;
+			pkt_write(m, vs, out, ve - vs);
+			ctx->stats->ctr[WM_CTR_MASK_VALUES]++;
+			ctx->stats->masked[f->policy->det_id[ctx->match[i].rule]]++;
+		}
+	}
+	wm_match_stream_close(hs);
+	return rc;
+}
+
+/*
  * A segment that starts at or before next_seq: the part already judged
- * is rewritten to the first copy, the rest is judged as new bytes.
+ * is rewritten to the first copy, the rest is judged as new bytes. Bytes
+ * of a skipped hole that come late are judged on their own.
  */
 static void
 seg_process(struct wm_stream_ctx *ctx, struct wm_flow *f,
@@ -718,13 +800,23 @@ seg_process(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	uint32_t len = pm->pi.payload_len;
 	uint32_t behind = d->next_seq - seq;
 	uint32_t old = RTE_MIN(behind, len);
+	uint32_t in_hole = 0;
 
 	if (behind == 0) {
 		payload_judge(ctx, f, d, m, 0, now);
 		return;
 	}
+	if (seq - d->hole_seq < d->hole_len && !(d->flags & WM_DIR_BROKEN)) {
+		in_hole = RTE_MIN(old, d->hole_len - (seq - d->hole_seq));
+		if (hole_judge(ctx, f, m, in_hole) < 0) {
+			pkt_drop(ctx, m, f->blocked ? WM_CTR_DROP_BLOCKED :
+				 WM_CTR_DROP_SCAN_ERR);
+			return;
+		}
+	}
 	if (behind > d->offset ||
-	    !old_rewrite(ctx, d, m, d->offset - behind, old)) {
+	    !old_rewrite(ctx, d, m, in_hole, d->offset - behind + in_hole,
+			 old - in_hole)) {
 		/* Judged once, but no longer retained: cannot be rewritten. */
 		pkt_fail(ctx, m, ctx->conf->memcap, WM_CTR_FWD_MEMCAP,
 			 WM_CTR_DROP_MEMCAP);
@@ -834,6 +926,8 @@ gap_skip(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
 	if (d->hs != NULL)
 		wm_match_stream_reset(d->hs);
 	d->hist_len = 0;
+	d->hole_seq = d->next_seq;
+	d->hole_len = gap;
 	d->offset += gap;
 	d->hs_base = d->offset;
 	d->released = d->offset;
@@ -1030,6 +1124,34 @@ wm_stream_segment(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		ctx->emit(m, ctx->emit_arg);
 }
 
+/*
+ * Hold timeout, "mask": the bytes that may begin a value not yet ended
+ * leave with their letters and digits masked, so whatever value they
+ * begin never leaves in clear, wherever the stream goes next (its end
+ * may come much later, or never). The window keeps the original bytes:
+ * a value that completes later is still confirmed and masked by its
+ * operator where it is still held.
+ */
+static void
+tail_mask(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d)
+{
+	uint8_t out[WM_WIN_BYTES];
+	size_t hold;
+
+	if (d->win == NULL || (d->flags & WM_DIR_BROKEN))
+		return;         /* nothing may be pending */
+	hold = RTE_MIN(dir_hold(f, d), (size_t)(d->offset - d->released));
+	if (hold == 0)
+		return;
+	for (size_t i = 0; i < hold; i++) {
+		uint8_t c = d->win[d->hist_len - hold + i];
+
+		out[i] = isalnum(c) ? '*' : c;
+	}
+	dir_write(ctx, d, d->offset - hold, d->offset, out);
+	ctx->stats->ctr[WM_CTR_STREAM_HOLD_MASKED] += hold;
+}
+
 void
 wm_stream_expire(struct wm_stream_ctx *ctx, uint64_t now)
 {
@@ -1045,6 +1167,8 @@ wm_stream_expire(struct wm_stream_ctx *ctx, uint64_t now)
 		if (c->hold_timeout == WM_FAIL_DROP) {
 			flow_block(ctx, f, WM_CTR_DROP_HOLD_TIMEOUT);
 		} else {
+			if (c->hold_timeout == WM_FAIL_MASK)
+				tail_mask(ctx, f, d);
 			/* Everything: waiting ACKs may lie past d->offset. */
 			ctx->stats->ctr[WM_CTR_STREAM_HOLD_TIMEOUT] +=
 				dir_release(ctx, d, UINT64_MAX);

@@ -133,6 +133,7 @@ struct wm_stream_ctx {
 	uint8_t chunk[WM_STREAM_CHUNK]; /* original bytes of the chunk */
 	uint8_t win[WM_WIN_BYTES];      /* history of the direction being
 					 * judged when it has no window */
+	uint8_t hole[UINT16_MAX + 2];   /* late bytes of a skipped hole */
 };
 
 /**

@@ -511,6 +511,43 @@ hold_timeout_then_late_match(void)
 	CHECK_EQ(stats.ctr[WM_CTR_MASK_VALUES], 1);
 }
 
+/*
+ * "mask" (the default): at the hold timeout the bytes that may begin a
+ * value leave masked, and a retransmission of them repeats the masked
+ * bytes; the value completing later is masked where it is still held.
+ * Nothing of it is ever seen in clear.
+ */
+static void
+hold_timeout_masks_undecided_tail(void)
+{
+	reset();
+	sconf.hold_timeout = WM_FAIL_MASK;
+	send_c(1, "pay 4111 1111 ");
+	now += sconf.hold_time;
+	wm_stream_expire(ctx, now);
+	expect_out("pay **** **** ");
+	CHECK_EQ(stats.ctr[WM_CTR_STREAM_HOLD_MASKED], 10);
+	send_c(1, "pay 4111 1111 ");        /* the sender retransmits it */
+	send_c(15, "1111 1111 now;");
+	expect_out("pay **** **** pay **** **** **** 1111 now;");
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_VALUES], 1);
+}
+
+/* Text that only might begin a value is masked too: fail closed. */
+static void
+hold_timeout_mask_costs_a_word(void)
+{
+	reset();
+	sconf.hold_timeout = WM_FAIL_MASK;
+	send_c(1, "hello world");
+	now += sconf.hold_time;
+	wm_stream_expire(ctx, now);
+	expect_out("hello *****");
+	send_c(12, "!\n");
+	expect_out("hello *****!\n");
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_VALUES], 0);
+}
+
 static void
 reversed(void)
 {
@@ -681,8 +718,18 @@ gap_timeout_skips_hole(void)
 	CHECK_EQ(stats.ctr[WM_CTR_REASM_GAP_BYTES], 14);
 	CHECK_EQ(nout, 2);
 	expect_pkts(1, "head;..............ssn ***-**-6789;");
-	send_c(6, "late bytes!..");              /* the hole, too late */
-	CHECK_EQ(stats.ctr[WM_CTR_DROP_MEMCAP], 1);
+	/*
+	 * The hole, too late: a live receiver still waits for it, so it is
+	 * judged on its own and goes on (dropping it would stall the
+	 * connection for good), also when a retransmission runs on into
+	 * bytes judged before.
+	 */
+	send_c(6, "id 123-45-6789");
+	send_c(6, "id 123-45-6789ssn 123-45-6789;");
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_HOLE_LATE], 2);
+	CHECK_EQ(stats.ctr[WM_CTR_DROP_MEMCAP], 0);
+	CHECK_EQ(nout, 4);
+	expect_pkts(1, "head;id ***-**-6789ssn ***-**-6789;");
 }
 
 static void
@@ -858,6 +905,8 @@ main(int argc, char **argv)
 	RUN(rst_out_of_window_ignored);
 	RUN(bare_ack_not_held);
 	RUN(hold_timeout_then_late_match);
+	RUN(hold_timeout_masks_undecided_tail);
+	RUN(hold_timeout_mask_costs_a_word);
 	RUN(reversed);
 	RUN(duplicate);
 	RUN(overlap_old_wins);
