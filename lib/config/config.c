@@ -641,7 +641,7 @@ static const struct conf_field conf_fail_fields[] = {
 		    ACT_FWD_DROP),
 	CONF_ACTION("ooo_full", fail.ooo_full, WM_FAIL_DROP, ACT_FWD_DROP),
 	CONF_ACTION("memcap", fail.memcap, WM_FAIL_DROP, ACT_FWD_DROP),
-	CONF_ACTION("hold_timeout", fail.hold_timeout, WM_FAIL_MASK,
+	CONF_ACTION("hold_timeout", fail.hold_timeout, WM_FAIL_RELEASE,
 		    ACT(WM_FAIL_MASK) | ACT(WM_FAIL_RELEASE) | ACT(WM_FAIL_DROP)),
 	CONF_ACTION("gap", fail.gap, WM_FAIL_SKIP,
 		    ACT(WM_FAIL_SKIP) | ACT(WM_FAIL_DROP)),
