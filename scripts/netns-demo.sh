@@ -1,0 +1,752 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# wiremask inline on real traffic: network namespaces joined through the
+# appliance (DPDK net_af_packet ports on veth pairs), a real HTTP server
+# and curl on either side, and checks that what each receiver got is
+# masked. See usage() and README.md ("Inline on real traffic").
+set -uo pipefail
+
+BULK_MB=50
+CONNS=200
+LOSS=0.02
+REORDER=0.02
+SEED=7
+RING=4096
+PHASES=direct,loss,vlan,gap,hold
+
+usage() {
+	cat <<EOF
+usage: $(basename "$0") [options]
+
+Runs wiremask between network namespaces and checks, on real TCP between
+real programs (curl, a Python HTTP server), that sensitive values are
+masked in both directions and everything else passes unchanged:
+
+ phase direct
+  1. a POST whose JSON body carries cards, SSNs and e-mails arrives at
+     the server masked (length and every other byte unchanged)
+  2. a response carrying them arrives at curl masked
+  3. a ${BULK_MB} MB download and a ${BULK_MB} MB upload with no value inside arrive
+     whole (length and sha256 unchanged)
+  4. ${CONNS} concurrent connections all complete, each response masked
+ phase loss
+  5. with loss and reordering between the client and the appliance (an
+     AF_PACKET relay of the test's own), transfers full of values still
+     complete masked, nothing leaves in clear
+ phase vlan
+  6. 802.1Q VLAN 100 traffic is masked by that VLAN's own policy while
+     untagged traffic, at the same time, gets the default one
+ phase gap
+  7. a hole that outlasts reasm.gap_timeout_ms (set to 50 ms in a copy
+     of the config) does not kill the connection
+ phase hold
+  8. a segment lost right after one that ends inside a card number (the
+     relay picks it): the card still arrives masked, no digit in clear
+and after each phase that wiremask stops cleanly on SIGTERM and that its
+counters (--stats-json) agree.
+
+Topology: namespaces wmdemoPID-{cli,wm,rly,srv}, only 10.99.x.x addresses:
+
+  cli 10.99.1.1   c1 ==== p0 [wiremask] p1 ==== s1 10.99.1.2   srv
+  cli 10.99.2.1   c2 == relay (loss, reorder) == p2 [wiremask] p3 ==
+                                                   s2 10.99.2.2   srv
+  cli 10.99.100.1 c3 == relay (tag 100) == p4 [wiremask] p5 ==
+                        relay (untag 100) == s3 10.99.100.2 srv
+
+  (no 802.1Q sub-interfaces: they need the kernel's 8021q module; the
+  relays tag and untag in user space, so the wire into wiremask carries
+  real 802.1Q frames either way)
+
+options:
+  --phases LIST   run only these, comma-separated (default ${PHASES})
+  --workdir DIR   keep data, logs and counters there (default: a new
+                  temporary directory, removed after a clean pass)
+  --keep          keep the work directory even after a pass
+  --capture       capture every wire with dumpcap (tshark package) into
+                  the work directory
+  --bulk-mb N     size of the bulk transfers in MB (default ${BULK_MB})
+  --conns N       concurrent connections (default ${CONNS})
+  --loss P --reorder P --seed N
+                  impairment of the lossy path (default ${LOSS}, ${REORDER}, ${SEED})
+  --ring N        frames per net_af_packet ring (default ${RING})
+  --cleanup       remove what killed runs left behind (namespaces
+                  wmdemoPID-*, the processes in them) and exit
+  -h, --help      this text
+
+Environment: WIREMASK (default build/app/wiremask), CONFIG (default
+configs/examples/netns.cfg; its policies must be the ones
+tests/netns/netns_data.py models).
+
+Needs root, iproute2 ('ip netns'), veth, curl, ethtool and
+/usr/bin/python3. Exit status: 0 every check passed, 1 a check failed,
+2 usage or set-up error, 77 cannot run here (the reason is printed).
+EOF
+}
+
+workdir=
+keep=0
+capture=0
+cleanup_only=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	-h | --help) usage; exit 0 ;;
+	--phases) PHASES=${2:?--phases needs a list}; shift 2 ;;
+	--workdir) workdir=${2:?--workdir needs a directory}; shift 2 ;;
+	--keep) keep=1; shift ;;
+	--capture) capture=1; shift ;;
+	--bulk-mb) BULK_MB=${2:?}; shift 2 ;;
+	--conns) CONNS=${2:?}; shift 2 ;;
+	--loss) LOSS=${2:?}; shift 2 ;;
+	--reorder) REORDER=${2:?}; shift 2 ;;
+	--seed) SEED=${2:?}; shift 2 ;;
+	--ring) RING=${2:?}; shift 2 ;;
+	--cleanup) cleanup_only=1; shift ;;
+	*) echo "$(basename "$0"): unknown argument '$1' (see --help)" >&2; exit 2 ;;
+	esac
+done
+for p in ${PHASES//,/ }; do
+	case $p in
+	direct | loss | vlan | gap | hold) ;;
+	*) echo "$(basename "$0"): unknown phase '$p' (direct, loss, vlan, gap, hold)" >&2; exit 2 ;;
+	esac
+done
+
+root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+WIREMASK=${WIREMASK:-$root/build/app/wiremask}
+CONFIG=${CONFIG:-$root/configs/examples/netns.cfg}
+T=$root/tests/netns
+PY=/usr/bin/python3
+DATA=$T/netns_data.py
+CHECK=$T/netns_check.py
+PORT=8080
+NS=wmdemo$$
+NS_CLI=$NS-cli NS_WM=$NS-wm NS_RLY=$NS-rly NS_SRV=$NS-srv
+ME=$(basename "$0")
+
+skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+
+die() {
+	echo "$ME: $*" >&2
+	exit 2
+}
+
+# want PHASE: is PHASE to run?
+want() {
+	case ,$PHASES, in *,$1,*) return 0 ;; esac
+	return 1
+}
+
+# ---- can it run here? ----
+
+[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, veth pairs, AF_PACKET sockets)"
+command -v ip >/dev/null 2>&1 || skip "'ip' not found (iproute2)"
+
+if [ "$cleanup_only" -eq 1 ]; then
+	for ns in $(ip netns list | awk '{print $1}' | grep -E '^wmdemo[0-9]+-(cli|wm|rly|srv)$'); do
+		owner=${ns#wmdemo}
+		owner=${owner%%-*}
+		if kill -0 "$owner" 2>/dev/null; then
+			echo "leaving $ns: its run (pid $owner) is still going"
+			continue
+		fi
+		pids=$(ip netns pids "$ns" 2>/dev/null)
+		[ -n "$pids" ] && kill -TERM $pids 2>/dev/null
+		sleep 0.5
+		pids=$(ip netns pids "$ns" 2>/dev/null)
+		[ -n "$pids" ] && kill -KILL $pids 2>/dev/null
+		ip netns del "$ns" && echo "removed namespace $ns"
+	done
+	exit 0
+fi
+
+for tool in ethtool curl sha256sum; do
+	command -v "$tool" >/dev/null 2>&1 || skip "'$tool' not found (scripts/deps.sh installs it)"
+done
+[ -x "$PY" ] || skip "$PY not found"
+if ! ip netns add "$NS-probe" 2>/dev/null; then
+	skip "'ip netns add' failed: no network namespaces here (a container without CAP_SYS_ADMIN?)"
+fi
+if ! ip -n "$NS-probe" link add probe0 type veth peer name probe1 2>/dev/null; then
+	ip netns del "$NS-probe" 2>/dev/null
+	skip "cannot create a veth pair (no veth support in this kernel?)"
+fi
+ip netns del "$NS-probe"
+[ -x "$WIREMASK" ] || die "$WIREMASK not found: build it first (meson setup build && ninja -C build) or set WIREMASK"
+"$WIREMASK" -- --check-config "$CONFIG" >/dev/null || die "$CONFIG is not a valid configuration"
+
+# A work directory of an earlier run (it holds .netns-demo) is emptied;
+# any other one must be empty or new.
+if [ -z "$workdir" ]; then
+	workdir=$(mktemp -d "${TMPDIR:-/tmp}/wiremask-netns.XXXXXX") || exit 2
+	auto_workdir=1
+else
+	auto_workdir=0
+	if [ -e "$workdir/.netns-demo" ]; then
+		find "$workdir" -mindepth 1 -delete || exit 2
+	elif [ -n "$(ls -A "$workdir" 2>/dev/null)" ]; then
+		die "--workdir $workdir: not empty and not a work directory of this script"
+	fi
+	mkdir -p "$workdir" || exit 2
+fi
+W=$(cd "$workdir" && pwd)
+: >"$W/.netns-demo"
+
+# ---- bookkeeping: results, processes, clean-up ----
+
+npass=0
+nfail=0
+failed=()
+finished=0
+
+ok() {
+	echo "ok - $*"
+	npass=$((npass + 1))
+}
+
+fail() {
+	echo "FAIL - $*"
+	nfail=$((nfail + 1))
+	failed+=("$*")
+}
+
+# verdict: count a checker's "ok - ..." / "FAIL - ..." lines, echo the rest.
+verdict() {
+	local line
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) ok "${line#ok - }" ;;
+		"FAIL - "*) fail "${line#FAIL - }" ;;
+		*) echo "$line" ;;
+		esac
+	done
+}
+
+# judge CMD...: run a checker and count its verdicts (no subshell).
+judge() {
+	verdict < <("$@")
+}
+
+declare -A procs=()     # pid -> what, for every process we started
+
+# start NS NAME LOG CMD...: run CMD in NS in the background (ip netns exec
+# execs it: $! is the program's own pid); the pid is left in last_pid.
+start() {
+	local ns=$1 name=$2 log=$3
+	shift 3
+	ip netns exec "$ns" "$@" >"$log" 2>&1 &
+	last_pid=$!
+	procs[$last_pid]=$name
+}
+
+# stop_pid PID [GRACE]: SIGTERM, SIGKILL after GRACE seconds (default 10).
+# Returns the exit status; 124 when it had to be killed.
+stop_pid() {
+	local pid=$1 grace=${2:-10} i rc=0
+	[ -n "${procs[$pid]+x}" ] || return 0
+	kill -TERM "$pid" 2>/dev/null
+	for ((i = 0; i < grace * 10; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		rc=124
+	else
+		wait "$pid" 2>/dev/null
+		rc=$?
+	fi
+	unset "procs[$pid]"
+	return $rc
+}
+
+cleanup() {
+	local pid ns
+	trap - EXIT INT TERM
+	for pid in "${!procs[@]}"; do
+		stop_pid "$pid" 3
+	done
+	# Anything else still running in the namespaces (a curl of a
+	# background transfer), then the namespaces and their veths.
+	for ns in "$NS_CLI" "$NS_WM" "$NS_RLY" "$NS_SRV"; do
+		pid=$(ip netns pids "$ns" 2>/dev/null)
+		[ -z "$pid" ] || kill -KILL $pid 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	if [ "$keep" -eq 0 ] && [ "$auto_workdir" -eq 1 ] && [ "$nfail" -eq 0 ] &&
+		[ "$finished" -eq 1 ]; then
+		rm -rf "$W"
+	else
+		echo "# work directory (data, logs, counters): $W"
+	fi
+}
+trap cleanup EXIT
+trap 'echo "# interrupted"; exit 130' INT
+trap 'echo "# terminated"; exit 143' TERM
+
+# ---- topology ----
+
+# Offloads off on every veth end: with them the kernel hands AF_PACKET
+# frames whose checksum is not computed yet (tx checksum offload) or
+# 64 KB GSO/GRO frames that wiremask cannot forward.
+offloads_off() {
+	local ns=$1 ifc=$2
+	ip netns exec "$ns" ethtool -K "$ifc" tx off tso off gso off gro off \
+		>/dev/null 2>&1
+	if ip netns exec "$ns" ethtool -k "$ifc" | grep -Eq \
+		'^(tx-checksumming|tcp-segmentation-offload|generic-segmentation-offload|generic-receive-offload): on'; then
+		echo "$ME: $ns/$ifc: cannot turn its offloads off" >&2
+		return 1
+	fi
+}
+
+# veth NS1 IF1 NS2 IF2: a veth pair between two namespaces, up, offloads off.
+veth() {
+	ip -n "$1" link add "$2" type veth peer name "$4" netns "$3" &&
+		offloads_off "$1" "$2" && offloads_off "$3" "$4" &&
+		ip -n "$1" link set "$2" up && ip -n "$3" link set "$4" up
+}
+
+setup() {
+	local ns
+	for ns in "$NS_CLI" "$NS_WM" "$NS_RLY" "$NS_SRV"; do
+		ip netns add "$ns" || return 1
+		ip -n "$ns" link set lo up
+		# No IPv6 chatter (router solicitations, DAD) on the wires.
+		ip netns exec "$ns" sh -c 'echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6
+			echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6' 2>/dev/null
+	done
+	veth "$NS_CLI" c1 "$NS_WM" p0 &&
+		veth "$NS_WM" p1 "$NS_SRV" s1 &&
+		veth "$NS_CLI" c2 "$NS_RLY" l2c &&
+		veth "$NS_RLY" l2w "$NS_WM" p2 &&
+		veth "$NS_WM" p3 "$NS_SRV" s2 &&
+		veth "$NS_CLI" c3 "$NS_RLY" v3c &&
+		veth "$NS_RLY" v3w "$NS_WM" p4 &&
+		veth "$NS_WM" p5 "$NS_RLY" v5w &&
+		veth "$NS_RLY" v5s "$NS_SRV" s3 || return 1
+	ip -n "$NS_CLI" addr add 10.99.1.1/24 dev c1 &&
+		ip -n "$NS_CLI" addr add 10.99.2.1/24 dev c2 &&
+		ip -n "$NS_CLI" addr add 10.99.100.1/24 dev c3 &&
+		ip -n "$NS_SRV" addr add 10.99.1.2/24 dev s1 &&
+		ip -n "$NS_SRV" addr add 10.99.2.2/24 dev s2 &&
+		ip -n "$NS_SRV" addr add 10.99.100.2/24 dev s3
+}
+
+# capture_start: dumpcap on every wire (--capture).
+capture_start() {
+	local spec
+	[ "$capture" -eq 1 ] || return 0
+	if ! command -v dumpcap >/dev/null 2>&1; then
+		echo "# --capture: dumpcap not found (tshark package): no captures"
+		return 0
+	fi
+	for spec in cli:c1 srv:s1 cli:c2 rly:l2w srv:s2 cli:c3 rly:v3w rly:v5w srv:s3; do
+		start "$NS-${spec%%:*}" "dumpcap ${spec#*:}" "$W/capture-${spec#*:}.log" \
+			dumpcap -q -i "${spec#*:}" -w "$W/capture-${spec%%:*}-${spec#*:}.pcapng"
+	done
+	sleep 1
+}
+
+# ---- wiremask ----
+
+wm_pid=
+# wm_start PHASE [CONFIG]: wiremask on the six veth ends (pairs 0<->1,
+# 2<->3, 4<->5), one worker, no hugepages.
+wm_start() {
+	local phase=$1 cfg=${2:-$CONFIG} vdevs=() i
+	for i in 0 1 2 3 4 5; do
+		vdevs+=(--vdev "net_af_packet$i,iface=p$i,framecnt=$RING")
+	done
+	start "$NS_WM" "wiremask ($phase)" "$W/$phase.wiremask.log" \
+		"$WIREMASK" -l 0,1 --no-huge -m 512 --no-pci --no-shconf "${vdevs[@]}" \
+		-- -c "$cfg" --stats-json "$W/$phase.stats.json"
+	wm_pid=$last_pid
+	# Its start-up notice ("N port(s), N worker(s), ...") comes once the
+	# ports are open and the workers run.
+	for ((i = 0; i < 100; i++)); do
+		grep -q 'worker(s)' "$W/$phase.wiremask.log" 2>/dev/null && break
+		kill -0 "$wm_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	ip -n "$NS_WM" -s -j link show >"$W/$phase.links-start.json" 2>/dev/null
+}
+
+# wm_stop PHASE: SIGTERM; it must exit 0 within 20 s and write its counters.
+wm_stop() {
+	local phase=$1 rc
+	# The kernel's count of frames into each af_packet interface while
+	# wiremask ran, to compare with what it read (a full ring is not
+	# counted as imissed).
+	ip -n "$NS_WM" -s -j link show >"$W/$phase.links-stop.json" 2>/dev/null
+	stop_pid "$wm_pid" 20
+	rc=$?
+	wm_pid=
+	if [ $rc -eq 124 ]; then
+		fail "$phase: wiremask did not exit within 20 s of SIGTERM (killed; see $W/$phase.wiremask.log)"
+	elif [ $rc -ne 0 ]; then
+		fail "$phase: wiremask exited with status $rc (see $W/$phase.wiremask.log)"
+	elif [ ! -s "$W/$phase.stats.json" ]; then
+		fail "$phase: wiremask wrote no counters (--stats-json)"
+	else
+		ok "$phase: wiremask stopped cleanly on SIGTERM and wrote its counters"
+	fi
+	# Its exit summary: totals and every non-zero counter.
+	sed -n '/^wiremask summary/,/^ports/p' "$W/$phase.wiremask.log" |
+		grep -v '^ports' | sed 's/^/# /'
+	judge "$PY" "$CHECK" rings "$W/$phase.links-start.json" \
+		"$W/$phase.links-stop.json" "$W/$phase.wiremask.log"
+}
+
+# counters PHASE "TEXT|EXPR|SHOW"...: assertions over the phase's counters
+# (netns_check.py counters): c("name") a counter, m("card") a detector's
+# masked count, drops() / passed() the non-zero drop.* / pass.* counters.
+counters() {
+	local phase=$1
+	shift
+	judge "$PY" "$CHECK" counters "$W/$phase.stats.json" "$phase" "$@"
+}
+
+# ---- traffic ----
+
+# curl in the client namespace; --noproxy: only the namespaces' addresses.
+curl_cli() {
+	ip netns exec "$NS_CLI" curl -sS --noproxy '*' "$@"
+}
+
+# wait_path WHAT IP: the path through wiremask answers (ARP included).
+wait_path() {
+	local i
+	for ((i = 0; i < 40; i++)); do
+		curl_cli --max-time 1 -o /dev/null "http://$2:$PORT/f/ping" 2>/dev/null &&
+			return 0
+		sleep 0.25
+	done
+	fail "$1: no answer from $2 through wiremask within 10 s"
+	return 1
+}
+
+# post IP NAME FILE [MAXTIME]: POST FILE as NAME; the server stores it in
+# srv/recv/NAME and replies "LENGTH SHA256".
+post() {
+	curl_cli --max-time "${4:-60}" --fail -H 'Content-Type: application/json' \
+		--data-binary "@$3" -o "$W/cli/$2.reply" "http://$1:$PORT/u/$2"
+}
+
+# get IP NAME [MAXTIME]: GET srv/files/NAME into cli/NAME.
+get() {
+	curl_cli --max-time "${3:-60}" --fail -o "$W/cli/$2" "http://$1:$PORT/f/$2"
+}
+
+# values FILE...: "cards ssns emails" the generator put into the FILEs.
+values() {
+	"$PY" - "$@" <<'EOF'
+import json, sys
+n = {"card": 0, "ssn": 0, "email": 0}
+for p in sys.argv[1:]:
+    for v in json.load(open(p + ".values.json")):
+        n[v["kind"]] += 1
+print(n["card"], n["ssn"], n["email"])
+EOF
+}
+
+secs() {
+	awk "BEGIN { printf \"%.1f s\", $(date +%s.%N) - $1 }"
+}
+
+# ---- phases ----
+
+phase_direct() {
+	local t0 rc n cfg
+	echo "# phase direct: client 10.99.1.1 -> wiremask ports 0/1 -> server 10.99.1.2"
+	wm_start direct
+	if wait_path direct 10.99.1.2; then
+		if post 10.99.1.2 post.json "$W/src/post.json"; then
+			judge "$PY" "$CHECK" check "$W/srv/recv/post.json" "$W/src/post.json" \
+				--policy default --what "1. POST body as the server received it"
+		else
+			fail "1. POST with values: curl failed"
+		fi
+		if get 10.99.1.2 resp.json; then
+			judge "$PY" "$CHECK" check "$W/cli/resp.json" "$W/srv/files/resp.json" \
+				--policy default --what "2. response as curl received it"
+		else
+			fail "2. response with values: curl failed"
+		fi
+		t0=$(date +%s.%N)
+		if get 10.99.1.2 bulk.bin 120; then
+			judge "$PY" "$CHECK" same "$W/cli/bulk.bin" "$W/srv/files/bulk.bin" \
+				--what "3. ${BULK_MB} MB download in $(secs "$t0")"
+		else
+			fail "3. ${BULK_MB} MB download: curl failed after $(secs "$t0")"
+		fi
+		rm -f "$W/cli/bulk.bin"
+		t0=$(date +%s.%N)
+		if post 10.99.1.2 bulk-up.bin "$W/src/bulk-up.bin" 120; then
+			judge "$PY" "$CHECK" same "$W/srv/recv/bulk-up.bin" "$W/src/bulk-up.bin" \
+				--what "3. ${BULK_MB} MB upload in $(secs "$t0")"
+		else
+			fail "3. ${BULK_MB} MB upload: curl failed after $(secs "$t0")"
+		fi
+		# 2 x ${BULK_MB} MB: not worth keeping (the seeds make them again).
+		rm -f "$W/srv/recv/bulk-up.bin"* "$W/srv/files/bulk.bin" "$W/src/bulk-up.bin"
+		cfg=$W/cli/conns.curl
+		: >"$cfg"
+		for n in "${conn_names[@]}"; do
+			printf 'url = "http://10.99.1.2:%d/f/%s"\noutput = "%s"\n' \
+				$PORT "$n" "$W/cli/$n" >>"$cfg"
+		done
+		t0=$(date +%s.%N)
+		curl_cli --max-time 60 --fail --no-progress-meter --parallel --parallel-immediate \
+			--parallel-max "$CONNS" -K "$cfg"
+		rc=$?
+		[ $rc -eq 0 ] || fail "4. $CONNS concurrent connections: curl exited with status $rc"
+		judge "$PY" "$CHECK" check-many "$W/cli" "$W/srv/files" --policy default \
+			--what "4. $CONNS concurrent connections in $(secs "$t0")" "${conn_names[@]}"
+	fi
+	wm_stop direct
+	read -r cards ssns emails < <(values "$W/src/post.json" "$W/srv/files/resp.json" \
+		"${conn_names[@]/#/$W/srv/files/}")
+	counters direct \
+		"masked card = $cards|m('card') == $cards|m('card')" \
+		"masked ssn = $ssns|m('ssn') == $ssns|m('ssn')" \
+		"masked email = $emails|m('email') == $emails|m('email')" \
+		"flows >= $CONNS|c('flow.new') >= $CONNS|c('flow.new')" \
+		"no late match (no value started to leave in clear)|c('mask.late_match') == 0|c('mask.late_match')" \
+		"nothing passed unjudged|not passed()|passed()"
+}
+
+# A copy of $CONFIG with fail.hold_timeout = "mask": a loss right after
+# a held segment stalls the sender until the hold timeout, and only the
+# strict action keeps the undecided bytes from leaving in clear then.
+strict_config() {
+	local cfg=$W/strict.cfg
+	if grep -q '^fail *= *{' "$CONFIG"; then
+		sed 's/^fail *= *{/fail = {\n\thold_timeout = "mask";/' "$CONFIG" >"$cfg"
+	else
+		{ cat "$CONFIG"; printf 'fail = { hold_timeout = "mask"; };\n'; } >"$cfg"
+	fi
+	"$WIREMASK" -- --check-config "$cfg" | grep -q 'fail.hold_timeout = "mask"' ||
+		fail "cannot derive a config with fail.hold_timeout = \"mask\" from $CONFIG"
+	echo "$cfg"
+}
+
+phase_loss() {
+	local t0 relay
+	echo "# phase loss: client 10.99.2.1 -> relay (loss $LOSS, reorder $REORDER, seed $SEED)"
+	echo "#             -> wiremask ports 2/3 (fail.hold_timeout = \"mask\") -> server 10.99.2.2"
+	start "$NS_RLY" "relay (loss)" "$W/relay-loss.log" "$PY" "$T/relay.py" \
+		--a l2c --b l2w --loss "$LOSS" --reorder "$REORDER" --seed "$SEED" \
+		--stats "$W/relay-loss.json"
+	relay=$last_pid
+	wm_start loss "$(strict_config)"
+	if wait_path loss 10.99.2.2; then
+		t0=$(date +%s.%N)
+		if post 10.99.2.2 loss-post.json "$W/src/loss-post.json"; then
+			judge "$PY" "$CHECK" check "$W/srv/recv/loss-post.json" "$W/src/loss-post.json" \
+				--policy default --hold-masked-ok --what "5. POST through loss and reordering, $(secs "$t0")"
+		else
+			fail "5. POST through loss and reordering: curl failed after $(secs "$t0")"
+		fi
+		t0=$(date +%s.%N)
+		if get 10.99.2.2 loss-resp.json; then
+			judge "$PY" "$CHECK" check "$W/cli/loss-resp.json" "$W/srv/files/loss-resp.json" \
+				--policy default --hold-masked-ok --what "5. response through loss and reordering, $(secs "$t0")"
+		else
+			fail "5. response through loss and reordering: curl failed after $(secs "$t0")"
+		fi
+	fi
+	wm_stop loss
+	stop_pid "$relay" 5
+	judge "$PY" "$CHECK" relay-loss "$W/relay-loss.json" --what "5. the relay impaired the path"
+	counters loss \
+		"a late match only after its start left masked|c('mask.late_match') == 0 or c('stream.hold_masked') > 0|(c('mask.late_match'), c('stream.hold_masked'))" \
+		"segments queued beyond a gap (the loss reached wiremask)|c('reasm.ooo_queued') > 0|c('reasm.ooo_queued')" \
+		"nothing passed unjudged|not passed()|passed()"
+}
+
+phase_vlan() {
+	local tag untag pids=() pid
+	echo "# phase vlan: client 10.99.100.1 -> relay (tag 100) -> wiremask ports 4/5"
+	echo "#             -> relay (untag 100) -> server 10.99.100.2; untagged on ports 0/1 at once"
+	start "$NS_RLY" "relay (tag)" "$W/relay-tag.log" "$PY" "$T/relay.py" \
+		--a v3c --b v3w --vlan 100 --stats "$W/relay-tag.json"
+	tag=$last_pid
+	start "$NS_RLY" "relay (untag)" "$W/relay-untag.log" "$PY" "$T/relay.py" \
+		--a v5s --b v5w --vlan 100 --stats "$W/relay-untag.json"
+	untag=$last_pid
+	wm_start vlan
+	if wait_path vlan 10.99.100.2 && wait_path vlan 10.99.1.2; then
+		# The same bodies, tagged and untagged, at the same time.
+		post 10.99.100.2 vlan-post.json "$W/src/vlan-post.json" &
+		pids+=($!)
+		post 10.99.1.2 ctl-post.json "$W/src/vlan-post.json" &
+		pids+=($!)
+		get 10.99.100.2 vlan-resp.json &
+		pids+=($!)
+		get 10.99.1.2 ctl-resp.json &
+		pids+=($!)
+		for pid in "${pids[@]}"; do
+			procs[$pid]=curl
+		done
+		for pid in "${pids[@]}"; do
+			wait "$pid" || fail "6. a transfer failed (curl exited with status $?)"
+			unset "procs[$pid]"
+		done
+		judge "$PY" "$CHECK" check "$W/srv/recv/vlan-post.json" "$W/src/vlan-post.json" \
+			--policy payments --what "6. POST on VLAN 100 (segment payments)"
+		judge "$PY" "$CHECK" check "$W/cli/vlan-resp.json" "$W/srv/files/vlan-resp.json" \
+			--policy payments --what "6. response on VLAN 100 (segment payments)"
+		judge "$PY" "$CHECK" check "$W/srv/recv/ctl-post.json" "$W/src/vlan-post.json" \
+			--policy default --what "6. the same POST untagged, at the same time (segment default)"
+		judge "$PY" "$CHECK" check "$W/cli/ctl-resp.json" "$W/srv/files/ctl-resp.json" \
+			--policy default --what "6. the same response untagged (segment default)"
+	fi
+	wm_stop vlan
+	stop_pid "$tag" 5
+	stop_pid "$untag" 5
+	judge "$PY" "$CHECK" relay-vlan "$W/relay-tag.json" "$W/relay-untag.json" \
+		--what "6. VLAN 100 on ports 4/5"
+	read -r cards ssns emails < <(values "$W/src/vlan-post.json" "$W/srv/files/vlan-resp.json")
+	# Each body went tagged and untagged; the VLAN's policy masks no e-mail.
+	counters vlan \
+		"masked card = $cards tagged + $cards untagged|m('card') == 2 * $cards|m('card')" \
+		"masked ssn = $ssns tagged + $ssns untagged|m('ssn') == 2 * $ssns|m('ssn')" \
+		"masked email = $emails, untagged only (VLAN 100 masks none)|m('email') == $emails|m('email')" \
+		"no late match|c('mask.late_match') == 0|c('mask.late_match')" \
+		"nothing dropped or passed unjudged|not drops() and not passed()|(drops(), passed())"
+}
+
+phase_gap() {
+	local t0 relay cfg=$W/gap.cfg got
+	echo "# phase gap: client 10.99.2.1 -> relay (drops the 20th data frame of each connection)"
+	echo "#            -> wiremask ports 2/3 (reasm.gap_timeout_ms = 50) -> server 10.99.2.2"
+	# The config under test, with a gap timeout shorter than TCP's
+	# retransmission timeout (200 ms at least): the hole is skipped before
+	# the sender fills it, as happens with any longer outage.
+	{
+		cat "$CONFIG"
+		printf '\n# netns-demo.sh phase gap: holes skipped after 50 ms.\n'
+	} >"$cfg"
+	if grep -q 'gap_timeout_ms' "$cfg"; then
+		sed -i 's/gap_timeout_ms *= *[0-9]*;/gap_timeout_ms = 50;/' "$cfg"
+	elif grep -q '^reasm *= *{' "$cfg"; then
+		sed -i 's/^reasm *= *{/reasm = {\n\tgap_timeout_ms = 50;/' "$cfg"
+	else
+		printf 'reasm = { gap_timeout_ms = 50; };\n' >>"$cfg"
+	fi
+	if ! "$WIREMASK" -- --check-config "$cfg" | grep -q 'reasm.gap_timeout_ms = 50$'; then
+		fail "7. cannot derive a config with reasm.gap_timeout_ms = 50 from $CONFIG"
+		return
+	fi
+	start "$NS_RLY" "relay (drop)" "$W/relay-gap.log" "$PY" "$T/relay.py" \
+		--a l2c --b l2w --drop-nth 20 --stats "$W/relay-gap.json"
+	relay=$last_pid
+	wm_start gap "$cfg"
+	if wait_path gap 10.99.2.2; then
+		t0=$(date +%s.%N)
+		if post 10.99.2.2 gap-post.json "$W/src/gap-post.json" 20; then
+			judge "$PY" "$CHECK" check "$W/srv/recv/gap-post.json" "$W/src/gap-post.json" \
+				--policy default --what "7. POST across a hole longer than reasm.gap_timeout_ms, $(secs "$t0")"
+		else
+			got=$(stat -c %s "$W/srv/recv/gap-post.json.part" 2>/dev/null || echo 0)
+			fail "7. POST across a hole longer than reasm.gap_timeout_ms: stalled, curl gave up after $(secs "$t0"); the server got $got of $(stat -c %s "$W/src/gap-post.json") bytes (see the counters below: reasm.gap, drop.memcap)"
+		fi
+	fi
+	wm_stop gap
+	stop_pid "$relay" 5
+	counters gap \
+		"the hole was skipped (what this phase is about)|c('reasm.gap') > 0|c('reasm.gap')" \
+		"no retransmission dropped for want of retained bytes|c('drop.memcap') == 0|c('drop.memcap')" \
+		"nothing passed unjudged|not passed()|passed()"
+}
+
+phase_hold() {
+	local t0 relay
+	echo "# phase hold: client 10.99.2.1 -> relay (drops the segment after one that ends inside"
+	echo "#             a card number) -> wiremask ports 2/3 -> server 10.99.2.2"
+	# The segment that ends inside the card is held (its last digits may
+	# be the start of the value); the one that would decide it is lost.
+	start "$NS_RLY" "relay (hold)" "$W/relay-hold.log" "$PY" "$T/relay.py" \
+		--a l2c --b l2w --drop-after '"card": "(?:[0-9][ -]?){7,}$' \
+		--stats "$W/relay-hold.json"
+	relay=$last_pid
+	wm_start hold "$(strict_config)"
+	if wait_path hold 10.99.2.2; then
+		t0=$(date +%s.%N)
+		if post 10.99.2.2 hold-post.json "$W/src/hold-post.json"; then
+			judge "$PY" "$CHECK" check "$W/srv/recv/hold-post.json" "$W/src/hold-post.json" \
+				--policy default --hold-masked-ok --what "8. POST whose segment after one ending inside a card number is lost, $(secs "$t0")"
+		else
+			fail "8. POST whose segment after one ending inside a card number is lost: curl failed after $(secs "$t0")"
+		fi
+	fi
+	wm_stop hold
+	stop_pid "$relay" 5
+	judge "$PY" "$CHECK" relay-targeted "$W/relay-hold.json" \
+		--what "8. the relay found a segment ending inside a card number and dropped the next one"
+	counters hold \
+		"the held tail left masked at the hold timeout|c('stream.hold_masked') > 0|c('stream.hold_masked')" \
+		"nothing passed unjudged|not passed()|passed()"
+}
+
+# ---- the run ----
+
+echo "# wiremask: $WIREMASK"
+echo "# config:   $CONFIG"
+echo "# work dir: $W"
+echo "# phases:   $PHASES"
+mkdir -p "$W/srv/files" "$W/srv/recv" "$W/cli" "$W/src"
+start_time=$SECONDS
+
+echo "# generating test data"
+printf 'pong\n' >"$W/srv/files/ping"
+conn_names=()
+gen() {
+	"$PY" "$DATA" records "$W/src/post.json" --seed 11 --records 300 &&
+		"$PY" "$DATA" records "$W/srv/files/resp.json" --seed 12 --records 300 &&
+		"$PY" "$DATA" records "$W/src/loss-post.json" --seed 15 --records 2000 &&
+		"$PY" "$DATA" records "$W/srv/files/loss-resp.json" --seed 16 --records 2000 &&
+		"$PY" "$DATA" records "$W/src/vlan-post.json" --seed 17 --records 300 &&
+		"$PY" "$DATA" records "$W/srv/files/vlan-resp.json" --seed 18 --records 300 &&
+		cp "$W/srv/files/vlan-resp.json" "$W/srv/files/ctl-resp.json" &&
+		cp "$W/srv/files/vlan-resp.json.values.json" "$W/srv/files/ctl-resp.json.values.json" &&
+		# The dropped frame (the 20th) lies in the 64 KB lead, where no
+		# value is: no value is cut by the hole.
+		"$PY" "$DATA" records "$W/src/gap-post.json" --seed 19 --records 300 --lead 65536 &&
+		"$PY" "$DATA" records "$W/src/hold-post.json" --seed 20 --records 1000 ||
+		return 1
+	if want direct; then
+		"$PY" "$DATA" bulk "$W/srv/files/bulk.bin" --seed 13 --size $((BULK_MB << 20)) &&
+			"$PY" "$DATA" bulk "$W/src/bulk-up.bin" --seed 14 --size $((BULK_MB << 20)) ||
+			return 1
+	fi
+	mapfile -t conn_names < <("$PY" "$DATA" many "$W/srv/files" --count "$CONNS" \
+		--seed 1000 --records 3)
+	[ "${#conn_names[@]}" -eq "$CONNS" ]
+}
+gen || die "cannot generate the test data"
+
+echo "# building the namespaces $NS-{cli,wm,rly,srv}"
+setup || die "cannot build the namespaces and veth pairs"
+start "$NS_SRV" server "$W/server.log" "$PY" "$T/server.py" --root "$W/srv" --port $PORT
+for ((i = 0; i < 50; i++)); do
+	[ -s "$W/srv/ready" ] && break
+	sleep 0.1
+done
+[ -s "$W/srv/ready" ] || die "the HTTP server did not start (see $W/server.log)"
+capture_start
+
+for phase in direct loss vlan gap hold; do
+	want "$phase" && "phase_$phase"
+done
+
+finished=1
+echo "# $npass passed, $nfail failed ($((SECONDS - start_time)) s)"
+for f in "${failed[@]}"; do
+	echo "#   failed: $f"
+done
+[ "$nfail" -eq 0 ]

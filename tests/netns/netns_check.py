@@ -1,0 +1,331 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Checks of the network-namespace demo (scripts/netns-demo.sh). Each
+prints one line per assertion, "ok - TEXT: ..." or "FAIL - TEXT: ...",
+and exits 1 if any failed.
+
+Usage:
+  netns_check.py check RECEIVED ORIGINAL --policy default|payments --what TEXT
+      RECEIVED must be ORIGINAL (made by netns_data.py, with its
+      ORIGINAL.values.json) with every value masked exactly as the
+      policy says, nothing else changed, same length, no masked value
+      left in clear
+  netns_check.py check-many DIR ORIGDIR --policy P --what TEXT NAME...
+      the same for DIR/NAME against ORIGDIR/NAME for every NAME, one line
+  netns_check.py same RECEIVED ORIGINAL --what TEXT
+      byte-identical (length and sha256)
+  netns_check.py counters STATS PHASE "TEXT|EXPR|SHOW"...
+      assertions over wiremask's --stats-json
+  netns_check.py relay-loss STATS --what TEXT
+  netns_check.py relay-vlan STATS... --what TEXT
+  netns_check.py relay-targeted STATS --what TEXT
+      the relays (relay.py) did what the test needs of them
+  netns_check.py rings START.json STOP.json WIREMASK.log
+      informational: frames the kernel delivered to each af_packet
+      interface while wiremask ran ("ip -s -j link" before and after)
+      against frames wiremask read on its port
+"""
+import argparse
+import hashlib
+import json
+import os
+import re
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from netns_data import POLICIES  # noqa: E402
+
+
+def load_values(original):
+    with open(original + ".values.json") as f:
+        return json.load(f)
+
+
+def judge(received, original, policy, hold_masked_ok=False):
+    """Compare one received body with what the policy must make of the
+    original. With hold_masked_ok, a letter or digit the policy keeps may
+    arrive as '*' (fail.hold_timeout = "mask" over-masks the bytes that
+    might have begun a value); nothing may arrive in clear where the
+    policy masks. Returns (ok, detail, per-kind masked counts)."""
+    mask = POLICIES[policy]
+    with open(original, "rb") as f:
+        orig = f.read()
+    try:
+        with open(received, "rb") as f:
+            got = f.read()
+    except OSError as e:
+        return False, "cannot read what was received: %s" % e.strerror, {}
+    values = load_values(original)
+    want = bytearray(orig)
+    masked = {}
+    for v in values:
+        m = mask(v["kind"], v["value"]).encode()
+        assert len(m) == v["len"]
+        want[v["off"]:v["off"] + v["len"]] = m
+        if m != v["value"].encode():
+            masked[v["kind"]] = masked.get(v["kind"], 0) + 1
+    # A masked value must not be readable anywhere in what arrived.
+    clear = sum(1 for v in values
+                if mask(v["kind"], v["value"]) != v["value"] and
+                v["value"].encode() in got)
+    if len(got) != len(orig):
+        return False, ("length %d, sent %d (%d masked values in clear)" %
+                       (len(got), len(orig), clear)), masked
+    if clear:
+        return False, "%d values arrived in clear" % clear, masked
+    over = 0
+    if hold_masked_ok and got != bytes(want):
+        stars = [i for i in range(len(got)) if got[i] != want[i] and
+                 got[i] == ord("*") and chr(orig[i]).isalnum()]
+        for i in stars:
+            want[i] = ord("*")
+        over = len(stars)
+    if got != bytes(want):
+        bad = [i for i in range(len(got)) if got[i] != want[i]]
+        where = "outside any value"
+        for v in values:
+            if v["off"] <= bad[0] < v["off"] + v["len"]:
+                where = "in a %s value at offset %d" % (v["kind"], v["off"])
+                break
+        nval = sum(1 for v in values
+                   if got[v["off"]:v["off"] + v["len"]] !=
+                   want[v["off"]:v["off"] + v["len"]])
+        leaked = sum(1 for i in bad if got[i] == orig[i])
+        return False, ("%d bytes differ from the expected masking (%d of "
+                       "them left as sent: in clear), first at offset %d "
+                       "(%s); %d of %d values not masked as the policy "
+                       "says" % (len(bad), leaked, bad[0], where, nval,
+                                 len(values))), masked
+    return True, ("%d bytes over-masked at hold timeouts" % over
+                  if over else ""), masked
+
+
+def counts_text(masked):
+    return ", ".join("%d %s" % (masked[k], k) for k in sorted(masked)) or "none"
+
+
+def cmd_check(a):
+    ok, detail, masked = judge(a.received, a.original, a.policy,
+                               a.hold_masked_ok)
+    if ok:
+        print("ok - %s: %d bytes, values masked as policy '%s' says (%s), "
+              "none in clear, %s" %
+              (a.what, os.path.getsize(a.original), a.policy,
+               counts_text(masked), detail or "nothing else changed"))
+        return 0
+    print("FAIL - %s: %s" % (a.what, detail))
+    return 1
+
+
+def cmd_check_many(a):
+    total, fails, first = {}, 0, None
+    for name in a.names:
+        ok, detail, masked = judge(os.path.join(a.dir, name),
+                                   os.path.join(a.origdir, name), a.policy)
+        for k, n in masked.items():
+            total[k] = total.get(k, 0) + n
+        if not ok:
+            fails += 1
+            if first is None:
+                first = "%s: %s" % (name, detail)
+    if fails == 0:
+        print("ok - %s: %d responses, each masked as policy '%s' says (%s)" %
+              (a.what, len(a.names), a.policy, counts_text(total)))
+        return 0
+    print("FAIL - %s: %d of %d responses wrong; first: %s" %
+          (a.what, fails, len(a.names), first))
+    return 1
+
+
+def digest(path):
+    h = hashlib.sha256()
+    n = 0
+    with open(path, "rb") as f:
+        while True:
+            b = f.read(1 << 20)
+            if not b:
+                break
+            h.update(b)
+            n += len(b)
+    return n, h.hexdigest()
+
+
+def cmd_same(a):
+    try:
+        got = digest(a.received)
+    except OSError as e:
+        print("FAIL - %s: cannot read what was received: %s" %
+              (a.what, e.strerror))
+        return 1
+    want = digest(a.original)
+    if got == want:
+        print("ok - %s: %d bytes, sha256 %s... unchanged" %
+              (a.what, got[0], got[1][:16]))
+        return 0
+    print("FAIL - %s: received %d bytes sha256 %s..., sent %d bytes sha256 "
+          "%s..." % (a.what, got[0], got[1][:16], want[0], want[1][:16]))
+    return 1
+
+
+def cmd_counters(a):
+    """Assertions over wiremask's --stats-json: each is "TEXT|EXPR|SHOW"
+    with c("name") a counter, m("card") a per-detector masked count,
+    drops() and passed() the non-zero drop.* and pass.* counters."""
+    try:
+        with open(a.stats) as f:
+            s = json.load(f)
+    except (OSError, ValueError) as e:
+        print("FAIL - %s: counters unreadable: %s" % (a.phase, e))
+        return 1
+    ctr = s.get("counters", {})
+    env = {
+        "c": lambda name: ctr.get(name, 0),
+        "m": lambda det: s.get("masked", {}).get(det, 0),
+        "drops": lambda: {k: v for k, v in ctr.items()
+                          if k.startswith("drop.") and v},
+        "passed": lambda: {k: v for k, v in ctr.items()
+                           if k.startswith("pass.") and v},
+    }
+    rc = 0
+    for e in a.exprs:
+        what, expr, show = e.split("|")
+        ok = eval(expr, env)
+        print("%s - %s: counters: %s (%s)" %
+              ("ok" if ok else "FAIL", a.phase, what, eval(show, env)))
+        rc |= not ok
+    return rc
+
+
+def relay_load(path, what):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        print("FAIL - %s: relay counters unreadable: %s" % (what, e))
+        return None
+
+
+def cmd_relay_loss(a):
+    """The lossy relay did drop and reorder frames towards wiremask."""
+    r = relay_load(a.stats, a.what)
+    if r is None:
+        return 1
+    up, down = r["a_to_b"], r["b_to_a"]
+    ok = up["dropped"] > 0 and up["reordered"] > 0
+    print("%s - %s: client->appliance %d frames, %d dropped, %d reordered; "
+          "appliance->client %d frames, %d dropped, %d reordered" %
+          ("ok" if ok else "FAIL", a.what, up["frames"], up["dropped"],
+           up["reordered"], down["frames"], down["dropped"],
+           down["reordered"]))
+    return 0 if ok else 1
+
+
+def cmd_relay_vlan(a):
+    """Every frame the tagging relays took from wiremask carried the tag."""
+    rs = [relay_load(p, a.what) for p in a.stats]
+    if None in rs:
+        return 1
+    into = sum(r["a_to_b"]["frames"] for r in rs)
+    back = sum(r["b_to_a"]["frames"] for r in rs)
+    bad = sum(r["b_to_a"]["vlan_dropped"] for r in rs)
+    ok = into > 0 and back > 0 and bad == 0
+    print("%s - %s: %d frames tagged into wiremask, %d came out of it, "
+          "%d of those without the tag" %
+          ("ok" if ok else "FAIL", a.what, into, back, bad))
+    return 0 if ok else 1
+
+
+def cmd_relay_targeted(a):
+    """The relay dropped exactly one frame on purpose (--drop-after)."""
+    r = relay_load(a.stats, a.what)
+    if r is None:
+        return 1
+    n = r["a_to_b"]["targeted"]
+    print("%s - %s (%d dropped)" % ("ok" if n == 1 else "FAIL", a.what, n))
+    return 0 if n == 1 else 1
+
+
+def cmd_rings(a):
+    """Frames lost in the AF_PACKET receive rings: the kernel counted them
+    in on the interface, wiremask never read them (net_af_packet does not
+    report them as imissed)."""
+    def rx(path):
+        with open(path) as f:
+            return {link["ifname"]: link.get("stats64", {}).get("rx", {})
+                    .get("packets", 0) for link in json.load(f)}
+
+    try:
+        before, after = rx(a.start), rx(a.stop)
+        with open(a.log) as f:
+            log = f.read()
+    except (OSError, ValueError) as e:
+        print("# rings: cannot compare: %s" % e)
+        return 0
+    ports = {int(m.group(1)): int(m.group(2)) for m in re.finditer(
+        r"^  port (\d+) \(net_af_packet\) -> port \d+: rx (\d+)", log, re.M)}
+    total = 0
+    for port in sorted(ports):
+        ifc = "p%d" % port
+        if ifc not in after:
+            continue
+        kernel = after[ifc] - before.get(ifc, 0)
+        lost = kernel - ports[port]
+        total += max(lost, 0)
+        if kernel:
+            print("# af_packet %s (port %d): kernel received %d, wiremask "
+                  "read %d, lost in the ring %d" %
+                  (ifc, port, kernel, ports[port], lost))
+    if total:
+        print("# %d frames lost in af_packet receive rings: the sender "
+              "retransmits them, wiremask sees gaps (reasm.ooo_queued)" %
+              total)
+    return 0
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("check")
+    c.add_argument("received")
+    c.add_argument("original")
+    c.add_argument("--policy", choices=sorted(POLICIES), required=True)
+    c.add_argument("--hold-masked-ok", action="store_true",
+                   help="letters and digits may arrive as * (fail.hold_timeout = mask)")
+    c.add_argument("--what", required=True)
+    m = sub.add_parser("check-many")
+    m.add_argument("dir")
+    m.add_argument("origdir")
+    m.add_argument("--policy", choices=sorted(POLICIES), required=True)
+    m.add_argument("--what", required=True)
+    m.add_argument("names", nargs="+")
+    s = sub.add_parser("same")
+    s.add_argument("received")
+    s.add_argument("original")
+    s.add_argument("--what", required=True)
+    k = sub.add_parser("counters")
+    k.add_argument("stats")
+    k.add_argument("phase")
+    k.add_argument("exprs", nargs="+")
+    rl = sub.add_parser("relay-loss")
+    rl.add_argument("stats")
+    rl.add_argument("--what", required=True)
+    rv = sub.add_parser("relay-vlan")
+    rv.add_argument("stats", nargs="+")
+    rv.add_argument("--what", required=True)
+    rt = sub.add_parser("relay-targeted")
+    rt.add_argument("stats")
+    rt.add_argument("--what", required=True)
+    rg = sub.add_parser("rings")
+    rg.add_argument("start")
+    rg.add_argument("stop")
+    rg.add_argument("log")
+    a = p.parse_args()
+    return {"check": cmd_check, "check-many": cmd_check_many,
+            "same": cmd_same, "counters": cmd_counters,
+            "relay-loss": cmd_relay_loss, "relay-vlan": cmd_relay_vlan,
+            "relay-targeted": cmd_relay_targeted,
+            "rings": cmd_rings}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
