@@ -8,6 +8,7 @@
 #        scripts/bench.sh --sweep         + packet sizes (64, IMIX, 1500),
 #                                         flows (1K, 100K, 1M), both policies;
 #                                         results.jsonl and PNG plots
+#        scripts/bench.sh --sweep-sizes | --sweep-flows   (one half, appended)
 #        scripts/bench.sh --pcap-vs-testpmd
 #                                         wiremask on net_pcap vdevs (file to
 #                                         file) vs dpdk-testpmd io-forward
@@ -19,12 +20,14 @@ set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cd "$root"
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
 
-mode=default packets=200000 passes=3 workers=1,2 out=build/bench
+mode=default only= packets=200000 passes=3 workers=1,2 out=build/bench
 while [ $# -gt 0 ]; do
 	case $1 in
 	--sweep) mode=sweep ;;
+	--sweep-sizes) mode=sweep; only=sizes ;;
+	--sweep-flows) mode=sweep; only=flows ;;
 	--pcap-vs-testpmd) mode=testpmd ;;
 	--packets) packets=$2; shift ;;
 	--passes) passes=$2; shift ;;
@@ -66,12 +69,14 @@ gen() {
 	echo "$pcap"
 }
 
-# Memory for EAL in MB: every frame of the capture as an mbuf (about
-# 2.5 KB each, whatever the frame size) plus room to work.
+# Memory for EAL in MB: every frame of the capture as an mbuf (its
+# largest frame + ~600 B of mbuf, meta and headroom, with slack) plus
+# room to work.
 eal_mem() {
-	local n
+	local n max
 	n=$(grep -o 'packets=[0-9]*' "${1%.pcap}.gen" | cut -d= -f2)
-	echo $(( n * 5 / 2 / 1000 + 1024 ))
+	case $1 in *64*) max=128 ;; *) max=1536 ;; esac
+	echo $(( n * (max + 900) / 1000000 + 1024 ))
 }
 
 # bench PCAP CONFIG [args]: one wiremask-bench run; its JSON on stdout.
@@ -107,8 +112,8 @@ default)
 	;;
 sweep)
 	res=$out/results.jsonl
-	: >"$res"
-	for size in 64 imix 1500; do
+	[ -z "$only" ] && : >"$res"
+	[ "$only" = flows ] || for size in 64 imix 1500; do
 		pcap=$(gen "size-$size" --packets "$packets" --flows 1000 --size "$size" --density 2)
 		for cfg in configs/default.cfg configs/examples/all-detectors.cfg; do
 			run_point "size=$size flows=1000" "$pcap" "$cfg" >>"$res"
@@ -116,8 +121,12 @@ sweep)
 	done
 	# Concurrent flows: IMIX keeps 1M flows (about 4M frames: each
 	# flow needs ~10) within memory; one timed pass per measurement.
-	for flows in 1000 100000 1000000; do
-		pcap=$(gen "flows-$flows" --packets "$packets" --flows "$flows" --size imix --density 2)
+	[ "$only" = sizes ] || for flows in 1000 100000 1000000; do
+		# Every flow needs ~10 frames: 1M flows take ~4M (632K flows
+		# at once at the peak), about 10 GB as mbufs.
+		n=$packets
+		[ "$flows" -ge 1000000 ] && n=1000000
+		pcap=$(gen "flows-$flows" --packets "$n" --flows "$flows" --size imix --density 2)
 		passes=1 run_point "flows=$flows size=imix" "$pcap" configs/default.cfg >>"$res"
 	done
 	/usr/bin/python3 scripts/bench_plot.py "$res" "$out" >&2

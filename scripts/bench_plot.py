@@ -70,7 +70,8 @@ set ylabel 'Gbit/s of TCP payload'
 set y2label 'Mpps'
 set y2tics
 set ytics nomirror
-set key top left
+set bmargin 5
+set key top center
 plot '%s' using 2:xtic(1) title 'full path Gbit/s', \\
      '' using 3 title 'hs ceiling Gbit/s', \\
      '' using 0:4 axes x1y2 with linespoints lw 2 title 'full path Mpps'
