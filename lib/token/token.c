@@ -40,15 +40,20 @@
  * Fingerprint: HMAC-SHA256(key, "fp" || value), first 8 bytes in hex.
  * "fp", "tok" 0x00 and "tks" 0x00 keep the three uses of one key apart.
  */
+/*
+ * The SHA256_Init() family is deprecated in OpenSSL 3.0 in favour of
+ * EVP, whose HMAC allocates on every MAC; a SHA256_CTX is a plain struct
+ * that HMAC pads can be copied from.
+ */
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
 
 #include "token_priv.h"
 #include "wm_token.h"
@@ -84,12 +89,6 @@ tok_class_of(uint8_t c)
 struct wm_token_ctx *
 wm_token_ctx_create(void)
 {
-	char digest[] = "SHA256";
-	OSSL_PARAM params[] = {
-		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest,
-						 0),
-		OSSL_PARAM_construct_end(),
-	};
 	struct wm_token_ctx *ctx;
 	void *mem;
 	int rc;
@@ -103,13 +102,6 @@ wm_token_ctx_create(void)
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->aes_cipher = -1;
 
-	rc = -EIO;
-	ctx->mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	if (ctx->mac == NULL)
-		goto free_ctx;
-	ctx->hmac = EVP_MAC_CTX_new(ctx->mac);
-	if (ctx->hmac == NULL || !EVP_MAC_CTX_set_params(ctx->hmac, params))
-		goto free_ctx;
 	rc = wm_token_aes_init(ctx);
 	if (rc < 0)
 		goto free_ctx;
@@ -127,8 +119,6 @@ wm_token_ctx_free(struct wm_token_ctx *ctx)
 {
 	if (ctx == NULL)
 		return;
-	EVP_MAC_CTX_free(ctx->hmac);
-	EVP_MAC_free(ctx->mac);
 	EVP_CIPHER_CTX_free(ctx->ecb);
 	for (size_t i = 0; i < WM_ARRAY_SIZE(ctx->aes); i++)
 		EVP_CIPHER_free(ctx->aes[i]);
@@ -137,43 +127,56 @@ wm_token_ctx_free(struct wm_token_ctx *ctx)
 	free(ctx);
 }
 
-/* Start an HMAC under @key; re-keys only when the key changed. */
+/* The pads of @key (shorter than a SHA-256 block: used as it is). */
+static void
+tok_hmac_key(struct wm_token_ctx *ctx, const struct wm_key *key)
+{
+	uint8_t pad[SHA256_CBLOCK];
+
+	_Static_assert(WM_KEY_LEN <= SHA256_CBLOCK, "key fits a block");
+	memset(pad, 0x36, sizeof(pad));
+	for (size_t i = 0; i < WM_KEY_LEN; i++)
+		pad[i] ^= key->bytes[i];
+	SHA256_Init(&ctx->hmac_inner);
+	SHA256_Update(&ctx->hmac_inner, pad, sizeof(pad));
+	for (size_t i = 0; i < sizeof(pad); i++)
+		pad[i] ^= 0x36 ^ 0x5c;
+	SHA256_Init(&ctx->hmac_outer);
+	SHA256_Update(&ctx->hmac_outer, pad, sizeof(pad));
+	OPENSSL_cleanse(pad, sizeof(pad));
+	memcpy(ctx->hmac_key, key->bytes, WM_KEY_LEN);
+	ctx->hmac_keyed = true;
+}
+
+/* Start an HMAC under @key; the pads are hashed again only for a new key. */
 static int
 tok_hmac_begin(struct wm_token_ctx *ctx, const struct wm_key *key)
 {
-	if (ctx->hmac_keyed &&
-	    CRYPTO_memcmp(ctx->hmac_key, key->bytes, WM_KEY_LEN) == 0) {
-		if (EVP_MAC_init(ctx->hmac, NULL, 0, NULL))
-			return 0;
-	} else if (EVP_MAC_init(ctx->hmac, key->bytes, WM_KEY_LEN, NULL)) {
-		memcpy(ctx->hmac_key, key->bytes, WM_KEY_LEN);
-		ctx->hmac_keyed = true;
-		return 0;
-	}
-	ctx->hmac_keyed = false;
-	ERR_clear_error();
-	return -EIO;
+	if (!ctx->hmac_keyed ||
+	    CRYPTO_memcmp(ctx->hmac_key, key->bytes, WM_KEY_LEN) != 0)
+		tok_hmac_key(ctx, key);
+	ctx->hmac = ctx->hmac_inner;
+	return 0;
 }
 
 static int
 tok_hmac_update(struct wm_token_ctx *ctx, const void *p, size_t len)
 {
-	if (len == 0 || EVP_MAC_update(ctx->hmac, p, len))
-		return 0;
-	ERR_clear_error();
-	return -EIO;
+	return SHA256_Update(&ctx->hmac, p, len) ? 0 : -EIO;
 }
 
 static int
 tok_hmac_final(struct wm_token_ctx *ctx, uint8_t out[SHA256_LEN])
 {
-	size_t outl = 0;
+	uint8_t inner[SHA256_LEN];
 
-	if (EVP_MAC_final(ctx->hmac, out, &outl, SHA256_LEN) &&
-	    outl == SHA256_LEN)
-		return 0;
-	ERR_clear_error();
-	return -EIO;
+	if (!SHA256_Final(inner, &ctx->hmac))
+		return -EIO;
+	ctx->hmac = ctx->hmac_outer;
+	if (!SHA256_Update(&ctx->hmac, inner, sizeof(inner)) ||
+	    !SHA256_Final(out, &ctx->hmac))
+		return -EIO;
+	return 0;
 }
 
 /* ks = the first 2n bytes of seed(a) || H(1) || H(2) ... (see the top). */

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include <openssl/evp.h>
+#include <openssl/sha.h>        /* SHA256_CTX: a plain struct, copied */
 
 #include "wm_common.h"
 #include "wm_token.h"
@@ -33,9 +34,15 @@
 #define WM_FF1_Q_MAX (WM_FF1_TWEAK_MAX + 15 + 1 + WM_FF1_B_MAX)
 
 struct wm_token_ctx {
-	/* HMAC-SHA256; the key last set is kept to skip re-keying. */
-	EVP_MAC *mac;
-	EVP_MAC_CTX *hmac;
+	/*
+	 * HMAC-SHA256 (RFC 2104) on SHA-256 states: the inner and outer
+	 * pads are hashed once per key, and each MAC starts from a copy of
+	 * them. (EVP_MAC duplicated a digest context, allocating, on every
+	 * init and final: half of all the work with keyed operators.)
+	 */
+	SHA256_CTX hmac_inner;          /* after key ^ ipad */
+	SHA256_CTX hmac_outer;          /* after key ^ opad */
+	SHA256_CTX hmac;                /* the MAC being computed */
 	uint8_t hmac_key[WM_KEY_LEN];
 	bool hmac_keyed;
 
