@@ -14,15 +14,17 @@
 #                                         file) vs dpdk-testpmd io-forward
 #                                         through the same vdevs
 # Options: --packets N (default 200000), --passes N (3), --workers LIST (1,2),
-#          --out DIR (build/bench), --quick (fewer packets: a smoke run)
+#          --out DIR (build/bench), --quick (fewer packets: a smoke run),
+#          --hugepages (EAL --in-memory on reserved hugepages instead of
+#          --no-huge: needed past ~1.5 GB of mbufs, e.g. 100K+ flows)
 set -euo pipefail
 
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cd "$root"
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
 
-mode=default only= packets=200000 passes=3 workers=1,2 out=build/bench
+mode=default only= huge= packets=200000 passes=3 workers=1,2 out=build/bench
 while [ $# -gt 0 ]; do
 	case $1 in
 	--sweep) mode=sweep ;;
@@ -34,6 +36,7 @@ while [ $# -gt 0 ]; do
 	--workers) workers=$2; shift ;;
 	--out) out=$2; shift ;;
 	--quick) packets=20000; passes=1 ;;
+	--hugepages) huge=1 ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "bench.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
 	esac
@@ -83,8 +86,10 @@ eal_mem() {
 bench() {
 	local pcap=$1 cfg=$2
 	shift 2
-	"$BENCH" -l "$lcores" --no-huge -m "$(eal_mem "$pcap")" --no-pci \
-		--no-shconf --log-level=error -- -r "$pcap" -c "$cfg" \
+	local mem=(--no-huge -m "$(eal_mem "$pcap")" --no-shconf)
+	[ -n "$huge" ] && mem=(--in-memory)
+	"$BENCH" -l "$lcores" "${mem[@]}" --no-pci \
+		--log-level=error -- -r "$pcap" -c "$cfg" \
 		--workers "$workers" --passes "${passes}" --json "$@"
 }
 
