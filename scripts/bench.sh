@@ -9,10 +9,6 @@
 #                                         flows (1K, 100K, 1M), both policies;
 #                                         results.jsonl and PNG plots
 #        scripts/bench.sh --sweep-sizes | --sweep-flows   (one half, appended)
-#        scripts/bench.sh --pcap-vs-testpmd
-#                                         wiremask on net_pcap vdevs (file to
-#                                         file) vs dpdk-testpmd io-forward
-#                                         through the same vdevs
 # Options: --packets N (default 200000), --passes N (3), --workers LIST (1,2),
 #          --out DIR (build/bench), --quick (fewer packets: a smoke run),
 #          --hugepages (EAL --in-memory on reserved hugepages instead of
@@ -22,7 +18,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cd "$root"
 
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
 
 mode=default only= huge= packets=200000 passes=3 workers=1,2 out=build/bench
 while [ $# -gt 0 ]; do
@@ -30,7 +26,6 @@ while [ $# -gt 0 ]; do
 	--sweep) mode=sweep ;;
 	--sweep-sizes) mode=sweep; only=sizes ;;
 	--sweep-flows) mode=sweep; only=flows ;;
-	--pcap-vs-testpmd) mode=testpmd ;;
 	--packets) packets=$2; shift ;;
 	--passes) passes=$2; shift ;;
 	--workers) workers=$2; shift ;;
@@ -136,8 +131,5 @@ sweep)
 	done
 	/usr/bin/python3 scripts/bench_plot.py "$res" "$out" >&2
 	tail -n 1 "$res"
-	;;
-testpmd)
-	exec scripts/bench_vdev.sh "$out" "$packets"
 	;;
 esac

@@ -660,7 +660,7 @@ phase_gap() {
 	stop_pid "$relay" 5
 	counters gap \
 		"the hole was skipped (what this phase is about)|c('reasm.gap') > 0|c('reasm.gap')" \
-		"no retransmission dropped for want of retained bytes|c('drop.memcap') == 0|c('drop.memcap')" \
+		"the hole's late bytes were judged on their own and forwarded|c('reasm.gap_late') > 0|(c('reasm.gap_late'), c('drop.memcap'))" \
 		"nothing passed unjudged|not passed()|passed()"
 }
 
