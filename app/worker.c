@@ -34,20 +34,6 @@ pkt_prefetch(struct rte_mbuf *m)
 	rte_prefetch0(rte_mbuf_to_priv(m));
 }
 
-/* Stage profiling (wiremask-bench): no rdtsc unless w->prof is set. */
-static inline uint64_t
-prof_start(const struct wm_worker *w)
-{
-	return unlikely(w->prof != NULL) ? rte_rdtsc() : 0;
-}
-
-static inline void
-prof_stop(struct wm_worker *w, enum wm_stage stage, uint64_t t0)
-{
-	if (unlikely(w->prof != NULL))
-		w->prof->cycles[stage] += rte_rdtsc() - t0;
-}
-
 static void
 tx_flush(struct wm_worker *w, uint16_t pidx)
 {
@@ -82,11 +68,11 @@ tx_flush(struct wm_worker *w, uint16_t pidx)
 static void
 tx_flush_all(struct wm_worker *w)
 {
-	uint64_t t0 = prof_start(w);
+	uint64_t t0 = wm_prof_start(w->prof);
 
 	for (uint16_t p = 0; p < wm_app.nports; p++)
 		tx_flush(w, p);
-	prof_stop(w, WM_STAGE_TX, t0);
+	wm_prof_stop(w->prof, WM_STAGE_TX, t0);
 }
 
 /*
@@ -180,12 +166,12 @@ tcp_judge(struct wm_worker *w, struct rte_mbuf *m, uint64_t tsc,
 							   pm->segment);
 	struct wm_flow_key k;
 	struct wm_flow *f;
-	uint64_t t0 = prof_start(w);
+	uint64_t t0 = wm_prof_start(w->prof);
 
 	/* What timed out before this packet arrived leaves before it. */
 	wm_stream_expire(&w->stream, now);
-	prof_stop(w, WM_STAGE_STREAM, t0);
-	t0 = prof_start(w);
+	wm_prof_stop(w->prof, WM_STAGE_STREAM, t0);
+	t0 = wm_prof_start(w->prof);
 	if (key == NULL) {
 		wm_flow_key_make(&pm->pi, wm_app.ports[pm->out_port].link, &k,
 				 &pm->dir);
@@ -195,13 +181,13 @@ tcp_judge(struct wm_worker *w, struct rte_mbuf *m, uint64_t tsc,
 	if (f == NULL) {
 		/* A bare ACK, FIN or RST of an unknown flow has nothing to judge. */
 		if (pm->pi.payload_len == 0 && !(pm->pi.tcp_flags & WM_TCP_SYN)) {
-			prof_stop(w, WM_STAGE_FLOW, t0);
+			wm_prof_stop(w->prof, WM_STAGE_FLOW, t0);
 			emit(m, w);
 			return;
 		}
 		f = wm_flow_add(w->flows, key, pm->hash);
 		if (f == NULL) {
-			prof_stop(w, WM_STAGE_FLOW, t0);
+			wm_prof_stop(w->prof, WM_STAGE_FLOW, t0);
 			w->stats.ctr[WM_CTR_FLOW_TABLE_FULL]++;
 			fail_apply(w, m, wm_app.cfg->fail.flow_table_full,
 				   WM_CTR_FWD_FLOW_FULL, WM_CTR_DROP_FLOW_FULL);
@@ -211,10 +197,10 @@ tcp_judge(struct wm_worker *w, struct rte_mbuf *m, uint64_t tsc,
 		wm_stream_flow_init(f, policy, pm->segment);
 	}
 	f->last_tsc = now;
-	prof_stop(w, WM_STAGE_FLOW, t0);
-	t0 = prof_start(w);
+	wm_prof_stop(w->prof, WM_STAGE_FLOW, t0);
+	t0 = wm_prof_start(w->prof);
 	wm_stream_segment(&w->stream, f, m, now);
-	prof_stop(w, WM_STAGE_STREAM, t0);
+	wm_prof_stop(w->prof, WM_STAGE_STREAM, t0);
 }
 
 /* Route a parsed TCP segment: its segment's policy, its flow's owner. */
@@ -238,10 +224,10 @@ rx_tcp(struct wm_worker *w, struct rte_mbuf *m, uint16_t pidx, uint64_t now)
 		emit(m, w);
 		return;
 	}
-	t0 = prof_start(w);
+	t0 = wm_prof_start(w->prof);
 	wm_flow_key_make(pi, wm_app.ports[pidx].link, &key, &pm->dir);
 	pm->hash = wm_flow_hash(&key);
-	prof_stop(w, WM_STAGE_FLOW, t0);
+	wm_prof_stop(w->prof, WM_STAGE_FLOW, t0);
 	owner = pm->hash % wm_app.nworkers;
 	if (owner == w->index) {
 		tcp_judge(w, m, now, &key);
@@ -305,14 +291,14 @@ rx_one(struct wm_worker *w, struct rte_mbuf *m, uint16_t pidx, uint64_t now)
 	struct wm_pkt_meta *pm = wm_pkt_meta(m);
 	struct wm_pkt_info *pi = &pm->pi;
 	const struct wm_policy *policy;
-	uint64_t t0 = prof_start(w);
+	uint64_t t0 = wm_prof_start(w->prof);
 	enum wm_pkt_kind r;
 
 	pm->out_port = wm_app.ports[pidx].peer;
 	pm->frag.size = 0;
 	r = wm_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
 			 m->pkt_len, cfg->vxlan_port, pi);
-	prof_stop(w, WM_STAGE_PARSE, t0);
+	wm_prof_stop(w->prof, WM_STAGE_PARSE, t0);
 	switch (r) {
 	case WM_PKT_TCP:
 		break;
@@ -436,11 +422,11 @@ flows_age(struct wm_worker *w, uint64_t now)
 void
 wm_worker_tick(struct wm_worker *w, uint64_t now)
 {
-	uint64_t t0 = prof_start(w);
+	uint64_t t0 = wm_prof_start(w->prof);
 
 	ring_poll(w, now);
 	wm_stream_expire(&w->stream, clock_now(w, now));
-	prof_stop(w, WM_STAGE_STREAM, t0);
+	wm_prof_stop(w->prof, WM_STAGE_STREAM, t0);
 	flows_age(w, clock_now(w, now));
 	wm_frag_tick(w->frag, clock_now(w, now));
 	tx_flush_all(w);

@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include <rte_branch_prediction.h>
-#include <rte_cycles.h>
 #include <rte_mbuf.h>
 
 #include "wm_mask.h"
@@ -341,26 +340,6 @@ on_match(unsigned int id, unsigned long long end, void *arg)
 	return 0;
 }
 
-/* Stage profiling (benchmark only): no rdtsc unless ctx->prof is set. */
-static inline uint64_t
-prof_start(const struct wm_stream_ctx *ctx)
-{
-	return unlikely(ctx->prof != NULL) ? rte_rdtsc() : 0;
-}
-
-/* Add the cycles since @t0 to @stage; returns now (the next stage's t0). */
-static inline uint64_t
-prof_stop(struct wm_stream_ctx *ctx, enum wm_stage stage, uint64_t t0)
-{
-	uint64_t t;
-
-	if (likely(ctx->prof == NULL))
-		return 0;
-	t = rte_rdtsc();
-	ctx->prof->cycles[stage] += t - t0;
-	return t;
-}
-
 _Static_assert(WM_WIN_BYTES == WM_DETECT_WINDOW, "a window is a confirm window");
 _Static_assert(WM_FLOW_TAIL < WM_WIN_BYTES, "the tail fits a window");
 
@@ -432,13 +411,13 @@ hist_append(struct wm_flow_dir *d, const uint8_t *p, uint32_t n)
 }
 
 /*
- * A confirmed value at stream offset @off: mask it where it lies (or, for
- * alert and drop, leave it and act), then report the decision.
+ * What rule @ri of @f's policy makes of the confirmed value @val: true
+ * with its masked bytes in @out (counted); false for "alert" (counted)
+ * and "drop" (the flow is blocked: nothing more of it passes).
  */
-static void
-value_judged(struct wm_stream_ctx *ctx, struct wm_flow *f,
-	     struct wm_flow_dir *d, uint32_t ri, uint64_t off,
-	     const uint8_t *val, uint32_t len)
+static bool
+value_mask(struct wm_stream_ctx *ctx, struct wm_flow *f, uint32_t ri,
+	   const uint8_t *val, uint8_t *out, uint32_t len)
 {
 	const struct wm_rule *rule = &f->policy->conf->rules[ri];
 	struct wm_mask_env env = {
@@ -446,6 +425,35 @@ value_judged(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		.segment = ctx->segment_names != NULL ?
 			ctx->segment_names[f->segment] : "",
 	};
+
+	switch (rule->mask.op) {
+	case WM_MASK_ALERT:
+		ctx->stats->ctr[WM_CTR_MASK_ALERT]++;
+		return false;
+	case WM_MASK_DROP:
+		/* A value that must never pass: nothing more of the flow does. */
+		flow_block(ctx, f, WM_CTR_DROP_POLICY);
+		return false;
+	default:
+		break;
+	}
+	if (wm_mask_apply(&rule->mask, rule->detector->separators, val, out,
+			  len, &env) < 0)
+		ctx->stats->ctr[WM_CTR_MASK_KEY_ERROR]++;
+	ctx->stats->ctr[WM_CTR_MASK_VALUES]++;
+	ctx->stats->masked[f->policy->det_id[ri]]++;
+	return true;
+}
+
+/*
+ * A confirmed value at stream offset @off: report the decision, then mask
+ * it where it lies (alert and drop leave it and act).
+ */
+static void
+value_judged(struct wm_stream_ctx *ctx, struct wm_flow *f,
+	     struct wm_flow_dir *d, uint32_t ri, uint64_t off,
+	     const uint8_t *val, uint32_t len)
+{
 	struct wm_stream_event ev = {
 		.flow = f, .dir = (uint8_t)(d - f->dir), .rule = (uint16_t)ri,
 		.offset = off, .len = len, .value = val,
@@ -455,23 +463,8 @@ value_judged(struct wm_stream_ctx *ctx, struct wm_flow *f,
 
 	if (ctx->event != NULL)
 		ctx->event(ctx->event_arg, &ev);
-	switch (rule->mask.op) {
-	case WM_MASK_ALERT:
-		ctx->stats->ctr[WM_CTR_MASK_ALERT]++;
-		return;
-	case WM_MASK_DROP:
-		/* A value that must never pass: nothing more of the flow does. */
-		flow_block(ctx, f, WM_CTR_DROP_POLICY);
-		return;
-	default:
-		break;
-	}
-	if (wm_mask_apply(&rule->mask, rule->detector->separators, val, out,
-			  len, &env) < 0)
-		ctx->stats->ctr[WM_CTR_MASK_KEY_ERROR]++;
-	dir_write(ctx, d, off, off + len, out);
-	ctx->stats->ctr[WM_CTR_MASK_VALUES]++;
-	ctx->stats->masked[f->policy->det_id[ri]]++;
+	if (value_mask(ctx, f, ri, val, out, len))
+		dir_write(ctx, d, off, off + len, out);
 }
 
 /*
@@ -535,9 +528,9 @@ chunk_scan(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
 	if (!eod)
 		retain(ctx, d, ctx->chunk, n);
 	ctx->nmatch = 0;
-	t0 = prof_start(ctx);
+	t0 = wm_prof_start(ctx->prof);
 	rc = wm_match_scan(d->hs, ctx->chunk, n, ctx->scratch, on_match, ctx);
-	t0 = prof_stop(ctx, WM_STAGE_SCAN, t0);
+	t0 = wm_prof_stop(ctx->prof, WM_STAGE_SCAN, t0);
 	if (rc < 0)
 		return -EIO;
 	for (uint32_t i = 0; i < ctx->nmatch && !f->blocked; i++) {
@@ -546,7 +539,7 @@ chunk_scan(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
 		match_judge(ctx, f, d, &ctx->match[i], chunk_off);
 	}
 	if (ctx->nmatch != 0)
-		prof_stop(ctx, WM_STAGE_MASK, t0);
+		wm_prof_stop(ctx->prof, WM_STAGE_MASK, t0);
 	if (f->blocked)
 		return -EPIPE; /* a drop rule fired: the packet is gone */
 	if (!eod) {
@@ -720,11 +713,6 @@ hole_judge(struct wm_stream_ctx *ctx, struct wm_flow *f, struct rte_mbuf *m,
 	const struct wm_pkt_meta *pm = wm_pkt_meta(m);
 	const struct wm_policy_conf *pc = f->policy->conf;
 	uint32_t chunk = WM_STREAM_MATCH_MAX / f->policy->db->npatterns;
-	struct wm_mask_env env = {
-		.tok = ctx->tok,
-		.segment = ctx->segment_names != NULL ?
-			ctx->segment_names[f->segment] : "",
-	};
 	uint8_t *buf = ctx->hole, out[WM_DETECT_WINDOW];
 	hs_stream_t *hs;
 	int rc = 0;
@@ -764,22 +752,13 @@ hole_judge(struct wm_stream_ctx *ctx, struct wm_flow *f, struct rte_mbuf *m,
 			ve = RTE_MIN((uint32_t)(w0 + sp.end), n);
 			if (vs >= ve)
 				continue;
-			if (rule->mask.op == WM_MASK_ALERT) {
-				ctx->stats->ctr[WM_CTR_MASK_ALERT]++;
-				continue;
-			}
-			if (rule->mask.op == WM_MASK_DROP) {
-				flow_block(ctx, f, WM_CTR_DROP_POLICY);
+			if (value_mask(ctx, f, ctx->match[i].rule, buf + vs, out,
+				       ve - vs))
+				pkt_write(m, vs, out, ve - vs);
+			else if (f->blocked) {
 				rc = -EPIPE;
 				break;
 			}
-			if (wm_mask_apply(&rule->mask,
-					  rule->detector->separators, buf + vs,
-					  out, ve - vs, &env) < 0)
-				ctx->stats->ctr[WM_CTR_MASK_KEY_ERROR]++;
-			pkt_write(m, vs, out, ve - vs);
-			ctx->stats->ctr[WM_CTR_MASK_VALUES]++;
-			ctx->stats->masked[f->policy->det_id[ctx->match[i].rule]]++;
 		}
 	}
 	wm_match_stream_close(hs);

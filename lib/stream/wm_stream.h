@@ -30,12 +30,37 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_branch_prediction.h>
+#include <rte_cycles.h>
 #include <rte_mbuf.h>
 
 #include "wm_config.h"
 #include "wm_flow.h"
 #include "wm_pkt.h"
 #include "wm_stats.h"
+
+/*
+ * Stage profiling (wiremask-bench) for the stream engine and the worker:
+ * no rdtsc unless a struct wm_prof is given.
+ */
+static inline uint64_t
+wm_prof_start(const struct wm_prof *p)
+{
+	return unlikely(p != NULL) ? rte_rdtsc() : 0;
+}
+
+/* Add the cycles since @t0 to @stage; returns now (the next stage's t0). */
+static inline uint64_t
+wm_prof_stop(struct wm_prof *p, enum wm_stage stage, uint64_t t0)
+{
+	uint64_t t;
+
+	if (likely(p == NULL))
+		return 0;
+	t = rte_rdtsc();
+	p->cycles[stage] += t - t0;
+	return t;
+}
 
 /* Per-packet state, kept in the mbuf's private area (no allocation). */
 struct wm_pkt_meta {
