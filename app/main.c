@@ -363,7 +363,10 @@ stats_json_write(const char *path)
 	for (unsigned int i = 0; i < ndet; i++)
 		fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", names[i],
 			s.masked[i]);
-	fprintf(f, "}, \"links\": ");
+	fprintf(f, "}, \"held_us\": {\"p50\": %" PRIu64 ", \"p99\": %" PRIu64
+		", \"max\": %" PRIu64 "}, \"links\": ",
+		wm_stats_held_quantile(&s, 0.5), wm_stats_held_quantile(&s, 0.99),
+		s.held_max_us);
 	wm_links_json(f);
 	fprintf(f, "}\n");
 	return fclose(f) == 0 ? 0 : -errno;

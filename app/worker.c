@@ -491,6 +491,7 @@ wm_worker_free(struct wm_worker *w)
 {
 	if (w == NULL)
 		return;
+	wm_stream_ctx_fini(&w->stream);
 	if (w->scratch != NULL)
 		hs_free_scratch(w->scratch);
 	wm_frag_free(w->frag);
@@ -553,6 +554,8 @@ wm_worker_create(struct wm_app *app, unsigned int index, unsigned int lcore)
 	w->timeout_closed = (uint64_t)(cfg->flow_timeout_closed_s * 1e6 * us);
 	w->stream_conf = (struct wm_stream_conf){
 		.hold_time = (uint64_t)(cfg->hold_timeout_us * us),
+		.hold_min = (uint64_t)(cfg->hold_min_us * us),
+		.ticks_per_us = (uint64_t)us,
 		.gap_time = (uint64_t)(cfg->reasm.gap_timeout_ms * 1e3 * us),
 		.ooo_segments = cfg->reasm.ooo_segments,
 		.ooo_bytes = cfg->reasm.ooo_bytes,

@@ -12,7 +12,9 @@
  *
  *   workers = 0;                    # worker lcores, 0..64; 0: every
  *                                   # worker lcore EAL was given
- *   hold_timeout_us = 1000;         # hold-back limit, 1..1000000
+ *   hold_timeout_us = 200000;       # longest hold, 1..1000000
+ *   hold_min_us = 1000;             # hold after the end of a write,
+ *                                   # 0..1000000 (0: always the longest)
  *   flow_table_size = 65536;        # flows per worker, 1024..16777216
  *   flow_timeout_s = 120;           # idle flow expiry, 1..86400
  *   vxlan_port = 4789;              # UDP port of VXLAN, 0 disables
@@ -54,7 +56,11 @@
  *     ooo_full = "drop";            # out-of-order queue full: newest
  *     memcap = "drop";              # a retransmission of bytes no
  *                                   # longer retained
- *     hold_timeout = "release";     # or "drop": drop held packets and
+ *     hold_timeout = "mask";        # decide: values at the tail masked,
+ *                                   # what may begin one masked as far as
+ *                                   # its operator would; or "release"
+ *                                   # (may leak), or "drop": drop held
+ *                                   # packets and
  *                                   # the rest of the flow
  *     gap = "skip";                 # or "drop": the rest of the flow
  *     frag_table_full = "drop";
@@ -127,8 +133,9 @@ enum wm_fail_action {
 	WM_FAIL_REASSEMBLE,     /* IP fragments: reassemble, judge, refragment */
 	WM_FAIL_RELEASE,        /* hold timeout: let the judged bytes go */
 	WM_FAIL_SKIP,           /* gap: scan on after the hole (counted) */
-	WM_FAIL_MASK,           /* hold timeout: the undecided tail leaves
-				 * masked, the judged bytes as they are */
+	WM_FAIL_MASK,           /* hold timeout: decide the undecided tail
+				 * (values at it masked, what may begin one
+				 * masked as far as its operator would) */
 	WM_FAIL_ACTION_MAX
 };
 
@@ -157,7 +164,8 @@ struct wm_vni_map {
 struct wm_config {
 	char path[4096];
 	unsigned int workers;
-	uint32_t hold_timeout_us;
+	uint32_t hold_timeout_us;        /* longest hold */
+	uint32_t hold_min_us;            /* hold after the end of a write */
 	uint32_t flow_table_size;
 	uint32_t flow_timeout_s;         /* established flows, idle */
 	uint32_t flow_timeout_syn_s;     /* flows with no data yet */

@@ -42,6 +42,10 @@ struct wm_flow_key {
 #define WM_DIR_FIN 0x02         /* FIN seen: the direction has ended */
 #define WM_DIR_BROKEN 0x04      /* Hyperscan error: fail closed */
 #define WM_DIR_FIN_PENDING 0x08 /* FIN seen beyond a gap, at fin_seq */
+#define WM_DIR_DECIDED 0x10     /* a hold timeout decided a tail: from
+				 * tmo_start on, bytes left masked as far
+				 * as a value there would be */
+#define WM_DIR_SAMPLE 0x20      /* timing a data segment until its ACK */
 
 /* Stream bytes a direction keeps at rest: context for the next packet. */
 #define WM_FLOW_TAIL 32
@@ -74,6 +78,26 @@ struct wm_flow_dir {
 	struct rte_mbuf *held_head; /* held packets, by end offset */
 	struct rte_mbuf *held_tail;
 	struct wm_rbuf rb;          /* judged bytes until the peer ACKs */
+	/*
+	 * Hold timeouts (WM_DIR_DECIDED): the undecided tail [tmo_start,
+	 * tmo_end) left masked; values found complete there by the probe
+	 * (rules in probe_rules, ending at probe_end) are not judged again
+	 * when the real stream reaches them.
+	 */
+	uint64_t tmo_start;
+	uint64_t tmo_end;
+	uint64_t probe_end;
+	uint32_t probe_rules;
+	/*
+	 * Round trip of this direction's bytes (clock units): from a data
+	 * segment leaving to the peer's ACK of it coming back, the peer's
+	 * delayed ACK included; the SYN's answer until data is timed.
+	 * 0: not measured yet.
+	 */
+	uint64_t acked;             /* offset the peer has acknowledged */
+	uint32_t sample_seq;        /* WM_DIR_SAMPLE: ACK that ends it */
+	uint64_t sample_t;
+	uint64_t rtt;
 	uint8_t *win;               /* pooled history window, or NULL */
 	uint8_t tail[WM_FLOW_TAIL];
 	hs_stream_t *hs;            /* kept across flows, reset on reuse: last */
@@ -84,6 +108,8 @@ struct wm_flow {
 	uint32_t hash;
 	uint32_t next;              /* bucket chain / free list, idx+1 */
 	uint64_t last_tsc;          /* last packet seen */
+	uint64_t syn_t;             /* SYN and SYN-ACK seen (handshake round */
+	uint64_t synack_t;          /* trips), 0 if not */
 	const struct wm_policy *policy;
 	const struct wm_match_db *hs_db; /* database the dir[].hs belong to */
 	uint8_t segment;

@@ -137,6 +137,45 @@ wm_mask_apply(const struct wm_mask_params *p, const char *separators,
 	return 0;
 }
 
+/*
+ *   held tail, card partial 6+4:   "4111 1111 11"   (may go on)
+ *   leaves as:                     "4111 11** **"   (no last 4: not known)
+ */
+size_t
+wm_mask_prefix(const struct wm_mask_params *p, const char *separators,
+	       unsigned int min_chars, const uint8_t *in, uint8_t *out,
+	       size_t len)
+{
+	uint8_t fill = p->fill != '\0' ? (uint8_t)p->fill : '*';
+	size_t keep = 0, mlen = len, k = 0, changed = 0;
+	const uint8_t *at;
+
+	if (separators == NULL)
+		separators = "";
+	if (p->op == WM_MASK_ALERT) {
+		memmove(out, in, len);
+		return 0;
+	}
+	/* A value keeps its first bytes only if it is long enough to. */
+	if (p->op == WM_MASK_PARTIAL &&
+	    min_chars > (unsigned int)p->keep_first + p->keep_last)
+		keep = p->keep_first;
+	if (p->keep_domain && p->op != WM_MASK_FPE &&
+	    (at = memchr(in, '@', len)) != NULL)
+		mlen = (size_t)(at - in);
+	for (size_t i = 0; i < len; i++) {
+		uint8_t c = in[i];
+
+		if (i >= mlen || mask_is_sep(separators, c) || k++ < keep) {
+			out[i] = c;
+			continue;
+		}
+		out[i] = fill;
+		changed += c != fill;
+	}
+	return changed;
+}
+
 int
 wm_mask_op_parse(const char *name, enum wm_mask_op *op)
 {

@@ -74,6 +74,21 @@ int wm_mask_apply(const struct wm_mask_params *p, const char *separators,
 		  const uint8_t *in, uint8_t *out, size_t len,
 		  const struct wm_mask_env *env);
 
+/**
+ * Mask the beginning of what may still become a value (a held tail whose
+ * sender paused): write @len bytes to @out from @in, as far as @p would
+ * mask any value that starts at in[0] or later, whatever its end. Only
+ * first bytes may stay: partial keeps its first keep_first non-separator
+ * bytes when every value of the detector (@min_chars or more) keeps them;
+ * keep_domain keeps the bytes from the first '@' on; alert copies.
+ * Everything else (redact, token, fpe, drop, keep_last) fills every
+ * non-separator byte with @p->fill ('*' when unset). Separators are
+ * copied. Returns how many bytes differ from @in.
+ */
+size_t wm_mask_prefix(const struct wm_mask_params *p, const char *separators,
+		      unsigned int min_chars, const uint8_t *in, uint8_t *out,
+		      size_t len);
+
 /** Operator called @name ("redact", "partial"); 0 or -EINVAL. */
 int wm_mask_op_parse(const char *name, enum wm_mask_op *op);
 

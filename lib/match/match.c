@@ -102,6 +102,13 @@ wm_match_stream_reset(hs_stream_t *stream)
 	hs_reset_stream(stream, 0, NULL, NULL, NULL);
 }
 
+int
+wm_match_stream_copy(hs_stream_t *to, const hs_stream_t *from)
+{
+	return hs_reset_and_copy_stream(to, from, NULL, NULL, NULL) ==
+	       HS_SUCCESS ? 0 : -EIO;
+}
+
 void
 wm_match_stream_close(hs_stream_t *stream)
 {

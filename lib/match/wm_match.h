@@ -54,6 +54,14 @@ int wm_match_scan(hs_stream_t *stream, const uint8_t *data, size_t len,
 /** Reset @stream to its initial state (no end-of-data matches). */
 void wm_match_stream_reset(hs_stream_t *stream);
 
+/**
+ * Make @to (open on the same database) a copy of @from: its state and
+ * offset, without reporting anything. A scan of @to then tells what
+ * @from would report, and @from is left as it was (end-of-data probes).
+ * Returns 0, or -EIO.
+ */
+int wm_match_stream_copy(hs_stream_t *to, const hs_stream_t *from);
+
 /** Close @stream without reporting; NULL is allowed. */
 void wm_match_stream_close(hs_stream_t *stream);
 

@@ -34,6 +34,32 @@ wm_stats_add(struct wm_stats *dst, const struct wm_stats *src)
 		dst->ctr[i] += src->ctr[i];
 	for (unsigned int i = 0; i < WM_STATS_DETECTORS; i++)
 		dst->masked[i] += src->masked[i];
+	for (unsigned int i = 0; i < WM_HELD_BUCKETS; i++)
+		dst->held_us[i] += src->held_us[i];
+	dst->held_max_us = WM_MAX(dst->held_max_us, src->held_max_us);
+}
+
+uint64_t
+wm_stats_held_quantile(const struct wm_stats *s, double q)
+{
+	uint64_t n = 0, seen = 0, want;
+
+	for (unsigned int b = 0; b < WM_HELD_BUCKETS; b++)
+		n += s->held_us[b];
+	if (n == 0)
+		return 0;
+	want = (uint64_t)(q * (double)n + 0.5);
+	want = WM_MAX(want, (uint64_t)1);
+	for (unsigned int b = 0; b < WM_HELD_BUCKETS; b++) {
+		uint64_t top;
+
+		seen += s->held_us[b];
+		if (seen < want)
+			continue;
+		top = b < 4 ? b : (((uint64_t)5 + b % 4) << (b / 4 - 1)) - 1;
+		return WM_MIN(top, s->held_max_us);
+	}
+	return s->held_max_us;
 }
 
 void
@@ -50,4 +76,9 @@ wm_stats_print(const struct wm_stats *s, const char *const *det_names,
 		snprintf(name, sizeof(name), "mask.%s", det_names[i]);
 		fprintf(out, "  %-28s %" PRIu64 "\n", name, s->masked[i]);
 	}
+	if (s->ctr[WM_CTR_STREAM_HELD] != 0)
+		fprintf(out, "  %-28s p50 %" PRIu64 " p99 %" PRIu64
+			" max %" PRIu64 "\n", "stream.held_us",
+			wm_stats_held_quantile(s, 0.5),
+			wm_stats_held_quantile(s, 0.99), s->held_max_us);
 }

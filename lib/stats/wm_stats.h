@@ -55,6 +55,7 @@
 	X(REASM_OOO, "reasm.ooo_queued", "segments queued beyond a gap") \
 	X(REASM_RETRANS, "reasm.retransmit", "segments rewritten to the bytes already judged") \
 	X(REASM_RETRANS_DIFF, "reasm.retransmit_changed", "of those, segments whose bytes differed from what was forwarded (masks included)") \
+	X(REASM_RETRANS_ACKED, "reasm.retransmit_acked", "retransmitted bytes the peer had acknowledged, no longer retained: blanked (a receiver discards them)") \
 	X(REASM_GAP, "reasm.gap", "holes skipped (never filled)") \
 	X(REASM_GAP_BYTES, "reasm.gap_bytes", "bytes never seen in skipped holes") \
 	X(REASM_EVICTED, "reasm.retain_evicted", "retained bytes evicted by the per-direction limit") \
@@ -68,7 +69,12 @@
 	X(STREAM_MIDSTREAM, "stream.midstream", "directions picked up without a SYN") \
 	X(MASK_VALUES, "mask.values", "values masked, all detectors") \
 	X(MASK_LATE, "mask.late_match", "values whose start had left after a hold timeout") \
-	X(STREAM_HOLD_MASKED, "stream.hold_masked", "bytes that might begin a value, masked on their way out at a hold timeout") \
+	X(STREAM_HOLD_MASKED, "stream.hold_masked", "bytes that might begin a value, masked on their way out when a hold timeout decided (collateral unless a value completes)") \
+	X(STREAM_HOLD_EARLY, "stream.hold_early", "held segments that ended a write (PSH or a short segment): decided after the short hold") \
+	X(STREAM_MSG_BOUNDARY, "stream.message_boundary", "new messages after a tail decided at a hold timeout: the previous one's values end there") \
+	X(MASK_AT_TIMEOUT, "mask.at_timeout", "values complete at a held tail, masked by their operator when the hold timeout decided it") \
+	X(MASK_AFTER_TIMEOUT, "mask.after_timeout", "values whose first bytes left masked at a hold timeout, completed later (masked where still held)") \
+	X(MASK_TIMEOUT_COLLATERAL, "mask.timeout_collateral", "values masked at a hold timeout that later bytes showed were no values") \
 	X(MASK_REJECTED, "mask.rejected", "triggers that failed the detector's validation") \
 	X(MASK_ALERT, "mask.alert", "values left as they were by an alert rule (logged)") \
 	X(MASK_KEY_ERROR, "mask.key_error", "keyed operator could not apply (value too short for FF1, crypto error): redacted instead") \
@@ -91,10 +97,48 @@ enum wm_counter {
 	WM_CTR_MAX
 };
 
+/*
+ * Time held packets waited, in microseconds: 4 buckets per power of two,
+ * so a percentile is exact to within 25 %. Buckets 0..3 hold 0..3 us;
+ * bucket b >= 4 holds [(4 + b%4) << (b/4 - 1), (5 + b%4) << (b/4 - 1)).
+ */
+#define WM_HELD_BUCKETS 128
+
 struct wm_stats {
 	uint64_t ctr[WM_CTR_MAX];
 	uint64_t masked[WM_STATS_DETECTORS]; /* values masked per detector id */
+	uint64_t held_us[WM_HELD_BUCKETS];   /* held packets by time held */
+	uint64_t held_max_us;
 } WM_CACHE_ALIGNED;
+
+/* Bucket of @us in held_us[]. */
+static inline unsigned int
+wm_stats_held_bucket(uint64_t us)
+{
+	unsigned int lg;
+
+	if (us < 4)
+		return (unsigned int)us;
+	lg = 63u - (unsigned int)__builtin_clzll(us);  /* >= 2 */
+	return WM_MIN(4 * (lg - 1) + (unsigned int)((us >> (lg - 2)) & 3),
+		      WM_HELD_BUCKETS - 1u);
+}
+
+/* Count one packet that was held @us microseconds. */
+static inline void
+wm_stats_held_add(struct wm_stats *s, uint64_t us)
+{
+	s->held_us[wm_stats_held_bucket(us)]++;
+	if (us > s->held_max_us)
+		s->held_max_us = us;
+}
+
+/**
+ * The held time (us) that fraction @q (0..1) of held packets did not
+ * exceed: the upper edge of its bucket (held_max_us at most); 0 when
+ * nothing was held.
+ */
+uint64_t wm_stats_held_quantile(const struct wm_stats *s, double q);
 
 /*
  * Cycles per stage of the data path, for the benchmark's profiled pass

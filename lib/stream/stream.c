@@ -18,6 +18,19 @@ wm_stream_ctx_init(struct wm_stream_ctx *ctx, hs_scratch_t *scratch,
 		   wm_stream_emit_t emit, void *emit_arg)
 {
 	memset(ctx, 0, offsetof(struct wm_stream_ctx, match));
+	/* Hold classes: hold_min, doubling, up to hold_time. */
+	ctx->class_time[0] = conf->hold_time;
+	ctx->nclass = 1;
+	if (conf->hold_min != 0 && conf->hold_min < conf->hold_time) {
+		uint64_t t = conf->hold_min;
+
+		ctx->nclass = 0;
+		while (ctx->nclass < WM_HOLD_CLASSES - 1 && t < conf->hold_time) {
+			ctx->class_time[ctx->nclass++] = t;
+			t *= 2;
+		}
+		ctx->class_time[ctx->nclass++] = conf->hold_time;
+	}
 	ctx->scratch = scratch;
 	ctx->stats = stats;
 	ctx->conf = conf;
@@ -25,6 +38,16 @@ wm_stream_ctx_init(struct wm_stream_ctx *ctx, hs_scratch_t *scratch,
 	ctx->win_pool = wins;
 	ctx->emit = emit;
 	ctx->emit_arg = emit_arg;
+}
+
+void
+wm_stream_ctx_fini(struct wm_stream_ctx *ctx)
+{
+	for (unsigned int i = 0; i < WM_ARRAY_SIZE(ctx->probe); i++) {
+		wm_match_stream_close(ctx->probe[i].hs);
+		ctx->probe[i].hs = NULL;
+		ctx->probe[i].db = NULL;
+	}
 }
 
 void
@@ -114,7 +137,7 @@ held_before(struct rte_mbuf *a, struct rte_mbuf *b)
  */
 static void
 held_add(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
-	 struct rte_mbuf *m, uint64_t now)
+	 struct rte_mbuf *m, uint64_t now, unsigned int cls)
 {
 	struct wm_pkt_meta *pm = wm_pkt_meta(m);
 	struct rte_mbuf **link = &d->held_head;
@@ -127,7 +150,54 @@ held_add(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
 		d->held_tail = m;
 	pm->flow = f;
 	pm->arrival_tsc = now;
-	list_append(&ctx->held, m);
+	pm->hold_class = (uint8_t)cls;
+	pm->held = 0;
+	list_append(&ctx->held[cls], m);
+}
+
+/* The class that holds non-data packets: they never decide on their own. */
+static inline unsigned int
+class_last(const struct wm_stream_ctx *ctx)
+{
+	return ctx->nclass - 1;
+}
+
+/*
+ * How long @f's held bytes wait for the next ones: twice the round trip
+ * measured here (both directions; one known stands for both) plus
+ * hold_min, rounded up to a class; the longest class while nothing was
+ * measured. A segment that ended a write (@early) waits hold_min only:
+ * no more bytes come until the peer has the held ones.
+ */
+static unsigned int
+hold_class(const struct wm_stream_ctx *ctx, const struct wm_flow *f,
+	   bool early)
+{
+	uint64_t r0 = f->dir[0].rtt, r1 = f->dir[1].rtt, want;
+	unsigned int c;
+
+	if (early)
+		return 0;
+	if (r0 == 0 && r1 == 0)
+		return class_last(ctx);
+	want = 2 * (r0 + r1 + (r0 == 0 ? r1 : 0) + (r1 == 0 ? r0 : 0)) +
+	       ctx->conf->hold_min;
+	for (c = 0; c < class_last(ctx); c++)
+		if (ctx->class_time[c] >= want)
+			break;
+	return c;
+}
+
+/* A round-trip sample for @d: rise at once, fall slowly (1/8). */
+static void
+rtt_sample(struct wm_flow_dir *d, uint64_t t)
+{
+	if (t == 0)
+		t = 1;
+	if (d->rtt == 0 || t > d->rtt)
+		d->rtt = t;
+	else
+		d->rtt -= (d->rtt - t) / 8;
 }
 
 /* Emit the held packets of @d that end at or before stream offset @upto. */
@@ -143,9 +213,14 @@ dir_release(struct wm_stream_ctx *ctx, struct wm_flow_dir *d, uint64_t upto)
 		d->held_head = pm->next;
 		if (d->held_head == NULL)
 			d->held_tail = NULL;
-		list_unlink(&ctx->held, m);
+		list_unlink(&ctx->held[pm->hold_class], m);
 		if (pm->pi.payload_len != 0) /* not a waiting ACK (ack_wait) */
 			d->released = RTE_MAX(d->released, pkt_end(m));
+		if (pm->held)
+			wm_stats_held_add(ctx->stats,
+					  (ctx->now - pm->arrival_tsc) /
+					  RTE_MAX(ctx->conf->ticks_per_us,
+						  (uint64_t)1));
 		pm->flow = NULL;
 		ctx->emit(m, ctx->emit_arg);
 		n++;
@@ -187,7 +262,7 @@ dir_discard(struct wm_stream_ctx *ctx, struct wm_flow_dir *d,
 		struct rte_mbuf *m = d->held_head;
 
 		d->held_head = wm_pkt_meta(m)->next;
-		list_unlink(&ctx->held, m);
+		list_unlink(&ctx->held[wm_pkt_meta(m)->hold_class], m);
 		pkt_drop(ctx, m, c);
 	}
 	d->held_tail = NULL;
@@ -303,11 +378,10 @@ pkt_write(struct rte_mbuf *m, uint32_t pos, const uint8_t *src, uint32_t n)
  * a late match, masked from the first byte still held.
  */
 static void
-dir_write(struct wm_stream_ctx *ctx, struct wm_flow_dir *d, uint64_t start,
-	  uint64_t end, const uint8_t *val)
+dir_put(struct wm_stream_ctx *ctx, struct wm_flow_dir *d, uint64_t start,
+	uint64_t end, const uint8_t *val)
 {
 	if (start < d->released) {
-		ctx->stats->ctr[WM_CTR_MASK_LATE]++;
 		val += d->released - start;
 		start = d->released;
 	}
@@ -323,6 +397,29 @@ dir_write(struct wm_stream_ctx *ctx, struct wm_flow_dir *d, uint64_t start,
 				  (uint32_t)(e - s));
 	}
 	wm_rb_write(&d->rb, start, val, (uint32_t)(end - start));
+}
+
+/*
+ * Did a value starting at @start leave in clear? Bytes before released
+ * have left; those of a tail decided at a hold timeout left masked as
+ * far as a value there would be.
+ */
+static inline bool
+dir_leaked(const struct wm_flow_dir *d, uint64_t start)
+{
+	return start < d->released &&
+	       !((d->flags & WM_DIR_DECIDED) && start >= d->tmo_start);
+}
+
+/* dir_put() for a value judged now, counting one whose start had left. */
+static void
+dir_write(struct wm_stream_ctx *ctx, struct wm_flow_dir *d, uint64_t start,
+	  uint64_t end, const uint8_t *val)
+{
+	if (start < d->released)
+		ctx->stats->ctr[dir_leaked(d, start) ? WM_CTR_MASK_LATE :
+				WM_CTR_MASK_AFTER_TIMEOUT]++;
+	dir_put(ctx, d, start, end, val);
 }
 
 /* ---- scanning ---- */
@@ -457,10 +554,16 @@ value_judged(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	struct wm_stream_event ev = {
 		.flow = f, .dir = (uint8_t)(d - f->dir), .rule = (uint16_t)ri,
 		.offset = off, .len = len, .value = val,
-		.late = off < d->released,
+		.late = dir_leaked(d, off),
 	};
 	uint8_t out[WM_DETECT_WINDOW];
 
+	/* Judged already, by the probe of a hold timeout: it left masked. */
+	if ((d->probe_rules & (1u << ri)) && off + len <= d->probe_end &&
+	    off + len + 1 >= d->probe_end) {
+		d->probe_rules &= ~(1u << ri);
+		return;
+	}
 	if (ctx->event != NULL)
 		ctx->event(ctx->event_arg, &ev);
 	if (value_mask(ctx, f, ri, val, out, len))
@@ -546,6 +649,12 @@ chunk_scan(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
 		hist_append(d, ctx->chunk, n);
 		d->offset += n;
 	}
+	/* Values a probe masked: past their terminators, not found again. */
+	if (d->probe_rules != 0 && (eod || d->offset >= d->probe_end + 2)) {
+		ctx->stats->ctr[WM_CTR_MASK_TIMEOUT_COLLATERAL] +=
+			(uint64_t)__builtin_popcount(d->probe_rules);
+		d->probe_rules = 0;
+	}
 	return 0;
 }
 
@@ -627,6 +736,49 @@ dir_flush(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
 	dir_release(ctx, d, upto);
 }
 
+/* Request and status lines: the start of a new HTTP/1.x message. */
+static const char *const http_starts[] = {
+	"GET ", "POST ", "PUT ", "HEAD ", "DELETE ", "PATCH ", "OPTIONS ",
+	"CONNECT ", "TRACE ", "HTTP/1.",
+};
+
+/*
+ * A tail decided at a hold timeout, then a new message: the values of
+ * the tail end where the message ends, in the real stream too, so the
+ * next request's first bytes are never glued onto the end of a card.
+ * Returns true when the end of data was fed to the stream.
+ */
+static bool
+msg_boundary(struct wm_stream_ctx *ctx, struct wm_flow *f,
+	     struct wm_flow_dir *d, struct rte_mbuf *m)
+{
+	static const uint8_t eod = WM_DETECT_EOD_BYTE;
+	const struct wm_pkt_meta *pm = wm_pkt_meta(m);
+	uint8_t head[8];
+	const uint8_t *p;
+	uint32_t n = RTE_MIN(pm->pi.payload_len, (uint32_t)sizeof(head));
+	bool start = false;
+
+	if (!(d->flags & WM_DIR_DECIDED) || d->tmo_end != d->offset ||
+	    d->hs == NULL)
+		return false;
+	p = rte_pktmbuf_read(m, pm->pi.payload_off, n, head);
+	for (size_t i = 0; p != NULL && i < WM_ARRAY_SIZE(http_starts); i++) {
+		size_t k = strlen(http_starts[i]);
+
+		start |= n >= k && memcmp(p, http_starts[i], k) == 0;
+	}
+	if (!start)
+		return false;
+	ctx->match_max = WM_STREAM_MATCH_MAX;
+	if (chunk_scan(ctx, f, d, &eod, 1, true) < 0)
+		return false;
+	/* Hyperscan counted the byte: offsets map back one less (mod 2^64). */
+	d->hs_base--;
+	d->tmo_end = UINT64_MAX;
+	return true;
+}
+
 /*
  * Judge new bytes: @m carries payload from stream offset d->offset -
  * @skip, of which the first @skip bytes were judged before (already
@@ -639,13 +791,24 @@ payload_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
 {
 	struct wm_pkt_meta *pm = wm_pkt_meta(m);
 	uint32_t len = pm->pi.payload_len;
+	/*
+	 * The end of a write (PSH) after which the sender waits for the
+	 * peer: every byte before these is acknowledged, so a sender with
+	 * more to send and the window for it would not pause here; what
+	 * follows waits for the held bytes themselves (the end of a
+	 * request, Nagle). Mid-write, or with a flight still unacknowledged,
+	 * the next bytes come within a round trip.
+	 */
+	bool early = (pm->pi.tcp_flags & WM_TCP_PSH) && d->acked >= d->released;
 	size_t hold;
 
 	if (d->hs == NULL && wm_match_stream_open(f->policy->db, &d->hs) < 0)
 		d->flags |= WM_DIR_BROKEN;
 	pm->stream_off = d->offset - skip;
-	held_add(ctx, f, d, m, now);
+	held_add(ctx, f, d, m, now, hold_class(ctx, f, early));
 	win_attach(ctx, d);
+	if (!(d->flags & WM_DIR_BROKEN) && skip == 0 && msg_boundary(ctx, f, d, m))
+		ctx->stats->ctr[WM_CTR_STREAM_MSG_BOUNDARY]++;
 	if ((d->flags & WM_DIR_BROKEN) ||
 	    payload_scan(ctx, f, d, m, skip) < 0) {
 		win_detach(ctx, d, 0);
@@ -672,8 +835,17 @@ payload_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		hold = 0;
 	}
 	dir_release(ctx, d, d->offset - hold);
-	if (d->held_tail == m)
+	if (d->held_tail == m) {
 		ctx->stats->ctr[WM_CTR_STREAM_HELD]++;
+		pm->held = 1;
+		if (early)
+			ctx->stats->ctr[WM_CTR_STREAM_HOLD_EARLY]++;
+	} else if (!(d->flags & WM_DIR_SAMPLE)) {
+		/* Left at once: time it until the peer's ACK (round trip). */
+		d->flags |= WM_DIR_SAMPLE;
+		d->sample_seq = d->next_seq;
+		d->sample_t = now;
+	}
 }
 
 /*
@@ -697,6 +869,32 @@ old_rewrite(struct wm_stream_ctx *ctx, struct wm_flow_dir *d,
 	if (changed != 0)
 		ctx->stats->ctr[WM_CTR_REASM_RETRANS_DIFF]++;
 	return true;
+}
+
+/*
+ * Of the @n payload bytes of @m from @pos (stream offset @off), those
+ * no longer retained because the peer acknowledged them: a receiver
+ * discards bytes it has acknowledged, so they are blanked (nothing of
+ * them leaves, whatever the sender put there) instead of failing the
+ * whole segment, whose new bytes the receiver still waits for (Linux
+ * collapses retransmissions into larger segments). Returns how many.
+ */
+static uint32_t
+old_blank(struct wm_stream_ctx *ctx, struct wm_flow_dir *d, struct rte_mbuf *m,
+	  uint32_t pos, uint64_t off, uint32_t n)
+{
+	uint64_t kept = d->rb.head != NULL ? d->rb.base : d->offset;
+	uint32_t k;
+
+	if (off >= kept || off >= d->acked)
+		return 0;
+	k = (uint32_t)RTE_MIN(RTE_MIN(kept, d->acked) - off, (uint64_t)n);
+	memset(ctx->chunk, '*', RTE_MIN(k, (uint32_t)WM_STREAM_CHUNK));
+	for (uint32_t i = 0; i < k; i += WM_STREAM_CHUNK)
+		pkt_write(m, pos + i, ctx->chunk,
+			  RTE_MIN(k - i, (uint32_t)WM_STREAM_CHUNK));
+	ctx->stats->ctr[WM_CTR_REASM_RETRANS_ACKED] += k;
+	return k;
 }
 
 /*
@@ -793,6 +991,12 @@ seg_process(struct wm_stream_ctx *ctx, struct wm_flow *f,
 			return;
 		}
 	}
+	/* Karn: a round trip timed over a retransmission means nothing. */
+	if ((d->flags & WM_DIR_SAMPLE) && (int32_t)(seq - d->sample_seq) < 0)
+		d->flags &= (uint8_t)~WM_DIR_SAMPLE;
+	if (behind <= d->offset && len > behind)
+		in_hole += old_blank(ctx, d, m, in_hole,
+				     d->offset - behind + in_hole, old - in_hole);
 	if (behind > d->offset ||
 	    !old_rewrite(ctx, d, m, in_hole, d->offset - behind + in_hole,
 			 old - in_hole)) {
@@ -810,7 +1014,7 @@ seg_process(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	if (pkt_end(m) <= d->released)
 		ctx->emit(m, ctx->emit_arg);
 	else
-		held_add(ctx, f, d, m, now);
+		held_add(ctx, f, d, m, now, class_last(ctx));
 }
 
 /* ---- beyond a gap ---- */
@@ -987,11 +1191,18 @@ ack_apply(struct wm_stream_ctx *ctx, struct wm_flow_dir *peer, uint32_t ack)
 	int32_t behind = (int32_t)(peer->next_seq - ack);
 	uint64_t acked;
 
-	if (!(peer->flags & WM_DIR_SEQ_KNOWN) || peer->rb.head == NULL ||
-	    behind < 0 || (uint64_t)behind > peer->offset)
+	if ((peer->flags & WM_DIR_SAMPLE) &&
+	    (int32_t)(ack - peer->sample_seq) >= 0) {
+		peer->flags &= (uint8_t)~WM_DIR_SAMPLE;
+		rtt_sample(peer, ctx->now - peer->sample_t);
+	}
+	if (!(peer->flags & WM_DIR_SEQ_KNOWN) || behind < 0 ||
+	    (uint64_t)behind > peer->offset)
 		return;
 	acked = peer->offset - (uint64_t)behind;
-	wm_rb_trim(ctx->rb_pool, &peer->rb, RTE_MIN(acked, peer->released));
+	peer->acked = RTE_MAX(peer->acked, acked);
+	if (peer->rb.head != NULL)
+		wm_rb_trim(ctx->rb_pool, &peer->rb, RTE_MIN(acked, peer->released));
 }
 
 /*
@@ -1014,8 +1225,30 @@ ack_wait(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *peer,
 		return false;
 	pm->stream_off = (uint64_t)((int64_t)peer->offset + ahead);
 	pm->dir = (uint8_t)(peer - f->dir); /* whose held list it is in */
-	held_add(ctx, f, peer, m, now);
+	held_add(ctx, f, peer, m, now, class_last(ctx));
 	return true;
+}
+
+/*
+ * The handshake's round trips, until data is timed: SYN to SYN-ACK is
+ * the server side's (the client's bytes reach it and come back), SYN-ACK
+ * to the client's ACK the client side's.
+ */
+static void
+handshake_time(struct wm_flow *f, uint8_t dir, uint8_t fl, uint64_t now)
+{
+	if ((fl & (WM_TCP_SYN | WM_TCP_ACK)) == WM_TCP_SYN) {
+		f->syn_t = now;
+		f->synack_t = 0;
+	} else if ((fl & WM_TCP_SYN) && f->syn_t != 0 && f->synack_t == 0) {
+		f->synack_t = now;
+		if (f->dir[!dir].rtt == 0)
+			rtt_sample(&f->dir[!dir], now - f->syn_t);
+	} else if ((fl & WM_TCP_ACK) && f->synack_t != 0) {
+		if (f->dir[!dir].rtt == 0)
+			rtt_sample(&f->dir[!dir], now - f->synack_t);
+		f->syn_t = f->synack_t = 0;
+	}
 }
 
 /*
@@ -1040,8 +1273,10 @@ wm_stream_segment(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	uint32_t seq = pkt_seq(m);
 	struct wm_flow_dir *d = &f->dir[dir];
 
+	ctx->now = now;
 	if (f->closed && (fl & WM_TCP_SYN) && !(fl & WM_TCP_ACK))
 		flow_restart(ctx, f);
+	handshake_time(f, dir, fl, now);
 	if (f->blocked) {
 		pkt_drop(ctx, m, WM_CTR_DROP_BLOCKED);
 		return;
@@ -1103,32 +1338,138 @@ wm_stream_segment(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		ctx->emit(m, ctx->emit_arg);
 }
 
-/*
- * Hold timeout, "mask": the bytes that may begin a value not yet ended
- * leave with their letters and digits masked, so whatever value they
- * begin never leaves in clear, wherever the stream goes next (its end
- * may come much later, or never). The window keeps the original bytes:
- * a value that completes later is still confirmed and masked by its
- * operator where it is still held.
- */
-static void
-tail_mask(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d)
+/* This lcore's probe stream for @db (opened at its first use), or NULL. */
+static hs_stream_t *
+probe_stream(struct wm_stream_ctx *ctx, const struct wm_match_db *db)
 {
-	uint8_t out[WM_WIN_BYTES];
-	size_t hold;
+	for (unsigned int i = 0; i < WM_ARRAY_SIZE(ctx->probe); i++) {
+		if (ctx->probe[i].db == db)
+			return ctx->probe[i].hs;
+		if (ctx->probe[i].db != NULL)
+			continue;
+		if (wm_match_stream_open(db, &ctx->probe[i].hs) < 0)
+			return NULL;
+		ctx->probe[i].db = db;
+		return ctx->probe[i].hs;
+	}
+	return NULL;
+}
+
+/*
+ * The end-of-data probe: what would the stream report if it ended after
+ * the held tail? On a copy of the Hyperscan stream, so the real one goes
+ * on. Values complete there are judged now (event, counters, operator)
+ * and their masked bytes written into @out, which holds the @n tail
+ * bytes from stream offset @from. False when a drop rule blocked the flow.
+ */
+static bool
+tail_probe(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
+	   uint64_t from, uint8_t *out, size_t n)
+{
+	const struct wm_policy_conf *pc = f->policy->conf;
+	hs_stream_t *probe = d->hs != NULL ?
+			     probe_stream(ctx, f->policy->db) : NULL;
+	uint8_t win[WM_DETECT_WINDOW], val[WM_DETECT_WINDOW];
+	size_t want = RTE_MIN((size_t)WM_DETECT_WINDOW, (size_t)d->hist_len + 1);
+	uint64_t win_off = d->offset + 1 - want;
+
+	/* No probe: the prefix rule alone still keeps every value masked. */
+	if (probe == NULL || wm_match_stream_copy(probe, d->hs) < 0)
+		return true;
+	memcpy(win, d->win + d->hist_len - (want - 1), want - 1);
+	win[want - 1] = WM_DETECT_EOD_BYTE;
+	ctx->nmatch = 0;
+	ctx->match_max = WM_STREAM_MATCH_MAX;
+	if (wm_match_scan(probe, win + want - 1, 1, ctx->scratch, on_match,
+			  ctx) < 0)
+		return true;
+	for (uint32_t i = 0; i < ctx->nmatch; i++) {
+		uint32_t ri = ctx->match[i].rule;
+		const struct wm_rule *rule = &pc->rules[ri];
+		struct wm_stream_event ev = {
+			.flow = f, .dir = (uint8_t)(d - f->dir),
+			.rule = (uint16_t)ri, .at_timeout = 1,
+		};
+		struct wm_span sp;
+		uint64_t vs, ve;
+
+		if (!rule->detector->confirm(rule->detector, win, want, &sp))
+			continue;
+		vs = win_off + sp.start;
+		ve = RTE_MIN(win_off + sp.end, d->offset);
+		if (ve <= RTE_MAX(vs, from))
+			continue;
+		ev.offset = vs;
+		ev.len = (uint32_t)(ve - vs);
+		ev.value = win + sp.start;
+		ev.late = dir_leaked(d, vs);
+		if (ctx->event != NULL)
+			ctx->event(ctx->event_arg, &ev);
+		ctx->stats->ctr[WM_CTR_MASK_AT_TIMEOUT]++;
+		if (!value_mask(ctx, f, ri, win + sp.start, val, ev.len)) {
+			if (f->blocked)
+				return false;
+			continue;
+		}
+		for (uint64_t o = RTE_MAX(vs, from); o < ve; o++)
+			out[o - from] = val[o - vs];
+		d->probe_rules |= 1u << ri;
+		d->probe_end = ve;
+	}
+	return true;
+}
+
+/*
+ * Hold timeout, "mask": decide the undecided tail now. Values complete
+ * at it are masked by their operator (tail_probe); every byte that may
+ * still begin a value leaves masked as far as that value's operator
+ * would mask it (wm_mask_prefix: partial keeps its first bytes, nothing
+ * else stays), whichever rule asks for more. The window keeps the
+ * original bytes: a value that completes later is confirmed and masked
+ * where it is still held. False when a drop rule blocked the flow.
+ */
+static bool
+tail_decide(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d)
+{
+	const struct wm_policy_conf *pc = f->policy->conf;
+	uint8_t out[WM_WIN_BYTES], pre[WM_WIN_BYTES];
+	const uint8_t *orig;
+	uint64_t from, masked = 0;
+	size_t hold, skip;
 
 	if (d->win == NULL || (d->flags & WM_DIR_BROKEN))
-		return;         /* nothing may be pending */
-	hold = RTE_MIN(dir_hold(f, d), (size_t)(d->offset - d->released));
-	if (hold == 0)
-		return;
-	for (size_t i = 0; i < hold; i++) {
-		uint8_t c = d->win[d->hist_len - hold + i];
+		return true;    /* nothing may be pending */
+	hold = dir_hold(f, d);
+	if (hold == 0 || d->offset <= d->released)
+		return true;    /* nothing of the tail is held */
+	from = d->offset - hold;
+	orig = d->win + d->hist_len - hold;
+	memcpy(out, orig, hold);
+	if (!tail_probe(ctx, f, d, from, out, hold))
+		return false;
+	skip = from < d->released ? (size_t)(d->released - from) : 0;
+	for (unsigned int i = 0; i < pc->nrules; i++) {
+		const struct wm_detector *det = pc->rules[i].detector;
+		size_t h = RTE_MIN(det->hold(det, d->win, d->hist_len), hold);
+		size_t at = hold - h;
 
-		out[i] = isalnum(c) ? '*' : c;
+		if (h == 0)
+			continue;
+		wm_mask_prefix(&pc->rules[i].mask, det->separators,
+			       det->min_chars, orig + at, pre, h);
+		for (size_t k = at; k < hold; k++) {
+			if (pre[k - at] == orig[k] || out[k] != orig[k])
+				continue;
+			out[k] = pre[k - at];
+			masked += k >= skip;
+		}
 	}
-	dir_write(ctx, d, d->offset - hold, d->offset, out);
-	ctx->stats->ctr[WM_CTR_STREAM_HOLD_MASKED] += hold;
+	dir_put(ctx, d, from, d->offset, out);
+	ctx->stats->ctr[WM_CTR_STREAM_HOLD_MASKED] += masked;
+	d->flags |= WM_DIR_DECIDED;
+	d->tmo_start = from;
+	d->tmo_end = d->offset;
+	return true;
 }
 
 void
@@ -1136,18 +1477,23 @@ wm_stream_expire(struct wm_stream_ctx *ctx, uint64_t now)
 {
 	const struct wm_stream_conf *c = ctx->conf;
 
-	while (ctx->held.first != NULL) {
-		struct wm_pkt_meta *pm = wm_pkt_meta(ctx->held.first);
-		struct wm_flow *f = pm->flow;
-		struct wm_flow_dir *d = &f->dir[pm->dir];
+	ctx->now = now;
+	for (unsigned int k = 0; k < ctx->nclass; k++) {
+		struct rte_mbuf *m;
 
-		if (now - pm->arrival_tsc < c->hold_time)
-			break;
-		if (c->hold_timeout == WM_FAIL_DROP) {
-			flow_block(ctx, f, WM_CTR_DROP_HOLD_TIMEOUT);
-		} else {
-			if (c->hold_timeout == WM_FAIL_MASK)
-				tail_mask(ctx, f, d);
+		while ((m = ctx->held[k].first) != NULL) {
+			struct wm_pkt_meta *pm = wm_pkt_meta(m);
+			struct wm_flow *f = pm->flow;
+			struct wm_flow_dir *d = &f->dir[pm->dir];
+
+			if (now - pm->arrival_tsc < ctx->class_time[k])
+				break;
+			if (c->hold_timeout == WM_FAIL_DROP ||
+			    (c->hold_timeout == WM_FAIL_MASK &&
+			     !tail_decide(ctx, f, d))) {
+				flow_block(ctx, f, WM_CTR_DROP_HOLD_TIMEOUT);
+				continue;
+			}
 			/* Everything: waiting ACKs may lie past d->offset. */
 			ctx->stats->ctr[WM_CTR_STREAM_HOLD_TIMEOUT] +=
 				dir_release(ctx, d, UINT64_MAX);

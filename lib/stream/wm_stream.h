@@ -10,8 +10,27 @@
  * not ended yet; packets carrying those bytes are held. They leave when
  * later bytes decide (the value ends, or cannot be one), at FIN/RST or
  * flow expiry (flush: the end of stream terminates every value), or when
- * the hold timeout passes (a value that completes later is then a
- * late match: counted, and masked from the first byte still held).
+ * the hold time passes. A timeout decides, it does not just release
+ * (fail.hold_timeout "mask"):
+ *
+ *   held tail  ... card=4111 1111 1111 1111 |   (sender paused)
+ *   1. probe: a copy of the Hyperscan stream sees the end of data;
+ *      values complete at the tail are masked by their operator
+ *      (mask.at_timeout), the real stream is left as it was;
+ *   2. what may still become a value leaves masked as far as a value
+ *      starting there would be (partial keeps its first digits, the rest
+ *      is filled: stream.hold_masked bytes): "4111 11** **** ****";
+ *   3. a value that completes later is masked where still held
+ *      (mask.after_timeout); one the probe masked that later bytes turn
+ *      into no value is collateral (mask.timeout_collateral).
+ *
+ * How long: the hold time follows the flow's round trip as seen here
+ * (data to the peer's ACK, both directions, delayed ACKs included; the
+ * handshake until data is timed): twice it plus hold_min, rounded up to
+ * a power-of-two class, at most hold_time. A segment that ends a write
+ * (PSH, or shorter than the largest seen) is followed by nothing until
+ * the peer answers, so it waits hold_min only. A new HTTP message after
+ * a decided tail ends that tail's values in the real stream as well.
  *
  * Reassembly (never a byte out before it is judged):
  *  - a segment beyond a gap waits in a bounded per-direction queue and
@@ -75,6 +94,8 @@ struct wm_pkt_meta {
 	uint16_t out_port;
 	uint8_t segment;
 	uint8_t dir;
+	uint8_t hold_class;             /* while held: ctx->held[] list */
+	uint8_t held;                   /* held past the call that judged it */
 	struct {
 		uint16_t size;          /* > 0: split into IP payloads of this
 					 * size on output (wm_frag) */
@@ -99,9 +120,15 @@ struct wm_stream_match {
 	uint64_t end;
 };
 
+/* Hold-time classes: hold_min << class, the last one hold_time. */
+#define WM_HOLD_CLASSES 16
+
 /* Limits and actions, in the caller's clock units (TSC or capture us). */
 struct wm_stream_conf {
 	uint64_t hold_time;             /* hold-back limit */
+	uint64_t hold_min;              /* hold after the end of a write;
+					 * 0: always hold_time (no classes) */
+	uint64_t ticks_per_us;          /* clock units per microsecond */
 	uint64_t gap_time;              /* a hole older than this is skipped */
 	uint32_t ooo_segments;          /* per direction */
 	uint32_t ooo_bytes;             /* per direction */
@@ -119,7 +146,8 @@ struct wm_stream_conf {
 struct wm_stream_event {
 	const struct wm_flow *flow;
 	uint8_t dir;
-	uint8_t late;               /* start had already left (hold timeout) */
+	uint8_t late;               /* start had already left in clear */
+	uint8_t at_timeout;         /* judged by a hold timeout's probe */
 	uint16_t rule;              /* index in the flow's policy */
 	uint64_t offset;            /* stream offset of the value */
 	uint32_t len;
@@ -148,7 +176,15 @@ struct wm_stream_ctx {
 	struct wm_token_ctx *tok;       /* keyed operators, per lcore */
 	const char *const *segment_names; /* tweak "segment" */
 	struct wm_prof *prof;           /* cycles per stage, or NULL */
-	struct wm_pkt_list held;        /* held back, by arrival */
+	struct wm_pkt_list held[WM_HOLD_CLASSES]; /* held, per class by
+						   * arrival */
+	uint64_t class_time[WM_HOLD_CLASSES];
+	unsigned int nclass;
+	uint64_t now;                   /* time of the current call */
+	struct {                        /* end-of-data probes, per database */
+		const struct wm_match_db *db;
+		hs_stream_t *hs;
+	} probe[WM_CONFIG_MAX_POLICIES];
 	struct wm_pkt_list ooo;         /* beyond a gap, by arrival */
 	uint64_t ooo_bytes;             /* queued by this lcore */
 	uint32_t ooo_segs;
@@ -172,6 +208,9 @@ void wm_stream_ctx_init(struct wm_stream_ctx *ctx, hs_scratch_t *scratch,
 			struct wm_rb_pool *pool, struct wm_win_pool *wins,
 			wm_stream_emit_t emit, void *emit_arg);
 
+/** Free what @ctx allocated itself (probe streams). */
+void wm_stream_ctx_fini(struct wm_stream_ctx *ctx);
+
 /** A new flow @f judged by @policy (streams from the pool are reset). */
 void wm_stream_flow_init(struct wm_flow *f, const struct wm_policy *policy,
 			 uint8_t segment);
@@ -187,8 +226,8 @@ void wm_stream_segment(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		       struct rte_mbuf *m, uint64_t now);
 
 /**
- * Act on time: release (or drop, per policy) what has been held longer
- * than the hold timeout; skip holes older than the gap timeout.
+ * Act on time: decide (or release, or drop, per policy) what has been
+ * held longer than its hold time; skip holes older than the gap timeout.
  */
 void wm_stream_expire(struct wm_stream_ctx *ctx, uint64_t now);
 

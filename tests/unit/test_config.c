@@ -96,7 +96,8 @@ static void
 check_default_values(const struct wm_config *cfg)
 {
 	CHECK_EQ(cfg->workers, 0);
-	CHECK_EQ(cfg->hold_timeout_us, 1000);
+	CHECK_EQ(cfg->hold_timeout_us, 200000);
+	CHECK_EQ(cfg->hold_min_us, 1000);
 	CHECK_EQ(cfg->flow_table_size, 65536);
 	CHECK_EQ(cfg->flow_timeout_s, 120);
 	CHECK_EQ(cfg->vxlan_port, 4789);
@@ -113,7 +114,7 @@ check_default_values(const struct wm_config *cfg)
 	CHECK_EQ(cfg->fail.flow_table_full, WM_FAIL_DROP);
 	CHECK_EQ(cfg->fail.ooo_full, WM_FAIL_DROP);
 	CHECK_EQ(cfg->fail.memcap, WM_FAIL_DROP);
-	CHECK_EQ(cfg->fail.hold_timeout, WM_FAIL_RELEASE);
+	CHECK_EQ(cfg->fail.hold_timeout, WM_FAIL_MASK);
 	CHECK_EQ(cfg->fail.gap, WM_FAIL_SKIP);
 	CHECK_EQ(cfg->fail.frag_table_full, WM_FAIL_DROP);
 	CHECK_EQ(cfg->flow_timeout_syn_s, 30);

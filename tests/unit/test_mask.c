@@ -193,10 +193,62 @@ keyed_without_key_fails_closed(void)
 	CHECK_MEM(out, "***-**-****", sizeof(in) - 1);
 }
 
+/*
+ * The beginning of what may still become a value: only first bytes may
+ * stay, and only where every value of the detector keeps them.
+ */
+struct prefix_case {
+	const char *name;
+	struct wm_mask_params p;
+	const char *separators;
+	unsigned int min_chars;
+	const char *in;
+	const char *want;
+	size_t changed;
+};
+
+static const struct prefix_case prefix_cases[] = {
+	{ "partial_keeps_first_only", PARTIAL('*', 6, 4), " -", 13,
+	  "4111 1111 11", "4111 11** **", 4 },
+	{ "partial_short_values_keep_nothing", PARTIAL('*', 6, 4), " -", 10,
+	  "4111 1111 11", "**** **** **", 10 },
+	{ "partial_keep_last_only", PARTIAL('*', 0, 4), "-", 9,
+	  "123-45-67", "***-**-**", 7 },
+	{ "redact_fills_all", REDACT('x'), ".", 1, "jane.do", "xxxx.xx", 6 },
+	{ "keep_domain_keeps_from_at", { .op = WM_MASK_REDACT, .fill = '*',
+	  .keep_domain = true }, "", 1, "jane@exa", "****@exa", 4 },
+	{ "token_fills_with_star", { .op = WM_MASK_TOKEN }, " -", 13,
+	  "4111 11", "**** **", 6 },
+	{ "drop_fills", { .op = WM_MASK_DROP, .fill = '#' }, "", 1, "ab1",
+	  "###", 3 },
+	{ "alert_keeps", { .op = WM_MASK_ALERT }, "", 1, "4111", "4111", 0 },
+	{ "fill_byte_already_there", REDACT('*'), "", 1, "a*b", "***", 2 },
+};
+
+static void
+prefix_table(void)
+{
+	for (size_t i = 0; i < WM_ARRAY_SIZE(prefix_cases); i++) {
+		const struct prefix_case *c = &prefix_cases[i];
+		size_t n = strlen(c->in);
+		uint8_t out[VAL_MAX];
+		size_t changed;
+
+		changed = wm_mask_prefix(&c->p, c->separators, c->min_chars,
+					 (const uint8_t *)c->in, out, n);
+		if (memcmp(out, c->want, n) != 0 || changed != c->changed)
+			fprintf(stderr, "  case %s: got [%.*s] changed %zu\n",
+				c->name, (int)n, out, changed);
+		CHECK(memcmp(out, c->want, n) == 0);
+		CHECK_EQ(changed, c->changed);
+	}
+}
+
 int
 main(void)
 {
 	RUN(mask_table);
+	RUN(prefix_table);
 	RUN(nul_byte_is_masked);
 	RUN(long_value_in_place);
 	RUN(op_parse_and_name);

@@ -37,6 +37,7 @@ static struct wm_rb_pool *rb_pool;
 static struct wm_stream_conf sconf;
 static const struct wm_stream_conf sconf_default = {
 	.hold_time = 1000,
+	.ticks_per_us = 1,
 	.gap_time = 100000,
 	.ooo_segments = 8,
 	.ooo_bytes = 65536,
@@ -237,6 +238,24 @@ static void
 send_c(uint32_t seq, const char *s)
 {
 	feed(&client, &server, seq, WM_TCP_ACK | WM_TCP_PSH, s, (uint32_t)strlen(s));
+}
+
+/* Client data at @seq, in the middle of a write (no PSH). */
+static void
+send_mid(uint32_t seq, const char *s)
+{
+	feed(&client, &server, seq, WM_TCP_ACK, s, (uint32_t)strlen(s));
+}
+
+/* Hold classes from @min up to @max (after reset(): nothing is held). */
+static void
+set_hold(uint64_t min, uint64_t max)
+{
+	sconf.hold_min = min;
+	sconf.hold_time = max;
+	wm_stream_ctx_fini(ctx);
+	wm_stream_ctx_init(ctx, scratch, &stats, &sconf, rb_pool,
+			   ctx->win_pool, collect, NULL);
 }
 
 /* ---- inspecting what came out ---- */
@@ -513,9 +532,11 @@ hold_timeout_then_late_match(void)
 
 /*
  * "mask" (the default): at the hold timeout the bytes that may begin a
- * value leave masked, and a retransmission of them repeats the masked
- * bytes; the value completing later is masked where it is still held.
- * Nothing of it is ever seen in clear.
+ * value leave masked as far as the card's operator would mask a card
+ * starting there (partial 6+4: the first 6 digits, no last 4 yet), and
+ * a retransmission of them repeats the masked bytes; the value
+ * completing later is masked where it is still held. Nothing of it
+ * leaves beyond its policy, and it is no late match.
  */
 static void
 hold_timeout_masks_undecided_tail(void)
@@ -525,12 +546,14 @@ hold_timeout_masks_undecided_tail(void)
 	send_c(1, "pay 4111 1111 ");
 	now += sconf.hold_time;
 	wm_stream_expire(ctx, now);
-	expect_out("pay **** **** ");
-	CHECK_EQ(stats.ctr[WM_CTR_STREAM_HOLD_MASKED], 10);
+	expect_out("pay 4111 11** ");
+	CHECK_EQ(stats.ctr[WM_CTR_STREAM_HOLD_MASKED], 2);
 	send_c(1, "pay 4111 1111 ");        /* the sender retransmits it */
 	send_c(15, "1111 1111 now;");
-	expect_out("pay **** **** pay **** **** **** 1111 now;");
+	expect_out("pay 4111 11** pay 4111 11** **** 1111 now;");
 	CHECK_EQ(stats.ctr[WM_CTR_MASK_VALUES], 1);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_AFTER_TIMEOUT], 1);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_LATE], 0);
 }
 
 /* Text that only might begin a value is masked too: fail closed. */
@@ -546,6 +569,155 @@ hold_timeout_mask_costs_a_word(void)
 	send_c(12, "!\n");
 	expect_out("hello *****!\n");
 	CHECK_EQ(stats.ctr[WM_CTR_MASK_VALUES], 0);
+}
+
+/*
+ * A body that ends with a card, a pause, then the next request on the
+ * same connection: the timeout's probe finds the card complete at the
+ * tail and masks it. Its first and last digits are masked too: a longer
+ * card could have followed, or "@example.org" making the digits an
+ * e-mail local part, which this policy redacts. The next request is a new message: its "GET"
+ * is not glued onto the digits, the stream sees the same card, and it
+ * is neither judged twice nor a late match nor collateral.
+ */
+static void
+timeout_masks_value_complete_at_tail(void)
+{
+	reset();
+	sconf.hold_timeout = WM_FAIL_MASK;
+	send_c(1, "a=1&card=4111111111111111");
+	now += sconf.hold_time;
+	wm_stream_expire(ctx, now);
+	expect_out("a=1&card=****************");
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_AT_TIMEOUT], 1);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_VALUES], 1);
+	now += 80000;
+	send_c(26, "GET / HTTP/1.1\r\n\r\n");
+	expect_out("a=1&card=****************GET / HTTP/1.1\r\n\r\n");
+	CHECK_EQ(stats.ctr[WM_CTR_STREAM_MSG_BOUNDARY], 1);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_VALUES], 1);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_LATE], 0);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_TIMEOUT_COLLATERAL], 0);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_REJECTED], 0);
+}
+
+/* A response that ends with an e-mail address, then the flow idles. */
+static void
+timeout_masks_email_at_tail(void)
+{
+	reset();
+	sconf.hold_timeout = WM_FAIL_MASK;
+	send_c(1, "contact: jane.doe@example.org");
+	now += sconf.hold_time;
+	wm_stream_expire(ctx, now);
+	expect_out("contact: ****.***@example.org");
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_AT_TIMEOUT], 1);
+	feed(&client, &server, 30, WM_TCP_ACK | WM_TCP_FIN, "", 0);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_VALUES], 1);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_LATE], 0);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_TIMEOUT_COLLATERAL], 0);
+}
+
+/* Masked at a timeout as a card, then the digits went on: collateral. */
+static void
+timeout_value_extended_is_collateral(void)
+{
+	reset();
+	sconf.hold_timeout = WM_FAIL_MASK;
+	send_c(1, "id 4111111111111111");
+	now += sconf.hold_time;
+	wm_stream_expire(ctx, now);
+	expect_out("id ****************");
+	send_c(20, "23;");
+	expect_out("id ****************23;");
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_TIMEOUT_COLLATERAL], 1);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_LATE], 0);
+}
+
+/*
+ * One-byte segments further apart than the hold: never beyond policy
+ * (a first digit may begin an e-mail local part: redacted).
+ */
+static void
+timeout_one_byte_segments_apart(void)
+{
+	const char *card = "4111 1111 1111 1111;";
+
+	reset();
+	sconf.hold_timeout = WM_FAIL_MASK;
+	send_c(1, "n=");
+	for (uint32_t i = 0; card[i] != '\0'; i++) {
+		char b[2] = { card[i], '\0' };
+
+		send_c(3 + i, b);
+		now += 4 * sconf.hold_time;
+		wm_stream_expire(ctx, now);
+	}
+	expect_out("n=**** **** **** ****;");
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_LATE], 0);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_VALUES], 1);
+}
+
+/*
+ * Hold classes: bytes held while the peer has not acknowledged all that
+ * came before them (a flight in progress) wait for the flow's round
+ * trip (here unknown: the longest hold); bytes after which the sender
+ * waits for the peer (every earlier byte acknowledged: the end of a
+ * request) wait hold_min only.
+ */
+static void
+acked_sender_decided_early(void)
+{
+	reset();
+	sconf.hold_timeout = WM_FAIL_MASK;
+	set_hold(100, 100000);
+	send_c(1, "hi;\n");
+	send_mid(5, "x 4111 1111");
+	now += 1000;
+	wm_stream_expire(ctx, now);
+	CHECK_EQ(nout, 1);                  /* in flight: still waiting */
+	send_mid(16, " 1111 1111;");
+	expect_out("hi;\nx 4111 11** **** 1111;");
+	cur_ack = 27;                       /* the server has it all */
+	feed(&server, &client, 1, WM_TCP_ACK, "", 0);
+	cur_ack = 1;
+	send_c(27, "y 4111 1111");
+	now += 100;
+	wm_stream_expire(ctx, now);
+	expect_out("hi;\nx 4111 11** **** 1111;y 4111 ****");
+	CHECK_EQ(stats.ctr[WM_CTR_STREAM_HOLD_EARLY], 1);
+	CHECK_EQ(stats.ctr[WM_CTR_STREAM_HOLD_TIMEOUT], 1);
+	set_hold(0, 1000);
+}
+
+/*
+ * The hold follows the round trip measured at the handshake: a value
+ * split over segments a round trip apart is decided by its next one.
+ */
+static void
+hold_follows_round_trip(void)
+{
+	reset();
+	sconf.hold_timeout = WM_FAIL_MASK;
+	set_hold(100, 100000);
+	feed(&client, &server, 0, WM_TCP_SYN, "", 0);
+	now += 1000;                        /* server side: 1 ms */
+	feed(&server, &client, 0, WM_TCP_SYN | WM_TCP_ACK, "", 0);
+	now += 1000;                        /* client side: 1 ms */
+	feed(&client, &server, 1, WM_TCP_ACK, "", 0);
+	send_c(1, "POST / HTTP/1.1\r\n\r\n");
+	send_mid(20, "card 4111 1111");    /* the flight goes on */
+	now += 2500;                        /* a cwnd boundary: 1.25 RTT */
+	wm_stream_expire(ctx, now);
+	send_mid(34, " 1111 1111;");
+	expect_out("POST / HTTP/1.1\r\n\r\ncard 4111 11** **** 1111;");
+	CHECK_EQ(stats.ctr[WM_CTR_STREAM_HOLD_TIMEOUT], 0);
+	send_mid(45, " 4111 1111");
+	now += 20000;                       /* far past 2 RTT + min */
+	wm_stream_expire(ctx, now);
+	CHECK_EQ(stats.ctr[WM_CTR_STREAM_HOLD_TIMEOUT], 1);
+	CHECK(stats.held_max_us >= 2500);
+	set_hold(0, 1000);
 }
 
 static void
@@ -674,6 +846,46 @@ memcap_acked_bytes_forgotten(void)
 	     big + sizeof(big) - 10, 10);               /* newest block kept */
 	CHECK_EQ(stats.ctr[WM_CTR_REASM_RETRANS], 1);
 	CHECK_EQ(stats.ctr[WM_CTR_DROP_MEMCAP], 1);
+}
+
+/*
+ * A retransmission that starts in bytes the peer acknowledged and that
+ * are no longer kept, and goes on into new bytes (Linux collapses
+ * retransmissions): the acknowledged part is blanked (a receiver
+ * discards it), the new part judged; dropping it would stall the flow.
+ */
+static void
+retransmission_from_acked_bytes_carries_new_ones(void)
+{
+	char big[1200], seg[1024];
+
+	reset();
+	memset(big, 'a', sizeof(big));
+	big[sizeof(big) - 1] = ';';
+	send_c(1, "hello there;");
+	feed(&client, &server, 13, WM_TCP_ACK, big, sizeof(big));
+	feed(&client, &server, 13 + sizeof(big), WM_TCP_ACK, big, sizeof(big));
+	cur_ack = 13 + 2 * sizeof(big);
+	feed(&server, &client, 1, WM_TCP_ACK, "", 0);
+	cur_ack = 1;
+	/*
+	 * Retained: the newest block (2 KiB with its header), up to 2412.
+	 * From offset 1500: ~540 acknowledged bytes no longer kept, the
+	 * rest of the 912 old ones kept, 13 new.
+	 */
+	memcpy(seg, big + (1500 - 12 - sizeof(big)), 912);
+	memcpy(seg + 912, " 123-45-6789;", 13);
+	for (unsigned int i = 0; i < nout; i++)
+		rte_pktmbuf_free(out[i]);
+	nout = 0;
+	feed(&client, &server, 1501, WM_TCP_ACK, seg, 925);
+	CHECK_EQ(stats.ctr[WM_CTR_DROP_MEMCAP], 0);
+	CHECK(stats.ctr[WM_CTR_REASM_RETRANS_ACKED] >= 500 &&
+	      stats.ctr[WM_CTR_REASM_RETRANS_ACKED] <= 548);
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_RETRANS], 1);
+	CHECK_EQ(nout, 1);
+	check_csums();
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_VALUES], 1);
 }
 
 static void
@@ -907,6 +1119,12 @@ main(int argc, char **argv)
 	RUN(hold_timeout_then_late_match);
 	RUN(hold_timeout_masks_undecided_tail);
 	RUN(hold_timeout_mask_costs_a_word);
+	RUN(timeout_masks_value_complete_at_tail);
+	RUN(timeout_masks_email_at_tail);
+	RUN(timeout_value_extended_is_collateral);
+	RUN(timeout_one_byte_segments_apart);
+	RUN(acked_sender_decided_early);
+	RUN(hold_follows_round_trip);
 	RUN(reversed);
 	RUN(duplicate);
 	RUN(overlap_old_wins);
@@ -916,6 +1134,7 @@ main(int argc, char **argv)
 	RUN(wrap_around_reordered);
 	RUN(fin_beyond_gap_waits);
 	RUN(memcap_acked_bytes_forgotten);
+	RUN(retransmission_from_acked_bytes_carries_new_ones);
 	RUN(memcap_evicted_retransmission_dropped);
 	RUN(queue_full_drops_newest);
 	RUN(gap_timeout_skips_hole);
@@ -930,5 +1149,6 @@ main(int argc, char **argv)
 	RUN(vxlan_outer_udp_checksum);
 	RUN(both_directions_one_flow);
 	reset();
+	wm_stream_ctx_fini(ctx);
 	TEST_END();
 }
