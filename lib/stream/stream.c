@@ -507,14 +507,27 @@ hist_append(struct wm_flow_dir *d, const uint8_t *p, uint32_t n)
 	d->hist_len = (uint16_t)(d->hist_len + n);
 }
 
+/* Count a value of rule @ri found (masked, or left by an alert rule). */
+static void
+value_count(struct wm_stream_ctx *ctx, const struct wm_flow *f, uint32_t ri)
+{
+	if (f->policy->conf->rules[ri].mask.op == WM_MASK_ALERT) {
+		ctx->stats->ctr[WM_CTR_MASK_ALERT]++;
+		return;
+	}
+	ctx->stats->ctr[WM_CTR_MASK_VALUES]++;
+	ctx->stats->masked[f->policy->det_id[ri]]++;
+}
+
 /*
  * What rule @ri of @f's policy makes of the confirmed value @val: true
- * with its masked bytes in @out (counted); false for "alert" (counted)
- * and "drop" (the flow is blocked: nothing more of it passes).
+ * with its masked bytes in @out; false for "alert" and "drop" (the flow
+ * is blocked: nothing more of it passes). With @count, the value is
+ * counted (a probe's value is counted once the stream confirms it).
  */
 static bool
 value_mask(struct wm_stream_ctx *ctx, struct wm_flow *f, uint32_t ri,
-	   const uint8_t *val, uint8_t *out, uint32_t len)
+	   const uint8_t *val, uint8_t *out, uint32_t len, bool count)
 {
 	const struct wm_rule *rule = &f->policy->conf->rules[ri];
 	struct wm_mask_env env = {
@@ -523,9 +536,10 @@ value_mask(struct wm_stream_ctx *ctx, struct wm_flow *f, uint32_t ri,
 			ctx->segment_names[f->segment] : "",
 	};
 
+	if (count)
+		value_count(ctx, f, ri);
 	switch (rule->mask.op) {
 	case WM_MASK_ALERT:
-		ctx->stats->ctr[WM_CTR_MASK_ALERT]++;
 		return false;
 	case WM_MASK_DROP:
 		/* A value that must never pass: nothing more of the flow does. */
@@ -537,8 +551,6 @@ value_mask(struct wm_stream_ctx *ctx, struct wm_flow *f, uint32_t ri,
 	if (wm_mask_apply(&rule->mask, rule->detector->separators, val, out,
 			  len, &env) < 0)
 		ctx->stats->ctr[WM_CTR_MASK_KEY_ERROR]++;
-	ctx->stats->ctr[WM_CTR_MASK_VALUES]++;
-	ctx->stats->masked[f->policy->det_id[ri]]++;
 	return true;
 }
 
@@ -558,15 +570,19 @@ value_judged(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	};
 	uint8_t out[WM_DETECT_WINDOW];
 
-	/* Judged already, by the probe of a hold timeout: it left masked. */
+	/*
+	 * Judged already, by the probe of a hold timeout: it left masked
+	 * (and was logged then); now it is known to be a value.
+	 */
 	if ((d->probe_rules & (1u << ri)) && off + len <= d->probe_end &&
 	    off + len + 1 >= d->probe_end) {
 		d->probe_rules &= ~(1u << ri);
+		value_count(ctx, f, ri);
 		return;
 	}
 	if (ctx->event != NULL)
 		ctx->event(ctx->event_arg, &ev);
-	if (value_mask(ctx, f, ri, val, out, len))
+	if (value_mask(ctx, f, ri, val, out, len, true))
 		dir_write(ctx, d, off, off + len, out);
 }
 
@@ -951,7 +967,7 @@ hole_judge(struct wm_stream_ctx *ctx, struct wm_flow *f, struct rte_mbuf *m,
 			if (vs >= ve)
 				continue;
 			if (value_mask(ctx, f, ctx->match[i].rule, buf + vs, out,
-				       ve - vs))
+				       ve - vs, true))
 				pkt_write(m, vs, out, ve - vs);
 			else if (f->blocked) {
 				rc = -EPIPE;
@@ -1406,7 +1422,8 @@ tail_probe(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
 		if (ctx->event != NULL)
 			ctx->event(ctx->event_arg, &ev);
 		ctx->stats->ctr[WM_CTR_MASK_AT_TIMEOUT]++;
-		if (!value_mask(ctx, f, ri, win + sp.start, val, ev.len)) {
+		if (!value_mask(ctx, f, ri, win + sp.start, val, ev.len,
+				false)) {
 			if (f->blocked)
 				return false;
 			continue;

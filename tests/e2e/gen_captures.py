@@ -777,6 +777,136 @@ def case_permanent_gap(rng, v):
 
 # --- IP fragments ---------------------------------------------------------
 
+# --- real timing: senders that pause (hold timeouts must decide) ---------
+
+def form_request(path, fields):
+    """A urlencoded POST whose body is the fields as written, the last one
+    ending the message with no terminator after it."""
+    body = '&'.join('%s=%s' % kv for kv in fields).encode()
+    return ('POST %s HTTP/1.1\r\nHost: shop.example.com\r\n'
+            'Content-Type: application/x-www-form-urlencoded\r\n'
+            'Content-Length: %d\r\n\r\n' % (path, len(body))).encode() + body
+
+
+def case_pause_keepalive(rng, v):
+    """Three requests on one kept-alive connection, each body ending with
+    a value (card, SSN, e-mail: no terminator after it), then 80 ms of
+    silence, then the next request; the responses end with values too."""
+    c = Conn(rng, '10.12.0.10', '10.12.0.80', 43001)
+    c.handshake()
+    ends = [('card', v.card(0)), ('ssn', v.ssn(0)), ('email', v.email(0))]
+    for i, (key, val) in enumerate(ends):
+        c.send(True, form_request('/api/v1/forms/%d' % i,
+                                  [('name', 'Jane+Roe'), ('ref', 'A-77%d' % i), (key, val)]))
+        c.send(False, http_response('200 OK', 'saved for ' + v.email(i + 1),
+                                    ctype='text/plain'))
+        c.frames.append(Pause(0.080))
+    c.close()
+    return c.frames, ('kept-alive requests that end with a card, an SSN and an e-mail, '
+                      'each followed by 80 ms of silence and the next request')
+
+
+def case_pause_idle_end(rng, v):
+    """A response that ends with an e-mail, then the connection idles
+    2 s before it closes (keep-alive timeout)."""
+    c = Conn(rng, '10.12.0.11', '10.12.0.80', 43002)
+    c.handshake()
+    c.send(True, http_request('GET', '/api/v1/contact', 'shop.example.com'))
+    c.send(False, http_response('200 OK', 'write to ' + v.email(4), ctype='text/plain'))
+    c.frames.append(Pause(2.0))
+    c.close()
+    return c.frames, 'a response that ends with an e-mail, then 2 s of idle before the FIN'
+
+
+def case_pause_split_25ms(rng, v):
+    """A card and an e-mail each split by a congestion-window boundary on
+    a 25 ms path: the flight's last segment ends inside the value, the
+    peer's ACK of the flight comes 25 ms later and the next flight right
+    after it (the handshake shows the 25 ms round trip)."""
+    c = Conn(rng, '10.12.0.12', '10.12.0.80', 43003)
+    c._pkt(True, 'S', opts=[('MSS', MSS), ('SAckOK', b''), ('WScale', 7)])
+    c.frames.append(Pause(0.0125))
+    c._pkt(False, 'SA', opts=[('MSS', MSS), ('SAckOK', b''), ('WScale', 7)])
+    c.frames.append(Pause(0.0125))
+    c._pkt(True, 'A')
+    body = jdump({'note': 'x' * 1500, 'card': v.card(1), 'memo': 'y' * 1400,
+                  'email': v.email(2), 'end': 1})
+    req = http_request('POST', '/api/v1/orders', 'shop.example.com', body)
+    a = req.index(v_last(body, 'card').encode()) + 7
+    b = req.index(v_last(body, 'email').encode()) + 6
+    flights = [req[:a], req[a:b], req[b:]]
+    for i, fl in enumerate(flights):
+        pieces = [fl[j:j + MSS] for j in range(0, len(fl), MSS)]
+        for k, p in enumerate(pieces):
+            last = i == len(flights) - 1 and k == len(pieces) - 1
+            c._pkt(True, 'PA' if last else 'A', p)
+        c.frames.append(Pause(0.0125))
+        c._pkt(False, 'A')             # the flight acknowledged
+        c.frames.append(Pause(0.0125))
+    c.send(False, http_response('201 Created', jdump({'status': 'ok'})))
+    c.close()
+    return c.frames, 'a card and an e-mail split at congestion-window boundaries, 25 ms apart'
+
+
+def v_last(body, key):
+    """The value of @key in the JSON text @body."""
+    return json.loads(body)[key]
+
+
+def case_pause_1byte_4ms(rng, v):
+    """A request whose card, SSN and e-mail arrive one byte per segment,
+    4 ms apart (an interactive writer), each byte acknowledged."""
+    c = Conn(rng, '10.12.0.13', '10.12.0.80', 43004)
+    c.handshake()
+    body = 'card %s ssn %s mail %s.\n' % (v.card(2), v.ssn(3), v.email(5))
+    req = ('POST /api/v1/notes HTTP/1.1\r\nHost: shop.example.com\r\n'
+           'Content-Type: text/plain\r\nContent-Length: %d\r\n\r\n' % len(body)).encode()
+    c.send(True, req)
+    for ch in body.encode():
+        c._pkt(True, 'PA', bytes([ch]))
+        c.frames.append(Pause(0.002))
+        c._pkt(False, 'A')
+        c.frames.append(Pause(0.002))
+    c.send(False, http_response('201 Created', jdump({'status': 'ok'})))
+    c.close()
+    return c.frames, 'card, SSN and e-mail sent one byte per segment, 4 ms apart'
+
+
+def case_pause_interleaved_6(rng, v):
+    """Six flows interleaved, 200 us between frames, so that the segments
+    of one flow are 1.2 ms apart, values cut between segments."""
+    conns = []
+    for i in range(6):
+        c = Conn(rng, '10.12.1.%d' % (10 + i), '10.12.0.80', 43100 + i)
+        c.handshake()
+        body = {'id': i, 'card': v.card(i), 'email': v.email(i), 'ssn': v.ssn(i),
+                'memo': 'flow %d of 6' % i}
+        req = http_request('POST', '/api/v1/payments', 'shop.example.com', jdump(body))
+        cuts = [req.index(body[k].encode()) + 2 + i for k in ('card', 'email', 'ssn')]
+        c.send(True, req, cuts=cuts, ack_every=4)
+        c.send(False, http_response('201 Created', jdump({'status': 'accepted', 'flow': i})))
+        c.close()
+        conns.append(c)
+    out = []
+    for f in interleave(conns):
+        out += [f, Pause(0.0002)]
+    return out, '6 flows interleaved, segments of a flow 1.2 ms apart, values cut between them'
+
+
+def case_pause_fin_value(rng, v):
+    """A value that ends exactly at the FIN, after a pause."""
+    c = Conn(rng, '10.12.0.14', '10.12.0.80', 43005)
+    c.handshake()
+    req = form_request('/api/v1/forms/9', [('name', 'Jane'), ('card', v.card(5))])
+    c._pkt(True, 'PA', req[:-6])
+    c.frames.append(Pause(0.050))
+    c._pkt(True, 'FPA', req[-6:])
+    c._pkt(False, 'A')
+    c._pkt(False, 'FA')
+    c._pkt(True, 'A')
+    return c.frames, 'a card whose last 6 digits come 50 ms later, with the FIN'
+
+
 def ip_fragments(frame, size, ident, order=None):
     """@frame (Ethernet, VLAN tags, IPv4 or IPv6, TCP) as IP fragments of
     @size payload bytes (a multiple of 8; the last one shorter): IPv4 with
@@ -873,6 +1003,12 @@ CASES = {
     'rst': case_rst,
     'one_byte_ooo': case_one_byte_ooo,
     'permanent_gap': case_permanent_gap,
+    'pause_keepalive': case_pause_keepalive,
+    'pause_idle_end': case_pause_idle_end,
+    'pause_split_25ms': case_pause_split_25ms,
+    'pause_1byte_4ms': case_pause_1byte_4ms,
+    'pause_interleaved_6': case_pause_interleaved_6,
+    'pause_fin_value': case_pause_fin_value,
     'frag_ipv4': case_frag_ipv4,
     'frag_ipv6': case_frag_ipv6,
 }

@@ -590,7 +590,7 @@ timeout_masks_value_complete_at_tail(void)
 	wm_stream_expire(ctx, now);
 	expect_out("a=1&card=****************");
 	CHECK_EQ(stats.ctr[WM_CTR_MASK_AT_TIMEOUT], 1);
-	CHECK_EQ(stats.ctr[WM_CTR_MASK_VALUES], 1);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_VALUES], 0);     /* not known yet */
 	now += 80000;
 	send_c(26, "GET / HTTP/1.1\r\n\r\n");
 	expect_out("a=1&card=****************GET / HTTP/1.1\r\n\r\n");
