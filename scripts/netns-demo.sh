@@ -12,7 +12,7 @@ LOSS=0.02
 REORDER=0.02
 SEED=7
 RING=4096
-PHASES=direct,loss,vlan,gap,hold
+PHASES=direct,loss,vlan,gap,hold,delay
 
 usage() {
 	cat <<EOF
@@ -44,13 +44,19 @@ masked in both directions and everything else passes unchanged:
  phase hold
   8. a segment lost right after one that ends inside a card number (the
      relay picks it): the card still arrives masked, no digit in clear
+ phase delay
+  9. through a 20 ms round trip (the relay delays every frame 10 ms each
+     way), with the hold-back settings of configs/inline.cfg as shipped:
+     a POST and a response full of values, and kept-alive form POSTs
+     whose bodies end with a card, an SSN and an e-mail, arrive with no
+     value in clear and no late match; held-time percentiles reported
 and after each phase that wiremask stops cleanly on SIGTERM and that its
 counters (--stats-json) agree.
 
 Topology: namespaces wmdemoPID-{cli,wm,rly,srv}, only 10.99.x.x addresses:
 
   cli 10.99.1.1   c1 ==== p0 [wiremask] p1 ==== s1 10.99.1.2   srv
-  cli 10.99.2.1   c2 == relay (loss, reorder) == p2 [wiremask] p3 ==
+  cli 10.99.2.1   c2 == relay (loss, reorder, delay) == p2 [wiremask] p3 ==
                                                    s2 10.99.2.2   srv
   cli 10.99.100.1 c3 == relay (tag 100) == p4 [wiremask] p5 ==
                         relay (untag 100) == s3 10.99.100.2 srv
@@ -108,8 +114,8 @@ while [ $# -gt 0 ]; do
 done
 for p in ${PHASES//,/ }; do
 	case $p in
-	direct | loss | vlan | gap | hold) ;;
-	*) echo "$(basename "$0"): unknown phase '$p' (direct, loss, vlan, gap, hold)" >&2; exit 2 ;;
+	direct | loss | vlan | gap | hold | delay) ;;
+	*) echo "$(basename "$0"): unknown phase '$p' (direct, loss, vlan, gap, hold, delay)" >&2; exit 2 ;;
 	esac
 done
 
@@ -680,6 +686,87 @@ phase_hold() {
 		"nothing passed unjudged|not passed()|passed()"
 }
 
+# A copy of configs/inline.cfg for the namespaces: the six af_packet
+# ports paired 0-1, 2-3, 4-5, and what fits 512 MB without hugepages;
+# the hold-back, the fail actions and the policy stay as shipped.
+inline_config() {
+	local cfg=$W/inline.cfg key
+	sed -E -e '/^[[:space:]]*pairs[[:space:]]*=/d' \
+		-e 's/^([[:space:]]*)mbufs[[:space:]]*=[^;]*;/\1mbufs = 16383;/' \
+		-e 's/^flow_table_size[[:space:]]*=[^;]*;/flow_table_size = 65536;/' \
+		"$root/configs/inline.cfg" >"$cfg"
+	for key in hold_timeout_us hold_min_us fail.hold_timeout; do
+		[ "$("$WIREMASK" -- --check-config "$cfg" | grep -E "^ *$key = ")" = \
+			"$("$WIREMASK" -- --check-config "$root/configs/inline.cfg" |
+				grep -E "^ *$key = ")" ] ||
+			fail "9. $key of $cfg differs from configs/inline.cfg"
+	done
+	echo "$cfg"
+}
+
+# form_posts: the three form bodies POSTed on one kept-alive connection.
+form_posts() {
+	local args=() kind
+	for kind in card ssn email; do
+		[ ${#args[@]} -eq 0 ] || args+=(--next --noproxy '*')
+		args+=(--max-time 30 --fail -H 'Content-Type: application/x-www-form-urlencoded'
+			--data-binary "@$W/src/form-$kind" -o "$W/cli/form-$kind.reply"
+			"http://10.99.2.2:$PORT/u/form-$kind")
+	done
+	curl_cli "${args[@]}"
+}
+
+phase_delay() {
+	local t0 relay kind
+	echo "# phase delay: client 10.99.2.1 -> relay (10 ms each way: a 20 ms round trip)"
+	echo "#              -> wiremask ports 2/3 (configs/inline.cfg) -> server 10.99.2.2"
+	start "$NS_RLY" "relay (delay)" "$W/relay-delay.log" "$PY" "$T/relay.py" \
+		--a l2c --b l2w --delay-ms 10 --stats "$W/relay-delay.json"
+	relay=$last_pid
+	wm_start delay "$(inline_config)"
+	if wait_path delay 10.99.2.2; then
+		t0=$(date +%s.%N)
+		if post 10.99.2.2 delay-post.json "$W/src/delay-post.json"; then
+			judge "$PY" "$CHECK" check "$W/srv/recv/delay-post.json" "$W/src/delay-post.json" \
+				--policy default --hold-masked-ok --what "9. POST through a 20 ms round trip, $(secs "$t0")"
+		else
+			fail "9. POST through a 20 ms round trip: curl failed after $(secs "$t0")"
+		fi
+		t0=$(date +%s.%N)
+		if get 10.99.2.2 delay-resp.json; then
+			judge "$PY" "$CHECK" check "$W/cli/delay-resp.json" "$W/srv/files/delay-resp.json" \
+				--policy default --hold-masked-ok --what "9. response through a 20 ms round trip, $(secs "$t0")"
+		else
+			fail "9. response through a 20 ms round trip: curl failed after $(secs "$t0")"
+		fi
+		t0=$(date +%s.%N)
+		if form_posts; then
+			for kind in card ssn email; do
+				judge "$PY" "$CHECK" check "$W/srv/recv/form-$kind" "$W/src/form-$kind" \
+					--policy default --hold-masked-ok \
+					--what "9. kept-alive form POST ending with its $kind, $(secs "$t0")"
+			done
+		else
+			fail "9. kept-alive form POSTs: curl failed after $(secs "$t0")"
+		fi
+	fi
+	wm_stop delay
+	stop_pid "$relay" 5
+	counters delay \
+		"no late match (no value started to leave in clear)|c('mask.late_match') == 0|c('mask.late_match')" \
+		"the forms' last values decided at hold timeouts|c('mask.at_timeout') >= 3|c('mask.at_timeout')" \
+		"nothing passed unjudged|not passed()|passed()"
+	"$PY" - "$W/delay.stats.json" <<'EOF'
+import json, sys
+s = json.load(open(sys.argv[1]))
+h, c = s.get("held_us", {}), s["counters"]
+print("# delay: %d segments held, held time p50 %s us, p99 %s us, max %s us; "
+      "%d bytes masked at stalls of %d bytes scanned" % (
+          c.get("stream.held", 0), h.get("p50"), h.get("p99"), h.get("max"),
+          c.get("stream.hold_masked", 0), c.get("stream.bytes", 0)))
+EOF
+}
+
 # ---- the run ----
 
 echo "# wiremask: $WIREMASK"
@@ -704,7 +791,12 @@ gen() {
 		# The dropped frame (the 20th) lies in the 64 KB lead, where no
 		# value is: no value is cut by the hole.
 		"$PY" "$DATA" records "$W/src/gap-post.json" --seed 19 --records 300 --lead 65536 &&
-		"$PY" "$DATA" records "$W/src/hold-post.json" --seed 20 --records 1000 ||
+		"$PY" "$DATA" records "$W/src/hold-post.json" --seed 20 --records 1000 &&
+		"$PY" "$DATA" records "$W/src/delay-post.json" --seed 21 --records 2000 &&
+		"$PY" "$DATA" records "$W/srv/files/delay-resp.json" --seed 22 --records 2000 &&
+		"$PY" "$DATA" form "$W/src/form-card" --seed 23 --end card &&
+		"$PY" "$DATA" form "$W/src/form-ssn" --seed 24 --end ssn &&
+		"$PY" "$DATA" form "$W/src/form-email" --seed 25 --end email ||
 		return 1
 	if want direct; then
 		"$PY" "$DATA" bulk "$W/srv/files/bulk.bin" --seed 13 --size $((BULK_MB << 20)) &&
@@ -727,7 +819,7 @@ done
 [ -s "$W/srv/ready" ] || die "the HTTP server did not start (see $W/server.log)"
 capture_start
 
-for phase in direct loss vlan gap hold; do
+for phase in direct loss vlan gap hold delay; do
 	want "$phase" && "phase_$phase"
 done
 

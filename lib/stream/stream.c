@@ -163,25 +163,29 @@ class_last(const struct wm_stream_ctx *ctx)
 }
 
 /*
- * How long @f's held bytes wait for the next ones: twice the round trip
- * measured here (both directions; one known stands for both) plus
- * hold_min, rounded up to a class; the longest class while nothing was
- * measured. A segment that ended a write (@early) waits hold_min only:
- * no more bytes come until the peer has the held ones.
+ * How long the held bytes of @f's direction @d wait for the next ones:
+ * twice the round trip measured here (both directions; one known stands
+ * for both) plus hold_min, rounded up to a class; the longest class
+ * while nothing was measured. After the end of a write that the peer
+ * has acknowledged up to the held bytes (@early), new bytes can only be
+ * on their way if that ACK made the sender send them: wait for the
+ * sender's side of the round trip (and a quarter), plus hold_min.
  */
 static unsigned int
 hold_class(const struct wm_stream_ctx *ctx, const struct wm_flow *f,
-	   bool early)
+	   const struct wm_flow_dir *d, bool early)
 {
 	uint64_t r0 = f->dir[0].rtt, r1 = f->dir[1].rtt, want;
+	uint64_t sender = f->dir[d == &f->dir[0]].rtt;
 	unsigned int c;
 
-	if (early)
-		return 0;
-	if (r0 == 0 && r1 == 0)
+	if (early && sender != 0)
+		want = sender + sender / 4 + ctx->conf->hold_min;
+	else if (r0 == 0 && r1 == 0)
 		return class_last(ctx);
-	want = 2 * (r0 + r1 + (r0 == 0 ? r1 : 0) + (r1 == 0 ? r0 : 0)) +
-	       ctx->conf->hold_min;
+	else
+		want = 2 * (r0 + r1 + (r0 == 0 ? r1 : 0) + (r1 == 0 ? r0 : 0)) +
+		       ctx->conf->hold_min;
 	for (c = 0; c < class_last(ctx); c++)
 		if (ctx->class_time[c] >= want)
 			break;
@@ -821,7 +825,7 @@ payload_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	if (d->hs == NULL && wm_match_stream_open(f->policy->db, &d->hs) < 0)
 		d->flags |= WM_DIR_BROKEN;
 	pm->stream_off = d->offset - skip;
-	held_add(ctx, f, d, m, now, hold_class(ctx, f, early));
+	held_add(ctx, f, d, m, now, hold_class(ctx, f, d, early));
 	win_attach(ctx, d);
 	if (!(d->flags & WM_DIR_BROKEN) && skip == 0 && msg_boundary(ctx, f, d, m))
 		ctx->stats->ctr[WM_CTR_STREAM_MSG_BOUNDARY]++;

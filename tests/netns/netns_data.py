@@ -224,6 +224,28 @@ def mask_payments(kind, v):
 POLICIES = {"default": mask_default, "payments": mask_payments}
 
 
+def form(seed, end):
+    """A urlencoded form body (what curl --data and browsers send) whose
+    last field is a value of kind @end, with nothing after it; returns
+    (bytes, [value dicts])."""
+    rng = random.Random(seed)
+    val = {"card": lambda: rand_card(rng), "ssn": lambda: rand_ssn(rng),
+           "email": lambda: rand_email(rng)}[end]()
+    head = "name=%s&ref=A-%04d&%s=" % (rng.choice(FIRST).title(),
+                                       rng.randint(0, 9999), end)
+    return ((head + val).encode(),
+            [{"off": len(head), "len": len(val), "kind": end, "value": val}])
+
+
+def cmd_form(a):
+    body, values = form(a.seed, a.end)
+    with open(a.out, "wb") as f:
+        f.write(body)
+    with open(a.out + ".values.json", "w") as f:
+        json.dump(values, f)
+    return 0
+
+
 def cmd_records(a):
     body, values = records(a.records, a.seed, a.lead)
     with open(a.out, "wb") as f:
@@ -265,12 +287,16 @@ def main():
     n.add_argument("--name", default="conn-%03d.json")
     n.add_argument("--seed", type=int, default=1000)
     n.add_argument("--records", type=int, default=3)
+    f = sub.add_parser("form")
+    f.add_argument("out")
+    f.add_argument("--seed", type=int, default=1)
+    f.add_argument("--end", choices=("card", "ssn", "email"), required=True)
     b = sub.add_parser("bulk")
     b.add_argument("out")
     b.add_argument("--seed", type=int, default=1)
     b.add_argument("--size", type=int, required=True)
     a = p.parse_args()
-    return {"records": cmd_records, "many": cmd_many,
+    return {"records": cmd_records, "many": cmd_many, "form": cmd_form,
             "bulk": cmd_bulk}[a.cmd](a)
 
 

@@ -18,6 +18,8 @@ Every frame received on A is sent out of B and the other way round.
                 payload that follows one whose payload matches the
                 regular expression RE (anchor it with $ to look at how a
                 segment ends, e.g. inside a card number)
+  --delay-ms D  every frame leaves D ms after it came, in both
+                directions (a path of 2D ms round trip; order kept)
   --seed N      decisions come from random.Random(N) (one generator per
                 direction): the same seed makes the same decisions for
                 the same sequence of frames
@@ -35,6 +37,7 @@ On SIGTERM or SIGINT it prints its counters (one JSON line) to stdout,
 and to --stats FILE if given, then exits.
 """
 import argparse
+import collections
 import json
 import random
 import re
@@ -133,12 +136,20 @@ class Direction:
         self.drop_nth = args.drop_nth if targeted else 0
         self.drop_after = args.drop_after if targeted else None
         self.held = None        # (frame, since)
+        self.delay = args.delay_ms / 1000.0
+        self.late = collections.deque()  # (due, frame) with --delay-ms
         self.ndata = {}         # connection -> data frames seen
         self.tail = {}          # connection -> drop_after state
         self.c = {"frames": 0, "sent": 0, "dropped": 0, "reordered": 0,
                   "vlan_dropped": 0, "send_errors": 0, "targeted": 0}
 
     def send(self, frame):
+        if self.delay:
+            self.late.append((time.monotonic() + self.delay, frame))
+            return
+        self.put(frame)
+
+    def put(self, frame):
         try:
             self.dst.send(frame)
             self.c["sent"] += 1
@@ -203,6 +214,13 @@ class Direction:
             self.c["reordered"] += 1
             self.held = None
 
+    def due(self, now):
+        """Send the delayed frames whose time has come; seconds until
+        the next one (None: none waits)."""
+        while self.late and self.late[0][0] <= now:
+            self.put(self.late.popleft()[1])
+        return self.late[0][0] - now if self.late else None
+
     def tick(self, now, hold):
         if self.held is not None and now - self.held[1] >= hold:
             self.send(self.held[0])
@@ -222,6 +240,7 @@ def main():
     p.add_argument("--drop-after", type=lambda r: re.compile(r.encode()),
                    help="regex (bytes) that a payload's end matches")
     p.add_argument("--hold-ms", type=float, default=5.0)
+    p.add_argument("--delay-ms", type=float, default=0.0)
     p.add_argument("--stats")
     p.add_argument("--ready", help="file written once both sockets are open")
     a = p.parse_args()
@@ -244,7 +263,13 @@ def main():
         poll.register(fd, select.POLLIN)
     try:
         while True:
-            events = poll.poll(a.hold_ms / 2)
+            wait = a.hold_ms / 2
+            now = time.monotonic()
+            for d in dirs.values():
+                nxt = d.due(now)
+                if nxt is not None:
+                    wait = min(wait, max(nxt * 1000.0, 0.0))
+            events = poll.poll(wait)
             for fd, _ in events:
                 d = dirs[fd]
                 for _ in range(64):
@@ -259,6 +284,7 @@ def main():
             now = time.monotonic()
             for d in dirs.values():
                 d.tick(now, hold)
+                d.due(now)
     except Stop:
         pass
     out = json.dumps({d.name: d.c for d in dirs.values()}, sort_keys=True)

@@ -660,29 +660,38 @@ timeout_one_byte_segments_apart(void)
 
 /*
  * Hold classes: bytes held while the peer has not acknowledged all that
- * came before them (a flight in progress) wait for the flow's round
- * trip (here unknown: the longest hold); bytes after which the sender
- * waits for the peer (every earlier byte acknowledged: the end of a
- * request) wait hold_min only.
+ * came before them (a flight in progress) wait for twice the flow's
+ * round trip; after the end of a write (PSH) that the peer has
+ * acknowledged up to the held bytes, only what the ACK could still make
+ * the sender send is worth waiting for: the sender's side of the round
+ * trip (and a quarter) plus hold_min.
  */
 static void
 acked_sender_decided_early(void)
 {
 	reset();
 	sconf.hold_timeout = WM_FAIL_MASK;
-	set_hold(100, 100000);
-	send_c(1, "hi;\n");
-	send_mid(5, "x 4111 1111");
+	set_hold(100, 100000);              /* classes 100, 200, ... 6400 */
+	feed(&client, &server, 0, WM_TCP_SYN, "", 0);
 	now += 1000;
+	feed(&server, &client, 0, WM_TCP_SYN | WM_TCP_ACK, "", 0);
+	now += 1000;                        /* each side 1 ms */
+	feed(&client, &server, 1, WM_TCP_ACK, "", 0);
+	send_c(1, "hi;\n");
+	send_mid(5, "x 4111 1111");         /* in flight: 2 x 2 ms + 0.1 */
+	now += 2000;
 	wm_stream_expire(ctx, now);
-	CHECK_EQ(nout, 1);                  /* in flight: still waiting */
+	CHECK_EQ(nout, 4);                  /* handshake and "hi": waiting */
 	send_mid(16, " 1111 1111;");
 	expect_out("hi;\nx 4111 11** **** 1111;");
 	cur_ack = 27;                       /* the server has it all */
 	feed(&server, &client, 1, WM_TCP_ACK, "", 0);
 	cur_ack = 1;
-	send_c(27, "y 4111 1111");
-	now += 100;
+	send_c(27, "y 4111 1111");          /* 1 ms + 0.25 + 0.1: 1.6 ms */
+	now += 1000;
+	wm_stream_expire(ctx, now);
+	CHECK_EQ(stats.ctr[WM_CTR_STREAM_HOLD_TIMEOUT], 0);
+	now += 600;
 	wm_stream_expire(ctx, now);
 	expect_out("hi;\nx 4111 11** **** 1111;y 4111 ****");
 	CHECK_EQ(stats.ctr[WM_CTR_STREAM_HOLD_EARLY], 1);
