@@ -25,12 +25,14 @@
  *      into no value is collateral (mask.timeout_collateral).
  *
  * How long: the hold time follows the flow's round trip as seen here
- * (data to the peer's ACK, both directions, delayed ACKs included; the
- * handshake until data is timed): twice it plus hold_min, rounded up to
- * a power-of-two class, at most hold_time. A segment that ends a write
- * (PSH, or shorter than the largest seen) is followed by nothing until
- * the peer answers, so it waits hold_min only. A new HTTP message after
- * a decided tail ends that tail's values in the real stream as well.
+ * (data to the peer's ACK, both directions, delayed ACKs included, Karn's
+ * rule; the handshake until data is timed): twice it plus hold_min,
+ * rounded up to a power-of-two class, at most hold_time (also the hold
+ * of a flow not timed yet). After the end of a write (PSH) that the peer
+ * has acknowledged up to the held bytes, only bytes that ACK makes the
+ * sender send can still come: the sender's side of the round trip (and
+ * a quarter) plus hold_min. A new HTTP message after a decided tail ends
+ * that tail's values in the real stream as well.
  *
  * Reassembly (never a byte out before it is judged):
  *  - a segment beyond a gap waits in a bounded per-direction queue and
