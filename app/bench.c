@@ -95,7 +95,7 @@ struct result {
 	uint64_t busy;          /* sum over lcores */
 	struct wm_stats stats;  /* counters of the pass (full) */
 	struct wm_prof prof;    /* profiled pass */
-	double lat_p50, lat_p99, held_p50, held_p99; /* us */
+	double lat_p50, lat_p99, held_p50, held_p99, held_max; /* us */
 	uint64_t nlat, nheld;
 	uint64_t win_peak;      /* history windows in use at once, summed */
 };
@@ -436,7 +436,8 @@ cmp_u32(const void *a, const void *b)
 
 /* Percentiles of the samples of every active lcore, in microseconds. */
 static void
-percentiles(bool held, double *p50, double *p99, uint64_t *count)
+percentiles(bool held, double *p50, double *p99, double *max,
+	    uint64_t *count)
 {
 	uint64_t n = 0, k = 0;
 	uint32_t *all;
@@ -444,7 +445,7 @@ percentiles(bool held, double *p50, double *p99, uint64_t *count)
 	for (unsigned int i = 0; i < bench.active; i++)
 		n += held ? bench.lc[i].nheld : bench.lc[i].nlat;
 	*count = n;
-	*p50 = *p99 = 0;
+	*p50 = *p99 = *max = 0;
 	if (n == 0 || (all = malloc(n * sizeof(*all))) == NULL)
 		return;
 	for (unsigned int i = 0; i < bench.active; i++) {
@@ -458,6 +459,7 @@ percentiles(bool held, double *p50, double *p99, uint64_t *count)
 	*p50 = all[n / 2] * 1e6 / (double)rte_get_tsc_hz();
 	*p99 = all[RTE_MIN(n - 1, n * 99 / 100)] * 1e6 /
 	       (double)rte_get_tsc_hz();
+	*max = all[n - 1] * 1e6 / (double)rte_get_tsc_hz();
 	free(all);
 }
 
@@ -531,8 +533,11 @@ pass_run(enum pass kind, struct result *r)
 		}
 	}
 	if (kind == PASS_PROF) {
-		percentiles(false, &r->lat_p50, &r->lat_p99, &r->nlat);
-		percentiles(true, &r->held_p50, &r->held_p99, &r->nheld);
+		double lat_max;
+
+		percentiles(false, &r->lat_p50, &r->lat_p99, &lat_max, &r->nlat);
+		percentiles(true, &r->held_p50, &r->held_p99, &r->held_max,
+			    &r->nheld);
 		for (unsigned int i = 0; i < bench.active; i++) {
 			struct blcore *b = &bench.lc[i];
 
@@ -708,6 +713,14 @@ static const char *const stage_names[7] = {
 	"parse", "flow", "reasm", "scan", "mask", "tx", "other",
 };
 
+/* Bytes masked when a hold timeout decided a tail, per MB scanned. */
+static double
+stall_per_mb(const struct run *r)
+{
+	return ratio((double)r->full.stats.ctr[WM_CTR_STREAM_HOLD_MASKED],
+		     (double)r->full.stats.ctr[WM_CTR_STREAM_BYTES] / 1e6);
+}
+
 static void
 report_human(const struct run *runs, unsigned int n)
 {
@@ -757,11 +770,17 @@ report_human(const struct run *runs, unsigned int n)
 			printf(" %s %.0f", stage_names[s], st[s]);
 		printf("\n  payload packets: arrival to transmit p50 %.2f us, "
 		       "p99 %.2f us; held past their burst: %" PRIu64
-		       " (%.1f%%), p50 %.2f us, p99 %.2f us\n",
+		       " (%.1f%%), p50 %.2f us, p99 %.2f us, max %.0f us\n",
 		       r->prof.lat_p50, r->prof.lat_p99, r->prof.nheld,
 		       100.0 * ratio((double)r->prof.nheld,
 				     (double)r->prof.nlat),
-		       r->prof.held_p50, r->prof.held_p99);
+		       r->prof.held_p50, r->prof.held_p99, r->prof.held_max);
+		printf("  hold timeouts: %" PRIu64 " segments, %" PRIu64
+		       " values decided at a tail, %.1f bytes masked at "
+		       "stalls per MB scanned\n",
+		       r->full.stats.ctr[WM_CTR_STREAM_HOLD_TIMEOUT],
+		       r->full.stats.ctr[WM_CTR_MASK_AT_TIMEOUT],
+		       stall_per_mb(r));
 	}
 }
 
@@ -790,9 +809,12 @@ json_run(const struct run *r)
 		printf("%s\"%s\": %.1f", s ? ", " : "", stage_names[s], st[s]);
 	printf("}, \"latency_p50_us\": %.3f, \"latency_p99_us\": %.3f, "
 	       "\"held_p50_us\": %.3f, \"held_p99_us\": %.3f, "
-	       "\"held_pkts\": %" PRIu64,
+	       "\"held_max_us\": %.1f, \"held_pkts\": %" PRIu64
+	       ", \"hold_timeouts\": %" PRIu64
+	       ", \"stall_masked_bytes_per_mb\": %.2f",
 	       r->prof.lat_p50, r->prof.lat_p99, r->prof.held_p50,
-	       r->prof.held_p99, r->prof.nheld);
+	       r->prof.held_p99, r->prof.held_max, r->prof.nheld,
+	       r->full.stats.ctr[WM_CTR_STREAM_HOLD_TIMEOUT], stall_per_mb(r));
 }
 
 static void
