@@ -36,9 +36,7 @@
 #include <rte_mbuf.h>
 #include <rte_pause.h>
 
-#include "wiremask.h"
-
-struct wm_app wm_app;
+#include "wm_datapath.h"
 
 #define MAX_RUNS 8
 #define NSAMPLE_MAX (1u << 22)
@@ -73,13 +71,14 @@ struct fdmap {
 /* One benchmark lcore. */
 struct blcore {
 	unsigned int lcore;
-	struct wm_worker *w;
+	struct wm_dp *dp;       /* the data path, as a worker of the run */
 	uint32_t *idx;          /* its frames, in capture order */
 	uint32_t n;
 	struct rte_mbuf **m;    /* this pass's copies */
 	uint64_t t_start;
 	uint64_t t_end;
 	uint64_t burst_now;     /* TSC of the burst being judged */
+	struct wm_prof *prof;   /* profiled pass */
 	uint64_t matches;       /* hs ceiling */
 	uint64_t tx;
 	/* Profiled pass: cycles from arrival to transmit of payload
@@ -124,6 +123,12 @@ static struct {
 	enum pass kind;
 	hs_stream_t **hs;       /* per flow direction (hs ceiling) */
 	volatile uint32_t ready;
+	/* what the data path judges with */
+	struct wm_config *cfg;
+	struct wm_segments *segs;
+	const char *segment_names[WM_CONFIG_MAX_SEGMENTS];
+	struct rte_mempool *pool;
+	hs_scratch_t *scratch[RTE_MAX_LCORE]; /* hs ceiling, per lcore */
 } bench = { .config = "configs/default.cfg", .passes = 3, .profile = true };
 
 static const char usage_text[] =
@@ -262,11 +267,11 @@ capture_parse(void)
 
 		f->hash = i;            /* not TCP: spread round robin */
 		if (wm_pkt_parse(bench.data + f->off, f->len, f->len,
-				 wm_app.cfg->vxlan_port, &pi) != WM_PKT_TCP)
+				 bench.cfg->vxlan_port, &pi) != WM_PKT_TCP)
 			continue;
 		f->tcp = 1;
-		policy = wm_segment_policy(wm_app.segs,
-					   wm_segment_lookup(wm_app.segs, &pi));
+		policy = wm_segment_policy(bench.segs,
+					   wm_segment_lookup(bench.segs, &pi));
 		wm_flow_key_make(&pi, 0, &key, &dir);
 		f->hash = wm_flow_hash(&key);
 		f->fd = 2 * fd_find(m, &key, f->hash, policy->db) + dir;
@@ -283,11 +288,11 @@ capture_parse(void)
 
 /* ---- passes ----------------------------------------------------------- */
 
-static void
-bench_sink(struct wm_worker *w, uint16_t port, struct rte_mbuf **pkts,
-	   uint16_t n)
+/* The data path's transmit: timestamps sampled, buffers freed. */
+static uint16_t
+bench_tx(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct blcore *b = &bench.lc[w->index];
+	struct blcore *b = arg;
 
 	RTE_SET_USED(port);
 	if (b->lat != NULL) {
@@ -308,6 +313,20 @@ bench_sink(struct wm_worker *w, uint16_t port, struct rte_mbuf **pkts,
 	}
 	b->tx += n;
 	rte_pktmbuf_free_bulk(pkts, n);
+	return n;
+}
+
+/*
+ * Frames are spread over the lcores by the flow hash the data path
+ * uses to pick a flow's owner, so no packet is ever handed over.
+ */
+static int
+bench_handoff(void *arg, unsigned int owner, struct rte_mbuf *m)
+{
+	RTE_SET_USED(arg);
+	RTE_SET_USED(owner);
+	RTE_SET_USED(m);
+	return -1;
 }
 
 static int
@@ -325,8 +344,8 @@ hs_count(unsigned int id, unsigned long long from, unsigned long long to,
 static void
 pass_io(struct blcore *b)
 {
-	for (uint32_t i = 0; i < b->n; i += WM_BURST) {
-		uint16_t k = (uint16_t)RTE_MIN((uint32_t)WM_BURST, b->n - i);
+	for (uint32_t i = 0; i < b->n; i += WM_DP_BURST) {
+		uint16_t k = (uint16_t)RTE_MIN((uint32_t)WM_DP_BURST, b->n - i);
 
 		b->tx += k;
 		rte_pktmbuf_free_bulk(b->m + i, k);
@@ -336,22 +355,20 @@ pass_io(struct blcore *b)
 static void
 pass_full(struct blcore *b)
 {
-	struct wm_worker *w = b->w;
-
-	for (uint32_t i = 0; i < b->n; i += WM_BURST) {
-		uint16_t k = (uint16_t)RTE_MIN((uint32_t)WM_BURST, b->n - i);
+	for (uint32_t i = 0; i < b->n; i += WM_DP_BURST) {
+		uint16_t k = (uint16_t)RTE_MIN((uint32_t)WM_DP_BURST, b->n - i);
 		uint64_t now = rte_rdtsc();
 
 		b->burst_now = now;
-		wm_worker_rx(w, b->m + i, k, 0, now);
-		wm_worker_tick(w, now);
+		wm_dp_rx_burst(b->dp, b->m + i, k, 0, now);
+		wm_dp_tick(b->dp, now);
 	}
 }
 
 static void
 pass_hs(struct blcore *b)
 {
-	hs_scratch_t *scratch = b->w->scratch;
+	hs_scratch_t *scratch = bench.scratch[b - bench.lc];
 
 	for (uint32_t i = 0; i < b->n; i++) {
 		const struct frame *f = &bench.fr[b->idx[i]];
@@ -406,7 +423,7 @@ mbufs_prepare(void)
 	for (unsigned int i = 0; i < bench.active; i++) {
 		struct blcore *b = &bench.lc[i];
 
-		if (rte_pktmbuf_alloc_bulk(wm_app.pool, b->m, b->n) != 0) {
+		if (rte_pktmbuf_alloc_bulk(bench.pool, b->m, b->n) != 0) {
 			fprintf(stderr, "wiremask-bench: %u mbufs: pool "
 				"exhausted (give EAL more memory with -m)\n",
 				b->n);
@@ -468,6 +485,7 @@ pass_run(enum pass kind, struct result *r)
 {
 	uint64_t first = UINT64_MAX, last = 0;
 	struct wm_stats before, after;
+	struct wm_dp_usage u;
 
 	memset(r, 0, sizeof(*r));
 	if (mbufs_prepare() < 0)
@@ -478,16 +496,15 @@ pass_run(enum pass kind, struct result *r)
 
 		b->tx = b->matches = 0;
 		b->nlat = b->nheld = 0;
-		b->w->win_pool->peak = b->w->win_pool->in_use;
-		wm_stats_add(&before, &b->w->stats);
+		wm_dp_usage(b->dp, &u, true);
+		wm_stats_add(&before, wm_dp_stats(b->dp));
 		if (kind == PASS_PROF) {
 			b->lat = malloc(NSAMPLE_MAX * sizeof(*b->lat));
 			b->held = malloc(NSAMPLE_MAX * sizeof(*b->held));
-			b->w->prof = calloc(1, sizeof(*b->w->prof));
-			if (b->lat == NULL || b->held == NULL ||
-			    b->w->prof == NULL)
+			b->prof = calloc(1, sizeof(*b->prof));
+			if (b->lat == NULL || b->held == NULL || b->prof == NULL)
 				return -ENOMEM;
-			b->w->stream.prof = b->w->prof;
+			wm_dp_set_prof(b->dp, b->prof);
 		}
 	}
 	if (kind == PASS_HS)
@@ -510,7 +527,8 @@ pass_run(enum pass kind, struct result *r)
 		first = RTE_MIN(first, b->t_start);
 		last = RTE_MAX(last, b->t_end);
 		r->busy += b->t_end - b->t_start;
-		r->win_peak += b->w->win_pool->peak;
+		wm_dp_usage(b->dp, &u, false);
+		r->win_peak += u.windows_peak;
 	}
 	r->cycles = last - first;
 	/* After the clock: what is still held leaves, and flows end. */
@@ -518,15 +536,15 @@ pass_run(enum pass kind, struct result *r)
 		struct blcore *b = &bench.lc[i];
 
 		if (kind == PASS_FULL || kind == PASS_PROF) {
-			wm_worker_flush(b->w);
+			wm_dp_flush(b->dp);
 		} else if (kind == PASS_HS) {
 			rte_pktmbuf_free_bulk(b->m, b->n);
 			for (uint32_t k = 0; k < b->n; k++) {
 				hs_stream_t **s = &bench.hs[bench.fr[b->idx[k]].fd];
 
 				if (*s != NULL) {
-					hs_close_stream(*s, b->w->scratch, NULL,
-							NULL);
+					hs_close_stream(*s, bench.scratch[i],
+							NULL, NULL);
 					*s = NULL;
 				}
 			}
@@ -542,10 +560,10 @@ pass_run(enum pass kind, struct result *r)
 			struct blcore *b = &bench.lc[i];
 
 			for (unsigned int s = 0; s < WM_STAGE_MAX; s++)
-				r->prof.cycles[s] += b->w->prof->cycles[s];
-			free(b->w->prof);
-			b->w->prof = NULL;
-			b->w->stream.prof = NULL;
+				r->prof.cycles[s] += b->prof->cycles[s];
+			wm_dp_set_prof(b->dp, NULL);
+			free(b->prof);
+			b->prof = NULL;
 			free(b->lat);
 			free(b->held);
 			b->lat = b->held = NULL;
@@ -553,7 +571,7 @@ pass_run(enum pass kind, struct result *r)
 	}
 	memset(&after, 0, sizeof(after));
 	for (unsigned int i = 0; i < bench.active; i++)
-		wm_stats_add(&after, &bench.lc[i].w->stats);
+		wm_stats_add(&after, wm_dp_stats(bench.lc[i].dp));
 	for (unsigned int c = 0; c < WM_CTR_MAX; c++)
 		r->stats.ctr[c] = after.ctr[c] - before.ctr[c];
 	for (unsigned int d = 0; d < WM_STATS_DETECTORS; d++)
@@ -582,18 +600,46 @@ cmp_cycles(const void *a, const void *b)
 }
 
 /* Spread the frames over @n lcores by flow hash, like symmetric RSS. */
-static void
+/*
+ * Frames to @n lcores by flow hash, and each a fresh data path as
+ * worker i of n (so a flow's owner is the lcore that has its frames).
+ */
+static int
 distribute(unsigned int n)
 {
+	struct wm_dp_conf c = {
+		.cfg = bench.cfg,
+		.segs = bench.segs,
+		.segment_names = bench.segment_names,
+		.nworkers = n,
+		.nports = 2,            /* a bump in the wire: 0 <-> 1 */
+		.ports = { { .peer = 1, .link = 0 }, { .peer = 0, .link = 0 } },
+		.tx = bench_tx,
+		.handoff = bench_handoff,
+	};
+
 	bench.active = n;
-	for (unsigned int i = 0; i < n; i++)
-		bench.lc[i].n = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		struct blcore *b = &bench.lc[i];
+
+		b->n = 0;
+		wm_dp_free(b->dp);
+		c.tx_arg = b;
+		b->dp = wm_dp_create(&c, i,
+				     (int)rte_lcore_to_socket_id(b->lcore));
+		if (b->dp == NULL) {
+			fprintf(stderr, "wiremask-bench: worker %u: out of "
+				"memory (flow table %u)\n", i,
+				bench.cfg->flow_table_size);
+			return -ENOMEM;
+		}
+	}
 	for (uint32_t k = 0; k < bench.nfr; k++) {
 		struct blcore *b = &bench.lc[bench.fr[k].hash % n];
 
 		b->idx[b->n++] = k;
 	}
-	wm_app.nworkers = n;
+	return 0;
 }
 
 static double
@@ -610,7 +656,8 @@ run_workers(struct run *run)
 	const enum pass order[3] = { PASS_IO, PASS_FULL, PASS_HS };
 	uint64_t drops = 0;
 
-	distribute(run->workers);
+	if (distribute(run->workers) < 0)
+		return -ENOMEM;
 	for (unsigned int k = 0; k < 3; k++) {
 		res[k] = calloc(bench.passes, sizeof(struct result));
 		if (res[k] == NULL)
@@ -658,11 +705,7 @@ ratio(double a, double b)
 static size_t
 flow_entry_bytes(void)
 {
-	uint32_t size = wm_app.cfg->flow_table_size, nb = 1;
-
-	while (nb < size)
-		nb <<= 1;
-	return sizeof(struct wm_flow) + (sizeof(uint32_t) * nb + size - 1) / size;
+	return wm_dp_flow_entry_bytes(bench.lc[0].dp);
 }
 
 /* History windows in use at the peak of the full pass, per flow. */
@@ -940,31 +983,23 @@ setup(void)
 		fprintf(stderr, "wiremask-bench: %s\n", err);
 		return -1;
 	}
-	wm_app.cfg = cfg;
-	wm_app.events_fd = -1;          /* no event log in the timed path */
-	wm_app.segs = wm_segments_create(cfg, err, sizeof(err));
-	if (wm_app.segs == NULL) {
+	bench.cfg = cfg;                /* no event log in the timed path */
+	bench.segs = wm_segments_create(cfg, err, sizeof(err));
+	if (bench.segs == NULL) {
 		fprintf(stderr, "wiremask-bench: %s: %s\n", bench.config, err);
 		return -1;
 	}
 	for (unsigned int k = 0; k < cfg->nsegments; k++)
-		wm_app.segment_names[k] = cfg->segments[k].name;
+		bench.segment_names[k] = cfg->segments[k].name;
 	if (capture_load(bench.capture) < 0 || capture_parse() < 0)
 		return -1;
-	/* Two virtual ports, a bump in the wire; packets arrive on port 0. */
-	wm_app.nports = 2;
-	wm_app.ports[0] = (struct wm_port){ .id = 0, .peer = 1, .link = 0,
-					    .nb_rxq = 1, .nb_txq = 1 };
-	wm_app.ports[1] = (struct wm_port){ .id = 1, .peer = 0, .link = 0,
-					    .nb_rxq = 1, .nb_txq = 1 };
-	wm_app.tx_sink = bench_sink;
 	/* Every frame in memory at once: buffers just big enough for it. */
 	room = RTE_ALIGN_CEIL(bench.max_len, RTE_CACHE_LINE_SIZE);
-	wm_app.pool = rte_pktmbuf_pool_create("wm_bench", bench.nfr + 4096,
+	bench.pool = rte_pktmbuf_pool_create("wm_bench", bench.nfr + 4096,
 		256, RTE_ALIGN_CEIL(sizeof(struct wm_pkt_meta),
 				    RTE_MBUF_PRIV_ALIGN),
 		(uint16_t)(room + RTE_PKTMBUF_HEADROOM), (int)rte_socket_id());
-	if (wm_app.pool == NULL) {
+	if (bench.pool == NULL) {
 		fprintf(stderr, "wiremask-bench: %u mbufs of %u bytes: %s "
 			"(give EAL more memory with -m)\n", bench.nfr + 4096,
 			room, rte_strerror(rte_errno));
@@ -993,13 +1028,14 @@ setup(void)
 	for (unsigned int i = 0; i < bench.nlcores; i++) {
 		struct blcore *b = &bench.lc[i];
 
-		b->w = wm_worker_create(&wm_app, i, b->lcore);
 		b->idx = malloc(bench.nfr * sizeof(*b->idx));
 		b->m = malloc(bench.nfr * sizeof(*b->m));
-		if (b->w == NULL || b->idx == NULL || b->m == NULL) {
-			fprintf(stderr, "wiremask-bench: worker %u: out of "
-				"memory (flow table %u)\n", i,
-				cfg->flow_table_size);
+		if (b->idx == NULL || b->m == NULL ||
+		    (bench.segs->scratch != NULL &&
+		     hs_clone_scratch(bench.segs->scratch,
+				      &bench.scratch[i]) != HS_SUCCESS)) {
+			fprintf(stderr, "wiremask-bench: lcore %u: out of "
+				"memory\n", i);
 			return -1;
 		}
 	}

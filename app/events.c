@@ -50,7 +50,7 @@ wm_events_flush(struct wm_worker *w)
 		if (n <= 0) {
 			if (n < 0 && errno == EINTR)
 				continue;
-			w->stats.ctr[WM_CTR_EVENT_LOST]++;
+			wm_dp_stats(w->dp)->ctr[WM_CTR_EVENT_LOST]++;
 			break;
 		}
 		off += (size_t)n;
@@ -91,8 +91,9 @@ wm_events_write(void *arg, const struct wm_stream_event *e)
 		return;
 	if (wm_app.cfg->events.fingerprint_key != 0)
 		fkey = &wm_app.cfg->keys[wm_app.cfg->events.fingerprint_key - 1];
-	if (fkey != NULL && w->tok != NULL &&
-	    wm_token_fingerprint(w->tok, fkey, e->value, e->len, fp) < 0)
+	if (fkey != NULL &&
+	    wm_token_fingerprint(wm_dp_token(w->dp), fkey, e->value, e->len,
+				 fp) < 0)
 		fp[0] = '\0';
 	addr_str(k, src, sa, sizeof(sa));
 	addr_str(k, dst, da, sizeof(da));
@@ -113,11 +114,11 @@ wm_events_write(void *arg, const struct wm_stream_event *e)
 		     e->offset, e->len, e->late ? "true" : "false",
 		     e->at_timeout ? "true" : "false", fp);
 	if (n < 0 || (size_t)n >= WM_EVENT_BUF - w->ev_len) {
-		w->stats.ctr[WM_CTR_EVENT_LOST]++;
+		wm_dp_stats(w->dp)->ctr[WM_CTR_EVENT_LOST]++;
 		return;
 	}
 	w->ev_len += (size_t)n;
-	w->stats.ctr[WM_CTR_EVENT]++;
+	wm_dp_stats(w->dp)->ctr[WM_CTR_EVENT]++;
 	if (w->ev_len >= EV_FLUSH_AT)
 		wm_events_flush(w);
 }

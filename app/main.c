@@ -284,7 +284,7 @@ stats_sum(struct wm_stats *total)
 {
 	memset(total, 0, sizeof(*total));
 	for (unsigned int i = 0; i < wm_app.nworkers; i++)
-		wm_stats_add(total, &wm_app.workers[i]->stats);
+		wm_stats_add(total, wm_dp_stats(wm_app.workers[i]->dp));
 }
 
 /* Counter ids: built-in detectors, then the config's custom ones. */

@@ -20,13 +20,12 @@
 #include <rte_spinlock.h>
 
 #include "wm_config.h"
-#include "wm_flow.h"
-#include "wm_frag.h"
+#include "wm_datapath.h"
 #include "wm_segment.h"
 #include "wm_stats.h"
 #include "wm_stream.h"
 
-#define WM_BURST 32
+#define WM_BURST WM_DP_BURST
 #define WM_RING_SIZE 8192
 #define WM_MAX_RXQ 64
 #define WM_EVENT_BUF 16384
@@ -48,46 +47,26 @@ struct wm_port {
 	char driver[32];
 };
 
-struct wm_txbuf {
-	uint16_t n;
-	struct rte_mbuf *pkts[WM_BURST];
-};
-
+/*
+ * A worker lcore of the appliance: its receive queues and hand-off ring
+ * around the data path (lib/datapath), which judges everything.
+ */
 struct wm_worker {
 	unsigned int index;
 	unsigned int lcore;
+	struct wm_dp *dp;
 	struct rte_ring *ring;          /* packets of flows this worker owns */
-	struct wm_flow_table *flows;
-	hs_scratch_t *scratch;
 	unsigned int nrxq;
 	struct {
 		uint16_t port;
 		uint16_t queue;
 	} rxq[WM_MAX_RXQ];
-	/* Idle flow timeouts per state, in the worker's clock units. */
-	uint64_t timeout_syn;           /* no data yet */
-	uint64_t timeout_est;           /* established */
-	uint64_t timeout_closed;        /* FIN both ways or RST */
-	struct wm_stream_conf stream_conf;
-	struct wm_rb_pool *rb_pool;     /* retained bytes (memcap) */
-	struct wm_win_pool *win_pool;   /* history windows (hold > 0) */
-	uint64_t clock_us;              /* capture clock: newest timestamp */
 	volatile uint64_t last_rx_tsc;  /* read by the control side */
 	volatile uint64_t loops;        /* main loop turns (liveness) */
 	volatile int rx_stopped;
-	struct wm_token_ctx *tok;       /* keyed operators, fingerprints */
 	size_t ev_len;                  /* event log lines not yet written */
 	char ev_buf[WM_EVENT_BUF];
-	struct wm_txbuf tx[WM_CONFIG_MAX_PORTS];
-	struct wm_stats stats;
-	struct wm_stream_ctx stream;
-	struct wm_frag *frag;           /* IP fragments in reassembly */
-	struct wm_prof *prof;           /* cycles per stage (bench), or NULL */
 } __rte_cache_aligned;
-
-/* Where judged packets go instead of a port (wiremask-bench). */
-typedef void (*wm_tx_sink_t)(struct wm_worker *w, uint16_t port,
-			     struct rte_mbuf **pkts, uint16_t n);
 
 struct wm_app {
 	struct wm_config *cfg;
@@ -108,7 +87,6 @@ struct wm_app {
 	bool capture_clock;
 	int ts_offset;                  /* mbuf timestamp dynfield */
 	uint64_t ts_flag;
-	wm_tx_sink_t tx_sink;           /* NULL: rte_eth_tx_burst */
 };
 
 extern struct wm_app wm_app;
@@ -139,20 +117,5 @@ void wm_status_remove(void);
 int wm_workers_init(struct wm_app *app);
 void wm_workers_free(struct wm_app *app);
 int wm_worker_main(void *arg);
-
-/* One worker, for wiremask-bench (wm_workers_init makes them all). */
-struct wm_worker *wm_worker_create(struct wm_app *app, unsigned int index,
-				   unsigned int lcore);
-void wm_worker_free(struct wm_worker *w);
-
-/** Judge a burst received on port @pidx at TSC @now. */
-void wm_worker_rx(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n,
-		  uint16_t pidx, uint64_t now);
-
-/** The rest of a poll loop: hand-offs, timeouts, ageing, transmit. */
-void wm_worker_tick(struct wm_worker *w, uint64_t now);
-
-/** End every flow: what is held is judged and transmitted. */
-void wm_worker_flush(struct wm_worker *w);
 
 #endif /* WIREMASK_APP_H */

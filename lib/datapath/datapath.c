@@ -1,0 +1,595 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * One worker's data path, run to completion (see wm_datapath.h):
+ *
+ *   rx burst -> parse -> segment/policy -> owner = flow hash % workers
+ *     owner is us:   flow lookup -> stream (scan, mask, hold/release)
+ *     owner is not:  conf.handoff, and the owner does the same
+ *   -> tx buffers per port -> conf.tx
+ */
+#include <errno.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_malloc.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_prefetch.h>
+
+#include "wm_datapath.h"
+#include "wm_frag.h"
+#include "wm_token.h"
+
+#define FLOW_SWEEP_PER_LOOP 16
+#define PREFETCH_AHEAD 4
+
+struct dp_txbuf {
+	uint16_t n;
+	struct rte_mbuf *pkts[WM_DP_BURST];
+};
+
+struct wm_dp {
+	struct wm_dp_conf conf;
+	unsigned int index;
+	struct wm_flow_table *flows;
+	hs_scratch_t *scratch;
+	/* Idle flow timeouts per state, in the clock's units. */
+	uint64_t timeout_syn;           /* no data yet */
+	uint64_t timeout_est;           /* established */
+	uint64_t timeout_closed;        /* FIN both ways or RST */
+	uint64_t clock_us;              /* capture clock: newest timestamp */
+	struct wm_stream_conf stream_conf;
+	struct wm_rb_pool *rb_pool;     /* retained bytes (memcap) */
+	struct wm_win_pool *win_pool;   /* history windows (hold > 0) */
+	struct wm_token_ctx *tok;       /* keyed operators, fingerprints */
+	struct wm_frag *frag;           /* IP fragments in reassembly */
+	struct wm_prof *prof;           /* cycles per stage, or NULL */
+	struct dp_txbuf tx[WM_CONFIG_MAX_PORTS];
+	struct wm_stats stats;
+	struct wm_stream_ctx stream;
+} __rte_cache_aligned;
+
+/* The cache lines a packet's first touch needs: headers and its meta. */
+static inline void
+pkt_prefetch(struct rte_mbuf *m)
+{
+	rte_prefetch0(rte_pktmbuf_mtod(m, void *));
+	rte_prefetch0(rte_mbuf_to_priv(m));
+}
+
+static void
+tx_flush(struct wm_dp *dp, uint16_t port)
+{
+	struct dp_txbuf *tb = &dp->tx[port];
+	uint16_t sent;
+
+	if (tb->n == 0)
+		return;
+	sent = dp->conf.tx(dp->conf.tx_arg, port, tb->pkts, tb->n);
+	dp->stats.ctr[WM_CTR_TX] += sent;
+	if (unlikely(sent < tb->n)) {
+		dp->stats.ctr[WM_CTR_TX_DROP] += tb->n - sent;
+		rte_pktmbuf_free_bulk(tb->pkts + sent, tb->n - sent);
+	}
+	tb->n = 0;
+}
+
+static void
+tx_flush_all(struct wm_dp *dp)
+{
+	uint64_t t0 = wm_prof_start(dp->prof);
+
+	for (uint16_t p = 0; p < dp->conf.nports; p++)
+		tx_flush(dp, p);
+	wm_prof_stop(dp->prof, WM_STAGE_TX, t0);
+}
+
+/*
+ * Queue @m for its peer port (the stream engine's emit callback). A
+ * datagram reassembled from fragments leaves as fragments again.
+ */
+static void
+emit(struct rte_mbuf *m, void *arg)
+{
+	struct wm_dp *dp = arg;
+	struct wm_pkt_meta *pm = wm_pkt_meta(m);
+	uint16_t p = pm->out_port;
+	struct dp_txbuf *tb = &dp->tx[p];
+	struct rte_mbuf *out[WM_FRAG_MAX_OUT];
+	int n = 1;
+
+	out[0] = m;
+	if (unlikely(pm->frag.size != 0)) {
+		n = wm_frag_output(dp->frag, m, out, RTE_DIM(out));
+		if (n < 0) {
+			dp->stats.ctr[WM_CTR_DROP_FRAG_OUT]++;
+			rte_pktmbuf_free(m);
+			return;
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		tb->pkts[tb->n++] = out[i];
+		if (tb->n == WM_DP_BURST)
+			tx_flush(dp, p);
+	}
+}
+
+static void
+drop(struct wm_dp *dp, struct rte_mbuf *m, enum wm_counter c)
+{
+	dp->stats.ctr[c]++;
+	rte_pktmbuf_free(m);
+}
+
+/*
+ * A packet that cannot be judged: the configured action decides. Only an
+ * explicit "forward" lets it through; anything else fails closed.
+ */
+static void
+fail_apply(struct wm_dp *dp, struct rte_mbuf *m, enum wm_fail_action a,
+	   enum wm_counter fwd, enum wm_counter dropped)
+{
+	if (a == WM_FAIL_FORWARD) {
+		dp->stats.ctr[fwd]++;
+		emit(m, dp);
+	} else {
+		drop(dp, m, dropped);
+	}
+}
+
+/* The clock: the TSC, or the capture time when replaying. */
+static inline uint64_t
+clock_now(const struct wm_dp *dp, uint64_t tsc)
+{
+	return dp->conf.capture_clock ? dp->clock_us : tsc;
+}
+
+/* Advance the capture clock with @m's timestamp; returns the clock. */
+static inline uint64_t
+clock_pkt(struct wm_dp *dp, const struct rte_mbuf *m, uint64_t tsc)
+{
+	if (!dp->conf.capture_clock)
+		return tsc;
+	if (m->ol_flags & dp->conf.ts_flag) {
+		uint64_t ts = *RTE_MBUF_DYNFIELD(m, dp->conf.ts_offset,
+						 const rte_mbuf_timestamp_t *);
+
+		if (ts > dp->clock_us)
+			dp->clock_us = ts;
+	}
+	return dp->clock_us;
+}
+
+/*
+ * Judge a TCP segment of a flow this worker owns. @key is its flow key
+ * when this worker made it; NULL when the packet was handed over (the
+ * key is made again rather than carried in every mbuf).
+ */
+static void
+tcp_judge(struct wm_dp *dp, struct rte_mbuf *m, uint64_t tsc,
+	  const struct wm_flow_key *key)
+{
+	struct wm_pkt_meta *pm = wm_pkt_meta(m);
+	uint64_t now = clock_pkt(dp, m, tsc);
+	const struct wm_policy *policy = wm_segment_policy(dp->conf.segs,
+							   pm->segment);
+	struct wm_flow_key k;
+	struct wm_flow *f;
+	uint64_t t0 = wm_prof_start(dp->prof);
+
+	/* What timed out before this packet arrived leaves before it. */
+	wm_stream_expire(&dp->stream, now);
+	wm_prof_stop(dp->prof, WM_STAGE_STREAM, t0);
+	t0 = wm_prof_start(dp->prof);
+	if (key == NULL) {
+		wm_flow_key_make(&pm->pi, dp->conf.ports[pm->out_port].link, &k,
+				 &pm->dir);
+		key = &k;
+	}
+	f = wm_flow_lookup(dp->flows, key, pm->hash);
+	if (f == NULL) {
+		/* A bare ACK, FIN or RST of an unknown flow has nothing to judge. */
+		if (pm->pi.payload_len == 0 && !(pm->pi.tcp_flags & WM_TCP_SYN)) {
+			wm_prof_stop(dp->prof, WM_STAGE_FLOW, t0);
+			emit(m, dp);
+			return;
+		}
+		f = wm_flow_add(dp->flows, key, pm->hash);
+		if (f == NULL) {
+			wm_prof_stop(dp->prof, WM_STAGE_FLOW, t0);
+			dp->stats.ctr[WM_CTR_FLOW_TABLE_FULL]++;
+			fail_apply(dp, m, dp->conf.cfg->fail.flow_table_full,
+				   WM_CTR_FWD_FLOW_FULL, WM_CTR_DROP_FLOW_FULL);
+			return;
+		}
+		dp->stats.ctr[WM_CTR_FLOW_NEW]++;
+		wm_stream_flow_init(f, policy, pm->segment);
+	}
+	f->last_tsc = now;
+	wm_prof_stop(dp->prof, WM_STAGE_FLOW, t0);
+	t0 = wm_prof_start(dp->prof);
+	wm_stream_segment(&dp->stream, f, m, now);
+	wm_prof_stop(dp->prof, WM_STAGE_STREAM, t0);
+}
+
+/* Route a parsed TCP segment: its segment's policy, its flow's owner. */
+static void
+rx_tcp(struct wm_dp *dp, struct rte_mbuf *m, uint16_t port, uint64_t now)
+{
+	struct wm_pkt_meta *pm = wm_pkt_meta(m);
+	struct wm_pkt_info *pi = &pm->pi;
+	const struct wm_policy *policy;
+	struct wm_flow_key key;
+	unsigned int owner;
+	uint64_t t0;
+
+	dp->stats.ctr[WM_CTR_PKT_TCP]++;
+	if (pi->vxlan)
+		dp->stats.ctr[WM_CTR_PKT_VXLAN]++;
+	pm->segment = wm_segment_lookup(dp->conf.segs, pi);
+	policy = wm_segment_policy(dp->conf.segs, pm->segment);
+	if (!wm_policy_masks(policy)) {
+		dp->stats.ctr[WM_CTR_FWD_NO_POLICY]++;
+		emit(m, dp);
+		return;
+	}
+	t0 = wm_prof_start(dp->prof);
+	wm_flow_key_make(pi, dp->conf.ports[port].link, &key, &pm->dir);
+	pm->hash = wm_flow_hash(&key);
+	wm_prof_stop(dp->prof, WM_STAGE_FLOW, t0);
+	owner = pm->hash % dp->conf.nworkers;
+	if (owner == dp->index)
+		tcp_judge(dp, m, now, &key);
+	else if (dp->conf.handoff(dp->conf.handoff_arg, owner, m) != 0)
+		drop(dp, m, WM_CTR_RING_DROP);
+}
+
+/*
+ * A fragment in a masking segment goes into the reassembly table; the
+ * datagram, once whole, is judged like any packet (TCP: by its flow's
+ * owner) and emit() splits it again. Nothing leaves unjudged.
+ */
+static void
+rx_frag(struct wm_dp *dp, struct rte_mbuf *m, uint16_t port, uint64_t now)
+{
+	const struct wm_config *cfg = dp->conf.cfg;
+	struct wm_pkt_meta *pm;
+	struct rte_mbuf *d;
+
+	switch (wm_frag_input(dp->frag, m, &wm_pkt_meta(m)->pi,
+			      clock_pkt(dp, m, now), &d)) {
+	case WM_FRAG_HELD:
+	case WM_FRAG_INVALID:           /* freed and counted */
+		return;
+	case WM_FRAG_FULL:
+		fail_apply(dp, m, cfg->fail.frag_table_full,
+			   WM_CTR_FWD_FRAG_TABLE_FULL,
+			   WM_CTR_DROP_FRAG_TABLE_FULL);
+		return;
+	case WM_FRAG_DONE:
+		break;
+	}
+	pm = wm_pkt_meta(d);
+	pm->out_port = dp->conf.ports[port].peer;
+	switch (wm_pkt_parse(rte_pktmbuf_mtod(d, const uint8_t *), d->data_len,
+			     d->pkt_len, cfg->vxlan_port, &pm->pi)) {
+	case WM_PKT_TCP:
+		rx_tcp(dp, d, port, now);
+		break;
+	case WM_PKT_NOT_TCP:
+		dp->stats.ctr[WM_CTR_PKT_NOT_TCP]++;
+		emit(d, dp);
+		break;
+	case WM_PKT_BAD_TCP:
+		dp->stats.ctr[WM_CTR_PKT_BAD_TCP]++;
+		fail_apply(dp, d, cfg->fail.bad_tcp, WM_CTR_FWD_BAD_TCP,
+			   WM_CTR_DROP_BAD_TCP);
+		break;
+	default:        /* malformed, or fragments again (inside VXLAN) */
+		drop(dp, d, WM_CTR_DROP_FRAG_INVALID);
+		break;
+	}
+}
+
+/* Does the segment of @pi mask anything? */
+static bool
+pi_masks(const struct wm_dp *dp, const struct wm_pkt_info *pi)
+{
+	const struct wm_segments *segs = dp->conf.segs;
+
+	return wm_policy_masks(wm_segment_policy(segs,
+						 wm_segment_lookup(segs, pi)));
+}
+
+/* Parse, classify and route one received packet. */
+static void
+rx_one(struct wm_dp *dp, struct rte_mbuf *m, uint16_t port, uint64_t now)
+{
+	const struct wm_config *cfg = dp->conf.cfg;
+	struct wm_pkt_meta *pm = wm_pkt_meta(m);
+	struct wm_pkt_info *pi = &pm->pi;
+	uint64_t t0 = wm_prof_start(dp->prof);
+	enum wm_pkt_kind r;
+
+	pm->out_port = dp->conf.ports[port].peer;
+	pm->frag.size = 0;
+	r = wm_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
+			 m->pkt_len, cfg->vxlan_port, pi);
+	wm_prof_stop(dp->prof, WM_STAGE_PARSE, t0);
+	switch (r) {
+	case WM_PKT_TCP:
+		break;
+	case WM_PKT_NOT_IP:
+		dp->stats.ctr[WM_CTR_PKT_NOT_IP]++;
+		emit(m, dp);
+		return;
+	case WM_PKT_NOT_TCP:
+		dp->stats.ctr[WM_CTR_PKT_NOT_TCP]++;
+		emit(m, dp);
+		return;
+	case WM_PKT_MALFORMED:
+		dp->stats.ctr[WM_CTR_PKT_MALFORMED]++;
+		fail_apply(dp, m, cfg->fail.malformed, WM_CTR_FWD_MALFORMED,
+			   WM_CTR_DROP_MALFORMED);
+		return;
+	case WM_PKT_BAD_TCP:
+		dp->stats.ctr[WM_CTR_PKT_BAD_TCP]++;
+		if (pi_masks(dp, pi))
+			fail_apply(dp, m, cfg->fail.bad_tcp, WM_CTR_FWD_BAD_TCP,
+				   WM_CTR_DROP_BAD_TCP);
+		else
+			emit(m, dp);
+		return;
+	case WM_PKT_IP_FRAG:
+		dp->stats.ctr[WM_CTR_PKT_IP_FRAG]++;
+		if (!pi_masks(dp, pi))
+			emit(m, dp);
+		else if (cfg->fail.ip_fragment != WM_FAIL_REASSEMBLE)
+			fail_apply(dp, m, cfg->fail.ip_fragment,
+				   WM_CTR_FWD_IP_FRAG, WM_CTR_DROP_IP_FRAG);
+		else if (pi->vxlan)     /* inner fragments: not reassembled */
+			drop(dp, m, WM_CTR_DROP_FRAG_INNER);
+		else
+			rx_frag(dp, m, port, now);
+		return;
+	}
+	rx_tcp(dp, m, port, now);
+}
+
+uint16_t
+wm_dp_rx_burst(struct wm_dp *dp, struct rte_mbuf **pkts, uint16_t n,
+	       uint16_t port, uint64_t now)
+{
+	dp->stats.ctr[WM_CTR_RX] += n;
+	/*
+	 * Headers and per-packet state of the first packets are fetched
+	 * while the first ones are parsed; then PREFETCH_AHEAD ahead.
+	 */
+	for (uint16_t k = 0; k < n && k < PREFETCH_AHEAD; k++)
+		pkt_prefetch(pkts[k]);
+	for (uint16_t k = 0; k < n; k++) {
+		if (k + PREFETCH_AHEAD < n)
+			pkt_prefetch(pkts[k + PREFETCH_AHEAD]);
+		rx_one(dp, pkts[k], port, now);
+	}
+	return n;
+}
+
+uint16_t
+wm_dp_judge_burst(struct wm_dp *dp, struct rte_mbuf **pkts, uint16_t n,
+		  uint64_t now)
+{
+	for (uint16_t k = 0; k < n; k++)
+		tcp_judge(dp, pkts[k], now, NULL);
+	return n;
+}
+
+/* How long @f may stay idle: by state (no data yet, established, closed). */
+static uint64_t
+flow_timeout(const struct wm_dp *dp, const struct wm_flow *f)
+{
+	if (f->closed)
+		return dp->timeout_closed;
+	if (f->dir[0].offset == 0 && f->dir[1].offset == 0)
+		return dp->timeout_syn;
+	return dp->timeout_est;
+}
+
+/* Age flows: a few table entries per loop, round robin. */
+static void
+flows_age(struct wm_dp *dp, uint64_t now)
+{
+	uint32_t budget = FLOW_SWEEP_PER_LOOP;
+	struct wm_flow *f;
+
+	while ((f = wm_flow_next(dp->flows, &budget)) != NULL) {
+		if (now - f->last_tsc < flow_timeout(dp, f) || now < f->last_tsc)
+			continue;
+		wm_stream_flow_release(&dp->stream, f);
+		wm_flow_del(dp->flows, f);
+		dp->stats.ctr[WM_CTR_FLOW_EXPIRED]++;
+	}
+}
+
+void
+wm_dp_expire(struct wm_dp *dp, uint64_t now)
+{
+	uint64_t t0 = wm_prof_start(dp->prof);
+
+	wm_stream_expire(&dp->stream, clock_now(dp, now));
+	wm_prof_stop(dp->prof, WM_STAGE_STREAM, t0);
+	tx_flush_all(dp);
+}
+
+void
+wm_dp_tick(struct wm_dp *dp, uint64_t now)
+{
+	uint64_t t0 = wm_prof_start(dp->prof);
+
+	wm_stream_expire(&dp->stream, clock_now(dp, now));
+	wm_prof_stop(dp->prof, WM_STAGE_STREAM, t0);
+	flows_age(dp, clock_now(dp, now));
+	wm_frag_tick(dp->frag, clock_now(dp, now));
+	tx_flush_all(dp);
+}
+
+void
+wm_dp_flush(struct wm_dp *dp)
+{
+	wm_frag_flush(dp->frag);        /* incomplete datagrams never leave */
+	for (uint32_t i = 0; i < dp->flows->size; i++) {
+		struct wm_flow *f = &dp->flows->flows[i];
+
+		if (!f->in_use)
+			continue;
+		wm_stream_flow_release(&dp->stream, f);
+		wm_flow_del(dp->flows, f);
+		tx_flush_all(dp);
+	}
+	tx_flush_all(dp);
+}
+
+struct wm_stats *
+wm_dp_stats(struct wm_dp *dp)
+{
+	return &dp->stats;
+}
+
+struct wm_token_ctx *
+wm_dp_token(struct wm_dp *dp)
+{
+	return dp->tok;
+}
+
+void
+wm_dp_set_event(struct wm_dp *dp, wm_stream_event_t fn, void *arg)
+{
+	dp->stream.event = fn;
+	dp->stream.event_arg = arg;
+}
+
+void
+wm_dp_set_prof(struct wm_dp *dp, struct wm_prof *prof)
+{
+	dp->prof = prof;
+	dp->stream.prof = prof;
+}
+
+void
+wm_dp_usage(struct wm_dp *dp, struct wm_dp_usage *u, bool reset_peak)
+{
+	u->flows = dp->flows->nused;
+	u->windows = dp->win_pool->in_use;
+	u->windows_peak = dp->win_pool->peak;
+	u->retained_bytes = wm_rb_pool_used(dp->rb_pool);
+	if (reset_peak)
+		dp->win_pool->peak = dp->win_pool->in_use;
+}
+
+size_t
+wm_dp_flow_entry_bytes(const struct wm_dp *dp)
+{
+	uint32_t size = dp->flows->size, nb = dp->flows->mask + 1;
+
+	return sizeof(struct wm_flow) + (sizeof(uint32_t) * nb + size - 1) / size;
+}
+
+void
+wm_dp_free(struct wm_dp *dp)
+{
+	if (dp == NULL)
+		return;
+	wm_stream_ctx_fini(&dp->stream);
+	if (dp->scratch != NULL)
+		hs_free_scratch(dp->scratch);
+	wm_frag_free(dp->frag);
+	wm_flow_table_free(dp->flows);
+	wm_rb_pool_free(dp->rb_pool);
+	wm_win_pool_free(dp->win_pool);
+	wm_token_ctx_free(dp->tok);
+	rte_free(dp);
+}
+
+/* The stream engine's limits, in the clock's units (@us per us). */
+static void
+stream_conf_make(struct wm_dp *dp, double us)
+{
+	const struct wm_config *cfg = dp->conf.cfg;
+
+	dp->stream_conf = (struct wm_stream_conf){
+		.hold_time = (uint64_t)(cfg->hold_timeout_us * us),
+		.hold_min = (uint64_t)(cfg->hold_min_us * us),
+		.ticks_per_us = (uint64_t)us,
+		.gap_time = (uint64_t)(cfg->reasm.gap_timeout_ms * 1e3 * us),
+		.ooo_segments = cfg->reasm.ooo_segments,
+		.ooo_bytes = cfg->reasm.ooo_bytes,
+		.ooo_worker_bytes = cfg->reasm.ooo_worker_bytes,
+		/* Queued segments pin mbufs: leave most of the pool to rx. */
+		.ooo_worker_segments = cfg->ports.mbufs / 4,
+		.retain_bytes = cfg->reasm.retain_bytes,
+		.ooo_full = cfg->fail.ooo_full,
+		.memcap = cfg->fail.memcap,
+		.hold_timeout = cfg->fail.hold_timeout,
+		.gap = cfg->fail.gap,
+	};
+}
+
+struct wm_dp *
+wm_dp_create(const struct wm_dp_conf *conf, unsigned int index, int socket)
+{
+	const struct wm_config *cfg = conf->cfg;
+	struct wm_dp *dp;
+	double us;
+
+	if (conf->nworkers == 0 || index >= conf->nworkers ||
+	    conf->tx == NULL || (conf->nworkers > 1 && conf->handoff == NULL) ||
+	    conf->nports > WM_CONFIG_MAX_PORTS) {
+		errno = EINVAL;
+		return NULL;
+	}
+	dp = rte_zmalloc_socket("wm_dp", sizeof(*dp), RTE_CACHE_LINE_SIZE,
+				socket);
+	if (dp == NULL)
+		goto nomem;
+	dp->conf = *conf;
+	dp->index = index;
+	/* Clock units: capture microseconds when replaying, else TSC. */
+	us = conf->capture_clock ? 1.0 : (double)rte_get_tsc_hz() / 1e6;
+	dp->timeout_syn = (uint64_t)(cfg->flow_timeout_syn_s * 1e6 * us);
+	dp->timeout_est = (uint64_t)(cfg->flow_timeout_s * 1e6 * us);
+	dp->timeout_closed = (uint64_t)(cfg->flow_timeout_closed_s * 1e6 * us);
+	dp->flows = wm_flow_table_create(cfg->flow_table_size);
+	if (dp->flows == NULL)
+		goto nomem;
+	if (conf->segs->scratch != NULL &&
+	    hs_clone_scratch(conf->segs->scratch, &dp->scratch) != HS_SUCCESS)
+		goto nomem;
+	/* Fragments out: room for a tx ring and a tx buffer per port. */
+	dp->frag = wm_frag_create(index, cfg->reasm.frag_flows,
+				  (uint64_t)(cfg->reasm.frag_timeout_ms * 1e3 * us),
+				  RTE_MAX(1024u, conf->nports *
+					  (cfg->ports.tx_desc + WM_DP_BURST)),
+				  socket, &dp->stats);
+	dp->rb_pool = wm_rb_pool_create(cfg->reasm.retain_worker_bytes);
+	/*
+	 * History windows for directions with a value pending after their
+	 * last packet: room for a quarter of the table's directions at
+	 * once (calloc'd: only windows ever used take memory); past it
+	 * fail.memcap decides.
+	 */
+	dp->win_pool = wm_win_pool_create(RTE_MAX(cfg->flow_table_size / 2,
+						  1024u));
+	dp->tok = wm_token_ctx_create();
+	if (dp->frag == NULL || dp->rb_pool == NULL || dp->win_pool == NULL ||
+	    dp->tok == NULL)
+		goto nomem;
+	stream_conf_make(dp, us);
+	wm_stream_ctx_init(&dp->stream, dp->scratch, &dp->stats,
+			   &dp->stream_conf, dp->rb_pool, dp->win_pool, emit, dp);
+	dp->stream.tok = dp->tok;
+	dp->stream.segment_names = conf->segment_names;
+	return dp;
+
+nomem:
+	wm_dp_free(dp);
+	errno = ENOMEM;
+	return NULL;
+}

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The data path of one worker lcore, as a library: a burst in, judged
+ * packets out through a transmit callback. It owns everything a worker
+ * judges with (flow table, stream engine, retained bytes, history
+ * windows, IP fragment table, keyed-operator contexts, counters) and no
+ * global state: the appliance (app/wiremask) and the benchmark
+ * (app/wiremask-bench) call it the same way, with their own callbacks.
+ *
+ *   wm_dp_rx_burst(port)  parse -> segment, policy -> owner = hash % workers
+ *      owner is this one: wm_dp_judge (flow lookup -> stream)
+ *      another:           conf.handoff(owner, m) -> its wm_dp_judge_burst
+ *   judged packets -> per-port tx buffers -> conf.tx(port, pkts, n)
+ *   wm_dp_tick            hold and gap timeouts, flow ageing, fragment
+ *                         timeouts, tx buffers flushed
+ *
+ * Both directions of a connection hash alike (the flow key is canonical),
+ * so one worker sees the whole connection whatever port brought it.
+ * Everything runs on the worker's lcore; nothing is allocated per packet.
+ */
+#ifndef WM_DATAPATH_H
+#define WM_DATAPATH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "wm_config.h"
+#include "wm_segment.h"
+#include "wm_stats.h"
+#include "wm_stream.h"
+
+/* Packets per burst, in and out. */
+#define WM_DP_BURST 32
+
+struct wm_dp;
+struct wm_token_ctx;
+
+/*
+ * Send @n judged packets out of port @port: returns how many were taken;
+ * the data path frees the rest and counts them (port.tx_drop).
+ */
+typedef uint16_t (*wm_dp_tx_t)(void *arg, uint16_t port,
+			       struct rte_mbuf **pkts, uint16_t n);
+
+/*
+ * Hand @m (parsed, its flow hashed) to worker @owner, which judges it
+ * with wm_dp_judge_burst(): 0, or < 0 when it cannot take it (the data
+ * path drops it, port.ring_drop).
+ */
+typedef int (*wm_dp_handoff_t)(void *arg, unsigned int owner,
+			       struct rte_mbuf *m);
+
+struct wm_dp_conf {
+	const struct wm_config *cfg;
+	const struct wm_segments *segs;
+	const char *const *segment_names;  /* tweak "segment", by index */
+	unsigned int nworkers;             /* owners a flow hash picks from */
+	unsigned int nports;
+	struct {
+		uint16_t peer;                 /* where its frames leave */
+		uint16_t link;                 /* the pair's id (flow key) */
+	} ports[WM_CONFIG_MAX_PORTS];
+	/*
+	 * Replaying captures, timeouts follow the mbufs' timestamps (the
+	 * rte_mbuf_timestamp dynamic field, microseconds), so a run does not
+	 * depend on how the host schedules the worker; else the TSC.
+	 */
+	bool capture_clock;
+	int ts_offset;
+	uint64_t ts_flag;
+	wm_dp_tx_t tx;
+	void *tx_arg;
+	wm_dp_handoff_t handoff;           /* NULL with one worker */
+	void *handoff_arg;
+};
+
+/**
+ * The data path of worker @index (0 .. conf->nworkers - 1), its memory
+ * on NUMA @socket. @conf is copied; what it points to must outlive the
+ * result. NULL with errno on failure.
+ */
+struct wm_dp *wm_dp_create(const struct wm_dp_conf *conf, unsigned int index,
+			   int socket);
+
+/** Free @dp (NULL is allowed); call wm_dp_flush() first. */
+void wm_dp_free(struct wm_dp *dp);
+
+/** Masking decisions go to @fn (the event log), or nowhere (NULL). */
+void wm_dp_set_event(struct wm_dp *dp, wm_stream_event_t fn, void *arg);
+
+/** Count cycles per stage into @prof (the benchmark), or stop (NULL). */
+void wm_dp_set_prof(struct wm_dp *dp, struct wm_prof *prof);
+
+/**
+ * Judge a burst received on port @port at TSC @now; returns @n. Packets
+ * of flows another worker owns are handed over (conf->handoff).
+ */
+uint16_t wm_dp_rx_burst(struct wm_dp *dp, struct rte_mbuf **pkts, uint16_t n,
+			uint16_t port, uint64_t now);
+
+/** Judge packets handed over by other workers (flows this one owns). */
+uint16_t wm_dp_judge_burst(struct wm_dp *dp, struct rte_mbuf **pkts,
+			   uint16_t n, uint64_t now);
+
+/**
+ * The rest of a poll loop at TSC @now: hold and gap timeouts, a few
+ * flows aged, fragment timeouts, tx buffers sent.
+ */
+void wm_dp_tick(struct wm_dp *dp, uint64_t now);
+
+/** Hold and gap timeouts only, and the tx buffers sent (stopping). */
+void wm_dp_expire(struct wm_dp *dp, uint64_t now);
+
+/**
+ * End every flow and drop incomplete IP datagrams: what is held is
+ * judged and sent.
+ */
+void wm_dp_flush(struct wm_dp *dp);
+
+/** The counters (written by the worker's lcore only). */
+struct wm_stats *wm_dp_stats(struct wm_dp *dp);
+
+/** The worker's keyed-operator contexts (event fingerprints). */
+struct wm_token_ctx *wm_dp_token(struct wm_dp *dp);
+
+/** What the data path holds in memory now (for the benchmark). */
+struct wm_dp_usage {
+	uint64_t flows;            /* flows in the table */
+	uint64_t windows;          /* history windows in use */
+	uint64_t windows_peak;     /* ... most at once since the last reset */
+	uint64_t retained_bytes;   /* retained-bytes blocks in use */
+};
+
+/** Fill @u; with @reset_peak, windows_peak restarts from now. */
+void wm_dp_usage(struct wm_dp *dp, struct wm_dp_usage *u, bool reset_peak);
+
+/** Bytes of one flow table entry and its share of the bucket array. */
+size_t wm_dp_flow_entry_bytes(const struct wm_dp *dp);
+
+#endif /* WM_DATAPATH_H */
