@@ -4,16 +4,10 @@
  * the contract). The trigger is the expression itself; confirm finds the
  * match's start with a block-mode database of the same expression
  * compiled with HS_FLAG_SOM_LEFTMOST, scanned over the window.
- *
- * Block-mode scratch: one per thread, cloned from a process-wide
- * prototype that every create grows for its database. A thread clones
- * again only when the prototype grew since its last clone (a generation
- * number tells), so confirm allocates at a thread's first use and after
- * a config change, never per call. The thread's scratch is freed when
- * the thread exits.
+ * The block-mode scratch is the calling thread's (lib/match:
+ * wm_match_block_scratch(), grown for every custom database).
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +15,7 @@
 #include <hs/hs.h>
 
 #include "wm_detect.h"
+#include "wm_match.h"
 #include "detect_priv.h"
 
 #define CUSTOM_MAX_LEN 250
@@ -35,63 +30,6 @@ struct custom {
 	char *pattern;
 	char *classes;
 };
-
-static pthread_mutex_t custom_lock = PTHREAD_MUTEX_INITIALIZER;
-static hs_scratch_t *custom_proto; /* grown for every custom database */
-static unsigned int custom_gen;    /* bumped when custom_proto grows */
-static pthread_once_t custom_key_once = PTHREAD_ONCE_INIT;
-static pthread_key_t custom_key;
-static __thread hs_scratch_t *custom_scratch;
-static __thread unsigned int custom_scratch_gen;
-
-static void
-custom_scratch_free(void *s)
-{
-	hs_free_scratch(s);
-}
-
-static void
-custom_key_create(void)
-{
-	(void)pthread_key_create(&custom_key, custom_scratch_free);
-}
-
-/* The calling thread's scratch, cloned anew if the prototype grew. */
-static hs_scratch_t *
-custom_thread_scratch(void)
-{
-	unsigned int gen = __atomic_load_n(&custom_gen, __ATOMIC_ACQUIRE);
-	hs_scratch_t *s = NULL;
-
-	if (WM_LIKELY(custom_scratch != NULL && custom_scratch_gen == gen))
-		return custom_scratch;
-	pthread_once(&custom_key_once, custom_key_create);
-	pthread_mutex_lock(&custom_lock);
-	if (custom_proto != NULL &&
-	    hs_clone_scratch(custom_proto, &s) == HS_SUCCESS) {
-		hs_free_scratch(custom_scratch);
-		custom_scratch = s;
-		custom_scratch_gen = custom_gen;
-		(void)pthread_setspecific(custom_key, s);
-	}
-	pthread_mutex_unlock(&custom_lock);
-	return s;
-}
-
-/* Grow the prototype for @db: 0 or -ENOMEM. */
-static int
-custom_proto_grow(hs_database_t *db)
-{
-	int rc = 0;
-
-	pthread_mutex_lock(&custom_lock);
-	if (hs_alloc_scratch(db, &custom_proto) != HS_SUCCESS)
-		rc = -ENOMEM;
-	else
-		__atomic_add_fetch(&custom_gen, 1, __ATOMIC_RELEASE);
-	pthread_mutex_unlock(&custom_lock);
-	return rc;
-}
 
 /* "0-9A-Z-": ranges a-b and single bytes into @cls. 0 or -EINVAL. */
 static int
@@ -166,7 +104,7 @@ custom_confirm(const struct wm_detector *d, const uint8_t *win, size_t len,
 {
 	const struct custom *c = d->priv;
 	struct custom_hit hit = { .end = len };
-	hs_scratch_t *s = custom_thread_scratch();
+	hs_scratch_t *s = wm_match_block_scratch();
 
 	if (s == NULL || len == 0 ||
 	    hs_scan(c->som_db, (const char *)win, (unsigned int)len, 0, s,
@@ -299,7 +237,7 @@ wm_detect_custom_create(const char *name, const char *regex,
 	c->pattern = strdup(regex);
 	c->classes = classes != NULL ? strdup(classes) : NULL;
 	if (c->pattern == NULL || (classes != NULL && c->classes == NULL) ||
-	    custom_proto_grow(c->som_db) < 0)
+	    wm_match_block_register(c->som_db) < 0)
 		goto fail_db;
 	snprintf(c->name, sizeof(c->name), "%s", name);
 	c->v = v;

@@ -62,6 +62,20 @@ void wm_match_stream_reset(hs_stream_t *stream);
  */
 int wm_match_stream_copy(hs_stream_t *to, const hs_stream_t *from);
 
+/**
+ * Block-mode scans from any thread (custom detectors' confirm): register
+ * each database once (the shared prototype scratch grows for it): 0 or
+ * -ENOMEM.
+ */
+int wm_match_block_register(const hs_database_t *db);
+
+/**
+ * The calling thread's scratch for every registered database, cloned at
+ * its first use and again only after a database was registered since;
+ * NULL when none is registered or memory is short.
+ */
+hs_scratch_t *wm_match_block_scratch(void);
+
 /** Close @stream without reporting; NULL is allowed. */
 void wm_match_stream_close(hs_stream_t *stream);
 
