@@ -19,8 +19,6 @@
 #include "config_priv.h"
 #include "wm_config.h"
 
-#define CONF_VLAN_MAX (WM_VLAN_COUNT - 1)
-#define CONF_VNI_MAX 16777215
 #define CONF_KEEP_MAX 32
 
 static const char *const conf_action_names[WM_FAIL_ACTION_MAX] = {
@@ -77,7 +75,7 @@ conf_file(const struct conf_ctx *ctx, const char *file, char *buf, size_t len)
  * when @s is NULL, about the top-level path @member, with no line).
  * Always returns -EINVAL.
  */
-static int __attribute__((format(printf, 4, 5)))
+int
 conf_err(struct conf_ctx *ctx, const config_setting_t *s, const char *member,
 	 const char *fmt, ...)
 {
@@ -135,7 +133,7 @@ conf_type_name(int type)
 	return names[type];
 }
 
-static int
+int
 conf_wrong_type(struct conf_ctx *ctx, const config_setting_t *s,
 		const char *expected)
 {
@@ -148,7 +146,7 @@ conf_wrong_type(struct conf_ctx *ctx, const config_setting_t *s,
 /* ------------------------------------------------------------------ */
 
 /* An int or an int64 in [min, max]; a float or a string is refused. */
-static int
+int
 conf_int(struct conf_ctx *ctx, const config_setting_t *s, long long min,
 	 long long max, long long *v)
 {
@@ -164,7 +162,7 @@ conf_int(struct conf_ctx *ctx, const config_setting_t *s, long long min,
 }
 
 /* The string value of @s, or NULL (error reported) for another type. */
-static const char *
+const char *
 conf_string(struct conf_ctx *ctx, const config_setting_t *s)
 {
 	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
@@ -274,7 +272,7 @@ conf_parse_policy(struct conf_ctx *ctx, const struct conf_field *f,
 	return conf_err(ctx, s, NULL, "unknown policy \"%.64s\"", str);
 }
 
-static int
+int
 conf_parse_key(struct conf_ctx *ctx, const struct conf_field *f,
 	       const config_setting_t *s, long long *v)
 {
@@ -429,7 +427,7 @@ conf_find(const struct conf_table *t, const char *name)
  * in table order. @seen (CONF_MAX_FIELDS slots, may be NULL) receives
  * the setting given for each row, NULL where the default applies.
  */
-static int
+int
 conf_walk(struct conf_ctx *ctx, const struct conf_table *t,
 	  const config_setting_t *g, void *base, const config_setting_t **seen)
 {
@@ -501,7 +499,7 @@ conf_walk(struct conf_ctx *ctx, const struct conf_table *t,
  * Print every row of @t as "PREFIXname = value"; with @skip (a rule's
  * operator bit), rows that do not apply to that operator are left out.
  */
-static void
+void
 conf_dump_table(const struct wm_config *cfg, const struct conf_table *t,
 		const void *base, const char *prefix, unsigned int skip,
 		FILE *out)
@@ -538,15 +536,6 @@ conf_dump_table(const struct wm_config *cfg, const struct conf_table *t,
 /* Tables                                                             */
 /* ------------------------------------------------------------------ */
 
-#define CONF_SIZE(st, m) sizeof(((st *)0)->m)
-
-#define CONF_UINT(n, st, m, d, lo, hi, fl) \
-	{ .name = (n), .type = CT_UINT, .flags = (fl), .def = (d), \
-	  .min = (lo), .max = (hi), .off = offsetof(st, m), \
-	  .size = CONF_SIZE(st, m) }
-#define CONF_SCALAR(n, ty, st, m, d, fl) \
-	{ .name = (n), .type = (ty), .flags = (fl), .def = (d), \
-	  .off = offsetof(st, m), .size = CONF_SIZE(st, m) }
 /* An action setting: @ok is the set of allowed actions, as a bitmask. */
 #define CONF_ACTION(n, m, d, ok) \
 	{ .name = (n), .type = CT_ACTION, .def = (d), .max = (ok), \
@@ -554,45 +543,19 @@ conf_dump_table(const struct wm_config *cfg, const struct conf_table *t,
 	  .size = CONF_SIZE(struct wm_config, m) }
 #define ACT(a) (1LL << (a))
 #define ACT_FWD_DROP (ACT(WM_FAIL_FORWARD) | ACT(WM_FAIL_DROP))
-#define CONF_GROUP(n, t) \
-	{ .name = (n), .type = CT_GROUP, .sub = &(t) }
-#define CONF_CUSTOM(n, p, d) \
-	{ .name = (n), .type = CT_CUSTOM, .parse = (p), .dump = (d) }
-#define CONF_TABLE(f) \
-	{ .fields = (f), .nfields = WM_ARRAY_SIZE(f) }
 
 static int conf_pairs(struct conf_ctx *ctx, const config_setting_t *s,
 		      void *base);
 static int conf_policies(struct conf_ctx *ctx, const config_setting_t *s,
 			 void *base);
-static int conf_segments(struct conf_ctx *ctx, const config_setting_t *s,
-			 void *base);
-static int conf_vlans(struct conf_ctx *ctx, const config_setting_t *s,
-		      void *base);
-static int conf_vnis(struct conf_ctx *ctx, const config_setting_t *s,
-		     void *base);
-static int conf_keys(struct conf_ctx *ctx, const config_setting_t *s,
-		     void *base);
 static int conf_detectors(struct conf_ctx *ctx, const config_setting_t *s,
 			  void *base);
-static int conf_events(struct conf_ctx *ctx, const config_setting_t *s,
-		       void *base);
-static void conf_dump_keys(const struct wm_config *cfg, const void *base,
-			   const char *key, FILE *out);
 static void conf_dump_detectors(const struct wm_config *cfg, const void *base,
 				const char *key, FILE *out);
-static void conf_dump_events(const struct wm_config *cfg, const void *base,
-			     const char *key, FILE *out);
 static void conf_dump_pairs(const struct wm_config *cfg, const void *base,
 			    const char *key, FILE *out);
 static void conf_dump_policies(const struct wm_config *cfg, const void *base,
 			       const char *key, FILE *out);
-static void conf_dump_segments(const struct wm_config *cfg, const void *base,
-			       const char *key, FILE *out);
-static void conf_dump_vlans(const struct wm_config *cfg, const void *base,
-			    const char *key, FILE *out);
-static void conf_dump_vnis(const struct wm_config *cfg, const void *base,
-			   const char *key, FILE *out);
 
 /* ports = { ... }; offsets in struct wm_config */
 static const struct conf_field conf_ports_fields[] = {
@@ -740,25 +703,13 @@ static const struct conf_field conf_rule_fields[] = {
 	[RULE_DROP] = CONF_RULE_STR("drop", drop, "flow", OP(WM_MASK_DROP)),
 };
 
-/* segments.<segment> = { ... }; offsets in struct wm_segment_conf */
-static const struct conf_field conf_segment_fields[] = {
-	CONF_SCALAR("policy", CT_POLICY, struct wm_segment_conf, policy, 0,
-		    CF_REQUIRED),
-	CONF_CUSTOM("vlan", conf_vlans, conf_dump_vlans),
-	CONF_CUSTOM("vni", conf_vnis, conf_dump_vnis),
-};
-
 static const struct conf_table conf_top = CONF_TABLE(conf_top_fields);
 static const struct conf_table conf_rule = CONF_TABLE(conf_rule_fields);
-static const struct conf_table conf_segment = CONF_TABLE(conf_segment_fields);
 
 _Static_assert(WM_ARRAY_SIZE(conf_top_fields) <= CONF_MAX_FIELDS, "top");
 _Static_assert(WM_ARRAY_SIZE(conf_ports_fields) <= CONF_MAX_FIELDS, "ports");
 _Static_assert(WM_ARRAY_SIZE(conf_fail_fields) <= CONF_MAX_FIELDS, "fail");
 _Static_assert(WM_ARRAY_SIZE(conf_rule_fields) <= CONF_MAX_FIELDS, "rule");
-_Static_assert(WM_ARRAY_SIZE(conf_segment_fields) <= CONF_MAX_FIELDS,
-	       "segment");
-_Static_assert(WM_CONFIG_MAX_SEGMENTS < WM_SEGMENT_NONE, "segment index");
 
 /* ------------------------------------------------------------------ */
 /* ports.pairs                                                        */
@@ -827,59 +778,8 @@ conf_dump_pairs(const struct wm_config *cfg, const void *base,
 }
 
 /* ------------------------------------------------------------------ */
-/* keys, custom detectors, events                                     */
+/* custom detectors                                                   */
 /* ------------------------------------------------------------------ */
-
-static int conf_name(struct conf_ctx *ctx, const config_setting_t *s,
-		     char *dst);
-
-/* keys = { <id> = "FILE"; ... }; a relative FILE starts at the config's dir */
-static int
-conf_keys(struct conf_ctx *ctx, const config_setting_t *s, void *base)
-{
-	struct wm_config *cfg = base;
-	char path[4096], why[512];
-	unsigned int i, n;
-	int rc;
-
-	if (s == NULL)
-		return 0;
-	if (!config_setting_is_group(s))
-		return conf_wrong_type(ctx, s, "a group of key files");
-	n = (unsigned int)config_setting_length(s);
-	for (i = 0; i < n; i++) {
-		const config_setting_t *k = config_setting_get_elem(s, i);
-		struct wm_key *key = &cfg->keys[cfg->nkeys];
-		const char *file = conf_string(ctx, k);
-
-		if (file == NULL)
-			return -EINVAL;
-		if (cfg->nkeys == WM_CONFIG_MAX_KEYS)
-			return conf_err(ctx, k, NULL, "more than %d keys",
-					WM_CONFIG_MAX_KEYS);
-		rc = conf_name(ctx, k, key->id);
-		if (rc < 0)
-			return rc;
-		if (file[0] == '/' || ctx->incdir == NULL)
-			snprintf(path, sizeof(path), "%s", file);
-		else
-			snprintf(path, sizeof(path), "%s/%s", ctx->incdir, file);
-		rc = wm_key_load(path, key->id, key, why, sizeof(why));
-		if (rc < 0)
-			return conf_err(ctx, k, NULL, "%s", why);
-		cfg->nkeys++;
-	}
-	return 0;
-}
-
-static void
-conf_dump_keys(const struct wm_config *cfg, const void *base, const char *key,
-	       FILE *out)
-{
-	/* Ids only: key material never reaches a log. */
-	for (unsigned int i = 0; i < cfg->nkeys; i++)
-		fprintf(out, "%s.%s = (loaded)\n", key, cfg->keys[i].id);
-}
 
 /* detectors = { <name> = { regex; max_len; classes; validator; }; ... }; */
 static int
@@ -976,59 +876,12 @@ conf_dump_detectors(const struct wm_config *cfg, const void *base,
 				cfg->custom[i]->classes : "");
 }
 
-/* events = { path = "FILE"; fingerprint_key = "<key id>"; }; */
-static int
-conf_events(struct conf_ctx *ctx, const config_setting_t *s, void *base)
-{
-	struct wm_config *cfg = base;
-
-	if (s == NULL)
-		return 0;
-	if (!config_setting_is_group(s))
-		return conf_wrong_type(ctx, s, "a group");
-	for (int i = 0; i < config_setting_length(s); i++) {
-		const config_setting_t *m = config_setting_get_elem(s, i);
-		const char *name = config_setting_name(m);
-		const char *str = conf_string(ctx, m);
-		long long v = 0;
-
-		if (str == NULL)
-			return -EINVAL;
-		if (strcmp(name, "path") == 0) {
-			if (strlen(str) >= sizeof(cfg->events.path))
-				return conf_err(ctx, m, NULL, "path too long");
-			snprintf(cfg->events.path, sizeof(cfg->events.path),
-				 "%s", str);
-		} else if (strcmp(name, "fingerprint_key") == 0) {
-			if (conf_parse_key(ctx, NULL, m, &v) < 0)
-				return -EINVAL;
-			cfg->events.fingerprint_key = (uint8_t)v;
-		} else {
-			return conf_err(ctx, m, NULL, "unknown setting");
-		}
-	}
-	if (cfg->events.path[0] == '\0')
-		return conf_err(ctx, s, "path", "required setting is missing");
-	return 0;
-}
-
-static void
-conf_dump_events(const struct wm_config *cfg, const void *base,
-		 const char *key, FILE *out)
-{
-	if (cfg->events.path[0] == '\0')
-		return;
-	fprintf(out, "%s.path = \"%s\"\n%s.fingerprint_key = \"%s\"\n", key,
-		cfg->events.path, key, cfg->events.fingerprint_key ?
-			cfg->keys[cfg->events.fingerprint_key - 1].id : "");
-}
-
 /* ------------------------------------------------------------------ */
 /* policies                                                           */
 /* ------------------------------------------------------------------ */
 
 /* Copy the name of named group @s (policy or segment) into @dst. */
-static int
+int
 conf_name(struct conf_ctx *ctx, const config_setting_t *s, char *dst)
 {
 	const char *name = config_setting_name(s);
@@ -1191,283 +1044,6 @@ conf_dump_policies(const struct wm_config *cfg, const void *base,
 					OP(rule->mask.op), out);
 		}
 	}
-}
-
-/* ------------------------------------------------------------------ */
-/* segments                                                           */
-/* ------------------------------------------------------------------ */
-
-/* A space of IDs a segment can claim: VLAN IDs or VXLAN VNIs. */
-struct conf_idspace {
-	const char *what;
-	long long max;
-	uint8_t (*owner)(const struct wm_config *cfg, uint32_t id);
-	int (*claim)(struct conf_ctx *ctx, const config_setting_t *e,
-		     uint32_t id, uint8_t seg);
-};
-
-static uint8_t
-conf_vlan_owner(const struct wm_config *cfg, uint32_t id)
-{
-	return cfg->vlan_segment[id];
-}
-
-static int
-conf_vlan_claim(struct conf_ctx *ctx, const config_setting_t *e, uint32_t id,
-		uint8_t seg)
-{
-	ctx->cfg->vlan_segment[id] = seg;
-	return 0;
-}
-
-/* First index in the sorted vnis[] whose vni is >= @id. */
-static unsigned int
-conf_vni_index(const struct wm_config *cfg, uint32_t id)
-{
-	unsigned int lo = 0, hi = cfg->nvnis, mid;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (cfg->vnis[mid].vni < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-static uint8_t
-conf_vni_owner(const struct wm_config *cfg, uint32_t id)
-{
-	unsigned int i = conf_vni_index(cfg, id);
-
-	if (i < cfg->nvnis && cfg->vnis[i].vni == id)
-		return cfg->vnis[i].segment;
-	return WM_SEGMENT_NONE;
-}
-
-/* Insert keeping vnis[] sorted. */
-static int
-conf_vni_claim(struct conf_ctx *ctx, const config_setting_t *e, uint32_t id,
-	       uint8_t seg)
-{
-	struct wm_config *cfg = ctx->cfg;
-	unsigned int i = conf_vni_index(cfg, id);
-
-	if (cfg->nvnis == WM_CONFIG_MAX_VNIS)
-		return conf_err(ctx, e, NULL, "more than %d VNIs in all segments",
-				WM_CONFIG_MAX_VNIS);
-	memmove(&cfg->vnis[i + 1], &cfg->vnis[i],
-		(cfg->nvnis - i) * sizeof(cfg->vnis[0]));
-	cfg->vnis[i].vni = id;
-	cfg->vnis[i].segment = seg;
-	cfg->nvnis++;
-	return 0;
-}
-
-static const struct conf_idspace conf_vlan_space = {
-	"VLAN", CONF_VLAN_MAX, conf_vlan_owner, conf_vlan_claim,
-};
-
-static const struct conf_idspace conf_vni_space = {
-	"VNI", CONF_VNI_MAX, conf_vni_owner, conf_vni_claim,
-};
-
-/* vlan = [ ... ] or vni = [ ... ] of segment @base. */
-static int
-conf_ids(struct conf_ctx *ctx, const config_setting_t *s, void *base,
-	 const struct conf_idspace *sp)
-{
-	struct wm_config *cfg = ctx->cfg;
-	const struct wm_segment_conf *seg = base;
-	uint8_t idx = (uint8_t)(seg - cfg->segments);
-	const config_setting_t *e;
-	unsigned int i, n;
-	uint8_t owner;
-	long long id = 0;
-	int rc;
-
-	if (s == NULL)
-		return 0;
-	if (idx == 0)
-		return conf_err(ctx, s, NULL,
-				"the default segment takes what no other segment claims: it cannot list %ss",
-				sp->what);
-	if (!config_setting_is_array(s) && !config_setting_is_list(s))
-		return conf_wrong_type(ctx, s, "an array of integers");
-	n = (unsigned int)config_setting_length(s);
-	for (i = 0; i < n; i++) {
-		e = config_setting_get_elem(s, i);
-		rc = conf_int(ctx, e, 0, sp->max, &id);
-		if (rc < 0)
-			return rc;
-		owner = sp->owner(cfg, (uint32_t)id);
-		if (owner == idx)
-			return conf_err(ctx, e, NULL, "%s %lld is listed twice",
-					sp->what, id);
-		if (owner != WM_SEGMENT_NONE)
-			return conf_err(ctx, e, NULL,
-					"%s %lld is claimed by segments \"%s\" and \"%s\"",
-					sp->what, id, cfg->segments[owner].name,
-					seg->name);
-		rc = sp->claim(ctx, e, (uint32_t)id, idx);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
-}
-
-static int
-conf_vlans(struct conf_ctx *ctx, const config_setting_t *s, void *base)
-{
-	return conf_ids(ctx, s, base, &conf_vlan_space);
-}
-
-static int
-conf_vnis(struct conf_ctx *ctx, const config_setting_t *s, void *base)
-{
-	return conf_ids(ctx, s, base, &conf_vni_space);
-}
-
-/* segments.<name> = { policy = ...; vlan = [...]; vni = [...]; }; */
-static int
-conf_segment_parse(struct conf_ctx *ctx, const config_setting_t *sg)
-{
-	struct wm_config *cfg = ctx->cfg;
-	struct wm_segment_conf *seg;
-	int rc;
-
-	if (!config_setting_is_group(sg))
-		return conf_wrong_type(ctx, sg, "a group");
-	if (cfg->nsegments == WM_CONFIG_MAX_SEGMENTS)
-		return conf_err(ctx, sg, NULL, "more than %d segments",
-				WM_CONFIG_MAX_SEGMENTS);
-	seg = &cfg->segments[cfg->nsegments++];
-	rc = conf_name(ctx, sg, seg->name);
-	if (rc < 0)
-		return rc;
-	return conf_walk(ctx, &conf_segment, sg, seg, NULL);
-}
-
-/* "default" becomes segments[0] wherever it sits in the file. */
-static int
-conf_segments(struct conf_ctx *ctx, const config_setting_t *s, void *base)
-{
-	const config_setting_t *def, *sg;
-	unsigned int i, n;
-	int rc;
-
-	if (s == NULL)
-		return conf_err(ctx, NULL, "segments.default",
-				"required segment is missing");
-	if (!config_setting_is_group(s))
-		return conf_wrong_type(ctx, s, "a group of segments");
-	def = config_setting_get_member(s, "default");
-	if (def == NULL)
-		return conf_err(ctx, s, "default",
-				"required segment is missing");
-	rc = conf_segment_parse(ctx, def);
-	if (rc < 0)
-		return rc;
-	n = (unsigned int)config_setting_length(s);
-	for (i = 0; i < n; i++) {
-		sg = config_setting_get_elem(s, i);
-		if (sg == def)
-			continue;
-		rc = conf_segment_parse(ctx, sg);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
-}
-
-static void
-conf_dump_segments(const struct wm_config *cfg, const void *base,
-		   const char *key, FILE *out)
-{
-	char prefix[128];
-	unsigned int i;
-
-	for (i = 0; i < cfg->nsegments; i++) {
-		snprintf(prefix, sizeof(prefix), "%s.%s.", key,
-			 cfg->segments[i].name);
-		conf_dump_table(cfg, &conf_segment, &cfg->segments[i], prefix,
-				0, out);
-	}
-}
-
-/* Ascending IDs printed as "1-3, 5, 7-8" on one "key = ..." line. */
-struct conf_ranges {
-	FILE *out;
-	const char *key;
-	bool started;
-	bool open;
-	uint32_t lo;
-	uint32_t hi;
-};
-
-static void
-conf_ranges_emit(struct conf_ranges *r)
-{
-	if (!r->open)
-		return;
-	fprintf(r->out, r->started ? ", " : "%s = ", r->key);
-	r->started = true;
-	r->open = false;
-	if (r->lo == r->hi)
-		fprintf(r->out, "%u", r->lo);
-	else
-		fprintf(r->out, "%u-%u", r->lo, r->hi);
-}
-
-static void
-conf_ranges_add(struct conf_ranges *r, uint32_t id)
-{
-	if (r->open && id == r->hi + 1) {
-		r->hi = id;
-		return;
-	}
-	conf_ranges_emit(r);
-	r->lo = r->hi = id;
-	r->open = true;
-}
-
-static void
-conf_ranges_end(struct conf_ranges *r)
-{
-	conf_ranges_emit(r);
-	if (r->started)
-		fputc('\n', r->out);
-}
-
-static void
-conf_dump_vlans(const struct wm_config *cfg, const void *base,
-		const char *key, FILE *out)
-{
-	struct conf_ranges r = { .out = out, .key = key };
-	uint8_t idx = (uint8_t)((const struct wm_segment_conf *)base -
-				cfg->segments);
-	uint32_t v;
-
-	for (v = 0; v < WM_VLAN_COUNT; v++)
-		if (cfg->vlan_segment[v] == idx)
-			conf_ranges_add(&r, v);
-	conf_ranges_end(&r);
-}
-
-static void
-conf_dump_vnis(const struct wm_config *cfg, const void *base,
-	       const char *key, FILE *out)
-{
-	struct conf_ranges r = { .out = out, .key = key };
-	uint8_t idx = (uint8_t)((const struct wm_segment_conf *)base -
-				cfg->segments);
-	unsigned int i;
-
-	for (i = 0; i < cfg->nvnis; i++)
-		if (cfg->vnis[i].segment == idx)
-			conf_ranges_add(&r, cfg->vnis[i].vni);
-	conf_ranges_end(&r);
 }
 
 /* ------------------------------------------------------------------ */
