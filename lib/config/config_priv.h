@@ -128,6 +128,16 @@ void conf_dump_table(const struct wm_config *cfg, const struct conf_table *t,
 		     const void *base, const char *prefix, unsigned int skip,
 		     FILE *out);
 
+/* Top-level handlers, config_policy.c: custom detectors, policies. */
+int conf_detectors(struct conf_ctx *ctx, const config_setting_t *s,
+		   void *base);
+void conf_dump_detectors(const struct wm_config *cfg, const void *base,
+			 const char *key, FILE *out);
+int conf_policies(struct conf_ctx *ctx, const config_setting_t *s,
+		  void *base);
+void conf_dump_policies(const struct wm_config *cfg, const void *base,
+			const char *key, FILE *out);
+
 /* Top-level handlers, config_keys.c: keys, events, segments. */
 int conf_keys(struct conf_ctx *ctx, const config_setting_t *s, void *base);
 void conf_dump_keys(const struct wm_config *cfg, const void *base,
