@@ -18,6 +18,13 @@
  * Members are checked in file order (unknown key, type, range), then
  * nested groups and custom handlers run in table order, so that
  * "segments" may name policies wherever "policies" sits in the file.
+ *
+ * Which file owns what (each table sits next to its handlers):
+ *   config.c         errors, the walker and the printer, loading, API
+ *   config_table.c   field types (conf_types), value readers; tables
+ *                    top, ports, reasm, fail; ports.pairs
+ *   config_policy.c  custom detectors; table rule; policies
+ *   config_keys.c    keys, events; table segment; VLAN and VNI mapping
  */
 #ifndef WM_CONFIG_PRIV_H
 #define WM_CONFIG_PRIV_H
@@ -99,6 +106,21 @@ struct conf_table {
 	{ .name = (n), .type = CT_CUSTOM, .parse = (p), .dump = (d) }
 #define CONF_TABLE(f) \
 	{ .fields = (f), .nfields = WM_ARRAY_SIZE(f) }
+
+/*
+ * How each scalar type is parsed and printed, indexed by enum conf_type
+ * (config_table.c); parse is NULL for CT_STRING, CT_GROUP and CT_CUSTOM.
+ */
+struct conf_type_ops {
+	int (*parse)(struct conf_ctx *ctx, const struct conf_field *f,
+		     const config_setting_t *s, long long *v);
+	void (*print)(const struct wm_config *cfg, long long v, FILE *out);
+};
+
+extern const struct conf_type_ops conf_types[];
+
+/* The top-level table (config_table.c); the others hang off it. */
+extern const struct conf_table conf_top;
 
 /*
  * Errors, all returning -EINVAL: about @s (or its absent member
