@@ -18,6 +18,13 @@
  * Members are checked in file order (unknown key, type, range), then
  * nested groups and custom handlers run in table order, so that
  * "segments" may name policies wherever "policies" sits in the file.
+ *
+ * Which file owns what (each table sits next to its handlers):
+ *   config.c         errors, the walker and the printer, loading, API
+ *   config_table.c   field types (conf_types), value readers; tables
+ *                    top, ports, reasm, fail; ports.pairs
+ *   config_policy.c  custom detectors; table rule; policies
+ *   config_keys.c    keys, events; table segment; VLAN and VNI mapping
  */
 #ifndef WM_CONFIG_PRIV_H
 #define WM_CONFIG_PRIV_H
@@ -82,5 +89,87 @@ struct conf_table {
 	const struct conf_field *fields;
 	unsigned int nfields;
 };
+
+/* Rows of a table, in the table's own file. */
+#define CONF_SIZE(st, m) sizeof(((st *)0)->m)
+
+#define CONF_UINT(n, st, m, d, lo, hi, fl) \
+	{ .name = (n), .type = CT_UINT, .flags = (fl), .def = (d), \
+	  .min = (lo), .max = (hi), .off = offsetof(st, m), \
+	  .size = CONF_SIZE(st, m) }
+#define CONF_SCALAR(n, ty, st, m, d, fl) \
+	{ .name = (n), .type = (ty), .flags = (fl), .def = (d), \
+	  .off = offsetof(st, m), .size = CONF_SIZE(st, m) }
+#define CONF_GROUP(n, t) \
+	{ .name = (n), .type = CT_GROUP, .sub = &(t) }
+#define CONF_CUSTOM(n, p, d) \
+	{ .name = (n), .type = CT_CUSTOM, .parse = (p), .dump = (d) }
+#define CONF_TABLE(f) \
+	{ .fields = (f), .nfields = WM_ARRAY_SIZE(f) }
+
+/*
+ * How each scalar type is parsed and printed, indexed by enum conf_type
+ * (config_table.c); parse is NULL for CT_STRING, CT_GROUP and CT_CUSTOM.
+ */
+struct conf_type_ops {
+	int (*parse)(struct conf_ctx *ctx, const struct conf_field *f,
+		     const config_setting_t *s, long long *v);
+	void (*print)(const struct wm_config *cfg, long long v, FILE *out);
+};
+
+extern const struct conf_type_ops conf_types[];
+
+/* The top-level table (config_table.c); the others hang off it. */
+extern const struct conf_table conf_top;
+
+/*
+ * Errors, all returning -EINVAL: about @s (or its absent member
+ * @member; with @s NULL, about the top-level path @member, no line).
+ */
+int conf_err(struct conf_ctx *ctx, const config_setting_t *s,
+	     const char *member, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int conf_wrong_type(struct conf_ctx *ctx, const config_setting_t *s,
+		    const char *expected);
+
+/* Values: an integer in [min, max]; a string (NULL: error reported). */
+int conf_int(struct conf_ctx *ctx, const config_setting_t *s, long long min,
+	     long long max, long long *v);
+const char *conf_string(struct conf_ctx *ctx, const config_setting_t *s);
+/* Name of named group @s (policy, segment, key id) into @dst. */
+int conf_name(struct conf_ctx *ctx, const config_setting_t *s, char *dst);
+/* A key id under keys -> index + 1 (@f unused). */
+int conf_parse_key(struct conf_ctx *ctx, const struct conf_field *f,
+		   const config_setting_t *s, long long *v);
+
+/* The walker and the printer over a table (see above). */
+int conf_walk(struct conf_ctx *ctx, const struct conf_table *t,
+	      const config_setting_t *g, void *base,
+	      const config_setting_t **seen);
+void conf_dump_table(const struct wm_config *cfg, const struct conf_table *t,
+		     const void *base, const char *prefix, unsigned int skip,
+		     FILE *out);
+
+/* Top-level handlers, config_policy.c: custom detectors, policies. */
+int conf_detectors(struct conf_ctx *ctx, const config_setting_t *s,
+		   void *base);
+void conf_dump_detectors(const struct wm_config *cfg, const void *base,
+			 const char *key, FILE *out);
+int conf_policies(struct conf_ctx *ctx, const config_setting_t *s,
+		  void *base);
+void conf_dump_policies(const struct wm_config *cfg, const void *base,
+			const char *key, FILE *out);
+
+/* Top-level handlers, config_keys.c: keys, events, segments. */
+int conf_keys(struct conf_ctx *ctx, const config_setting_t *s, void *base);
+void conf_dump_keys(const struct wm_config *cfg, const void *base,
+		    const char *key, FILE *out);
+int conf_events(struct conf_ctx *ctx, const config_setting_t *s, void *base);
+void conf_dump_events(const struct wm_config *cfg, const void *base,
+		      const char *key, FILE *out);
+int conf_segments(struct conf_ctx *ctx, const config_setting_t *s,
+		  void *base);
+void conf_dump_segments(const struct wm_config *cfg, const void *base,
+			const char *key, FILE *out);
 
 #endif /* WM_CONFIG_PRIV_H */

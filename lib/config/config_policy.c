@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Config loader, what masks: custom detectors (regex detectors defined
+ * in the file, after the built-in ones) and policies, each a named group
+ * of rules, one per detector, read against the rule table below and then
+ * checked against what their operator needs (fill, key, radix, drop).
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <libconfig.h>
+
+#include "config_priv.h"
+#include "wm_config.h"
+
+#define CONF_KEEP_MAX 32
+
+/* ------------------------------------------------------------------ */
+/* custom detectors                                                   */
+/* ------------------------------------------------------------------ */
+
+/* detectors = { <name> = { regex; max_len; classes; validator; }; ... }; */
+static int
+conf_detector_one(struct conf_ctx *ctx, const config_setting_t *g,
+		  struct wm_config *cfg)
+{
+	static const char *const known[] = { "regex", "max_len", "classes",
+					     "validator" };
+	const char *regex = NULL, *classes = NULL, *vname = "none";
+	enum wm_validator v;
+	int max_len = -1;
+	char why[512];
+	struct wm_detector *d;
+
+	if (!config_setting_is_group(g))
+		return conf_wrong_type(ctx, g, "a group");
+	if (wm_detect_find(config_setting_name(g)) != NULL)
+		return conf_err(ctx, g, NULL, "\"%s\" is a built-in detector",
+				config_setting_name(g));
+	for (int i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *m = config_setting_get_elem(g, i);
+		const char *name = config_setting_name(m);
+		unsigned int k;
+
+		for (k = 0; k < WM_ARRAY_SIZE(known); k++)
+			if (strcmp(name, known[k]) == 0)
+				break;
+		if (k == WM_ARRAY_SIZE(known))
+			return conf_err(ctx, m, NULL, "unknown setting");
+		if (k == 1) {
+			if (config_setting_type(m) != CONFIG_TYPE_INT)
+				return conf_wrong_type(ctx, m, "an integer");
+			max_len = config_setting_get_int(m);
+			if (max_len < 1 || max_len > 250)
+				return conf_err(ctx, m, NULL,
+						"%d is out of range 1..250", max_len);
+			continue;
+		}
+		if (conf_string(ctx, m) == NULL)
+			return -EINVAL;
+		if (k == 0)
+			regex = config_setting_get_string(m);
+		else if (k == 2)
+			classes = config_setting_get_string(m);
+		else
+			vname = config_setting_get_string(m);
+		if (k == 3 && wm_validator_parse(vname, &v) < 0)
+			return conf_err(ctx, m, NULL,
+					"unknown validator \"%.32s\" (none, luhn, mod97)",
+					vname);
+	}
+	if (regex == NULL)
+		return conf_err(ctx, g, "regex", "required setting is missing");
+	if (max_len < 0)
+		return conf_err(ctx, g, "max_len", "required setting is missing");
+	wm_validator_parse(vname, &v);
+	if (cfg->ncustom == WM_CONFIG_MAX_CUSTOM)
+		return conf_err(ctx, g, NULL, "more than %d custom detectors",
+				WM_CONFIG_MAX_CUSTOM);
+	d = wm_detect_custom_create(config_setting_name(g), regex,
+				    (unsigned int)max_len, classes, v, why,
+				    sizeof(why));
+	if (d == NULL)
+		return conf_err(ctx, g, NULL, "%s", why);
+	cfg->custom[cfg->ncustom++] = d;
+	return 0;
+}
+
+int
+conf_detectors(struct conf_ctx *ctx, const config_setting_t *s, void *base)
+{
+	if (s == NULL)
+		return 0;
+	if (!config_setting_is_group(s))
+		return conf_wrong_type(ctx, s, "a group of detectors");
+	for (int i = 0; i < config_setting_length(s); i++) {
+		int rc = conf_detector_one(ctx, config_setting_get_elem(s, i),
+					   base);
+
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+void
+conf_dump_detectors(const struct wm_config *cfg, const void *base,
+		    const char *key, FILE *out)
+{
+	for (unsigned int i = 0; i < cfg->ncustom; i++)
+		fprintf(out, "%s.%s = { max_len = %u; classes = \"%s\"; }\n",
+			key, cfg->custom[i]->name, cfg->custom[i]->max_len,
+			cfg->custom[i]->classes != NULL ?
+				cfg->custom[i]->classes : "");
+}
+
+/* ------------------------------------------------------------------ */
+/* policies                                                           */
+/* ------------------------------------------------------------------ */
+
+/* policies.<policy>.<detector> = { ... }; offsets in struct wm_mask_params */
+enum {
+	RULE_OPERATOR,
+	RULE_FILL,
+	RULE_KEEP_FIRST,
+	RULE_KEEP_LAST,
+	RULE_KEEP_DOMAIN,
+	RULE_KEY,
+	RULE_TWEAK,
+	RULE_KEEP_BIN,
+	RULE_KEEP_LAST4,
+	RULE_LUHN,
+	RULE_RADIX,
+	RULE_DROP,
+};
+
+#define OP(o) (1u << (o))
+#define OPS_FILL (OP(WM_MASK_REDACT) | OP(WM_MASK_PARTIAL))
+#define OPS_KEYED (OP(WM_MASK_TOKEN) | OP(WM_MASK_FPE))
+#define CONF_RULE(n, ty, m, d, o) \
+	{ .name = (n), .type = (ty), .def = (d), .ops = (o), \
+	  .off = offsetof(struct wm_mask_params, m), \
+	  .size = CONF_SIZE(struct wm_mask_params, m) }
+#define CONF_RULE_STR(n, m, d, o) \
+	{ .name = (n), .type = CT_STRING, .sdef = (d), .ops = (o), \
+	  .off = offsetof(struct wm_mask_params, m), \
+	  .size = CONF_SIZE(struct wm_mask_params, m) }
+
+static const struct conf_field conf_rule_fields[] = {
+	[RULE_OPERATOR] = CONF_SCALAR("operator", CT_OPERATOR,
+				      struct wm_mask_params, op,
+				      WM_MASK_REDACT, CF_REQUIRED),
+	[RULE_FILL] = CONF_RULE("fill", CT_FILL, fill, '*', OPS_FILL),
+	[RULE_KEEP_FIRST] = { .name = "keep_first", .type = CT_UINT,
+			      .min = 0, .max = CONF_KEEP_MAX,
+			      .ops = OP(WM_MASK_PARTIAL),
+			      .off = offsetof(struct wm_mask_params, keep_first),
+			      .size = 1 },
+	[RULE_KEEP_LAST] = { .name = "keep_last", .type = CT_UINT,
+			     .min = 0, .max = CONF_KEEP_MAX,
+			     .ops = OP(WM_MASK_PARTIAL),
+			     .off = offsetof(struct wm_mask_params, keep_last),
+			     .size = 1 },
+	[RULE_KEEP_DOMAIN] = CONF_RULE("keep_domain", CT_BOOL, keep_domain,
+				       false, OPS_FILL | OP(WM_MASK_TOKEN)),
+	[RULE_KEY] = CONF_RULE("key", CT_KEY, key_ref, 0, OPS_KEYED),
+	[RULE_TWEAK] = CONF_RULE_STR("tweak", tweak, "segment", OPS_KEYED),
+	[RULE_KEEP_BIN] = CONF_RULE("keep_bin", CT_BOOL, keep_bin, false,
+				    OP(WM_MASK_TOKEN)),
+	[RULE_KEEP_LAST4] = CONF_RULE("keep_last4", CT_BOOL, keep_last4, false,
+				      OP(WM_MASK_TOKEN)),
+	[RULE_LUHN] = CONF_RULE("luhn", CT_BOOL, luhn, false, OP(WM_MASK_TOKEN)),
+	[RULE_RADIX] = { .name = "radix", .type = CT_UINT, .def = 10,
+			 .min = 10, .max = 62, .ops = OP(WM_MASK_FPE),
+			 .off = offsetof(struct wm_mask_params, radix),
+			 .size = 1 },
+	[RULE_DROP] = CONF_RULE_STR("drop", drop, "flow", OP(WM_MASK_DROP)),
+};
+
+static const struct conf_table conf_rule = CONF_TABLE(conf_rule_fields);
+
+_Static_assert(WM_ARRAY_SIZE(conf_rule_fields) <= CONF_MAX_FIELDS, "rule");
+
+/* A built-in detector, or one defined under detectors. */
+static const struct wm_detector *
+conf_detector(const struct wm_config *cfg, const char *name)
+{
+	const struct wm_detector *d = wm_detect_find(name);
+
+	for (unsigned int i = 0; d == NULL && i < cfg->ncustom; i++)
+		if (strcmp(cfg->custom[i]->name, name) == 0)
+			d = cfg->custom[i];
+	return d;
+}
+
+/* What a rule's operator needs, once its settings are read. */
+static int
+conf_rule_check(struct conf_ctx *ctx, const config_setting_t *r,
+		struct wm_rule *rule, const config_setting_t **seen)
+{
+	const struct wm_detector *det = rule->detector;
+	struct wm_mask_params *mp = &rule->mask;
+	unsigned int i, need;
+
+	for (i = 0; i < conf_rule.nfields; i++)
+		if (conf_rule.fields[i].ops != 0 && seen[i] != NULL &&
+		    !(conf_rule.fields[i].ops & OP(mp->op)))
+			return conf_err(ctx, seen[i], NULL,
+					"%s does not apply to operator %s",
+					conf_rule.fields[i].name,
+					wm_mask_op_name(mp->op));
+	/* A separator is copied unchanged: as a fill it would be ambiguous. */
+	if ((OP(mp->op) & OPS_FILL) && det->separators != NULL &&
+	    strchr(det->separators, mp->fill) != NULL) {
+		if (seen[RULE_FILL] != NULL)
+			return conf_err(ctx, seen[RULE_FILL], NULL,
+					"\"%c\" is a separator of detector %s",
+					mp->fill, det->name);
+		return conf_err(ctx, r, "fill",
+				"default \"%c\" is a separator of detector %s, set another fill",
+				mp->fill, det->name);
+	}
+	if (OP(mp->op) & OPS_KEYED) {
+		if (mp->key_ref == 0)
+			return conf_err(ctx, r, "key",
+					"operator %s needs a key (an id under keys)",
+					wm_mask_op_name(mp->op));
+		mp->key = &ctx->cfg->keys[mp->key_ref - 1];
+	}
+	if (mp->op == WM_MASK_FPE) {
+		if (mp->radix != 10 && mp->radix != 36 && mp->radix != 62)
+			return conf_err(ctx, seen[RULE_RADIX], NULL,
+					"radix %u: want 10, 36 or 62", mp->radix);
+		/* SP 800-38G Rev.1: the domain must reach 10^6 values. */
+		need = wm_fpe_min_chars(mp->radix);
+		if (det->min_chars < need)
+			return conf_err(ctx, seen[RULE_RADIX] != NULL ?
+					seen[RULE_RADIX] : r, NULL,
+					"fpe in radix %u needs values of at least %u characters, "
+					"but a %s value may have %u (FF1 domain below 10^6)",
+					mp->radix, need, det->name, det->min_chars);
+	}
+	if (mp->op == WM_MASK_DROP && strcmp(mp->drop, "flow") != 0)
+		return conf_err(ctx, seen[RULE_DROP], NULL,
+				"unknown drop action \"%s\" (expected \"flow\")",
+				mp->drop);
+	return 0;
+}
+
+/* policies.<policy>.<detector> = { operator = ...; ... }; */
+static int
+conf_rule_parse(struct conf_ctx *ctx, const config_setting_t *r,
+		struct wm_policy_conf *pol)
+{
+	const config_setting_t *seen[CONF_MAX_FIELDS];
+	const struct wm_detector *det;
+	struct wm_rule *rule;
+	int rc;
+
+	det = conf_detector(ctx->cfg, config_setting_name(r));
+	if (det == NULL)
+		return conf_err(ctx, r, NULL, "unknown detector \"%s\"",
+				config_setting_name(r));
+	if (!config_setting_is_group(r))
+		return conf_wrong_type(ctx, r, "a group");
+	if (pol->nrules == WM_DETECT_MAX)
+		return conf_err(ctx, r, NULL, "more than %d rules in a policy",
+				WM_DETECT_MAX);
+	rule = &pol->rules[pol->nrules++];
+	rule->detector = det;
+	rc = conf_walk(ctx, &conf_rule, r, &rule->mask, seen);
+	if (rc < 0)
+		return rc;
+	return conf_rule_check(ctx, r, rule, seen);
+}
+
+/* policies = { <name> = { <detector> = { ... }; ... }; ... }; */
+int
+conf_policies(struct conf_ctx *ctx, const config_setting_t *s, void *base)
+{
+	struct wm_config *cfg = base;
+	const config_setting_t *p;
+	struct wm_policy_conf *pol;
+	unsigned int i, j, n;
+	int rc;
+
+	if (s == NULL)
+		return 0;
+	if (!config_setting_is_group(s))
+		return conf_wrong_type(ctx, s, "a group of policies");
+	n = (unsigned int)config_setting_length(s);
+	for (i = 0; i < n; i++) {
+		p = config_setting_get_elem(s, i);
+		if (!config_setting_is_group(p))
+			return conf_wrong_type(ctx, p, "a group");
+		if (cfg->npolicies == WM_CONFIG_MAX_POLICIES)
+			return conf_err(ctx, p, NULL, "more than %d policies",
+					WM_CONFIG_MAX_POLICIES);
+		pol = &cfg->policies[cfg->npolicies++];
+		rc = conf_name(ctx, p, pol->name);
+		if (rc < 0)
+			return rc;
+		for (j = 0; j < (unsigned int)config_setting_length(p); j++) {
+			rc = conf_rule_parse(ctx, config_setting_get_elem(p, j),
+					     pol);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+void
+conf_dump_policies(const struct wm_config *cfg, const void *base,
+		   const char *key, FILE *out)
+{
+	const struct wm_policy_conf *pol;
+	const struct wm_rule *rule;
+	char prefix[128];
+	unsigned int i, j;
+
+	for (i = 0; i < cfg->npolicies; i++) {
+		pol = &cfg->policies[i];
+		if (pol->nrules == 0)
+			fprintf(out, "%s.%s = { }\n", key, pol->name);
+		for (j = 0; j < pol->nrules; j++) {
+			rule = &pol->rules[j];
+			snprintf(prefix, sizeof(prefix), "%s.%s.%s.", key,
+				 pol->name, rule->detector->name);
+			conf_dump_table(cfg, &conf_rule, &rule->mask, prefix,
+					OP(rule->mask.op), out);
+		}
+	}
+}
