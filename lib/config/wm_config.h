@@ -3,8 +3,9 @@
  * Configuration: a libconfig file loaded and validated in one go.
  *
  * Every setting has a type, a default and bounds in one table
- * (config_table.c, config_policy.c, config_keys.c). Any unknown key, wrong type, out-of-range value, unknown
- * detector/operator/policy name or conflicting segment mapping rejects
+ * (config_table.c, config_policy.c, config_keys.c). Any unknown key,
+ * wrong type, out-of-range value, unknown detector/operator/policy name
+ * or conflicting segment mapping rejects
  * the whole file with "FILE:LINE: SETTING: reason". Nothing from the
  * traffic ever passes through here, so messages may quote the file.
  *
