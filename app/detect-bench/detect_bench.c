@@ -5,14 +5,14 @@
  * no start of match, confirm on the 256-byte window ending at each
  * trigger end).
  *
- *   wiremask-detect-bench [--corpus DIR] [--mb N] [--seed S]
+ *   wiremask-detect-bench --corpus DIR [--mb N] [--seed S]
  *
  * Accuracy: precision and recall per detector against labelled values:
  *   - generated JSON-like records (seeded): values of every detector and
  *     near misses (Luhn-valid numbers of no brand, SSN sample numbers,
  *     bad IBAN check digits, times, MAC addresses, versions, ...);
- *   - the shared PII corpus when DIR holds it (default
- *     /work/shared/corpus/pii): presidio's labelled sentences
+ *   - the labelled PII corpus in DIR, when it is there (nothing is
+ *     built in: the caller says where): presidio's labelled sentences
  *     (CREDIT_CARD, US_SSN, EMAIL_ADDRESS, IBAN_CODE, PHONE_NUMBER,
  *     IP_ADDRESS), Stripe's test cards, whispers' fixtures, php-iban's
  *     registry examples, FakeNameGenerator rows.
@@ -34,21 +34,19 @@
 
 #include "detect_bench.h"
 
-#define DEFAULT_CORPUS "/work/shared/corpus/pii"
-
 /* ------------------------------------------------------------------ */
 
 static void
 usage(FILE *out)
 {
-	fprintf(out, "usage: wiremask-detect-bench [--corpus DIR] [--mb N] "
+	fprintf(out, "usage: wiremask-detect-bench --corpus DIR [--mb N] "
 		"[--seed S]\n"
-		"  --corpus DIR  labelled PII corpus (default %s; generated "
-		"text only when absent)\n"
+		"  --corpus DIR  labelled PII corpus (required; a DIR that "
+		"does not exist:\n"
+		"                generated text only)\n"
 		"  --mb N        megabytes scanned for throughput (default "
 		"64, 0: skip)\n"
-		"  --seed S      seed of the generated text (default 1)\n",
-		DEFAULT_CORPUS);
+		"  --seed S      seed of the generated text (default 1)\n");
 }
 
 int
@@ -61,7 +59,7 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *corpus = DEFAULT_CORPUS;
+	const char *corpus = NULL;
 	const struct wm_detector *all[NDET_MAX];
 	unsigned long mb = 64, seed = 1;
 	struct engine e;
@@ -86,6 +84,13 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (corpus == NULL) {
+		fprintf(stderr, "wiremask-detect-bench: --corpus DIR is "
+			"required: where the labelled PII corpus is (a DIR "
+			"that does not exist: generated text only)\n");
+		usage(stderr);
+		return 2;
+	}
 	gen_init(seed);
 	for (unsigned int i = 0; i < wm_detect_count(); i++)
 		all[i] = wm_detect_get(i);
@@ -94,8 +99,11 @@ main(int argc, char **argv)
 	have_corpus = stat(corpus, &st) == 0 && S_ISDIR(st.st_mode);
 	printf("wiremask-detect-bench: %u built-in detectors, Hyperscan %s\n",
 	       wm_detect_count(), hs_version());
-	printf("corpus: %s\n",
-	       have_corpus ? corpus : "none found (generated text only)");
+	if (have_corpus)
+		printf("corpus: %s\n", corpus);
+	else
+		printf("corpus: none found at %s (generated text only)\n",
+		       corpus);
 
 	gen_text(&text, &l, 20000);
 	if (score_text(&e, &text, &l, &gen) < 0)
