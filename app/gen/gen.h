@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * wiremask-gen, private: what gen.c (CLI), gen_content.c (HTTP/JSON
- * messages and the sensitive values in them), gen_flow.c (TCP flows,
- * interleaving, ground truth) and gen_pcap.c (frames, checksums, pcap
- * file) share. No DPDK, no libpcap: plain C and libc.
+ * messages), gen_values.c (the sensitive values in them), gen_flow.c
+ * (TCP flows, interleaving, ground truth) and gen_pcap.c (frames,
+ * checksums, pcap file) share. No DPDK, no libpcap: plain C and libc.
  *
  * Everything random comes from seeded generators, so the same
  * arguments give the same bytes:

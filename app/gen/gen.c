@@ -8,8 +8,9 @@
  *
  *   wiremask-gen -o OUT.pcap [--truth OUT.jsonl] [options]
  *
- * gen.c: command line and summary; gen_content.c: messages and values;
- * gen_flow.c: flows and truth; gen_pcap.c: frames and the file.
+ * gen.c: command line and summary; gen_content.c: messages;
+ * gen_values.c: the values in them; gen_flow.c: flows and truth;
+ * gen_pcap.c: frames and the file.
  */
 #include <errno.h>
 #include <getopt.h>

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * wiremask-detect-bench: throughput. JSON-like records scanned in
+ * CHUNK-byte chunks by the database of all the built-ins and, side by
+ * side, by the default one (card, ssn, email): best of ROUNDS rounds run
+ * alternately; then each trigger alone.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "detect_bench.h"
+
+/* ------------------------------------------------------------------ */
+/* Throughput. */
+
+#define ROUNDS 3
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+struct speed {
+	double gbps;
+	unsigned long triggers, confirmed;
+};
+
+/* One timed pass of @e over @text. */
+static int
+speed_pass(const struct engine *e, uint8_t *text, size_t n, bool confirm,
+	   struct speed *best)
+{
+	struct scan_ctx c = { .confirm = confirm };
+	double t0 = now_s(), dt;
+
+	/* A flow ends every 256 KB: a new stream, as the engine opens. */
+	if (engine_scan(e, text, n, 256 * 1024, &c) < 0)
+		return -1;
+	dt = now_s() - t0;
+	if ((double)n * 8 / dt / 1e9 > best->gbps)
+		best->gbps = (double)n * 8 / dt / 1e9;
+	best->triggers = c.triggers;
+	best->confirmed = c.confirmed;
+	return 0;
+}
+
+static void
+speed_row(const char *name, unsigned int np, const struct engine *e,
+	  const struct speed *raw, const struct speed *full, size_t n)
+{
+	size_t ss = 0;
+	double mb = (double)n / (1 << 20);
+
+	hs_stream_size(e->db, &ss);
+	printf("  %-28s %3u %6zu %9.2f %9.2f %11.0f %11.1f\n", name, np, ss,
+	       raw->gbps, full->gbps, (double)full->triggers / mb,
+	       (double)full->confirmed / mb);
+}
+
+int
+throughput(size_t mb)
+{
+	const struct wm_detector *all[NDET_MAX], *def[3];
+	struct engine e_all, e_def;
+	struct speed r_all = { 0 }, f_all = { 0 }, r_def = { 0 },
+		     f_def = { 0 };
+	struct buf text = { 0 };
+	unsigned int n = wm_detect_count();
+
+	for (unsigned int i = 0; i < n; i++)
+		all[i] = wm_detect_get(i);
+	def[0] = wm_detect_find("card");
+	def[1] = wm_detect_find("ssn");
+	def[2] = wm_detect_find("email");
+	gen_speed_text(&text, mb);
+	buf_reserve(&text, 1);
+	if (engine_init(&e_all, all, n) < 0 || engine_init(&e_def, def, 3) < 0)
+		return -1;
+	printf("\nthroughput: %zu MB of JSON-like records (a value every ~20 "
+	       "records), %d-byte chunks,\n  streaming, one core, best of %d "
+	       "rounds run alternately\n", mb, CHUNK, ROUNDS);
+	for (int r = 0; r < ROUNDS; r++) {
+		uint8_t *t = (uint8_t *)text.p;
+
+		if (speed_pass(&e_def, t, text.n, false, &r_def) < 0 ||
+		    speed_pass(&e_all, t, text.n, false, &r_all) < 0 ||
+		    speed_pass(&e_def, t, text.n, true, &f_def) < 0 ||
+		    speed_pass(&e_all, t, text.n, true, &f_all) < 0)
+			return -1;
+	}
+	printf("  %-28s %3s %6s %9s %9s %11s %11s\n", "database", "pat",
+	       "state", "scan", "+confirm", "triggers/MB", "values/MB");
+	printf("  %-28s %3s %6s %9s %9s\n", "", "", "bytes", "Gbit/s",
+	       "Gbit/s");
+	speed_row("default (card, ssn, email)", 3, &e_def, &r_def, &f_def,
+		  text.n);
+	speed_row("all built-ins", n, &e_all, &r_all, &f_all, text.n);
+	printf("  %-28s %3s %6s %9.2f %9.2f\n", "ratio all / default", "", "",
+	       r_all.gbps / r_def.gbps, f_all.gbps / f_def.gbps);
+	printf("\n  each trigger alone (scan + confirm, one round):\n");
+	for (unsigned int i = 0; i < n; i++) {
+		struct engine one;
+		struct speed r = { 0 }, f = { 0 };
+
+		if (engine_init(&one, &all[i], 1) < 0)
+			return -1;
+		speed_pass(&one, (uint8_t *)text.p, text.n, false, &r);
+		speed_pass(&one, (uint8_t *)text.p, text.n, true, &f);
+		speed_row(all[i]->name, 1, &one, &r, &f, text.n);
+		engine_fini(&one);
+	}
+	engine_fini(&e_all);
+	engine_fini(&e_def);
+	free(text.p);
+	return 0;
+}
