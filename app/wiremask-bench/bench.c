@@ -7,8 +7,9 @@
  *   io    the I/O ceiling: every packet handed straight to transmit (an
  *         io-forward path, no work);
  *   full  the full path: parse, segment, flow, reassembly, Hyperscan
- *         scan, confirm and mask, checksum, transmit (app/worker.c, the
- *         code the appliance runs);
+ *         scan, confirm and mask, checksum, transmit (lib/datapath,
+ *         called the way the appliance calls it, with a tx callback of
+ *         the bench's own);
  *   hs    the matching ceiling: raw hs_scan_stream over the same payload
  *         bytes, in the same flow order, with the same databases.
  *
