@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * wiremask-bench's own state, shared by its files: bench.c (command
+ * line, capture, setup), bench_pass.c (the timed passes over the data
+ * path and its ceilings), bench_report.c (what a run measured).
+ */
+#ifndef WIREMASK_BENCH_H
+#define WIREMASK_BENCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "wm_datapath.h"
+#include "wm_match.h"
+
+#define MAX_RUNS 8
+#define NSAMPLE_MAX (1u << 22)
+
+enum pass { PASS_IO, PASS_FULL, PASS_HS, PASS_PROF, PASS_MAX };
+
+extern const char *const pass_name[PASS_MAX];
+
+/* One frame of the capture, parsed once up front (not timed). */
+struct frame {
+	uint64_t off;           /* in bench.data */
+	uint32_t len;
+	uint32_t pay_off;       /* TCP payload, when scan */
+	uint32_t pay_len;
+	uint32_t fd;            /* flow direction id (hs ceiling) */
+	uint32_t hash;          /* symmetric flow hash, the workers' own */
+	uint8_t tcp;
+	uint8_t scan;           /* TCP payload in a masking segment */
+};
+
+/* Flow directions seen in the capture: open addressing on the key. */
+struct fdmap {
+	uint32_t cap;           /* slots, power of two */
+	uint32_t n;             /* flows (keys) */
+	uint32_t *slot;         /* flow id + 1, 0: empty */
+	struct wm_flow_key *keys;
+	const struct wm_match_db **db; /* per flow */
+};
+
+/* One benchmark lcore. */
+struct blcore {
+	unsigned int lcore;
+	struct wm_dp *dp;       /* the data path, as a worker of the run */
+	uint32_t *idx;          /* its frames, in capture order */
+	uint32_t n;
+	struct rte_mbuf **m;    /* this pass's copies */
+	uint64_t t_start;
+	uint64_t t_end;
+	uint64_t burst_now;     /* TSC of the burst being judged */
+	struct wm_prof *prof;   /* profiled pass */
+	uint64_t matches;       /* hs ceiling */
+	uint64_t tx;
+	/* Profiled pass: cycles from arrival to transmit of payload
+	 * packets, all of them and those held past their own burst. */
+	uint32_t *lat;
+	uint32_t nlat;
+	uint32_t *held;
+	uint32_t nheld;
+} __rte_cache_aligned;
+
+struct result {
+	uint64_t cycles;        /* wall TSC cycles of the pass */
+	uint64_t busy;          /* sum over lcores */
+	struct wm_stats stats;  /* counters of the pass (full) */
+	struct wm_prof prof;    /* profiled pass */
+	double lat_p50, lat_p99, held_p50, held_p99, held_max; /* us */
+	uint64_t nlat, nheld;
+	uint64_t win_peak;      /* history windows in use at once, summed */
+};
+
+struct bench_state {
+	const char *capture;
+	const char *config;
+	unsigned int passes;
+	unsigned int nruns;
+	unsigned int runs[MAX_RUNS];    /* worker counts */
+	bool json;
+	bool profile;
+	/* capture */
+	uint8_t *data;
+	struct frame *fr;
+	uint32_t nfr;
+	uint32_t max_len;
+	uint64_t wire_bytes;    /* frames + 24 B each (FCS, preamble, gap) */
+	uint64_t payload_bytes; /* TCP payload */
+	uint64_t scan_bytes;    /* TCP payload in masking segments */
+	struct fdmap fds;
+	/* lcores */
+	unsigned int nlcores;
+	struct blcore lc[RTE_MAX_LCORE];
+	unsigned int active;    /* lcores taking part in this pass */
+	enum pass kind;
+	hs_stream_t **hs;       /* per flow direction (hs ceiling) */
+	volatile uint32_t ready;
+	/* what the data path judges with */
+	struct wm_config *cfg;
+	struct wm_segments *segs;
+	const char *segment_names[WM_CONFIG_MAX_SEGMENTS];
+	struct rte_mempool *pool;
+	hs_scratch_t *scratch[RTE_MAX_LCORE]; /* hs ceiling, per lcore */
+};
+
+extern struct bench_state bench;
+
+struct run {
+	unsigned int workers;
+	struct result io, full, hs, prof;
+	double full_mpps, full_gbps, full_wire_gbps, hs_gbps, io_mpps;
+	double cycles_per_pkt;
+	uint64_t flows;
+	uint64_t dropped;
+};
+
+/* bench_pass.c */
+int run_workers(struct run *run);
+
+/* bench_report.c */
+double ratio(double a, double b);
+void report_human(const struct run *runs, unsigned int n);
+void report_json(const struct run *runs, unsigned int n);
+
+#endif /* WIREMASK_BENCH_H */

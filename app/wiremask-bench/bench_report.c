@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * wiremask-bench's report: per worker count, the full path against its
+ * ceilings, state per flow, stages, latency and held time; as text and,
+ * with --json, as one JSON line (the keys scripts/bench.sh reads).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_pause.h>
+
+#include "bench.h"
+
+/* ---- report ----------------------------------------------------------- */
+
+double
+ratio(double a, double b)
+{
+	return b > 0 ? a / b : 0;
+}
+
+/* Flow entry and its share of the bucket array. */
+static size_t
+flow_entry_bytes(void)
+{
+	return wm_dp_flow_entry_bytes(bench.lc[0].dp);
+}
+
+/* History windows in use at the peak of the full pass, per flow. */
+static double
+window_bytes_per_flow(const struct run *r)
+{
+	return r->flows == 0 ? 0 :
+	       (double)r->full.win_peak * WM_WIN_BYTES / (double)r->flows;
+}
+
+/* Flow state the full pass used: entries, buckets, pending windows. */
+static double
+state_bytes_per_flow(const struct run *r)
+{
+	return (double)flow_entry_bytes() + window_bytes_per_flow(r);
+}
+
+static size_t
+hs_bytes_per_flow(void)
+{
+	size_t max = 0;
+
+	for (uint32_t i = 0; i < bench.fds.n; i++)
+		if (bench.fds.db[i] != NULL)
+			max = RTE_MAX(max, bench.fds.db[i]->stream_size);
+	return 2 * max;
+}
+
+static void
+stage_cycles(const struct run *r, double *out)
+{
+	const uint64_t *c = r->prof.prof.cycles;
+	double n = bench.nfr;
+	double reasm = (double)c[WM_STAGE_STREAM] - (double)c[WM_STAGE_SCAN] -
+		       (double)c[WM_STAGE_MASK];
+
+	out[0] = c[WM_STAGE_PARSE] / n;
+	out[1] = c[WM_STAGE_FLOW] / n;
+	out[2] = RTE_MAX(reasm, 0.0) / n;
+	out[3] = c[WM_STAGE_SCAN] / n;
+	out[4] = c[WM_STAGE_MASK] / n;
+	out[5] = c[WM_STAGE_TX] / n;
+	out[6] = r->prof.busy / n - out[0] - out[1] - out[2] - out[3] -
+		 out[4] - out[5];
+}
+
+static const char *const stage_names[7] = {
+	"parse", "flow", "reasm", "scan", "mask", "tx", "other",
+};
+
+/* Bytes masked when a hold timeout decided a tail, per MB scanned. */
+static double
+stall_per_mb(const struct run *r)
+{
+	return ratio((double)r->full.stats.ctr[WM_CTR_STREAM_HOLD_MASKED],
+		     (double)r->full.stats.ctr[WM_CTR_STREAM_BYTES] / 1e6);
+}
+
+void
+report_human(const struct run *runs, unsigned int n)
+{
+	double hz = (double)rte_get_tsc_hz();
+
+	printf("capture   %s: %u frames, avg %.0f B, %.1f MB TCP payload "
+	       "(%.1f MB scanned)\n", bench.capture, bench.nfr,
+	       (double)(bench.wire_bytes / bench.nfr - 24),
+	       bench.payload_bytes / 1e6, bench.scan_bytes / 1e6);
+	printf("config    %s; TSC %.2f GHz; median of %u passes\n",
+	       bench.config, hz / 1e9, bench.passes);
+	printf("state     %zu B per flow entry (%zu + buckets) + history "
+	       "windows in use + %zu B Hyperscan stream state (2 directions)\n",
+	       flow_entry_bytes(), sizeof(struct wm_flow), hs_bytes_per_flow());
+	for (unsigned int i = 0; i < n; i++) {
+		const struct run *r = &runs[i];
+		double st[7];
+
+		printf("\n%u worker(s), %" PRIu64 " flows, %.0f B state per "
+		       "flow (windows: peak %" PRIu64 " in use, %.1f B per "
+		       "flow)\n", r->workers, r->flows, state_bytes_per_flow(r),
+		       r->full.win_peak, window_bytes_per_flow(r));
+		printf("  %-11s %8.3f Mpps %8.3f Gbit/s payload %8.3f Gbit/s wire"
+		       "  %7.0f cycles/pkt\n", pass_name[PASS_FULL],
+		       r->full_mpps, r->full_gbps, r->full_wire_gbps,
+		       r->cycles_per_pkt);
+		printf("  %-11s %8s      %8.3f Gbit/s payload       ratio_hs %.3f\n",
+		       pass_name[PASS_HS], "", r->hs_gbps,
+		       ratio(r->full_gbps, r->hs_gbps));
+		printf("  %-11s %8.3f Mpps                              ratio_io %.3f\n",
+		       pass_name[PASS_IO], r->io_mpps,
+		       ratio(r->full_mpps, r->io_mpps));
+		printf("  masked %" PRIu64 " values, held %" PRIu64
+		       " packets, late %" PRIu64 ", dropped %" PRIu64 "\n",
+		       r->full.stats.ctr[WM_CTR_MASK_VALUES],
+		       r->full.stats.ctr[WM_CTR_STREAM_HELD],
+		       r->full.stats.ctr[WM_CTR_MASK_LATE],
+		       r->dropped);
+		if (i > 0 && runs[0].workers == 1)
+			printf("  scaling   %.2fx the 1-worker Mpps\n",
+			       ratio(r->full_mpps, runs[0].full_mpps));
+		if (!bench.profile)
+			continue;
+		stage_cycles(r, st);
+		printf("  cycles/pkt by stage (profiled pass, rdtsc included):");
+		for (unsigned int s = 0; s < 7; s++)
+			printf(" %s %.0f", stage_names[s], st[s]);
+		printf("\n  payload packets: arrival to transmit p50 %.2f us, "
+		       "p99 %.2f us; held past their burst: %" PRIu64
+		       " (%.1f%%), p50 %.2f us, p99 %.2f us, max %.0f us\n",
+		       r->prof.lat_p50, r->prof.lat_p99, r->prof.nheld,
+		       100.0 * ratio((double)r->prof.nheld,
+				     (double)r->prof.nlat),
+		       r->prof.held_p50, r->prof.held_p99, r->prof.held_max);
+		printf("  hold timeouts: %" PRIu64 " segments, %" PRIu64
+		       " values decided at a tail, %.1f bytes masked at "
+		       "stalls per MB scanned\n",
+		       r->full.stats.ctr[WM_CTR_STREAM_HOLD_TIMEOUT],
+		       r->full.stats.ctr[WM_CTR_MASK_AT_TIMEOUT],
+		       stall_per_mb(r));
+	}
+}
+
+static void
+json_run(const struct run *r)
+{
+	double st[7];
+
+	printf("\"workers\": %u, \"full_gbps\": %.4f, \"full_wire_gbps\": %.4f, "
+	       "\"full_mpps\": %.4f, \"hs_ceiling_gbps\": %.4f, "
+	       "\"ratio_hs\": %.4f, \"io_ceiling_mpps\": %.4f, "
+	       "\"ratio_io\": %.4f, \"cycles_per_pkt\": %.1f, "
+	       "\"flows\": %" PRIu64 ", \"state_bytes_per_flow\": %.1f, "
+	       "\"window_bytes_per_flow\": %.1f, \"values_masked\": %" PRIu64
+	       ", \"dropped\": %" PRIu64,
+	       r->workers, r->full_gbps, r->full_wire_gbps, r->full_mpps,
+	       r->hs_gbps, ratio(r->full_gbps, r->hs_gbps), r->io_mpps,
+	       ratio(r->full_mpps, r->io_mpps), r->cycles_per_pkt, r->flows,
+	       state_bytes_per_flow(r), window_bytes_per_flow(r),
+	       r->full.stats.ctr[WM_CTR_MASK_VALUES], r->dropped);
+	if (!bench.profile)
+		return;
+	stage_cycles(r, st);
+	printf(", \"stage_cycles\": {");
+	for (unsigned int s = 0; s < 7; s++)
+		printf("%s\"%s\": %.1f", s ? ", " : "", stage_names[s], st[s]);
+	printf("}, \"latency_p50_us\": %.3f, \"latency_p99_us\": %.3f, "
+	       "\"held_p50_us\": %.3f, \"held_p99_us\": %.3f, "
+	       "\"held_max_us\": %.1f, \"held_pkts\": %" PRIu64
+	       ", \"hold_timeouts\": %" PRIu64
+	       ", \"stall_masked_bytes_per_mb\": %.2f",
+	       r->prof.lat_p50, r->prof.lat_p99, r->prof.held_p50,
+	       r->prof.held_p99, r->prof.held_max, r->prof.nheld,
+	       r->full.stats.ctr[WM_CTR_STREAM_HOLD_TIMEOUT], stall_per_mb(r));
+}
+
+void
+report_json(const struct run *runs, unsigned int n)
+{
+	const struct run *top = &runs[n - 1];
+
+	printf("{\"capture\": \"%s\", \"packets\": %u, \"avg_frame\": %.1f, "
+	       "\"payload_bytes\": %" PRIu64 ", \"flow_entry_bytes\": %zu, "
+	       "\"hs_state_bytes_per_flow\": %zu, ", bench.capture, bench.nfr,
+	       (double)bench.wire_bytes / bench.nfr - 24, bench.payload_bytes,
+	       flow_entry_bytes(), hs_bytes_per_flow());
+	json_run(top);
+	if (n > 1 && runs[0].workers == 1)
+		printf(", \"scaling\": %.4f",
+		       ratio(top->full_mpps, runs[0].full_mpps));
+	printf(", \"runs\": [");
+	for (unsigned int i = 0; i < n; i++) {
+		printf("%s{", i ? ", " : "");
+		json_run(&runs[i]);
+		printf("}");
+	}
+	printf("]}\n");
+}
