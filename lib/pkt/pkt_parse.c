@@ -29,6 +29,9 @@
 #define VXLAN_HLEN	8
 
 #define IPV4_MF_OFFSET	0x3fff	/* MF flag + fragment offset */
+#define IPV6_NH_FRAG	44	/* Fragment header */
+#define IPV6_FRAG_HLEN	8
+#define IPV6_FRAG_OFF_M	0xfff9	/* fragment offset + M flag */
 #define IPV6_MAX_EXT	8	/* extension headers skipped at most */
 #define VXLAN_FLAG_I	0x08	/* the VNI is valid */
 
@@ -221,6 +224,17 @@ pkt_parse_ipv6(struct pkt_ctx *c, uint32_t off, uint32_t end)
 	cur = off + IPV6_HLEN;
 	nh = ih[6];
 	for (n = 0; (ext = pkt_ipv6_ext_find(nh)) != NULL; n++) {
+		/*
+		 * An atomic fragment (offset 0, M clear: RFC 6946) is a whole
+		 * packet that carries a Fragment header: skip the header.
+		 */
+		if (nh == IPV6_NH_FRAG && n < IPV6_MAX_EXT &&
+		    pkt_fits(c, cur, IPV6_FRAG_HLEN, end) &&
+		    (pkt_rd16(c->p + cur + 2) & IPV6_FRAG_OFF_M) == 0) {
+			nh = c->p[cur];
+			cur += IPV6_FRAG_HLEN;
+			continue;
+		}
 		if (ext->add == 0)
 			return ext->stop;
 		if (n == IPV6_MAX_EXT || !pkt_fits(c, cur, 2, end))

@@ -221,6 +221,8 @@ emit_ext(struct frame *f, const struct layer *l)
 	p = put(f, len);
 	p[0] = next_proto(l + 1);
 	p[1] = l->a == 44 ? 0 : (uint8_t)l->b;
+	if (l->a == 44)         /* @b: fragment offset and M flag */
+		wr16(p + 2, (uint16_t)l->b);
 }
 
 static void
@@ -486,12 +488,22 @@ static const struct parse_case parse_cases[] = {
 	    DATA(10) },
 	  .kind = WM_PKT_MALFORMED },
 	{ "ipv6_fragment_header_ip_frag",
-	  { ETH(), IP6(), EXT(44, 0), TCP(), DATA(10) },
+	  { ETH(), IP6(), EXT(44, 1), TCP(), DATA(10) },
+	  .kind = WM_PKT_IP_FRAG, .w = { .ipver = 6, .l3 = 14 } },
+	{ "ipv6_fragment_offset_ip_frag",
+	  { ETH(), IP6(), EXT(44, 0x0008), TCP(), DATA(10) },
 	  .kind = WM_PKT_IP_FRAG, .w = { .ipver = 6, .l3 = 14 } },
 	{ "ipv6_fragment_after_hbh_ip_frag",
-	  { ETH(), VLAN(0x8100, 9), IP6(), EXT(0, 0), EXT(44, 0), TCP() },
+	  { ETH(), VLAN(0x8100, 9), IP6(), EXT(0, 0), EXT(44, 1), TCP() },
 	  .kind = WM_PKT_IP_FRAG,
 	  .w = { .nvlan = 1, .vlan = { 9 }, .ipver = 6, .l3 = 18 } },
+	/* RFC 6946: offset 0 and M clear, a whole packet (reserved bits set) */
+	{ "ipv6_atomic_fragment_is_whole_tcp",
+	  { ETH(), IP6(), EXT(44, 0x0006), TCP(), DATA(10) },
+	  .kind = WM_PKT_TCP, .w = { V6(14, 62, 82, 10) } },
+	{ "ipv6_atomic_fragment_after_dstopts_tcp",
+	  { ETH(), IP6(), EXT(60, 0), EXT(44, 0), TCP(), DATA(10) },
+	  .kind = WM_PKT_TCP, .w = { V6(14, 70, 90, 10) } },
 	{ "ipv6_esp_not_tcp", { ETH(), IP6(), PROTO(50), DATA(16) },
 	  .kind = WM_PKT_NOT_TCP },
 	{ "ipv6_no_next_header_not_tcp", { ETH(), IP6(), PROTO(59), DATA(8) },
