@@ -18,6 +18,10 @@
 #include "wm_frag.h"
 #include "wm_token.h"
 
+/* Every detector a config can name has its own masked[] counter. */
+_Static_assert(WM_DETECT_BUILTINS + WM_CONFIG_MAX_CUSTOM <= WM_STATS_DETECTORS,
+	       "per-detector counters for the built-ins and every custom one");
+
 #define FLOW_SWEEP_PER_LOOP 16
 #define PREFETCH_AHEAD 4
 

@@ -38,6 +38,9 @@ wm_detect_find(const char *name)
 	return NULL;
 }
 
+_Static_assert(WM_ARRAY_SIZE(detectors) == WM_DETECT_BUILTINS,
+	       "WM_DETECT_BUILTINS counts the registry");
+
 unsigned int
 wm_detect_count(void)
 {

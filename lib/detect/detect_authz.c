@@ -56,7 +56,7 @@ authz_context(const char *scheme, const uint8_t *buf, size_t s, size_t len)
 		return -1;
 	b = authz_skip_blanks(buf, b - k);
 	if (b < h)
-		return wm_caseeq(buf, AUTHZ_HEADER + h - b, b) ? cut : -1;
+		return wm_caseeq(buf, &AUTHZ_HEADER[h - b], b) ? cut : -1;
 	return wm_caseeq(buf + b - h, AUTHZ_HEADER, h) ? 1 : -1;
 }
 

@@ -28,7 +28,7 @@ basic_confirm(const struct wm_detector *d, const uint8_t *win, size_t len,
 	      struct wm_span *span)
 {
 	uint8_t plain[WM_DETECT_WINDOW];
-	bool whole;
+	bool whole, ok;
 	long n;
 
 	if (!wm_authz_confirm(d, BASIC_SCHEME, basic_char, win, len, span,
@@ -38,7 +38,10 @@ basic_confirm(const struct wm_detector *d, const uint8_t *win, size_t len,
 		return true;
 	n = wm_b64_decode(win + span->start, span->end - span->start, false,
 			  plain, sizeof(plain));
-	return n > 0 && memchr(plain, ':', (size_t)n) != NULL;
+	ok = n > 0 && memchr(plain, ':', (size_t)n) != NULL;
+	/* user:password in clear: gone before the stack frame is. */
+	explicit_bzero(plain, sizeof(plain));
+	return ok;
 }
 
 static size_t

@@ -62,6 +62,9 @@
 /* Fed once at end of stream so that a value at the very end is reported. */
 #define WM_DETECT_EOD_BYTE '\n'
 
+/* Built-in detectors (the registry below); custom ones come after. */
+#define WM_DETECT_BUILTINS 13
+
 /* Most detectors in one policy (pattern ids are detector ids). */
 #define WM_DETECT_MAX 32
 

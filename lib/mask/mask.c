@@ -77,12 +77,12 @@ mask_keyed(const struct wm_mask_params *p, const char *separators,
 	   const uint8_t *in, uint8_t *out, size_t len,
 	   const struct wm_mask_env *env)
 {
-	const char *tweak = strcmp(p->tweak, "segment") == 0 ? env->segment :
-			    p->tweak;
+	const char *tweak;
 	unsigned int flags = 0;
 
 	if (env == NULL || env->tok == NULL || p->key == NULL)
 		return -EINVAL;
+	tweak = strcmp(p->tweak, "segment") == 0 ? env->segment : p->tweak;
 	if (p->op == WM_MASK_FPE)
 		return wm_fpe_apply(env->tok, p->key, tweak, p->radix, false,
 				    in, out, len);

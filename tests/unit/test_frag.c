@@ -2,8 +2,9 @@
 /*
  * IP fragments at the wm_frag API, on real mbufs under a no-hugepage EAL:
  * reassembly (in order, reversed, VLAN/QinQ, IPv6 Fragment header), what
- * is refused (overlap, duplicate, headers before the Fragment header,
- * atomic fragments), the table-full verdict, timeouts, and the split
+ * is refused (overlap, duplicate, headers before the Fragment header),
+ * atomic fragments taken as whole packets, the table-full verdict,
+ * timeouts, and the split
  * back into fragments: sizes, offsets, MF flags, checksums, ids, and the
  * same bytes once the split output is reassembled again.
  */
@@ -600,16 +601,23 @@ ipv4_not_multiple_of_8_refused(void)
 	CHECK_EQ(stats.ctr[WM_CTR_DROP_FRAG_INVALID], 1);
 }
 
+/*
+ * An atomic fragment (offset 0, M clear) is a whole packet: the parser
+ * skips its Fragment header and it never reaches the table.
+ */
 static void
-ipv6_atomic_fragment_refused(void)
+ipv6_atomic_fragment_is_whole(void)
 {
 	static struct dgram d;
-	struct rte_mbuf *m;
+	static uint8_t f[MAX_FRAME];
+	struct wm_pkt_info pi;
+	uint32_t len;
 
 	reset();
 	dgram6(&d, 0, 8, 100);
-	CHECK_EQ(feed(fr, &d, 0, 120, false, 1, &m), WM_FRAG_INVALID);
-	CHECK_EQ(stats.ctr[WM_CTR_DROP_FRAG_INVALID], 1);
+	len = frag_frame(&d, 0, 120, false, f);
+	CHECK_EQ(wm_pkt_parse(f, len, len, 4789, &pi), WM_PKT_TCP);
+	CHECK_EQ(pi.l4_off, d.l2 + 40 + 8);
 }
 
 /* Hop-by-hop options before the Fragment header: not handled. */
@@ -762,7 +770,7 @@ main(int argc, char **argv)
 	RUN(ipv4_overlap_hiding_a_hole);
 	RUN(ipv4_duplicate_first_refused);
 	RUN(ipv4_not_multiple_of_8_refused);
-	RUN(ipv6_atomic_fragment_refused);
+	RUN(ipv6_atomic_fragment_is_whole);
 	RUN(ipv6_header_before_fragment_refused);
 	RUN(table_full);
 	RUN(timeout_drops_incomplete);

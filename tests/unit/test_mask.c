@@ -191,6 +191,10 @@ keyed_without_key_fails_closed(void)
 	p.op = WM_MASK_FPE;
 	CHECK(wm_mask_apply(&p, "-", in, out, sizeof(in) - 1, NULL) < 0);
 	CHECK_MEM(out, "***-**-****", sizeof(in) - 1);
+	/* The "segment" tweak names the flow's segment from @env: none. */
+	snprintf(p.tweak, sizeof(p.tweak), "segment");
+	CHECK(wm_mask_apply(&p, "-", in, out, sizeof(in) - 1, NULL) < 0);
+	CHECK_MEM(out, "***-**-****", sizeof(in) - 1);
 }
 
 /*
