@@ -102,6 +102,9 @@ rc=0
 	--vdev "net_pcap1,rx_pcap=$tmp/empty.pcap,tx_pcap=$out_abs" \
 	-- -c "$config" "$@" || rc=$?
 
+if [ "$rc" -eq 3 ]; then
+	echo "$(basename "$0"): not every frame of $in was read (see above): $out is incomplete" >&2
+fi
 # Port 0 sends what arrived on port 1, which read an empty capture.
 if [ -s "$tmp/out0.pcap" ] && [ "$(stat -c %s "$tmp/out0.pcap")" -gt 24 ]; then
 	echo "$(basename "$0"): note: port 0 also sent frames (not written to $out)" >&2

@@ -95,7 +95,9 @@ static const char usage_text[] =
 "At exit a summary is printed: frames in/out, flows, values masked per\n"
 "detector, and every non-zero counter (drop.* and pass.* say why a\n"
 "frame was not forwarded as judged). Exit status: 0 ok, 1 bad usage or\n"
-"config, 2 start-up failure.\n";
+"config, 2 start-up failure, 3 capture mode ended before every frame\n"
+"of the captures was read (the workers stalled for 10 s: the output is\n"
+"incomplete).\n";
 
 static void
 on_signal(int sig)
@@ -324,10 +326,16 @@ summary_print(FILE *out)
 	const char *names[WM_STATS_DETECTORS];
 	unsigned int ndet = det_names(names);
 	struct wm_stats s;
+	uint64_t taken;
+	int64_t total;
 
 	stats_sum(&s);
 	fprintf(out, "wiremask summary\n");
 	fprintf(out, "  frames in      %" PRIu64 "\n", s.ctr[WM_CTR_RX]);
+	wm_ports_rx_progress(&wm_app, &taken, &total);
+	if (total >= 0)
+		fprintf(out, "  capture frames %" PRId64 "%s\n", total,
+			taken < (uint64_t)total ? " (NOT ALL READ)" : "");
 	fprintf(out, "  frames out     %" PRIu64 "\n", s.ctr[WM_CTR_TX]);
 	fprintf(out, "  flows          %" PRIu64 "\n", s.ctr[WM_CTR_FLOW_NEW]);
 	fprintf(out, "  values masked  %" PRIu64 "\n", s.ctr[WM_CTR_MASK_VALUES]);
@@ -385,6 +393,41 @@ all_idle(uint64_t now, uint64_t idle_tsc)
 }
 
 /*
+ * Capture mode ends once the workers are idle and every frame of every
+ * capture has been taken in (net_pcap stops delivering at the end of its
+ * file, it does not say so). Idle with frames still unread means a stall
+ * (a worker kept off its CPU): wait on, and give up only after
+ * CAPTURE_STALL_S of it, as an error.
+ */
+#define CAPTURE_STALL_S 10
+
+static bool capture_short;      /* ended before every frame was read */
+
+static bool
+capture_done(uint64_t now, uint64_t idle_tsc, uint64_t *idle_since)
+{
+	uint64_t taken;
+	int64_t total;
+
+	if (!all_idle(now, idle_tsc)) {
+		*idle_since = 0;
+		return false;
+	}
+	wm_ports_rx_progress(&wm_app, &taken, &total);
+	if (total < 0 || taken >= (uint64_t)total)
+		return true;
+	if (*idle_since == 0)
+		*idle_since = now;
+	if (now - *idle_since < CAPTURE_STALL_S * rte_get_tsc_hz())
+		return false;
+	wm_log(WM_LOG_ERR, "the captures hold %" PRId64 " frames, %" PRIu64
+	       " were read, then nothing for %d s: the output is incomplete",
+	       total, taken, CAPTURE_STALL_S);
+	capture_short = true;
+	return true;
+}
+
+/*
  * Control loop on the main lcore until a signal or idle exit: counters,
  * links every LINK_POLL_MS, the status file every STATUS_PERIOD_MS. The
  * status file goes as soon as the loop ends: a stopping appliance is not
@@ -399,6 +442,7 @@ control_loop(const struct opts *o)
 	uint64_t link_tsc = LINK_POLL_MS * hz / 1000, next_link = start;
 	uint64_t status_tsc = STATUS_PERIOD_MS * hz / 1000;
 	uint64_t next_status = start + status_tsc;
+	uint64_t idle_since = 0;
 
 	wm_status_init(o->status_file);
 	wm_links_init(start);
@@ -407,7 +451,7 @@ control_loop(const struct opts *o)
 
 		usleep(1000);
 		now = rte_rdtsc();
-		if (o->idle_exit_ms > 0 && all_idle(now, idle_tsc))
+		if (o->idle_exit_ms > 0 && capture_done(now, idle_tsc, &idle_since))
 			break;
 		if (now >= next_link) {
 			wm_links_poll(now);
@@ -558,6 +602,8 @@ main(int argc, char **argv)
 	summary_print(stdout);
 	if (o.stats_json != NULL && stats_json_write(o.stats_json) < 0)
 		rc = 2;
+	if (capture_short)
+		rc = 3;
 out_app:
 	app_stop();
 out:

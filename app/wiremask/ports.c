@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_dev.h>
+#include <rte_devargs.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
@@ -117,6 +119,78 @@ port_setup(struct wm_app *app, struct wm_port *port)
 	return rte_eth_dev_start(port->id);
 }
 
+/*
+ * Frames in a classic pcap file (net_pcap reads no other format), or -1.
+ * Record headers are 16 bytes; the captured length is at offset 8, in
+ * the byte order the magic number tells. A last record cut short (a
+ * capture whose writer was killed) is not a frame anyone can read.
+ */
+static int64_t
+pcap_frames(const char *path)
+{
+	uint8_t gh[24], rh[16];
+	int64_t n = 0;
+	long size;
+	bool swap;
+	FILE *f = fopen(path, "rb");
+	uint32_t magic;
+
+	if (f == NULL)
+		return -1;
+	if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) != 0 ||
+	    fread(gh, 1, sizeof(gh), f) != sizeof(gh))
+		goto bad;
+	memcpy(&magic, gh, 4);
+	if (magic == 0xa1b2c3d4 || magic == 0xa1b23c4d)
+		swap = false;
+	else if (magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1)
+		swap = true;
+	else
+		goto bad;
+	while (fread(rh, 1, sizeof(rh), f) == sizeof(rh)) {
+		uint32_t incl;
+
+		memcpy(&incl, rh + 8, 4);
+		if (swap)
+			incl = __builtin_bswap32(incl);
+		if (ftell(f) + (long)incl > size || fseek(f, incl, SEEK_CUR) != 0)
+			break;
+		n++;
+	}
+	fclose(f);
+	return n;
+bad:
+	fclose(f);
+	return -1;
+}
+
+/* net_pcap's rx capture, from the vdev's arguments ("rx_pcap=FILE"). */
+static int64_t
+port_capture_frames(uint16_t id)
+{
+	struct rte_eth_dev_info info;
+	const struct rte_devargs *da;
+	char path[4096];
+	const char *a;
+	size_t n;
+
+	if (rte_eth_dev_info_get(id, &info) != 0 || info.device == NULL ||
+	    strcmp(info.driver_name, "net_pcap") != 0)
+		return -1;
+	da = rte_dev_devargs(info.device);
+	if (da == NULL || da->args == NULL ||
+	    (a = strstr(da->args, "rx_pcap=")) == NULL)
+		return -1;
+	a += strlen("rx_pcap=");
+	n = strcspn(a, ",");
+	if (n >= sizeof(path))
+		return -1;
+	memcpy(path, a, n);
+	path[n] = '\0';
+	return pcap_frames(path);
+}
+
 int
 wm_ports_init(struct wm_app *app)
 {
@@ -164,6 +238,7 @@ wm_ports_init(struct wm_app *app)
 		if (rte_eth_dev_info_get(app->ports[p].id, &info) != 0 ||
 		    strcmp(info.driver_name, "net_pcap") != 0)
 			app->capture_clock = false;
+		app->ports[p].rx_frames = port_capture_frames(app->ports[p].id);
 	}
 	for (unsigned int p = 0; p < n; p++) {
 		rc = port_setup(app, &app->ports[p]);
@@ -207,6 +282,25 @@ wm_ports_close(struct wm_app *app)
 	for (unsigned int p = 0; p < app->nports; p++) {
 		rte_eth_dev_stop(app->ports[p].id);
 		rte_eth_dev_close(app->ports[p].id);
+	}
+}
+
+void
+wm_ports_rx_progress(const struct wm_app *app, uint64_t *taken,
+		     int64_t *total)
+{
+	*taken = 0;
+	*total = 0;
+	for (unsigned int p = 0; p < app->nports; p++) {
+		struct rte_eth_stats st;
+
+		if (rte_eth_stats_get(app->ports[p].id, &st) == 0)
+			*taken += st.ipackets + st.imissed + st.rx_nombuf +
+				  st.ierrors;
+		if (app->ports[p].rx_frames < 0 || *total < 0)
+			*total = -1;
+		else
+			*total += app->ports[p].rx_frames;
 	}
 }
 

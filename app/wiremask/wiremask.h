@@ -43,6 +43,7 @@ struct wm_port {
 	uint16_t nb_rxq;
 	uint16_t nb_txq;
 	bool tx_shared;         /* fewer tx queues than workers */
+	int64_t rx_frames;      /* net_pcap: frames in its rx capture, or -1 */
 	rte_spinlock_t tx_lock[WM_CONFIG_MAX_WORKERS];
 	char driver[32];
 };
@@ -95,6 +96,10 @@ extern struct wm_app wm_app;
 int wm_ports_init(struct wm_app *app);
 void wm_ports_close(struct wm_app *app);
 bool wm_ports_all_pcap(const struct wm_app *app);
+/* Frames the ports have taken in (rx, missed, no mbuf, errors), and how
+ * many their captures hold (-1 if a port's is unknown). */
+void wm_ports_rx_progress(const struct wm_app *app, uint64_t *taken,
+			  int64_t *total);
 void wm_ports_print(const struct wm_app *app, FILE *out);
 
 /* events.c */
