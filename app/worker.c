@@ -398,7 +398,7 @@ flow_timeout(const struct wm_worker *w, const struct wm_flow *f)
 {
 	if (f->closed)
 		return w->timeout_closed;
-	if (f->dir[0].offset == 0 && f->dir[1].offset == 0)
+	if (!wm_stream_flow_has_data(f))
 		return w->timeout_syn;
 	return w->timeout_est;
 }
@@ -495,6 +495,7 @@ wm_worker_free(struct wm_worker *w)
 	if (w->scratch != NULL)
 		hs_free_scratch(w->scratch);
 	wm_frag_free(w->frag);
+	wm_stream_table_fini(w->flows);
 	wm_flow_table_free(w->flows);
 	wm_rb_pool_free(w->rb_pool);
 	wm_win_pool_free(w->win_pool);

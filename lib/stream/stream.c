@@ -11,6 +11,12 @@
 #define TCP_CSUM_OFF 16
 #define UDP_CSUM_OFF 6
 
+static inline struct wm_stream_flow *
+sflow(struct wm_flow *f)
+{
+	return wm_stream_flow_of(f);
+}
+
 void
 wm_stream_ctx_init(struct wm_stream_ctx *ctx, hs_scratch_t *scratch,
 		   struct wm_stats *stats, const struct wm_stream_conf *conf,
@@ -54,21 +60,49 @@ void
 wm_stream_flow_init(struct wm_flow *f, const struct wm_policy *policy,
 		    uint8_t segment)
 {
+	struct wm_stream_flow *sf = wm_stream_flow_of(f);
+	hs_stream_t *hs[2] = { sf->dir[0].hs, sf->dir[1].hs };
+	const struct wm_match_db *db = sf->hs_db;
+
+	/* As the entry's last flow left it: keep only the pooled streams. */
+	memset(sf, 0, sizeof(*sf));
 	f->policy = policy;
 	f->segment = segment;
 	for (int d = 0; d < 2; d++) {
-		hs_stream_t *hs = f->dir[d].hs;
-
-		if (hs == NULL)
+		if (hs[d] == NULL)
 			continue;
-		if (f->hs_db == policy->db) {
-			wm_match_stream_reset(hs);
+		if (db == policy->db) {
+			wm_match_stream_reset(hs[d]);
+			sf->dir[d].hs = hs[d];
 		} else {
-			wm_match_stream_close(hs);
-			f->dir[d].hs = NULL;
+			wm_match_stream_close(hs[d]);
 		}
 	}
-	f->hs_db = policy->db;
+	sf->hs_db = policy->db;
+}
+
+bool
+wm_stream_flow_has_data(const struct wm_flow *f)
+{
+	const struct wm_stream_flow *sf = (const void *)f->area;
+
+	return sf->dir[0].offset != 0 || sf->dir[1].offset != 0;
+}
+
+void
+wm_stream_table_fini(struct wm_flow_table *t)
+{
+	if (t == NULL)
+		return;
+	for (uint32_t i = 0; i < t->size; i++) {
+		struct wm_stream_flow *sf = wm_stream_flow_of(&t->flows[i]);
+
+		for (int d = 0; d < 2; d++) {
+			wm_match_stream_close(sf->dir[d].hs);
+			sf->dir[d].hs = NULL;
+		}
+		sf->hs_db = NULL;
+	}
 }
 
 static inline uint32_t
@@ -136,7 +170,7 @@ held_before(struct rte_mbuf *a, struct rte_mbuf *b)
  * them, slots in before; data before an ACK ending at the same place).
  */
 static void
-held_add(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
+held_add(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_stream_dir *d,
 	 struct rte_mbuf *m, uint64_t now, unsigned int cls)
 {
 	struct wm_pkt_meta *pm = wm_pkt_meta(m);
@@ -172,11 +206,11 @@ class_last(const struct wm_stream_ctx *ctx)
  * sender's side of the round trip (and a quarter), plus hold_min.
  */
 static unsigned int
-hold_class(const struct wm_stream_ctx *ctx, const struct wm_flow *f,
-	   const struct wm_flow_dir *d, bool early)
+hold_class(const struct wm_stream_ctx *ctx, struct wm_flow *f,
+	   const struct wm_stream_dir *d, bool early)
 {
-	uint64_t r0 = f->dir[0].rtt, r1 = f->dir[1].rtt, want;
-	uint64_t sender = f->dir[d == &f->dir[0]].rtt;
+	uint64_t r0 = sflow(f)->dir[0].rtt, r1 = sflow(f)->dir[1].rtt, want;
+	uint64_t sender = sflow(f)->dir[d == &sflow(f)->dir[0]].rtt;
 	unsigned int c;
 
 	if (early && sender != 0)
@@ -194,7 +228,7 @@ hold_class(const struct wm_stream_ctx *ctx, const struct wm_flow *f,
 
 /* A round-trip sample for @d: rise at once, fall slowly (1/8). */
 static void
-rtt_sample(struct wm_flow_dir *d, uint64_t t)
+rtt_sample(struct wm_stream_dir *d, uint64_t t)
 {
 	if (t == 0)
 		t = 1;
@@ -206,7 +240,7 @@ rtt_sample(struct wm_flow_dir *d, uint64_t t)
 
 /* Emit the held packets of @d that end at or before stream offset @upto. */
 static unsigned int
-dir_release(struct wm_stream_ctx *ctx, struct wm_flow_dir *d, uint64_t upto)
+dir_release(struct wm_stream_ctx *ctx, struct wm_stream_dir *d, uint64_t upto)
 {
 	unsigned int n = 0;
 
@@ -259,7 +293,7 @@ pkt_fail(struct wm_stream_ctx *ctx, struct rte_mbuf *m, enum wm_fail_action a,
 
 /* Drop what @d holds and has queued (a drop policy fired). */
 static void
-dir_discard(struct wm_stream_ctx *ctx, struct wm_flow_dir *d,
+dir_discard(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
 	    enum wm_counter c)
 {
 	while (d->held_head != NULL) {
@@ -288,8 +322,8 @@ dir_discard(struct wm_stream_ctx *ctx, struct wm_flow_dir *d,
 static void
 flow_block(struct wm_stream_ctx *ctx, struct wm_flow *f, enum wm_counter c)
 {
-	dir_discard(ctx, &f->dir[0], c);
-	dir_discard(ctx, &f->dir[1], c);
+	dir_discard(ctx, &sflow(f)->dir[0], c);
+	dir_discard(ctx, &sflow(f)->dir[1], c);
 	f->blocked = 1;
 }
 
@@ -382,7 +416,7 @@ pkt_write(struct rte_mbuf *m, uint32_t pos, const uint8_t *src, uint32_t n)
  * a late match, masked from the first byte still held.
  */
 static void
-dir_put(struct wm_stream_ctx *ctx, struct wm_flow_dir *d, uint64_t start,
+dir_put(struct wm_stream_ctx *ctx, struct wm_stream_dir *d, uint64_t start,
 	uint64_t end, const uint8_t *val)
 {
 	if (start < d->released) {
@@ -409,7 +443,7 @@ dir_put(struct wm_stream_ctx *ctx, struct wm_flow_dir *d, uint64_t start,
  * far as a value there would be.
  */
 static inline bool
-dir_leaked(const struct wm_flow_dir *d, uint64_t start)
+dir_leaked(const struct wm_stream_dir *d, uint64_t start)
 {
 	return start < d->released &&
 	       !((d->flags & WM_DIR_DECIDED) && start >= d->tmo_start);
@@ -417,7 +451,7 @@ dir_leaked(const struct wm_flow_dir *d, uint64_t start)
 
 /* dir_put() for a value judged now, counting one whose start had left. */
 static void
-dir_write(struct wm_stream_ctx *ctx, struct wm_flow_dir *d, uint64_t start,
+dir_write(struct wm_stream_ctx *ctx, struct wm_stream_dir *d, uint64_t start,
 	  uint64_t end, const uint8_t *val)
 {
 	if (start < d->released)
@@ -442,7 +476,7 @@ on_match(unsigned int id, unsigned long long end, void *arg)
 }
 
 _Static_assert(WM_WIN_BYTES == WM_DETECT_WINDOW, "a window is a confirm window");
-_Static_assert(WM_FLOW_TAIL < WM_WIN_BYTES, "the tail fits a window");
+_Static_assert(WM_STREAM_TAIL < WM_WIN_BYTES, "the tail fits a window");
 
 /*
  * History windows. While a direction is judged, d->win holds its last
@@ -453,7 +487,7 @@ _Static_assert(WM_FLOW_TAIL < WM_WIN_BYTES, "the tail fits a window");
  * detectors released, so the tail (context before a value) is enough.
  */
 static void
-win_attach(struct wm_stream_ctx *ctx, struct wm_flow_dir *d)
+win_attach(struct wm_stream_ctx *ctx, struct wm_stream_dir *d)
 {
 	if (d->win != NULL)
 		return;
@@ -463,14 +497,14 @@ win_attach(struct wm_stream_ctx *ctx, struct wm_flow_dir *d)
 
 /* Done judging: keep the window if @hold > 0. False: none to be had. */
 static bool
-win_detach(struct wm_stream_ctx *ctx, struct wm_flow_dir *d, size_t hold)
+win_detach(struct wm_stream_ctx *ctx, struct wm_stream_dir *d, size_t hold)
 {
 	uint8_t *w;
 
 	if (d->win == NULL)
 		return true;
 	if (hold == 0) {
-		uint16_t k = RTE_MIN(d->hist_len, (uint16_t)WM_FLOW_TAIL);
+		uint16_t k = RTE_MIN(d->hist_len, (uint16_t)WM_STREAM_TAIL);
 
 		memcpy(d->tail, d->win + d->hist_len - k, k);
 		d->hist_len = k;
@@ -492,7 +526,7 @@ win_detach(struct wm_stream_ctx *ctx, struct wm_flow_dir *d, size_t hold)
 }
 
 static void
-hist_append(struct wm_flow_dir *d, const uint8_t *p, uint32_t n)
+hist_append(struct wm_stream_dir *d, const uint8_t *p, uint32_t n)
 {
 	const uint32_t cap = WM_WIN_BYTES;
 
@@ -564,11 +598,11 @@ value_mask(struct wm_stream_ctx *ctx, struct wm_flow *f, uint32_t ri,
  */
 static void
 value_judged(struct wm_stream_ctx *ctx, struct wm_flow *f,
-	     struct wm_flow_dir *d, uint32_t ri, uint64_t off,
+	     struct wm_stream_dir *d, uint32_t ri, uint64_t off,
 	     const uint8_t *val, uint32_t len)
 {
 	struct wm_stream_event ev = {
-		.flow = f, .dir = (uint8_t)(d - f->dir), .rule = (uint16_t)ri,
+		.flow = f, .dir = (uint8_t)(d - sflow(f)->dir), .rule = (uint16_t)ri,
 		.offset = off, .len = len, .value = val,
 		.late = dir_leaked(d, off),
 	};
@@ -597,7 +631,7 @@ value_judged(struct wm_stream_ctx *ctx, struct wm_flow *f,
  */
 static void
 match_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
-	    struct wm_flow_dir *d, const struct wm_stream_match *mt,
+	    struct wm_stream_dir *d, const struct wm_stream_match *mt,
 	    uint64_t chunk_off)
 {
 	const struct wm_rule *rule = &f->policy->conf->rules[mt->rule];
@@ -621,7 +655,7 @@ match_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
 
 /* Keep the chunk's original bytes for rewriting retransmissions. */
 static void
-retain(struct wm_stream_ctx *ctx, struct wm_flow_dir *d, const uint8_t *p,
+retain(struct wm_stream_ctx *ctx, struct wm_stream_dir *d, const uint8_t *p,
        uint32_t n)
 {
 	int64_t ev = wm_rb_append(ctx->rb_pool, &d->rb, p, n,
@@ -640,7 +674,7 @@ retain(struct wm_stream_ctx *ctx, struct wm_flow_dir *d, const uint8_t *p,
  * Returns 0 or -EIO.
  */
 static int
-chunk_scan(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
+chunk_scan(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_stream_dir *d,
 	   const uint8_t *p, uint32_t n, bool eod)
 {
 	uint64_t chunk_off = d->offset;
@@ -681,7 +715,7 @@ chunk_scan(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
 /* Scan the TCP payload of @m from payload offset @skip, in chunks. */
 static int
 payload_scan(struct wm_stream_ctx *ctx, struct wm_flow *f,
-	     struct wm_flow_dir *d, struct rte_mbuf *m, uint32_t skip)
+	     struct wm_stream_dir *d, struct rte_mbuf *m, uint32_t skip)
 {
 	const struct wm_pkt_meta *pm = wm_pkt_meta(m);
 	uint32_t chunk = WM_STREAM_CHUNK;
@@ -719,7 +753,7 @@ payload_scan(struct wm_stream_ctx *ctx, struct wm_flow *f,
 
 /* Newest bytes of @d that may begin a value not yet ended. */
 static size_t
-dir_hold(const struct wm_flow *f, const struct wm_flow_dir *d)
+dir_hold(const struct wm_flow *f, const struct wm_stream_dir *d)
 {
 	const struct wm_policy_conf *pc = f->policy->conf;
 	size_t hold = 0;
@@ -739,7 +773,7 @@ dir_hold(const struct wm_flow *f, const struct wm_flow_dir *d)
  * wait for the bytes after it).
  */
 static void
-dir_flush(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
+dir_flush(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_stream_dir *d,
 	  uint64_t upto)
 {
 	static const uint8_t eod = WM_DETECT_EOD_BYTE;
@@ -770,7 +804,7 @@ static const char *const http_starts[] = {
  */
 static bool
 msg_boundary(struct wm_stream_ctx *ctx, struct wm_flow *f,
-	     struct wm_flow_dir *d, struct rte_mbuf *m)
+	     struct wm_stream_dir *d, struct rte_mbuf *m)
 {
 	static const uint8_t eod = WM_DETECT_EOD_BYTE;
 	const struct wm_pkt_meta *pm = wm_pkt_meta(m);
@@ -806,7 +840,7 @@ msg_boundary(struct wm_stream_ctx *ctx, struct wm_flow *f,
  */
 static void
 payload_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
-	      struct wm_flow_dir *d, struct rte_mbuf *m, uint32_t skip,
+	      struct wm_stream_dir *d, struct rte_mbuf *m, uint32_t skip,
 	      uint64_t now)
 {
 	struct wm_pkt_meta *pm = wm_pkt_meta(m);
@@ -873,7 +907,7 @@ payload_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
  * was judged there before. False when those bytes are not retained.
  */
 static bool
-old_rewrite(struct wm_stream_ctx *ctx, struct wm_flow_dir *d,
+old_rewrite(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
 	    struct rte_mbuf *m, uint32_t pos, uint64_t off, uint32_t n)
 {
 	uint32_t changed = 0;
@@ -900,7 +934,7 @@ old_rewrite(struct wm_stream_ctx *ctx, struct wm_flow_dir *d,
  * collapses retransmissions into larger segments). Returns how many.
  */
 static uint32_t
-old_blank(struct wm_stream_ctx *ctx, struct wm_flow_dir *d, struct rte_mbuf *m,
+old_blank(struct wm_stream_ctx *ctx, struct wm_stream_dir *d, struct rte_mbuf *m,
 	  uint32_t pos, uint64_t off, uint32_t n)
 {
 	uint64_t kept = d->rb.head != NULL ? d->rb.base : d->offset;
@@ -990,7 +1024,7 @@ hole_judge(struct wm_stream_ctx *ctx, struct wm_flow *f, struct rte_mbuf *m,
  */
 static void
 seg_process(struct wm_stream_ctx *ctx, struct wm_flow *f,
-	    struct wm_flow_dir *d, struct rte_mbuf *m, uint32_t seq,
+	    struct wm_stream_dir *d, struct rte_mbuf *m, uint32_t seq,
 	    uint64_t now)
 {
 	struct wm_pkt_meta *pm = wm_pkt_meta(m);
@@ -1040,7 +1074,7 @@ seg_process(struct wm_stream_ctx *ctx, struct wm_flow *f,
 /* ---- beyond a gap ---- */
 
 static void
-ooo_queue(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
+ooo_queue(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_stream_dir *d,
 	  struct rte_mbuf *m, uint32_t seq, uint64_t now)
 {
 	const struct wm_stream_conf *c = ctx->conf;
@@ -1075,11 +1109,11 @@ ooo_queue(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
 }
 
 static void fin_apply(struct wm_stream_ctx *ctx, struct wm_flow *f,
-		      struct wm_flow_dir *d);
+		      struct wm_stream_dir *d);
 
 /* Judge the queued segments that the stream has reached. */
 static void
-ooo_drain(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
+ooo_drain(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_stream_dir *d,
 	  uint64_t now)
 {
 	struct rte_mbuf *m;
@@ -1116,7 +1150,7 @@ ooo_drain(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
  * than what is retained: they fall to the memcap policy.
  */
 static void
-gap_skip(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
+gap_skip(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_stream_dir *d,
 	 uint64_t now)
 {
 	uint32_t gap = pkt_seq(d->ooo_head) - d->next_seq;
@@ -1144,7 +1178,7 @@ gap_skip(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
 /* ---- connection life ---- */
 
 static void
-fin_apply(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d)
+fin_apply(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_stream_dir *d)
 {
 	d->flags &= (uint8_t)~WM_DIR_FIN_PENDING;
 	if (d->flags & WM_DIR_FIN)
@@ -1152,7 +1186,7 @@ fin_apply(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d)
 	d->next_seq++;
 	d->flags |= WM_DIR_FIN;
 	dir_flush(ctx, f, d, UINT64_MAX);
-	if ((f->dir[0].flags & WM_DIR_FIN) && (f->dir[1].flags & WM_DIR_FIN) &&
+	if ((sflow(f)->dir[0].flags & WM_DIR_FIN) && (sflow(f)->dir[1].flags & WM_DIR_FIN) &&
 	    !f->closed) {
 		f->closed = 1;
 		ctx->stats->ctr[WM_CTR_FLOW_CLOSED]++;
@@ -1160,7 +1194,7 @@ fin_apply(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d)
 }
 
 static void
-dir_end(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d)
+dir_end(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_stream_dir *d)
 {
 	while (d->ooo_head != NULL && !f->blocked)
 		gap_skip(ctx, f, d, 0);
@@ -1170,8 +1204,8 @@ dir_end(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d)
 void
 wm_stream_flow_flush(struct wm_stream_ctx *ctx, struct wm_flow *f)
 {
-	dir_end(ctx, f, &f->dir[0]);
-	dir_end(ctx, f, &f->dir[1]);
+	dir_end(ctx, f, &sflow(f)->dir[0]);
+	dir_end(ctx, f, &sflow(f)->dir[1]);
 }
 
 void
@@ -1179,9 +1213,9 @@ wm_stream_flow_release(struct wm_stream_ctx *ctx, struct wm_flow *f)
 {
 	wm_stream_flow_flush(ctx, f);
 	for (int i = 0; i < 2; i++) {
-		dir_discard(ctx, &f->dir[i], WM_CTR_DROP_BLOCKED);
-		win_detach(ctx, &f->dir[i], 0);
-		wm_rb_reset(ctx->rb_pool, &f->dir[i].rb, 0);
+		dir_discard(ctx, &sflow(f)->dir[i], WM_CTR_DROP_BLOCKED);
+		win_detach(ctx, &sflow(f)->dir[i], 0);
+		wm_rb_reset(ctx->rb_pool, &sflow(f)->dir[i].rb, 0);
 	}
 }
 
@@ -1191,10 +1225,10 @@ flow_restart(struct wm_stream_ctx *ctx, struct wm_flow *f)
 {
 	wm_stream_flow_release(ctx, f);
 	for (int i = 0; i < 2; i++) {
-		struct wm_flow_dir *d = &f->dir[i];
+		struct wm_stream_dir *d = &sflow(f)->dir[i];
 		hs_stream_t *hs = d->hs;
 
-		memset(d, 0, offsetof(struct wm_flow_dir, hs));
+		memset(d, 0, offsetof(struct wm_stream_dir, hs));
 		d->hs = hs;
 		if (hs != NULL)
 			wm_match_stream_reset(hs);
@@ -1206,7 +1240,7 @@ flow_restart(struct wm_stream_ctx *ctx, struct wm_flow *f)
 
 /* The peer acknowledged up to @ack: forget what no longer needs rewriting. */
 static void
-ack_apply(struct wm_stream_ctx *ctx, struct wm_flow_dir *peer, uint32_t ack)
+ack_apply(struct wm_stream_ctx *ctx, struct wm_stream_dir *peer, uint32_t ack)
 {
 	int32_t behind = (int32_t)(peer->next_seq - ack);
 	uint64_t acked;
@@ -1233,7 +1267,7 @@ ack_apply(struct wm_stream_ctx *ctx, struct wm_flow_dir *peer, uint32_t ack)
  * what it has not received, but a replayed capture can show it so.
  */
 static bool
-ack_wait(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *peer,
+ack_wait(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_stream_dir *peer,
 	 struct rte_mbuf *m, uint32_t ack, uint64_t now)
 {
 	struct wm_pkt_meta *pm = wm_pkt_meta(m);
@@ -1244,7 +1278,7 @@ ack_wait(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *peer,
 	    (int64_t)peer->offset + ahead <= (int64_t)peer->released)
 		return false;
 	pm->stream_off = (uint64_t)((int64_t)peer->offset + ahead);
-	pm->dir = (uint8_t)(peer - f->dir); /* whose held list it is in */
+	pm->dir = (uint8_t)(peer - sflow(f)->dir); /* whose held list it is in */
 	held_add(ctx, f, peer, m, now, class_last(ctx));
 	return true;
 }
@@ -1258,16 +1292,16 @@ static void
 handshake_time(struct wm_flow *f, uint8_t dir, uint8_t fl, uint64_t now)
 {
 	if ((fl & (WM_TCP_SYN | WM_TCP_ACK)) == WM_TCP_SYN) {
-		f->syn_t = now;
-		f->synack_t = 0;
-	} else if ((fl & WM_TCP_SYN) && f->syn_t != 0 && f->synack_t == 0) {
-		f->synack_t = now;
-		if (f->dir[!dir].rtt == 0)
-			rtt_sample(&f->dir[!dir], now - f->syn_t);
-	} else if ((fl & WM_TCP_ACK) && f->synack_t != 0) {
-		if (f->dir[!dir].rtt == 0)
-			rtt_sample(&f->dir[!dir], now - f->synack_t);
-		f->syn_t = f->synack_t = 0;
+		sflow(f)->syn_t = now;
+		sflow(f)->synack_t = 0;
+	} else if ((fl & WM_TCP_SYN) && sflow(f)->syn_t != 0 && sflow(f)->synack_t == 0) {
+		sflow(f)->synack_t = now;
+		if (sflow(f)->dir[!dir].rtt == 0)
+			rtt_sample(&sflow(f)->dir[!dir], now - sflow(f)->syn_t);
+	} else if ((fl & WM_TCP_ACK) && sflow(f)->synack_t != 0) {
+		if (sflow(f)->dir[!dir].rtt == 0)
+			rtt_sample(&sflow(f)->dir[!dir], now - sflow(f)->synack_t);
+		sflow(f)->syn_t = sflow(f)->synack_t = 0;
 	}
 }
 
@@ -1277,7 +1311,7 @@ handshake_time(struct wm_flow *f, uint8_t dir, uint8_t fl, uint64_t now)
  * gap waits for the gap.
  */
 static bool
-seq_at_next(const struct wm_flow_dir *d, uint32_t seq)
+seq_at_next(const struct wm_stream_dir *d, uint32_t seq)
 {
 	return !(d->flags & WM_DIR_SEQ_KNOWN) || seq == d->next_seq;
 }
@@ -1291,7 +1325,7 @@ wm_stream_segment(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	const uint8_t fl = pm->pi.tcp_flags, dir = pm->dir;
 	const uint32_t plen = pm->pi.payload_len, ack = pm->pi.ack;
 	uint32_t seq = pkt_seq(m);
-	struct wm_flow_dir *d = &f->dir[dir];
+	struct wm_stream_dir *d = &sflow(f)->dir[dir];
 
 	ctx->now = now;
 	if (f->closed && (fl & WM_TCP_SYN) && !(fl & WM_TCP_ACK))
@@ -1302,7 +1336,7 @@ wm_stream_segment(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		return;
 	}
 	if (fl & WM_TCP_ACK)
-		ack_apply(ctx, &f->dir[!dir], ack);
+		ack_apply(ctx, &sflow(f)->dir[!dir], ack);
 	if ((fl & WM_TCP_SYN) && d->offset == 0) {
 		d->next_seq = seq;
 		d->flags |= WM_DIR_SEQ_KNOWN;
@@ -1354,7 +1388,7 @@ wm_stream_segment(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	 * harmless (a bare ACK's sequence number is still acceptable).
 	 */
 	if (m != NULL && !((fl & WM_TCP_ACK) &&
-			   ack_wait(ctx, f, &f->dir[!dir], m, ack, now)))
+			   ack_wait(ctx, f, &sflow(f)->dir[!dir], m, ack, now)))
 		ctx->emit(m, ctx->emit_arg);
 }
 
@@ -1383,7 +1417,7 @@ probe_stream(struct wm_stream_ctx *ctx, const struct wm_match_db *db)
  * bytes from stream offset @from. False when a drop rule blocked the flow.
  */
 static bool
-tail_probe(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
+tail_probe(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_stream_dir *d,
 	   uint64_t from, uint8_t *out, size_t n)
 {
 	const struct wm_policy_conf *pc = f->policy->conf;
@@ -1407,7 +1441,7 @@ tail_probe(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
 		uint32_t ri = ctx->match[i].rule;
 		const struct wm_rule *rule = &pc->rules[ri];
 		struct wm_stream_event ev = {
-			.flow = f, .dir = (uint8_t)(d - f->dir),
+			.flow = f, .dir = (uint8_t)(d - sflow(f)->dir),
 			.rule = (uint16_t)ri, .at_timeout = 1,
 		};
 		struct wm_span sp;
@@ -1450,7 +1484,7 @@ tail_probe(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d,
  * where it is still held. False when a drop rule blocked the flow.
  */
 static bool
-tail_decide(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_flow_dir *d)
+tail_decide(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_stream_dir *d)
 {
 	const struct wm_policy_conf *pc = f->policy->conf;
 	uint8_t out[WM_WIN_BYTES], pre[WM_WIN_BYTES];
@@ -1505,7 +1539,7 @@ wm_stream_expire(struct wm_stream_ctx *ctx, uint64_t now)
 		while ((m = ctx->held[k].first) != NULL) {
 			struct wm_pkt_meta *pm = wm_pkt_meta(m);
 			struct wm_flow *f = pm->flow;
-			struct wm_flow_dir *d = &f->dir[pm->dir];
+			struct wm_stream_dir *d = &sflow(f)->dir[pm->dir];
 
 			if (now - pm->arrival_tsc < ctx->class_time[k])
 				break;
@@ -1529,6 +1563,6 @@ wm_stream_expire(struct wm_stream_ctx *ctx, uint64_t now)
 		if (c->gap == WM_FAIL_DROP)
 			flow_block(ctx, f, WM_CTR_DROP_GAP);
 		else
-			gap_skip(ctx, f, &f->dir[pm->dir], now);
+			gap_skip(ctx, f, &sflow(f)->dir[pm->dir], now);
 	}
 }

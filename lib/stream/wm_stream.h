@@ -56,8 +56,11 @@
 #include <rte_mbuf.h>
 
 #include "wm_config.h"
+#include "wm_detect.h"
 #include "wm_flow.h"
 #include "wm_pkt.h"
+#include "wm_reasm.h"
+#include "wm_segment.h"
 #include "wm_stats.h"
 
 /*
@@ -109,6 +112,96 @@ static inline struct wm_pkt_meta *
 wm_pkt_meta(struct rte_mbuf *m)
 {
 	return (struct wm_pkt_meta *)rte_mbuf_to_priv(m);
+}
+
+/* Direction state flags. */
+#define WM_DIR_SEQ_KNOWN 0x01   /* next_seq is valid */
+#define WM_DIR_FIN 0x02         /* FIN seen: the direction has ended */
+#define WM_DIR_BROKEN 0x04      /* Hyperscan error: fail closed */
+#define WM_DIR_FIN_PENDING 0x08 /* FIN seen beyond a gap, at fin_seq */
+#define WM_DIR_DECIDED 0x10     /* a hold timeout decided a tail: from
+				 * tmo_start on, bytes left masked as far
+				 * as a value there would be */
+#define WM_DIR_SAMPLE 0x20      /* timing a data segment until its ACK */
+
+/* Stream bytes a direction keeps at rest: context for the next packet. */
+#define WM_STREAM_TAIL 32
+
+/*
+ * One direction of a connection:
+ *
+ *   stream offset:  0 ......... released ......... offset
+ *                   [ forwarded ][ held packets    ] next_seq ->
+ *   history: the last bytes before offset (original bytes, for
+ *   confirming matches that span packets): WM_WIN_BYTES of them in a
+ *   pooled window while a value may be pending (hold > 0), else the
+ *   last WM_STREAM_TAIL in tail[] (a value cannot reach further back).
+ */
+struct wm_stream_dir {
+	uint64_t offset;            /* bytes scanned = offset of next_seq */
+	uint64_t released;          /* bytes forwarded (< offset while held) */
+	uint64_t hs_base;           /* offset where the Hyperscan stream began */
+	uint32_t next_seq;
+	uint16_t hist_len;          /* bytes in win, or in tail when no win */
+	uint8_t flags;
+	uint8_t pad;
+	uint32_t fin_seq;           /* WM_DIR_FIN_PENDING */
+	uint32_t hole_seq;          /* the last hole skipped: its bytes, */
+	uint32_t hole_len;          /* if they come late, are judged alone */
+	uint16_t ooo_segs;          /* queued beyond a gap */
+	uint16_t pad2;
+	uint32_t ooo_bytes;
+	struct rte_mbuf *ooo_head;  /* queued segments, by sequence */
+	struct rte_mbuf *held_head; /* held packets, by end offset */
+	struct rte_mbuf *held_tail;
+	struct wm_rbuf rb;          /* judged bytes until the peer ACKs */
+	/*
+	 * Hold timeouts (WM_DIR_DECIDED): the undecided tail [tmo_start,
+	 * tmo_end) left masked; values found complete there by the probe
+	 * (rules in probe_rules, ending at probe_end) are not judged again
+	 * when the real stream reaches them.
+	 */
+	uint64_t tmo_start;
+	uint64_t tmo_end;
+	uint64_t probe_end;
+	uint32_t probe_rules;
+	/*
+	 * Round trip of this direction's bytes (clock units): from a data
+	 * segment leaving to the peer's ACK of it coming back, the peer's
+	 * delayed ACK included; the SYN's answer until data is timed.
+	 * 0: not measured yet.
+	 */
+	uint64_t acked;             /* offset the peer has acknowledged */
+	uint32_t sample_seq;        /* WM_DIR_SAMPLE: ACK that ends it */
+	uint64_t sample_t;
+	uint64_t rtt;
+	uint8_t *win;               /* pooled history window, or NULL */
+	uint8_t tail[WM_STREAM_TAIL];
+	hs_stream_t *hs;            /* kept across flows, reset on reuse: last */
+};
+
+/*
+ * The engine's state of a flow, in the flow entry's area (wm_flow knows
+ * only its size): both directions, the handshake's times and the
+ * Hyperscan streams, pooled with the entry.
+ */
+struct wm_stream_flow {
+	struct wm_stream_dir dir[2];
+	uint64_t syn_t;             /* SYN and SYN-ACK seen (handshake round */
+	uint64_t synack_t;          /* trips), 0 if not */
+	const struct wm_match_db *hs_db; /* database the dir[].hs belong to */
+};
+
+_Static_assert(sizeof(struct wm_stream_flow) <= WM_FLOW_AREA_BYTES &&
+	       sizeof(struct wm_stream_flow) + 64 > WM_FLOW_AREA_BYTES,
+	       "the flow area fits the engine's state, not much more");
+_Static_assert(_Alignof(struct wm_stream_flow) <= 8, "the area is 8-aligned");
+
+/* The engine's state of @f. */
+static inline struct wm_stream_flow *
+wm_stream_flow_of(struct wm_flow *f)
+{
+	return (struct wm_stream_flow *)(void *)f->area;
 }
 
 /* Bytes scanned per Hyperscan call (bounds the match buffer). */
@@ -213,9 +306,21 @@ void wm_stream_ctx_init(struct wm_stream_ctx *ctx, hs_scratch_t *scratch,
 /** Free what @ctx allocated itself (probe streams). */
 void wm_stream_ctx_fini(struct wm_stream_ctx *ctx);
 
-/** A new flow @f judged by @policy (streams from the pool are reset). */
+/**
+ * Start the engine's state of a new flow @f (just added to its table),
+ * judged by @policy: the streams pooled in the entry are reset.
+ */
 void wm_stream_flow_init(struct wm_flow *f, const struct wm_policy *policy,
 			 uint8_t segment);
+
+/** Has @f carried payload yet, in either direction? */
+bool wm_stream_flow_has_data(const struct wm_flow *f);
+
+/**
+ * Close the Hyperscan streams pooled in every entry of @t, in use or
+ * not (before wm_flow_table_free()). NULL is allowed.
+ */
+void wm_stream_table_fini(struct wm_flow_table *t);
 
 /**
  * Judge one TCP segment of flow @f (meta(m) holds its parse result and

@@ -830,8 +830,8 @@ fin_beyond_gap_waits(void)
 	feed(&client, &server, 9, WM_TCP_ACK | WM_TCP_FIN, "", 0);
 	CHECK_EQ(stats.ctr[WM_CTR_STREAM_FLUSH], 0);
 	send_c(3, "b@c.io");                     /* fills the gap */
-	CHECK(flows->flows[0].dir[0].flags & WM_DIR_FIN ||
-	      flows->flows[0].dir[1].flags & WM_DIR_FIN);
+	CHECK(wm_stream_flow_of(&flows->flows[0])->dir[0].flags & WM_DIR_FIN ||
+	      wm_stream_flow_of(&flows->flows[0])->dir[1].flags & WM_DIR_FIN);
 	expect_out("a *@c.io");
 }
 
