@@ -557,17 +557,17 @@ wm_worker_create(struct wm_app *app, unsigned int index, unsigned int lcore)
 		.hold_time = (uint64_t)(cfg->hold_timeout_us * us),
 		.hold_min = (uint64_t)(cfg->hold_min_us * us),
 		.ticks_per_us = (uint64_t)us,
-		.gap_time = (uint64_t)(cfg->reasm.gap_timeout_ms * 1e3 * us),
-		.ooo_segments = cfg->reasm.ooo_segments,
-		.ooo_bytes = cfg->reasm.ooo_bytes,
-		.ooo_worker_bytes = cfg->reasm.ooo_worker_bytes,
+		.reasm.gap_time = (uint64_t)(cfg->reasm.gap_timeout_ms * 1e3 * us),
+		.reasm.ooo_segments = cfg->reasm.ooo_segments,
+		.reasm.ooo_bytes = cfg->reasm.ooo_bytes,
+		.reasm.ooo_worker_bytes = cfg->reasm.ooo_worker_bytes,
 		/* Queued segments pin mbufs: leave most of the pool to rx. */
-		.ooo_worker_segments = cfg->ports.mbufs / 4,
-		.retain_bytes = cfg->reasm.retain_bytes,
-		.ooo_full = cfg->fail.ooo_full,
-		.memcap = cfg->fail.memcap,
+		.reasm.ooo_worker_segments = cfg->ports.mbufs / 4,
+		.reasm.retain_bytes = cfg->reasm.retain_bytes,
+		.reasm.ooo_full = cfg->fail.ooo_full,
+		.reasm.memcap = cfg->fail.memcap,
 		.hold_timeout = cfg->fail.hold_timeout,
-		.gap = cfg->fail.gap,
+		.reasm.gap = cfg->fail.gap,
 	};
 	w->tok = wm_token_ctx_create();
 	if (w->tok == NULL)

@@ -8,14 +8,13 @@
 #include "wm_mask.h"
 #include "wm_stream.h"
 
-#define TCP_CSUM_OFF 16
-#define UDP_CSUM_OFF 6
-
 static inline struct wm_stream_flow *
 sflow(struct wm_flow *f)
 {
 	return wm_stream_flow_of(f);
 }
+
+static const struct wm_reasm_ops reasm_ops;
 
 void
 wm_stream_ctx_init(struct wm_stream_ctx *ctx, hs_scratch_t *scratch,
@@ -40,10 +39,11 @@ wm_stream_ctx_init(struct wm_stream_ctx *ctx, hs_scratch_t *scratch,
 	ctx->scratch = scratch;
 	ctx->stats = stats;
 	ctx->conf = conf;
-	ctx->rb_pool = pool;
 	ctx->win_pool = wins;
 	ctx->emit = emit;
 	ctx->emit_arg = emit_arg;
+	wm_reasm_ctx_init(&ctx->reasm, &conf->reasm, stats, pool, &reasm_ops,
+			  ctx, emit, emit_arg);
 }
 
 void
@@ -86,7 +86,7 @@ wm_stream_flow_has_data(const struct wm_flow *f)
 {
 	const struct wm_stream_flow *sf = (const void *)f->area;
 
-	return sf->dir[0].offset != 0 || sf->dir[1].offset != 0;
+	return sf->dir[0].r.offset != 0 || sf->dir[1].r.offset != 0;
 }
 
 void
@@ -105,61 +105,14 @@ wm_stream_table_fini(struct wm_flow_table *t)
 	}
 }
 
-static inline uint32_t
-pkt_seq(struct rte_mbuf *m)
-{
-	const struct wm_pkt_info *pi = &wm_pkt_meta(m)->pi;
-
-	/* SYN data (TCP Fast Open) starts after the SYN. */
-	return pi->seq + ((pi->tcp_flags & WM_TCP_SYN) ? 1 : 0);
-}
-
 /* ---- packet lists: per lcore by arrival, per direction by offset ---- */
-
-static void
-list_unlink(struct wm_pkt_list *l, struct rte_mbuf *m)
-{
-	struct wm_pkt_meta *pm = wm_pkt_meta(m);
-
-	if (pm->gprev != NULL)
-		wm_pkt_meta(pm->gprev)->gnext = pm->gnext;
-	else
-		l->first = pm->gnext;
-	if (pm->gnext != NULL)
-		wm_pkt_meta(pm->gnext)->gprev = pm->gprev;
-	else
-		l->last = pm->gprev;
-	pm->gprev = pm->gnext = NULL;
-}
-
-static void
-list_append(struct wm_pkt_list *l, struct rte_mbuf *m)
-{
-	struct wm_pkt_meta *pm = wm_pkt_meta(m);
-
-	pm->gnext = NULL;
-	pm->gprev = l->last;
-	if (l->last != NULL)
-		wm_pkt_meta(l->last)->gnext = m;
-	else
-		l->first = m;
-	l->last = m;
-}
-
-static inline uint64_t
-pkt_end(struct rte_mbuf *m)
-{
-	const struct wm_pkt_meta *pm = wm_pkt_meta(m);
-
-	return pm->stream_off + pm->pi.payload_len;
-}
 
 /* Does @a leave before @b? By end offset; at equal ends, data first. */
 static inline bool
 held_before(struct rte_mbuf *a, struct rte_mbuf *b)
 {
-	return pkt_end(a) < pkt_end(b) ||
-	       (pkt_end(a) == pkt_end(b) &&
+	return wm_reasm_pkt_end(a) < wm_reasm_pkt_end(b) ||
+	       (wm_reasm_pkt_end(a) == wm_reasm_pkt_end(b) &&
 		(wm_pkt_meta(a)->pi.payload_len != 0 ||
 		 wm_pkt_meta(b)->pi.payload_len == 0));
 }
@@ -182,11 +135,11 @@ held_add(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_stream_dir *d,
 	*link = m;
 	if (pm->next == NULL)
 		d->held_tail = m;
-	pm->flow = f;
+	pm->owner = f;
 	pm->arrival_tsc = now;
 	pm->hold_class = (uint8_t)cls;
 	pm->held = 0;
-	list_append(&ctx->held[cls], m);
+	wm_reasm_list_append(&ctx->held[cls], m);
 }
 
 /* The class that holds non-data packets: they never decide on their own. */
@@ -209,8 +162,9 @@ static unsigned int
 hold_class(const struct wm_stream_ctx *ctx, struct wm_flow *f,
 	   const struct wm_stream_dir *d, bool early)
 {
-	uint64_t r0 = sflow(f)->dir[0].rtt, r1 = sflow(f)->dir[1].rtt, want;
-	uint64_t sender = sflow(f)->dir[d == &sflow(f)->dir[0]].rtt;
+	const struct wm_stream_flow *sf = sflow(f);
+	uint64_t r0 = sf->dir[0].r.rtt, r1 = sf->dir[1].r.rtt, want;
+	uint64_t sender = sf->dir[d == &sf->dir[0]].r.rtt;
 	unsigned int c;
 
 	if (early && sender != 0)
@@ -226,45 +180,33 @@ hold_class(const struct wm_stream_ctx *ctx, struct wm_flow *f,
 	return c;
 }
 
-/* A round-trip sample for @d: rise at once, fall slowly (1/8). */
-static void
-rtt_sample(struct wm_stream_dir *d, uint64_t t)
-{
-	if (t == 0)
-		t = 1;
-	if (d->rtt == 0 || t > d->rtt)
-		d->rtt = t;
-	else
-		d->rtt -= (d->rtt - t) / 8;
-}
-
 /* Emit the held packets of @d that end at or before stream offset @upto. */
 static unsigned int
 dir_release(struct wm_stream_ctx *ctx, struct wm_stream_dir *d, uint64_t upto)
 {
 	unsigned int n = 0;
 
-	while (d->held_head != NULL && pkt_end(d->held_head) <= upto) {
+	while (d->held_head != NULL && wm_reasm_pkt_end(d->held_head) <= upto) {
 		struct rte_mbuf *m = d->held_head;
 		struct wm_pkt_meta *pm = wm_pkt_meta(m);
 
 		d->held_head = pm->next;
 		if (d->held_head == NULL)
 			d->held_tail = NULL;
-		list_unlink(&ctx->held[pm->hold_class], m);
+		wm_reasm_list_unlink(&ctx->held[pm->hold_class], m);
 		if (pm->pi.payload_len != 0) /* not a waiting ACK (ack_wait) */
-			d->released = RTE_MAX(d->released, pkt_end(m));
+			d->r.released = RTE_MAX(d->r.released, wm_reasm_pkt_end(m));
 		if (pm->held)
 			wm_stats_held_add(ctx->stats,
 					  (ctx->now - pm->arrival_tsc) /
 					  RTE_MAX(ctx->conf->ticks_per_us,
 						  (uint64_t)1));
-		pm->flow = NULL;
+		pm->owner = NULL;
 		ctx->emit(m, ctx->emit_arg);
 		n++;
 	}
 	if (d->held_head == NULL)
-		d->released = d->offset;
+		d->r.released = d->r.offset;
 	return n;
 }
 
@@ -273,22 +215,6 @@ pkt_drop(struct wm_stream_ctx *ctx, struct rte_mbuf *m, enum wm_counter c)
 {
 	ctx->stats->ctr[c]++;
 	rte_pktmbuf_free(m);
-}
-
-/*
- * A limit was reached for @m: only an explicit "forward" lets it pass
- * unjudged (counted @fwd); every other action drops it (counted @dropped).
- */
-static void
-pkt_fail(struct wm_stream_ctx *ctx, struct rte_mbuf *m, enum wm_fail_action a,
-	 enum wm_counter fwd, enum wm_counter dropped)
-{
-	if (a == WM_FAIL_FORWARD) {
-		ctx->stats->ctr[fwd]++;
-		ctx->emit(m, ctx->emit_arg);
-	} else {
-		pkt_drop(ctx, m, dropped);
-	}
 }
 
 /* Drop what @d holds and has queued (a drop policy fired). */
@@ -300,22 +226,12 @@ dir_discard(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
 		struct rte_mbuf *m = d->held_head;
 
 		d->held_head = wm_pkt_meta(m)->next;
-		list_unlink(&ctx->held[wm_pkt_meta(m)->hold_class], m);
+		wm_reasm_list_unlink(&ctx->held[wm_pkt_meta(m)->hold_class], m);
 		pkt_drop(ctx, m, c);
 	}
 	d->held_tail = NULL;
-	while (d->ooo_head != NULL) {
-		struct rte_mbuf *m = d->ooo_head;
-
-		d->ooo_head = wm_pkt_meta(m)->next;
-		list_unlink(&ctx->ooo, m);
-		ctx->ooo_bytes -= wm_pkt_meta(m)->pi.payload_len;
-		ctx->ooo_segs--;
-		pkt_drop(ctx, m, c);
-	}
-	d->ooo_segs = 0;
-	d->ooo_bytes = 0;
-	d->released = d->offset;
+	wm_reasm_discard(&ctx->reasm, &d->r, c);
+	d->r.released = d->r.offset;
 }
 
 /* Fail closed for the rest of the flow: nothing more of it leaves. */
@@ -327,114 +243,32 @@ flow_block(struct wm_stream_ctx *ctx, struct wm_flow *f, enum wm_counter c)
 	f->blocked = 1;
 }
 
-/* ---- writing into packets ---- */
-
-static inline uint16_t
-csum_get(const struct rte_mbuf *m, uint32_t off)
-{
-	uint16_t v;
-
-	memcpy(&v, rte_pktmbuf_mtod_offset(m, const uint8_t *, off), 2);
-	return v;
-}
-
-static inline void
-csum_set(struct rte_mbuf *m, uint32_t off, uint16_t v)
-{
-	memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, off), &v, 2);
-}
-
-/*
- * Make @n bytes of @m's TCP payload, from payload offset @pos, equal to
- * @src. Only bytes that differ are written, each run with an incremental
- * update (RFC 1624) of the TCP checksum and, when one is set, of a VXLAN
- * outer UDP checksum. Headers are in the first segment; the payload may
- * continue in further segments. Returns how many bytes changed.
- */
-static uint32_t
-pkt_write(struct rte_mbuf *m, uint32_t pos, const uint8_t *src, uint32_t n)
-{
-	const struct wm_pkt_info *pi = &wm_pkt_meta(m)->pi;
-	uint32_t l4 = pi->l4_off, udp = pi->outer_udp_off;
-	bool outer = pi->vxlan && csum_get(m, udp + UDP_CSUM_OFF) != 0;
-	uint16_t tcp_old = csum_get(m, l4 + TCP_CSUM_OFF), tcp_ck = tcp_old;
-	uint16_t udp_ck = outer ? csum_get(m, udp + UDP_CSUM_OFF) : 0;
-	uint32_t off = pi->payload_off + pos; /* frame offset */
-	struct rte_mbuf *seg = m;
-	uint32_t seg_off = off, changed = 0;
-
-	while (seg != NULL && seg_off >= seg->data_len) {
-		seg_off -= seg->data_len;
-		seg = seg->next;
-	}
-	while (n > 0 && seg != NULL) {
-		uint8_t *p = rte_pktmbuf_mtod_offset(seg, uint8_t *, seg_off);
-		uint32_t k = RTE_MIN(n, (uint32_t)seg->data_len - seg_off);
-
-		for (uint32_t i = 0; i < k;) {
-			uint32_t j = i;
-
-			while (i < k && p[i] == src[i])
-				i++;
-			j = i;
-			while (j < k && p[j] != src[j])
-				j++;
-			if (j == i)
-				break;
-			tcp_ck = wm_cksum_adjust(tcp_ck, p + i, src + i, j - i,
-						 (off + i - l4) & 1);
-			if (outer)
-				udp_ck = wm_cksum_adjust(udp_ck, p + i, src + i,
-							 j - i, (off + i - udp) & 1);
-			memcpy(p + i, src + i, j - i);
-			changed += j - i;
-			i = j;
-		}
-		src += k;
-		off += k;
-		n -= k;
-		seg = seg->next;
-		seg_off = 0;
-	}
-	if (changed == 0)
-		return 0;
-	csum_set(m, l4 + TCP_CSUM_OFF, tcp_ck);
-	if (outer) {
-		/* The inner TCP checksum is itself covered by the outer one. */
-		udp_ck = wm_cksum_adjust(udp_ck, (const uint8_t *)&tcp_old,
-					 (const uint8_t *)&tcp_ck, 2,
-					 (l4 + TCP_CSUM_OFF - udp) & 1);
-		csum_set(m, udp + UDP_CSUM_OFF, udp_ck == 0 ? 0xffff : udp_ck);
-	}
-	return changed;
-}
-
 /*
  * Write the masked value @val for stream range [start, end) into every
  * held packet of @d that carries part of it, and into the retained
- * bytes. Bytes before d->released have already left: the value is then
+ * bytes. Bytes before d->r.released have already left: the value is then
  * a late match, masked from the first byte still held.
  */
 static void
 dir_put(struct wm_stream_ctx *ctx, struct wm_stream_dir *d, uint64_t start,
 	uint64_t end, const uint8_t *val)
 {
-	if (start < d->released) {
-		val += d->released - start;
-		start = d->released;
+	if (start < d->r.released) {
+		val += d->r.released - start;
+		start = d->r.released;
 	}
 	if (start >= end)
 		return;
 	for (struct rte_mbuf *m = d->held_head; m != NULL;
 	     m = wm_pkt_meta(m)->next) {
-		uint64_t ps = wm_pkt_meta(m)->stream_off, pe = pkt_end(m);
+		uint64_t ps = wm_pkt_meta(m)->stream_off, pe = wm_reasm_pkt_end(m);
 		uint64_t s = RTE_MAX(start, ps), e = RTE_MIN(end, pe);
 
 		if (s < e)
-			pkt_write(m, (uint32_t)(s - ps), val + (s - start),
+			wm_reasm_pkt_write(m, (uint32_t)(s - ps), val + (s - start),
 				  (uint32_t)(e - s));
 	}
-	wm_rb_write(&d->rb, start, val, (uint32_t)(end - start));
+	wm_rb_write(&d->r.rb, start, val, (uint32_t)(end - start));
 }
 
 /*
@@ -445,8 +279,8 @@ dir_put(struct wm_stream_ctx *ctx, struct wm_stream_dir *d, uint64_t start,
 static inline bool
 dir_leaked(const struct wm_stream_dir *d, uint64_t start)
 {
-	return start < d->released &&
-	       !((d->flags & WM_DIR_DECIDED) && start >= d->tmo_start);
+	return start < d->r.released &&
+	       !((d->flags & WM_STREAM_DECIDED) && start >= d->tmo_start);
 }
 
 /* dir_put() for a value judged now, counting one whose start had left. */
@@ -454,7 +288,7 @@ static void
 dir_write(struct wm_stream_ctx *ctx, struct wm_stream_dir *d, uint64_t start,
 	  uint64_t end, const uint8_t *val)
 {
-	if (start < d->released)
+	if (start < d->r.released)
 		ctx->stats->ctr[dir_leaked(d, start) ? WM_CTR_MASK_LATE :
 				WM_CTR_MASK_AFTER_TIMEOUT]++;
 	dir_put(ctx, d, start, end, val);
@@ -653,20 +487,6 @@ match_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		     sp.end - sp.start);
 }
 
-/* Keep the chunk's original bytes for rewriting retransmissions. */
-static void
-retain(struct wm_stream_ctx *ctx, struct wm_stream_dir *d, const uint8_t *p,
-       uint32_t n)
-{
-	int64_t ev = wm_rb_append(ctx->rb_pool, &d->rb, p, n,
-				  ctx->conf->retain_bytes);
-
-	if (ev < 0)
-		ctx->stats->ctr[WM_CTR_REASM_MEMCAP]++;
-	else
-		ctx->stats->ctr[WM_CTR_REASM_EVICTED] += (uint64_t)ev;
-}
-
 /*
  * Scan @n bytes (a copy is taken: the packet is written while the
  * chunk's matches are judged) as the next bytes of @d. With @eod the
@@ -677,13 +497,13 @@ static int
 chunk_scan(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_stream_dir *d,
 	   const uint8_t *p, uint32_t n, bool eod)
 {
-	uint64_t chunk_off = d->offset;
+	uint64_t chunk_off = d->r.offset;
 	uint64_t t0;
 	int rc;
 
 	memcpy(ctx->chunk, p, n);
 	if (!eod)
-		retain(ctx, d, ctx->chunk, n);
+		wm_reasm_retain(&ctx->reasm, &d->r, ctx->chunk, n);
 	ctx->nmatch = 0;
 	t0 = wm_prof_start(ctx->prof);
 	rc = wm_match_scan(d->hs, ctx->chunk, n, ctx->scratch, on_match, ctx);
@@ -701,10 +521,10 @@ chunk_scan(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_stream_dir *d
 		return -EPIPE; /* a drop rule fired: the packet is gone */
 	if (!eod) {
 		hist_append(d, ctx->chunk, n);
-		d->offset += n;
+		d->r.offset += n;
 	}
 	/* Values a probe masked: past their terminators, not found again. */
-	if (d->probe_rules != 0 && (eod || d->offset >= d->probe_end + 2)) {
+	if (d->probe_rules != 0 && (eod || d->r.offset >= d->probe_end + 2)) {
 		ctx->stats->ctr[WM_CTR_MASK_TIMEOUT_COLLATERAL] +=
 			(uint64_t)__builtin_popcount(d->probe_rules);
 		d->probe_rules = 0;
@@ -778,11 +598,11 @@ dir_flush(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_stream_dir *d,
 {
 	static const uint8_t eod = WM_DETECT_EOD_BYTE;
 
-	if (d->hs != NULL && d->offset > 0 && !(d->flags & WM_DIR_BROKEN)) {
+	if (d->hs != NULL && d->r.offset > 0 && !(d->flags & WM_STREAM_BROKEN)) {
 		ctx->match_max = WM_STREAM_MATCH_MAX;
 		win_attach(ctx, d);
 		if (chunk_scan(ctx, f, d, &eod, 1, true) < 0)
-			d->flags |= WM_DIR_BROKEN;
+			d->flags |= WM_STREAM_BROKEN;
 	}
 	win_detach(ctx, d, 0);  /* the stream ended: nothing is pending */
 	if (d->held_head != NULL)
@@ -813,7 +633,7 @@ msg_boundary(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	uint32_t n = RTE_MIN(pm->pi.payload_len, (uint32_t)sizeof(head));
 	bool start = false;
 
-	if (!(d->flags & WM_DIR_DECIDED) || d->tmo_end != d->offset ||
+	if (!(d->flags & WM_STREAM_DECIDED) || d->tmo_end != d->r.offset ||
 	    d->hs == NULL)
 		return false;
 	p = rte_pktmbuf_read(m, pm->pi.payload_off, n, head);
@@ -834,7 +654,7 @@ msg_boundary(struct wm_stream_ctx *ctx, struct wm_flow *f,
 }
 
 /*
- * Judge new bytes: @m carries payload from stream offset d->offset -
+ * Judge new bytes: @m carries payload from stream offset d->r.offset -
  * @skip, of which the first @skip bytes were judged before (already
  * rewritten). Scan the rest, mask, then hold or release.
  */
@@ -853,27 +673,27 @@ payload_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	 * request, Nagle). Mid-write, or with a flight still unacknowledged,
 	 * the next bytes come within a round trip.
 	 */
-	bool early = (pm->pi.tcp_flags & WM_TCP_PSH) && d->acked >= d->released;
+	bool early = (pm->pi.tcp_flags & WM_TCP_PSH) && d->r.acked >= d->r.released;
 	size_t hold;
 
 	if (d->hs == NULL && wm_match_stream_open(f->policy->db, &d->hs) < 0)
-		d->flags |= WM_DIR_BROKEN;
-	pm->stream_off = d->offset - skip;
+		d->flags |= WM_STREAM_BROKEN;
+	pm->stream_off = d->r.offset - skip;
 	held_add(ctx, f, d, m, now, hold_class(ctx, f, d, early));
 	win_attach(ctx, d);
-	if (!(d->flags & WM_DIR_BROKEN) && skip == 0 && msg_boundary(ctx, f, d, m))
+	if (!(d->flags & WM_STREAM_BROKEN) && skip == 0 && msg_boundary(ctx, f, d, m))
 		ctx->stats->ctr[WM_CTR_STREAM_MSG_BOUNDARY]++;
-	if ((d->flags & WM_DIR_BROKEN) ||
+	if ((d->flags & WM_STREAM_BROKEN) ||
 	    payload_scan(ctx, f, d, m, skip) < 0) {
 		win_detach(ctx, d, 0);
 		if (f->blocked)
 			return; /* dropped with the rest of the flow */
 		/* Fail closed: nothing of this direction leaves unjudged. */
-		d->flags |= WM_DIR_BROKEN;
+		d->flags |= WM_STREAM_BROKEN;
 		dir_discard(ctx, d, WM_CTR_DROP_SCAN_ERR);
 		return;
 	}
-	d->next_seq += len - skip;
+	d->r.next_seq += len - skip;
 	hold = dir_hold(f, d);
 	if (!win_detach(ctx, d, hold)) {
 		/*
@@ -882,73 +702,22 @@ payload_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		 * drop the flow, or let the held bytes go as judged so far.
 		 */
 		ctx->stats->ctr[WM_CTR_REASM_WINDOW_FULL]++;
-		if (ctx->conf->memcap != WM_FAIL_FORWARD) {
+		if (ctx->conf->reasm.memcap != WM_FAIL_FORWARD) {
 			flow_block(ctx, f, WM_CTR_DROP_WINDOW_FULL);
 			return;
 		}
 		hold = 0;
 	}
-	dir_release(ctx, d, d->offset - hold);
+	dir_release(ctx, d, d->r.offset - hold);
 	if (d->held_tail == m) {
 		ctx->stats->ctr[WM_CTR_STREAM_HELD]++;
 		pm->held = 1;
 		if (early)
 			ctx->stats->ctr[WM_CTR_STREAM_HOLD_EARLY]++;
-	} else if (!(d->flags & WM_DIR_SAMPLE)) {
+	} else {
 		/* Left at once: time it until the peer's ACK (round trip). */
-		d->flags |= WM_DIR_SAMPLE;
-		d->sample_seq = d->next_seq;
-		d->sample_t = now;
+		wm_reasm_rtt_start(&d->r, now);
 	}
-}
-
-/*
- * Make the first @n payload bytes of @m, at stream offset @off, what
- * was judged there before. False when those bytes are not retained.
- */
-static bool
-old_rewrite(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
-	    struct rte_mbuf *m, uint32_t pos, uint64_t off, uint32_t n)
-{
-	uint32_t changed = 0;
-
-	for (uint32_t i = 0; i < n; i += WM_STREAM_CHUNK) {
-		uint32_t k = RTE_MIN(n - i, (uint32_t)WM_STREAM_CHUNK);
-
-		if (!wm_rb_read(&d->rb, off + i, k, ctx->chunk))
-			return false;
-		changed += pkt_write(m, pos + i, ctx->chunk, k);
-	}
-	ctx->stats->ctr[WM_CTR_REASM_RETRANS]++;
-	if (changed != 0)
-		ctx->stats->ctr[WM_CTR_REASM_RETRANS_DIFF]++;
-	return true;
-}
-
-/*
- * Of the @n payload bytes of @m from @pos (stream offset @off), those
- * no longer retained because the peer acknowledged them: a receiver
- * discards bytes it has acknowledged, so they are blanked (nothing of
- * them leaves, whatever the sender put there) instead of failing the
- * whole segment, whose new bytes the receiver still waits for (Linux
- * collapses retransmissions into larger segments). Returns how many.
- */
-static uint32_t
-old_blank(struct wm_stream_ctx *ctx, struct wm_stream_dir *d, struct rte_mbuf *m,
-	  uint32_t pos, uint64_t off, uint32_t n)
-{
-	uint64_t kept = d->rb.head != NULL ? d->rb.base : d->offset;
-	uint32_t k;
-
-	if (off >= kept || off >= d->acked)
-		return 0;
-	k = (uint32_t)RTE_MIN(RTE_MIN(kept, d->acked) - off, (uint64_t)n);
-	memset(ctx->chunk, '*', RTE_MIN(k, (uint32_t)WM_STREAM_CHUNK));
-	for (uint32_t i = 0; i < k; i += WM_STREAM_CHUNK)
-		pkt_write(m, pos + i, ctx->chunk,
-			  RTE_MIN(k - i, (uint32_t)WM_STREAM_CHUNK));
-	ctx->stats->ctr[WM_CTR_REASM_RETRANS_ACKED] += k;
-	return k;
 }
 
 /*
@@ -1006,7 +775,7 @@ hole_judge(struct wm_stream_ctx *ctx, struct wm_flow *f, struct rte_mbuf *m,
 				continue;
 			if (value_mask(ctx, f, ctx->match[i].rule, buf + vs, out,
 				       ve - vs, true))
-				pkt_write(m, vs, out, ve - vs);
+				wm_reasm_pkt_write(m, vs, out, ve - vs);
 			else if (f->blocked) {
 				rc = -EPIPE;
 				break;
@@ -1017,195 +786,91 @@ hole_judge(struct wm_stream_ctx *ctx, struct wm_flow *f, struct rte_mbuf *m,
 	return rc;
 }
 
-/*
- * A segment that starts at or before next_seq: the part already judged
- * is rewritten to the first copy, the rest is judged as new bytes. Bytes
- * of a skipped hole that come late are judged on their own.
- */
-static void
-seg_process(struct wm_stream_ctx *ctx, struct wm_flow *f,
-	    struct wm_stream_dir *d, struct rte_mbuf *m, uint32_t seq,
-	    uint64_t now)
-{
-	struct wm_pkt_meta *pm = wm_pkt_meta(m);
-	uint32_t len = pm->pi.payload_len;
-	uint32_t behind = d->next_seq - seq;
-	uint32_t old = RTE_MIN(behind, len);
-	uint32_t in_hole = 0;
+/* ---- what reassembly asks of the engine (struct wm_reasm_ops) ---- */
 
-	if (behind == 0) {
-		payload_judge(ctx, f, d, m, 0, now);
-		return;
-	}
-	if (seq - d->hole_seq < d->hole_len && !(d->flags & WM_DIR_BROKEN)) {
-		in_hole = RTE_MIN(old, d->hole_len - (seq - d->hole_seq));
-		if (hole_judge(ctx, f, m, in_hole) < 0) {
-			pkt_drop(ctx, m, f->blocked ? WM_CTR_DROP_BLOCKED :
-				 WM_CTR_DROP_SCAN_ERR);
-			return;
-		}
-	}
-	/* Karn: a round trip timed over a retransmission means nothing. */
-	if ((d->flags & WM_DIR_SAMPLE) && (int32_t)(seq - d->sample_seq) < 0)
-		d->flags &= (uint8_t)~WM_DIR_SAMPLE;
-	if (behind <= d->offset && len > behind)
-		in_hole += old_blank(ctx, d, m, in_hole,
-				     d->offset - behind + in_hole, old - in_hole);
-	if (behind > d->offset ||
-	    !old_rewrite(ctx, d, m, in_hole, d->offset - behind + in_hole,
-			 old - in_hole)) {
-		/* Judged once, but no longer retained: cannot be rewritten. */
-		pkt_fail(ctx, m, ctx->conf->memcap, WM_CTR_FWD_MEMCAP,
-			 WM_CTR_DROP_MEMCAP);
-		return;
-	}
-	if (len > behind) {
-		payload_judge(ctx, f, d, m, behind, now);
-		return;
-	}
-	/* Nothing new: leave now, or with the held bytes it repeats. */
-	pm->stream_off = d->offset - behind;
-	if (pkt_end(m) <= d->released)
-		ctx->emit(m, ctx->emit_arg);
-	else
-		held_add(ctx, f, d, m, now, class_last(ctx));
+static inline struct wm_stream_dir *
+sdir(struct wm_reasm_dir *rd)
+{
+	return container_of(rd, struct wm_stream_dir, r);
 }
 
-/* ---- beyond a gap ---- */
-
 static void
-ooo_queue(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_stream_dir *d,
-	  struct rte_mbuf *m, uint32_t seq, uint64_t now)
+reasm_judge(void *arg, void *owner, struct wm_reasm_dir *rd,
+	    struct rte_mbuf *m, uint32_t skip, uint64_t now)
 {
-	const struct wm_stream_conf *c = ctx->conf;
-	struct wm_pkt_meta *pm = wm_pkt_meta(m);
-	uint32_t len = pm->pi.payload_len;
-	struct rte_mbuf **link = &d->ooo_head;
-
-	if (d->ooo_segs + 1u > c->ooo_segments ||
-	    d->ooo_bytes + len > c->ooo_bytes ||
-	    ctx->ooo_bytes + len > c->ooo_worker_bytes ||
-	    ctx->ooo_segs + 1u > c->ooo_worker_segments) {
-		/* Dropped, the sender resends it. */
-		pkt_fail(ctx, m, c->ooo_full, WM_CTR_FWD_OOO_FULL,
-			 WM_CTR_DROP_OOO_FULL);
-		return;
-	}
-	/* By sequence; equal ones in arrival order (the first copy first). */
-	while (*link != NULL &&
-	       (int32_t)(pkt_seq(*link) - d->next_seq) <=
-	       (int32_t)(seq - d->next_seq))
-		link = &wm_pkt_meta(*link)->next;
-	pm->next = *link;
-	*link = m;
-	pm->flow = f;
-	pm->arrival_tsc = now;
-	list_append(&ctx->ooo, m);
-	d->ooo_segs++;
-	d->ooo_bytes += len;
-	ctx->ooo_bytes += len;
-	ctx->ooo_segs++;
-	ctx->stats->ctr[WM_CTR_REASM_OOO]++;
+	payload_judge(arg, owner, sdir(rd), m, skip, now);
 }
 
-static void fin_apply(struct wm_stream_ctx *ctx, struct wm_flow *f,
-		      struct wm_stream_dir *d);
-
-/* Judge the queued segments that the stream has reached. */
-static void
-ooo_drain(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_stream_dir *d,
-	  uint64_t now)
+static int
+reasm_hole(void *arg, void *owner, struct wm_reasm_dir *rd,
+	   struct rte_mbuf *m, uint32_t n)
 {
-	struct rte_mbuf *m;
+	struct wm_flow *f = owner;
 
-	while ((m = d->ooo_head) != NULL &&
-	       (int32_t)(pkt_seq(m) - d->next_seq) <= 0 && !f->blocked) {
-		uint32_t len = wm_pkt_meta(m)->pi.payload_len;
-
-		d->ooo_head = wm_pkt_meta(m)->next;
-		list_unlink(&ctx->ooo, m);
-		d->ooo_segs--;
-		d->ooo_bytes -= len;
-		ctx->ooo_bytes -= len;
-		ctx->ooo_segs--;
-		if (len == 0) {
-			/* A FIN that waited for the bytes before it. */
-			if ((d->flags & WM_DIR_FIN_PENDING) &&
-			    d->next_seq == d->fin_seq)
-				fin_apply(ctx, f, d);
-			ctx->emit(m, ctx->emit_arg);
-			continue;
-		}
-		seg_process(ctx, f, d, m, pkt_seq(m), now);
-	}
-	if ((d->flags & WM_DIR_FIN_PENDING) && d->next_seq == d->fin_seq)
-		fin_apply(ctx, f, d);
+	if (sdir(rd)->flags & WM_STREAM_BROKEN)
+		return 0;
+	if (hole_judge(arg, f, m, n) < 0)
+		return f->blocked ? -EPIPE : -EIO;
+	return (int)n;
 }
 
-/*
- * A hole that will not be filled: end the stream before it (values
- * ending there are judged), then start afresh at the first queued byte.
- * A value cut in two by the hole cannot be recognised; nothing is
- * forwarded unscanned. Bytes of the hole that turn up later are older
- * than what is retained: they fall to the memcap policy.
- */
 static void
-gap_skip(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_stream_dir *d,
-	 uint64_t now)
+reasm_wait(void *arg, void *owner, struct wm_reasm_dir *rd,
+	   struct rte_mbuf *m, uint64_t now)
 {
-	uint32_t gap = pkt_seq(d->ooo_head) - d->next_seq;
+	struct wm_stream_dir *d = sdir(rd);
 
-	if ((int32_t)gap <= 0) {
-		ooo_drain(ctx, f, d, now); /* reached already: no hole */
-		return;
-	}
-	dir_flush(ctx, f, d, d->offset);
+	/* Whose held list it is in (an ACK waits in the other direction's). */
+	wm_pkt_meta(m)->dir = (uint8_t)(d - sflow(owner)->dir);
+	held_add(arg, owner, d, m, now, class_last(arg));
+}
+
+static void
+reasm_skip(void *arg, void *owner, struct wm_reasm_dir *rd, uint32_t gap)
+{
+	struct wm_stream_dir *d = sdir(rd);
+
+	dir_flush(arg, owner, d, rd->offset);
 	if (d->hs != NULL)
 		wm_match_stream_reset(d->hs);
 	d->hist_len = 0;
-	d->hole_seq = d->next_seq;
-	d->hole_len = gap;
-	d->offset += gap;
-	d->hs_base = d->offset;
-	d->released = d->offset;
-	d->next_seq += gap;
-	wm_rb_reset(ctx->rb_pool, &d->rb, d->offset);
-	ctx->stats->ctr[WM_CTR_REASM_GAP]++;
-	ctx->stats->ctr[WM_CTR_REASM_GAP_BYTES] += gap;
-	ooo_drain(ctx, f, d, now);
+	d->hs_base = rd->offset + gap;
 }
 
-/* ---- connection life ---- */
-
 static void
-fin_apply(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_stream_dir *d)
+reasm_fin(void *arg, void *owner, struct wm_reasm_dir *rd)
 {
-	d->flags &= (uint8_t)~WM_DIR_FIN_PENDING;
-	if (d->flags & WM_DIR_FIN)
-		return;
-	d->next_seq++;
-	d->flags |= WM_DIR_FIN;
-	dir_flush(ctx, f, d, UINT64_MAX);
-	if ((sflow(f)->dir[0].flags & WM_DIR_FIN) && (sflow(f)->dir[1].flags & WM_DIR_FIN) &&
-	    !f->closed) {
+	struct wm_stream_ctx *ctx = arg;
+	struct wm_flow *f = owner;
+	const struct wm_stream_flow *sf = sflow(f);
+
+	dir_flush(ctx, f, sdir(rd), UINT64_MAX);
+	if ((sf->dir[0].r.flags & WM_REASM_FIN) &&
+	    (sf->dir[1].r.flags & WM_REASM_FIN) && !f->closed) {
 		f->closed = 1;
 		ctx->stats->ctr[WM_CTR_FLOW_CLOSED]++;
 	}
 }
 
-static void
-dir_end(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_stream_dir *d)
-{
-	while (d->ooo_head != NULL && !f->blocked)
-		gap_skip(ctx, f, d, 0);
-	dir_flush(ctx, f, d, UINT64_MAX);
-}
+static const struct wm_reasm_ops reasm_ops = {
+	.judge = reasm_judge,
+	.hole = reasm_hole,
+	.wait = reasm_wait,
+	.skip = reasm_skip,
+	.fin = reasm_fin,
+};
+
+/* ---- connection life ---- */
 
 void
 wm_stream_flow_flush(struct wm_stream_ctx *ctx, struct wm_flow *f)
 {
-	dir_end(ctx, f, &sflow(f)->dir[0]);
-	dir_end(ctx, f, &sflow(f)->dir[1]);
+	for (int i = 0; i < 2; i++) {
+		struct wm_stream_dir *d = &sflow(f)->dir[i];
+
+		wm_reasm_flush(&ctx->reasm, &d->r, f);
+		dir_flush(ctx, f, d, UINT64_MAX);
+	}
 }
 
 void
@@ -1215,7 +880,7 @@ wm_stream_flow_release(struct wm_stream_ctx *ctx, struct wm_flow *f)
 	for (int i = 0; i < 2; i++) {
 		dir_discard(ctx, &sflow(f)->dir[i], WM_CTR_DROP_BLOCKED);
 		win_detach(ctx, &sflow(f)->dir[i], 0);
-		wm_rb_reset(ctx->rb_pool, &sflow(f)->dir[i].rb, 0);
+		wm_reasm_dir_fini(&ctx->reasm, &sflow(f)->dir[i].r);
 	}
 }
 
@@ -1238,82 +903,29 @@ flow_restart(struct wm_stream_ctx *ctx, struct wm_flow *f)
 	ctx->stats->ctr[WM_CTR_FLOW_REUSED]++;
 }
 
-/* The peer acknowledged up to @ack: forget what no longer needs rewriting. */
-static void
-ack_apply(struct wm_stream_ctx *ctx, struct wm_stream_dir *peer, uint32_t ack)
-{
-	int32_t behind = (int32_t)(peer->next_seq - ack);
-	uint64_t acked;
-
-	if ((peer->flags & WM_DIR_SAMPLE) &&
-	    (int32_t)(ack - peer->sample_seq) >= 0) {
-		peer->flags &= (uint8_t)~WM_DIR_SAMPLE;
-		rtt_sample(peer, ctx->now - peer->sample_t);
-	}
-	if (!(peer->flags & WM_DIR_SEQ_KNOWN) || behind < 0 ||
-	    (uint64_t)behind > peer->offset)
-		return;
-	acked = peer->offset - (uint64_t)behind;
-	peer->acked = RTE_MAX(peer->acked, acked);
-	if (peer->rb.head != NULL)
-		wm_rb_trim(ctx->rb_pool, &peer->rb, RTE_MIN(acked, peer->released));
-}
-
-/*
- * An ACK must not overtake the bytes it acknowledges: when @m (no
- * payload, from the other direction) acknowledges bytes of @peer that
- * are still held or queued, it waits in @peer's held list at the offset
- * it acknowledges and leaves with them. A receiver cannot acknowledge
- * what it has not received, but a replayed capture can show it so.
- */
-static bool
-ack_wait(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_stream_dir *peer,
-	 struct rte_mbuf *m, uint32_t ack, uint64_t now)
-{
-	struct wm_pkt_meta *pm = wm_pkt_meta(m);
-	int64_t ahead = (int32_t)(ack - peer->next_seq);
-
-	if (!(peer->flags & WM_DIR_SEQ_KNOWN) ||
-	    ahead < -(int64_t)peer->offset ||
-	    (int64_t)peer->offset + ahead <= (int64_t)peer->released)
-		return false;
-	pm->stream_off = (uint64_t)((int64_t)peer->offset + ahead);
-	pm->dir = (uint8_t)(peer - sflow(f)->dir); /* whose held list it is in */
-	held_add(ctx, f, peer, m, now, class_last(ctx));
-	return true;
-}
-
 /*
  * The handshake's round trips, until data is timed: SYN to SYN-ACK is
  * the server side's (the client's bytes reach it and come back), SYN-ACK
  * to the client's ACK the client side's.
  */
 static void
-handshake_time(struct wm_flow *f, uint8_t dir, uint8_t fl, uint64_t now)
+handshake_time(struct wm_stream_flow *sf, uint8_t dir, uint8_t fl,
+	       uint64_t now)
 {
-	if ((fl & (WM_TCP_SYN | WM_TCP_ACK)) == WM_TCP_SYN) {
-		sflow(f)->syn_t = now;
-		sflow(f)->synack_t = 0;
-	} else if ((fl & WM_TCP_SYN) && sflow(f)->syn_t != 0 && sflow(f)->synack_t == 0) {
-		sflow(f)->synack_t = now;
-		if (sflow(f)->dir[!dir].rtt == 0)
-			rtt_sample(&sflow(f)->dir[!dir], now - sflow(f)->syn_t);
-	} else if ((fl & WM_TCP_ACK) && sflow(f)->synack_t != 0) {
-		if (sflow(f)->dir[!dir].rtt == 0)
-			rtt_sample(&sflow(f)->dir[!dir], now - sflow(f)->synack_t);
-		sflow(f)->syn_t = sflow(f)->synack_t = 0;
-	}
-}
+	struct wm_reasm_dir *other = &sf->dir[!dir].r;
 
-/*
- * A FIN or RST counts only at the exact next sequence number: a blind
- * RST must not split a value across a stream reset, and a FIN beyond a
- * gap waits for the gap.
- */
-static bool
-seq_at_next(const struct wm_stream_dir *d, uint32_t seq)
-{
-	return !(d->flags & WM_DIR_SEQ_KNOWN) || seq == d->next_seq;
+	if ((fl & (WM_TCP_SYN | WM_TCP_ACK)) == WM_TCP_SYN) {
+		sf->syn_t = now;
+		sf->synack_t = 0;
+	} else if ((fl & WM_TCP_SYN) && sf->syn_t != 0 && sf->synack_t == 0) {
+		sf->synack_t = now;
+		if (other->rtt == 0)
+			wm_reasm_rtt_sample(other, now - sf->syn_t);
+	} else if ((fl & WM_TCP_ACK) && sf->synack_t != 0) {
+		if (other->rtt == 0)
+			wm_reasm_rtt_sample(other, now - sf->synack_t);
+		sf->syn_t = sf->synack_t = 0;
+	}
 }
 
 void
@@ -1324,44 +936,30 @@ wm_stream_segment(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	/* Copied: once judged, m may be transmitted and freed at any time. */
 	const uint8_t fl = pm->pi.tcp_flags, dir = pm->dir;
 	const uint32_t plen = pm->pi.payload_len, ack = pm->pi.ack;
-	uint32_t seq = pkt_seq(m);
-	struct wm_stream_dir *d = &sflow(f)->dir[dir];
+	uint32_t seq = wm_reasm_pkt_seq(m);
+	struct wm_stream_flow *sf = sflow(f);
+	struct wm_reasm_dir *d = &sf->dir[dir].r, *peer = &sf->dir[!dir].r;
 
 	ctx->now = now;
 	if (f->closed && (fl & WM_TCP_SYN) && !(fl & WM_TCP_ACK))
 		flow_restart(ctx, f);
-	handshake_time(f, dir, fl, now);
+	handshake_time(sf, dir, fl, now);
 	if (f->blocked) {
 		pkt_drop(ctx, m, WM_CTR_DROP_BLOCKED);
 		return;
 	}
 	if (fl & WM_TCP_ACK)
-		ack_apply(ctx, &sflow(f)->dir[!dir], ack);
-	if ((fl & WM_TCP_SYN) && d->offset == 0) {
-		d->next_seq = seq;
-		d->flags |= WM_DIR_SEQ_KNOWN;
-	}
+		wm_reasm_ack(&ctx->reasm, peer, ack, now);
+	if (fl & WM_TCP_SYN)
+		wm_reasm_syn(d, seq);
 	if (plen > 0) {
-		if (!(d->flags & WM_DIR_SEQ_KNOWN)) {
-			d->next_seq = seq;
-			d->flags |= WM_DIR_SEQ_KNOWN;
-			ctx->stats->ctr[WM_CTR_STREAM_MIDSTREAM]++;
-		}
-		if ((int32_t)(seq - d->next_seq) > 0) {
-			if (fl & WM_TCP_FIN) {
-				d->flags |= WM_DIR_FIN_PENDING;
-				d->fin_seq = seq + plen;
-			}
-			ooo_queue(ctx, f, d, m, seq, now);
-			return;
-		}
-		seg_process(ctx, f, d, m, seq, now);
+		if (!wm_reasm_segment(&ctx->reasm, d, f, m, seq, now))
+			return; /* beyond a gap: queued */
 		m = NULL; /* the engine owns it now */
 		seq += plen;
-		ooo_drain(ctx, f, d, now);
 	}
-
-	if ((fl & WM_TCP_RST) && seq_at_next(d, seq)) {
+	/* A FIN or RST counts only at the exact next sequence number. */
+	if ((fl & WM_TCP_RST) && wm_reasm_at_next(d, seq)) {
 		wm_stream_flow_flush(ctx, f);
 		if (m != NULL)
 			ctx->emit(m, ctx->emit_arg); /* after what was held */
@@ -1371,24 +969,16 @@ wm_stream_segment(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		}
 		return;
 	}
-	if (fl & WM_TCP_FIN) {
-		if (seq_at_next(d, seq)) {
-			fin_apply(ctx, f, d);
-		} else if (m != NULL && (int32_t)(seq - d->next_seq) > 0) {
-			/* Beyond a gap: the FIN leaves after the bytes before it. */
-			d->flags |= WM_DIR_FIN_PENDING;
-			d->fin_seq = seq;
-			ooo_queue(ctx, f, d, m, seq, now);
-			return;
-		}
-	}
+	if ((fl & WM_TCP_FIN) && wm_reasm_fin(&ctx->reasm, d, f, m, seq, now))
+		return; /* beyond a gap: waits for the bytes before it */
 	/*
 	 * A packet without payload leaves now: after a flush it follows
 	 * what was held; otherwise overtaking held data of its direction is
-	 * harmless (a bare ACK's sequence number is still acceptable).
+	 * harmless (a bare ACK's sequence number is still acceptable), but
+	 * an ACK waits for the bytes it acknowledges.
 	 */
 	if (m != NULL && !((fl & WM_TCP_ACK) &&
-			   ack_wait(ctx, f, &sflow(f)->dir[!dir], m, ack, now)))
+			   wm_reasm_ack_wait(&ctx->reasm, peer, f, m, ack, now)))
 		ctx->emit(m, ctx->emit_arg);
 }
 
@@ -1425,7 +1015,7 @@ tail_probe(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_stream_dir *d
 			     probe_stream(ctx, f->policy->db) : NULL;
 	uint8_t win[WM_DETECT_WINDOW], val[WM_DETECT_WINDOW];
 	size_t want = RTE_MIN((size_t)WM_DETECT_WINDOW, (size_t)d->hist_len + 1);
-	uint64_t win_off = d->offset + 1 - want;
+	uint64_t win_off = d->r.offset + 1 - want;
 
 	/* No probe: the prefix rule alone still keeps every value masked. */
 	if (probe == NULL || wm_match_stream_copy(probe, d->hs) < 0)
@@ -1450,7 +1040,7 @@ tail_probe(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_stream_dir *d
 		if (!rule->detector->confirm(rule->detector, win, want, &sp))
 			continue;
 		vs = win_off + sp.start;
-		ve = RTE_MIN(win_off + sp.end, d->offset);
+		ve = RTE_MIN(win_off + sp.end, d->r.offset);
 		if (ve <= RTE_MAX(vs, from))
 			continue;
 		ev.offset = vs;
@@ -1492,17 +1082,17 @@ tail_decide(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_stream_dir *
 	uint64_t from, masked = 0;
 	size_t hold, skip;
 
-	if (d->win == NULL || (d->flags & WM_DIR_BROKEN))
+	if (d->win == NULL || (d->flags & WM_STREAM_BROKEN))
 		return true;    /* nothing may be pending */
 	hold = dir_hold(f, d);
-	if (hold == 0 || d->offset <= d->released)
+	if (hold == 0 || d->r.offset <= d->r.released)
 		return true;    /* nothing of the tail is held */
-	from = d->offset - hold;
+	from = d->r.offset - hold;
 	orig = d->win + d->hist_len - hold;
 	memcpy(out, orig, hold);
 	if (!tail_probe(ctx, f, d, from, out, hold))
 		return false;
-	skip = from < d->released ? (size_t)(d->released - from) : 0;
+	skip = from < d->r.released ? (size_t)(d->r.released - from) : 0;
 	for (unsigned int i = 0; i < pc->nrules; i++) {
 		const struct wm_detector *det = pc->rules[i].detector;
 		size_t h = RTE_MIN(det->hold(det, d->win, d->hist_len), hold);
@@ -1519,11 +1109,11 @@ tail_decide(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_stream_dir *
 			masked += k >= skip;
 		}
 	}
-	dir_put(ctx, d, from, d->offset, out);
+	dir_put(ctx, d, from, d->r.offset, out);
 	ctx->stats->ctr[WM_CTR_STREAM_HOLD_MASKED] += masked;
-	d->flags |= WM_DIR_DECIDED;
+	d->flags |= WM_STREAM_DECIDED;
 	d->tmo_start = from;
-	d->tmo_end = d->offset;
+	d->tmo_end = d->r.offset;
 	return true;
 }
 
@@ -1531,14 +1121,13 @@ void
 wm_stream_expire(struct wm_stream_ctx *ctx, uint64_t now)
 {
 	const struct wm_stream_conf *c = ctx->conf;
+	struct rte_mbuf *m;
 
 	ctx->now = now;
 	for (unsigned int k = 0; k < ctx->nclass; k++) {
-		struct rte_mbuf *m;
-
 		while ((m = ctx->held[k].first) != NULL) {
 			struct wm_pkt_meta *pm = wm_pkt_meta(m);
-			struct wm_flow *f = pm->flow;
+			struct wm_flow *f = pm->owner;
 			struct wm_stream_dir *d = &sflow(f)->dir[pm->dir];
 
 			if (now - pm->arrival_tsc < ctx->class_time[k])
@@ -1549,20 +1138,19 @@ wm_stream_expire(struct wm_stream_ctx *ctx, uint64_t now)
 				flow_block(ctx, f, WM_CTR_DROP_HOLD_TIMEOUT);
 				continue;
 			}
-			/* Everything: waiting ACKs may lie past d->offset. */
+			/* Everything: waiting ACKs may lie past d->r.offset. */
 			ctx->stats->ctr[WM_CTR_STREAM_HOLD_TIMEOUT] +=
 				dir_release(ctx, d, UINT64_MAX);
 		}
 	}
-	while (ctx->ooo.first != NULL) {
-		struct wm_pkt_meta *pm = wm_pkt_meta(ctx->ooo.first);
-		struct wm_flow *f = pm->flow;
+	while ((m = wm_reasm_gap_expired(&ctx->reasm, now)) != NULL) {
+		struct wm_pkt_meta *pm = wm_pkt_meta(m);
+		struct wm_flow *f = pm->owner;
 
-		if (now - pm->arrival_tsc < c->gap_time)
-			break;
-		if (c->gap == WM_FAIL_DROP)
+		if (c->reasm.gap == WM_FAIL_DROP)
 			flow_block(ctx, f, WM_CTR_DROP_GAP);
 		else
-			gap_skip(ctx, f, &sflow(f)->dir[pm->dir], now);
+			wm_reasm_gap_skip(&ctx->reasm, &sflow(f)->dir[pm->dir].r,
+					  f, now);
 	}
 }

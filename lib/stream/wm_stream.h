@@ -86,95 +86,45 @@ wm_prof_stop(struct wm_prof *p, enum wm_stage stage, uint64_t t0)
 	return t;
 }
 
-/* Per-packet state, kept in the mbuf's private area (no allocation). */
-struct wm_pkt_meta {
-	struct wm_pkt_info pi;          /* parse result */
-	struct rte_mbuf *next;          /* next held packet, same direction */
-	struct rte_mbuf *gprev;         /* held packets of the lcore, */
-	struct rte_mbuf *gnext;         /* in arrival order */
-	struct wm_flow *flow;           /* set while held */
-	uint64_t arrival_tsc;
-	uint64_t stream_off;            /* offset of the first payload byte */
-	uint32_t hash;                  /* flow hash (picks the worker) */
-	uint16_t out_port;
-	uint8_t segment;
-	uint8_t dir;
-	uint8_t hold_class;             /* while held: ctx->held[] list */
-	uint8_t held;                   /* held past the call that judged it */
-	struct {
-		uint16_t size;          /* > 0: split into IP payloads of this
-					 * size on output (wm_frag) */
-		uint32_t ident;         /* IPv6 Fragment header id, as sent */
-	} frag;                         /* owned by wm_frag; size 0 otherwise */
-};
-
-static inline struct wm_pkt_meta *
-wm_pkt_meta(struct rte_mbuf *m)
-{
-	return (struct wm_pkt_meta *)rte_mbuf_to_priv(m);
-}
-
-/* Direction state flags. */
-#define WM_DIR_SEQ_KNOWN 0x01   /* next_seq is valid */
-#define WM_DIR_FIN 0x02         /* FIN seen: the direction has ended */
-#define WM_DIR_BROKEN 0x04      /* Hyperscan error: fail closed */
-#define WM_DIR_FIN_PENDING 0x08 /* FIN seen beyond a gap, at fin_seq */
-#define WM_DIR_DECIDED 0x10     /* a hold timeout decided a tail: from
+/* Direction flags of the engine (struct wm_stream_dir). */
+#define WM_STREAM_BROKEN 0x01   /* Hyperscan error: fail closed */
+#define WM_STREAM_DECIDED 0x02  /* a hold timeout decided a tail: from
 				 * tmo_start on, bytes left masked as far
 				 * as a value there would be */
-#define WM_DIR_SAMPLE 0x20      /* timing a data segment until its ACK */
 
 /* Stream bytes a direction keeps at rest: context for the next packet. */
 #define WM_STREAM_TAIL 32
 
 /*
- * One direction of a connection:
+ * One direction of a connection: its reassembly (sequence space, queue,
+ * retained bytes, round trip; wm_reasm) and what the engine keeps to
+ * judge it:
  *
- *   stream offset:  0 ......... released ......... offset
- *                   [ forwarded ][ held packets    ] next_seq ->
- *   history: the last bytes before offset (original bytes, for
+ *   stream offset:  0 ......... r.released ......... r.offset
+ *                   [ forwarded ][ held packets      ] r.next_seq ->
+ *   history: the last bytes before r.offset (original bytes, for
  *   confirming matches that span packets): WM_WIN_BYTES of them in a
  *   pooled window while a value may be pending (hold > 0), else the
  *   last WM_STREAM_TAIL in tail[] (a value cannot reach further back).
  */
 struct wm_stream_dir {
-	uint64_t offset;            /* bytes scanned = offset of next_seq */
-	uint64_t released;          /* bytes forwarded (< offset while held) */
+	struct wm_reasm_dir r;      /* reassembly's part */
 	uint64_t hs_base;           /* offset where the Hyperscan stream began */
-	uint32_t next_seq;
-	uint16_t hist_len;          /* bytes in win, or in tail when no win */
-	uint8_t flags;
-	uint8_t pad;
-	uint32_t fin_seq;           /* WM_DIR_FIN_PENDING */
-	uint32_t hole_seq;          /* the last hole skipped: its bytes, */
-	uint32_t hole_len;          /* if they come late, are judged alone */
-	uint16_t ooo_segs;          /* queued beyond a gap */
-	uint16_t pad2;
-	uint32_t ooo_bytes;
-	struct rte_mbuf *ooo_head;  /* queued segments, by sequence */
 	struct rte_mbuf *held_head; /* held packets, by end offset */
 	struct rte_mbuf *held_tail;
-	struct wm_rbuf rb;          /* judged bytes until the peer ACKs */
 	/*
-	 * Hold timeouts (WM_DIR_DECIDED): the undecided tail [tmo_start,
-	 * tmo_end) left masked; values found complete there by the probe
-	 * (rules in probe_rules, ending at probe_end) are not judged again
-	 * when the real stream reaches them.
+	 * Hold timeouts (WM_STREAM_DECIDED): the undecided tail
+	 * [tmo_start, tmo_end) left masked; values found complete there by
+	 * the probe (rules in probe_rules, ending at probe_end) are not
+	 * judged again when the real stream reaches them.
 	 */
 	uint64_t tmo_start;
 	uint64_t tmo_end;
 	uint64_t probe_end;
 	uint32_t probe_rules;
-	/*
-	 * Round trip of this direction's bytes (clock units): from a data
-	 * segment leaving to the peer's ACK of it coming back, the peer's
-	 * delayed ACK included; the SYN's answer until data is timed.
-	 * 0: not measured yet.
-	 */
-	uint64_t acked;             /* offset the peer has acknowledged */
-	uint32_t sample_seq;        /* WM_DIR_SAMPLE: ACK that ends it */
-	uint64_t sample_t;
-	uint64_t rtt;
+	uint16_t hist_len;          /* bytes in win, or in tail when no win */
+	uint8_t flags;
+	uint8_t pad;
 	uint8_t *win;               /* pooled history window, or NULL */
 	uint8_t tail[WM_STREAM_TAIL];
 	hs_stream_t *hs;            /* kept across flows, reset on reuse: last */
@@ -204,6 +154,7 @@ wm_stream_flow_of(struct wm_flow *f)
 	return (struct wm_stream_flow *)(void *)f->area;
 }
 
+
 /* Bytes scanned per Hyperscan call (bounds the match buffer). */
 #define WM_STREAM_CHUNK 2048
 #define WM_STREAM_MATCH_MAX 8192
@@ -224,16 +175,8 @@ struct wm_stream_conf {
 	uint64_t hold_min;              /* hold after the end of a write;
 					 * 0: always hold_time (no classes) */
 	uint64_t ticks_per_us;          /* clock units per microsecond */
-	uint64_t gap_time;              /* a hole older than this is skipped */
-	uint32_t ooo_segments;          /* per direction */
-	uint32_t ooo_bytes;             /* per direction */
-	uint64_t ooo_worker_bytes;      /* per lcore */
-	uint32_t ooo_worker_segments;   /* per lcore: each pins an mbuf */
-	uint64_t retain_bytes;          /* per direction */
-	enum wm_fail_action ooo_full;
-	enum wm_fail_action memcap;
 	enum wm_fail_action hold_timeout;
-	enum wm_fail_action gap;
+	struct wm_reasm_conf reasm;     /* reassembly's (gaps, queue, memcap) */
 };
 
 /* A masking decision, for the event log: never carries the value's bytes
@@ -251,18 +194,11 @@ struct wm_stream_event {
 
 typedef void (*wm_stream_event_t)(void *arg, const struct wm_stream_event *e);
 
-/* Packets of the lcore in arrival order (held, or queued beyond a gap). */
-struct wm_pkt_list {
-	struct rte_mbuf *first;
-	struct rte_mbuf *last;
-};
-
 /* Per-lcore engine state. */
 struct wm_stream_ctx {
 	hs_scratch_t *scratch;
 	struct wm_stats *stats;
 	const struct wm_stream_conf *conf;
-	struct wm_rb_pool *rb_pool;     /* retained bytes of every flow */
 	struct wm_win_pool *win_pool;   /* history windows (hold > 0) */
 	wm_stream_emit_t emit;          /* where judged packets go */
 	void *emit_arg;
@@ -280,11 +216,9 @@ struct wm_stream_ctx {
 		const struct wm_match_db *db;
 		hs_stream_t *hs;
 	} probe[WM_CONFIG_MAX_POLICIES];
-	struct wm_pkt_list ooo;         /* beyond a gap, by arrival */
-	uint64_t ooo_bytes;             /* queued by this lcore */
-	uint32_t ooo_segs;
 	uint32_t nmatch;
 	uint32_t match_max;             /* set per scan: never overflows */
+	struct wm_reasm_ctx reasm;      /* this lcore's TCP reassembly */
 	struct wm_stream_match match[WM_STREAM_MATCH_MAX];
 	uint8_t chunk[WM_STREAM_CHUNK]; /* original bytes of the chunk */
 	uint8_t win[WM_WIN_BYTES];      /* history of the direction being
