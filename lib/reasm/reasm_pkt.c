@@ -66,7 +66,8 @@ wm_reasm_pkt_write(struct rte_mbuf *m, uint32_t pos, const uint8_t *src,
 						 (off + i - l4) & 1);
 			if (outer)
 				udp_ck = wm_cksum_adjust(udp_ck, p + i, src + i,
-							 j - i, (off + i - udp) & 1);
+							 j - i,
+							 (off + i - udp) & 1);
 			memcpy(p + i, src + i, j - i);
 			changed += j - i;
 			i = j;

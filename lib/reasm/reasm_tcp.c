@@ -138,8 +138,8 @@ seg_process(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, void *owner,
 		return;
 	}
 	if (seq - d->hole_seq < d->hole_len) {
-		int n = rc->ops->hole(rc->ops_arg, owner, d, m,
-				      RTE_MIN(old, d->hole_len - (seq - d->hole_seq)));
+		uint32_t k = RTE_MIN(old, d->hole_len - (seq - d->hole_seq));
+		int n = rc->ops->hole(rc->ops_arg, owner, d, m, k);
 
 		if (n < 0) {
 			pkt_drop(rc, m, n == -EPIPE ? WM_CTR_DROP_BLOCKED :
@@ -152,8 +152,8 @@ seg_process(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, void *owner,
 	if ((d->flags & WM_REASM_SAMPLE) && (int32_t)(seq - d->sample_seq) < 0)
 		d->flags &= (uint8_t)~WM_REASM_SAMPLE;
 	if (behind <= d->offset && len > behind)
-		in_hole += old_blank(rc, d, m, in_hole,
-				     d->offset - behind + in_hole, old - in_hole);
+		in_hole += old_blank(rc, d, m, in_hole, d->offset - behind +
+				     in_hole, old - in_hole);
 	if (behind > d->offset ||
 	    !old_rewrite(rc, d, m, in_hole, d->offset - behind + in_hole,
 			 old - in_hole)) {

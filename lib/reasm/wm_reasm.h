@@ -263,7 +263,7 @@ struct wm_reasm_conf {
  * module's.
  */
 struct wm_reasm_dir {
-	uint64_t offset;            /* bytes judged: stream offset of next_seq */
+	uint64_t offset;            /* bytes judged: offset of next_seq */
 	uint64_t released;          /* bytes forwarded (< offset while held) */
 	uint64_t acked;             /* offset the peer has acknowledged */
 	uint32_t next_seq;
