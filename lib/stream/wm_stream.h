@@ -5,6 +5,15 @@
  * in the packets that carry them (also across packets), fixes checksums
  * incrementally and releases packets only once they are judged.
  *
+ * What it owns: a flow's state in the flow table's area (struct
+ * wm_stream_flow: per direction the Hyperscan stream, pooled with the
+ * entry and reset for the next flow, the history window, the held
+ * packets and the hold-timeout state, with reassembly's part embedded),
+ * and per lcore the hold lists, the end-of-data probes and the scan
+ * buffers (struct wm_stream_ctx, which holds reassembly's context too).
+ * Bytes reach it in order from wm_reasm, which calls back through
+ * struct wm_reasm_ops to have them judged.
+ *
  * The hold-back rule: after each packet, every detector of the policy
  * says how many of the newest stream bytes may begin a value that has
  * not ended yet; packets carrying those bytes are held. They leave when
@@ -34,16 +43,13 @@
  * a quarter) plus hold_min. A new HTTP message after a decided tail ends
  * that tail's values in the real stream as well.
  *
- * Reassembly (never a byte out before it is judged):
- *  - a segment beyond a gap waits in a bounded per-direction queue and
- *    is judged, in order, as soon as the gap fills;
- *  - bytes already judged are kept (wm_reasm) until the peer ACKs them;
- *    a retransmission or overlap is rewritten to them before it leaves,
- *    so the first copy wins and a masked value stays masked the same way;
- *  - a hole never filled is skipped after the gap timeout, or when the
- *    flow or the run ends: the stream ends there and scanning restarts
- *    at the next byte held (a value cut by the hole cannot be seen);
- *  - every limit has its configured action and counter.
+ * Reassembly (wm_reasm) keeps the rest of the rule that no byte leaves
+ * before it is judged: a segment beyond a gap waits in a bounded queue,
+ * a retransmission or overlap of judged bytes is rewritten to them (the
+ * first copy wins), a hole never filled is skipped after the gap timeout
+ * or when the flow or the run ends (the stream ends there and scanning
+ * restarts at the next byte held), and every limit has its configured
+ * action and counter.
  */
 #ifndef WM_STREAM_H
 #define WM_STREAM_H
