@@ -31,6 +31,7 @@ wm_reasm_ctx_init(struct wm_reasm_ctx *rc, const struct wm_reasm_conf *conf,
 	rc->emit_arg = emit_arg;
 }
 
+/* Drop @m, counted as @c. */
 static void
 pkt_drop(struct wm_reasm_ctx *rc, struct rte_mbuf *m, enum wm_counter c)
 {
@@ -176,6 +177,11 @@ seg_process(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, void *owner,
 
 /* ---- beyond a gap ---- */
 
+/*
+ * Queue @m (at @seq, beyond a gap) until the stream reaches it, within
+ * the direction's and the lcore's limits; past them the ooo_full action
+ * applies (dropped: the sender resends it).
+ */
 static void
 ooo_queue(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, void *owner,
 	  struct rte_mbuf *m, uint32_t seq, uint64_t now)

@@ -124,6 +124,7 @@ struct wm_win_pool {
 /** Pool of @n windows; NULL with errno on failure. */
 struct wm_win_pool *wm_win_pool_create(uint32_t n);
 
+/** Free a pool of windows; NULL is allowed. */
 void wm_win_pool_free(struct wm_win_pool *pool);
 
 /** A window of WM_WIN_BYTES bytes, or NULL when every one is in use. */
@@ -131,7 +132,6 @@ uint8_t *wm_win_get(struct wm_win_pool *pool);
 
 /** Give back a window from wm_win_get(). */
 void wm_win_put(struct wm_win_pool *pool, uint8_t *win);
-
 
 /* ---- packets ---- */
 
