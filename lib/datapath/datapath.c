@@ -392,7 +392,7 @@ flow_timeout(const struct wm_dp *dp, const struct wm_flow *f)
 {
 	if (f->closed)
 		return dp->timeout_closed;
-	if (f->dir[0].offset == 0 && f->dir[1].offset == 0)
+	if (!wm_stream_flow_has_data(f))
 		return dp->timeout_syn;
 	return dp->timeout_est;
 }
@@ -505,6 +505,7 @@ wm_dp_free(struct wm_dp *dp)
 	if (dp->scratch != NULL)
 		hs_free_scratch(dp->scratch);
 	wm_frag_free(dp->frag);
+	wm_stream_table_fini(dp->flows);
 	wm_flow_table_free(dp->flows);
 	wm_rb_pool_free(dp->rb_pool);
 	wm_win_pool_free(dp->win_pool);
@@ -522,17 +523,17 @@ stream_conf_make(struct wm_dp *dp, double us)
 		.hold_time = (uint64_t)(cfg->hold_timeout_us * us),
 		.hold_min = (uint64_t)(cfg->hold_min_us * us),
 		.ticks_per_us = (uint64_t)us,
-		.gap_time = (uint64_t)(cfg->reasm.gap_timeout_ms * 1e3 * us),
-		.ooo_segments = cfg->reasm.ooo_segments,
-		.ooo_bytes = cfg->reasm.ooo_bytes,
-		.ooo_worker_bytes = cfg->reasm.ooo_worker_bytes,
+		.reasm.gap_time = (uint64_t)(cfg->reasm.gap_timeout_ms * 1e3 * us),
+		.reasm.ooo_segments = cfg->reasm.ooo_segments,
+		.reasm.ooo_bytes = cfg->reasm.ooo_bytes,
+		.reasm.ooo_worker_bytes = cfg->reasm.ooo_worker_bytes,
 		/* Queued segments pin mbufs: leave most of the pool to rx. */
-		.ooo_worker_segments = cfg->ports.mbufs / 4,
-		.retain_bytes = cfg->reasm.retain_bytes,
-		.ooo_full = cfg->fail.ooo_full,
-		.memcap = cfg->fail.memcap,
+		.reasm.ooo_worker_segments = cfg->ports.mbufs / 4,
+		.reasm.retain_bytes = cfg->reasm.retain_bytes,
+		.reasm.ooo_full = cfg->fail.ooo_full,
+		.reasm.memcap = cfg->fail.memcap,
 		.hold_timeout = cfg->fail.hold_timeout,
-		.gap = cfg->fail.gap,
+		.reasm.gap = cfg->fail.gap,
 	};
 }
 

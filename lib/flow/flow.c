@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
+#include "wm_common.h"
 #include "wm_flow.h"
 
 static int
@@ -90,11 +92,6 @@ wm_flow_table_free(struct wm_flow_table *t)
 {
 	if (t == NULL)
 		return;
-	for (uint32_t i = 0; i < t->size; i++)
-		for (int d = 0; d < 2; d++)
-			if (t->flows[i].dir[d].hs != NULL)
-				hs_close_stream(t->flows[i].dir[d].hs, NULL,
-						NULL, NULL);
 	free(t->buckets);
 	free(t->flows);
 	free(t);
@@ -121,8 +118,6 @@ wm_flow_add(struct wm_flow_table *t, const struct wm_flow_key *key,
 	    uint32_t hash)
 {
 	uint32_t idx = t->free_head;
-	hs_stream_t *hs0, *hs1;
-	const struct wm_match_db *db;
 	struct wm_flow *f;
 
 	if (idx == 0) {
@@ -131,14 +126,8 @@ wm_flow_add(struct wm_flow_table *t, const struct wm_flow_key *key,
 	}
 	f = &t->flows[idx - 1];
 	t->free_head = f->next;
-	/* Keep the pooled streams, clear the rest. */
-	hs0 = f->dir[0].hs;
-	hs1 = f->dir[1].hs;
-	db = f->hs_db;
-	memset(f, 0, sizeof(*f));
-	f->dir[0].hs = hs0;
-	f->dir[1].hs = hs1;
-	f->hs_db = db;
+	/* The area is its owner's: what it pools there stays. */
+	memset(f, 0, offsetof(struct wm_flow, area));
 	f->key = *key;
 	f->hash = hash;
 	f->in_use = 1;

@@ -1,25 +1,50 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Retained stream bytes: what a direction has judged, as it was (or will
- * be) forwarded, kept until the peer acknowledges it. A retransmission
- * or an overlap of those bytes is rewritten to them, so the first copy
- * wins: a sender cannot get other bytes through by sending them again,
- * and a masked value is masked the same way every time.
+ * TCP reassembly, one direction at a time. What this module owns:
+ *
+ *  - a direction's sequence space (struct wm_reasm_dir): where its next
+ *    byte in order goes (next_seq, and its stream offset), a bounded
+ *    queue of the segments beyond a gap, the holes it skipped, a FIN
+ *    that waits for a gap, what the peer acknowledged and the round trip
+ *    measured from it;
+ *  - the bytes already judged (struct wm_rbuf), as they were or will be
+ *    forwarded, kept until the peer acknowledges them: a retransmission
+ *    or overlap is rewritten to them, so the first copy wins and a
+ *    masked value is masked the same way every time;
+ *  - the per-packet state in the mbuf's private area (struct
+ *    wm_pkt_meta): reassembly is the first stage that keeps packets;
+ *  - pools: retained-byte blocks and history windows, per worker.
+ *
+ * It judges nothing itself: new bytes in order, late bytes of a skipped
+ * hole and the end of a stream (before a hole, at a FIN) go to the stage
+ * above through struct wm_reasm_ops (the stream engine), which holds
+ * what it has judged and advances offset and released as it goes.
+ *
+ *   stream offset: 0 ..... acked ...... released ...... offset
+ *                  [ acknowledged ][ forwarded ][ held  ]| hole |[ queued ]
+ *                   rb: [ judged bytes, until acked and forwarded ]
+ *   sequence:                                     next_seq       ooo_head
+ *
+ * Retained bytes:
  *
  *   stream offset:   base ................................. end
  *                    [blk 0: BLOCK bytes][blk 1 ]...[tail: partly used]
  *   trim(acked) frees whole blocks below the peer's ACK; the per-
  *   direction limit evicts from the head; the per-worker pool bounds
- *   the total (memcap).
- *
- * No EAL: blocks come from a per-worker pool, grown in slabs up to its
- * limit and reused through a free list.
+ *   the total (memcap). Blocks come from a per-worker pool, grown in
+ *   slabs up to its limit and reused through a free list.
  */
 #ifndef WM_REASM_H
 #define WM_REASM_H
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "wm_config.h"
+#include "wm_pkt.h"
+#include "wm_stats.h"
 
 #define WM_RB_BLOCK 2032        /* bytes per block (block = 2 KiB) */
 
@@ -83,7 +108,7 @@ void wm_rb_trim(struct wm_rb_pool *pool, struct wm_rbuf *rb, uint64_t off);
  * Confirm windows: the last WM_WIN_BYTES stream bytes of a direction,
  * needed between packets only while a value may be pending there (the
  * detectors' hold is not zero). A per-worker pool of fixed slots, so a
- * flow at rest carries none. No EAL.
+ * flow at rest carries none.
  */
 #define WM_WIN_BYTES 256
 
@@ -99,6 +124,7 @@ struct wm_win_pool {
 /** Pool of @n windows; NULL with errno on failure. */
 struct wm_win_pool *wm_win_pool_create(uint32_t n);
 
+/** Free a pool of windows; NULL is allowed. */
 void wm_win_pool_free(struct wm_win_pool *pool);
 
 /** A window of WM_WIN_BYTES bytes, or NULL when every one is in use. */
@@ -106,5 +132,326 @@ uint8_t *wm_win_get(struct wm_win_pool *pool);
 
 /** Give back a window from wm_win_get(). */
 void wm_win_put(struct wm_win_pool *pool, uint8_t *win);
+
+/* ---- packets ---- */
+
+/*
+ * Per-packet state, kept in the mbuf's private area (no allocation).
+ * Each stage writes only its own fields: the data path the parse result
+ * and routing, reassembly the queue links and offsets, the stream
+ * engine the hold class, wm_frag the output fragment size.
+ */
+struct wm_pkt_meta {
+	struct wm_pkt_info pi;          /* parse result */
+	struct rte_mbuf *next;          /* next held or queued packet, same
+					 * direction */
+	struct rte_mbuf *gprev;         /* held or queued packets of the */
+	struct rte_mbuf *gnext;         /* lcore, in arrival order */
+	void *owner;                    /* the flow, while held or queued */
+	uint64_t arrival_tsc;
+	uint64_t stream_off;            /* offset of the first payload byte */
+	uint32_t hash;                  /* flow hash (picks the worker) */
+	uint16_t out_port;
+	uint8_t segment;
+	uint8_t dir;
+	uint8_t hold_class;             /* while held: the engine's list */
+	uint8_t held;                   /* held past the call that judged it */
+	struct {
+		uint16_t size;          /* > 0: split into IP payloads of this
+					 * size on output (wm_frag) */
+		uint32_t ident;         /* IPv6 Fragment header id, as sent */
+	} frag;                         /* owned by wm_frag; size 0 otherwise */
+};
+
+static inline struct wm_pkt_meta *
+wm_pkt_meta(struct rte_mbuf *m)
+{
+	return (struct wm_pkt_meta *)rte_mbuf_to_priv(m);
+}
+
+/* Sequence number of @m's first payload byte. */
+static inline uint32_t
+wm_reasm_pkt_seq(struct rte_mbuf *m)
+{
+	const struct wm_pkt_info *pi = &wm_pkt_meta(m)->pi;
+
+	/* SYN data (TCP Fast Open) starts after the SYN. */
+	return pi->seq + ((pi->tcp_flags & WM_TCP_SYN) ? 1 : 0);
+}
+
+/* Stream offset just past @m's payload (once stream_off is set). */
+static inline uint64_t
+wm_reasm_pkt_end(struct rte_mbuf *m)
+{
+	const struct wm_pkt_meta *pm = wm_pkt_meta(m);
+
+	return pm->stream_off + pm->pi.payload_len;
+}
+
+/* Packets of an lcore in arrival order (held, or queued beyond a gap). */
+struct wm_pkt_list {
+	struct rte_mbuf *first;
+	struct rte_mbuf *last;
+};
+
+/* Append @m to @l (through its gprev/gnext links). */
+static inline void
+wm_reasm_list_append(struct wm_pkt_list *l, struct rte_mbuf *m)
+{
+	struct wm_pkt_meta *pm = wm_pkt_meta(m);
+
+	pm->gnext = NULL;
+	pm->gprev = l->last;
+	if (l->last != NULL)
+		wm_pkt_meta(l->last)->gnext = m;
+	else
+		l->first = m;
+	l->last = m;
+}
+
+/* Take @m out of @l. */
+static inline void
+wm_reasm_list_unlink(struct wm_pkt_list *l, struct rte_mbuf *m)
+{
+	struct wm_pkt_meta *pm = wm_pkt_meta(m);
+
+	if (pm->gprev != NULL)
+		wm_pkt_meta(pm->gprev)->gnext = pm->gnext;
+	else
+		l->first = pm->gnext;
+	if (pm->gnext != NULL)
+		wm_pkt_meta(pm->gnext)->gprev = pm->gprev;
+	else
+		l->last = pm->gprev;
+	pm->gprev = pm->gnext = NULL;
+}
+
+/**
+ * Make @n bytes of @m's TCP payload, from payload offset @pos, equal to
+ * @src, updating the TCP checksum (and a VXLAN outer UDP one) for the
+ * bytes that change. The payload may span mbuf segments. Returns how
+ * many bytes changed.
+ */
+uint32_t wm_reasm_pkt_write(struct rte_mbuf *m, uint32_t pos,
+			    const uint8_t *src, uint32_t n);
+
+/* ---- TCP reassembly ---- */
+
+/* Limits and actions, in the caller's clock units (TSC or capture us). */
+struct wm_reasm_conf {
+	uint64_t gap_time;              /* a hole older than this is skipped */
+	uint32_t ooo_segments;          /* per direction */
+	uint32_t ooo_bytes;             /* per direction */
+	uint64_t ooo_worker_bytes;      /* per lcore */
+	uint32_t ooo_worker_segments;   /* per lcore: each pins an mbuf */
+	uint64_t retain_bytes;          /* per direction */
+	enum wm_fail_action ooo_full;
+	enum wm_fail_action memcap;     /* also: no history window left */
+	enum wm_fail_action gap;
+};
+
+/* Direction flags. */
+#define WM_REASM_SEQ_KNOWN 0x01   /* next_seq is valid */
+#define WM_REASM_FIN 0x02         /* FIN seen: the direction has ended */
+#define WM_REASM_FIN_PENDING 0x04 /* FIN seen beyond a gap, at fin_seq */
+#define WM_REASM_SAMPLE 0x08      /* timing a data segment until its ACK */
+
+/*
+ * One direction of a connection (see the drawing above). The judge
+ * (struct wm_reasm_ops) advances offset as it scans new bytes and
+ * released as the packets it held leave; everything else is this
+ * module's.
+ */
+struct wm_reasm_dir {
+	uint64_t offset;            /* bytes judged: offset of next_seq */
+	uint64_t released;          /* bytes forwarded (< offset while held) */
+	uint64_t acked;             /* offset the peer has acknowledged */
+	uint32_t next_seq;
+	uint32_t fin_seq;           /* WM_REASM_FIN_PENDING */
+	uint32_t hole_seq;          /* the last hole skipped: its bytes, */
+	uint32_t hole_len;          /* if they come late, are judged alone */
+	uint32_t ooo_bytes;
+	uint16_t ooo_segs;          /* queued beyond a gap */
+	uint8_t flags;
+	uint8_t pad;
+	struct rte_mbuf *ooo_head;  /* queued segments, by sequence */
+	struct wm_rbuf rb;          /* judged bytes until the peer ACKs */
+	/*
+	 * Round trip of this direction's bytes (clock units): from a data
+	 * segment leaving to the peer's ACK of it coming back, the peer's
+	 * delayed ACK included; the SYN's answer until data is timed.
+	 * 0: not measured yet.
+	 */
+	uint32_t sample_seq;        /* WM_REASM_SAMPLE: ACK that ends it */
+	uint32_t pad2;
+	uint64_t sample_t;
+	uint64_t rtt;
+};
+
+/*
+ * What reassembly asks of the stage above, for direction @d of the flow
+ * @owner (@arg: the context's ops_arg).
+ */
+struct wm_reasm_ops {
+	/*
+	 * Bytes in order: @m carries payload from stream offset d->offset -
+	 * @skip; its first @skip bytes were judged before (and rewritten).
+	 * Judge the rest, advancing d->offset as they are scanned and
+	 * d->next_seq once they are; hold or emit @m (it is taken).
+	 */
+	void (*judge)(void *arg, void *owner, struct wm_reasm_dir *d,
+		      struct rte_mbuf *m, uint32_t skip, uint64_t now);
+	/*
+	 * The first @n payload bytes of @m belong to a skipped hole: judge
+	 * them on their own. Returns @n, 0 when the direction judges
+	 * nothing more (a scan error), -EPIPE when a drop rule blocked the
+	 * flow or -EIO; @m stays the caller's.
+	 */
+	int (*hole)(void *arg, void *owner, struct wm_reasm_dir *d,
+		    struct rte_mbuf *m, uint32_t n);
+	/*
+	 * @m adds nothing in order (a repeat of held bytes, or an ACK of
+	 * them): it leaves with the held bytes of @d up to its stream_off.
+	 */
+	void (*wait)(void *arg, void *owner, struct wm_reasm_dir *d,
+		     struct rte_mbuf *m, uint64_t now);
+	/*
+	 * A hole of @gap bytes at d->offset will not be filled: end the
+	 * stream there (judge its end, emit what precedes the hole) and
+	 * start afresh at d->offset + @gap.
+	 */
+	void (*skip)(void *arg, void *owner, struct wm_reasm_dir *d,
+		     uint32_t gap);
+	/* @d has ended (its FIN is in order): judge the end, emit it all. */
+	void (*fin)(void *arg, void *owner, struct wm_reasm_dir *d);
+};
+
+typedef void (*wm_reasm_emit_t)(struct rte_mbuf *m, void *arg);
+
+/* Bytes per read of retained bytes (and per blanking). */
+#define WM_REASM_CHUNK 2048
+
+/* Per-lcore state. */
+struct wm_reasm_ctx {
+	const struct wm_reasm_conf *conf;
+	struct wm_stats *stats;
+	struct wm_rb_pool *pool;        /* retained bytes of every flow */
+	const struct wm_reasm_ops *ops;
+	void *ops_arg;
+	wm_reasm_emit_t emit;           /* where packets leave */
+	void *emit_arg;
+	struct wm_pkt_list ooo;         /* beyond a gap, by arrival */
+	uint64_t ooo_bytes;             /* queued by this lcore */
+	uint32_t ooo_segs;
+	uint8_t buf[WM_REASM_CHUNK];    /* retained bytes read back */
+};
+
+/**
+ * Prepare @rc for one lcore. @conf (read at each use) and @pool outlive
+ * it; @ops judge what comes in order, @emit forwards packets.
+ */
+void wm_reasm_ctx_init(struct wm_reasm_ctx *rc,
+		       const struct wm_reasm_conf *conf, struct wm_stats *stats,
+		       struct wm_rb_pool *pool, const struct wm_reasm_ops *ops,
+		       void *ops_arg, wm_reasm_emit_t emit, void *emit_arg);
+
+/** A SYN at @seq: the direction's sequence starts there (no bytes yet). */
+void wm_reasm_syn(struct wm_reasm_dir *d, uint32_t seq);
+
+/**
+ * A segment of @d, flow @owner, with payload (the sequence of its first
+ * byte is @seq); takes @m. A direction seen first here is picked up
+ * mid-stream. Beyond a gap, @m is queued (its FIN waits with it) and
+ * false is returned. Otherwise its bytes judged before are rewritten to
+ * what was judged, the rest and then the queued segments it reaches are
+ * judged in order (ops->judge), and true is returned.
+ */
+bool wm_reasm_segment(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d,
+		      void *owner, struct rte_mbuf *m, uint32_t seq,
+		      uint64_t now);
+
+/** Is @seq the next byte of @d (or is its sequence not known yet)? */
+static inline bool
+wm_reasm_at_next(const struct wm_reasm_dir *d, uint32_t seq)
+{
+	return !(d->flags & WM_REASM_SEQ_KNOWN) || seq == d->next_seq;
+}
+
+/**
+ * A FIN of @d at @seq (just past its payload). In order, the direction
+ * ends (ops->fin). Beyond a gap it waits for the bytes before it: @m, a
+ * packet with no payload of its own (NULL once its payload went on), is
+ * queued until then and true is returned (@m taken).
+ */
+bool wm_reasm_fin(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d,
+		  void *owner, struct rte_mbuf *m, uint32_t seq, uint64_t now);
+
+/**
+ * The peer acknowledged @d up to @ack: ends a round-trip sample, and
+ * retained bytes no longer needed (acknowledged and forwarded) are
+ * given back.
+ */
+void wm_reasm_ack(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d,
+		  uint32_t ack, uint64_t now);
+
+/**
+ * An ACK must not overtake the bytes it acknowledges: when @m (no
+ * payload) acknowledges bytes of @d that are still held or queued, it
+ * waits with them (ops->wait) and true is returned (@m taken). A
+ * receiver cannot acknowledge what it has not received, but a replayed
+ * capture can show it so.
+ */
+bool wm_reasm_ack_wait(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d,
+		       void *owner, struct rte_mbuf *m, uint32_t ack,
+		       uint64_t now);
+
+/** A round-trip sample @t for @d: rise at once, fall slowly (1/8). */
+void wm_reasm_rtt_sample(struct wm_reasm_dir *d, uint64_t t);
+
+/** Time @d's bytes up to next_seq until their ACK, unless timing already. */
+static inline void
+wm_reasm_rtt_start(struct wm_reasm_dir *d, uint64_t now)
+{
+	if (d->flags & WM_REASM_SAMPLE)
+		return;
+	d->flags |= WM_REASM_SAMPLE;
+	d->sample_seq = d->next_seq;
+	d->sample_t = now;
+}
+
+/**
+ * The oldest segment queued on this lcore, if it has waited beyond a gap
+ * for gap_time or longer (its meta holds owner and dir); else NULL.
+ */
+struct rte_mbuf *wm_reasm_gap_expired(const struct wm_reasm_ctx *rc,
+				      uint64_t now);
+
+/**
+ * A hole before @d's first queued segment will not be filled: the
+ * stream ends before it (ops->skip), the hole is counted and skipped,
+ * and what is queued is judged from the next byte held. A value cut in
+ * two by the hole cannot be recognised; nothing leaves unscanned. Bytes
+ * of the hole that turn up later are judged on their own (ops->hole).
+ */
+void wm_reasm_gap_skip(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d,
+		       void *owner, uint64_t now);
+
+/** The flow ends: skip every hole left in @d, judging all it queued. */
+void wm_reasm_flush(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d,
+		    void *owner);
+
+/** Drop every segment @d has queued, counted as @c. */
+void wm_reasm_discard(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d,
+		      enum wm_counter c);
+
+/** The flow is over: give back @d's retained bytes (nothing queued). */
+void wm_reasm_dir_fini(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d);
+
+/**
+ * Keep @n bytes just judged at the end of @d (as they will leave) for
+ * rewriting retransmissions; counted when the limits evict or refuse.
+ */
+void wm_reasm_retain(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d,
+		     const uint8_t *p, uint32_t n);
 
 #endif /* WM_REASM_H */

@@ -5,6 +5,15 @@
  * in the packets that carry them (also across packets), fixes checksums
  * incrementally and releases packets only once they are judged.
  *
+ * What it owns: a flow's state in the flow table's area (struct
+ * wm_stream_flow: per direction the Hyperscan stream, pooled with the
+ * entry and reset for the next flow, the history window, the held
+ * packets and the hold-timeout state, with reassembly's part embedded),
+ * and per lcore the hold lists, the end-of-data probes and the scan
+ * buffers (struct wm_stream_ctx, which holds reassembly's context too).
+ * Bytes reach it in order from wm_reasm, which calls back through
+ * struct wm_reasm_ops to have them judged.
+ *
  * The hold-back rule: after each packet, every detector of the policy
  * says how many of the newest stream bytes may begin a value that has
  * not ended yet; packets carrying those bytes are held. They leave when
@@ -34,16 +43,13 @@
  * a quarter) plus hold_min. A new HTTP message after a decided tail ends
  * that tail's values in the real stream as well.
  *
- * Reassembly (never a byte out before it is judged):
- *  - a segment beyond a gap waits in a bounded per-direction queue and
- *    is judged, in order, as soon as the gap fills;
- *  - bytes already judged are kept (wm_reasm) until the peer ACKs them;
- *    a retransmission or overlap is rewritten to them before it leaves,
- *    so the first copy wins and a masked value stays masked the same way;
- *  - a hole never filled is skipped after the gap timeout, or when the
- *    flow or the run ends: the stream ends there and scanning restarts
- *    at the next byte held (a value cut by the hole cannot be seen);
- *  - every limit has its configured action and counter.
+ * Reassembly (wm_reasm) keeps the rest of the rule that no byte leaves
+ * before it is judged: a segment beyond a gap waits in a bounded queue,
+ * a retransmission or overlap of judged bytes is rewritten to them (the
+ * first copy wins), a hole never filled is skipped after the gap timeout
+ * or when the flow or the run ends (the stream ends there and scanning
+ * restarts at the next byte held), and every limit has its configured
+ * action and counter.
  */
 #ifndef WM_STREAM_H
 #define WM_STREAM_H
@@ -56,8 +62,11 @@
 #include <rte_mbuf.h>
 
 #include "wm_config.h"
+#include "wm_detect.h"
 #include "wm_flow.h"
 #include "wm_pkt.h"
+#include "wm_reasm.h"
+#include "wm_segment.h"
 #include "wm_stats.h"
 
 /*
@@ -83,33 +92,74 @@ wm_prof_stop(struct wm_prof *p, enum wm_stage stage, uint64_t t0)
 	return t;
 }
 
-/* Per-packet state, kept in the mbuf's private area (no allocation). */
-struct wm_pkt_meta {
-	struct wm_pkt_info pi;          /* parse result */
-	struct rte_mbuf *next;          /* next held packet, same direction */
-	struct rte_mbuf *gprev;         /* held packets of the lcore, */
-	struct rte_mbuf *gnext;         /* in arrival order */
-	struct wm_flow *flow;           /* set while held */
-	uint64_t arrival_tsc;
-	uint64_t stream_off;            /* offset of the first payload byte */
-	uint32_t hash;                  /* flow hash (picks the worker) */
-	uint16_t out_port;
-	uint8_t segment;
-	uint8_t dir;
-	uint8_t hold_class;             /* while held: ctx->held[] list */
-	uint8_t held;                   /* held past the call that judged it */
-	struct {
-		uint16_t size;          /* > 0: split into IP payloads of this
-					 * size on output (wm_frag) */
-		uint32_t ident;         /* IPv6 Fragment header id, as sent */
-	} frag;                         /* owned by wm_frag; size 0 otherwise */
+/* Direction flags of the engine (struct wm_stream_dir). */
+#define WM_STREAM_BROKEN 0x01   /* Hyperscan error: fail closed */
+#define WM_STREAM_DECIDED 0x02  /* a hold timeout decided a tail: from
+				 * tmo_start on, bytes left masked as far
+				 * as a value there would be */
+
+/* Stream bytes a direction keeps at rest: context for the next packet. */
+#define WM_STREAM_TAIL 32
+
+/*
+ * One direction of a connection: its reassembly (sequence space, queue,
+ * retained bytes, round trip; wm_reasm) and what the engine keeps to
+ * judge it:
+ *
+ *   stream offset:  0 ......... r.released ......... r.offset
+ *                   [ forwarded ][ held packets      ] r.next_seq ->
+ *   history: the last bytes before r.offset (original bytes, for
+ *   confirming matches that span packets): WM_WIN_BYTES of them in a
+ *   pooled window while a value may be pending (hold > 0), else the
+ *   last WM_STREAM_TAIL in tail[] (a value cannot reach further back).
+ */
+struct wm_stream_dir {
+	struct wm_reasm_dir r;      /* reassembly's part */
+	uint64_t hs_base;           /* offset where the Hyperscan stream began */
+	struct rte_mbuf *held_head; /* held packets, by end offset */
+	struct rte_mbuf *held_tail;
+	/*
+	 * Hold timeouts (WM_STREAM_DECIDED): the undecided tail
+	 * [tmo_start, tmo_end) left masked; values found complete there by
+	 * the probe (rules in probe_rules, ending at probe_end) are not
+	 * judged again when the real stream reaches them.
+	 */
+	uint64_t tmo_start;
+	uint64_t tmo_end;
+	uint64_t probe_end;
+	uint32_t probe_rules;
+	uint16_t hist_len;          /* bytes in win, or in tail when no win */
+	uint8_t flags;
+	uint8_t pad;
+	uint8_t *win;               /* pooled history window, or NULL */
+	uint8_t tail[WM_STREAM_TAIL];
+	hs_stream_t *hs;            /* kept across flows, reset on reuse: last */
 };
 
-static inline struct wm_pkt_meta *
-wm_pkt_meta(struct rte_mbuf *m)
+/*
+ * The engine's state of a flow, in the flow entry's area (wm_flow knows
+ * only its size): both directions, the handshake's times and the
+ * Hyperscan streams, pooled with the entry.
+ */
+struct wm_stream_flow {
+	struct wm_stream_dir dir[2];
+	uint64_t syn_t;             /* SYN and SYN-ACK seen (handshake round */
+	uint64_t synack_t;          /* trips), 0 if not */
+	const struct wm_match_db *hs_db; /* database the dir[].hs belong to */
+};
+
+_Static_assert(sizeof(struct wm_stream_flow) <= WM_FLOW_AREA_BYTES &&
+	       sizeof(struct wm_stream_flow) + 64 > WM_FLOW_AREA_BYTES,
+	       "the flow area fits the engine's state, not much more");
+_Static_assert(_Alignof(struct wm_stream_flow) <= 8, "the area is 8-aligned");
+
+/* The engine's state of @f. */
+static inline struct wm_stream_flow *
+wm_stream_flow_of(struct wm_flow *f)
 {
-	return (struct wm_pkt_meta *)rte_mbuf_to_priv(m);
+	return (struct wm_stream_flow *)(void *)f->area;
 }
+
 
 /* Bytes scanned per Hyperscan call (bounds the match buffer). */
 #define WM_STREAM_CHUNK 2048
@@ -131,16 +181,8 @@ struct wm_stream_conf {
 	uint64_t hold_min;              /* hold after the end of a write;
 					 * 0: always hold_time (no classes) */
 	uint64_t ticks_per_us;          /* clock units per microsecond */
-	uint64_t gap_time;              /* a hole older than this is skipped */
-	uint32_t ooo_segments;          /* per direction */
-	uint32_t ooo_bytes;             /* per direction */
-	uint64_t ooo_worker_bytes;      /* per lcore */
-	uint32_t ooo_worker_segments;   /* per lcore: each pins an mbuf */
-	uint64_t retain_bytes;          /* per direction */
-	enum wm_fail_action ooo_full;
-	enum wm_fail_action memcap;
 	enum wm_fail_action hold_timeout;
-	enum wm_fail_action gap;
+	struct wm_reasm_conf reasm;     /* reassembly's (gaps, queue, memcap) */
 };
 
 /* A masking decision, for the event log: never carries the value's bytes
@@ -158,18 +200,11 @@ struct wm_stream_event {
 
 typedef void (*wm_stream_event_t)(void *arg, const struct wm_stream_event *e);
 
-/* Packets of the lcore in arrival order (held, or queued beyond a gap). */
-struct wm_pkt_list {
-	struct rte_mbuf *first;
-	struct rte_mbuf *last;
-};
-
 /* Per-lcore engine state. */
 struct wm_stream_ctx {
 	hs_scratch_t *scratch;
 	struct wm_stats *stats;
 	const struct wm_stream_conf *conf;
-	struct wm_rb_pool *rb_pool;     /* retained bytes of every flow */
 	struct wm_win_pool *win_pool;   /* history windows (hold > 0) */
 	wm_stream_emit_t emit;          /* where judged packets go */
 	void *emit_arg;
@@ -187,11 +222,9 @@ struct wm_stream_ctx {
 		const struct wm_match_db *db;
 		hs_stream_t *hs;
 	} probe[WM_CONFIG_MAX_POLICIES];
-	struct wm_pkt_list ooo;         /* beyond a gap, by arrival */
-	uint64_t ooo_bytes;             /* queued by this lcore */
-	uint32_t ooo_segs;
 	uint32_t nmatch;
 	uint32_t match_max;             /* set per scan: never overflows */
+	struct wm_reasm_ctx reasm;      /* this lcore's TCP reassembly */
 	struct wm_stream_match match[WM_STREAM_MATCH_MAX];
 	uint8_t chunk[WM_STREAM_CHUNK]; /* original bytes of the chunk */
 	uint8_t win[WM_WIN_BYTES];      /* history of the direction being
@@ -213,9 +246,21 @@ void wm_stream_ctx_init(struct wm_stream_ctx *ctx, hs_scratch_t *scratch,
 /** Free what @ctx allocated itself (probe streams). */
 void wm_stream_ctx_fini(struct wm_stream_ctx *ctx);
 
-/** A new flow @f judged by @policy (streams from the pool are reset). */
+/**
+ * Start the engine's state of a new flow @f (just added to its table),
+ * judged by @policy: the streams pooled in the entry are reset.
+ */
 void wm_stream_flow_init(struct wm_flow *f, const struct wm_policy *policy,
 			 uint8_t segment);
+
+/** Has @f carried payload yet, in either direction? */
+bool wm_stream_flow_has_data(const struct wm_flow *f);
+
+/**
+ * Close the Hyperscan streams pooled in every entry of @t, in use or
+ * not (before wm_flow_table_free()). NULL is allowed.
+ */
+void wm_stream_table_fini(struct wm_flow_table *t);
 
 /**
  * Judge one TCP segment of flow @f (meta(m) holds its parse result and

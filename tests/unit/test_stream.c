@@ -38,16 +38,16 @@ static struct wm_stream_conf sconf;
 static const struct wm_stream_conf sconf_default = {
 	.hold_time = 1000,
 	.ticks_per_us = 1,
-	.gap_time = 100000,
-	.ooo_segments = 8,
-	.ooo_bytes = 65536,
-	.ooo_worker_bytes = 1 << 20,
-	.ooo_worker_segments = 1024,
-	.retain_bytes = 1 << 20,
-	.ooo_full = WM_FAIL_DROP,
-	.memcap = WM_FAIL_DROP,
+	.reasm.gap_time = 100000,
+	.reasm.ooo_segments = 8,
+	.reasm.ooo_bytes = 65536,
+	.reasm.ooo_worker_bytes = 1 << 20,
+	.reasm.ooo_worker_segments = 1024,
+	.reasm.retain_bytes = 1 << 20,
+	.reasm.ooo_full = WM_FAIL_DROP,
+	.reasm.memcap = WM_FAIL_DROP,
 	.hold_timeout = WM_FAIL_RELEASE,
-	.gap = WM_FAIL_SKIP,
+	.reasm.gap = WM_FAIL_SKIP,
 };
 static struct rte_mbuf *out[MAX_OUT];
 static uint32_t cur_ack = 1;           /* ACK number of built segments */
@@ -830,8 +830,8 @@ fin_beyond_gap_waits(void)
 	feed(&client, &server, 9, WM_TCP_ACK | WM_TCP_FIN, "", 0);
 	CHECK_EQ(stats.ctr[WM_CTR_STREAM_FLUSH], 0);
 	send_c(3, "b@c.io");                     /* fills the gap */
-	CHECK(flows->flows[0].dir[0].flags & WM_DIR_FIN ||
-	      flows->flows[0].dir[1].flags & WM_DIR_FIN);
+	CHECK(wm_stream_flow_of(&flows->flows[0])->dir[0].r.flags & WM_REASM_FIN ||
+	      wm_stream_flow_of(&flows->flows[0])->dir[1].r.flags & WM_REASM_FIN);
 	expect_out("a *@c.io");
 }
 
@@ -903,7 +903,7 @@ memcap_evicted_retransmission_dropped(void)
 	char big[1500];
 
 	reset();
-	sconf.retain_bytes = 2048;               /* one block per direction */
+	sconf.reasm.retain_bytes = 2048;               /* one block per direction */
 	memset(big, 'a', sizeof(big));
 	big[sizeof(big) - 1] = ';';
 	feed(&client, &server, 1, WM_TCP_ACK, big, sizeof(big));
@@ -933,7 +933,7 @@ gap_timeout_skips_hole(void)
 	send_c(1, "head;");
 	send_c(20, "ssn 123-45-6789;");
 	CHECK_EQ(nout, 1);
-	now += sconf.gap_time;
+	now += sconf.reasm.gap_time;
 	wm_stream_expire(ctx, now);
 	CHECK_EQ(stats.ctr[WM_CTR_REASM_GAP], 1);
 	CHECK_EQ(stats.ctr[WM_CTR_REASM_GAP_BYTES], 14);

@@ -1,0 +1,429 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TCP reassembly of one direction (see wm_reasm.h): segments in order
+ * go to the judge, segments beyond a gap wait in a bounded queue,
+ * retransmissions and overlaps of judged bytes are rewritten to what was
+ * judged, holes that never fill are skipped, a FIN waits for the bytes
+ * before it, and ACKs trim the retained bytes and time the round trip.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+
+#include "wm_reasm.h"
+
+void
+wm_reasm_ctx_init(struct wm_reasm_ctx *rc, const struct wm_reasm_conf *conf,
+		  struct wm_stats *stats, struct wm_rb_pool *pool,
+		  const struct wm_reasm_ops *ops, void *ops_arg,
+		  wm_reasm_emit_t emit, void *emit_arg)
+{
+	memset(rc, 0, offsetof(struct wm_reasm_ctx, buf));
+	rc->conf = conf;
+	rc->stats = stats;
+	rc->pool = pool;
+	rc->ops = ops;
+	rc->ops_arg = ops_arg;
+	rc->emit = emit;
+	rc->emit_arg = emit_arg;
+}
+
+/* Drop @m, counted as @c. */
+static void
+pkt_drop(struct wm_reasm_ctx *rc, struct rte_mbuf *m, enum wm_counter c)
+{
+	rc->stats->ctr[c]++;
+	rte_pktmbuf_free(m);
+}
+
+/*
+ * A limit was reached for @m: only an explicit "forward" lets it pass
+ * unjudged (counted @fwd); every other action drops it (counted @dropped).
+ */
+static void
+pkt_fail(struct wm_reasm_ctx *rc, struct rte_mbuf *m, enum wm_fail_action a,
+	 enum wm_counter fwd, enum wm_counter dropped)
+{
+	if (a == WM_FAIL_FORWARD) {
+		rc->stats->ctr[fwd]++;
+		rc->emit(m, rc->emit_arg);
+	} else {
+		pkt_drop(rc, m, dropped);
+	}
+}
+
+/* ---- bytes judged before ---- */
+
+void
+wm_reasm_retain(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d,
+		const uint8_t *p, uint32_t n)
+{
+	int64_t ev = wm_rb_append(rc->pool, &d->rb, p, n,
+				  rc->conf->retain_bytes);
+
+	if (ev < 0)
+		rc->stats->ctr[WM_CTR_REASM_MEMCAP]++;
+	else
+		rc->stats->ctr[WM_CTR_REASM_EVICTED] += (uint64_t)ev;
+}
+
+/*
+ * Make the @n payload bytes of @m from @pos, at stream offset @off, what
+ * was judged there before. False when those bytes are not retained.
+ */
+static bool
+old_rewrite(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d,
+	    struct rte_mbuf *m, uint32_t pos, uint64_t off, uint32_t n)
+{
+	uint32_t changed = 0;
+
+	for (uint32_t i = 0; i < n; i += WM_REASM_CHUNK) {
+		uint32_t k = RTE_MIN(n - i, (uint32_t)WM_REASM_CHUNK);
+
+		if (!wm_rb_read(&d->rb, off + i, k, rc->buf))
+			return false;
+		changed += wm_reasm_pkt_write(m, pos + i, rc->buf, k);
+	}
+	rc->stats->ctr[WM_CTR_REASM_RETRANS]++;
+	if (changed != 0)
+		rc->stats->ctr[WM_CTR_REASM_RETRANS_DIFF]++;
+	return true;
+}
+
+/*
+ * Of the @n payload bytes of @m from @pos (stream offset @off), those
+ * no longer retained because the peer acknowledged them: a receiver
+ * discards bytes it has acknowledged, so they are blanked (nothing of
+ * them leaves, whatever the sender put there) instead of failing the
+ * whole segment, whose new bytes the receiver still waits for (Linux
+ * collapses retransmissions into larger segments). Returns how many.
+ */
+static uint32_t
+old_blank(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, struct rte_mbuf *m,
+	  uint32_t pos, uint64_t off, uint32_t n)
+{
+	uint64_t kept = d->rb.head != NULL ? d->rb.base : d->offset;
+	uint32_t k;
+
+	if (off >= kept || off >= d->acked)
+		return 0;
+	k = (uint32_t)RTE_MIN(RTE_MIN(kept, d->acked) - off, (uint64_t)n);
+	memset(rc->buf, '*', RTE_MIN(k, (uint32_t)WM_REASM_CHUNK));
+	for (uint32_t i = 0; i < k; i += WM_REASM_CHUNK)
+		wm_reasm_pkt_write(m, pos + i, rc->buf,
+				   RTE_MIN(k - i, (uint32_t)WM_REASM_CHUNK));
+	rc->stats->ctr[WM_CTR_REASM_RETRANS_ACKED] += k;
+	return k;
+}
+
+/*
+ * A segment that starts at or before next_seq: the part already judged
+ * is rewritten to the first copy, the rest is judged as new bytes. Bytes
+ * of a skipped hole that come late are judged on their own.
+ */
+static void
+seg_process(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, void *owner,
+	    struct rte_mbuf *m, uint32_t seq, uint64_t now)
+{
+	struct wm_pkt_meta *pm = wm_pkt_meta(m);
+	uint32_t len = pm->pi.payload_len;
+	uint32_t behind = d->next_seq - seq;
+	uint32_t old = RTE_MIN(behind, len);
+	uint32_t in_hole = 0;
+
+	if (behind == 0) {
+		rc->ops->judge(rc->ops_arg, owner, d, m, 0, now);
+		return;
+	}
+	if (seq - d->hole_seq < d->hole_len) {
+		uint32_t k = RTE_MIN(old, d->hole_len - (seq - d->hole_seq));
+		int n = rc->ops->hole(rc->ops_arg, owner, d, m, k);
+
+		if (n < 0) {
+			pkt_drop(rc, m, n == -EPIPE ? WM_CTR_DROP_BLOCKED :
+				 WM_CTR_DROP_SCAN_ERR);
+			return;
+		}
+		in_hole = (uint32_t)n;
+	}
+	/* Karn: a round trip timed over a retransmission means nothing. */
+	if ((d->flags & WM_REASM_SAMPLE) && (int32_t)(seq - d->sample_seq) < 0)
+		d->flags &= (uint8_t)~WM_REASM_SAMPLE;
+	if (behind <= d->offset && len > behind)
+		in_hole += old_blank(rc, d, m, in_hole, d->offset - behind +
+				     in_hole, old - in_hole);
+	if (behind > d->offset ||
+	    !old_rewrite(rc, d, m, in_hole, d->offset - behind + in_hole,
+			 old - in_hole)) {
+		/* Judged once, but no longer retained: cannot be rewritten. */
+		pkt_fail(rc, m, rc->conf->memcap, WM_CTR_FWD_MEMCAP,
+			 WM_CTR_DROP_MEMCAP);
+		return;
+	}
+	if (len > behind) {
+		rc->ops->judge(rc->ops_arg, owner, d, m, behind, now);
+		return;
+	}
+	/* Nothing new: leave now, or with the held bytes it repeats. */
+	pm->stream_off = d->offset - behind;
+	if (wm_reasm_pkt_end(m) <= d->released)
+		rc->emit(m, rc->emit_arg);
+	else
+		rc->ops->wait(rc->ops_arg, owner, d, m, now);
+}
+
+/* ---- beyond a gap ---- */
+
+/*
+ * Queue @m (at @seq, beyond a gap) until the stream reaches it, within
+ * the direction's and the lcore's limits; past them the ooo_full action
+ * applies (dropped: the sender resends it).
+ */
+static void
+ooo_queue(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, void *owner,
+	  struct rte_mbuf *m, uint32_t seq, uint64_t now)
+{
+	const struct wm_reasm_conf *c = rc->conf;
+	struct wm_pkt_meta *pm = wm_pkt_meta(m);
+	uint32_t len = pm->pi.payload_len;
+	struct rte_mbuf **link = &d->ooo_head;
+
+	if (d->ooo_segs + 1u > c->ooo_segments ||
+	    d->ooo_bytes + len > c->ooo_bytes ||
+	    rc->ooo_bytes + len > c->ooo_worker_bytes ||
+	    rc->ooo_segs + 1u > c->ooo_worker_segments) {
+		/* Dropped, the sender resends it. */
+		pkt_fail(rc, m, c->ooo_full, WM_CTR_FWD_OOO_FULL,
+			 WM_CTR_DROP_OOO_FULL);
+		return;
+	}
+	/* By sequence; equal ones in arrival order (the first copy first). */
+	while (*link != NULL &&
+	       (int32_t)(wm_reasm_pkt_seq(*link) - d->next_seq) <=
+	       (int32_t)(seq - d->next_seq))
+		link = &wm_pkt_meta(*link)->next;
+	pm->next = *link;
+	*link = m;
+	pm->owner = owner;
+	pm->arrival_tsc = now;
+	wm_reasm_list_append(&rc->ooo, m);
+	d->ooo_segs++;
+	d->ooo_bytes += len;
+	rc->ooo_bytes += len;
+	rc->ooo_segs++;
+	rc->stats->ctr[WM_CTR_REASM_OOO]++;
+}
+
+/* Take @m, the first queued segment of @d, off the queues. */
+static void
+ooo_unlink(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, struct rte_mbuf *m)
+{
+	uint32_t len = wm_pkt_meta(m)->pi.payload_len;
+
+	d->ooo_head = wm_pkt_meta(m)->next;
+	wm_reasm_list_unlink(&rc->ooo, m);
+	d->ooo_segs--;
+	d->ooo_bytes -= len;
+	rc->ooo_bytes -= len;
+	rc->ooo_segs--;
+}
+
+/* The FIN is in order: the direction ends. */
+static void
+fin_apply(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, void *owner)
+{
+	d->flags &= (uint8_t)~WM_REASM_FIN_PENDING;
+	if (d->flags & WM_REASM_FIN)
+		return;
+	d->next_seq++;
+	d->flags |= WM_REASM_FIN;
+	rc->ops->fin(rc->ops_arg, owner, d);
+}
+
+/*
+ * Judge the queued segments that the stream has reached. A drop rule
+ * that blocks the flow empties the queue: the loop ends with it.
+ */
+static void
+ooo_drain(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, void *owner,
+	  uint64_t now)
+{
+	struct rte_mbuf *m;
+
+	while ((m = d->ooo_head) != NULL &&
+	       (int32_t)(wm_reasm_pkt_seq(m) - d->next_seq) <= 0) {
+		ooo_unlink(rc, d, m);
+		if (wm_pkt_meta(m)->pi.payload_len == 0) {
+			/* A FIN that waited for the bytes before it. */
+			if ((d->flags & WM_REASM_FIN_PENDING) &&
+			    d->next_seq == d->fin_seq)
+				fin_apply(rc, d, owner);
+			rc->emit(m, rc->emit_arg);
+			continue;
+		}
+		seg_process(rc, d, owner, m, wm_reasm_pkt_seq(m), now);
+	}
+	if ((d->flags & WM_REASM_FIN_PENDING) && d->next_seq == d->fin_seq)
+		fin_apply(rc, d, owner);
+}
+
+void
+wm_reasm_gap_skip(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d,
+		  void *owner, uint64_t now)
+{
+	uint32_t gap = wm_reasm_pkt_seq(d->ooo_head) - d->next_seq;
+
+	if ((int32_t)gap <= 0) {
+		ooo_drain(rc, d, owner, now); /* reached already: no hole */
+		return;
+	}
+	rc->ops->skip(rc->ops_arg, owner, d, gap);
+	d->hole_seq = d->next_seq;
+	d->hole_len = gap;
+	d->offset += gap;
+	d->released = d->offset;
+	d->next_seq += gap;
+	wm_rb_reset(rc->pool, &d->rb, d->offset);
+	rc->stats->ctr[WM_CTR_REASM_GAP]++;
+	rc->stats->ctr[WM_CTR_REASM_GAP_BYTES] += gap;
+	ooo_drain(rc, d, owner, now);
+}
+
+void
+wm_reasm_flush(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, void *owner)
+{
+	while (d->ooo_head != NULL)
+		wm_reasm_gap_skip(rc, d, owner, 0);
+}
+
+struct rte_mbuf *
+wm_reasm_gap_expired(const struct wm_reasm_ctx *rc, uint64_t now)
+{
+	struct rte_mbuf *m = rc->ooo.first;
+
+	if (m == NULL || now - wm_pkt_meta(m)->arrival_tsc < rc->conf->gap_time)
+		return NULL;
+	return m;
+}
+
+void
+wm_reasm_discard(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d,
+		 enum wm_counter c)
+{
+	struct rte_mbuf *m;
+
+	while ((m = d->ooo_head) != NULL) {
+		ooo_unlink(rc, d, m);
+		pkt_drop(rc, m, c);
+	}
+}
+
+void
+wm_reasm_dir_fini(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d)
+{
+	wm_rb_reset(rc->pool, &d->rb, 0);
+}
+
+/* ---- segments ---- */
+
+void
+wm_reasm_syn(struct wm_reasm_dir *d, uint32_t seq)
+{
+	if (d->offset != 0)
+		return;
+	d->next_seq = seq;
+	d->flags |= WM_REASM_SEQ_KNOWN;
+}
+
+bool
+wm_reasm_segment(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, void *owner,
+		 struct rte_mbuf *m, uint32_t seq, uint64_t now)
+{
+	const struct wm_pkt_meta *pm = wm_pkt_meta(m);
+
+	if (!(d->flags & WM_REASM_SEQ_KNOWN)) {
+		d->next_seq = seq;
+		d->flags |= WM_REASM_SEQ_KNOWN;
+		rc->stats->ctr[WM_CTR_STREAM_MIDSTREAM]++;
+	}
+	if ((int32_t)(seq - d->next_seq) > 0) {
+		if (pm->pi.tcp_flags & WM_TCP_FIN) {
+			d->flags |= WM_REASM_FIN_PENDING;
+			d->fin_seq = seq + pm->pi.payload_len;
+		}
+		ooo_queue(rc, d, owner, m, seq, now);
+		return false;
+	}
+	seg_process(rc, d, owner, m, seq, now);
+	ooo_drain(rc, d, owner, now);
+	return true;
+}
+
+bool
+wm_reasm_fin(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, void *owner,
+	     struct rte_mbuf *m, uint32_t seq, uint64_t now)
+{
+	if (wm_reasm_at_next(d, seq)) {
+		fin_apply(rc, d, owner);
+		return false;
+	}
+	if (m == NULL || (int32_t)(seq - d->next_seq) <= 0)
+		return false;
+	/* Beyond a gap: the FIN leaves after the bytes before it. */
+	d->flags |= WM_REASM_FIN_PENDING;
+	d->fin_seq = seq;
+	ooo_queue(rc, d, owner, m, seq, now);
+	return true;
+}
+
+/* ---- acknowledgements ---- */
+
+void
+wm_reasm_rtt_sample(struct wm_reasm_dir *d, uint64_t t)
+{
+	if (t == 0)
+		t = 1;
+	if (d->rtt == 0 || t > d->rtt)
+		d->rtt = t;
+	else
+		d->rtt -= (d->rtt - t) / 8;
+}
+
+void
+wm_reasm_ack(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, uint32_t ack,
+	     uint64_t now)
+{
+	int32_t behind = (int32_t)(d->next_seq - ack);
+	uint64_t acked;
+
+	if ((d->flags & WM_REASM_SAMPLE) &&
+	    (int32_t)(ack - d->sample_seq) >= 0) {
+		d->flags &= (uint8_t)~WM_REASM_SAMPLE;
+		wm_reasm_rtt_sample(d, now - d->sample_t);
+	}
+	if (!(d->flags & WM_REASM_SEQ_KNOWN) || behind < 0 ||
+	    (uint64_t)behind > d->offset)
+		return;
+	acked = d->offset - (uint64_t)behind;
+	d->acked = RTE_MAX(d->acked, acked);
+	if (d->rb.head != NULL)
+		wm_rb_trim(rc->pool, &d->rb, RTE_MIN(acked, d->released));
+}
+
+bool
+wm_reasm_ack_wait(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d,
+		  void *owner, struct rte_mbuf *m, uint32_t ack, uint64_t now)
+{
+	int64_t ahead = (int32_t)(ack - d->next_seq);
+
+	if (!(d->flags & WM_REASM_SEQ_KNOWN) ||
+	    ahead < -(int64_t)d->offset ||
+	    (int64_t)d->offset + ahead <= (int64_t)d->released)
+		return false;
+	wm_pkt_meta(m)->stream_off = (uint64_t)((int64_t)d->offset + ahead);
+	rc->ops->wait(rc->ops_arg, owner, d, m, now);
+	return true;
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Internal to lib/stream: what its files share. stream.c takes segments
+ * and connection life and answers reassembly (struct wm_reasm_ops);
+ * stream_scan.c scans, confirms and masks; stream_hold.c holds packets
+ * back, releases them and acts on hold timeouts.
+ */
+#ifndef STREAM_PRIV_H
+#define STREAM_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "wm_stream.h"
+
+/* The engine's state of @f (wm_stream_flow_of(), shorter). */
+static inline struct wm_stream_flow *
+sflow(struct wm_flow *f)
+{
+	return wm_stream_flow_of(f);
+}
+
+/* The class that holds non-data packets: they never decide on their own. */
+static inline unsigned int
+stream_class_last(const struct wm_stream_ctx *ctx)
+{
+	return ctx->nclass - 1;
+}
+
+/*
+ * Did a value starting at @start leave in clear? Bytes before released
+ * have left; those of a tail decided at a hold timeout left masked as
+ * far as a value there would be.
+ */
+static inline bool
+stream_leaked(const struct wm_stream_dir *d, uint64_t start)
+{
+	return start < d->r.released &&
+	       !((d->flags & WM_STREAM_DECIDED) && start >= d->tmo_start);
+}
+
+/* ---- stream_hold.c ---- */
+
+/** Hold @m in @d, in hold class @cls, from @now. */
+void stream_held_add(struct wm_stream_ctx *ctx, struct wm_flow *f,
+		     struct wm_stream_dir *d, struct rte_mbuf *m, uint64_t now,
+		     unsigned int cls);
+
+/** The hold class for new held bytes of @d (@early: after a write ended). */
+unsigned int stream_hold_class(const struct wm_stream_ctx *ctx,
+			       struct wm_flow *f, const struct wm_stream_dir *d,
+			       bool early);
+
+/** Emit the held packets of @d ending at or before @upto; how many. */
+unsigned int stream_release(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
+			    uint64_t upto);
+
+/** Drop @m, counted as @c. */
+void stream_drop(struct wm_stream_ctx *ctx, struct rte_mbuf *m,
+		 enum wm_counter c);
+
+/** Drop what @d holds and has queued, counted as @c. */
+void stream_discard(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
+		    enum wm_counter c);
+
+/** Fail closed for the rest of @f: nothing more of it leaves. */
+void stream_block(struct wm_stream_ctx *ctx, struct wm_flow *f,
+		  enum wm_counter c);
+
+/* ---- stream_scan.c ---- */
+
+/** Hyperscan's match callback: collects (rule, end) into ctx->match. */
+int stream_on_match(unsigned int id, unsigned long long end, void *arg);
+
+/** Write masked bytes @val for [start, end) of @d where they are held. */
+void stream_put(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
+		uint64_t start, uint64_t end, const uint8_t *val);
+
+/**
+ * What rule @ri makes of value @val: true with its masked bytes in
+ * @out; false for alert and drop (which blocks @f). Counted with @count.
+ */
+bool stream_value_mask(struct wm_stream_ctx *ctx, struct wm_flow *f,
+		       uint32_t ri, const uint8_t *val, uint8_t *out,
+		       uint32_t len, bool count);
+
+/** Newest bytes of @d that may begin a value not yet ended. */
+size_t stream_dir_hold(const struct wm_flow *f, const struct wm_stream_dir *d);
+
+/** Done judging @d: keep a history window if @hold > 0; false if none. */
+bool stream_win_detach(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
+		       size_t hold);
+
+/** End of @d's stream: judge its end, emit what is held up to @upto. */
+void stream_dir_flush(struct wm_stream_ctx *ctx, struct wm_flow *f,
+		      struct wm_stream_dir *d, uint64_t upto);
+
+/** Judge new bytes of @m (its first @skip judged before); hold or emit. */
+void stream_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
+		  struct wm_stream_dir *d, struct rte_mbuf *m, uint32_t skip,
+		  uint64_t now);
+
+/** Judge the first @n payload bytes of @m alone (a skipped hole's). */
+int stream_hole_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
+		      struct rte_mbuf *m, uint32_t n);
+
+#endif /* STREAM_PRIV_H */

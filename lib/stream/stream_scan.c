@@ -1,0 +1,553 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Scanning, confirming and masking: a direction's new bytes go through
+ * its Hyperscan stream in chunks, each trigger is confirmed by its
+ * detector on a window of history and chunk, and a value is masked by
+ * its rule's operator in the held packets that carry it.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_common.h>
+#include <rte_mbuf.h>
+
+#include "stream_priv.h"
+#include "wm_mask.h"
+
+/*
+ * Write the masked value @val for stream range [start, end) into every
+ * held packet of @d that carries part of it, and into the retained
+ * bytes. Bytes before d->r.released have already left: the value is then
+ * a late match, masked from the first byte still held.
+ */
+void
+stream_put(struct wm_stream_ctx *ctx, struct wm_stream_dir *d, uint64_t start,
+	   uint64_t end, const uint8_t *val)
+{
+	if (start < d->r.released) {
+		val += d->r.released - start;
+		start = d->r.released;
+	}
+	if (start >= end)
+		return;
+	for (struct rte_mbuf *m = d->held_head; m != NULL;
+	     m = wm_pkt_meta(m)->next) {
+		uint64_t ps = wm_pkt_meta(m)->stream_off;
+		uint64_t pe = wm_reasm_pkt_end(m);
+		uint64_t s = RTE_MAX(start, ps), e = RTE_MIN(end, pe);
+
+		if (s < e)
+			wm_reasm_pkt_write(m, (uint32_t)(s - ps),
+					   val + (s - start),
+					   (uint32_t)(e - s));
+	}
+	wm_rb_write(&d->r.rb, start, val, (uint32_t)(end - start));
+}
+
+/* stream_put() for a value judged now, counting one whose start had left. */
+static void
+dir_write(struct wm_stream_ctx *ctx, struct wm_stream_dir *d, uint64_t start,
+	  uint64_t end, const uint8_t *val)
+{
+	if (start < d->r.released)
+		ctx->stats->ctr[stream_leaked(d, start) ? WM_CTR_MASK_LATE :
+				WM_CTR_MASK_AFTER_TIMEOUT]++;
+	stream_put(ctx, d, start, end, val);
+}
+
+int
+stream_on_match(unsigned int id, unsigned long long end, void *arg)
+{
+	struct wm_stream_ctx *ctx = arg;
+
+	if (unlikely(ctx->nmatch >= ctx->match_max))
+		return 1; /* cannot happen: chunks are sized to fit */
+	ctx->match[ctx->nmatch].rule = id;
+	ctx->match[ctx->nmatch].end = end;
+	ctx->nmatch++;
+	return 0;
+}
+
+_Static_assert(WM_WIN_BYTES == WM_DETECT_WINDOW, "a window is a confirm window");
+_Static_assert(WM_STREAM_TAIL < WM_WIN_BYTES, "the tail fits a window");
+
+/*
+ * History windows. While a direction is judged, d->win holds its last
+ * WM_WIN_BYTES bytes: its own pooled window when a value was pending
+ * after its last packet, else the lcore's ctx->win seeded with the tail
+ * it kept. Afterwards it keeps a pooled window only if a value may
+ * still be pending (hold > 0): a value cannot begin before bytes the
+ * detectors released, so the tail (context before a value) is enough.
+ */
+static void
+win_attach(struct wm_stream_ctx *ctx, struct wm_stream_dir *d)
+{
+	if (d->win != NULL)
+		return;
+	memcpy(ctx->win, d->tail, d->hist_len);
+	d->win = ctx->win;
+}
+
+/* Done judging: keep the window if @hold > 0. False: none to be had. */
+bool
+stream_win_detach(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
+		  size_t hold)
+{
+	uint8_t *w;
+
+	if (d->win == NULL)
+		return true;
+	if (hold == 0) {
+		uint16_t k = RTE_MIN(d->hist_len, (uint16_t)WM_STREAM_TAIL);
+
+		memcpy(d->tail, d->win + d->hist_len - k, k);
+		d->hist_len = k;
+		if (d->win != ctx->win)
+			wm_win_put(ctx->win_pool, d->win);
+		d->win = NULL;
+		return true;
+	}
+	if (d->win != ctx->win)
+		return true;
+	w = wm_win_get(ctx->win_pool);
+	if (w == NULL) {
+		stream_win_detach(ctx, d, 0);
+		return false;
+	}
+	memcpy(w, ctx->win, d->hist_len);
+	d->win = w;
+	return true;
+}
+
+static void
+hist_append(struct wm_stream_dir *d, const uint8_t *p, uint32_t n)
+{
+	const uint32_t cap = WM_WIN_BYTES;
+
+	if (n >= cap) {
+		memcpy(d->win, p + n - cap, cap);
+		d->hist_len = cap;
+		return;
+	}
+	if (d->hist_len + n > cap) {
+		uint32_t keep = cap - n;
+
+		memmove(d->win, d->win + d->hist_len - keep, keep);
+		d->hist_len = (uint16_t)keep;
+	}
+	memcpy(d->win + d->hist_len, p, n);
+	d->hist_len = (uint16_t)(d->hist_len + n);
+}
+
+/* Count a value of rule @ri found (masked, or left by an alert rule). */
+static void
+value_count(struct wm_stream_ctx *ctx, const struct wm_flow *f, uint32_t ri)
+{
+	if (f->policy->conf->rules[ri].mask.op == WM_MASK_ALERT) {
+		ctx->stats->ctr[WM_CTR_MASK_ALERT]++;
+		return;
+	}
+	ctx->stats->ctr[WM_CTR_MASK_VALUES]++;
+	ctx->stats->masked[f->policy->det_id[ri]]++;
+}
+
+/*
+ * What rule @ri of @f's policy makes of the confirmed value @val: true
+ * with its masked bytes in @out; false for "alert" and "drop" (the flow
+ * is blocked: nothing more of it passes). With @count, the value is
+ * counted (a probe's value is counted once the stream confirms it).
+ */
+bool
+stream_value_mask(struct wm_stream_ctx *ctx, struct wm_flow *f, uint32_t ri,
+		  const uint8_t *val, uint8_t *out, uint32_t len, bool count)
+{
+	const struct wm_rule *rule = &f->policy->conf->rules[ri];
+	struct wm_mask_env env = {
+		.tok = ctx->tok,
+		.segment = ctx->segment_names != NULL ?
+			ctx->segment_names[f->segment] : "",
+	};
+
+	if (count)
+		value_count(ctx, f, ri);
+	switch (rule->mask.op) {
+	case WM_MASK_ALERT:
+		return false;
+	case WM_MASK_DROP:
+		/* A value that must never pass: nothing more of the flow does. */
+		stream_block(ctx, f, WM_CTR_DROP_POLICY);
+		return false;
+	default:
+		break;
+	}
+	if (wm_mask_apply(&rule->mask, rule->detector->separators, val, out,
+			  len, &env) < 0)
+		ctx->stats->ctr[WM_CTR_MASK_KEY_ERROR]++;
+	return true;
+}
+
+/*
+ * A confirmed value at stream offset @off: report the decision, then mask
+ * it where it lies (alert and drop leave it and act).
+ */
+static void
+value_judged(struct wm_stream_ctx *ctx, struct wm_flow *f,
+	     struct wm_stream_dir *d, uint32_t ri, uint64_t off,
+	     const uint8_t *val, uint32_t len)
+{
+	struct wm_stream_event ev = {
+		.flow = f, .dir = (uint8_t)(d - sflow(f)->dir),
+		.rule = (uint16_t)ri, .offset = off, .len = len, .value = val,
+		.late = stream_leaked(d, off),
+	};
+	uint8_t out[WM_DETECT_WINDOW];
+
+	/*
+	 * Judged already, by the probe of a hold timeout: it left masked
+	 * (and was logged then); now it is known to be a value.
+	 */
+	if ((d->probe_rules & (1u << ri)) && off + len <= d->probe_end &&
+	    off + len + 1 >= d->probe_end) {
+		d->probe_rules &= ~(1u << ri);
+		value_count(ctx, f, ri);
+		return;
+	}
+	if (ctx->event != NULL)
+		ctx->event(ctx->event_arg, &ev);
+	if (stream_value_mask(ctx, f, ri, val, out, len, true))
+		dir_write(ctx, d, off, off + len, out);
+}
+
+/*
+ * Confirm one trigger: the window is the WM_DETECT_WINDOW stream bytes
+ * ending at the trigger end, taken from the history (before the chunk)
+ * and the chunk's original bytes. A confirmed value is masked in place.
+ */
+static void
+match_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
+	    struct wm_stream_dir *d, const struct wm_stream_match *mt,
+	    uint64_t chunk_off)
+{
+	const struct wm_rule *rule = &f->policy->conf->rules[mt->rule];
+	uint8_t win[WM_DETECT_WINDOW];
+	uint64_t in_chunk = mt->end - chunk_off;
+	uint64_t want = RTE_MIN((uint64_t)WM_DETECT_WINDOW, in_chunk + d->hist_len);
+	uint64_t from_hist = want > in_chunk ? want - in_chunk : 0;
+	uint64_t win_off = mt->end - want;
+	struct wm_span sp;
+
+	memcpy(win, d->win + d->hist_len - from_hist, from_hist);
+	memcpy(win + from_hist, ctx->chunk + (in_chunk - (want - from_hist)),
+	       want - from_hist);
+	if (!rule->detector->confirm(rule->detector, win, want, &sp)) {
+		ctx->stats->ctr[WM_CTR_MASK_REJECTED]++;
+		return;
+	}
+	value_judged(ctx, f, d, mt->rule, win_off + sp.start, win + sp.start,
+		     sp.end - sp.start);
+}
+
+/*
+ * Scan @n bytes (a copy is taken: the packet is written while the
+ * chunk's matches are judged) as the next bytes of @d. With @eod the
+ * byte is the virtual end-of-stream terminator: judged, not kept.
+ * Returns 0 or -EIO.
+ */
+static int
+chunk_scan(struct wm_stream_ctx *ctx, struct wm_flow *f,
+	   struct wm_stream_dir *d, const uint8_t *p, uint32_t n, bool eod)
+{
+	uint64_t chunk_off = d->r.offset;
+	uint64_t t0;
+	int rc;
+
+	memcpy(ctx->chunk, p, n);
+	if (!eod)
+		wm_reasm_retain(&ctx->reasm, &d->r, ctx->chunk, n);
+	ctx->nmatch = 0;
+	t0 = wm_prof_start(ctx->prof);
+	rc = wm_match_scan(d->hs, ctx->chunk, n, ctx->scratch, stream_on_match,
+			   ctx);
+	t0 = wm_prof_stop(ctx->prof, WM_STAGE_SCAN, t0);
+	if (rc < 0)
+		return -EIO;
+	for (uint32_t i = 0; i < ctx->nmatch && !f->blocked; i++) {
+		/* Hyperscan counts from its own (re)start. */
+		ctx->match[i].end += d->hs_base;
+		match_judge(ctx, f, d, &ctx->match[i], chunk_off);
+	}
+	if (ctx->nmatch != 0)
+		wm_prof_stop(ctx->prof, WM_STAGE_MASK, t0);
+	if (f->blocked)
+		return -EPIPE; /* a drop rule fired: the packet is gone */
+	if (!eod) {
+		hist_append(d, ctx->chunk, n);
+		d->r.offset += n;
+	}
+	/* Values a probe masked: past their terminators, not found again. */
+	if (d->probe_rules != 0 && (eod || d->r.offset >= d->probe_end + 2)) {
+		ctx->stats->ctr[WM_CTR_MASK_TIMEOUT_COLLATERAL] +=
+			(uint64_t)__builtin_popcount(d->probe_rules);
+		d->probe_rules = 0;
+	}
+	return 0;
+}
+
+/* Scan the TCP payload of @m from payload offset @skip, in chunks. */
+static int
+payload_scan(struct wm_stream_ctx *ctx, struct wm_flow *f,
+	     struct wm_stream_dir *d, struct rte_mbuf *m, uint32_t skip)
+{
+	const struct wm_pkt_meta *pm = wm_pkt_meta(m);
+	uint32_t chunk = WM_STREAM_CHUNK;
+	uint32_t off = pm->pi.payload_off + skip;
+	uint32_t left = pm->pi.payload_len - skip;
+	struct rte_mbuf *seg = m;
+
+	/* Each end offset reports a pattern at most once. */
+	ctx->match_max = WM_STREAM_MATCH_MAX;
+	if (chunk * f->policy->db->npatterns > WM_STREAM_MATCH_MAX)
+		chunk = WM_STREAM_MATCH_MAX / f->policy->db->npatterns;
+	ctx->stats->ctr[WM_CTR_STREAM_BYTES] += left;
+	while (seg != NULL && off >= seg->data_len) {
+		off -= seg->data_len;
+		seg = seg->next;
+	}
+	while (left > 0 && seg != NULL) {
+		uint32_t k = RTE_MIN(left, (uint32_t)seg->data_len - off);
+		const uint8_t *p = rte_pktmbuf_mtod_offset(seg, uint8_t *, off);
+
+		left -= k;
+		while (k > 0) {
+			uint32_t c = RTE_MIN(k, chunk);
+
+			if (chunk_scan(ctx, f, d, p, c, false) < 0)
+				return -EIO;
+			p += c;
+			k -= c;
+		}
+		seg = seg->next;
+		off = 0;
+	}
+	return left == 0 ? 0 : -EIO;
+}
+
+/* Newest bytes of @d that may begin a value not yet ended. */
+size_t
+stream_dir_hold(const struct wm_flow *f, const struct wm_stream_dir *d)
+{
+	const struct wm_policy_conf *pc = f->policy->conf;
+	size_t hold = 0;
+
+	for (unsigned int i = 0; i < pc->nrules; i++) {
+		const struct wm_detector *det = pc->rules[i].detector;
+		size_t h = det->hold(det, d->win, d->hist_len);
+
+		hold = RTE_MAX(hold, h);
+	}
+	return hold;
+}
+
+/*
+ * End of a stream (FIN, RST, a hole, expiry): terminate values and emit
+ * what is held up to @upto (UINT64_MAX: all; a hole keeps the ACKs that
+ * wait for the bytes after it).
+ */
+void
+stream_dir_flush(struct wm_stream_ctx *ctx, struct wm_flow *f,
+		 struct wm_stream_dir *d, uint64_t upto)
+{
+	static const uint8_t eod = WM_DETECT_EOD_BYTE;
+
+	if (d->hs != NULL && d->r.offset > 0 &&
+	    !(d->flags & WM_STREAM_BROKEN)) {
+		ctx->match_max = WM_STREAM_MATCH_MAX;
+		win_attach(ctx, d);
+		if (chunk_scan(ctx, f, d, &eod, 1, true) < 0)
+			d->flags |= WM_STREAM_BROKEN;
+	}
+	/* The stream ended: nothing is pending. */
+	stream_win_detach(ctx, d, 0);
+	if (d->held_head != NULL)
+		ctx->stats->ctr[WM_CTR_STREAM_FLUSH]++;
+	stream_release(ctx, d, upto);
+}
+
+/* Request and status lines: the start of a new HTTP/1.x message. */
+static const char *const http_starts[] = {
+	"GET ", "POST ", "PUT ", "HEAD ", "DELETE ", "PATCH ", "OPTIONS ",
+	"CONNECT ", "TRACE ", "HTTP/1.",
+};
+
+/*
+ * A tail decided at a hold timeout, then a new message: the values of
+ * the tail end where the message ends, in the real stream too, so the
+ * next request's first bytes are never glued onto the end of a card.
+ * Returns true when the end of data was fed to the stream.
+ */
+static bool
+msg_boundary(struct wm_stream_ctx *ctx, struct wm_flow *f,
+	     struct wm_stream_dir *d, struct rte_mbuf *m)
+{
+	static const uint8_t eod = WM_DETECT_EOD_BYTE;
+	const struct wm_pkt_meta *pm = wm_pkt_meta(m);
+	uint8_t head[8];
+	const uint8_t *p;
+	uint32_t n = RTE_MIN(pm->pi.payload_len, (uint32_t)sizeof(head));
+	bool start = false;
+
+	if (!(d->flags & WM_STREAM_DECIDED) || d->tmo_end != d->r.offset ||
+	    d->hs == NULL)
+		return false;
+	p = rte_pktmbuf_read(m, pm->pi.payload_off, n, head);
+	for (size_t i = 0; p != NULL && i < WM_ARRAY_SIZE(http_starts); i++) {
+		size_t k = strlen(http_starts[i]);
+
+		start |= n >= k && memcmp(p, http_starts[i], k) == 0;
+	}
+	if (!start)
+		return false;
+	ctx->match_max = WM_STREAM_MATCH_MAX;
+	if (chunk_scan(ctx, f, d, &eod, 1, true) < 0)
+		return false;
+	/* Hyperscan counted the byte: offsets map back one less (mod 2^64). */
+	d->hs_base--;
+	d->tmo_end = UINT64_MAX;
+	return true;
+}
+
+/*
+ * Judge new bytes: @m carries payload from stream offset d->r.offset -
+ * @skip, of which the first @skip bytes were judged before (already
+ * rewritten). Scan the rest, mask, then hold or release.
+ */
+void
+stream_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
+	     struct wm_stream_dir *d, struct rte_mbuf *m, uint32_t skip,
+	     uint64_t now)
+{
+	struct wm_pkt_meta *pm = wm_pkt_meta(m);
+	uint32_t len = pm->pi.payload_len;
+	/*
+	 * The end of a write (PSH) after which the sender waits for the
+	 * peer: every byte before these is acknowledged, so a sender with
+	 * more to send and the window for it would not pause here; what
+	 * follows waits for the held bytes themselves (the end of a
+	 * request, Nagle). Mid-write, or with a flight still unacknowledged,
+	 * the next bytes come within a round trip.
+	 */
+	bool early = (pm->pi.tcp_flags & WM_TCP_PSH) &&
+		     d->r.acked >= d->r.released;
+	size_t hold;
+
+	if (d->hs == NULL && wm_match_stream_open(f->policy->db, &d->hs) < 0)
+		d->flags |= WM_STREAM_BROKEN;
+	pm->stream_off = d->r.offset - skip;
+	stream_held_add(ctx, f, d, m, now, stream_hold_class(ctx, f, d, early));
+	win_attach(ctx, d);
+	if (!(d->flags & WM_STREAM_BROKEN) && skip == 0 &&
+	    msg_boundary(ctx, f, d, m))
+		ctx->stats->ctr[WM_CTR_STREAM_MSG_BOUNDARY]++;
+	if ((d->flags & WM_STREAM_BROKEN) ||
+	    payload_scan(ctx, f, d, m, skip) < 0) {
+		stream_win_detach(ctx, d, 0);
+		if (f->blocked)
+			return; /* dropped with the rest of the flow */
+		/* Fail closed: nothing of this direction leaves unjudged. */
+		d->flags |= WM_STREAM_BROKEN;
+		stream_discard(ctx, d, WM_CTR_DROP_SCAN_ERR);
+		return;
+	}
+	d->r.next_seq += len - skip;
+	hold = stream_dir_hold(f, d);
+	if (!stream_win_detach(ctx, d, hold)) {
+		/*
+		 * No window left for a value that may be pending: the next
+		 * packet could not confirm it. The memcap policy decides:
+		 * drop the flow, or let the held bytes go as judged so far.
+		 */
+		ctx->stats->ctr[WM_CTR_REASM_WINDOW_FULL]++;
+		if (ctx->conf->reasm.memcap != WM_FAIL_FORWARD) {
+			stream_block(ctx, f, WM_CTR_DROP_WINDOW_FULL);
+			return;
+		}
+		hold = 0;
+	}
+	stream_release(ctx, d, d->r.offset - hold);
+	if (d->held_tail == m) {
+		ctx->stats->ctr[WM_CTR_STREAM_HELD]++;
+		pm->held = 1;
+		if (early)
+			ctx->stats->ctr[WM_CTR_STREAM_HOLD_EARLY]++;
+	} else {
+		/* Left at once: time it until the peer's ACK (round trip). */
+		wm_reasm_rtt_start(&d->r, now);
+	}
+}
+
+/*
+ * The first @n payload bytes of @m belong to a hole that was skipped:
+ * the stream went on without them, so they are judged on their own (a
+ * value cut by the hole's edges cannot be recognised, as at the skip).
+ * Returns 0, or -EPIPE when a drop rule blocked the flow, -EIO when
+ * they cannot be scanned.
+ */
+int
+stream_hole_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
+		  struct rte_mbuf *m, uint32_t n)
+{
+	const struct wm_pkt_meta *pm = wm_pkt_meta(m);
+	const struct wm_policy_conf *pc = f->policy->conf;
+	uint32_t chunk = WM_STREAM_MATCH_MAX / f->policy->db->npatterns;
+	uint8_t *buf = ctx->hole, out[WM_DETECT_WINDOW];
+	hs_stream_t *hs;
+	int rc = 0;
+
+	if (rte_pktmbuf_read(m, pm->pi.payload_off, n, buf) != buf)
+		memcpy(buf, rte_pktmbuf_mtod_offset(m, uint8_t *,
+						    pm->pi.payload_off), n);
+	buf[n] = WM_DETECT_EOD_BYTE;    /* the hole's end ends its values */
+	if (wm_match_stream_open(f->policy->db, &hs) < 0)
+		return -EIO;
+	ctx->stats->ctr[WM_CTR_REASM_HOLE_LATE]++;
+	for (uint32_t at = 0; at <= n && rc == 0; at += chunk) {
+		uint32_t k = RTE_MIN(chunk, n + 1 - at);
+
+		ctx->nmatch = 0;
+		ctx->match_max = WM_STREAM_MATCH_MAX;
+		if (wm_match_scan(hs, buf + at, k, ctx->scratch,
+				  stream_on_match, ctx) < 0) {
+			rc = -EIO;
+			break;
+		}
+		for (uint32_t i = 0; i < ctx->nmatch; i++) {
+			const struct wm_rule *rule =
+				&pc->rules[ctx->match[i].rule];
+			uint64_t end = ctx->match[i].end;
+			uint64_t w0 = end > WM_DETECT_WINDOW ?
+				      end - WM_DETECT_WINDOW : 0;
+			struct wm_span sp;
+			uint32_t vs, ve;
+
+			if (!rule->detector->confirm(rule->detector, buf + w0,
+						     end - w0, &sp)) {
+				ctx->stats->ctr[WM_CTR_MASK_REJECTED]++;
+				continue;
+			}
+			vs = (uint32_t)(w0 + sp.start);
+			ve = RTE_MIN((uint32_t)(w0 + sp.end), n);
+			if (vs >= ve)
+				continue;
+			if (stream_value_mask(ctx, f, ctx->match[i].rule,
+					      buf + vs, out, ve - vs, true))
+				wm_reasm_pkt_write(m, vs, out, ve - vs);
+			else if (f->blocked) {
+				rc = -EPIPE;
+				break;
+			}
+		}
+	}
+	wm_match_stream_close(hs);
+	return rc;
+}
