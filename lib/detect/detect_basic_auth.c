@@ -39,8 +39,13 @@ basic_confirm(const struct wm_detector *d, const uint8_t *win, size_t len,
 	n = wm_b64_decode(win + span->start, span->end - span->start, false,
 			  plain, sizeof(plain));
 	ok = n > 0 && memchr(plain, ':', (size_t)n) != NULL;
-	/* user:password in clear: gone before the stack frame is. */
-	explicit_bzero(plain, sizeof(plain));
+	/*
+	 * user:password in clear: gone before the stack frame is (volatile
+	 * stores the compiler cannot drop; explicit_bzero would bind to
+	 * libbsd, which DPDK's link line brings, over glibc's).
+	 */
+	for (volatile uint8_t *p = plain; p < plain + sizeof(plain); p++)
+		*p = 0;
 	return ok;
 }
 
