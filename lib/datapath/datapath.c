@@ -124,19 +124,14 @@ drop(struct wm_dp *dp, struct rte_mbuf *m, enum wm_counter c)
 }
 
 /*
- * A packet that cannot be judged: the configured action decides. Only an
- * explicit "forward" lets it through; anything else fails closed.
+ * A packet that cannot be judged: the configured action decides, as it
+ * does for reassembly's limits (the stream engine emits to emit()).
  */
-static void
+static inline void
 fail_apply(struct wm_dp *dp, struct rte_mbuf *m, enum wm_fail_action a,
 	   enum wm_counter fwd, enum wm_counter dropped)
 {
-	if (a == WM_FAIL_FORWARD) {
-		dp->stats.ctr[fwd]++;
-		emit(m, dp);
-	} else {
-		drop(dp, m, dropped);
-	}
+	wm_reasm_fail(&dp->stream.reasm, m, a, fwd, dropped);
 }
 
 /* The clock: the TSC, or the capture time when replaying. */

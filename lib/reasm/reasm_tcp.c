@@ -39,13 +39,10 @@ pkt_drop(struct wm_reasm_ctx *rc, struct rte_mbuf *m, enum wm_counter c)
 	rte_pktmbuf_free(m);
 }
 
-/*
- * A limit was reached for @m: only an explicit "forward" lets it pass
- * unjudged (counted @fwd); every other action drops it (counted @dropped).
- */
-static void
-pkt_fail(struct wm_reasm_ctx *rc, struct rte_mbuf *m, enum wm_fail_action a,
-	 enum wm_counter fwd, enum wm_counter dropped)
+void
+wm_reasm_fail(struct wm_reasm_ctx *rc, struct rte_mbuf *m,
+	      enum wm_fail_action a, enum wm_counter fwd,
+	      enum wm_counter dropped)
 {
 	if (a == WM_FAIL_FORWARD) {
 		rc->stats->ctr[fwd]++;
@@ -159,7 +156,7 @@ seg_process(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, void *owner,
 	    !old_rewrite(rc, d, m, in_hole, d->offset - behind + in_hole,
 			 old - in_hole)) {
 		/* Judged once, but no longer retained: cannot be rewritten. */
-		pkt_fail(rc, m, rc->conf->memcap, WM_CTR_FWD_MEMCAP,
+		wm_reasm_fail(rc, m, rc->conf->memcap, WM_CTR_FWD_MEMCAP,
 			 WM_CTR_DROP_MEMCAP);
 		return;
 	}
@@ -196,7 +193,7 @@ ooo_queue(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, void *owner,
 	    rc->ooo_bytes + len > c->ooo_worker_bytes ||
 	    rc->ooo_segs + 1u > c->ooo_worker_segments) {
 		/* Dropped, the sender resends it. */
-		pkt_fail(rc, m, c->ooo_full, WM_CTR_FWD_OOO_FULL,
+		wm_reasm_fail(rc, m, c->ooo_full, WM_CTR_FWD_OOO_FULL,
 			 WM_CTR_DROP_OOO_FULL);
 		return;
 	}

@@ -347,6 +347,15 @@ struct wm_reasm_ctx {
 };
 
 /**
+ * A limit was reached for @m, or it cannot be judged: only an explicit
+ * "forward" lets it pass unjudged (to @rc's emit, counted @fwd); every
+ * other action drops it (counted @dropped). The one place that decides.
+ */
+void wm_reasm_fail(struct wm_reasm_ctx *rc, struct rte_mbuf *m,
+		   enum wm_fail_action a, enum wm_counter fwd,
+		   enum wm_counter dropped);
+
+/**
  * Prepare @rc for one lcore. @conf (read at each use) and @pool outlive
  * it; @ops judge what comes in order, @emit forwards packets.
  */

@@ -177,15 +177,16 @@ tail_probe(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	const struct wm_policy_conf *pc = f->policy->conf;
 	hs_stream_t *probe = d->hs != NULL ?
 			     probe_stream(ctx, f->policy->db) : NULL;
+	static const uint8_t eod = WM_DETECT_EOD_BYTE;
 	uint8_t win[WM_DETECT_WINDOW], val[WM_DETECT_WINDOW];
-	size_t want = RTE_MIN((size_t)WM_DETECT_WINDOW, (size_t)d->hist_len + 1);
-	uint64_t win_off = d->r.offset + 1 - want;
+	size_t want;
+	uint64_t win_off;
 
 	/* No probe: the prefix rule alone still keeps every value masked. */
 	if (probe == NULL || wm_match_stream_copy(probe, d->hs) < 0)
 		return true;
-	memcpy(win, d->win + d->hist_len - (want - 1), want - 1);
-	win[want - 1] = WM_DETECT_EOD_BYTE;
+	want = stream_window(d, &eod + 1, 1, win);
+	win_off = d->r.offset + 1 - want;
 	ctx->nmatch = 0;
 	ctx->match_max = WM_STREAM_MATCH_MAX;
 	if (wm_match_scan(probe, win + want - 1, 1, ctx->scratch,

@@ -69,6 +69,14 @@ void stream_block(struct wm_stream_ctx *ctx, struct wm_flow *f,
 
 /* ---- stream_scan.c ---- */
 
+/*
+ * The confirm window of @d ending at @end, whose last @n bytes are not
+ * yet in the history: up to WM_DETECT_WINDOW bytes into @win, history
+ * first. Returns how many.
+ */
+size_t stream_window(const struct wm_stream_dir *d, const uint8_t *end,
+		     size_t n, uint8_t win[WM_DETECT_WINDOW]);
+
 /** Hyperscan's match callback: collects (rule, end) into ctx->match. */
 int stream_on_match(unsigned int id, unsigned long long end, void *arg);
 

@@ -219,6 +219,18 @@ value_judged(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		dir_write(ctx, d, off, off + len, out);
 }
 
+size_t
+stream_window(const struct wm_stream_dir *d, const uint8_t *end, size_t n,
+	      uint8_t win[WM_DETECT_WINDOW])
+{
+	size_t want = RTE_MIN((size_t)WM_DETECT_WINDOW, n + d->hist_len);
+	size_t from_hist = want > n ? want - n : 0;
+
+	memcpy(win, d->win + d->hist_len - from_hist, from_hist);
+	memcpy(win + from_hist, end - (want - from_hist), want - from_hist);
+	return want;
+}
+
 /*
  * Confirm one trigger: the window is the WM_DETECT_WINDOW stream bytes
  * ending at the trigger end, taken from the history (before the chunk)
@@ -232,14 +244,10 @@ match_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	const struct wm_rule *rule = &f->policy->conf->rules[mt->rule];
 	uint8_t win[WM_DETECT_WINDOW];
 	uint64_t in_chunk = mt->end - chunk_off;
-	uint64_t want = RTE_MIN((uint64_t)WM_DETECT_WINDOW, in_chunk + d->hist_len);
-	uint64_t from_hist = want > in_chunk ? want - in_chunk : 0;
+	size_t want = stream_window(d, ctx->chunk + in_chunk, in_chunk, win);
 	uint64_t win_off = mt->end - want;
 	struct wm_span sp;
 
-	memcpy(win, d->win + d->hist_len - from_hist, from_hist);
-	memcpy(win + from_hist, ctx->chunk + (in_chunk - (want - from_hist)),
-	       want - from_hist);
 	if (!rule->detector->confirm(rule->detector, win, want, &sp)) {
 		ctx->stats->ctr[WM_CTR_MASK_REJECTED]++;
 		return;
@@ -292,6 +300,19 @@ chunk_scan(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		d->probe_rules = 0;
 	}
 	return 0;
+}
+
+/*
+ * Feed the virtual end-of-data byte to @d's stream: values that end at
+ * the last byte are judged (the byte itself is not kept). 0 or < 0.
+ */
+static int
+eod_scan(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_stream_dir *d)
+{
+	static const uint8_t eod = WM_DETECT_EOD_BYTE;
+
+	ctx->match_max = WM_STREAM_MATCH_MAX;
+	return chunk_scan(ctx, f, d, &eod, 1, true);
 }
 
 /* Scan the TCP payload of @m from payload offset @skip, in chunks. */
@@ -358,13 +379,10 @@ void
 stream_dir_flush(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		 struct wm_stream_dir *d, uint64_t upto)
 {
-	static const uint8_t eod = WM_DETECT_EOD_BYTE;
-
 	if (d->hs != NULL && d->r.offset > 0 &&
 	    !(d->flags & WM_STREAM_BROKEN)) {
-		ctx->match_max = WM_STREAM_MATCH_MAX;
 		win_attach(ctx, d);
-		if (chunk_scan(ctx, f, d, &eod, 1, true) < 0)
+		if (eod_scan(ctx, f, d) < 0)
 			d->flags |= WM_STREAM_BROKEN;
 	}
 	/* The stream ended: nothing is pending. */
@@ -390,7 +408,6 @@ static bool
 msg_boundary(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	     struct wm_stream_dir *d, struct rte_mbuf *m)
 {
-	static const uint8_t eod = WM_DETECT_EOD_BYTE;
 	const struct wm_pkt_meta *pm = wm_pkt_meta(m);
 	uint8_t head[8];
 	const uint8_t *p;
@@ -408,8 +425,7 @@ msg_boundary(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	}
 	if (!start)
 		return false;
-	ctx->match_max = WM_STREAM_MATCH_MAX;
-	if (chunk_scan(ctx, f, d, &eod, 1, true) < 0)
+	if (eod_scan(ctx, f, d) < 0)
 		return false;
 	/* Hyperscan counted the byte: offsets map back one less (mod 2^64). */
 	d->hs_base--;

@@ -247,6 +247,20 @@ send_mid(uint32_t seq, const char *s)
 	feed(&client, &server, seq, WM_TCP_ACK, s, (uint32_t)strlen(s));
 }
 
+/*
+ * A handshake whose round trips the engine measures: @server_side from
+ * the SYN to the SYN-ACK, @client_side from there to the ACK (ISNs 0).
+ */
+static void
+handshake(uint64_t server_side, uint64_t client_side)
+{
+	feed(&client, &server, 0, WM_TCP_SYN, "", 0);
+	now += server_side;
+	feed(&server, &client, 0, WM_TCP_SYN | WM_TCP_ACK, "", 0);
+	now += client_side;
+	feed(&client, &server, 1, WM_TCP_ACK, "", 0);
+}
+
 /* Hold classes from @min up to @max (after reset(): nothing is held). */
 static void
 set_hold(uint64_t min, uint64_t max)
@@ -672,11 +686,7 @@ acked_sender_decided_early(void)
 	reset();
 	sconf.hold_timeout = WM_FAIL_MASK;
 	set_hold(100, 100000);              /* classes 100, 200, ... 6400 */
-	feed(&client, &server, 0, WM_TCP_SYN, "", 0);
-	now += 1000;
-	feed(&server, &client, 0, WM_TCP_SYN | WM_TCP_ACK, "", 0);
-	now += 1000;                        /* each side 1 ms */
-	feed(&client, &server, 1, WM_TCP_ACK, "", 0);
+	handshake(1000, 1000);
 	send_c(1, "hi;\n");
 	send_mid(5, "x 4111 1111");         /* in flight: 2 x 2 ms + 0.1 */
 	now += 2000;
@@ -709,11 +719,7 @@ hold_follows_round_trip(void)
 	reset();
 	sconf.hold_timeout = WM_FAIL_MASK;
 	set_hold(100, 100000);
-	feed(&client, &server, 0, WM_TCP_SYN, "", 0);
-	now += 1000;                        /* server side: 1 ms */
-	feed(&server, &client, 0, WM_TCP_SYN | WM_TCP_ACK, "", 0);
-	now += 1000;                        /* client side: 1 ms */
-	feed(&client, &server, 1, WM_TCP_ACK, "", 0);
+	handshake(1000, 1000);
 	send_c(1, "POST / HTTP/1.1\r\n\r\n");
 	send_mid(20, "card 4111 1111");    /* the flight goes on */
 	now += 2500;                        /* a cwnd boundary: 1.25 RTT */
