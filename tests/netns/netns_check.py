@@ -129,7 +129,8 @@ def cmd_check_many(a):
     total, fails, first = {}, 0, None
     for name in a.names:
         ok, detail, masked = judge(os.path.join(a.dir, name),
-                                   os.path.join(a.origdir, name), a.policy)
+                                   os.path.join(a.origdir, name), a.policy,
+                                   a.hold_masked_ok)
         for k, n in masked.items():
             total[k] = total.get(k, 0) + n
         if not ok:
@@ -352,6 +353,8 @@ def main():
     m.add_argument("dir")
     m.add_argument("origdir")
     m.add_argument("--policy", choices=sorted(POLICIES), required=True)
+    m.add_argument("--hold-masked-ok", action="store_true",
+                   help="as for check")
     m.add_argument("--what", required=True)
     m.add_argument("names", nargs="+")
     s = sub.add_parser("same")
