@@ -103,7 +103,8 @@ wm_events_write(void *arg, const struct wm_stream_event *e)
 		     "\"dst\":\"%s\",\"dport\":%u,\"vlan\":%d,\"vni\":%" PRId64 ","
 		     "\"segment\":\"%s\",\"detector\":\"%s\",\"operator\":\"%s\","
 		     "\"offset\":%" PRIu64 ",\"length\":%u,\"late\":%s,"
-		     "\"at_timeout\":%s,\"fingerprint\":\"%s\"}\n",
+		     "\"at_timeout\":%s,\"protected\":%s,"
+		     "\"fingerprint\":\"%s\"}\n",
 		     (long)tv.tv_sec, (long)tv.tv_usec, sa, k->port[src], da,
 		     k->port[dst],
 		     k->vlan[1] != WM_FLOW_NO_VLAN ? k->vlan[1] :
@@ -112,7 +113,8 @@ wm_events_write(void *arg, const struct wm_stream_event *e)
 		     wm_app.cfg->segments[f->segment].name,
 		     rule->detector->name, wm_mask_op_name(rule->mask.op),
 		     e->offset, e->len, e->late ? "true" : "false",
-		     e->at_timeout ? "true" : "false", fp);
+		     e->at_timeout ? "true" : "false",
+		     e->protect ? "true" : "false", fp);
 	if (n < 0 || (size_t)n >= WM_EVENT_BUF - w->ev_len) {
 		wm_dp_stats(w->dp)->ctr[WM_CTR_EVENT_LOST]++;
 		return;

@@ -276,6 +276,102 @@ conf_rule_parse(struct conf_ctx *ctx, const config_setting_t *r,
 	return conf_rule_check(ctx, r, rule, seen);
 }
 
+/* ------------------------------------------------------------------ */
+/* a policy's protocols                                               */
+/* ------------------------------------------------------------------ */
+
+/* @s is a string among @names (@n of them): its index in *@v. */
+static int
+conf_choice(struct conf_ctx *ctx, const config_setting_t *s,
+	    const char *const *names, unsigned int n, uint8_t *v)
+{
+	const char *str = conf_string(ctx, s);
+
+	if (str == NULL)
+		return -EINVAL;
+	for (unsigned int i = 0; i < n; i++)
+		if (strcmp(str, names[i]) == 0) {
+			*v = (uint8_t)i;
+			return 0;
+		}
+	return conf_err(ctx, s, NULL, "unknown value \"%.32s\" (%s%s%s%s%s)",
+			str, names[0], n > 1 ? ", " : "", n > 1 ? names[1] : "",
+			n > 2 ? ", " : "", n > 2 ? names[2] : "");
+}
+
+static const char *const conf_encrypted[] = { "protect", "drop" };
+static const char *const conf_compressed[] = { "identity", "alert", "drop" };
+
+/* protocols.ports = { http = [8080, ...]; smtp = [...]; ... }; */
+static int
+conf_proto_pins(struct conf_ctx *ctx, const config_setting_t *s,
+		struct wm_proto_conf *pc)
+{
+	if (!config_setting_is_group(s))
+		return conf_wrong_type(ctx, s, "a group of protocol = [ports]");
+	for (int i = 0; i < config_setting_length(s); i++) {
+		const config_setting_t *l = config_setting_get_elem(s, i);
+		int proto = wm_proto_parse(config_setting_name(l));
+
+		if (proto < 0)
+			return conf_err(ctx, l, NULL,
+					"unknown protocol (raw, http, tls, ssh, smtp)");
+		if (!config_setting_is_array(l) && !config_setting_is_list(l))
+			return conf_wrong_type(ctx, l, "an array of ports");
+		for (int j = 0; j < config_setting_length(l); j++) {
+			const config_setting_t *e = config_setting_get_elem(l, j);
+			long long port;
+
+			if (conf_int(ctx, e, 1, 65535, &port) < 0)
+				return -EINVAL;
+			for (unsigned int k = 0; k < pc->npins; k++)
+				if (pc->pins[k].port == port)
+					return conf_err(ctx, e, NULL,
+							"port %lld is pinned twice",
+							port);
+			if (pc->npins == WM_PROTO_MAX_PINS)
+				return conf_err(ctx, e, NULL,
+						"more than %d pinned ports",
+						WM_PROTO_MAX_PINS);
+			pc->pins[pc->npins].port = (uint16_t)port;
+			pc->pins[pc->npins].proto = (uint8_t)proto;
+			pc->npins++;
+		}
+	}
+	return 0;
+}
+
+/* policies.<policy>.protocols = { encrypted; compressed; ports; }; */
+static int
+conf_protocols(struct conf_ctx *ctx, const config_setting_t *s,
+	       struct wm_proto_conf *pc)
+{
+	if (!config_setting_is_group(s))
+		return conf_wrong_type(ctx, s, "a group");
+	for (int i = 0; i < config_setting_length(s); i++) {
+		const config_setting_t *m = config_setting_get_elem(s, i);
+		const char *name = config_setting_name(m);
+		int rc;
+
+		if (strcmp(name, "encrypted") == 0)
+			rc = conf_choice(ctx, m, conf_encrypted,
+					 WM_ARRAY_SIZE(conf_encrypted),
+					 &pc->encrypted);
+		else if (strcmp(name, "compressed") == 0)
+			rc = conf_choice(ctx, m, conf_compressed,
+					 WM_ARRAY_SIZE(conf_compressed),
+					 &pc->compressed);
+		else if (strcmp(name, "ports") == 0)
+			rc = conf_proto_pins(ctx, m, pc);
+		else
+			rc = conf_err(ctx, m, NULL,
+				      "unknown setting (encrypted, compressed, ports)");
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* policies = { <name> = { <detector> = { ... }; ... }; ... }; */
 int
 conf_policies(struct conf_ctx *ctx, const config_setting_t *s, void *base)
@@ -303,8 +399,12 @@ conf_policies(struct conf_ctx *ctx, const config_setting_t *s, void *base)
 		if (rc < 0)
 			return rc;
 		for (j = 0; j < (unsigned int)config_setting_length(p); j++) {
-			rc = conf_rule_parse(ctx, config_setting_get_elem(p, j),
-					     pol);
+			const config_setting_t *e = config_setting_get_elem(p, j);
+
+			if (strcmp(config_setting_name(e), "protocols") == 0)
+				rc = conf_protocols(ctx, e, &pol->proto);
+			else
+				rc = conf_rule_parse(ctx, e, pol);
 			if (rc < 0)
 				return rc;
 		}
@@ -325,6 +425,14 @@ conf_dump_policies(const struct wm_config *cfg, const void *base,
 		pol = &cfg->policies[i];
 		if (pol->nrules == 0)
 			fprintf(out, "%s.%s = { }\n", key, pol->name);
+		fprintf(out, "%s.%s.protocols = { encrypted = \"%s\"; compressed = \"%s\"; ports = {",
+			key, pol->name, conf_encrypted[pol->proto.encrypted],
+			conf_compressed[pol->proto.compressed]);
+		for (j = 0; j < pol->proto.npins; j++)
+			fprintf(out, " %s = %u;",
+				wm_proto_name(pol->proto.pins[j].proto),
+				pol->proto.pins[j].port);
+		fprintf(out, " }; }\n");
 		for (j = 0; j < pol->nrules; j++) {
 			rule = &pol->rules[j];
 			snprintf(prefix, sizeof(prefix), "%s.%s.%s.", key,

@@ -115,6 +115,7 @@
 #include "wm_common.h"
 #include "wm_detect.h"
 #include "wm_mask.h"
+#include "wm_proto.h"
 #include "wm_token.h"
 
 #define WM_CONFIG_MAX_POLICIES 32
@@ -150,6 +151,7 @@ struct wm_policy_conf {
 	char name[WM_NAME_MAX];
 	unsigned int nrules;
 	struct wm_rule rules[WM_DETECT_MAX];
+	struct wm_proto_conf proto;    /* protocols = { ... } */
 };
 
 struct wm_segment_conf {

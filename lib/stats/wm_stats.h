@@ -72,6 +72,18 @@
 	X(STREAM_HOLD_MASKED, "stream.hold_masked", "bytes that might begin a value, masked on their way out when a hold timeout decided (collateral unless a value completes)") \
 	X(STREAM_HOLD_EARLY, "stream.hold_early", "held segments that ended a write (PSH or a short segment): decided after the short hold") \
 	X(STREAM_MSG_BOUNDARY, "stream.message_boundary", "new messages after a tail decided at a hold timeout: the previous one's values end there") \
+	X(PROTO_HTTP, "proto.http", "directions identified as HTTP/1.x") \
+	X(PROTO_TLS, "proto.tls", "directions identified as TLS: never modified") \
+	X(PROTO_SSH, "proto.ssh", "directions identified as SSH: never modified") \
+	X(PROTO_SMTP, "proto.smtp", "directions identified as SMTP (the envelope is never modified)") \
+	X(PROTO_RAW, "proto.raw", "directions of no known protocol: scanned as the raw stream") \
+	X(PROTO_ERROR, "proto.error", "directions whose parser met bytes it cannot parse: the raw stream from there") \
+	X(PROTO_LOST, "proto.lost", "directions whose parser lost its place at a skipped hole: the raw stream from there") \
+	X(PROTO_MSG_END, "proto.message_end", "message ends found by a protocol's framing: values end there, nothing held past them") \
+	X(MASK_PROTECTED, "mask.protected", "values found where nothing may be modified (TLS, SSH, SMTP envelope): logged, not masked") \
+	X(HTTP_ACCEPT_ENC, "http.accept_encoding", "request Accept-Encoding values blanked (same length) so that servers answer uncompressed") \
+	X(HTTP_COMPRESSED, "http.compressed", "compressed HTTP bodies: cannot be masked in place (passed, or dropped by policy)") \
+	X(DROP_PROTOCOL, "drop.protocol", "segments dropped: the policy does not allow the protocol found (encrypted, compressed)") \
 	X(MASK_AT_TIMEOUT, "mask.at_timeout", "values complete at a held tail, masked by their operator when the hold timeout decided it") \
 	X(MASK_AFTER_TIMEOUT, "mask.after_timeout", "values whose first bytes left masked at a hold timeout, completed later (masked where still held)") \
 	X(MASK_TIMEOUT_COLLATERAL, "mask.timeout_collateral", "values masked at a hold timeout that later bytes showed were no values") \

@@ -41,6 +41,8 @@ reasm_hole(void *arg, void *owner, struct wm_reasm_dir *rd,
 
 	if (sdir(rd)->flags & WM_STREAM_BROKEN)
 		return 0;
+	if (wm_proto_protected(&sflow(f)->proto))
+		return (int)n; /* encrypted: nothing to change */
 	if (stream_hole_judge(arg, f, m, n) < 0)
 		return f->blocked ? -EPIPE : -EIO;
 	return (int)n;
@@ -65,6 +67,8 @@ reasm_skip(void *arg, void *owner, struct wm_reasm_dir *rd, uint32_t gap)
 	struct wm_stream_dir *d = sdir(rd);
 
 	stream_dir_flush(arg, owner, d, rd->offset);
+	wm_proto_lost(&sflow(owner)->proto, (unsigned int)(d - sflow(owner)->dir),
+		      ((struct wm_stream_ctx *)arg)->stats);
 	if (d->hs != NULL)
 		wm_match_stream_reset(d->hs);
 	d->hist_len = 0;
@@ -225,6 +229,7 @@ flow_restart(struct wm_stream_ctx *ctx, struct wm_flow *f)
 		if (hs != NULL)
 			wm_match_stream_reset(hs);
 	}
+	wm_proto_flow_init(&sflow(f)->proto);
 	f->closed = 0;
 	f->blocked = 0;
 	ctx->stats->ctr[WM_CTR_FLOW_REUSED]++;

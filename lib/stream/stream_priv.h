@@ -39,6 +39,18 @@ stream_leaked(const struct wm_stream_dir *d, uint64_t start)
 	       !((d->flags & WM_STREAM_DECIDED) && start >= d->tmo_start);
 }
 
+/*
+ * May nothing in [start, end) of @d be modified? An encrypted flow
+ * (TLS, SSH) or a region the protocol stage protects (SMTP envelope).
+ */
+static inline bool
+stream_protected(struct wm_flow *f, const struct wm_stream_dir *d,
+		 uint64_t start, uint64_t end)
+{
+	return wm_proto_protected(&sflow(f)->proto) ||
+	       (start < d->prot_end && end > d->prot_start);
+}
+
 /* ---- stream_hold.c ---- */
 
 /** Hold @m in @d, in hold class @cls, from @now. */

@@ -213,6 +213,14 @@ value_judged(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		value_count(ctx, f, ri);
 		return;
 	}
+	if (stream_protected(f, d, off, off + len)) {
+		/* TLS, SSH, an SMTP envelope: changed, it would break. */
+		ev.protect = 1;
+		ctx->stats->ctr[WM_CTR_MASK_PROTECTED]++;
+		if (ctx->event != NULL)
+			ctx->event(ctx->event_arg, &ev);
+		return;
+	}
 	if (ctx->event != NULL)
 		ctx->event(ctx->event_arg, &ev);
 	if (stream_value_mask(ctx, f, ri, val, out, len, true))
@@ -315,12 +323,102 @@ eod_scan(struct wm_stream_ctx *ctx, struct wm_flow *f, struct wm_stream_dir *d)
 	return chunk_scan(ctx, f, d, &eod, 1, true);
 }
 
-/* Scan the TCP payload of @m from payload offset @skip, in chunks. */
+/*
+ * A message of @d ended here (its protocol's framing, or a new message
+ * after a decided tail): its values end too. The end-of-data byte goes
+ * through the real stream and into the history, so no value runs on
+ * into the next message and nothing before it is held. 0 or < 0.
+ */
+static int
+stream_msg_end(struct wm_stream_ctx *ctx, struct wm_flow *f,
+	       struct wm_stream_dir *d)
+{
+	static const uint8_t eod = WM_DETECT_EOD_BYTE;
+	int rc;
+
+	if (d->hs == NULL || (d->flags & WM_STREAM_BROKEN))
+		return 0;
+	rc = eod_scan(ctx, f, d);
+	if (rc < 0)
+		return rc;
+	/* Hyperscan counted the byte: offsets map back one less (mod 2^64). */
+	d->hs_base--;
+	hist_append(d, &eod, 1);
+	return 0;
+}
+
+/* Scan @n bytes at @p as the next of @d, in chunks of @chunk. */
+static int
+piece_scan(struct wm_stream_ctx *ctx, struct wm_flow *f,
+	   struct wm_stream_dir *d, const uint8_t *p, uint32_t n,
+	   uint32_t chunk)
+{
+	while (n > 0) {
+		uint32_t c = RTE_MIN(n, chunk);
+		int rc = chunk_scan(ctx, f, d, p, c, false);
+
+		if (rc < 0)
+			return rc;
+		p += c;
+		n -= c;
+	}
+	return 0;
+}
+
+/*
+ * What the protocol stage asked for after the @po->n bytes just
+ * scanned: its own same-length rewrites (written like masks: held
+ * packets, checksums, retained bytes), then its act. 0 or < 0.
+ */
+static int
+proto_act(struct wm_stream_ctx *ctx, struct wm_flow *f,
+	  struct wm_stream_dir *d, const struct wm_proto_out *po)
+{
+	static const uint8_t blank[64] = { [0 ... 63] = ' ' };
+	uint64_t base = d->r.offset - po->n;
+
+	for (unsigned int i = 0; i < po->nedit; i++) {
+		uint64_t s = base + po->edit[i].off;
+		uint64_t e = s + po->edit[i].len;
+
+		for (; s < e; s += RTE_MIN(e - s, sizeof(blank)))
+			stream_put(ctx, d, s, s + RTE_MIN(e - s, sizeof(blank)),
+				   blank);
+	}
+	switch (po->act) {
+	case WM_PROTO_ACT_MSG_END:
+		return stream_msg_end(ctx, f, d);
+	case WM_PROTO_ACT_PROTECT:
+		d->prot_start = d->r.offset;
+		d->prot_end = UINT64_MAX;
+		break;
+	case WM_PROTO_ACT_UNPROTECT:
+		d->prot_end = d->r.offset;
+		break;
+	case WM_PROTO_ACT_DROP:
+		stream_block(ctx, f, WM_CTR_DROP_PROTOCOL);
+		return -EPIPE;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/*
+ * Scan the TCP payload of @m from payload offset @skip: the protocol
+ * stage walks it first and says where to act, the scan follows in
+ * chunks up to each such place.
+ */
 static int
 payload_scan(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	     struct wm_stream_dir *d, struct rte_mbuf *m, uint32_t skip)
 {
 	const struct wm_pkt_meta *pm = wm_pkt_meta(m);
+	const struct wm_proto_ctx pctx = {
+		.conf = &f->policy->conf->proto, .stats = ctx->stats,
+		.sport = pm->pi.sport, .dport = pm->pi.dport,
+	};
+	const unsigned int dir = (unsigned int)(d - sflow(f)->dir);
 	uint32_t chunk = WM_STREAM_CHUNK;
 	uint32_t off = pm->pi.payload_off + skip;
 	uint32_t left = pm->pi.payload_len - skip;
@@ -341,12 +439,19 @@ payload_scan(struct wm_stream_ctx *ctx, struct wm_flow *f,
 
 		left -= k;
 		while (k > 0) {
-			uint32_t c = RTE_MIN(k, chunk);
+			struct wm_proto_out po;
+			int rc;
 
-			if (chunk_scan(ctx, f, d, p, c, false) < 0)
-				return -EIO;
-			p += c;
-			k -= c;
+			wm_proto_feed(&sflow(f)->proto, dir, &pctx, p, k, &po);
+			if (po.n > k || (po.n == 0 && po.act == 0))
+				po.n = k; /* cannot happen: never stall */
+			rc = piece_scan(ctx, f, d, p, po.n, chunk);
+			if (rc == 0)
+				rc = proto_act(ctx, f, d, &po);
+			if (rc < 0)
+				return rc;
+			p += po.n;
+			k -= po.n;
 		}
 		seg = seg->next;
 		off = 0;
@@ -359,8 +464,13 @@ size_t
 stream_dir_hold(const struct wm_flow *f, const struct wm_stream_dir *d)
 {
 	const struct wm_policy_conf *pc = f->policy->conf;
+	const struct wm_stream_flow *sf = (const void *)f->area;
 	size_t hold = 0;
 
+	/* Nothing is masked there: nothing to wait for. */
+	if (wm_proto_protected(&sf->proto) ||
+	    (d->prot_end == UINT64_MAX && d->prot_start <= d->r.offset))
+		return 0;
 	for (unsigned int i = 0; i < pc->nrules; i++) {
 		const struct wm_detector *det = pc->rules[i].detector;
 		size_t h = det->hold(det, d->win, d->hist_len);
@@ -423,12 +533,8 @@ msg_boundary(struct wm_stream_ctx *ctx, struct wm_flow *f,
 
 		start |= n >= k && memcmp(p, http_starts[i], k) == 0;
 	}
-	if (!start)
+	if (!start || stream_msg_end(ctx, f, d) < 0)
 		return false;
-	if (eod_scan(ctx, f, d) < 0)
-		return false;
-	/* Hyperscan counted the byte: offsets map back one less (mod 2^64). */
-	d->hs_base--;
 	d->tmo_end = UINT64_MAX;
 	return true;
 }

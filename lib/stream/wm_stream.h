@@ -65,6 +65,7 @@
 #include "wm_detect.h"
 #include "wm_flow.h"
 #include "wm_pkt.h"
+#include "wm_proto.h"
 #include "wm_reasm.h"
 #include "wm_segment.h"
 #include "wm_stats.h"
@@ -126,6 +127,12 @@ struct wm_stream_dir {
 	 */
 	uint64_t tmo_start;
 	uint64_t tmo_end;
+	/*
+	 * The protocol stage's region never modified (SMTP's envelope):
+	 * [prot_start, prot_end), prot_end UINT64_MAX while it lasts.
+	 */
+	uint64_t prot_start;
+	uint64_t prot_end;
 	uint64_t probe_end;
 	uint32_t probe_rules;
 	uint16_t hist_len;          /* bytes in win, or in tail when no win */
@@ -143,6 +150,7 @@ struct wm_stream_dir {
  */
 struct wm_stream_flow {
 	struct wm_stream_dir dir[2];
+	struct wm_proto_flow proto;  /* the protocol stage's (wm_proto) */
 	uint64_t syn_t;             /* SYN and SYN-ACK seen (handshake round */
 	uint64_t synack_t;          /* trips), 0 if not */
 	const struct wm_match_db *hs_db; /* database the dir[].hs belong to */
@@ -192,6 +200,7 @@ struct wm_stream_event {
 	uint8_t dir;
 	uint8_t late;               /* start had already left in clear */
 	uint8_t at_timeout;         /* judged by a hold timeout's probe */
+	uint8_t protect;            /* where nothing may change: not masked */
 	uint16_t rule;              /* index in the flow's policy */
 	uint64_t offset;            /* stream offset of the value */
 	uint32_t len;

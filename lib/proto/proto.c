@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The registry and the dispatch: which protocol a direction speaks (the
+ * policy's port pins first, then its first bytes) and feeding its bytes
+ * to that protocol's parser. Each protocol lives in its own file
+ * (proto_<name>.c) behind struct proto_ops.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "proto_priv.h"
+
+static const struct proto_ops *const protos[WM_PROTO_MAX] = {
+	[WM_PROTO_HTTP] = &proto_http_ops,
+	[WM_PROTO_TLS] = &proto_tls_ops,
+	[WM_PROTO_SSH] = &proto_ssh_ops,
+	[WM_PROTO_SMTP] = &proto_smtp_ops,
+};
+
+static const char *const proto_names[WM_PROTO_MAX] = {
+	[WM_PROTO_NONE] = "none", [WM_PROTO_RAW] = "raw",
+	[WM_PROTO_HTTP] = "http", [WM_PROTO_TLS] = "tls",
+	[WM_PROTO_SSH] = "ssh", [WM_PROTO_SMTP] = "smtp",
+};
+
+/* Counted once per direction identified. */
+static const enum wm_counter proto_ctr[WM_PROTO_MAX] = {
+	[WM_PROTO_RAW] = WM_CTR_PROTO_RAW, [WM_PROTO_HTTP] = WM_CTR_PROTO_HTTP,
+	[WM_PROTO_TLS] = WM_CTR_PROTO_TLS, [WM_PROTO_SSH] = WM_CTR_PROTO_SSH,
+	[WM_PROTO_SMTP] = WM_CTR_PROTO_SMTP,
+};
+
+/* Content is tried in this order (the most specific first). */
+static const enum wm_proto ident_order[] = {
+	WM_PROTO_TLS, WM_PROTO_SSH, WM_PROTO_HTTP, WM_PROTO_SMTP,
+};
+
+const char *
+wm_proto_name(enum wm_proto p)
+{
+	return (unsigned int)p < WM_PROTO_MAX ? proto_names[p] : NULL;
+}
+
+int
+wm_proto_parse(const char *name)
+{
+	for (int i = WM_PROTO_RAW; i < WM_PROTO_MAX; i++)
+		if (strcmp(name, proto_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+int
+proto_starts(const uint8_t *p, uint32_t n, const char *s)
+{
+	size_t k = strlen(s);
+
+	for (size_t i = 0; i < k; i++) {
+		if (i == n)
+			return -1;
+		if (toupper(p[i]) != toupper((unsigned char)s[i]))
+			return 0;
+	}
+	return 1;
+}
+
+void
+wm_proto_flow_init(struct wm_proto_flow *pf)
+{
+	memset(pf, 0, sizeof(*pf));
+}
+
+void
+proto_reidentify(struct wm_proto_flow *pf)
+{
+	memset(pf->dir, 0, sizeof(pf->dir));
+	pf->nreq = 0;
+	pf->req_kind = 0;
+}
+
+static void
+proto_set(struct wm_proto_flow *pf, unsigned int dir,
+	  const struct wm_proto_ctx *ctx, enum wm_proto p, bool client)
+{
+	struct wm_proto_dir *d = &pf->dir[dir];
+
+	d->proto = (uint8_t)p;
+	d->flags = client ? WM_PROTO_D_CLIENT : 0;
+	proto_count(ctx, proto_ctr[p]);
+	if (protos[p] != NULL && protos[p]->start != NULL)
+		protos[p]->start(pf, dir, client);
+}
+
+/* The policy's pin for the ports of @ctx: the protocol, or -1. */
+static int
+proto_pinned(const struct wm_proto_ctx *ctx, bool *client)
+{
+	const struct wm_proto_conf *c = ctx->conf;
+
+	for (unsigned int i = 0; c != NULL && i < c->npins; i++) {
+		if (c->pins[i].port == ctx->dport) {
+			*client = true;
+			return c->pins[i].proto;
+		}
+		if (c->pins[i].port == ctx->sport) {
+			*client = false;
+			return c->pins[i].proto;
+		}
+	}
+	return -1;
+}
+
+/*
+ * Identify direction @dir from its first bytes (kept in the stash until
+ * there are enough). Returns how many stashed bytes came before @p
+ * (the parser must see them first), or -1 while still unknown.
+ */
+static int
+proto_identify(struct wm_proto_flow *pf, unsigned int dir,
+	       const struct wm_proto_ctx *ctx, const uint8_t *p, uint32_t n)
+{
+	struct wm_proto_dir *d = &pf->dir[dir];
+	uint32_t old = d->nstash, k = n;
+	bool more = false, client = true;
+	int pin = proto_pinned(ctx, &client);
+
+	if (pin >= 0) {
+		proto_set(pf, dir, ctx, (enum wm_proto)pin, client);
+		return 0;
+	}
+	if (k > sizeof(d->stash) - old)
+		k = (uint32_t)sizeof(d->stash) - old;
+	memcpy(d->stash + old, p, k);
+	d->nstash = (uint8_t)(old + k);
+	for (size_t i = 0; i < sizeof(ident_order) / sizeof(ident_order[0]);
+	     i++) {
+		enum wm_proto pr = ident_order[i];
+		int r = protos[pr]->ident(d->stash, d->nstash);
+
+		if (r > 0) {
+			proto_set(pf, dir, ctx, pr, r == 1);
+			return (int)old;
+		}
+		more |= r < 0;
+	}
+	if (more && d->nstash < sizeof(d->stash))
+		return -1;
+	proto_set(pf, dir, ctx, WM_PROTO_RAW, true);
+	return 0;
+}
+
+void
+wm_proto_feed(struct wm_proto_flow *pf, unsigned int dir,
+	      const struct wm_proto_ctx *ctx, const uint8_t *p, uint32_t n,
+	      struct wm_proto_out *out)
+{
+	struct wm_proto_dir *d = &pf->dir[dir];
+	const struct proto_ops *ops;
+	int old;
+
+	out->n = n;
+	out->act = WM_PROTO_ACT_NONE;
+	out->nedit = 0;
+	if (d->flags & WM_PROTO_D_DROP) {
+		out->act = WM_PROTO_ACT_DROP;
+		return;
+	}
+	if (d->proto == WM_PROTO_NONE) {
+		uint8_t prev[sizeof(d->stash)];
+
+		/* The protocol's start may reuse the stash. */
+		memcpy(prev, d->stash, d->nstash);
+		old = proto_identify(pf, dir, ctx, p, n);
+		if (old < 0)
+			return;
+		ops = protos[d->proto];
+		if (old > 0 && ops != NULL && ops->feed != NULL) {
+			/* The first bytes, seen before: nothing to act on. */
+			struct wm_proto_out tmp;
+
+			ops->feed(pf, dir, ctx, prev, (uint32_t)old, &tmp);
+		}
+	}
+	if (d->proto == WM_PROTO_TLS || d->proto == WM_PROTO_SSH) {
+		pf->flags |= WM_PROTO_F_PROTECT;
+		if (ctx->conf != NULL &&
+		    ctx->conf->encrypted == WM_PROTO_ENC_DROP) {
+			d->flags |= WM_PROTO_D_DROP;
+			out->act = WM_PROTO_ACT_DROP;
+		}
+		return;
+	}
+	ops = protos[d->proto];
+	if (ops != NULL && ops->feed != NULL)
+		ops->feed(pf, dir, ctx, p, n, out);
+}
+
+void
+wm_proto_lost(struct wm_proto_flow *pf, unsigned int dir,
+	      struct wm_stats *stats)
+{
+	struct wm_proto_dir *d = &pf->dir[dir];
+
+	if (d->proto == WM_PROTO_RAW || d->proto == WM_PROTO_TLS ||
+	    d->proto == WM_PROTO_SSH)
+		return;
+	if (stats != NULL)
+		stats->ctr[WM_CTR_PROTO_LOST]++;
+	memset(d, 0, sizeof(*d));
+	d->proto = WM_PROTO_RAW;
+}

@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * HTTP/1.x, both directions, with the nodejs http-parser (Debian's
+ * libhttp-parser: incremental, and its callbacks point into the bytes
+ * fed, so wire offsets come free). What it gives the engine:
+ *
+ *   - message ends (Content-Length reached, the last chunk, a message
+ *     without a body): a value that ends where its message ends is
+ *     decided at once, never glued onto the next message;
+ *   - a request's Accept-Encoding blanked (same length: an empty value
+ *     asks for identity, RFC 9110 12.5.3) when the policy says
+ *     compressed = "identity", so servers answer uncompressed;
+ *   - a compressed body (Content-Encoding other than identity) counted,
+ *     or the flow dropped if the policy says so.
+ *
+ * Requests and responses pair up in order (pipelining): a response to
+ * HEAD has no body, a 2xx to CONNECT starts a tunnel and a 101 a new
+ * protocol; both directions are then identified again (TLS inside a
+ * tunnel is protected like any TLS).
+ */
+#include <string.h>
+
+#include "proto_priv.h"
+
+/* Pending requests (struct wm_proto_flow.req_kind, 2 bits each). */
+#define WM_PROTO_REQ_PLAIN 0
+#define WM_PROTO_REQ_HEAD 1
+#define WM_PROTO_REQ_CONNECT 2
+#define REQ_MAX 16
+
+/* struct wm_proto_dir.state */
+enum {
+	HTTP_ST_BODY,           /* nothing to remember */
+	HTTP_ST_TUNNEL,         /* the message that ends starts a tunnel */
+};
+
+/* Headers the stage looks at (struct wm_proto_dir.u.http data). */
+static const char *const hdr_names[] = { "accept-encoding",
+					 "content-encoding" };
+enum { HDR_ACCEPT_ENC, HDR_CONTENT_ENC, HDR_N };
+
+/*
+ * Where a callback reports: per wm_proto_feed() call. Header state
+ * across calls lives in the direction: matching names may be cut.
+ */
+struct http_call {
+	struct wm_proto_flow *pf;
+	struct wm_proto_dir *d;
+	const struct wm_proto_ctx *ctx;
+	struct wm_proto_out *out;
+	const uint8_t *base;
+	bool msg_end;           /* the parser paused at a message end */
+};
+
+/* Per-direction header matching, kept beside the parser. */
+struct http_hdr {
+	uint8_t cand;           /* names still possible, a bit each */
+	uint8_t idx;            /* bytes of the name seen */
+	uint8_t in_value;       /* the last callback was a value */
+	uint8_t match;          /* HDR_* of the current value, or HDR_N */
+	uint8_t enc_idx;        /* "identity" matched so far, 0xff: not */
+	uint8_t compressed;
+};
+
+/* The header state rides in the stash, unused once identified. */
+static struct http_hdr *
+hdr_of(struct wm_proto_dir *d)
+{
+	_Static_assert(sizeof(struct http_hdr) <= sizeof(d->stash),
+		       "header state fits the stash");
+	return (struct http_hdr *)(void *)d->stash;
+}
+
+static void
+req_push(struct wm_proto_flow *pf, unsigned int kind)
+{
+	if (pf->nreq == REQ_MAX)
+		return; /* too deep a pipeline: later ones pair as plain */
+	pf->req_kind |= (uint32_t)kind << (2 * pf->nreq);
+	pf->nreq++;
+}
+
+static unsigned int
+req_pop(struct wm_proto_flow *pf)
+{
+	unsigned int k;
+
+	if (pf->nreq == 0)
+		return WM_PROTO_REQ_PLAIN;
+	k = pf->req_kind & 3;
+	pf->req_kind >>= 2;
+	pf->nreq--;
+	return k;
+}
+
+static int
+on_message_begin(http_parser *hp)
+{
+	struct http_call *c = hp->data;
+	struct http_hdr *h = hdr_of(c->d);
+
+	memset(h, 0, sizeof(*h));
+	h->match = HDR_N;
+	return 0;
+}
+
+static int
+on_header_field(http_parser *hp, const char *at, size_t len)
+{
+	struct http_call *c = hp->data;
+	struct http_hdr *h = hdr_of(c->d);
+
+	if (h->in_value || h->idx == 0) {
+		h->cand = (1u << HDR_N) - 1;
+		h->idx = 0;
+		h->in_value = 0;
+	}
+	for (size_t i = 0; i < len && h->cand != 0; i++, h->idx++) {
+		char ch = at[i] >= 'A' && at[i] <= 'Z' ? at[i] + 32 : at[i];
+
+		for (unsigned int k = 0; k < HDR_N; k++)
+			if ((h->cand & (1u << k)) &&
+			    (h->idx >= strlen(hdr_names[k]) ||
+			     hdr_names[k][h->idx] != ch))
+				h->cand &= (uint8_t)~(1u << k);
+		if (h->idx == 0xfe)
+			h->cand = 0;
+	}
+	return 0;
+}
+
+/* A Content-Encoding value: anything but "identity" is compressed. */
+static void
+content_encoding(struct http_hdr *h, const char *at, size_t len)
+{
+	static const char id[] = "identity";
+
+	for (size_t i = 0; i < len && h->enc_idx != 0xff; i++) {
+		char ch = at[i] >= 'A' && at[i] <= 'Z' ? at[i] + 32 : at[i];
+
+		if (ch == ' ' || ch == '\t')
+			continue;
+		if (h->enc_idx < sizeof(id) - 1 && id[h->enc_idx] == ch)
+			h->enc_idx++;
+		else
+			h->enc_idx = 0xff;
+	}
+	h->compressed = h->enc_idx == 0xff;
+}
+
+static int
+on_header_value(http_parser *hp, const char *at, size_t len)
+{
+	struct http_call *c = hp->data;
+	struct http_hdr *h = hdr_of(c->d);
+	struct wm_proto_out *o = c->out;
+
+	if (!h->in_value) {
+		h->match = HDR_N;
+		for (unsigned int k = 0; k < HDR_N; k++)
+			if ((h->cand & (1u << k)) &&
+			    h->idx == strlen(hdr_names[k]))
+				h->match = (uint8_t)k;
+		h->in_value = 1;
+		h->enc_idx = 0;
+	}
+	if (h->match == HDR_CONTENT_ENC) {
+		content_encoding(h, at, len);
+		return 0;
+	}
+	if (h->match != HDR_ACCEPT_ENC || !(c->d->flags & WM_PROTO_D_CLIENT) ||
+	    (c->ctx->conf != NULL &&
+	     c->ctx->conf->compressed != WM_PROTO_COMP_IDENTITY))
+		return 0;
+	/* Blank the value: the engine writes the spaces (checksums). */
+	o->edit[o->nedit].off = (uint32_t)((const uint8_t *)at - c->base);
+	o->edit[o->nedit].len = (uint32_t)len;
+	if (++o->nedit == WM_PROTO_MAX_EDITS)
+		http_parser_pause(hp, 1);
+	proto_count(c->ctx, WM_CTR_HTTP_ACCEPT_ENC);
+	return 0;
+}
+
+/* Does the message whose headers just ended carry a body? */
+static bool
+has_body(const http_parser *hp, bool skip)
+{
+	if (skip)
+		return false;
+	if (hp->flags & F_CHUNKED)
+		return true;
+	if (hp->content_length != 0 && hp->content_length != UINT64_MAX)
+		return true;
+	/* A response without a length runs to the end of the connection. */
+	return hp->type == HTTP_RESPONSE && hp->content_length == UINT64_MAX &&
+	       hp->status_code / 100 != 1 && hp->status_code != 204 &&
+	       hp->status_code != 304;
+}
+
+static int
+on_headers_complete(http_parser *hp)
+{
+	struct http_call *c = hp->data;
+	struct http_hdr *h = hdr_of(c->d);
+	int skip = 0;
+
+	if (hp->type == HTTP_REQUEST) {
+		req_push(c->pf, hp->method == HTTP_HEAD ? WM_PROTO_REQ_HEAD :
+				hp->method == HTTP_CONNECT ?
+				WM_PROTO_REQ_CONNECT : WM_PROTO_REQ_PLAIN);
+	} else if (hp->status_code >= 200 || hp->status_code == 101) {
+		unsigned int k = req_pop(c->pf);
+
+		if (k == WM_PROTO_REQ_HEAD)
+			skip = 1;
+		if (k == WM_PROTO_REQ_CONNECT && hp->status_code / 100 == 2) {
+			skip = 1;
+			c->d->state = HTTP_ST_TUNNEL;
+		}
+	}
+	if (h->compressed && has_body(hp, skip)) {
+		proto_count(c->ctx, WM_CTR_HTTP_COMPRESSED);
+		if (c->ctx->conf != NULL &&
+		    c->ctx->conf->compressed == WM_PROTO_COMP_DROP)
+			c->d->flags |= WM_PROTO_D_DROP;
+	}
+	return skip;
+}
+
+static int
+on_message_complete(http_parser *hp)
+{
+	struct http_call *c = hp->data;
+
+	/* Stop here: the engine ends the message's values first. */
+	c->msg_end = true;
+	http_parser_pause(hp, 1);
+	return 0;
+}
+
+static const http_parser_settings http_settings = {
+	.on_message_begin = on_message_begin,
+	.on_header_field = on_header_field,
+	.on_header_value = on_header_value,
+	.on_headers_complete = on_headers_complete,
+	.on_message_complete = on_message_complete,
+};
+
+static const char *const methods[] = {
+	"GET ", "POST ", "PUT ", "HEAD ", "DELETE ", "PATCH ", "OPTIONS ",
+	"CONNECT ", "TRACE ",
+};
+
+static int
+http_ident(const uint8_t *p, uint32_t n)
+{
+	int more = proto_starts(p, n, "HTTP/1.");
+
+	if (more > 0)
+		return 2;
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		int r = proto_starts(p, n, methods[i]);
+
+		/* Methods are case-sensitive: "get " is no request. */
+		if (r > 0 && memcmp(p, methods[i], strlen(methods[i])) == 0)
+			return 1;
+		more |= r < 0 ? -1 : 0;
+	}
+	return more < 0 ? -1 : 0;
+}
+
+static void
+http_start(struct wm_proto_flow *pf, unsigned int dir, bool client)
+{
+	struct wm_proto_dir *d = &pf->dir[dir];
+
+	http_parser_init(&d->u.http, client ? HTTP_REQUEST : HTTP_RESPONSE);
+	d->state = HTTP_ST_BODY;
+	memset(d->stash, 0, sizeof(d->stash));
+	hdr_of(d)->match = HDR_N;
+}
+
+/* The parser stopped after a message: what follows it. */
+static void
+http_after_message(struct wm_proto_flow *pf, struct wm_proto_dir *d,
+		   const struct wm_proto_ctx *ctx)
+{
+	http_parser *hp = &d->u.http;
+
+	if (d->state == HTTP_ST_TUNNEL ||
+	    (hp->type == HTTP_RESPONSE && hp->upgrade)) {
+		/* CONNECT's 2xx, or 101: both sides speak something else. */
+		proto_reidentify(pf);
+		return;
+	}
+	if (hp->upgrade) {
+		/* A request asked to upgrade: its response decides; until
+		 * then more requests may come. */
+		http_start(pf, (unsigned int)(d - pf->dir), true);
+		d->flags |= WM_PROTO_D_CLIENT;
+	}
+	(void)ctx;
+}
+
+static void
+http_feed(struct wm_proto_flow *pf, unsigned int dir,
+	  const struct wm_proto_ctx *ctx, const uint8_t *p, uint32_t n,
+	  struct wm_proto_out *out)
+{
+	struct wm_proto_dir *d = &pf->dir[dir];
+	http_parser *hp = &d->u.http;
+	struct http_call call = {
+		.pf = pf, .d = d, .ctx = ctx, .out = out, .base = p,
+	};
+	size_t k;
+
+	hp->data = &call;
+	if (HTTP_PARSER_ERRNO(hp) == HPE_PAUSED)
+		http_parser_pause(hp, 0);
+	k = http_parser_execute(hp, &http_settings, (const char *)p, n);
+	hp->data = NULL;
+	if (d->flags & WM_PROTO_D_DROP) {
+		out->n = (uint32_t)k;
+		out->act = WM_PROTO_ACT_DROP;
+		return;
+	}
+	switch (HTTP_PARSER_ERRNO(hp)) {
+	case HPE_OK:
+		if (k < n && hp->upgrade) {
+			/* Stopped at an upgrade without a pause. */
+			out->n = (uint32_t)k;
+			out->act = WM_PROTO_ACT_MSG_END;
+			proto_count(ctx, WM_CTR_PROTO_MSG_END);
+			http_after_message(pf, d, ctx);
+		}
+		return;
+	case HPE_PAUSED:
+		out->n = (uint32_t)k;
+		if (!call.msg_end)
+			return; /* paused for room: more edits to come */
+		out->act = WM_PROTO_ACT_MSG_END;
+		proto_count(ctx, WM_CTR_PROTO_MSG_END);
+		http_after_message(pf, d, ctx);
+		return;
+	default:
+		/* Not HTTP after all, or broken: the raw stream from here. */
+		proto_count(ctx, WM_CTR_PROTO_ERROR);
+		memset(d, 0, sizeof(*d));
+		d->proto = WM_PROTO_RAW;
+		return;
+	}
+}
+
+const struct proto_ops proto_http_ops = {
+	.name = "http",
+	.ident = http_ident,
+	.start = http_start,
+	.feed = http_feed,
+};

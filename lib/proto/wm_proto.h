@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The protocol stage: between reassembly and detection, per flow
+ * direction, what the application protocol says about the bytes the
+ * stream engine judges.
+ *
+ *   in-order bytes of a direction
+ *     -> identify (the policy's port pins, else the first bytes:
+ *        TLS record, "SSH-", an HTTP request or status line, SMTP's
+ *        EHLO/HELO; anything else is the raw stream)
+ *     -> feed: the protocol's parser walks the bytes and stops where
+ *        the engine must act (struct wm_proto_out):
+ *          MSG_END    a message ended here (HTTP Content-Length reached
+ *                     or last chunk, SMTP's "." line): its values end
+ *                     too, decided at once, no hold
+ *          PROTECT    bytes from here on are never modified: TLS and
+ *                     SSH (the peers' transcript hashes and MACs cover
+ *                     them), SMTP's envelope (MAIL FROM, RCPT TO) and
+ *                     Message-ID, which route the mail; detector hits
+ *                     there are counted (mask.protected), not masked
+ *          UNPROTECT  the end of such a region
+ *          DROP       the policy does not allow what was found
+ *                     (encrypted = "drop", compressed = "drop")
+ *        and which bytes it rewrote itself, same length (an HTTP
+ *        request's Accept-Encoding, so servers answer uncompressed).
+ *
+ * What it owns: struct wm_proto_flow, the per-flow parser state (kept
+ * in the stream engine's flow area). It knows nothing of mbufs: the
+ * engine feeds it contiguous bytes. No EAL needed.
+ */
+#ifndef WM_PROTO_H
+#define WM_PROTO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <http_parser.h>
+
+#include "wm_stats.h"
+
+enum wm_proto {
+	WM_PROTO_NONE,      /* not identified yet */
+	WM_PROTO_RAW,       /* unknown: the raw stream */
+	WM_PROTO_HTTP,
+	WM_PROTO_TLS,
+	WM_PROTO_SSH,
+	WM_PROTO_SMTP,
+	WM_PROTO_MAX
+};
+
+/* What a policy does with encrypted protocols (TLS, SSH). */
+enum wm_proto_encrypted {
+	WM_PROTO_ENC_PROTECT,   /* pass, never modified; hits counted */
+	WM_PROTO_ENC_DROP,      /* not allowed: the flow is dropped */
+};
+
+/* What a policy does with HTTP bodies it cannot mask in place. */
+enum wm_proto_compressed {
+	WM_PROTO_COMP_IDENTITY, /* ask for identity (Accept-Encoding), then
+				 * alert on what comes compressed anyway */
+	WM_PROTO_COMP_ALERT,    /* pass, counted */
+	WM_PROTO_COMP_DROP,     /* the flow is dropped */
+};
+
+#define WM_PROTO_MAX_PINS 16
+
+/* A policy's protocol settings (config: policies.<p>.protocols). */
+struct wm_proto_conf {
+	uint8_t encrypted;      /* enum wm_proto_encrypted */
+	uint8_t compressed;     /* enum wm_proto_compressed */
+	uint8_t npins;
+	struct {
+		uint16_t port;  /* server port: either endpoint's port */
+		uint8_t proto;  /* enum wm_proto (WM_PROTO_RAW: no parsing) */
+	} pins[WM_PROTO_MAX_PINS];
+};
+
+/* What the engine must do after the bytes the stage consumed. */
+enum wm_proto_act {
+	WM_PROTO_ACT_NONE,
+	WM_PROTO_ACT_MSG_END,
+	WM_PROTO_ACT_PROTECT,
+	WM_PROTO_ACT_UNPROTECT,
+	WM_PROTO_ACT_DROP,
+};
+
+#define WM_PROTO_MAX_EDITS 4
+
+/* The answer to one wm_proto_feed(). */
+struct wm_proto_out {
+	uint32_t n;             /* bytes consumed (1.. of those fed) */
+	uint8_t act;            /* enum wm_proto_act, after those bytes */
+	uint8_t nedit;
+	struct {                /* bytes to blank (spaces), offsets in */
+		uint32_t off;   /* the bytes fed: Accept-Encoding values */
+		uint32_t len;
+	} edit[WM_PROTO_MAX_EDITS];
+};
+
+/* One direction's parser state. */
+struct wm_proto_dir {
+	uint8_t proto;          /* enum wm_proto */
+	uint8_t state;          /* the protocol's own */
+	uint8_t flags;          /* WM_PROTO_D_* (proto.c) */
+	uint8_t nstash;         /* first bytes, until identified */
+	uint8_t stash[8];
+	union {
+		http_parser http;
+		struct {
+			uint16_t len;   /* bytes of the current line */
+			uint8_t head[14]; /* its first bytes, upper case */
+		} line;
+	} u;
+};
+
+/* A flow's protocol state: both directions and what they share. */
+struct wm_proto_flow {
+	struct wm_proto_dir dir[2];
+	uint32_t req_kind;      /* pending requests, 2 bits each, oldest in
+				 * the low bits: WM_PROTO_REQ_* (proto_http.c) */
+	uint8_t nreq;
+	uint8_t flags;          /* WM_PROTO_F_* (proto.c) */
+	uint16_t pad;
+};
+
+/* Per call: the policy, the ports, where to count. */
+struct wm_proto_ctx {
+	const struct wm_proto_conf *conf;  /* NULL: the defaults */
+	struct wm_stats *stats;
+	uint16_t sport;         /* of the bytes fed */
+	uint16_t dport;
+};
+
+/** Start the protocol state of a new flow. */
+void wm_proto_flow_init(struct wm_proto_flow *pf);
+
+/**
+ * Walk @n > 0 in-order bytes of direction @dir at @p; stop after the
+ * first place where the engine must act (out->act, after out->n bytes:
+ * none only when the act comes before the first byte), or consume all.
+ * Bytes to rewrite are listed in out->edit: the engine writes them.
+ */
+void wm_proto_feed(struct wm_proto_flow *pf, unsigned int dir,
+		   const struct wm_proto_ctx *ctx, const uint8_t *p,
+		   uint32_t n, struct wm_proto_out *out);
+
+/**
+ * A hole was skipped in @dir: the parser lost its place; the direction
+ * goes on as the raw stream (protection of an encrypted flow stays).
+ */
+void wm_proto_lost(struct wm_proto_flow *pf, unsigned int dir,
+		   struct wm_stats *stats);
+
+/** Is every byte of @pf, both directions, never to be modified? */
+static inline bool
+wm_proto_protected(const struct wm_proto_flow *pf)
+{
+	return (pf->flags & 0x01) != 0; /* WM_PROTO_F_PROTECT */
+}
+
+/** Name of @p ("http", ...), NULL if out of range. */
+const char *wm_proto_name(enum wm_proto p);
+
+/** The protocol named @name; -1 if none. */
+int wm_proto_parse(const char *name);
+
+#endif /* WM_PROTO_H */
