@@ -127,10 +127,16 @@ seg_process(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, void *owner,
 {
 	struct wm_pkt_meta *pm = wm_pkt_meta(m);
 	uint32_t len = pm->pi.payload_len;
-	uint32_t behind = d->next_seq - seq;
+	/* Bytes before d->offset: the FIN's sequence number is no byte. */
+	uint32_t behind = wm_reasm_seq_end(d) - seq;
 	uint32_t old = RTE_MIN(behind, len);
 	uint32_t in_hole = 0;
 
+	if ((d->flags & WM_REASM_FIN) && len > behind) {
+		/* Bytes beyond the FIN: the receiver discards them. */
+		pkt_drop(rc, m, WM_CTR_REASM_AFTER_FIN);
+		return;
+	}
 	if (behind == 0) {
 		rc->ops->judge(rc->ops_arg, owner, d, m, 0, now);
 		return;

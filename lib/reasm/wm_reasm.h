@@ -386,6 +386,16 @@ wm_reasm_at_next(const struct wm_reasm_dir *d, uint32_t seq)
 	return !(d->flags & WM_REASM_SEQ_KNOWN) || seq == d->next_seq;
 }
 
+/*
+ * Sequence number of the byte at stream offset d->offset: next_seq,
+ * less the one the FIN consumed once it is in order.
+ */
+static inline uint32_t
+wm_reasm_seq_end(const struct wm_reasm_dir *d)
+{
+	return d->next_seq - ((d->flags & WM_REASM_FIN) ? 1u : 0u);
+}
+
 /**
  * A FIN of @d at @seq (just past its payload). In order, the direction
  * ends (ops->fin). Beyond a gap it waits for the bytes before it: @m, a

@@ -496,6 +496,29 @@ bare_fin_follows_held_data(void)
 	expect_out("x 411111******1111");
 }
 
+/*
+ * The FIN's sequence number is no byte of the stream: a retransmission
+ * after it is rewritten from the bytes at its own offsets (not one
+ * before), and bytes beyond the FIN are dropped, counted.
+ */
+static void
+retransmission_after_fin_not_shifted(void)
+{
+	const char *s = "x 4111111111111111 y";
+
+	reset();
+	send_c(1, s);
+	feed(&client, &server, 21, WM_TCP_ACK | WM_TCP_FIN, "", 0);
+	send_c(1, s);                 /* all of it again */
+	send_c(3, "4111111111111111 y"); /* its second half */
+	CHECK_EQ(stats.ctr[WM_CTR_DROP_MEMCAP], 0);
+	CHECK_EQ(nout, 4);
+	expect_pkts(1, "x 411111******1111 y");
+	send_c(21, "z");              /* data past the FIN */
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_AFTER_FIN], 1);
+	CHECK_EQ(nout, 4);
+}
+
 static void
 rst_flushes_and_closes(void)
 {
@@ -1128,6 +1151,7 @@ main(int argc, char **argv)
 	RUN(luhn_failure_not_masked);
 	RUN(fin_flushes_value_at_end);
 	RUN(bare_fin_follows_held_data);
+	RUN(retransmission_after_fin_not_shifted);
 	RUN(rst_flushes_and_closes);
 	RUN(rst_out_of_window_ignored);
 	RUN(bare_ack_not_held);
