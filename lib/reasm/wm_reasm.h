@@ -277,6 +277,12 @@ struct wm_reasm_dir {
 	struct rte_mbuf *ooo_head;  /* queued segments, by sequence */
 	struct wm_rbuf rb;          /* judged bytes until the peer ACKs */
 	/*
+	 * Late bytes of the last hole skipped, as they left: the hole's
+	 * first bytes in order, from its start (hole_rb.end is how far
+	 * they came); a later copy is rewritten to them.
+	 */
+	struct wm_rbuf hole_rb;
+	/*
 	 * Round trip of this direction's bytes (clock units): from a data
 	 * segment leaving to the peer's ACK of it coming back, the peer's
 	 * delayed ACK included; the SYN's answer until data is timed.
@@ -302,13 +308,15 @@ struct wm_reasm_ops {
 	void (*judge)(void *arg, void *owner, struct wm_reasm_dir *d,
 		      struct rte_mbuf *m, uint32_t skip, uint64_t now);
 	/*
-	 * The first @n payload bytes of @m belong to a skipped hole: judge
-	 * them on their own. Returns @n, 0 when the direction judges
-	 * nothing more (a scan error), -EPIPE when a drop rule blocked the
-	 * flow or -EIO; @m stays the caller's.
+	 * The @n payload bytes of @m from @pos belong to a skipped hole and
+	 * come for the first time: judge them on their own (they lie at
+	 * stream offset stream_off + @pos) and mask them in @m. Returns
+	 * @n, 0 when the direction judges nothing more (a scan error),
+	 * -EPIPE when a drop rule blocked the flow or -EIO; @m stays the
+	 * caller's.
 	 */
 	int (*hole)(void *arg, void *owner, struct wm_reasm_dir *d,
-		    struct rte_mbuf *m, uint32_t n);
+		    struct rte_mbuf *m, uint32_t pos, uint32_t n);
 	/*
 	 * @m adds nothing in order (a repeat of held bytes, or an ACK of
 	 * them): it leaves with the held bytes of @d up to its stream_off.
@@ -450,7 +458,10 @@ struct rte_mbuf *wm_reasm_gap_expired(const struct wm_reasm_ctx *rc,
  * stream ends before it (ops->skip), the hole is counted and skipped,
  * and what is queued is judged from the next byte held. A value cut in
  * two by the hole cannot be recognised; nothing leaves unscanned. Bytes
- * of the hole that turn up later are judged on their own (ops->hole).
+ * of the hole that turn up later, in order from its start, are judged on
+ * their own (ops->hole) and retained as they left: a later copy is
+ * rewritten to them. Late bytes beyond those that came are dropped
+ * (reasm.gap_late_ooo) until the bytes before them come.
  */
 void wm_reasm_gap_skip(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d,
 		       void *owner, uint64_t now);

@@ -35,13 +35,13 @@ reasm_judge(void *arg, void *owner, struct wm_reasm_dir *rd,
 /* Late bytes of a skipped hole: judged on their own. */
 static int
 reasm_hole(void *arg, void *owner, struct wm_reasm_dir *rd,
-	   struct rte_mbuf *m, uint32_t n)
+	   struct rte_mbuf *m, uint32_t pos, uint32_t n)
 {
 	struct wm_flow *f = owner;
 
 	if (sdir(rd)->flags & WM_STREAM_BROKEN)
 		return 0;
-	if (stream_hole_judge(arg, f, m, n) < 0)
+	if (stream_hole_judge(arg, f, sdir(rd), m, pos, n) < 0)
 		return f->blocked ? -EPIPE : -EIO;
 	return (int)n;
 }

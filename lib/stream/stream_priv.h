@@ -108,8 +108,9 @@ void stream_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		  struct wm_stream_dir *d, struct rte_mbuf *m, uint32_t skip,
 		  uint64_t now);
 
-/** Judge the first @n payload bytes of @m alone (a skipped hole's). */
+/** Judge @n payload bytes of @m from @pos alone (a skipped hole's). */
 int stream_hole_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
-		      struct rte_mbuf *m, uint32_t n);
+		      struct wm_stream_dir *d, struct rte_mbuf *m,
+		      uint32_t pos, uint32_t n);
 
 #endif /* STREAM_PRIV_H */

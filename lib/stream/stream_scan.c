@@ -188,6 +188,29 @@ stream_value_mask(struct wm_stream_ctx *ctx, struct wm_flow *f, uint32_t ri,
 }
 
 /*
+ * The one path of a value confirmed by the stream or in late bytes of a
+ * skipped hole: report the decision (every rule, alert included), count
+ * it and make its masked bytes (@late: its start left in clear). True
+ * with them in @out; false when nothing is to be written (alert, or
+ * drop: @f is blocked).
+ */
+static bool
+value_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
+	     struct wm_stream_dir *d, uint32_t ri, uint64_t off,
+	     const uint8_t *val, uint32_t len, bool late, uint8_t *out)
+{
+	struct wm_stream_event ev = {
+		.flow = f, .dir = (uint8_t)(d - sflow(f)->dir),
+		.rule = (uint16_t)ri, .offset = off, .len = len, .value = val,
+		.late = late,
+	};
+
+	if (ctx->event != NULL)
+		ctx->event(ctx->event_arg, &ev);
+	return stream_value_mask(ctx, f, ri, val, out, len, true);
+}
+
+/*
  * A confirmed value at stream offset @off: report the decision, then mask
  * it where it lies (alert and drop leave it and act).
  */
@@ -196,11 +219,6 @@ value_judged(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	     struct wm_stream_dir *d, uint32_t ri, uint64_t off,
 	     const uint8_t *val, uint32_t len)
 {
-	struct wm_stream_event ev = {
-		.flow = f, .dir = (uint8_t)(d - sflow(f)->dir),
-		.rule = (uint16_t)ri, .offset = off, .len = len, .value = val,
-		.late = stream_leaked(d, off),
-	};
 	uint8_t out[WM_DETECT_WINDOW];
 
 	/*
@@ -213,9 +231,8 @@ value_judged(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		value_count(ctx, f, ri);
 		return;
 	}
-	if (ctx->event != NULL)
-		ctx->event(ctx->event_arg, &ev);
-	if (stream_value_mask(ctx, f, ri, val, out, len, true))
+	if (value_decide(ctx, f, d, ri, off, val, len, stream_leaked(d, off),
+			 out))
 		dir_write(ctx, d, off, off + len, out);
 }
 
@@ -503,26 +520,32 @@ stream_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
 }
 
 /*
- * The first @n payload bytes of @m belong to a hole that was skipped:
- * the stream went on without them, so they are judged on their own (a
- * value cut by the hole's edges cannot be recognised, as at the skip).
- * Returns 0, or -EPIPE when a drop rule blocked the flow, -EIO when
- * they cannot be scanned.
+ * The @n payload bytes of @m from @pos belong to a hole that was
+ * skipped: the stream went on without them, so they are judged on their
+ * own (a value cut by the hole's edges cannot be recognised, as at the
+ * skip), each value as the stream's are (value_decide). Returns 0, or
+ * -EPIPE when a drop rule blocked the flow, -EIO when they cannot be
+ * scanned.
  */
 int
 stream_hole_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
-		  struct rte_mbuf *m, uint32_t n)
+		  struct wm_stream_dir *d, struct rte_mbuf *m, uint32_t pos,
+		  uint32_t n)
 {
 	const struct wm_pkt_meta *pm = wm_pkt_meta(m);
+	uint32_t at0 = pm->pi.payload_off + pos;
+	const void *p;
 	const struct wm_policy_conf *pc = f->policy->conf;
 	uint32_t chunk = WM_STREAM_MATCH_MAX / f->policy->db->npatterns;
 	uint8_t *buf = ctx->hole, out[WM_DETECT_WINDOW];
 	hs_stream_t *hs;
 	int rc = 0;
 
-	if (rte_pktmbuf_read(m, pm->pi.payload_off, n, buf) != buf)
-		memcpy(buf, rte_pktmbuf_mtod_offset(m, uint8_t *,
-						    pm->pi.payload_off), n);
+	p = rte_pktmbuf_read(m, at0, n, buf);
+	if (p == NULL)
+		return -EIO;
+	if (p != buf)
+		memcpy(buf, p, n);
 	buf[n] = WM_DETECT_EOD_BYTE;    /* the hole's end ends its values */
 	if (wm_match_stream_open(f->policy->db, &hs) < 0)
 		return -EIO;
@@ -555,9 +578,10 @@ stream_hole_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
 			ve = RTE_MIN((uint32_t)(w0 + sp.end), n);
 			if (vs >= ve)
 				continue;
-			if (stream_value_mask(ctx, f, ctx->match[i].rule,
-					      buf + vs, out, ve - vs, true))
-				wm_reasm_pkt_write(m, vs, out, ve - vs);
+			if (value_decide(ctx, f, d, ctx->match[i].rule,
+					 pm->stream_off + pos + vs, buf + vs,
+					 ve - vs, false, out))
+				wm_reasm_pkt_write(m, pos + vs, out, ve - vs);
 			else if (f->blocked) {
 				rc = -EPIPE;
 				break;

@@ -976,10 +976,89 @@ gap_timeout_skips_hole(void)
 	 */
 	send_c(6, "id 123-45-6789");
 	send_c(6, "id 123-45-6789ssn 123-45-6789;");
-	CHECK_EQ(stats.ctr[WM_CTR_REASM_HOLE_LATE], 2);
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_HOLE_LATE], 1); /* then rewritten */
 	CHECK_EQ(stats.ctr[WM_CTR_DROP_MEMCAP], 0);
 	CHECK_EQ(nout, 4);
 	expect_pkts(1, "head;id ***-**-6789ssn ***-**-6789;");
+}
+
+/* Events the engine reported, for the cases that look at them. */
+static struct wm_stream_event evs[16];
+static unsigned int nev;
+
+static void
+ev_collect(void *arg, const struct wm_stream_event *e)
+{
+	(void)arg;
+	if (nev < WM_ARRAY_SIZE(evs))
+		evs[nev++] = *e;
+}
+
+/* A hole "x=4111111111111111;" (seq 6..24) skipped between two segments. */
+static void
+hole_skipped(void)
+{
+	send_c(1, "head;");
+	send_c(25, "tail;");
+	now += sconf.reasm.gap_time;
+	wm_stream_expire(ctx, now);
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_GAP], 1);
+}
+
+/*
+ * Late bytes of a skipped hole left once: a second copy with one byte
+ * changed (the card then sits inside an identifier, no value) is
+ * rewritten to what left, as a part of it is; late bytes that do not
+ * follow those that came are dropped until they do.
+ */
+static void
+late_hole_second_copy_rewritten(void)
+{
+	reset();
+	hole_skipped();
+	send_c(16, "111111111;");         /* not from the hole's start */
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_HOLE_LATE_OOO], 1);
+	send_c(6, "x=4111111111111111;");
+	send_c(6, "xx4111111111111111;");
+	send_c(8, "4111111111111111;");
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_HOLE_LATE], 1);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_VALUES], 1);
+	CHECK_EQ(nout, 5);
+	expect_pkts(1, "head;x=411111******1111;tail;");
+}
+
+/*
+ * A value in late bytes of a skipped hole is reported like any other
+ * (an event with its stream offset), also under an alert rule, which
+ * leaves it as it was.
+ */
+static void
+late_hole_value_reported(void)
+{
+	struct wm_rule *card = &cfg->policies[0].rules[0];
+	struct wm_mask_params keep = card->mask;
+
+	CHECK(strcmp(card->detector->name, "card") == 0);
+	reset();
+	nev = 0;
+	ctx->event = ev_collect;
+	hole_skipped();
+	send_c(6, "x=4111111111111111;");
+	CHECK_EQ(nev, 1);
+	CHECK_EQ(evs[0].offset, 7);
+	CHECK_EQ(evs[0].len, 16);
+	CHECK_EQ(evs[0].late, 0);
+	CHECK_EQ(evs[0].dir, wm_pkt_meta(out[0])->dir);
+	reset();
+	nev = 0;
+	card->mask.op = WM_MASK_ALERT;
+	hole_skipped();
+	send_c(6, "x=4111111111111111;");
+	card->mask = keep;
+	ctx->event = NULL;
+	CHECK_EQ(nev, 1);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_ALERT], 1);
+	expect_pkts(1, "head;x=4111111111111111;tail;");
 }
 
 static void
@@ -1178,6 +1257,8 @@ main(int argc, char **argv)
 	RUN(queue_full_drops_newest);
 	RUN(gap_timeout_skips_hole);
 	RUN(flush_skips_hole_at_end);
+	RUN(late_hole_second_copy_rewritten);
+	RUN(late_hole_value_reported);
 	RUN(hold_timeout_drop_policy_blocks);
 	RUN(ack_waits_for_the_bytes_it_acknowledges);
 	RUN(syn_restarts_closed_flow);
