@@ -67,7 +67,8 @@ reasm_skip(void *arg, void *owner, struct wm_reasm_dir *rd, uint32_t gap)
 	stream_dir_flush(arg, owner, d, rd->offset);
 	if (d->hs != NULL)
 		wm_match_stream_reset(d->hs);
-	d->hist_len = 0;
+	d->hist_len = 0;        /* the new stream starts after the hole */
+	d->flags &= (uint8_t)~WM_STREAM_HIST_CUT;
 	d->hs_base = rd->offset + gap;
 }
 

@@ -101,6 +101,8 @@ stream_win_detach(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
 	if (hold == 0) {
 		uint16_t k = RTE_MIN(d->hist_len, (uint16_t)WM_STREAM_TAIL);
 
+		if (k < d->hist_len)
+			d->flags |= WM_STREAM_HIST_CUT;
 		memcpy(d->tail, d->win + d->hist_len - k, k);
 		d->hist_len = k;
 		if (d->win != ctx->win)
@@ -236,16 +238,58 @@ value_judged(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		dir_write(ctx, d, off, off + len, out);
 }
 
+/*
+ * Detectors take a window shorter than WM_DETECT_WINDOW for the stream's
+ * start. A history cut to the tail is not: what came before it is
+ * unknown, and a full window says so. Its first byte is repeated back
+ * to a full window: a run that a detector walks back through reaches
+ * win[0], whose past is unknown (refused, or cut), as it would with
+ * the bytes that were there. (Every value starts in what was kept: the
+ * detectors held nothing before the tail when it was cut.) Returns the
+ * bytes of padding put before @len bytes at @win + pad.
+ */
+static size_t
+hist_pad(const struct wm_stream_dir *d, uint8_t *win, size_t len)
+{
+	size_t pad;
+
+	if (!(d->flags & WM_STREAM_HIST_CUT) || len >= WM_DETECT_WINDOW ||
+	    len == 0)
+		return 0;
+	pad = WM_DETECT_WINDOW - len;
+	memset(win, win[pad], pad);
+	return pad;
+}
+
 size_t
 stream_window(const struct wm_stream_dir *d, const uint8_t *end, size_t n,
 	      uint8_t win[WM_DETECT_WINDOW])
 {
 	size_t want = RTE_MIN((size_t)WM_DETECT_WINDOW, n + d->hist_len);
 	size_t from_hist = want > n ? want - n : 0;
+	size_t pad = (d->flags & WM_STREAM_HIST_CUT) ?
+		     WM_DETECT_WINDOW - want : 0;
 
-	memcpy(win, d->win + d->hist_len - from_hist, from_hist);
-	memcpy(win + from_hist, end - (want - from_hist), want - from_hist);
-	return want;
+	memcpy(win + pad, d->win + d->hist_len - from_hist, from_hist);
+	memcpy(win + pad + from_hist, end - (want - from_hist),
+	       want - from_hist);
+	return want + hist_pad(d, win, want);
+}
+
+const uint8_t *
+stream_hist_view(const struct wm_stream_dir *d, uint8_t buf[WM_DETECT_WINDOW],
+		 size_t *len)
+{
+	size_t pad;
+
+	*len = d->hist_len;
+	if (!(d->flags & WM_STREAM_HIST_CUT) || d->hist_len == 0 ||
+	    d->hist_len >= WM_DETECT_WINDOW)
+		return d->win;
+	pad = WM_DETECT_WINDOW - d->hist_len;
+	memcpy(buf + pad, d->win, d->hist_len);
+	*len = hist_pad(d, buf, d->hist_len) + d->hist_len;
+	return buf;
 }
 
 /*
@@ -376,15 +420,16 @@ size_t
 stream_dir_hold(const struct wm_flow *f, const struct wm_stream_dir *d)
 {
 	const struct wm_policy_conf *pc = f->policy->conf;
-	size_t hold = 0;
+	uint8_t buf[WM_DETECT_WINDOW];
+	size_t hold = 0, len;
+	const uint8_t *h = stream_hist_view(d, buf, &len);
 
 	for (unsigned int i = 0; i < pc->nrules; i++) {
 		const struct wm_detector *det = pc->rules[i].detector;
-		size_t h = det->hold(det, d->win, d->hist_len);
 
-		hold = RTE_MAX(hold, h);
+		hold = RTE_MAX(hold, det->hold(det, h, len));
 	}
-	return hold;
+	return RTE_MIN(hold, (size_t)d->hist_len);
 }
 
 /*

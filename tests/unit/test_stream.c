@@ -444,6 +444,67 @@ one_byte_segments(void)
 	expect_out("mail ****.***@example.com and 5500-00**-****-0004;");
 }
 
+/* The client stream @s sent cut at @cut (0: whole), then a FIN. */
+static void
+send_cut(const char *s, size_t cut, char *got, size_t cap)
+{
+	size_t n = strlen(s);
+	char part[512];
+
+	reset();
+	if (cut > 0) {
+		memcpy(part, s, cut);
+		part[cut] = '\0';
+		send_mid(1, part);
+	}
+	send_c((uint32_t)(1 + cut), s + cut);
+	feed(&client, &server, (uint32_t)(1 + n), WM_TCP_ACK | WM_TCP_FIN,
+	     "", 0);
+	stream_out(client.port, got, cap);
+}
+
+/*
+ * The same stream masks the same wherever it is cut: a history cut to
+ * its tail is not taken for the stream's start ("v=" and 100 digits
+ * before an address make its local part longer than 64 bytes: no
+ * e-mail, also when only the last 32 digits were kept).
+ */
+static void
+segmentation_does_not_change_masking(void)
+{
+	char digits[101], letters[81], streams[3][400];
+
+	memset(digits, '7', 100);
+	digits[100] = '\0';
+	memset(letters, 'q', 80);
+	letters[80] = '\0';
+	snprintf(streams[0], sizeof(streams[0]), "v=%sjane.roe@example.org;",
+		 digits);
+	snprintf(streams[1], sizeof(streams[1]),
+		 "k=%s.x@ex.org card 4111 1111 1111 1111; a@b.io %s1@c.de.",
+		 letters, digits);
+	snprintf(streams[2], sizeof(streams[2]),
+		 "n=%s123-45-6789 %s-4111111111111111;", digits, letters);
+	for (size_t k = 0; k < WM_ARRAY_SIZE(streams); k++) {
+		const char *s = streams[k];
+		char whole[512], got[512];
+		unsigned int bad = 0;
+
+		send_cut(s, 0, whole, sizeof(whole));
+		for (size_t cut = 1; cut < strlen(s); cut++) {
+			send_cut(s, cut, got, sizeof(got));
+			if (strcmp(got, whole) != 0 && bad++ == 0)
+				fprintf(stderr, "  stream %zu cut %zu\n"
+					"  got   [%s]\n  whole [%s]\n", k,
+					cut, got, whole);
+		}
+		CHECK_EQ(bad, 0);
+	}
+	/* The first one is no e-mail at all. */
+	send_cut(streams[0], 0, streams[1], sizeof(streams[1]));
+	CHECK(strcmp(streams[0], streams[1]) == 0);
+}
+
 static void
 no_value_passes_unchanged_at_once(void)
 {
@@ -1225,6 +1286,7 @@ main(int argc, char **argv)
 	RUN(split_across_two_segments);
 	RUN(window_only_while_value_pending);
 	RUN(one_byte_segments);
+	RUN(segmentation_does_not_change_masking);
 	RUN(no_value_passes_unchanged_at_once);
 	RUN(tail_that_may_start_a_value_held);
 	RUN(luhn_failure_not_masked);
