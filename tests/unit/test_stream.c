@@ -505,6 +505,42 @@ segmentation_does_not_change_masking(void)
 	CHECK(strcmp(streams[0], streams[1]) == 0);
 }
 
+/*
+ * An address followed by more domain bytes than the window shows (240
+ * digits, or 120 ".1" labels) is still masked: the detector decides
+ * once the domain is longer than any address's, while the '@' is in
+ * the window; whole, or cut into 100-byte segments.
+ */
+static void
+email_long_domain_tail_masked(void)
+{
+	static const char *const tails[] = { "7", ".1" };
+
+	for (size_t t = 0; t < WM_ARRAY_SIZE(tails); t++) {
+		char in[512], want[512], more[300] = "";
+
+		for (size_t i = 0; strlen(more) < 240; i++)
+			strcat(more, tails[t]);
+		snprintf(in, sizeof(in), "mail jane.roe@example.com%s;", more);
+		snprintf(want, sizeof(want), "mail ****.***@example.com%s;",
+			 more);
+		reset();
+		send_c(1, in);
+		expect_out(want);
+		reset();
+		for (size_t at = 0; at < strlen(in); at += 100) {
+			char part[101];
+
+			snprintf(part, sizeof(part), "%.100s", in + at);
+			send_mid((uint32_t)(1 + at), part);
+		}
+		feed(&client, &server, (uint32_t)(1 + strlen(in)),
+		     WM_TCP_ACK | WM_TCP_FIN, "", 0);
+		expect_out(want);
+		CHECK_EQ(stats.ctr[WM_CTR_MASK_LATE], 0);
+	}
+}
+
 static void
 no_value_passes_unchanged_at_once(void)
 {
@@ -1287,6 +1323,7 @@ main(int argc, char **argv)
 	RUN(window_only_while_value_pending);
 	RUN(one_byte_segments);
 	RUN(segmentation_does_not_change_masking);
+	RUN(email_long_domain_tail_masked);
 	RUN(no_value_passes_unchanged_at_once);
 	RUN(tail_that_may_start_a_value_held);
 	RUN(luhn_failure_not_masked);
