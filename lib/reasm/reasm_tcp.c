@@ -402,12 +402,51 @@ wm_reasm_dir_fini(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d)
 /* ---- segments ---- */
 
 void
-wm_reasm_syn(struct wm_reasm_dir *d, uint32_t seq)
+wm_reasm_syn(struct wm_reasm_dir *d, uint32_t seq, uint8_t wscale)
 {
+	d->flags |= WM_REASM_SYN_SEEN;
+	if (wscale != WM_PKT_NO_WSCALE) {
+		d->flags |= WM_REASM_WSCALE;
+		d->wscale = wscale;
+	}
 	if (d->offset != 0)
 		return;
 	d->next_seq = seq;
 	d->flags |= WM_REASM_SEQ_KNOWN;
+}
+
+void
+wm_reasm_window(struct wm_reasm_dir *peer, const struct wm_reasm_dir *d,
+		uint16_t win, bool syn)
+{
+	uint32_t w = win;
+
+	/* RFC 7323: a SYN's window is never scaled. */
+	if (!syn && (d->flags & peer->flags & WM_REASM_WSCALE))
+		w <<= d->wscale;
+	if (d->flags & peer->flags & WM_REASM_SYN_SEEN)
+		peer->flags |= WM_REASM_WND_EXACT;
+	peer->wnd = RTE_MAX(peer->wnd, w);
+}
+
+/*
+ * Does @seq, beyond next_seq, lie outside every window the receiver
+ * offered @d? With no window seen it is taken as 64 KiB, or as the
+ * largest a scaled window can be (2^30) when @d's SYN offered scaling;
+ * with the handshake missed (scaling unknown), as at least 64 KiB. A
+ * window read too small only drops segments the sender resends.
+ */
+static bool
+beyond_window(const struct wm_reasm_dir *d, uint32_t seq)
+{
+	uint32_t w = d->wnd;
+
+	if (w == 0)
+		w = (d->flags & WM_REASM_WSCALE) ? UINT32_C(1) << 30 :
+		    UINT16_MAX;
+	else if (!(d->flags & WM_REASM_WND_EXACT))
+		w = RTE_MAX(w, (uint32_t)UINT16_MAX);
+	return seq - d->next_seq >= w;
 }
 
 bool
@@ -422,6 +461,10 @@ wm_reasm_segment(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, void *owner,
 		rc->stats->ctr[WM_CTR_STREAM_MIDSTREAM]++;
 	}
 	if ((int32_t)(seq - d->next_seq) > 0) {
+		if (beyond_window(d, seq)) {
+			pkt_drop(rc, m, WM_CTR_REASM_OUT_OF_WINDOW);
+			return false;
+		}
 		if (pm->pi.tcp_flags & WM_TCP_FIN) {
 			d->flags |= WM_REASM_FIN_PENDING;
 			d->fin_seq = seq + pm->pi.payload_len;
@@ -444,6 +487,10 @@ wm_reasm_fin(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, void *owner,
 	}
 	if (m == NULL || (int32_t)(seq - d->next_seq) <= 0)
 		return false;
+	if (beyond_window(d, seq)) {
+		pkt_drop(rc, m, WM_CTR_REASM_OUT_OF_WINDOW);
+		return true;
+	}
 	/* Beyond a gap: the FIN leaves after the bytes before it. */
 	d->flags |= WM_REASM_FIN_PENDING;
 	d->fin_seq = seq;

@@ -279,7 +279,8 @@ wm_stream_segment(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	if (fl & WM_TCP_ACK)
 		wm_reasm_ack(&ctx->reasm, peer, ack, now);
 	if (fl & WM_TCP_SYN)
-		wm_reasm_syn(d, seq);
+		wm_reasm_syn(d, seq, pm->pi.wscale);
+	wm_reasm_window(peer, d, pm->pi.window, fl & WM_TCP_SYN);
 	if (plen > 0) {
 		if (!wm_reasm_segment(&ctx->reasm, d, f, m, seq, now))
 			return; /* beyond a gap: queued */

@@ -1158,6 +1158,66 @@ late_hole_value_reported(void)
 	expect_pkts(1, "head;x=4111111111111111;tail;");
 }
 
+/* A SYN (or SYN-ACK) at @seq with a window scale option of @ws. */
+static void
+feed_syn_ws(const struct ep *src, const struct ep *dst, uint8_t flags,
+	    uint8_t ws)
+{
+	uint8_t f[128], *ip = f + 14, *tcp = ip + 20;
+	uint16_t ck = 0;
+
+	tcp4_build(f, src, dst, 0, flags, "", 0);
+	put16(ip + 2, 44);
+	put16(ip + 10, 0);
+	put16(ip + 10, ip4_csum(ip));
+	tcp[12] = 6 << 4;
+	tcp[20] = 1;                    /* NOP, then window scale @ws */
+	tcp[21] = 3;
+	tcp[22] = 3;
+	tcp[23] = ws;
+	memcpy(tcp + 16, &ck, 2);
+	ck = wm_cksum_l4(ip, tcp, 24, 6);
+	memcpy(tcp + 16, &ck, 2);
+	feed_mbuf(mbuf_from(f, 58, 0));
+}
+
+/*
+ * A segment far beyond the receiver's window (a spoof ~1e9 ahead, or a
+ * FIN there) is dropped, counted, and opens no hole: after the gap
+ * timeout the stream goes on in order and a card split over two
+ * segments is masked whole. The window is the peer's, scaled as the
+ * SYNs agreed (65535 << 7 here); with the handshake missed, 64 KiB.
+ */
+static void
+out_of_window_segment_opens_no_hole(void)
+{
+	reset();
+	feed_syn_ws(&client, &server, WM_TCP_SYN, 7);
+	feed_syn_ws(&server, &client, WM_TCP_SYN | WM_TCP_ACK, 7);
+	feed(&client, &server, 1, WM_TCP_ACK, "", 0);
+	feed(&server, &client, 1, WM_TCP_ACK, "", 0); /* 65535 << 7 */
+	send_c(1 + 1000000000u, "spoofed");
+	feed(&client, &server, 1 + 1000000000u, WM_TCP_ACK | WM_TCP_FIN,
+	     "", 0);
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_OUT_OF_WINDOW], 2);
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_OOO], 0);
+	now += sconf.reasm.gap_time;
+	wm_stream_expire(ctx, now);
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_GAP], 0);
+	send_c(1, "pay 4111 1111 ");
+	send_c(15, "1111 1111 now;");
+	expect_out("pay 4111 11** **** 1111 now;");
+	send_c(29 + 8000000, "inside the window");
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_OOO], 1);
+	/* Picked up mid-stream: scaling unknown, 64 KiB. */
+	reset();
+	send_c(1, "x;");
+	send_c(3 + 70000, "far");
+	send_c(3 + 60000, "near");
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_OUT_OF_WINDOW], 1);
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_OOO], 1);
+}
+
 static void
 flush_skips_hole_at_end(void)
 {
@@ -1356,6 +1416,7 @@ main(int argc, char **argv)
 	RUN(queue_full_drops_newest);
 	RUN(gap_timeout_skips_hole);
 	RUN(flush_skips_hole_at_end);
+	RUN(out_of_window_segment_opens_no_hole);
 	RUN(late_hole_second_copy_rewritten);
 	RUN(late_hole_value_reported);
 	RUN(hold_timeout_drop_policy_blocks);
