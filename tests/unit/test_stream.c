@@ -1068,8 +1068,8 @@ gap_timeout_skips_hole(void)
 	/*
 	 * The hole, too late: a live receiver still waits for it, so it is
 	 * judged on its own and goes on (dropping it would stall the
-	 * connection for good), also when a retransmission runs on into
-	 * bytes judged before.
+	 * connection for good); a retransmission of it, also one that runs
+	 * on into bytes judged before, is rewritten to what left.
 	 */
 	send_c(6, "id 123-45-6789");
 	send_c(6, "id 123-45-6789ssn 123-45-6789;");
