@@ -539,6 +539,22 @@ email_long_domain_tail_masked(void)
 		expect_out(want);
 		CHECK_EQ(stats.ctr[WM_CTR_MASK_LATE], 0);
 	}
+	/* The longest local part (64 bytes) and its boundary still fit. */
+	{
+		char in[512], want[512], local[65], stars[65], more[241];
+
+		memset(local, 'a', 64);
+		local[64] = '\0';
+		memset(stars, '*', 64);
+		stars[64] = '\0';
+		memset(more, '7', 240);
+		more[240] = '\0';
+		snprintf(in, sizeof(in), "x %s@example.com%s;", local, more);
+		snprintf(want, sizeof(want), "x %s@example.com%s;", stars, more);
+		reset();
+		send_c(1, in);
+		expect_out(want);
+	}
 }
 
 static void
