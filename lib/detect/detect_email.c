@@ -18,7 +18,13 @@
  * Trigger: a local byte, '@', dotted labels, then a terminator: one
  * byte outside [A-Za-z0-9.-], or a dot and a byte that cannot start a
  * label (a trailing dot is sentence punctuation: "mail a@b.com. Next").
- * The TLD is left to confirm.
+ * The TLD is left to confirm. Or, without waiting for a terminator:
+ * EMAIL_DOMAIN_DECIDE domain bytes after the '@'. A domain that long is
+ * no address's (the whole is at most 253 bytes, a label 63) but may
+ * still hold one ("a@b.com" and 240 digits holds "a@b.com"); its value
+ * is decided there, while the '@' and the local part are still in the
+ * window and still held, instead of at a terminator too far away for
+ * the window to show them.
  *
  * Confirm walks back from the terminator to the '@', finds the domain's
  * end, then walks back over the local part.
@@ -37,6 +43,17 @@
 /* Local part, '@' and domain with one trailing dot, before the last
  * terminator byte: the most confirm and hold ever look at. */
 #define EMAIL_RUN_MAX (WM_EMAIL_MAX_LEN + 1)
+/*
+ * Domain bytes after which the trigger decides without a terminator:
+ * the byte before a 64-byte local part, the local part, '@' and these
+ * fill the window; the hold keeps local part and domain held up to
+ * EMAIL_RUN_MAX, so they are still held then.
+ */
+#define EMAIL_DOMAIN_DECIDE "190"
+_Static_assert(1 + WM_EMAIL_LOCAL_MAX + 1 + 190 <= WM_DETECT_WINDOW,
+	       "a decided domain's address fits the window");
+_Static_assert(WM_EMAIL_LOCAL_MAX + 1 + 190 <= EMAIL_RUN_MAX + 1,
+	       "a decided domain's address is still held");
 
 static bool
 email_is_domain(uint8_t c)
@@ -176,8 +193,9 @@ email_hold(const struct wm_detector *d, const uint8_t *tail, size_t len)
 
 const struct wm_detector wm_detector_email = {
 	.name = "email",
-	.pattern = "[A-Za-z0-9._%+\\-]@[A-Za-z0-9\\-]+(?:\\.[A-Za-z0-9\\-]+)+"
-		   "(?:[^A-Za-z0-9.\\-]|\\.[^A-Za-z0-9\\-])",
+	.pattern = "[A-Za-z0-9._%+\\-]@(?:[A-Za-z0-9\\-]+(?:\\.[A-Za-z0-9\\-]+)+"
+		   "(?:[^A-Za-z0-9.\\-]|\\.[^A-Za-z0-9\\-])|"
+		   "[A-Za-z0-9.\\-]{" EMAIL_DOMAIN_DECIDE "})",
 	.hs_flags = 0,
 	.max_len = WM_EMAIL_MAX_LEN,
 	.separators = "@.",

@@ -249,6 +249,29 @@ pkt_parse_ipv6(struct pkt_ctx *c, uint32_t off, uint32_t end)
 			    WM_PKT_NOT_TCP);
 }
 
+/*
+ * The window scale option (RFC 7323: kind 3, length 3, shift; more than
+ * 14 means 14) among the @n option bytes at @opt, or WM_PKT_NO_WSCALE.
+ */
+static uint8_t
+pkt_tcp_wscale(const uint8_t *opt, uint32_t n)
+{
+	uint32_t i = 0;
+
+	while (i < n && opt[i] != 0) {          /* 0: end of options */
+		if (opt[i] == 1) {              /* NOP */
+			i++;
+			continue;
+		}
+		if (i + 1 >= n || opt[i + 1] < 2 || opt[i + 1] > n - i)
+			break;
+		if (opt[i] == 3 && opt[i + 1] == 3)
+			return opt[i + 2] > 14 ? 14 : opt[i + 2];
+		i += opt[i + 1];
+	}
+	return WM_PKT_NO_WSCALE;
+}
+
 static enum wm_pkt_kind
 pkt_parse_tcp(struct pkt_ctx *c, uint32_t off, uint32_t end)
 {
@@ -271,6 +294,10 @@ pkt_parse_tcp(struct pkt_ctx *c, uint32_t off, uint32_t end)
 	info->seq = pkt_rd32(th + 4);
 	info->ack = pkt_rd32(th + 8);
 	info->tcp_flags = th[13];
+	info->window = pkt_rd16(th + 14);
+	info->wscale = (th[13] & WM_TCP_SYN) ?
+		       pkt_tcp_wscale(th + TCP_HLEN, hlen - TCP_HLEN) :
+		       WM_PKT_NO_WSCALE;
 	return WM_PKT_TCP;
 }
 

@@ -58,7 +58,14 @@ struct wm_pkt_info {
 	uint16_t sport, dport;              /* host order */
 	uint32_t seq, ack;                  /* host order */
 	uint8_t tcp_flags;                  /* FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10 URG 0x20 */
+	uint8_t wscale;                     /* a SYN's window scale option
+					     * (shift, at most 14), else
+					     * WM_PKT_NO_WSCALE */
+	uint16_t window;                    /* receive window, host order,
+					     * unscaled as on the wire */
 };
+
+#define WM_PKT_NO_WSCALE 0xff
 
 #define WM_TCP_FIN 0x01
 #define WM_TCP_SYN 0x02

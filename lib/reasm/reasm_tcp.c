@@ -69,10 +69,11 @@ wm_reasm_retain(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d,
 
 /*
  * Make the @n payload bytes of @m from @pos, at stream offset @off, what
- * was judged there before. False when those bytes are not retained.
+ * was judged there before (retained in @rb). False when those bytes are
+ * not retained.
  */
 static bool
-old_rewrite(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d,
+old_rewrite(struct wm_reasm_ctx *rc, const struct wm_rbuf *rb,
 	    struct rte_mbuf *m, uint32_t pos, uint64_t off, uint32_t n)
 {
 	uint32_t changed = 0;
@@ -80,7 +81,7 @@ old_rewrite(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d,
 	for (uint32_t i = 0; i < n; i += WM_REASM_CHUNK) {
 		uint32_t k = RTE_MIN(n - i, (uint32_t)WM_REASM_CHUNK);
 
-		if (!wm_rb_read(&d->rb, off + i, k, rc->buf))
+		if (!wm_rb_read(rb, off + i, k, rc->buf))
 			return false;
 		changed += wm_reasm_pkt_write(m, pos + i, rc->buf, k);
 	}
@@ -92,17 +93,18 @@ old_rewrite(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d,
 
 /*
  * Of the @n payload bytes of @m from @pos (stream offset @off), those
- * no longer retained because the peer acknowledged them: a receiver
+ * no longer retained in @rb because the peer acknowledged them: a receiver
  * discards bytes it has acknowledged, so they are blanked (nothing of
  * them leaves, whatever the sender put there) instead of failing the
  * whole segment, whose new bytes the receiver still waits for (Linux
  * collapses retransmissions into larger segments). Returns how many.
  */
 static uint32_t
-old_blank(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, struct rte_mbuf *m,
-	  uint32_t pos, uint64_t off, uint32_t n)
+old_blank(struct wm_reasm_ctx *rc, const struct wm_reasm_dir *d,
+	  const struct wm_rbuf *rb, struct rte_mbuf *m, uint32_t pos,
+	  uint64_t off, uint32_t n)
 {
-	uint64_t kept = d->rb.head != NULL ? d->rb.base : d->offset;
+	uint64_t kept = rb->head != NULL ? rb->base : rb->end;
 	uint32_t k;
 
 	if (off >= kept || off >= d->acked)
@@ -116,6 +118,72 @@ old_blank(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, struct rte_mbuf *m,
 	return k;
 }
 
+/* Retain the @n payload bytes of @m from @pos (as they leave) in @rb. */
+static void
+pkt_retain(struct wm_reasm_ctx *rc, struct wm_rbuf *rb, struct rte_mbuf *m,
+	   uint32_t pos, uint32_t n)
+{
+	uint32_t at = wm_pkt_meta(m)->pi.payload_off + pos;
+
+	for (uint32_t i = 0; i < n; i += WM_REASM_CHUNK) {
+		uint32_t k = RTE_MIN(n - i, (uint32_t)WM_REASM_CHUNK);
+		const uint8_t *p = rte_pktmbuf_read(m, at + i, k, rc->buf);
+		int64_t ev = wm_rb_append(rc->pool, rb, p, k,
+					  rc->conf->retain_bytes);
+
+		if (ev < 0)
+			rc->stats->ctr[WM_CTR_REASM_MEMCAP]++;
+		else
+			rc->stats->ctr[WM_CTR_REASM_EVICTED] += (uint64_t)ev;
+	}
+}
+
+/*
+ * @m (at @seq, its first payload byte at stream offset @off) carries
+ * @k bytes of the skipped hole from its start. Those that left before
+ * (hole_rb) are rewritten to what left; the next ones, in order, are
+ * judged on their own and retained. Returns how many payload bytes were
+ * taken care of (@k), or -1 when @m was dropped.
+ */
+static int
+hole_process(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, void *owner,
+	     struct rte_mbuf *m, uint32_t seq, uint64_t off, uint32_t k)
+{
+	uint32_t pos = seq - d->hole_seq;
+	uint64_t start = off - pos;     /* stream offset of the hole */
+	uint64_t came = d->hole_rb.end - start;
+	uint32_t again = (uint32_t)RTE_MIN((uint64_t)k,
+					   came > pos ? came - pos : 0);
+	int n;
+
+	if (pos > came) {
+		/* Not in order from the hole's start: the sender resends. */
+		pkt_drop(rc, m, WM_CTR_REASM_HOLE_LATE_OOO);
+		return -1;
+	}
+	if (again > 0) {
+		uint32_t b = old_blank(rc, d, &d->hole_rb, m, 0, off, again);
+
+		if (b < again && !old_rewrite(rc, &d->hole_rb, m, b, off + b,
+					      again - b)) {
+			wm_reasm_fail(rc, m, rc->conf->memcap,
+				      WM_CTR_FWD_MEMCAP, WM_CTR_DROP_MEMCAP);
+			return -1;
+		}
+	}
+	if (again == k)
+		return (int)k;
+	wm_pkt_meta(m)->stream_off = off;
+	n = rc->ops->hole(rc->ops_arg, owner, d, m, again, k - again);
+	if (n <= 0) {
+		pkt_drop(rc, m, n == -EPIPE ? WM_CTR_DROP_BLOCKED :
+			 WM_CTR_DROP_SCAN_ERR);
+		return -1;
+	}
+	pkt_retain(rc, &d->hole_rb, m, again, k - again);
+	return (int)k;
+}
+
 /*
  * A segment that starts at or before next_seq: the part already judged
  * is rewritten to the first copy, the rest is judged as new bytes. Bytes
@@ -127,33 +195,38 @@ seg_process(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, void *owner,
 {
 	struct wm_pkt_meta *pm = wm_pkt_meta(m);
 	uint32_t len = pm->pi.payload_len;
-	uint32_t behind = d->next_seq - seq;
+	/* Bytes before d->offset: the FIN's sequence number is no byte. */
+	uint32_t behind = wm_reasm_seq_end(d) - seq;
 	uint32_t old = RTE_MIN(behind, len);
 	uint32_t in_hole = 0;
 
+	if ((d->flags & WM_REASM_FIN) && len > behind) {
+		/* Bytes beyond the FIN: the receiver discards them. */
+		pkt_drop(rc, m, WM_CTR_REASM_AFTER_FIN);
+		return;
+	}
 	if (behind == 0) {
 		rc->ops->judge(rc->ops_arg, owner, d, m, 0, now);
 		return;
 	}
-	if (seq - d->hole_seq < d->hole_len) {
+	if (seq - d->hole_seq < d->hole_len && behind <= d->offset) {
 		uint32_t k = RTE_MIN(old, d->hole_len - (seq - d->hole_seq));
-		int n = rc->ops->hole(rc->ops_arg, owner, d, m, k);
+		int n = hole_process(rc, d, owner, m, seq, d->offset - behind,
+				     k);
 
-		if (n < 0) {
-			pkt_drop(rc, m, n == -EPIPE ? WM_CTR_DROP_BLOCKED :
-				 WM_CTR_DROP_SCAN_ERR);
+		if (n < 0)
 			return;
-		}
 		in_hole = (uint32_t)n;
 	}
 	/* Karn: a round trip timed over a retransmission means nothing. */
 	if ((d->flags & WM_REASM_SAMPLE) && (int32_t)(seq - d->sample_seq) < 0)
 		d->flags &= (uint8_t)~WM_REASM_SAMPLE;
 	if (behind <= d->offset && len > behind)
-		in_hole += old_blank(rc, d, m, in_hole, d->offset - behind +
-				     in_hole, old - in_hole);
+		in_hole += old_blank(rc, d, &d->rb, m, in_hole,
+				     d->offset - behind + in_hole,
+				     old - in_hole);
 	if (behind > d->offset ||
-	    !old_rewrite(rc, d, m, in_hole, d->offset - behind + in_hole,
+	    !old_rewrite(rc, &d->rb, m, in_hole, d->offset - behind + in_hole,
 			 old - in_hole)) {
 		/* Judged once, but no longer retained: cannot be rewritten. */
 		wm_reasm_fail(rc, m, rc->conf->memcap, WM_CTR_FWD_MEMCAP,
@@ -280,6 +353,7 @@ wm_reasm_gap_skip(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d,
 	rc->ops->skip(rc->ops_arg, owner, d, gap);
 	d->hole_seq = d->next_seq;
 	d->hole_len = gap;
+	wm_rb_reset(rc->pool, &d->hole_rb, d->offset);
 	d->offset += gap;
 	d->released = d->offset;
 	d->next_seq += gap;
@@ -322,17 +396,57 @@ void
 wm_reasm_dir_fini(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d)
 {
 	wm_rb_reset(rc->pool, &d->rb, 0);
+	wm_rb_reset(rc->pool, &d->hole_rb, 0);
 }
 
 /* ---- segments ---- */
 
 void
-wm_reasm_syn(struct wm_reasm_dir *d, uint32_t seq)
+wm_reasm_syn(struct wm_reasm_dir *d, uint32_t seq, uint8_t wscale)
 {
+	d->flags |= WM_REASM_SYN_SEEN;
+	if (wscale != WM_PKT_NO_WSCALE) {
+		d->flags |= WM_REASM_WSCALE;
+		d->wscale = wscale;
+	}
 	if (d->offset != 0)
 		return;
 	d->next_seq = seq;
 	d->flags |= WM_REASM_SEQ_KNOWN;
+}
+
+void
+wm_reasm_window(struct wm_reasm_dir *peer, const struct wm_reasm_dir *d,
+		uint16_t win, bool syn)
+{
+	uint32_t w = win;
+
+	/* RFC 7323: a SYN's window is never scaled. */
+	if (!syn && (d->flags & peer->flags & WM_REASM_WSCALE))
+		w <<= d->wscale;
+	if (d->flags & peer->flags & WM_REASM_SYN_SEEN)
+		peer->flags |= WM_REASM_WND_EXACT;
+	peer->wnd = RTE_MAX(peer->wnd, w);
+}
+
+/*
+ * Does @seq, beyond next_seq, lie outside every window the receiver
+ * offered @d? With no window seen it is taken as 64 KiB, or as the
+ * largest a scaled window can be (2^30) when @d's SYN offered scaling;
+ * with the handshake missed (scaling unknown), as at least 64 KiB. A
+ * window read too small only drops segments the sender resends.
+ */
+static bool
+beyond_window(const struct wm_reasm_dir *d, uint32_t seq)
+{
+	uint32_t w = d->wnd;
+
+	if (w == 0)
+		w = (d->flags & WM_REASM_WSCALE) ? UINT32_C(1) << 30 :
+		    UINT16_MAX;
+	else if (!(d->flags & WM_REASM_WND_EXACT))
+		w = RTE_MAX(w, (uint32_t)UINT16_MAX);
+	return seq - d->next_seq >= w;
 }
 
 bool
@@ -347,6 +461,10 @@ wm_reasm_segment(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, void *owner,
 		rc->stats->ctr[WM_CTR_STREAM_MIDSTREAM]++;
 	}
 	if ((int32_t)(seq - d->next_seq) > 0) {
+		if (beyond_window(d, seq)) {
+			pkt_drop(rc, m, WM_CTR_REASM_OUT_OF_WINDOW);
+			return false;
+		}
 		if (pm->pi.tcp_flags & WM_TCP_FIN) {
 			d->flags |= WM_REASM_FIN_PENDING;
 			d->fin_seq = seq + pm->pi.payload_len;
@@ -369,6 +487,10 @@ wm_reasm_fin(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, void *owner,
 	}
 	if (m == NULL || (int32_t)(seq - d->next_seq) <= 0)
 		return false;
+	if (beyond_window(d, seq)) {
+		pkt_drop(rc, m, WM_CTR_REASM_OUT_OF_WINDOW);
+		return true;
+	}
 	/* Beyond a gap: the FIN leaves after the bytes before it. */
 	d->flags |= WM_REASM_FIN_PENDING;
 	d->fin_seq = seq;
@@ -408,6 +530,8 @@ wm_reasm_ack(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, uint32_t ack,
 	d->acked = RTE_MAX(d->acked, acked);
 	if (d->rb.head != NULL)
 		wm_rb_trim(rc->pool, &d->rb, RTE_MIN(acked, d->released));
+	if (d->hole_rb.head != NULL)
+		wm_rb_trim(rc->pool, &d->hole_rb, acked);
 }
 
 bool

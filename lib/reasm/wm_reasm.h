@@ -255,6 +255,9 @@ struct wm_reasm_conf {
 #define WM_REASM_FIN 0x02         /* FIN seen: the direction has ended */
 #define WM_REASM_FIN_PENDING 0x04 /* FIN seen beyond a gap, at fin_seq */
 #define WM_REASM_SAMPLE 0x08      /* timing a data segment until its ACK */
+#define WM_REASM_SYN_SEEN 0x10    /* its SYN was seen: wscale is known */
+#define WM_REASM_WSCALE 0x20      /* its SYN offered window scaling */
+#define WM_REASM_WND_EXACT 0x40   /* wnd read with both SYNs seen */
 
 /*
  * One direction of a connection (see the drawing above). The judge
@@ -273,9 +276,15 @@ struct wm_reasm_dir {
 	uint32_t ooo_bytes;
 	uint16_t ooo_segs;          /* queued beyond a gap */
 	uint8_t flags;
-	uint8_t pad;
+	uint8_t wscale;             /* WM_REASM_WSCALE: its SYN's shift */
 	struct rte_mbuf *ooo_head;  /* queued segments, by sequence */
 	struct wm_rbuf rb;          /* judged bytes until the peer ACKs */
+	/*
+	 * Late bytes of the last hole skipped, as they left: the hole's
+	 * first bytes in order, from its start (hole_rb.end is how far
+	 * they came); a later copy is rewritten to them.
+	 */
+	struct wm_rbuf hole_rb;
 	/*
 	 * Round trip of this direction's bytes (clock units): from a data
 	 * segment leaving to the peer's ACK of it coming back, the peer's
@@ -283,7 +292,13 @@ struct wm_reasm_dir {
 	 * 0: not measured yet.
 	 */
 	uint32_t sample_seq;        /* WM_REASM_SAMPLE: ACK that ends it */
-	uint32_t pad2;
+	/*
+	 * The largest receive window the peer offered this direction, in
+	 * bytes (0: none seen). A segment further than it beyond next_seq
+	 * lies outside any window the receiver accepts: it must not open
+	 * a hole (reasm.out_of_window).
+	 */
+	uint32_t wnd;
 	uint64_t sample_t;
 	uint64_t rtt;
 };
@@ -302,13 +317,15 @@ struct wm_reasm_ops {
 	void (*judge)(void *arg, void *owner, struct wm_reasm_dir *d,
 		      struct rte_mbuf *m, uint32_t skip, uint64_t now);
 	/*
-	 * The first @n payload bytes of @m belong to a skipped hole: judge
-	 * them on their own. Returns @n, 0 when the direction judges
-	 * nothing more (a scan error), -EPIPE when a drop rule blocked the
-	 * flow or -EIO; @m stays the caller's.
+	 * The @n payload bytes of @m from @pos belong to a skipped hole and
+	 * come for the first time: judge them on their own (they lie at
+	 * stream offset stream_off + @pos) and mask them in @m. Returns
+	 * @n, 0 when the direction judges nothing more (a scan error),
+	 * -EPIPE when a drop rule blocked the flow or -EIO; @m stays the
+	 * caller's.
 	 */
 	int (*hole)(void *arg, void *owner, struct wm_reasm_dir *d,
-		    struct rte_mbuf *m, uint32_t n);
+		    struct rte_mbuf *m, uint32_t pos, uint32_t n);
 	/*
 	 * @m adds nothing in order (a repeat of held bytes, or an ACK of
 	 * them): it leaves with the held bytes of @d up to its stream_off.
@@ -364,14 +381,27 @@ void wm_reasm_ctx_init(struct wm_reasm_ctx *rc,
 		       struct wm_rb_pool *pool, const struct wm_reasm_ops *ops,
 		       void *ops_arg, wm_reasm_emit_t emit, void *emit_arg);
 
-/** A SYN at @seq: the direction's sequence starts there (no bytes yet). */
-void wm_reasm_syn(struct wm_reasm_dir *d, uint32_t seq);
+/**
+ * A SYN at @seq: the direction's sequence starts there (no bytes yet).
+ * @wscale: its window scale option, WM_PKT_NO_WSCALE if none.
+ */
+void wm_reasm_syn(struct wm_reasm_dir *d, uint32_t seq, uint8_t wscale);
+
+/**
+ * A segment of @d (flags @syn: a SYN) offers @win, as on the wire, to
+ * the other direction @peer: scaled by @d's shift when both SYNs agreed
+ * on scaling (never in a SYN), it bounds how far beyond a gap @peer's
+ * segments may lie.
+ */
+void wm_reasm_window(struct wm_reasm_dir *peer, const struct wm_reasm_dir *d,
+		     uint16_t win, bool syn);
 
 /**
  * A segment of @d, flow @owner, with payload (the sequence of its first
  * byte is @seq); takes @m. A direction seen first here is picked up
  * mid-stream. Beyond a gap, @m is queued (its FIN waits with it) and
- * false is returned. Otherwise its bytes judged before are rewritten to
+ * false is returned; beyond the receiver's window it is dropped
+ * (reasm.out_of_window), and false is returned too. Otherwise its bytes judged before are rewritten to
  * what was judged, the rest and then the queued segments it reaches are
  * judged in order (ops->judge), and true is returned.
  */
@@ -386,11 +416,22 @@ wm_reasm_at_next(const struct wm_reasm_dir *d, uint32_t seq)
 	return !(d->flags & WM_REASM_SEQ_KNOWN) || seq == d->next_seq;
 }
 
+/*
+ * Sequence number of the byte at stream offset d->offset: next_seq,
+ * less the one the FIN consumed once it is in order.
+ */
+static inline uint32_t
+wm_reasm_seq_end(const struct wm_reasm_dir *d)
+{
+	return d->next_seq - ((d->flags & WM_REASM_FIN) ? 1u : 0u);
+}
+
 /**
  * A FIN of @d at @seq (just past its payload). In order, the direction
  * ends (ops->fin). Beyond a gap it waits for the bytes before it: @m, a
  * packet with no payload of its own (NULL once its payload went on), is
- * queued until then and true is returned (@m taken).
+ * queued until then and true is returned (@m taken); beyond the
+ * receiver's window it is dropped (true too).
  */
 bool wm_reasm_fin(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d,
 		  void *owner, struct rte_mbuf *m, uint32_t seq, uint64_t now);
@@ -440,7 +481,10 @@ struct rte_mbuf *wm_reasm_gap_expired(const struct wm_reasm_ctx *rc,
  * stream ends before it (ops->skip), the hole is counted and skipped,
  * and what is queued is judged from the next byte held. A value cut in
  * two by the hole cannot be recognised; nothing leaves unscanned. Bytes
- * of the hole that turn up later are judged on their own (ops->hole).
+ * of the hole that turn up later, in order from its start, are judged on
+ * their own (ops->hole) and retained as they left: a later copy is
+ * rewritten to them. Late bytes beyond those that came are dropped
+ * (reasm.gap_late_ooo) until the bytes before them come.
  */
 void wm_reasm_gap_skip(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d,
 		       void *owner, uint64_t now);

@@ -61,6 +61,9 @@
 	X(REASM_EVICTED, "reasm.retain_evicted", "retained bytes evicted by the per-direction limit") \
 	X(REASM_MEMCAP, "reasm.memcap", "times the retained-bytes pool was exhausted") \
 	X(REASM_HOLE_LATE, "reasm.gap_late", "segments carrying bytes of a skipped hole that came late: judged on their own") \
+	X(REASM_HOLE_LATE_OOO, "reasm.gap_late_ooo", "segments dropped: late bytes of a skipped hole beyond those that came, not in order from its start (the sender resends)") \
+	X(REASM_OUT_OF_WINDOW, "reasm.out_of_window", "segments dropped: beyond the receiver's window, they would open a hole no receiver waits for") \
+	X(REASM_AFTER_FIN, "reasm.after_fin", "segments dropped: they carry bytes beyond the sender's FIN (a receiver discards them)") \
 	X(REASM_WINDOW_FULL, "reasm.window_full", "times no history window was left for a direction with a value pending (fail.memcap decides)") \
 	X(STREAM_BYTES, "stream.bytes", "payload bytes scanned") \
 	X(STREAM_HELD, "stream.held", "segments held back for a value not yet ended") \

@@ -35,15 +35,13 @@ reasm_judge(void *arg, void *owner, struct wm_reasm_dir *rd,
 /* Late bytes of a skipped hole: judged on their own. */
 static int
 reasm_hole(void *arg, void *owner, struct wm_reasm_dir *rd,
-	   struct rte_mbuf *m, uint32_t n)
+	   struct rte_mbuf *m, uint32_t pos, uint32_t n)
 {
 	struct wm_flow *f = owner;
 
 	if (sdir(rd)->flags & WM_STREAM_BROKEN)
 		return 0;
-	if (wm_proto_protected(&sflow(f)->proto))
-		return (int)n; /* encrypted: nothing to change */
-	if (stream_hole_judge(arg, f, m, n) < 0)
+	if (stream_hole_judge(arg, f, sdir(rd), m, pos, n) < 0)
 		return f->blocked ? -EPIPE : -EIO;
 	return (int)n;
 }
@@ -71,7 +69,8 @@ reasm_skip(void *arg, void *owner, struct wm_reasm_dir *rd, uint32_t gap)
 		      ((struct wm_stream_ctx *)arg)->stats);
 	if (d->hs != NULL)
 		wm_match_stream_reset(d->hs);
-	d->hist_len = 0;
+	d->hist_len = 0;        /* the new stream starts after the hole */
+	d->flags &= (uint8_t)~WM_STREAM_HIST_CUT;
 	d->hs_base = rd->offset + gap;
 }
 
@@ -283,7 +282,8 @@ wm_stream_segment(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	if (fl & WM_TCP_ACK)
 		wm_reasm_ack(&ctx->reasm, peer, ack, now);
 	if (fl & WM_TCP_SYN)
-		wm_reasm_syn(d, seq);
+		wm_reasm_syn(d, seq, pm->pi.wscale);
+	wm_reasm_window(peer, d, pm->pi.window, fl & WM_TCP_SYN);
 	if (plen > 0) {
 		if (!wm_reasm_segment(&ctx->reasm, d, f, m, seq, now))
 			return; /* beyond a gap: queued */

@@ -243,10 +243,10 @@ tail_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	    struct wm_stream_dir *d)
 {
 	const struct wm_policy_conf *pc = f->policy->conf;
-	uint8_t out[WM_WIN_BYTES], pre[WM_WIN_BYTES];
-	const uint8_t *orig;
+	uint8_t out[WM_WIN_BYTES], pre[WM_WIN_BYTES], view[WM_WIN_BYTES];
+	const uint8_t *orig, *hist;
 	uint64_t from, masked = 0;
-	size_t hold, skip;
+	size_t hold, skip, hist_len;
 
 	if (d->win == NULL || (d->flags & WM_STREAM_BROKEN))
 		return true;    /* nothing may be pending */
@@ -259,9 +259,10 @@ tail_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	if (!tail_probe(ctx, f, d, from, out, hold))
 		return false;
 	skip = from < d->r.released ? (size_t)(d->r.released - from) : 0;
+	hist = stream_hist_view(d, view, &hist_len);
 	for (unsigned int i = 0; i < pc->nrules; i++) {
 		const struct wm_detector *det = pc->rules[i].detector;
-		size_t h = RTE_MIN(det->hold(det, d->win, d->hist_len), hold);
+		size_t h = RTE_MIN(det->hold(det, hist, hist_len), hold);
 		size_t at = hold - h;
 
 		if (h == 0)

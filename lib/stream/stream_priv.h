@@ -89,6 +89,13 @@ void stream_block(struct wm_stream_ctx *ctx, struct wm_flow *f,
 size_t stream_window(const struct wm_stream_dir *d, const uint8_t *end,
 		     size_t n, uint8_t win[WM_DETECT_WINDOW]);
 
+/*
+ * The history of @d as detectors see it (@len bytes): d->win, or in
+ * @buf a full window when the history was cut (WM_STREAM_HIST_CUT).
+ */
+const uint8_t *stream_hist_view(const struct wm_stream_dir *d,
+				uint8_t buf[WM_DETECT_WINDOW], size_t *len);
+
 /** Hyperscan's match callback: collects (rule, end) into ctx->match. */
 int stream_on_match(unsigned int id, unsigned long long end, void *arg);
 
@@ -120,8 +127,9 @@ void stream_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		  struct wm_stream_dir *d, struct rte_mbuf *m, uint32_t skip,
 		  uint64_t now);
 
-/** Judge the first @n payload bytes of @m alone (a skipped hole's). */
+/** Judge @n payload bytes of @m from @pos alone (a skipped hole's). */
 int stream_hole_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
-		      struct rte_mbuf *m, uint32_t n);
+		      struct wm_stream_dir *d, struct rte_mbuf *m,
+		      uint32_t pos, uint32_t n);
 
 #endif /* STREAM_PRIV_H */

@@ -101,6 +101,8 @@ stream_win_detach(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
 	if (hold == 0) {
 		uint16_t k = RTE_MIN(d->hist_len, (uint16_t)WM_STREAM_TAIL);
 
+		if (k < d->hist_len)
+			d->flags |= WM_STREAM_HIST_CUT;
 		memcpy(d->tail, d->win + d->hist_len - k, k);
 		d->hist_len = k;
 		if (d->win != ctx->win)
@@ -188,6 +190,37 @@ stream_value_mask(struct wm_stream_ctx *ctx, struct wm_flow *f, uint32_t ri,
 }
 
 /*
+ * The one path of a value confirmed by the stream or in late bytes of a
+ * skipped hole: report the decision (every rule, alert included), count
+ * it and make its masked bytes (@late: its start left in clear). True
+ * with them in @out; false when nothing is to be written (alert, or
+ * drop: @f is blocked).
+ */
+static bool
+value_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
+	     struct wm_stream_dir *d, uint32_t ri, uint64_t off,
+	     const uint8_t *val, uint32_t len, bool late, uint8_t *out)
+{
+	struct wm_stream_event ev = {
+		.flow = f, .dir = (uint8_t)(d - sflow(f)->dir),
+		.rule = (uint16_t)ri, .offset = off, .len = len, .value = val,
+		.late = late,
+	};
+
+	if (stream_protected(f, d, off, off + len)) {
+		/* TLS, SSH, an SMTP envelope: changed, it would break. */
+		ev.protect = 1;
+		ctx->stats->ctr[WM_CTR_MASK_PROTECTED]++;
+		if (ctx->event != NULL)
+			ctx->event(ctx->event_arg, &ev);
+		return false;
+	}
+	if (ctx->event != NULL)
+		ctx->event(ctx->event_arg, &ev);
+	return stream_value_mask(ctx, f, ri, val, out, len, true);
+}
+
+/*
  * A confirmed value at stream offset @off: report the decision, then mask
  * it where it lies (alert and drop leave it and act).
  */
@@ -196,11 +229,6 @@ value_judged(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	     struct wm_stream_dir *d, uint32_t ri, uint64_t off,
 	     const uint8_t *val, uint32_t len)
 {
-	struct wm_stream_event ev = {
-		.flow = f, .dir = (uint8_t)(d - sflow(f)->dir),
-		.rule = (uint16_t)ri, .offset = off, .len = len, .value = val,
-		.late = stream_leaked(d, off),
-	};
 	uint8_t out[WM_DETECT_WINDOW];
 
 	/*
@@ -213,18 +241,32 @@ value_judged(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		value_count(ctx, f, ri);
 		return;
 	}
-	if (stream_protected(f, d, off, off + len)) {
-		/* TLS, SSH, an SMTP envelope: changed, it would break. */
-		ev.protect = 1;
-		ctx->stats->ctr[WM_CTR_MASK_PROTECTED]++;
-		if (ctx->event != NULL)
-			ctx->event(ctx->event_arg, &ev);
-		return;
-	}
-	if (ctx->event != NULL)
-		ctx->event(ctx->event_arg, &ev);
-	if (stream_value_mask(ctx, f, ri, val, out, len, true))
+	if (value_decide(ctx, f, d, ri, off, val, len, stream_leaked(d, off),
+			 out))
 		dir_write(ctx, d, off, off + len, out);
+}
+
+/*
+ * Detectors take a window shorter than WM_DETECT_WINDOW for the stream's
+ * start. A history cut to the tail is not: what came before it is
+ * unknown, and a full window says so. Its first byte is repeated back
+ * to a full window: a run that a detector walks back through reaches
+ * win[0], whose past is unknown (refused, or cut), as it would with
+ * the bytes that were there. (Every value starts in what was kept: the
+ * detectors held nothing before the tail when it was cut.) Returns the
+ * bytes of padding put before @len bytes at @win + pad.
+ */
+static size_t
+hist_pad(const struct wm_stream_dir *d, uint8_t *win, size_t len)
+{
+	size_t pad;
+
+	if (!(d->flags & WM_STREAM_HIST_CUT) || len >= WM_DETECT_WINDOW ||
+	    len == 0)
+		return 0;
+	pad = WM_DETECT_WINDOW - len;
+	memset(win, win[pad], pad);
+	return pad;
 }
 
 size_t
@@ -233,10 +275,29 @@ stream_window(const struct wm_stream_dir *d, const uint8_t *end, size_t n,
 {
 	size_t want = RTE_MIN((size_t)WM_DETECT_WINDOW, n + d->hist_len);
 	size_t from_hist = want > n ? want - n : 0;
+	size_t pad = (d->flags & WM_STREAM_HIST_CUT) ?
+		     WM_DETECT_WINDOW - want : 0;
 
-	memcpy(win, d->win + d->hist_len - from_hist, from_hist);
-	memcpy(win + from_hist, end - (want - from_hist), want - from_hist);
-	return want;
+	memcpy(win + pad, d->win + d->hist_len - from_hist, from_hist);
+	memcpy(win + pad + from_hist, end - (want - from_hist),
+	       want - from_hist);
+	return want + hist_pad(d, win, want);
+}
+
+const uint8_t *
+stream_hist_view(const struct wm_stream_dir *d, uint8_t buf[WM_DETECT_WINDOW],
+		 size_t *len)
+{
+	size_t pad;
+
+	*len = d->hist_len;
+	if (!(d->flags & WM_STREAM_HIST_CUT) || d->hist_len == 0 ||
+	    d->hist_len >= WM_DETECT_WINDOW)
+		return d->win;
+	pad = WM_DETECT_WINDOW - d->hist_len;
+	memcpy(buf + pad, d->win, d->hist_len);
+	*len = hist_pad(d, buf, d->hist_len) + d->hist_len;
+	return buf;
 }
 
 /*
@@ -465,7 +526,9 @@ stream_dir_hold(const struct wm_flow *f, const struct wm_stream_dir *d)
 {
 	const struct wm_policy_conf *pc = f->policy->conf;
 	const struct wm_stream_flow *sf = (const void *)f->area;
-	size_t hold = 0;
+	uint8_t buf[WM_DETECT_WINDOW];
+	size_t hold = 0, len;
+	const uint8_t *h = stream_hist_view(d, buf, &len);
 
 	/* Nothing is masked there: nothing to wait for. */
 	if (wm_proto_protected(&sf->proto) ||
@@ -473,11 +536,10 @@ stream_dir_hold(const struct wm_flow *f, const struct wm_stream_dir *d)
 		return 0;
 	for (unsigned int i = 0; i < pc->nrules; i++) {
 		const struct wm_detector *det = pc->rules[i].detector;
-		size_t h = det->hold(det, d->win, d->hist_len);
 
-		hold = RTE_MAX(hold, h);
+		hold = RTE_MAX(hold, det->hold(det, h, len));
 	}
-	return hold;
+	return RTE_MIN(hold, (size_t)d->hist_len);
 }
 
 /*
@@ -609,26 +671,32 @@ stream_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
 }
 
 /*
- * The first @n payload bytes of @m belong to a hole that was skipped:
- * the stream went on without them, so they are judged on their own (a
- * value cut by the hole's edges cannot be recognised, as at the skip).
- * Returns 0, or -EPIPE when a drop rule blocked the flow, -EIO when
- * they cannot be scanned.
+ * The @n payload bytes of @m from @pos belong to a hole that was
+ * skipped: the stream went on without them, so they are judged on their
+ * own (a value cut by the hole's edges cannot be recognised, as at the
+ * skip), each value as the stream's are (value_decide). Returns 0, or
+ * -EPIPE when a drop rule blocked the flow, -EIO when they cannot be
+ * scanned.
  */
 int
 stream_hole_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
-		  struct rte_mbuf *m, uint32_t n)
+		  struct wm_stream_dir *d, struct rte_mbuf *m, uint32_t pos,
+		  uint32_t n)
 {
 	const struct wm_pkt_meta *pm = wm_pkt_meta(m);
+	uint32_t at0 = pm->pi.payload_off + pos;
+	const void *p;
 	const struct wm_policy_conf *pc = f->policy->conf;
 	uint32_t chunk = WM_STREAM_MATCH_MAX / f->policy->db->npatterns;
 	uint8_t *buf = ctx->hole, out[WM_DETECT_WINDOW];
 	hs_stream_t *hs;
 	int rc = 0;
 
-	if (rte_pktmbuf_read(m, pm->pi.payload_off, n, buf) != buf)
-		memcpy(buf, rte_pktmbuf_mtod_offset(m, uint8_t *,
-						    pm->pi.payload_off), n);
+	p = rte_pktmbuf_read(m, at0, n, buf);
+	if (p == NULL)
+		return -EIO;
+	if (p != buf)
+		memcpy(buf, p, n);
 	buf[n] = WM_DETECT_EOD_BYTE;    /* the hole's end ends its values */
 	if (wm_match_stream_open(f->policy->db, &hs) < 0)
 		return -EIO;
@@ -661,9 +729,10 @@ stream_hole_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
 			ve = RTE_MIN((uint32_t)(w0 + sp.end), n);
 			if (vs >= ve)
 				continue;
-			if (stream_value_mask(ctx, f, ctx->match[i].rule,
-					      buf + vs, out, ve - vs, true))
-				wm_reasm_pkt_write(m, vs, out, ve - vs);
+			if (value_decide(ctx, f, d, ctx->match[i].rule,
+					 pm->stream_off + pos + vs, buf + vs,
+					 ve - vs, false, out))
+				wm_reasm_pkt_write(m, pos + vs, out, ve - vs);
 			else if (f->blocked) {
 				rc = -EPIPE;
 				break;

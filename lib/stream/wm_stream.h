@@ -98,6 +98,10 @@ wm_prof_stop(struct wm_prof *p, enum wm_stage stage, uint64_t t0)
 #define WM_STREAM_DECIDED 0x02  /* a hold timeout decided a tail: from
 				 * tmo_start on, bytes left masked as far
 				 * as a value there would be */
+#define WM_STREAM_HIST_CUT 0x04 /* the history no longer reaches back to
+				 * the stream's start (only the tail was
+				 * kept): detectors see it as a full
+				 * window (stream_hist_view) */
 
 /* Stream bytes a direction keeps at rest: context for the next packet. */
 #define WM_STREAM_TAIL 32
@@ -112,7 +116,9 @@ wm_prof_stop(struct wm_prof *p, enum wm_stage stage, uint64_t t0)
  *   history: the last bytes before r.offset (original bytes, for
  *   confirming matches that span packets): WM_WIN_BYTES of them in a
  *   pooled window while a value may be pending (hold > 0), else the
- *   last WM_STREAM_TAIL in tail[] (a value cannot reach further back).
+ *   last WM_STREAM_TAIL in tail[] (a value cannot reach further back;
+ *   the context before it can: WM_STREAM_HIST_CUT tells detectors that
+ *   bytes came before, so output never depends on where a stream is cut).
  */
 struct wm_stream_dir {
 	struct wm_reasm_dir r;      /* reassembly's part */

@@ -685,6 +685,37 @@ def case_fin_flush(rng, v):
                       'FIN on its own; the response with an e-mail in the FIN segment')
 
 
+def case_fin_retransmit(rng, v):
+    """The client's last segment (a card in it) is resent after its FIN,
+    as after a lost ACK, with other digits: every copy must leave as the
+    first did, masked at its own offsets (the FIN's sequence number is
+    no byte)."""
+    c = Conn(rng, '10.9.0.23', '10.9.0.80', 42014)
+    c.handshake()
+    card = v.card(5)                            # 5105105105105100
+    body = 'customer=Customer 23; ref=A-7790; card ' + card + '; thanks'
+    req = ('POST /api/v1/notes HTTP/1.1\r\nHost: shop.example.com\r\n'
+           'Content-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s' % (len(body), body)).encode()
+    a = req.index(card.encode())
+    other = req[:a] + CARDS[0].encode() + req[a + len(card):]
+    base, cut = c.seq[True], len(req) - 40
+    assert cut < a and a + len(card) < len(req)
+    marks = [seq_mark(c, True, a, len(card))]
+    c.send_ranges(True, req, split_ranges(len(req), [cut]), ack_every=0)
+    c._pkt(True, 'FA')
+    c._pkt(True, 'PA', other[cut:], seq=base + cut)            # resent after the FIN
+    c._pkt(True, 'PA', other[a + 4:], seq=base + a + 4)       # from inside the card
+    c._pkt(False, 'A')
+    rbody = 'noted'
+    resp = ('HTTP/1.1 200 OK\r\nServer: demo/2.4\r\nContent-Type: text/plain\r\n'
+            'Content-Length: %d\r\nConnection: close\r\n\r\n%s' % (len(rbody), rbody)).encode()
+    c._pkt(False, 'FPA', resp)
+    c._pkt(True, 'A')
+    return c.frames, ('the last request segment (a card in it) resent twice after the '
+                      "client's FIN with other digits, whole and from inside the card: "
+                      'each copy leaves as the first'), {'same_bytes_at_seq': marks}
+
+
 def case_rst(rng, v):
     c = Conn(rng, '10.9.0.18', '10.9.0.80', 42009)
     c.handshake()
@@ -1000,6 +1031,7 @@ CASES = {
     'wraparound': case_wraparound,
     'midstream': case_midstream,
     'fin_flush': case_fin_flush,
+    'fin_retransmit': case_fin_retransmit,
     'rst': case_rst,
     'one_byte_ooo': case_one_byte_ooo,
     'permanent_gap': case_permanent_gap,

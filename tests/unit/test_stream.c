@@ -444,6 +444,119 @@ one_byte_segments(void)
 	expect_out("mail ****.***@example.com and 5500-00**-****-0004;");
 }
 
+/* The client stream @s sent cut at @cut (0: whole), then a FIN. */
+static void
+send_cut(const char *s, size_t cut, char *got, size_t cap)
+{
+	size_t n = strlen(s);
+	char part[512];
+
+	reset();
+	if (cut > 0) {
+		memcpy(part, s, cut);
+		part[cut] = '\0';
+		send_mid(1, part);
+	}
+	send_c((uint32_t)(1 + cut), s + cut);
+	feed(&client, &server, (uint32_t)(1 + n), WM_TCP_ACK | WM_TCP_FIN,
+	     "", 0);
+	stream_out(client.port, got, cap);
+}
+
+/*
+ * The same stream masks the same wherever it is cut: a history cut to
+ * its tail is not taken for the stream's start ("v=" and 100 digits
+ * before an address make its local part longer than 64 bytes: no
+ * e-mail, also when only the last 32 digits were kept).
+ */
+static void
+segmentation_does_not_change_masking(void)
+{
+	char digits[101], letters[81], streams[3][400];
+
+	memset(digits, '7', 100);
+	digits[100] = '\0';
+	memset(letters, 'q', 80);
+	letters[80] = '\0';
+	snprintf(streams[0], sizeof(streams[0]), "v=%sjane.roe@example.org;",
+		 digits);
+	snprintf(streams[1], sizeof(streams[1]),
+		 "k=%s.x@ex.org card 4111 1111 1111 1111; a@b.io %s1@c.de.",
+		 letters, digits);
+	snprintf(streams[2], sizeof(streams[2]),
+		 "n=%s123-45-6789 %s-4111111111111111;", digits, letters);
+	for (size_t k = 0; k < WM_ARRAY_SIZE(streams); k++) {
+		const char *s = streams[k];
+		char whole[512], got[512];
+		unsigned int bad = 0;
+
+		send_cut(s, 0, whole, sizeof(whole));
+		for (size_t cut = 1; cut < strlen(s); cut++) {
+			send_cut(s, cut, got, sizeof(got));
+			if (strcmp(got, whole) != 0 && bad++ == 0)
+				fprintf(stderr, "  stream %zu cut %zu\n"
+					"  got   [%s]\n  whole [%s]\n", k,
+					cut, got, whole);
+		}
+		CHECK_EQ(bad, 0);
+	}
+	/* The first one is no e-mail at all. */
+	send_cut(streams[0], 0, streams[1], sizeof(streams[1]));
+	CHECK(strcmp(streams[0], streams[1]) == 0);
+}
+
+/*
+ * An address followed by more domain bytes than the window shows (240
+ * digits, or 120 ".1" labels) is still masked: the detector decides
+ * once the domain is longer than any address's, while the '@' is in
+ * the window; whole, or cut into 100-byte segments.
+ */
+static void
+email_long_domain_tail_masked(void)
+{
+	static const char *const tails[] = { "7", ".1" };
+
+	for (size_t t = 0; t < WM_ARRAY_SIZE(tails); t++) {
+		char in[512], want[512], more[300] = "";
+
+		for (size_t i = 0; strlen(more) < 240; i++)
+			strcat(more, tails[t]);
+		snprintf(in, sizeof(in), "mail jane.roe@example.com%s;", more);
+		snprintf(want, sizeof(want), "mail ****.***@example.com%s;",
+			 more);
+		reset();
+		send_c(1, in);
+		expect_out(want);
+		reset();
+		for (size_t at = 0; at < strlen(in); at += 100) {
+			char part[101];
+
+			snprintf(part, sizeof(part), "%.100s", in + at);
+			send_mid((uint32_t)(1 + at), part);
+		}
+		feed(&client, &server, (uint32_t)(1 + strlen(in)),
+		     WM_TCP_ACK | WM_TCP_FIN, "", 0);
+		expect_out(want);
+		CHECK_EQ(stats.ctr[WM_CTR_MASK_LATE], 0);
+	}
+	/* The longest local part (64 bytes) and its boundary still fit. */
+	{
+		char in[512], want[512], local[65], stars[65], more[241];
+
+		memset(local, 'a', 64);
+		local[64] = '\0';
+		memset(stars, '*', 64);
+		stars[64] = '\0';
+		memset(more, '7', 240);
+		more[240] = '\0';
+		snprintf(in, sizeof(in), "x %s@example.com%s;", local, more);
+		snprintf(want, sizeof(want), "x %s@example.com%s;", stars, more);
+		reset();
+		send_c(1, in);
+		expect_out(want);
+	}
+}
+
 static void
 no_value_passes_unchanged_at_once(void)
 {
@@ -494,6 +607,29 @@ bare_fin_follows_held_data(void)
 	CHECK_EQ(wm_pkt_meta(out[0])->pi.payload_len, 18);
 	CHECK(wm_pkt_meta(out[1])->pi.tcp_flags & WM_TCP_FIN);
 	expect_out("x 411111******1111");
+}
+
+/*
+ * The FIN's sequence number is no byte of the stream: a retransmission
+ * after it is rewritten from the bytes at its own offsets (not one
+ * before), and bytes beyond the FIN are dropped, counted.
+ */
+static void
+retransmission_after_fin_not_shifted(void)
+{
+	const char *s = "x 4111111111111111 y";
+
+	reset();
+	send_c(1, s);
+	feed(&client, &server, 21, WM_TCP_ACK | WM_TCP_FIN, "", 0);
+	send_c(1, s);                 /* all of it again */
+	send_c(3, "4111111111111111 y"); /* its second half */
+	CHECK_EQ(stats.ctr[WM_CTR_DROP_MEMCAP], 0);
+	CHECK_EQ(nout, 4);
+	expect_pkts(1, "x 411111******1111 y");
+	send_c(21, "z");              /* data past the FIN */
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_AFTER_FIN], 1);
+	CHECK_EQ(nout, 4);
 }
 
 static void
@@ -948,15 +1084,154 @@ gap_timeout_skips_hole(void)
 	/*
 	 * The hole, too late: a live receiver still waits for it, so it is
 	 * judged on its own and goes on (dropping it would stall the
-	 * connection for good), also when a retransmission runs on into
-	 * bytes judged before.
+	 * connection for good); a retransmission of it, also one that runs
+	 * on into bytes judged before, is rewritten to what left.
 	 */
 	send_c(6, "id 123-45-6789");
 	send_c(6, "id 123-45-6789ssn 123-45-6789;");
-	CHECK_EQ(stats.ctr[WM_CTR_REASM_HOLE_LATE], 2);
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_HOLE_LATE], 1); /* then rewritten */
 	CHECK_EQ(stats.ctr[WM_CTR_DROP_MEMCAP], 0);
 	CHECK_EQ(nout, 4);
 	expect_pkts(1, "head;id ***-**-6789ssn ***-**-6789;");
+}
+
+/* Events the engine reported, for the cases that look at them. */
+static struct wm_stream_event evs[16];
+static unsigned int nev;
+
+static void
+ev_collect(void *arg, const struct wm_stream_event *e)
+{
+	(void)arg;
+	if (nev < WM_ARRAY_SIZE(evs))
+		evs[nev++] = *e;
+}
+
+/* A hole "x=4111111111111111;" (seq 6..24) skipped between two segments. */
+static void
+hole_skipped(void)
+{
+	send_c(1, "head;");
+	send_c(25, "tail;");
+	now += sconf.reasm.gap_time;
+	wm_stream_expire(ctx, now);
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_GAP], 1);
+}
+
+/*
+ * Late bytes of a skipped hole left once: a second copy with one byte
+ * changed (the card then sits inside an identifier, no value) is
+ * rewritten to what left, as a part of it is; late bytes that do not
+ * follow those that came are dropped until they do.
+ */
+static void
+late_hole_second_copy_rewritten(void)
+{
+	reset();
+	hole_skipped();
+	send_c(16, "111111111;");         /* not from the hole's start */
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_HOLE_LATE_OOO], 1);
+	send_c(6, "x=4111111111111111;");
+	send_c(6, "xx4111111111111111;");
+	send_c(8, "4111111111111111;");
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_HOLE_LATE], 1);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_VALUES], 1);
+	CHECK_EQ(nout, 5);
+	expect_pkts(1, "head;x=411111******1111;tail;");
+}
+
+/*
+ * A value in late bytes of a skipped hole is reported like any other
+ * (an event with its stream offset), also under an alert rule, which
+ * leaves it as it was.
+ */
+static void
+late_hole_value_reported(void)
+{
+	struct wm_rule *card = &cfg->policies[0].rules[0];
+	struct wm_mask_params keep = card->mask;
+
+	CHECK(strcmp(card->detector->name, "card") == 0);
+	reset();
+	nev = 0;
+	ctx->event = ev_collect;
+	hole_skipped();
+	send_c(6, "x=4111111111111111;");
+	CHECK_EQ(nev, 1);
+	CHECK_EQ(evs[0].offset, 7);
+	CHECK_EQ(evs[0].len, 16);
+	CHECK_EQ(evs[0].late, 0);
+	CHECK_EQ(evs[0].dir, wm_pkt_meta(out[0])->dir);
+	reset();
+	nev = 0;
+	card->mask.op = WM_MASK_ALERT;
+	hole_skipped();
+	send_c(6, "x=4111111111111111;");
+	card->mask = keep;
+	ctx->event = NULL;
+	CHECK_EQ(nev, 1);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_ALERT], 1);
+	expect_pkts(1, "head;x=4111111111111111;tail;");
+}
+
+/* A SYN (or SYN-ACK) at @seq with a window scale option of @ws. */
+static void
+feed_syn_ws(const struct ep *src, const struct ep *dst, uint8_t flags,
+	    uint8_t ws)
+{
+	uint8_t f[128], *ip = f + 14, *tcp = ip + 20;
+	uint16_t ck = 0;
+
+	tcp4_build(f, src, dst, 0, flags, "", 0);
+	put16(ip + 2, 44);
+	put16(ip + 10, 0);
+	put16(ip + 10, ip4_csum(ip));
+	tcp[12] = 6 << 4;
+	tcp[20] = 1;                    /* NOP, then window scale @ws */
+	tcp[21] = 3;
+	tcp[22] = 3;
+	tcp[23] = ws;
+	memcpy(tcp + 16, &ck, 2);
+	ck = wm_cksum_l4(ip, tcp, 24, 6);
+	memcpy(tcp + 16, &ck, 2);
+	feed_mbuf(mbuf_from(f, 58, 0));
+}
+
+/*
+ * A segment far beyond the receiver's window (a spoof ~1e9 ahead, or a
+ * FIN there) is dropped, counted, and opens no hole: after the gap
+ * timeout the stream goes on in order and a card split over two
+ * segments is masked whole. The window is the peer's, scaled as the
+ * SYNs agreed (65535 << 7 here); with the handshake missed, 64 KiB.
+ */
+static void
+out_of_window_segment_opens_no_hole(void)
+{
+	reset();
+	feed_syn_ws(&client, &server, WM_TCP_SYN, 7);
+	feed_syn_ws(&server, &client, WM_TCP_SYN | WM_TCP_ACK, 7);
+	feed(&client, &server, 1, WM_TCP_ACK, "", 0);
+	feed(&server, &client, 1, WM_TCP_ACK, "", 0); /* 65535 << 7 */
+	send_c(1 + 1000000000u, "spoofed");
+	feed(&client, &server, 1 + 1000000000u, WM_TCP_ACK | WM_TCP_FIN,
+	     "", 0);
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_OUT_OF_WINDOW], 2);
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_OOO], 0);
+	now += sconf.reasm.gap_time;
+	wm_stream_expire(ctx, now);
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_GAP], 0);
+	send_c(1, "pay 4111 1111 ");
+	send_c(15, "1111 1111 now;");
+	expect_out("pay 4111 11** **** 1111 now;");
+	send_c(29 + 8000000, "inside the window");
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_OOO], 1);
+	/* Picked up mid-stream: scaling unknown, 64 KiB. */
+	reset();
+	send_c(1, "x;");
+	send_c(3 + 70000, "far");
+	send_c(3 + 60000, "near");
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_OUT_OF_WINDOW], 1);
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_OOO], 1);
 }
 
 static void
@@ -1123,11 +1398,14 @@ main(int argc, char **argv)
 	RUN(split_across_two_segments);
 	RUN(window_only_while_value_pending);
 	RUN(one_byte_segments);
+	RUN(segmentation_does_not_change_masking);
+	RUN(email_long_domain_tail_masked);
 	RUN(no_value_passes_unchanged_at_once);
 	RUN(tail_that_may_start_a_value_held);
 	RUN(luhn_failure_not_masked);
 	RUN(fin_flushes_value_at_end);
 	RUN(bare_fin_follows_held_data);
+	RUN(retransmission_after_fin_not_shifted);
 	RUN(rst_flushes_and_closes);
 	RUN(rst_out_of_window_ignored);
 	RUN(bare_ack_not_held);
@@ -1154,6 +1432,9 @@ main(int argc, char **argv)
 	RUN(queue_full_drops_newest);
 	RUN(gap_timeout_skips_hole);
 	RUN(flush_skips_hole_at_end);
+	RUN(out_of_window_segment_opens_no_hole);
+	RUN(late_hole_second_copy_rewritten);
+	RUN(late_hole_value_reported);
 	RUN(hold_timeout_drop_policy_blocks);
 	RUN(ack_waits_for_the_bytes_it_acknowledges);
 	RUN(syn_restarts_closed_flow);
