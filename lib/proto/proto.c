@@ -161,6 +161,7 @@ wm_proto_feed(struct wm_proto_flow *pf, unsigned int dir,
 	out->n = n;
 	out->act = WM_PROTO_ACT_NONE;
 	out->nedit = 0;
+	out->nview = 0;
 	if (d->flags & WM_PROTO_D_DROP) {
 		out->act = WM_PROTO_ACT_DROP;
 		return;
@@ -175,10 +176,13 @@ wm_proto_feed(struct wm_proto_flow *pf, unsigned int dir,
 			return;
 		ops = protos[d->proto];
 		if (old > 0 && ops != NULL && ops->feed != NULL) {
-			/* The first bytes, seen before: nothing to act on. */
-			struct wm_proto_out tmp;
+			/* The first bytes, seen before: nothing to act on,
+			 * nothing to decode (a method, a status line). */
+			struct wm_proto_ctx c = *ctx;
+			struct wm_proto_out tmp = { .n = 0 };
 
-			ops->feed(pf, dir, ctx, prev, (uint32_t)old, &tmp);
+			c.view_cap = 0;
+			ops->feed(pf, dir, &c, prev, (uint32_t)old, &tmp);
 		}
 	}
 	if (d->proto == WM_PROTO_TLS || d->proto == WM_PROTO_SSH) {

@@ -20,6 +20,7 @@
  */
 #include <string.h>
 
+#include "proto_decode.h"
 #include "proto_priv.h"
 
 /* Pending requests (struct wm_proto_flow.req_kind, 2 bits each). */
@@ -36,8 +37,22 @@ enum {
 
 /* Headers the stage looks at (struct wm_proto_dir.u.http data). */
 static const char *const hdr_names[] = { "accept-encoding",
-					 "content-encoding" };
-enum { HDR_ACCEPT_ENC, HDR_CONTENT_ENC, HDR_N };
+					 "content-encoding", "content-type" };
+enum { HDR_ACCEPT_ENC, HDR_CONTENT_ENC, HDR_CONTENT_TYPE, HDR_N };
+
+/* Content types whose bodies the view decodes (prefixes, lower case). */
+static const char ct_form[] = "application/x-www-form-urlencoded";
+static const char ct_json[] = "application/json";
+
+/* struct wm_proto_dir.region: what the view decodes now. */
+enum {
+	REG_NONE,               /* nothing: the raw stream is the truth */
+	REG_PATH,               /* a request target before its '?' */
+	REG_QUERY,              /* its query: percent-encoding, '+' */
+	REG_PLAIN,              /* a chunked body: framing removed */
+	REG_FORM,               /* a urlencoded body */
+	REG_JSON,               /* a JSON body: string escapes */
+};
 
 /*
  * Where a callback reports: per wm_proto_feed() call. Header state
@@ -60,6 +75,8 @@ struct http_hdr {
 	uint8_t match;          /* HDR_* of the current value, or HDR_N */
 	uint8_t enc_idx;        /* "identity" matched so far, 0xff: not */
 	uint8_t compressed;
+	uint8_t ct_form;        /* Content-Type matched so far, 0xff: not */
+	uint8_t ct_json;
 };
 
 /* The header state rides in the stash, unused once identified. */
@@ -101,7 +118,74 @@ on_message_begin(http_parser *hp)
 
 	memset(h, 0, sizeof(*h));
 	h->match = HDR_N;
+	c->d->region = hp->type == HTTP_REQUEST ? REG_PATH : REG_NONE;
 	return 0;
+}
+
+/* The request target: its query goes to the view, decoded. */
+static int
+on_url(http_parser *hp, const char *at, size_t len)
+{
+	struct http_call *c = hp->data;
+	struct wm_proto_dir *d = c->d;
+	const uint8_t *p = (const uint8_t *)at;
+	size_t i = 0;
+
+	if (d->region == REG_PATH) {
+		while (i < len && p[i] != '?')
+			i++;
+		if (i == len)
+			return 0;
+		d->region = REG_QUERY;
+		d->dec = 0;
+		i++;
+	}
+	if (d->region == REG_QUERY)
+		proto_view_url(d, c->ctx, c->out, p + i, p + i - c->base,
+			       len - i);
+	return 0;
+}
+
+static int
+on_body(http_parser *hp, const char *at, size_t len)
+{
+	struct http_call *c = hp->data;
+	const uint8_t *p = (const uint8_t *)at;
+	int64_t off = p - c->base;
+
+	switch (c->d->region) {
+	case REG_FORM:
+		proto_view_url(c->d, c->ctx, c->out, p, off, len);
+		break;
+	case REG_JSON:
+		proto_view_json(c->d, c->ctx, c->out, p, off, len);
+		break;
+	case REG_PLAIN:
+		proto_view_plain(c->ctx, c->out, p, off, len);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* Match a Content-Type value against the types the view decodes. */
+static void
+content_type(struct http_hdr *h, const char *at, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		char ch = at[i] >= 'A' && at[i] <= 'Z' ? at[i] + 32 : at[i];
+
+		if ((ch == ' ' || ch == '\t') && h->ct_form == 0 &&
+		    h->ct_json == 0)
+			continue;
+		if (h->ct_form < sizeof(ct_form) - 1)
+			h->ct_form = ct_form[h->ct_form] == ch ?
+				     h->ct_form + 1 : 0xff;
+		if (h->ct_json < sizeof(ct_json) - 1)
+			h->ct_json = ct_json[h->ct_json] == ch ?
+				     h->ct_json + 1 : 0xff;
+	}
 }
 
 static int
@@ -168,6 +252,10 @@ on_header_value(http_parser *hp, const char *at, size_t len)
 		content_encoding(h, at, len);
 		return 0;
 	}
+	if (h->match == HDR_CONTENT_TYPE) {
+		content_type(h, at, len);
+		return 0;
+	}
 	if (h->match != HDR_ACCEPT_ENC || !(c->d->flags & WM_PROTO_D_CLIENT) ||
 	    (c->ctx->conf != NULL &&
 	     c->ctx->conf->compressed != WM_PROTO_COMP_IDENTITY))
@@ -218,6 +306,17 @@ on_headers_complete(http_parser *hp)
 			c->d->state = HTTP_ST_TUNNEL;
 		}
 	}
+	/* What the view decodes of the body (compressed: nothing). */
+	proto_view_sep(c->d, c->ctx, c->out, 0);
+	c->d->region = REG_NONE;
+	if (!h->compressed && has_body(hp, skip)) {
+		if (h->ct_form == sizeof(ct_form) - 1)
+			c->d->region = REG_FORM;
+		else if (h->ct_json == sizeof(ct_json) - 1)
+			c->d->region = REG_JSON;
+		else if (hp->flags & F_CHUNKED)
+			c->d->region = REG_PLAIN;
+	}
 	if (h->compressed && has_body(hp, skip)) {
 		proto_count(c->ctx, WM_CTR_HTTP_COMPRESSED);
 		if (c->ctx->conf != NULL &&
@@ -233,6 +332,8 @@ on_message_complete(http_parser *hp)
 	struct http_call *c = hp->data;
 
 	/* Stop here: the engine ends the message's values first. */
+	proto_view_sep(c->d, c->ctx, c->out, 0);
+	c->d->region = REG_NONE;
 	c->msg_end = true;
 	http_parser_pause(hp, 1);
 	return 0;
@@ -240,6 +341,8 @@ on_message_complete(http_parser *hp)
 
 static const http_parser_settings http_settings = {
 	.on_message_begin = on_message_begin,
+	.on_url = on_url,
+	.on_body = on_body,
 	.on_header_field = on_header_field,
 	.on_header_value = on_header_value,
 	.on_headers_complete = on_headers_complete,

@@ -86,8 +86,26 @@ enum wm_proto_act {
 
 #define WM_PROTO_MAX_EDITS 4
 
+/*
+ * The decoded view: what the application reads where the wire encodes
+ * it (percent-encoding and '+' in a query string or a urlencoded body,
+ * JSON string escapes, a chunked body without its framing). Each decoded
+ * byte knows the wire bytes that encode it: from view_off (relative to
+ * the bytes fed: negative when an escape began in an earlier feed),
+ * view_wlen of them (1 a byte as itself, 3 "%XX", 2 "\n", 6 "\uXXXX",
+ * 0 a separator between regions that encodes nothing). Only bytes where
+ * a value may hide behind an encoding are worth a second scan: the
+ * engine scans the view near encodings only.
+ */
+#define WM_PROTO_WLEN_SEP 0
+#define WM_PROTO_WLEN_LEN 0x0f     /* view_wlen: the length, and */
+#define WM_PROTO_WLEN_URL 0x10     /* in a URL or urlencoded body */
+#define WM_PROTO_WLEN_JSON 0x20    /* in a JSON body */
+#define WM_PROTO_WLEN_CHANGED 0x40 /* one byte, decoded to another ('+') */
+
 /* The answer to one wm_proto_feed(). */
 struct wm_proto_out {
+	uint32_t nview;         /* decoded bytes written to the ctx's view */
 	uint32_t n;             /* bytes consumed (1.. of those fed) */
 	uint8_t act;            /* enum wm_proto_act, after those bytes */
 	uint8_t nedit;
@@ -103,6 +121,10 @@ struct wm_proto_dir {
 	uint8_t state;          /* the protocol's own */
 	uint8_t flags;          /* WM_PROTO_D_* (proto.c) */
 	uint8_t nstash;         /* first bytes, until identified */
+	uint8_t region;         /* what the view decodes (proto_decode.c) */
+	uint8_t dec;            /* the decoder's state inside an escape */
+	uint8_t dec_acc;        /* and the hex digits it has read */
+	uint8_t dec_n;
 	uint8_t stash[8];
 	union {
 		http_parser http;
@@ -129,6 +151,10 @@ struct wm_proto_ctx {
 	struct wm_stats *stats;
 	uint16_t sport;         /* of the bytes fed */
 	uint16_t dport;
+	uint32_t view_cap;      /* >= bytes fed, or 0: no view wanted */
+	uint8_t *view;          /* decoded bytes */
+	int32_t *view_off;      /* where each one's wire bytes begin */
+	uint8_t *view_wlen;     /* how many wire bytes encode it */
 };
 
 /** Start the protocol state of a new flow. */

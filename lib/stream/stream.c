@@ -124,6 +124,8 @@ wm_stream_ctx_init(struct wm_stream_ctx *ctx, hs_scratch_t *scratch,
 	ctx->stats = stats;
 	ctx->conf = conf;
 	ctx->win_pool = wins;
+	ctx->views = stream_view_pool_create(conf->views != 0 ? conf->views :
+					     1024);
 	ctx->emit = emit;
 	ctx->emit_arg = emit_arg;
 	wm_reasm_ctx_init(&ctx->reasm, &conf->reasm, stats, pool, &reasm_ops,
@@ -138,6 +140,8 @@ wm_stream_ctx_fini(struct wm_stream_ctx *ctx)
 		ctx->probe[i].hs = NULL;
 		ctx->probe[i].db = NULL;
 	}
+	stream_view_pool_free(ctx->views);
+	ctx->views = NULL;
 }
 
 void

@@ -245,11 +245,14 @@ tail_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	const struct wm_policy_conf *pc = f->policy->conf;
 	uint8_t out[WM_WIN_BYTES], pre[WM_WIN_BYTES], view[WM_WIN_BYTES];
 	const uint8_t *orig, *hist;
-	uint64_t from, masked = 0;
-	size_t hold, skip, hist_len;
+	uint64_t from, vfrom, masked = 0;
+	size_t hold, skip, hist_len, keep;
 
-	if (d->win == NULL || (d->flags & WM_STREAM_BROKEN))
+	if (d->flags & WM_STREAM_BROKEN)
 		return true;    /* nothing may be pending */
+	stream_view_decide(ctx, f, d);
+	if (d->win == NULL)
+		return true;
 	hold = stream_dir_hold(f, d);
 	if (hold == 0 || d->r.offset <= d->r.released)
 		return true;    /* nothing of the tail is held */
@@ -259,6 +262,10 @@ tail_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	if (!tail_probe(ctx, f, d, from, out, hold))
 		return false;
 	skip = from < d->r.released ? (size_t)(d->r.released - from) : 0;
+	/* Where the view decodes, it decided (escapes stay valid). */
+	vfrom = stream_view_from(d);
+	keep = vfrom >= d->r.offset ? hold :
+	       vfrom > from ? (size_t)(vfrom - from) : 0;
 	hist = stream_hist_view(d, view, &hist_len);
 	for (unsigned int i = 0; i < pc->nrules; i++) {
 		const struct wm_detector *det = pc->rules[i].detector;
@@ -269,14 +276,14 @@ tail_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
 			continue;
 		wm_mask_prefix(&pc->rules[i].mask, det->separators,
 			       det->min_chars, orig + at, pre, h);
-		for (size_t k = at; k < hold; k++) {
+		for (size_t k = at; k < keep; k++) {
 			if (pre[k - at] == orig[k] || out[k] != orig[k])
 				continue;
 			out[k] = pre[k - at];
 			masked += k >= skip;
 		}
 	}
-	stream_put(ctx, d, from, d->r.offset, out);
+	stream_put(ctx, d, from, from + keep, out);
 	ctx->stats->ctr[WM_CTR_STREAM_HOLD_MASKED] += masked;
 	d->flags |= WM_STREAM_DECIDED;
 	d->tmo_start = from;

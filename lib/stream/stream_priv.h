@@ -51,6 +51,31 @@ stream_protected(struct wm_flow *f, const struct wm_stream_dir *d,
 	       (start < d->prot_end && end > d->prot_start);
 }
 
+/* ---- stream_view.c ---- */
+
+struct wm_view_pool *stream_view_pool_create(uint32_t cap);
+void stream_view_pool_free(struct wm_view_pool *p);
+/** Bytes the views of @p have taken. */
+size_t stream_view_bytes(const struct wm_view_pool *p);
+/** Give @d's view back (after stream_view_end(), or dropping it). */
+void stream_view_put(struct wm_stream_ctx *ctx, struct wm_stream_dir *d);
+/** The @nview decoded bytes in ctx->view of wire bytes from @base. */
+int stream_view_feed(struct wm_stream_ctx *ctx, struct wm_flow *f,
+		     struct wm_stream_dir *d, uint64_t base, uint32_t nview);
+/** The view's region or message ended: judge its end, give it back. */
+int stream_view_end(struct wm_stream_ctx *ctx, struct wm_flow *f,
+		    struct wm_stream_dir *d);
+/** Newest wire bytes of @d the view may still find a value in. */
+size_t stream_view_hold(const struct wm_flow *f, const struct wm_stream_dir *d);
+/** First wire offset the view of @d covers (UINT64_MAX: none). */
+uint64_t stream_view_from(const struct wm_stream_dir *d);
+/**
+ * Hold timeout: mask what the view may still find a value in (encoded
+ * as the wire has it: raw masking would break escapes); bytes masked.
+ */
+uint64_t stream_view_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
+			    struct wm_stream_dir *d);
+
 /* ---- stream_hold.c ---- */
 
 /** Hold @m in @d, in hold class @cls, from @now. */
@@ -110,6 +135,16 @@ void stream_put(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
 bool stream_value_mask(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		       uint32_t ri, const uint8_t *val, uint8_t *out,
 		       uint32_t len, bool count);
+
+/**
+ * Report, count and mask value @val (rule @ri, wire offset @off, @len
+ * bytes; @late: its start left in clear) into @out: false when nothing
+ * is to be written (alert, drop, or where nothing may change).
+ */
+bool stream_value_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
+			 struct wm_stream_dir *d, uint32_t ri, uint64_t off,
+			 const uint8_t *val, uint32_t len, bool late,
+			 uint8_t *out);
 
 /** Newest bytes of @d that may begin a value not yet ended. */
 size_t stream_dir_hold(const struct wm_flow *f, const struct wm_stream_dir *d);

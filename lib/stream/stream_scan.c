@@ -196,8 +196,8 @@ stream_value_mask(struct wm_stream_ctx *ctx, struct wm_flow *f, uint32_t ri,
  * with them in @out; false when nothing is to be written (alert, or
  * drop: @f is blocked).
  */
-static bool
-value_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
+bool
+stream_value_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	     struct wm_stream_dir *d, uint32_t ri, uint64_t off,
 	     const uint8_t *val, uint32_t len, bool late, uint8_t *out)
 {
@@ -241,7 +241,7 @@ value_judged(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		value_count(ctx, f, ri);
 		return;
 	}
-	if (value_decide(ctx, f, d, ri, off, val, len, stream_leaked(d, off),
+	if (stream_value_decide(ctx, f, d, ri, off, val, len, stream_leaked(d, off),
 			 out))
 		dir_write(ctx, d, off, off + len, out);
 }
@@ -448,6 +448,8 @@ proto_act(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	}
 	switch (po->act) {
 	case WM_PROTO_ACT_MSG_END:
+		if (stream_view_end(ctx, f, d) < 0)
+			return -EIO;
 		return stream_msg_end(ctx, f, d);
 	case WM_PROTO_ACT_PROTECT:
 		d->prot_start = d->r.offset;
@@ -478,6 +480,8 @@ payload_scan(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	const struct wm_proto_ctx pctx = {
 		.conf = &f->policy->conf->proto, .stats = ctx->stats,
 		.sport = pm->pi.sport, .dport = pm->pi.dport,
+		.view_cap = WM_STREAM_CHUNK, .view = ctx->view,
+		.view_off = ctx->view_off, .view_wlen = ctx->view_wlen,
 	};
 	const unsigned int dir = (unsigned int)(d - sflow(f)->dir);
 	uint32_t chunk = WM_STREAM_CHUNK;
@@ -503,10 +507,16 @@ payload_scan(struct wm_stream_ctx *ctx, struct wm_flow *f,
 			struct wm_proto_out po;
 			int rc;
 
-			wm_proto_feed(&sflow(f)->proto, dir, &pctx, p, k, &po);
-			if (po.n > k || (po.n == 0 && po.act == 0))
-				po.n = k; /* cannot happen: never stall */
+			uint32_t kk = RTE_MIN(k, (uint32_t)WM_STREAM_CHUNK);
+
+			wm_proto_feed(&sflow(f)->proto, dir, &pctx, p, kk, &po);
+			if (po.n > kk || (po.n == 0 && po.act == 0))
+				po.n = kk; /* cannot happen: never stall */
 			rc = piece_scan(ctx, f, d, p, po.n, chunk);
+			if (rc == 0)
+				rc = stream_view_feed(ctx, f, d,
+						      d->r.offset - po.n,
+						      po.nview);
 			if (rc == 0)
 				rc = proto_act(ctx, f, d, &po);
 			if (rc < 0)
@@ -557,6 +567,8 @@ stream_dir_flush(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		if (eod_scan(ctx, f, d) < 0)
 			d->flags |= WM_STREAM_BROKEN;
 	}
+	if (stream_view_end(ctx, f, d) < 0)
+		d->flags |= WM_STREAM_BROKEN;
 	/* The stream ended: nothing is pending. */
 	stream_win_detach(ctx, d, 0);
 	if (d->held_head != NULL)
@@ -644,7 +656,7 @@ stream_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		return;
 	}
 	d->r.next_seq += len - skip;
-	hold = stream_dir_hold(f, d);
+	hold = RTE_MAX(stream_dir_hold(f, d), stream_view_hold(f, d));
 	if (!stream_win_detach(ctx, d, hold)) {
 		/*
 		 * No window left for a value that may be pending: the next
@@ -729,7 +741,7 @@ stream_hole_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
 			ve = RTE_MIN((uint32_t)(w0 + sp.end), n);
 			if (vs >= ve)
 				continue;
-			if (value_decide(ctx, f, d, ctx->match[i].rule,
+			if (stream_value_decide(ctx, f, d, ctx->match[i].rule,
 					 pm->stream_off + pos + vs, buf + vs,
 					 ve - vs, false, out))
 				wm_reasm_pkt_write(m, pos + vs, out, ve - vs);

@@ -145,6 +145,7 @@ struct wm_stream_dir {
 	uint8_t flags;
 	uint8_t pad;
 	uint8_t *win;               /* pooled history window, or NULL */
+	struct wm_view *view;       /* decoded view near encodings, or NULL */
 	uint8_t tail[WM_STREAM_TAIL];
 	hs_stream_t *hs;            /* kept across flows, reset on reuse: last */
 };
@@ -195,6 +196,7 @@ struct wm_stream_conf {
 	uint64_t hold_min;              /* hold after the end of a write;
 					 * 0: always hold_time (no classes) */
 	uint64_t ticks_per_us;          /* clock units per microsecond */
+	uint32_t views;                 /* decoded views per lcore (0: 1024) */
 	enum wm_fail_action hold_timeout;
 	struct wm_reasm_conf reasm;     /* reassembly's (gaps, queue, memcap) */
 };
@@ -221,6 +223,7 @@ struct wm_stream_ctx {
 	struct wm_stats *stats;
 	const struct wm_stream_conf *conf;
 	struct wm_win_pool *win_pool;   /* history windows (hold > 0) */
+	struct wm_view_pool *views;     /* decoded views (stream_view.c) */
 	wm_stream_emit_t emit;          /* where judged packets go */
 	void *emit_arg;
 	wm_stream_event_t event;        /* masking decisions, or NULL */
@@ -242,6 +245,9 @@ struct wm_stream_ctx {
 	struct wm_reasm_ctx reasm;      /* this lcore's TCP reassembly */
 	struct wm_stream_match match[WM_STREAM_MATCH_MAX];
 	uint8_t chunk[WM_STREAM_CHUNK]; /* original bytes of the chunk */
+	uint8_t view[WM_STREAM_CHUNK];  /* the protocol stage's decoded */
+	int32_t view_off[WM_STREAM_CHUNK]; /* view of the bytes fed */
+	uint8_t view_wlen[WM_STREAM_CHUNK];
 	uint8_t win[WM_WIN_BYTES];      /* history of the direction being
 					 * judged when it has no window */
 	uint8_t hole[UINT16_MAX + 2];   /* late bytes of a skipped hole */

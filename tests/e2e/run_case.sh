@@ -587,6 +587,29 @@ pause_inline)
 	done
 	echo "PASS $case_name"
 	;;
+proto_decoded)
+	# Values behind encodings: a query string, a urlencoded form, JSON
+	# escapes, chunk framing; whole segments and one byte at a time.
+	need_tools
+	need_wiremask
+	d=$work/proto_decoded
+	mkdir -p "$d"
+	"$PY" "$here/proto_captures.py" gen "$d" || fail "generator failed"
+	for c in decoded decoded_1byte; do
+		rc=0
+		timeout -k 5 100 "$SRC_DIR/scripts/mask-pcap.sh" "$d/$c.pcap" "$d/$c.out.pcap" \
+			"$SRC_DIR/configs/default.cfg" -- --stats-json "$d/$c.json" \
+			>"$d/$c.log" 2>&1 || rc=$?
+		sed 's/^/  wiremask: /' "$d/$c.log"
+		[ "$rc" -eq 0 ] || fail "$c: wiremask exited with status $rc"
+		"$PY" "$here/proto_captures.py" check "$d/$c.pcap" "$d/$c.out.pcap" ||
+			fail "$c: decoded values"
+		"$PY" -c 'import json,sys; c=json.load(open(sys.argv[1]))["counters"]
+sys.exit(not (c.get("mask.decoded", 0) >= 9 and c.get("mask.late_match", 0) == 0))' "$d/$c.json" ||
+			fail "$c: counters (want mask.decoded >= 9, no late match)"
+	done
+	echo "PASS $case_name"
+	;;
 proto_corpus)
 	# Public captures (tests/corpus, SOURCES.md) through the protocol
 	# stage with configs/default.cfg: SSH and TLS leave byte for byte

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Decoders of the view (struct wm_proto_out): the bytes an application
+ * reads, each mapped to the wire bytes that encode it. They work a
+ * callback's piece at a time; an escape cut between pieces (or packets)
+ * is carried in the direction's dec/dec_acc/dec_n.
+ *
+ *   url   "%40" -> '@' (3 wire bytes), '+' -> ' ' in a query string and
+ *         a urlencoded body; a '%' not followed by two hex digits stays
+ *   json  inside strings: "\u0040" -> '@' (6), "\/" -> '/' (2), ...;
+ *         a \u escape beyond ASCII decodes to 0xff, never part of a value
+ *   plain itself (a chunked body: the framing is what the view removes)
+ */
+#include "proto_decode.h"
+
+enum { DEC_NONE, DEC_PCT, DEC_ESC, DEC_U };
+
+static void
+emit(const struct wm_proto_ctx *ctx, struct wm_proto_out *o, uint8_t b,
+     int64_t off, uint8_t wlen)
+{
+	if (o->nview >= ctx->view_cap)
+		return; /* cannot happen: the engine feeds at most view_cap */
+	ctx->view[o->nview] = b;
+	ctx->view_off[o->nview] = (int32_t)off;
+	ctx->view_wlen[o->nview] = wlen;
+	o->nview++;
+}
+
+static int
+hexval(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+void
+proto_view_sep(struct wm_proto_dir *d, const struct wm_proto_ctx *ctx,
+	       struct wm_proto_out *o, int64_t off)
+{
+	d->dec = DEC_NONE;
+	if (ctx->view_cap != 0 && o->nview != 0 &&
+	    ctx->view_wlen[o->nview - 1] == WM_PROTO_WLEN_SEP)
+		return;
+	if (ctx->view_cap != 0)
+		emit(ctx, o, '\n', off, WM_PROTO_WLEN_SEP);
+}
+
+void
+proto_view_url(struct wm_proto_dir *d, const struct wm_proto_ctx *ctx,
+	       struct wm_proto_out *o, const uint8_t *p, int64_t off,
+	       size_t n)
+{
+	if (ctx->view_cap == 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = p[i];
+		int h;
+
+		if (d->dec == DEC_PCT) {
+			h = hexval(c);
+			if (h >= 0 && d->dec_n == 1) {
+				d->dec_acc = (uint8_t)h;
+				d->dec_n = 2;
+				continue;
+			}
+			if (h >= 0) {
+				emit(ctx, o, (uint8_t)(d->dec_acc << 4 | h),
+				     off + (int64_t)i - 2, 3 | WM_PROTO_WLEN_URL);
+				d->dec = DEC_NONE;
+				continue;
+			}
+			/* Not an escape: '%' (and its digit) as they are. */
+			emit(ctx, o, '%', off + (int64_t)i - d->dec_n,
+			     1 | WM_PROTO_WLEN_URL);
+			if (d->dec_n == 2)
+				emit(ctx, o, "0123456789abcdef"[d->dec_acc],
+				     off + (int64_t)i - 1, 1 | WM_PROTO_WLEN_URL);
+			d->dec = DEC_NONE;
+		}
+		if (c == '%') {
+			d->dec = DEC_PCT;
+			d->dec_n = 1;
+			continue;
+		}
+		emit(ctx, o, c == '+' ? ' ' : c, off + (int64_t)i,
+		     c == '+' ? 1 | WM_PROTO_WLEN_URL | WM_PROTO_WLEN_CHANGED :
+				1 | WM_PROTO_WLEN_URL);
+	}
+}
+
+void
+proto_view_json(struct wm_proto_dir *d, const struct wm_proto_ctx *ctx,
+		struct wm_proto_out *o, const uint8_t *p, int64_t off,
+		size_t n)
+{
+	static const uint8_t esc[128] = {
+		['"'] = '"', ['\\'] = '\\', ['/'] = '/', ['b'] = '\b',
+		['f'] = '\f', ['n'] = '\n', ['r'] = '\r', ['t'] = '\t',
+	};
+
+	if (ctx->view_cap == 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = p[i];
+		int h;
+
+		switch (d->dec) {
+		case DEC_ESC:
+			d->dec = DEC_NONE;
+			if (c == 'u') {
+				d->dec = DEC_U;
+				d->dec_n = 0;
+				d->dec_acc = 0;
+				continue;
+			}
+			emit(ctx, o, c < 128 && esc[c] ? esc[c] : c,
+			     off + (int64_t)i - 1, 2 | WM_PROTO_WLEN_JSON);
+			continue;
+		case DEC_U:
+			h = hexval(c);
+			if (h < 0) {
+				d->dec = DEC_NONE; /* broken: not ours to fix */
+				emit(ctx, o, c, off + (int64_t)i,
+				     1 | WM_PROTO_WLEN_JSON);
+				continue;
+			}
+			/* dec_acc: the code so far, 0xff once beyond ASCII */
+			if (d->dec_n < 2 && h != 0)
+				d->dec_acc = 0xff;
+			else if (d->dec_n >= 2 && d->dec_acc != 0xff)
+				d->dec_acc = (uint8_t)(d->dec_acc << 4 | h);
+			if (++d->dec_n < 4)
+				continue;
+			d->dec = DEC_NONE;
+			emit(ctx, o, d->dec_acc >= 0x80 ? 0xff : d->dec_acc,
+			     off + (int64_t)i - 5, 6 | WM_PROTO_WLEN_JSON);
+			continue;
+		default:
+			break;
+		}
+		if (c == '\\') {
+			d->dec = DEC_ESC;
+			continue;
+		}
+		emit(ctx, o, c, off + (int64_t)i, 1 | WM_PROTO_WLEN_JSON);
+	}
+}
+
+void
+proto_view_plain(const struct wm_proto_ctx *ctx, struct wm_proto_out *o,
+		 const uint8_t *p, int64_t off, size_t n)
+{
+	if (ctx->view_cap == 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		emit(ctx, o, p[i], off + (int64_t)i, 1);
+}

@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The decoded view of a direction (the protocol stage's struct
+ * wm_proto_out view): a second Hyperscan stream that sees what the
+ * application reads where the wire encodes it, near encodings only.
+ *
+ *   wire   card=4111+1111+1111+1111&email=jane.doe%40example.org
+ *   view   card=4111 1111 1111 1111&email=jane.doe@example.org
+ *                     ^ '+' decodes: the view scans from here, with the
+ *                       256 bytes before it (the lookback) first
+ *
+ * The raw stream still scans every wire byte; the view scans only while
+ * an encoding (an escape, a '+', chunk framing between bytes) lies
+ * within the last 256 decoded bytes, and a value it finds is judged
+ * only if its wire bytes are not the value itself (else the raw stream
+ * judged it). A value is masked in the wire bytes that encode it, same
+ * length, still valid: "%34" becomes "%2A", "\u0040" "\u002a", '+' or
+ * a plain byte the masked byte (a '*' where that byte would not be safe
+ * there), a two-byte JSON escape two fill bytes.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+
+#include "stream_priv.h"
+
+/* Decoded bytes a view keeps: a confirm window plus a scan step. */
+#define VIEW_HIST (2 * WM_DETECT_WINDOW)
+#define VIEW_STEP WM_DETECT_WINDOW
+
+struct wm_view {
+	hs_stream_t *hs;        /* of the policy's database, kept */
+	const struct wm_match_db *db;
+	struct wm_view *next;   /* free list */
+	uint64_t n;             /* decoded bytes so far (view offsets) */
+	uint64_t hs_base;       /* view offset where the scan began */
+	uint64_t last_enc;      /* view offset after the last encoding */
+	uint64_t wire_next;     /* wire offset after the last byte's, or
+				 * UINT64_MAX after a separator */
+	uint64_t tmo_from;      /* wire offset from which a hold timeout
+				 * left the view's pending bytes masked */
+	uint16_t hist_len;
+	uint8_t active;         /* scanning (an encoding is near) */
+	uint8_t hist[VIEW_HIST];
+	uint8_t wlen[VIEW_HIST];
+	uint64_t woff[VIEW_HIST];
+};
+
+struct wm_view_pool {
+	uint32_t cap;
+	uint32_t made;
+	uint32_t in_use;
+	struct wm_view *free;
+};
+
+struct wm_view_pool *
+stream_view_pool_create(uint32_t cap)
+{
+	struct wm_view_pool *p = calloc(1, sizeof(*p));
+
+	if (p != NULL)
+		p->cap = cap;
+	return p;
+}
+
+void
+stream_view_pool_free(struct wm_view_pool *p)
+{
+	if (p == NULL)
+		return;
+	while (p->free != NULL) {
+		struct wm_view *v = p->free;
+
+		p->free = v->next;
+		wm_match_stream_close(v->hs);
+		free(v);
+	}
+	free(p);
+}
+
+size_t
+stream_view_bytes(const struct wm_view_pool *p)
+{
+	return p == NULL ? 0 : (size_t)p->made * sizeof(struct wm_view);
+}
+
+static struct wm_view *
+view_get(struct wm_stream_ctx *ctx, const struct wm_match_db *db)
+{
+	struct wm_view_pool *p = ctx->views;
+	struct wm_view *v;
+
+	if (p == NULL)
+		return NULL;
+	v = p->free;
+	if (v != NULL) {
+		p->free = v->next;
+	} else {
+		/* Made on first use, then kept: only views used cost. */
+		if (p->made == p->cap)
+			return NULL;
+		v = calloc(1, sizeof(*v));
+		if (v == NULL)
+			return NULL;
+		p->made++;
+	}
+	if (v->hs != NULL && v->db != db) {
+		wm_match_stream_close(v->hs);
+		v->hs = NULL;
+	}
+	if (v->hs == NULL && wm_match_stream_open(db, &v->hs) < 0) {
+		v->next = p->free;
+		p->free = v;
+		return NULL;
+	}
+	v->db = db;
+	v->n = v->hs_base = v->last_enc = 0;
+	v->wire_next = UINT64_MAX;
+	v->tmo_from = UINT64_MAX;
+	v->hist_len = 0;
+	v->active = 0;
+	p->in_use++;
+	return v;
+}
+
+void
+stream_view_put(struct wm_stream_ctx *ctx, struct wm_stream_dir *d)
+{
+	struct wm_view *v = d->view;
+
+	if (v == NULL)
+		return;
+	d->view = NULL;
+	v->next = ctx->views->free;
+	ctx->views->free = v;
+	ctx->views->in_use--;
+}
+
+static bool
+url_safe(uint8_t c)
+{
+	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
+	       (c != 0 && strchr("-._~*", c) != NULL);
+}
+
+static bool
+json_safe(uint8_t c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+/* Write masked byte @m for view byte @i of @v into the wire. */
+static void
+view_write(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
+	   const struct wm_view *v, unsigned int i, uint8_t m)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	uint8_t w = v->wlen[i], len = w & WM_PROTO_WLEN_LEN, b[6];
+
+	switch (len) {
+	case 1:
+		b[0] = m;
+		if (((w & WM_PROTO_WLEN_URL) && !url_safe(m)) ||
+		    ((w & WM_PROTO_WLEN_JSON) && !json_safe(m)))
+			b[0] = '*';
+		break;
+	case 2:
+		b[0] = b[1] = json_safe(m) ? m : '*';
+		break;
+	case 3:
+		b[0] = '%';
+		b[1] = (uint8_t)hex[m >> 4];
+		b[2] = (uint8_t)hex[m & 15];
+		break;
+	case 6:
+		memcpy(b, "\\u00", 4);
+		b[4] = (uint8_t)hex[m >> 4];
+		b[5] = (uint8_t)hex[m & 15];
+		break;
+	default:
+		return; /* a separator: never part of a value */
+	}
+	stream_put(ctx, d, v->woff[i], v->woff[i] + len, b);
+}
+
+/*
+ * A value the view confirmed at history bytes [s, e): judged and masked
+ * in its wire bytes, unless they are the value itself (the raw stream's).
+ */
+static void
+view_value(struct wm_stream_ctx *ctx, struct wm_flow *f,
+	   struct wm_stream_dir *d, struct wm_view *v, uint32_t ri,
+	   unsigned int s, unsigned int e)
+{
+	uint8_t out[WM_DETECT_WINDOW];
+	uint64_t ws = v->woff[s], we;
+	bool plain = true, late;
+
+	for (unsigned int i = s; i < e; i++) {
+		if ((v->wlen[i] & WM_PROTO_WLEN_LEN) == WM_PROTO_WLEN_SEP)
+			return;
+		plain &= (v->wlen[i] & WM_PROTO_WLEN_LEN) == 1 &&
+			 !(v->wlen[i] & WM_PROTO_WLEN_CHANGED);
+	}
+	we = v->woff[e - 1] + (v->wlen[e - 1] & WM_PROTO_WLEN_LEN);
+	if (plain && we - ws == e - s)
+		return; /* as on the wire: the raw stream judged it */
+	ctx->stats->ctr[WM_CTR_MASK_DECODED]++;
+	/* Its start left: in clear, or masked by a hold timeout's decision. */
+	late = stream_leaked(d, ws) && ws < v->tmo_from;
+	if (!stream_value_decide(ctx, f, d, ri, ws, v->hist + s, e - s, late,
+				 out))
+		return;
+	if (ws < d->r.released)
+		ctx->stats->ctr[late ? WM_CTR_MASK_LATE :
+				WM_CTR_MASK_AFTER_TIMEOUT]++;
+	for (unsigned int i = s; i < e; i++)
+		if (out[i - s] != v->hist[i])
+			view_write(ctx, d, v, i, out[i - s]);
+}
+
+/* Scan history bytes [from, to) of @v; judge what they end. */
+static int
+view_scan(struct wm_stream_ctx *ctx, struct wm_flow *f,
+	  struct wm_stream_dir *d, struct wm_view *v, unsigned int from,
+	  unsigned int to)
+{
+	const struct wm_policy_conf *pc = f->policy->conf;
+	uint64_t h0 = v->n - v->hist_len;   /* view offset of hist[0] */
+
+	ctx->nmatch = 0;
+	ctx->match_max = WM_STREAM_MATCH_MAX;
+	if (wm_match_scan(v->hs, v->hist + from, to - from, ctx->scratch,
+			  stream_on_match, ctx) < 0)
+		return -EIO;
+	for (uint32_t i = 0; i < ctx->nmatch && !f->blocked; i++) {
+		uint32_t ri = ctx->match[i].rule;
+		const struct wm_detector *det = pc->rules[ri].detector;
+		uint64_t end = v->hs_base + ctx->match[i].end;
+		unsigned int e = (unsigned int)(end - h0), w0;
+		struct wm_span sp;
+
+		if (end < h0 || e > v->hist_len)
+			continue;
+		w0 = e > WM_DETECT_WINDOW ? e - WM_DETECT_WINDOW : 0;
+		if (!det->confirm(det, v->hist + w0, e - w0, &sp))
+			continue;
+		view_value(ctx, f, d, v, ri, w0 + (unsigned int)sp.start,
+			   RTE_MIN(w0 + (unsigned int)sp.end, e));
+	}
+	return f->blocked ? -EPIPE : 0;
+}
+
+/* Append up to VIEW_STEP decoded bytes to the history, oldest out. */
+static bool
+view_append(struct wm_view *v, uint64_t base, const uint8_t *b,
+	    const int32_t *off, const uint8_t *wl, unsigned int k)
+{
+	bool enc = false;
+
+	if (v->hist_len + k > VIEW_HIST) {
+		unsigned int drop = v->hist_len + k - VIEW_HIST;
+
+		memmove(v->hist, v->hist + drop, v->hist_len - drop);
+		memmove(v->wlen, v->wlen + drop, v->hist_len - drop);
+		memmove(v->woff, v->woff + drop,
+			(v->hist_len - drop) * sizeof(v->woff[0]));
+		v->hist_len = (uint16_t)(v->hist_len - drop);
+	}
+	for (unsigned int j = 0; j < k; j++) {
+		unsigned int at = v->hist_len + j;
+		uint64_t w = base + (int64_t)off[j];
+		uint8_t len = wl[j] & WM_PROTO_WLEN_LEN;
+
+		v->hist[at] = b[j];
+		v->wlen[at] = wl[j];
+		v->woff[at] = w;
+		if (len == WM_PROTO_WLEN_SEP) {
+			v->wire_next = UINT64_MAX;
+			continue;
+		}
+		if (len != 1 || (wl[j] & WM_PROTO_WLEN_CHANGED) ||
+		    (v->wire_next != UINT64_MAX && w != v->wire_next)) {
+			enc = true;
+			v->last_enc = v->n + j + 1;
+		}
+		v->wire_next = w + len;
+	}
+	v->hist_len = (uint16_t)(v->hist_len + k);
+	v->n += k;
+	return enc;
+}
+
+int
+stream_view_feed(struct wm_stream_ctx *ctx, struct wm_flow *f,
+		 struct wm_stream_dir *d, uint64_t base, uint32_t nview)
+{
+	uint32_t step = VIEW_STEP;
+	struct wm_view *v = d->view;
+	int rc = 0;
+
+	if (nview == 0 || (d->flags & WM_STREAM_BROKEN))
+		return 0;
+	if (v == NULL) {
+		v = d->view = view_get(ctx, f->policy->db);
+		if (v == NULL) {
+			ctx->stats->ctr[WM_CTR_STREAM_VIEW_FULL]++;
+			return 0;
+		}
+	}
+	if (step * f->policy->db->npatterns > WM_STREAM_MATCH_MAX)
+		step = WM_STREAM_MATCH_MAX / f->policy->db->npatterns;
+	for (uint32_t i = 0; i < nview && rc == 0; i += step) {
+		unsigned int k = RTE_MIN(step, nview - i);
+		bool enc = view_append(v, base, ctx->view + i,
+				       ctx->view_off + i, ctx->view_wlen + i, k);
+
+		if (!v->active && enc) {
+			/* Scan from the lookback: a value may have begun. */
+			wm_match_stream_reset(v->hs);
+			v->hs_base = v->n - v->hist_len;
+			v->active = 1;
+			ctx->stats->ctr[WM_CTR_STREAM_VIEW_SCANS]++;
+			rc = view_scan(ctx, f, d, v, 0, v->hist_len);
+		} else if (v->active) {
+			rc = view_scan(ctx, f, d, v, v->hist_len - k,
+				       v->hist_len);
+		}
+	}
+	if (rc == 0 && v->active && v->n - v->last_enc > WM_DETECT_WINDOW &&
+	    stream_view_hold(f, d) == 0)
+		v->active = 0; /* nothing pending, no encoding near */
+	return rc;
+}
+
+int
+stream_view_end(struct wm_stream_ctx *ctx, struct wm_flow *f,
+		struct wm_stream_dir *d)
+{
+	struct wm_view *v = d->view;
+	static const int32_t off;
+	static const uint8_t wl = WM_PROTO_WLEN_SEP;
+	int rc = 0;
+
+	if (v == NULL)
+		return 0;
+	if (v->active && !(d->flags & WM_STREAM_BROKEN)) {
+		/* The end ends its values: one terminator through the scan. */
+		view_append(v, 0, (const uint8_t *)"\n", &off, &wl, 1);
+		rc = view_scan(ctx, f, d, v, v->hist_len - 1, v->hist_len);
+	}
+	stream_view_put(ctx, d);
+	return rc;
+}
+
+/* The wire bytes the view's pending decoded bytes start at (hold). */
+static size_t
+view_pending(const struct wm_flow *f, const struct wm_stream_dir *d)
+{
+	const struct wm_policy_conf *pc = f->policy->conf;
+	const struct wm_view *v = d->view;
+	unsigned int len, h = 0;
+	uint64_t w;
+
+	if (v == NULL || v->hist_len == 0)
+		return 0;
+	len = RTE_MIN((unsigned int)v->hist_len, (unsigned int)WM_DETECT_WINDOW);
+	for (unsigned int i = 0; i < pc->nrules; i++) {
+		const struct wm_detector *det = pc->rules[i].detector;
+
+		h = RTE_MAX(h, (unsigned int)det->hold(det, v->hist +
+						       v->hist_len - len, len));
+	}
+	if (h == 0)
+		return 0;
+	w = v->woff[v->hist_len - RTE_MIN(h, len)];
+	return w < d->r.offset ? (size_t)(d->r.offset - w) : 0;
+}
+
+size_t
+stream_view_hold(const struct wm_flow *f, const struct wm_stream_dir *d)
+{
+	return d->view != NULL && d->view->active ? view_pending(f, d) : 0;
+}
+
+uint64_t
+stream_view_from(const struct wm_stream_dir *d)
+{
+	const struct wm_view *v = d->view;
+
+	for (unsigned int i = 0; v != NULL && i < v->hist_len; i++)
+		if ((v->wlen[i] & WM_PROTO_WLEN_LEN) != WM_PROTO_WLEN_SEP)
+			return v->woff[i];
+	return UINT64_MAX;
+}
+
+uint64_t
+stream_view_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
+		   struct wm_stream_dir *d)
+{
+	struct wm_view *v = d->view;
+	size_t hold = view_pending(f, d);
+	uint64_t from, masked = 0;
+
+	if (hold == 0)
+		return 0;
+	/* What may still become a value leaves masked: every letter and
+	 * digit of the pending decoded bytes (a hold timeout decides). */
+	from = d->r.offset - hold;
+	v->tmo_from = RTE_MIN(v->tmo_from, from);
+	for (unsigned int i = 0; i < v->hist_len; i++) {
+		uint8_t c = v->hist[i];
+
+		if (v->woff[i] < from || v->woff[i] < d->r.released ||
+		    !((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' &&
+						 (c | 0x20) <= 'z')))
+			continue;
+		if (stream_protected(f, d, v->woff[i], v->woff[i] + 1))
+			continue;
+		view_write(ctx, d, v, i, '*');
+		masked++;
+	}
+	ctx->stats->ctr[WM_CTR_STREAM_HOLD_MASKED] += masked;
+	return masked;
+}
