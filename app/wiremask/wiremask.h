@@ -29,6 +29,14 @@
 #define WM_RING_SIZE 8192
 #define WM_MAX_RXQ 64
 #define WM_EVENT_BUF 16384
+/*
+ * net_pcap (DPDK 22.11) writes a chained frame through a buffer of
+ * RTE_ETH_PCAP_SNAPLEN (16,128) bytes and drops the rest, keeping the
+ * frame's length: such frames leave as one buffer of the jumbo pool,
+ * 65,535 bytes (net_pcap reads no longer frame whole).
+ */
+#define WM_PCAP_TX_CHAIN_MAX 16128
+#define WM_JUMBO_SIZE UINT16_MAX
 
 enum wm_phase {
 	WM_RUN = 0,     /* receive and judge */
@@ -43,6 +51,8 @@ struct wm_port {
 	uint16_t nb_rxq;
 	uint16_t nb_txq;
 	bool tx_shared;         /* fewer tx queues than workers */
+	bool pcap_tx;           /* net_pcap: a chained frame is written
+				 * through a WM_PCAP_TX_CHAIN_MAX buffer */
 	int64_t rx_frames;      /* net_pcap: frames in its rx capture, or -1 */
 	rte_spinlock_t tx_lock[WM_CONFIG_MAX_WORKERS];
 	char driver[32];
@@ -73,6 +83,7 @@ struct wm_app {
 	struct wm_config *cfg;
 	struct wm_segments *segs;
 	struct rte_mempool *pool;
+	struct rte_mempool *jumbo;      /* net_pcap ports: long frames out */
 	unsigned int nports;
 	struct wm_port ports[WM_CONFIG_MAX_PORTS];
 	unsigned int nworkers;
