@@ -287,6 +287,8 @@ stats_sum(struct wm_stats *total)
 	memset(total, 0, sizeof(*total));
 	for (unsigned int i = 0; i < wm_app.nworkers; i++)
 		wm_stats_add(total, wm_dp_stats(wm_app.workers[i]->dp));
+	/* counted by the detectors themselves, every thread's */
+	total->ctr[WM_CTR_DETECT_ERROR] += wm_detect_errors();
 }
 
 /* Counter ids: built-in detectors, then the config's custom ones. */
