@@ -72,9 +72,10 @@ struct wm_worker {
 		uint16_t port;
 		uint16_t queue;
 	} rxq[WM_MAX_RXQ];
-	volatile uint64_t last_rx_tsc;  /* read by the control side */
-	volatile uint64_t loops;        /* main loop turns (liveness) */
-	volatile int rx_stopped;
+	/* Written by the worker, read by the control side (__atomic). */
+	uint64_t last_rx_tsc;
+	uint64_t loops;                 /* main loop turns (liveness) */
+	int rx_stopped;                 /* release: its last hand-off done */
 	size_t ev_len;                  /* event log lines not yet written */
 	char ev_buf[WM_EVENT_BUF];
 } __rte_cache_aligned;
@@ -88,7 +89,7 @@ struct wm_app {
 	struct wm_port ports[WM_CONFIG_MAX_PORTS];
 	unsigned int nworkers;
 	struct wm_worker *workers[WM_CONFIG_MAX_WORKERS];
-	volatile int phase;
+	int phase;                      /* enum wm_phase; __atomic, release */
 	int events_fd;                  /* event log, -1: off */
 	const char *segment_names[WM_CONFIG_MAX_SEGMENTS];
 	/*

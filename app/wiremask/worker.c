@@ -131,7 +131,7 @@ rx_poll(struct wm_worker *w, uint64_t now)
 					      w->rxq[i].queue, pkts, WM_BURST);
 
 		if (n != 0) {
-			w->last_rx_tsc = now;
+			__atomic_store_n(&w->last_rx_tsc, now, __ATOMIC_RELAXED);
 			wm_dp_rx_burst(w->dp, pkts, n, pidx, now);
 		}
 	}
@@ -146,7 +146,7 @@ ring_poll(struct wm_worker *w, uint64_t now)
 						   WM_BURST, NULL);
 
 	if (n > 0) {
-		w->last_rx_tsc = now;
+		__atomic_store_n(&w->last_rx_tsc, now, __ATOMIC_RELAXED);
 		wm_dp_judge_burst(w->dp, pkts, (uint16_t)n, now);
 	}
 	return n;
@@ -158,9 +158,9 @@ wm_worker_main(void *arg)
 	struct wm_worker *w = arg;
 	uint64_t now;
 
-	w->last_rx_tsc = rte_rdtsc();
-	while (wm_app.phase == WM_RUN) {
-		w->loops++;
+	__atomic_store_n(&w->last_rx_tsc, rte_rdtsc(), __ATOMIC_RELAXED);
+	while (__atomic_load_n(&wm_app.phase, __ATOMIC_ACQUIRE) == WM_RUN) {
+		__atomic_store_n(&w->loops, w->loops + 1, __ATOMIC_RELAXED);
 		now = rte_rdtsc();
 		rx_poll(w, now);
 		ring_poll(w, now);
@@ -170,8 +170,8 @@ wm_worker_main(void *arg)
 			wm_events_flush(w);
 	}
 	/* Others may still hand us packets until they stop receiving. */
-	w->rx_stopped = 1;
-	while (wm_app.phase == WM_STOP_RX) {
+	__atomic_store_n(&w->rx_stopped, 1, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&wm_app.phase, __ATOMIC_ACQUIRE) == WM_STOP_RX) {
 		now = rte_rdtsc();
 		ring_poll(w, now);
 		wm_dp_expire(w->dp, now);
