@@ -20,7 +20,8 @@
  *     in ETH   [ dst 6 ][ 02 00 number 4 ][ type ...               ]
  *   output     [ link header as input     ][ L3 ... as wiremask left it ]
  *
- * Link types: Ethernet (1), raw IP (101, 12, 14), Linux cooked SLL (113)
+ * Link types: Ethernet (1), raw IP (101, 12, 14, IPv4 228, IPv6 229),
+ * Linux cooked SLL (113)
  * and SLL2 (276), BSD loopback NULL (0) and LOOP (108). The type field
  * of the pseudo header is IPv4 or IPv6 as the frame says, the cooked
  * header's protocol, or 0x88b5 (not IP: wiremask forwards it untouched).
@@ -55,6 +56,8 @@ static const struct lt {
 	{ 101, DLT_RAW, LT_RAW, 0, "raw IP" },
 	{ 12, 12, LT_RAW, 0, "raw IP (DLT 12)" },
 	{ 14, 14, LT_RAW, 0, "raw IP (DLT 14)" },
+	{ 228, 228, LT_RAW, 0, "raw IPv4" },
+	{ 229, 229, LT_RAW, 0, "raw IPv6" },
 	{ 0, DLT_NULL, LT_NULL, 4, "BSD loopback (NULL)" },
 	{ 108, 108, LT_LOOP, 4, "OpenBSD loopback (LOOP)" },
 	{ 113, 113, LT_SLL, 16, "Linux cooked (SLL)" },
@@ -285,7 +288,7 @@ to_eth(const char *in, const char *eth, const char *state)
 	file_linktype(in, p, &lt, &sh.linktype, &nano);
 	if (lt == NULL) {
 		fprintf(stderr, "%s: %s: link type %" PRIu32 " is not one wiremask "
-			"reads (Ethernet 1, raw IP 101/12/14, Linux cooked SLL "
+			"reads (Ethernet 1, raw IP 101/12/14/228/229, Linux cooked SLL "
 			"113/SLL2 276, loopback NULL 0/LOOP 108)\n", prog, in,
 			sh.linktype);
 		goto out;

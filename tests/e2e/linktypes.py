@@ -121,6 +121,7 @@ LINKS = {
              + bytes(ARP(psrc='10.0.0.2'))),
     'null': (0, null_hdr, False, struct.pack('<I', 7) + b'not ip at all'),
     'loop': (108, loop_hdr, True, None),
+    'ipv4': (228, raw_hdr, False, None),      # LINKTYPE_IPV4: IPv4 only
 }
 
 
@@ -155,7 +156,9 @@ def read_pcap(path):
 def gen(outdir):
     os.makedirs(outdir, exist_ok=True)
     for name, (lt, hdr, nano, other) in LINKS.items():
-        pkts = http(False, 40001, *bodies()) + http(True, 40002, *bodies())
+        pkts = http(False, 40001, *bodies())
+        if lt != 228:
+            pkts += http(True, 40002, *bodies())
         frames = []
         for i, (d, ip) in enumerate(pkts):
             h = hdr(d, ip)
@@ -190,7 +193,7 @@ def manifest(outdir, name, frames, refused):
 
 
 def l3_offset(linktype, data):
-    return {1: 14, 101: 0, 12: 0, 14: 0, 113: 16, 276: 20, 0: 4, 108: 4}[linktype]
+    return {1: 14, 101: 0, 12: 0, 14: 0, 228: 0, 113: 16, 276: 20, 0: 4, 108: 4}[linktype]
 
 
 def csum(b):

@@ -515,7 +515,7 @@ run_lt() {
 case_linktypes() {
 	rm -rf "$work/lt"
 	"$PY" "$here/linktypes.py" gen "$work/lt" || fail "linktypes.py gen failed"
-	for lt in ether raw raw12 raw14 sll sll2 null loop; do
+	for lt in ether raw raw12 raw14 ipv4 sll sll2 null loop; do
 		run_lt "$lt" 0 "time hdr"
 	done
 	echo "PASS $case_name"
