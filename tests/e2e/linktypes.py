@@ -183,10 +183,18 @@ def gen(outdir):
     frames.insert(4, (BASE + 50, 1, null_hdr(0, big) + big))
     write_pcap(os.path.join(outdir, 'lt_oversize.pcap'), 0, False, frames)
     manifest(outdir, 'lt_oversize', frames, refused=[4])
+    # Ethernet, for wiremask's own net_pcap ports: a 65,535-byte IP packet
+    # makes a 65,549-byte frame, more than net_pcap carries whole
+    req, resp = bodies(pad=66000)
+    pkts = http(False, 40004, req, resp, mss=65535 - 40)
+    frames = [(BASE + i, 100 + i, eth_hdr(d, ip) + ip) for i, (d, ip) in enumerate(pkts)]
+    assert max(len(f[2]) for f in frames) == 65549
+    write_pcap(os.path.join(outdir, 'lt_eth_max.pcap'), 1, False, frames)
+    manifest(outdir, 'lt_eth_max', frames, refused=[3])
 
 
 def manifest(outdir, name, frames, refused):
-    data = b''.join(f[2] for f in frames)
+    data = b''.join(f[2] for i, f in enumerate(frames) if i not in refused)
     n = sum(data.count(v.encode()) for v in VALUES)
     with open(os.path.join(outdir, name + '.json'), 'w') as f:
         json.dump({'case': name, 'frames': len(frames), 'values': n, 'refused': refused}, f)

@@ -522,8 +522,10 @@ case_linktypes() {
 }
 
 # A loopback capture (64 KB MTU) with a 60 KB frame carrying values: out
-# whole. With a 70,000-byte frame too: that one is left out, reported,
-# exit 4, never cut; a frame count that does not add up is exit 3.
+# whole. With a 70,000-byte frame too (or an Ethernet frame of 65,549):
+# that one is left out, reported, exit 4, never cut; wiremask alone drops
+# and counts it (drop.oversize); a frame count that does not add up is
+# exit 3.
 case_frame_oversize() {
 	rm -rf "$work/lt"
 	"$PY" "$here/linktypes.py" gen "$work/lt" || fail "linktypes.py gen failed"
@@ -532,6 +534,33 @@ case_frame_oversize() {
 sys.exit(c["drop.oversize"] != 0 or c["port.tx"] != c["port.rx"])' "$work/lt/stats_jumbo.json" ||
 		fail "jumbo: frames dropped or counted oversize"
 	run_lt oversize 4 "cut"
+	run_lt eth_max 4 "time"
+	# wiremask on its own net_pcap ports: the 65,549-byte frame of a
+	# 65,535-byte IP packet is dropped and counted, no frame written cut
+	local d=$work/lt/direct rc=0
+	mkdir -p "$d"
+	printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff\x00\x00\x01\x00\x00\x00' \
+		>"$d/empty.pcap"
+	case "$d" in *,*) fail "paths must not contain ','" ;; esac
+	timeout -k 5 100 "$WIREMASK" -l 0,1 --no-huge -m 512 --no-pci --no-shconf \
+		--log-level=lib.eal:error \
+		--vdev "net_pcap0,rx_pcap=$work/lt/lt_eth_max.pcap,tx_pcap=$d/out0.pcap" \
+		--vdev "net_pcap1,rx_pcap=$d/empty.pcap,tx_pcap=$d/out.pcap" \
+		-- -c "$SRC_DIR/configs/default.cfg" --stats-json "$d/stats.json" \
+		>"$d/wiremask.log" 2>&1 || rc=$?
+	[ "$rc" -eq 0 ] || { cat "$d/wiremask.log"; fail "direct: wiremask exited $rc"; }
+	"$PY" - "$d/stats.json" "$d/out.pcap" "$here" <<'EOF2' || fail "direct: see above"
+import json, sys
+sys.path.insert(0, sys.argv[3])
+from linktypes import read_pcap
+c = json.load(open(sys.argv[1]))['counters']
+_, _, frames = read_pcap(sys.argv[2])
+cut = [i for i, f in enumerate(frames) if len(f[2]) != f[3]]
+print('  direct: port.rx=%d port.tx=%d drop.oversize=%d, %d frame(s) written cut' % (
+    c['port.rx'], c['port.tx'], c['drop.oversize'], len(cut)))
+sys.exit(c['drop.oversize'] != 1 or c['port.tx'] != c['port.rx'] - 1 or
+         len(frames) != c['port.tx'] or bool(cut))
+EOF2
 	# frames in must match the capture: a wiremask that reads one frame
 	# fewer (here: one that says so in its counters) is caught
 	local fake=$work/lt/fake-wiremask rc=0
