@@ -7,21 +7,29 @@ usage() {
 	cat <<EOF
 usage: $(basename "$0") [--lcores SPEC] IN OUT [CONFIG] [-- WIREMASK-ARGS...]
 
-  IN       capture to mask (pcap, Ethernet), read on port 0
-  OUT      capture written with what leaves port 1 (a capture holding both
-           directions of a connection comes out there whole)
+  IN       capture to mask (pcap or pcapng): Ethernet, raw IP (101, 12,
+           14), Linux cooked (SLL 113, SLL2 276: tcpdump -i any) or
+           loopback (NULL 0, LOOP 108); read on port 0 as Ethernet
+  OUT      pcap with what leaves port 1 (a capture holding both directions
+           of a connection comes out there whole), in IN's link type:
+           IN's frames, link headers and timestamps, only masked bytes and
+           TCP checksums changed (pcapng comes out as pcap, ns stamps)
   CONFIG   wiremask config (default: configs/default.cfg)
   --lcores EAL lcore map instead of "-l 0,1", e.g. 0@0,1@1,2@1 for two
            workers on a 2-core machine (the config must say workers = 2)
   WIREMASK-ARGS  passed on to wiremask, e.g. --stats-json FILE -v
 
-The binary is build/app/wiremask (override with WIREMASK=PATH). Exits with
-wiremask's exit status.
+The binaries are build/app/wiremask and wiremask-pcap (override with
+WIREMASK=PATH, WIREMASK_PCAP=PATH). Frames over 65,535 bytes are not
+carried (never cut): reported, not in OUT. Exit status: wiremask's when
+it fails; 2 IN unreadable or of another link type; 3 frames in or out
+do not add up (OUT incomplete); 4 frames over 65,535 bytes left out.
 EOF
 }
 
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 wiremask=${WIREMASK:-$root/build/app/wiremask}
+pcapconv=${WIREMASK_PCAP:-$(dirname "$wiremask")/wiremask-pcap}
 lcores=()
 
 while [ $# -gt 0 ]; do
@@ -59,54 +67,90 @@ for f in "$in" "$config"; do
 		exit 2
 	fi
 done
-# A DPDK port carries Ethernet frames: a capture of another link type
-# (raw IP, Linux cooked) would be misread and pass through unjudged.
-magic=$(od -An -tx1 -N4 "$in" | tr -d ' ')
-case $magic in
-d4c3b2a1 | 4d3cb2a1) lt=$(od -An -tu4 -j20 -N4 --endian=little "$in" | tr -d ' ') ;;
-a1b2c3d4 | a1b23c4d) lt=$(od -An -tu4 -j20 -N4 --endian=big "$in" | tr -d ' ') ;;
-0a0d0d0a) lt=1 ;; # pcapng: libpcap reads it, link type per interface
-*) echo "$(basename "$0"): $in is not a pcap or pcapng file" >&2; exit 2 ;;
-esac
-if [ "$lt" != 1 ]; then
-	echo "$(basename "$0"): $in has link type $lt, not Ethernet (1);" \
-		"scripts/corpus-check.sh adds Ethernet headers to raw-IP captures" >&2
-	exit 2
-fi
 if [ ! -x "$wiremask" ]; then
 	echo "$(basename "$0"): $wiremask not built (run: meson setup build && ninja -C build)" >&2
+	exit 2
+fi
+if [ ! -x "$pcapconv" ]; then
+	echo "$(basename "$0"): $pcapconv not built (run: meson setup build && ninja -C build)" >&2
 	exit 2
 fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/wiremask-pcap.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+# A comma in a path would end the vdev argument early (IN and OUT are
+# only read and written by wiremask-pcap).
+case "$tmp" in
+*,*) echo "$(basename "$0"): TMPDIR must not contain ','" >&2; exit 2 ;;
+esac
+
+# DPDK ports carry Ethernet: IN becomes Ethernet frames, numbered, and
+# wiremask's output goes back into IN's link type and timestamps.
+conv=$("$pcapconv" to-eth "$in" "$tmp/in.pcap" "$tmp/state") || exit 2
+read -r _ frames _ refused _ <<<"$conv"
 # An empty capture for port 1's rx: the pcap global header only
 # (magic, version 2.4, zone 0, sigfigs 0, snaplen 65535, linktype 1).
 printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff\x00\x00\x01\x00\x00\x00' \
 	>"$tmp/empty.pcap"
-out_dir=$(dirname "$out")
-mkdir -p "$out_dir"
-abs() { (cd "$(dirname "$1")" && echo "$(pwd)/$(basename "$1")"); }
-in_abs=$(abs "$in")
-out_abs=$(abs "$out")
+mkdir -p "$(dirname "$out")"
 
-# A comma in a path would end the vdev argument early.
-case "$in_abs$out_abs$tmp" in
-*,*) echo "$(basename "$0"): paths must not contain ','" >&2; exit 2 ;;
-esac
+# The counters say how many frames went in and out: --stats-json, the
+# caller's file if it asks for one.
+stats=
+prev=
+for a in "$@"; do
+	case $a in --stats-json=*) stats=${a#--stats-json=} ;; esac
+	[ "$prev" = --stats-json ] && stats=$a
+	prev=$a
+done
+extra=()
+if [ -z "$stats" ]; then
+	stats=$tmp/stats.json
+	extra=(--stats-json "$stats")
+fi
+rm -f "$stats"
 
 rc=0
 "$wiremask" "${lcores[@]}" --no-huge -m 512 --no-pci --no-shconf \
 	--log-level=lib.eal:error \
-	--vdev "net_pcap0,rx_pcap=$in_abs,tx_pcap=$tmp/out0.pcap" \
-	--vdev "net_pcap1,rx_pcap=$tmp/empty.pcap,tx_pcap=$out_abs" \
-	-- -c "$config" "$@" || rc=$?
+	--vdev "net_pcap0,rx_pcap=$tmp/in.pcap,tx_pcap=$tmp/out0.pcap" \
+	--vdev "net_pcap1,rx_pcap=$tmp/empty.pcap,tx_pcap=$tmp/out.pcap" \
+	-- -c "$config" "$@" "${extra[@]}" || rc=$?
 
+if [ "$rc" -ne 0 ] && [ "$rc" -ne 3 ]; then
+	exit "$rc"
+fi
 if [ "$rc" -eq 3 ]; then
 	echo "$(basename "$0"): not every frame of $in was read (see above): $out is incomplete" >&2
 fi
+written=$("$pcapconv" from-eth "$tmp/out.pcap" "$tmp/state" "$out") || exit 3
+written=${written#frames }
 # Port 0 sends what arrived on port 1, which read an empty capture.
 if [ -s "$tmp/out0.pcap" ] && [ "$(stat -c %s "$tmp/out0.pcap")" -gt 24 ]; then
 	echo "$(basename "$0"): note: port 0 also sent frames (not written to $out)" >&2
 fi
-exit "$rc"
+
+counter() {	# counter NAME: its value in the stats file, or "?"
+	local v
+	v=$(grep -o "\"$1\": [0-9]*" "$stats" 2>/dev/null | grep -o '[0-9]*$') || true
+	echo "${v:-?}"
+}
+rx=$(counter port.rx) tx=$(counter port.tx) oversize=$(counter drop.oversize)
+status=0
+if [ "$rx" != $((frames - refused)) ]; then
+	echo "$(basename "$0"): $in holds $frames frames ($refused refused)," \
+		"wiremask took in $rx: $out is incomplete" >&2
+	status=3
+fi
+if [ "$tx" != "$written" ]; then
+	echo "$(basename "$0"): wiremask sent $tx frames, $written reached $out" >&2
+	status=3
+fi
+if [ "$refused" -ne 0 ] || [ "$oversize" != 0 ]; then
+	echo "$(basename "$0"): $((refused + ${oversize/\?/0})) frame(s) over" \
+		"65,535 bytes were not carried (see above; drop.oversize):" \
+		"not in $out" >&2
+	[ "$status" -ne 0 ] || status=4
+fi
+[ "$rc" -eq 0 ] || status=$rc
+exit "$status"

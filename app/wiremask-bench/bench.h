@@ -97,7 +97,7 @@ struct bench_state {
 	unsigned int active;    /* lcores taking part in this pass */
 	enum pass kind;
 	hs_stream_t **hs;       /* per flow direction (hs ceiling) */
-	volatile uint32_t ready;
+	uint32_t ready;        /* lcores at the start line (__atomic) */
 	/* what the data path judges with */
 	struct wm_config *cfg;
 	struct wm_segments *segs;

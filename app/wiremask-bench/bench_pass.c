@@ -250,7 +250,7 @@ pass_run(enum pass kind, struct result *r)
 					return -ENOMEM;
 			}
 	bench.kind = kind;
-	bench.ready = 0;
+	__atomic_store_n(&bench.ready, 0, __ATOMIC_RELAXED);
 	rte_eal_mp_remote_launch(lcore_pass, NULL, CALL_MAIN);
 	rte_eal_mp_wait_lcore();
 	for (unsigned int i = 0; i < bench.active; i++) {

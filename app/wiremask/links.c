@@ -196,7 +196,8 @@ status_print(struct status *st, FILE *f)
 	bool alive = true, ready;
 
 	for (unsigned int i = 0; i < wm_app.nworkers; i++) {
-		uint64_t n = wm_app.workers[i]->loops;
+		uint64_t n = __atomic_load_n(&wm_app.workers[i]->loops,
+					     __ATOMIC_RELAXED);
 
 		if (n == st->loops[i])
 			alive = false;

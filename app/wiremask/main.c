@@ -287,6 +287,8 @@ stats_sum(struct wm_stats *total)
 	memset(total, 0, sizeof(*total));
 	for (unsigned int i = 0; i < wm_app.nworkers; i++)
 		wm_stats_add(total, wm_dp_stats(wm_app.workers[i]->dp));
+	/* counted by the detectors themselves, every thread's */
+	total->ctr[WM_CTR_DETECT_ERROR] += wm_detect_errors();
 }
 
 /* Counter ids: built-in detectors, then the config's custom ones. */
@@ -386,7 +388,8 @@ all_idle(uint64_t now, uint64_t idle_tsc)
 	for (unsigned int i = 0; i < wm_app.nworkers; i++) {
 		const struct wm_worker *w = wm_app.workers[i];
 
-		if (now - w->last_rx_tsc < idle_tsc || !rte_ring_empty(w->ring))
+		if (now - __atomic_load_n(&w->last_rx_tsc, __ATOMIC_RELAXED) <
+		    idle_tsc || !rte_ring_empty(w->ring))
 			return false;
 	}
 	return true;
@@ -478,17 +481,18 @@ workers_stop(void)
 {
 	bool busy = true;
 
-	wm_app.phase = WM_STOP_RX;
+	__atomic_store_n(&wm_app.phase, WM_STOP_RX, __ATOMIC_RELEASE);
 	while (busy) {
 		busy = false;
 		for (unsigned int i = 0; i < wm_app.nworkers; i++)
-			if (!wm_app.workers[i]->rx_stopped ||
+			if (!__atomic_load_n(&wm_app.workers[i]->rx_stopped,
+					     __ATOMIC_ACQUIRE) ||
 			    !rte_ring_empty(wm_app.workers[i]->ring))
 				busy = true;
 		if (busy)
 			rte_pause();
 	}
-	wm_app.phase = WM_EXIT;
+	__atomic_store_n(&wm_app.phase, WM_EXIT, __ATOMIC_RELEASE);
 	rte_eal_mp_wait_lcore();
 }
 
@@ -591,7 +595,7 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	rc = app_start(&o);
 	if (rc != 0) {
-		wm_app.phase = WM_EXIT;
+		__atomic_store_n(&wm_app.phase, WM_EXIT, __ATOMIC_RELEASE);
 		rte_eal_mp_wait_lcore();
 		goto out_app;
 	}

@@ -77,6 +77,7 @@ port_setup(struct wm_app *app, struct wm_port *port)
 	port->nb_rxq = (uint16_t)RTE_MIN(app->nworkers, info.max_rx_queues);
 	port->nb_txq = (uint16_t)RTE_MIN(app->nworkers, info.max_tx_queues);
 	port->tx_shared = port->nb_txq < app->nworkers;
+	port->pcap_tx = strcmp(info.driver_name, "net_pcap") == 0;
 	for (unsigned int q = 0; q < WM_CONFIG_MAX_WORKERS; q++)
 		rte_spinlock_init(&port->tx_lock[q]);
 	if (port->nb_rxq > 1) {
@@ -191,6 +192,31 @@ port_capture_frames(uint16_t id)
 	return pcap_frames(path);
 }
 
+/*
+ * Frames longer than net_pcap writes from a chain leave through these
+ * (worker.c): as many as every worker's transmit burst at once, since
+ * net_pcap frees each one as it writes it.
+ */
+static int
+ports_jumbo_pool(struct wm_app *app)
+{
+	unsigned int n = 2 * WM_BURST * app->nworkers;
+
+	if (app->jumbo != NULL)
+		return 0;
+	app->jumbo = rte_pktmbuf_pool_create("wm_jumbo", n, 0, 0,
+					     WM_JUMBO_SIZE,
+					     (int)rte_socket_id());
+	if (app->jumbo == NULL) {
+		wm_log(WM_LOG_ERR, "cannot create %u mbufs of %u bytes for "
+		       "long frames on net_pcap ports: %s (give EAL more "
+		       "memory with -m)", n, WM_JUMBO_SIZE,
+		       rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int
 wm_ports_init(struct wm_app *app)
 {
@@ -238,6 +264,8 @@ wm_ports_init(struct wm_app *app)
 		if (rte_eth_dev_info_get(app->ports[p].id, &info) != 0 ||
 		    strcmp(info.driver_name, "net_pcap") != 0)
 			app->capture_clock = false;
+		else if (ports_jumbo_pool(app) < 0)
+			return -ENOMEM;
 		app->ports[p].rx_frames = port_capture_frames(app->ports[p].id);
 	}
 	for (unsigned int p = 0; p < n; p++) {

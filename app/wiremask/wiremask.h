@@ -29,6 +29,14 @@
 #define WM_RING_SIZE 8192
 #define WM_MAX_RXQ 64
 #define WM_EVENT_BUF 16384
+/*
+ * net_pcap (DPDK 22.11) writes a chained frame through a buffer of
+ * RTE_ETH_PCAP_SNAPLEN (16,128) bytes and drops the rest, keeping the
+ * frame's length: such frames leave as one buffer of the jumbo pool,
+ * 65,535 bytes (net_pcap reads no longer frame whole).
+ */
+#define WM_PCAP_TX_CHAIN_MAX 16128
+#define WM_JUMBO_SIZE UINT16_MAX
 
 enum wm_phase {
 	WM_RUN = 0,     /* receive and judge */
@@ -43,6 +51,8 @@ struct wm_port {
 	uint16_t nb_rxq;
 	uint16_t nb_txq;
 	bool tx_shared;         /* fewer tx queues than workers */
+	bool pcap_tx;           /* net_pcap: a chained frame is written
+				 * through a WM_PCAP_TX_CHAIN_MAX buffer */
 	int64_t rx_frames;      /* net_pcap: frames in its rx capture, or -1 */
 	rte_spinlock_t tx_lock[WM_CONFIG_MAX_WORKERS];
 	char driver[32];
@@ -62,9 +72,10 @@ struct wm_worker {
 		uint16_t port;
 		uint16_t queue;
 	} rxq[WM_MAX_RXQ];
-	volatile uint64_t last_rx_tsc;  /* read by the control side */
-	volatile uint64_t loops;        /* main loop turns (liveness) */
-	volatile int rx_stopped;
+	/* Written by the worker, read by the control side (__atomic). */
+	uint64_t last_rx_tsc;
+	uint64_t loops;                 /* main loop turns (liveness) */
+	int rx_stopped;                 /* release: its last hand-off done */
 	size_t ev_len;                  /* event log lines not yet written */
 	char ev_buf[WM_EVENT_BUF];
 } __rte_cache_aligned;
@@ -73,11 +84,12 @@ struct wm_app {
 	struct wm_config *cfg;
 	struct wm_segments *segs;
 	struct rte_mempool *pool;
+	struct rte_mempool *jumbo;      /* net_pcap ports: long frames out */
 	unsigned int nports;
 	struct wm_port ports[WM_CONFIG_MAX_PORTS];
 	unsigned int nworkers;
 	struct wm_worker *workers[WM_CONFIG_MAX_WORKERS];
-	volatile int phase;
+	int phase;                      /* enum wm_phase; __atomic, release */
 	int events_fd;                  /* event log, -1: off */
 	const char *segment_names[WM_CONFIG_MAX_SEGMENTS];
 	/*

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -20,6 +21,73 @@
 
 #define TX_RETRIES 8
 
+/*
+ * @m (chained) as one buffer of the jumbo pool, all of it data (no
+ * headroom: nothing is prepended at transmit), or NULL: longer than
+ * net_pcap carries whole, or a chain whose segments do not add up to
+ * its length (net_pcap reads a frame over 65,535 bytes into one).
+ */
+static struct rte_mbuf *
+tx_linear(struct rte_mbuf *m)
+{
+	struct rte_mbuf *j;
+	uint32_t off = 0;
+
+	if (m->pkt_len > WM_JUMBO_SIZE)
+		return NULL;
+	j = rte_pktmbuf_alloc(wm_app.jumbo);
+	if (j == NULL)
+		return NULL;
+	j->data_off = 0;
+	for (const struct rte_mbuf *s = m; s != NULL; s = s->next) {
+		if (s->data_len > m->pkt_len - off) {
+			rte_pktmbuf_free(j);
+			return NULL;
+		}
+		memcpy(rte_pktmbuf_mtod_offset(j, uint8_t *, off),
+		       rte_pktmbuf_mtod(s, const uint8_t *), s->data_len);
+		off += s->data_len;
+	}
+	if (off != m->pkt_len) {
+		rte_pktmbuf_free(j);
+		return NULL;
+	}
+	j->data_len = (uint16_t)off;
+	j->pkt_len = off;
+	j->port = m->port;
+	rte_pktmbuf_free(m);
+	return j;
+}
+
+/*
+ * Chained frames net_pcap would cut (WM_PCAP_TX_CHAIN_MAX) made whole;
+ * those that cannot be are dropped and counted (drop.oversize), never
+ * written cut short. Returns how many of @pkts remain, in order.
+ */
+static uint16_t
+tx_pcap_whole(const struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct wm_stats *st = wm_dp_stats(w->dp);
+	uint16_t k = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (m->nb_segs > 1 && m->pkt_len > WM_PCAP_TX_CHAIN_MAX) {
+			m = tx_linear(pkts[i]);
+			if (unlikely(m == NULL)) {
+				rte_pktmbuf_free(pkts[i]);
+				st->ctr[WM_CTR_DROP_OVERSIZE]++;
+				/* the data path counts every frame taken */
+				st->ctr[WM_CTR_TX]--;
+				continue;
+			}
+		}
+		pkts[k++] = m;
+	}
+	return k;
+}
+
 /* The data path's transmit: the worker's queue of @port. */
 static uint16_t
 tx(void *arg, uint16_t pidx, struct rte_mbuf **pkts, uint16_t n)
@@ -27,16 +95,21 @@ tx(void *arg, uint16_t pidx, struct rte_mbuf **pkts, uint16_t n)
 	const struct wm_worker *w = arg;
 	struct wm_port *port = &wm_app.ports[pidx];
 	uint16_t q = (uint16_t)(w->index % port->nb_txq);
+	uint16_t k = port->pcap_tx ? tx_pcap_whole(w, pkts, n) : n;
 	uint16_t sent = 0;
 
 	if (port->tx_shared)
 		rte_spinlock_lock(&port->tx_lock[q]);
-	for (int i = 0; i < TX_RETRIES && sent < n; i++)
+	for (int i = 0; i < TX_RETRIES && sent < k; i++)
 		sent += rte_eth_tx_burst(port->id, q, pkts + sent,
-					 (uint16_t)(n - sent));
+					 (uint16_t)(k - sent));
 	if (port->tx_shared)
 		rte_spinlock_unlock(&port->tx_lock[q]);
-	return sent;
+	/* The data path frees pkts[return..n): the unsent go there. */
+	if (sent < k && k < n)
+		memmove(pkts + n - (k - sent), pkts + sent,
+			(size_t)(k - sent) * sizeof(*pkts));
+	return (uint16_t)(n - (k - sent));
 }
 
 /* A packet of a flow worker @owner judges: through its ring. */
@@ -58,7 +131,7 @@ rx_poll(struct wm_worker *w, uint64_t now)
 					      w->rxq[i].queue, pkts, WM_BURST);
 
 		if (n != 0) {
-			w->last_rx_tsc = now;
+			__atomic_store_n(&w->last_rx_tsc, now, __ATOMIC_RELAXED);
 			wm_dp_rx_burst(w->dp, pkts, n, pidx, now);
 		}
 	}
@@ -73,7 +146,7 @@ ring_poll(struct wm_worker *w, uint64_t now)
 						   WM_BURST, NULL);
 
 	if (n > 0) {
-		w->last_rx_tsc = now;
+		__atomic_store_n(&w->last_rx_tsc, now, __ATOMIC_RELAXED);
 		wm_dp_judge_burst(w->dp, pkts, (uint16_t)n, now);
 	}
 	return n;
@@ -85,9 +158,9 @@ wm_worker_main(void *arg)
 	struct wm_worker *w = arg;
 	uint64_t now;
 
-	w->last_rx_tsc = rte_rdtsc();
-	while (wm_app.phase == WM_RUN) {
-		w->loops++;
+	__atomic_store_n(&w->last_rx_tsc, rte_rdtsc(), __ATOMIC_RELAXED);
+	while (__atomic_load_n(&wm_app.phase, __ATOMIC_ACQUIRE) == WM_RUN) {
+		__atomic_store_n(&w->loops, w->loops + 1, __ATOMIC_RELAXED);
 		now = rte_rdtsc();
 		rx_poll(w, now);
 		ring_poll(w, now);
@@ -97,8 +170,8 @@ wm_worker_main(void *arg)
 			wm_events_flush(w);
 	}
 	/* Others may still hand us packets until they stop receiving. */
-	w->rx_stopped = 1;
-	while (wm_app.phase == WM_STOP_RX) {
+	__atomic_store_n(&w->rx_stopped, 1, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&wm_app.phase, __ATOMIC_ACQUIRE) == WM_STOP_RX) {
 		now = rte_rdtsc();
 		ring_poll(w, now);
 		wm_dp_expire(w->dp, now);

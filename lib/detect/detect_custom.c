@@ -98,18 +98,46 @@ custom_validate(enum wm_validator v, const uint8_t *s, size_t n)
 	return wm_detect_mod97(keep, k);
 }
 
+/* Candidates confirmed whole after an internal error, every thread's. */
+static uint64_t custom_errors;
+
+uint64_t
+wm_detect_errors(void)
+{
+	return __atomic_load_n(&custom_errors, __ATOMIC_RELAXED);
+}
+
+/*
+ * The trigger matched but its start cannot be looked for (no scratch, a
+ * Hyperscan error): fail closed, the longest value that can end here is
+ * the value. Masking a few bytes too many is the price; a value left in
+ * clear as "not a value" would be a leak.
+ */
+static bool
+custom_confirm_whole(const struct wm_detector *d, size_t len,
+		     struct wm_span *span)
+{
+	__atomic_fetch_add(&custom_errors, 1, __ATOMIC_RELAXED);
+	span->start = (uint16_t)(len > d->max_len ? len - d->max_len : 0);
+	span->end = (uint16_t)len;
+	return true;
+}
+
 static bool
 custom_confirm(const struct wm_detector *d, const uint8_t *win, size_t len,
 	       struct wm_span *span)
 {
 	const struct custom *c = d->priv;
 	struct custom_hit hit = { .end = len };
-	hs_scratch_t *s = wm_match_block_scratch();
+	hs_scratch_t *s;
 
-	if (s == NULL || len == 0 ||
+	if (len == 0)
+		return false;
+	s = wm_match_block_scratch();
+	if (s == NULL ||
 	    hs_scan(c->som_db, (const char *)win, (unsigned int)len, 0, s,
 		    custom_on_match, &hit) != HS_SUCCESS)
-		return false;
+		return custom_confirm_whole(d, len, span);
 	if (!hit.found || hit.from >= len || len - hit.from > d->max_len)
 		return false;
 	if (!custom_validate(c->v, win + hit.from, len - (size_t)hit.from))

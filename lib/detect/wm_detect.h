@@ -194,4 +194,12 @@ struct wm_detector *wm_detect_custom_create(const char *name,
 /** Free a detector made by wm_detect_custom_create(); NULL is allowed. */
 void wm_detect_custom_free(struct wm_detector *d);
 
+/**
+ * Candidates a detector could not check (no scratch, a Hyperscan error)
+ * and confirmed whole instead, fail closed: the longest value that can
+ * end at the trigger is masked. Every thread's, since start (the control
+ * side adds them to detect.error).
+ */
+uint64_t wm_detect_errors(void);
+
 #endif /* WM_DETECT_H */

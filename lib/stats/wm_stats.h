@@ -106,7 +106,9 @@
 	X(FWD_FRAG_TABLE_FULL, "pass.frag_table_full", "fragments passed unjudged by policy: reassembly table full") \
 	X(DROP_FRAG_INVALID, "drop.frag_invalid", "fragments dropped with their datagram: overlapping, duplicate, too many or malformed") \
 	X(DROP_FRAG_INNER, "drop.frag_in_vxlan", "fragments inside VXLAN dropped: not reassembled") \
-	X(DROP_FRAG_OUT, "drop.frag_out", "judged datagrams dropped: could not be split again (no buffers)")
+	X(DROP_FRAG_OUT, "drop.frag_out", "judged datagrams dropped: could not be split again (no buffers)") \
+	X(DROP_OVERSIZE, "drop.oversize", "frames dropped: larger than the port carries whole (net_pcap: 65,535 bytes), never truncated") \
+	X(DETECT_ERROR, "detect.error", "candidates a detector could not check (scratch, Hyperscan error): masked whole, fail closed")
 
 enum wm_counter {
 #define WM_X_ENUM(e, name, help) WM_CTR_##e,
