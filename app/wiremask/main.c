@@ -25,6 +25,7 @@
 #include <rte_version.h>
 
 #include "wiremask.h"
+#include "wm_metrics.h"
 
 struct wm_app wm_app;
 
@@ -240,9 +241,19 @@ parse_args(int argc, char **argv, struct opts *o)
 			}
 			o->idle_exit_ms = v;
 			break;
-		case OPT_METRICS_LISTEN:
+		case OPT_METRICS_LISTEN: {
+			struct sockaddr_storage ss;
+			socklen_t len;
+
+			if (wm_metrics_listen_parse(optarg, &ss, &len) < 0) {
+				fprintf(stderr, "wiremask: --metrics-listen: want "
+					"ADDR:PORT, [IPV6]:PORT or :PORT, got "
+					"'%s'\n", optarg);
+				return 1;
+			}
 			o->metrics_listen = optarg;
 			break;
+		}
 		case OPT_LINGER:
 			if (!parse_long(optarg, 0, 3600, &v)) {
 				fprintf(stderr, "wiremask: --linger: want "

@@ -357,6 +357,20 @@ def case_progress(work):
     with open(log_path) as f:
         text = f.read()
     check('kframes/s' not in text, 'stdout and stderr on files: no progress line')
+    # A bad address is bad usage (1); a port in use a start-up failure (2).
+    r = subprocess.run(wiremask_cmd(work, cap, 'wmprogress%d' % os.getpid(),
+                                    ['-c', CONFIG, '--metrics-listen', 'localhost:1']),
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 1 and '--metrics-listen' in r.stderr,
+          '--metrics-listen localhost:1: exit %d (want 1)' % r.returncode)
+    with socket.socket() as busy:
+        busy.bind(('127.0.0.1', 0))
+        busy.listen()
+        r = subprocess.run(wiremask_cmd(work, cap, 'wmprogress%d' % os.getpid(), [
+            '-c', CONFIG, '--metrics-listen', '127.0.0.1:%d' % busy.getsockname()[1]]),
+            capture_output=True, text=True, timeout=60)
+    check(r.returncode == 2 and 'cannot listen' in r.stdout + r.stderr,
+          'metrics port in use: exit %d (want 2)' % r.returncode)
 
 
 def main():
