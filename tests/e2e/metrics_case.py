@@ -3,7 +3,7 @@
 """Metrics while wiremask runs, checked against what it says at exit and
 against what the capture holds.
 
-usage: metrics_case.py scrape|progress
+usage: metrics_case.py scrape|segments|progress
 
 scrape    wiremask-gen writes a capture (with its ground truth) long
           enough to take a few seconds to replay; wiremask replays it
@@ -21,6 +21,10 @@ scrape    wiremask-gen writes a capture (with its ground truth) long
             /wiremask/stats, /wiremask/segments and /wiremask/flows with
             the same numbers; 404 and 405 where due; no value from the
             capture appears in any scrape; SIGTERM ends --linger, exit 0.
+segments  a plain capture (segment default) and one on VLAN 100 (segment
+          payments, cards only) through configs/examples/segments.cfg:
+          each value is counted under the segment, detector and operator
+          that masked it, and nowhere else.
 progress  a short capture run with stdout and stderr on a terminal (a
           pty) prints "N of N frames (100.0 %)" on stderr; with both on
           files nothing of it; the endpoint configured in the file
@@ -71,14 +75,18 @@ def free_port():
 
 
 def wiremask_cmd(work, cap, prefix, args):
+    """@cap (a capture, or a list: one pair of ports each) on port 0 (2...)."""
     empty = os.path.join(work, 'empty.pcap')
     with open(empty, 'wb') as f:
         f.write(EMPTY_PCAP)
+    vdevs = []
+    for i, c in enumerate(cap if isinstance(cap, list) else [cap]):
+        vdevs += ['--vdev', 'net_pcap%d,rx_pcap=%s,tx_pcap=/dev/null' % (2 * i, c),
+                  '--vdev', 'net_pcap%d,rx_pcap=%s,tx_pcap=%s'
+                  % (2 * i + 1, empty, os.path.join(work, 'out%d.pcap' % i))]
     return [WIREMASK, '-l', '0,1', '--no-huge', '-m', '512', '--no-pci',
-            '--no-shconf', '--file-prefix', prefix, '--log-level=lib.eal:error',
-            '--vdev', 'net_pcap0,rx_pcap=%s,tx_pcap=/dev/null' % cap,
-            '--vdev', 'net_pcap1,rx_pcap=%s,tx_pcap=%s' % (empty, os.path.join(work, 'out.pcap')),
-            '--'] + args
+            '--no-shconf', '--file-prefix', prefix, '--log-level=lib.eal:error'] + \
+        vdevs + ['--'] + args
 
 
 def curl(url, method='GET'):
@@ -149,10 +157,11 @@ def truth_counts(path):
 
 
 def scrape_while_running(proc, url, stats_path, frames):
-    """Scrape every 20 ms until --stats-json is complete; the scrapes."""
+    """Scrape @url (or not: None) every 20 ms until --stats-json is
+    complete; the scrapes and the stats."""
     scrapes, deadline = [], time.time() + 300
     while time.time() < deadline and proc.poll() is None:
-        r = curl(url)
+        r = curl(url) if url else None
         if r is not None:
             scrapes.append(r)
         try:
@@ -373,8 +382,55 @@ def case_progress(work):
           'metrics port in use: exit %d (want 2)' % r.returncode)
 
 
+def linger_scrape(work, caps, prefix, config, port):
+    """Run to the end with --linger; the final scrape's samples, stats."""
+    stats_path = os.path.join(work, 'stats.json')
+    if os.path.exists(stats_path):
+        os.unlink(stats_path)
+    with open(os.path.join(work, 'wiremask.log'), 'w') as log:
+        proc = subprocess.Popen(wiremask_cmd(work, caps, prefix, [
+            '-c', config, '--stats-json', stats_path, '--metrics-listen',
+            '127.0.0.1:%d' % port, '--linger', '120']), stdout=log, stderr=subprocess.STDOUT)
+        _, stats = scrape_while_running(proc, None, stats_path, 0)
+        final = curl('http://127.0.0.1:%d/metrics' % port) if stats else None
+        return proc, (parse(final[2])[0] if final else {}), stats
+
+
+def case_segments(work):
+    """Values are counted in the segment whose policy masked them."""
+    caps, truth = [], []
+    # Other seeds: other counts, so a value counted in the wrong segment shows.
+    for name, seed, encap in (('plain', '21', []),
+                              ('vlan100', '22', ['--encap', 'vlan', '--vlan', '100'])):
+        cap, tj = os.path.join(work, name + '.pcap'), os.path.join(work, name + '.jsonl')
+        subprocess.run([GEN, '-o', cap, '--truth', tj, '--packets', '6000', '--seed', seed]
+                       + encap, check=True, capture_output=True)
+        caps.append(cap)
+        truth.append(truth_counts(tj)[0])
+    prefix = 'wmseg%d' % os.getpid()
+    proc, samples, stats = linger_scrape(work, caps, prefix, os.path.join(
+        SRC, 'configs/examples/segments.cfg'), free_port())
+    try:
+        want = {('default', 'card', 'partial'): truth[0]['card'],
+                ('default', 'ssn', 'partial'): truth[0]['ssn'],
+                ('default', 'email', 'redact'): truth[0]['email'],
+                ('payments', 'card', 'redact'): truth[1]['card']}
+        got = dict(((dict(k[1])['segment'], dict(k[1])['detector'], dict(k[1])['operator']), v)
+                   for k, v in samples.items() if k[0] == 'wiremask_masked_values_total')
+        check(got == want, 'masked values per segment/detector/operator: %s (want %s)'
+              % (sorted(got.items()), sorted(want.items())))
+        check(stats is not None and stats['masked']['card'] == truth[0]['card'] + truth[1]['card'],
+              '--stats-json masked.card = both segments\' cards')
+        pay = telemetry(prefix, '/wiremask/segments,payments')
+        check(pay == {'payments/card/redact': truth[1]['card']},
+              'telemetry /wiremask/segments,payments: %s' % pay)
+    finally:
+        if proc.poll() is None:
+            stop(proc)
+
+
 def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in ('scrape', 'progress'):
+    if len(sys.argv) != 2 or sys.argv[1] not in ('scrape', 'progress', 'segments'):
         print(__doc__.split('\n\n')[1])
         return 2
     for tool in (WIREMASK, GEN):
@@ -383,7 +439,8 @@ def main():
             return 1
     work = os.path.join(BUILD, 'out', 'metrics_' + sys.argv[1])
     os.makedirs(work, exist_ok=True)
-    {'scrape': case_scrape, 'progress': case_progress}[sys.argv[1]](work)
+    {'scrape': case_scrape, 'progress': case_progress,
+     'segments': case_segments}[sys.argv[1]](work)
     print('%s: %d failed' % (sys.argv[1], len(failures)))
     return 1 if failures else 0
 
