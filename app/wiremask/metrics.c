@@ -128,8 +128,6 @@ snap_ports(void)
 static void
 snap_refresh(void)
 {
-	uint64_t taken;
-
 	pthread_mutex_lock(&snap.lock);
 	memset(&snap.stats, 0, sizeof(snap.stats));
 	snap.nworkers = wm_app.nworkers;
@@ -149,7 +147,6 @@ snap_refresh(void)
 		m->retained_bytes = u.retained_bytes;
 	}
 	snap_ports();
-	wm_ports_rx_progress(&wm_app, &taken, &snap.capture_frames);
 	snap.tsc = rte_rdtsc();
 	snap.valid = true;
 	pthread_mutex_unlock(&snap.lock);
@@ -374,10 +371,12 @@ int
 wm_metrics_start(const char *listen)
 {
 	struct timespec ts;
+	uint64_t taken;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	srv.start_time = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 	rules_init(wm_app.cfg);
+	wm_ports_rx_progress(&wm_app, &taken, &snap.capture_frames);
 	snap_refresh();
 	tel_register();
 	if (listen == NULL || listen[0] == '\0')
