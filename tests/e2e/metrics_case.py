@@ -253,6 +253,17 @@ def check_telemetry(prefix, stats, truth):
           'telemetry /wiremask/flows: %s' % fl)
 
 
+def remove_runtime_dir(prefix):
+    """EAL leaves its runtime directory (and the telemetry socket) behind."""
+    base = '/var/run/dpdk' if os.geteuid() == 0 else \
+        os.path.join(os.environ.get('XDG_RUNTIME_DIR', '/tmp'), 'dpdk')
+    d = os.path.join(base, prefix)
+    if os.path.isdir(d):
+        for f in os.listdir(d):
+            os.unlink(os.path.join(d, f))
+        os.rmdir(d)
+
+
 def stop(proc):
     t = time.time()
     proc.send_signal(signal.SIGTERM)
@@ -305,6 +316,7 @@ def case_scrape(work):
         if proc.poll() is None:
             stop(proc)
         log.close()
+        remove_runtime_dir(prefix)
 
 
 def run_on_pty(cmd):
@@ -366,6 +378,7 @@ def case_progress(work):
     with open(log_path) as f:
         text = f.read()
     check('kframes/s' not in text, 'stdout and stderr on files: no progress line')
+    remove_runtime_dir('wmprogress%d' % os.getpid())
     # A bad address is bad usage (1); a port in use a start-up failure (2).
     r = subprocess.run(wiremask_cmd(work, cap, 'wmprogress%d' % os.getpid(),
                                     ['-c', CONFIG, '--metrics-listen', 'localhost:1']),
@@ -380,6 +393,7 @@ def case_progress(work):
             capture_output=True, text=True, timeout=60)
     check(r.returncode == 2 and 'cannot listen' in r.stdout + r.stderr,
           'metrics port in use: exit %d (want 2)' % r.returncode)
+    remove_runtime_dir('wmprogress%d' % os.getpid())
 
 
 def linger_scrape(work, caps, prefix, config, port):
@@ -427,6 +441,7 @@ def case_segments(work):
     finally:
         if proc.poll() is None:
             stop(proc)
+        remove_runtime_dir(prefix)
 
 
 def main():
