@@ -17,6 +17,9 @@ WM_PACKAGES=(
 	# tests/netns (scripts/netns-demo.sh): real traffic between network
 	# namespaces (ip, ethtool on the veths, curl as the client)
 	ethtool curl
+	# the Prometheus endpoint (libmicrohttpd); tests/e2e/metrics_case.py
+	# and tests/unit/check_exposition.py parse what it serves
+	libmicrohttpd-dev python3-prometheus-client
 )
 
 wm_pkg_installed() {

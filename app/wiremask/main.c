@@ -25,6 +25,7 @@
 #include <rte_version.h>
 
 #include "wiremask.h"
+#include "wm_metrics.h"
 
 struct wm_app wm_app;
 
@@ -34,6 +35,8 @@ struct opts {
 	const char *config;
 	const char *stats_json;
 	const char *status_file;
+	const char *metrics_listen;     /* NULL: the config's metrics.listen */
+	unsigned int linger_s;
 	long idle_exit_ms;      /* -1: automatic (on for net_pcap ports) */
 	unsigned int stats_interval_s;
 	bool verbose;
@@ -73,6 +76,16 @@ static const char usage_text[] =
 "                            when every port is net_pcap (a capture is\n"
 "                            transformed and the program ends), otherwise\n"
 "                            off (0); SIGINT/SIGTERM always stop cleanly\n"
+"      --metrics-listen ADDR:PORT\n"
+"                            serve Prometheus metrics at /metrics there\n"
+"                            (overrides metrics.listen; :PORT is\n"
+"                            127.0.0.1); DPDK telemetry has\n"
+"                            /wiremask/stats, /wiremask/segments and\n"
+"                            /wiremask/flows whatever this says\n"
+"      --linger SEC          once the captures are read and everything\n"
+"                            is flushed, keep /metrics and telemetry up\n"
+"                            with the final counters for SEC s (0..3600)\n"
+"                            or until SIGINT/SIGTERM\n"
 "  -v, --verbose             log the configuration in effect and more\n"
 "  -h, --help                this text\n"
 "  -V, --version             print the version\n"
@@ -149,6 +162,8 @@ enum {
 	OPT_STATS_INTERVAL,
 	OPT_IDLE_EXIT,
 	OPT_STATUS_FILE,
+	OPT_METRICS_LISTEN,
+	OPT_LINGER,
 };
 
 static const struct option long_opts[] = {
@@ -158,6 +173,8 @@ static const struct option long_opts[] = {
 	{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
 	{ "idle-exit", required_argument, NULL, OPT_IDLE_EXIT },
 	{ "status-file", required_argument, NULL, OPT_STATUS_FILE },
+	{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
+	{ "linger", required_argument, NULL, OPT_LINGER },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -223,6 +240,27 @@ parse_args(int argc, char **argv, struct opts *o)
 				return 1;
 			}
 			o->idle_exit_ms = v;
+			break;
+		case OPT_METRICS_LISTEN: {
+			struct sockaddr_storage ss;
+			socklen_t len;
+
+			if (wm_metrics_listen_parse(optarg, &ss, &len) < 0) {
+				fprintf(stderr, "wiremask: --metrics-listen: want "
+					"ADDR:PORT, [IPV6]:PORT or :PORT, got "
+					"'%s'\n", optarg);
+				return 1;
+			}
+			o->metrics_listen = optarg;
+			break;
+		}
+		case OPT_LINGER:
+			if (!parse_long(optarg, 0, 3600, &v)) {
+				fprintf(stderr, "wiremask: --linger: want "
+					"0..3600 s, got '%s'\n", optarg);
+				return 1;
+			}
+			o->linger_s = (unsigned int)v;
 			break;
 		case 'v':
 			o->verbose = true;
@@ -449,11 +487,14 @@ control_loop(const struct opts *o)
 
 	wm_status_init(o->status_file);
 	wm_links_init(start);
+	wm_progress_init(o->idle_exit_ms > 0 && wm_ports_all_pcap(&wm_app));
 	while (!stop_signal) {
 		uint64_t now;
 
 		usleep(1000);
 		now = rte_rdtsc();
+		wm_metrics_poll(now);
+		wm_progress_poll(now);
 		if (o->idle_exit_ms > 0 && capture_done(now, idle_tsc, &idle_since))
 			break;
 		if (now >= next_link) {
@@ -471,6 +512,7 @@ control_loop(const struct opts *o)
 		}
 	}
 	wm_status_remove();
+	wm_progress_end();
 	if (stop_signal)
 		wm_log(WM_LOG_NOTICE, "signal %d: stopping", (int)stop_signal);
 }
@@ -542,6 +584,9 @@ app_start(const struct opts *o)
 		return 2;
 	if (wm_ports_init(&wm_app) < 0 || wm_workers_init(&wm_app) < 0)
 		return 2;
+	if (wm_metrics_start(o->metrics_listen != NULL ? o->metrics_listen :
+			     wm_app.cfg->metrics.listen) < 0)
+		return 2;
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		if (i == wm_app.nworkers)
 			break;
@@ -608,7 +653,9 @@ main(int argc, char **argv)
 		rc = 2;
 	if (capture_short)
 		rc = 3;
+	wm_metrics_linger(o.linger_s, &stop_signal);
 out_app:
+	wm_metrics_stop();
 	app_stop();
 out:
 	rte_eal_cleanup();

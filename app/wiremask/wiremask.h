@@ -12,6 +12,7 @@
 #ifndef WIREMASK_APP_H
 #define WIREMASK_APP_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -75,6 +76,9 @@ struct wm_worker {
 	/* Written by the worker, read by the control side (__atomic). */
 	uint64_t last_rx_tsc;
 	uint64_t loops;                 /* main loop turns (liveness) */
+	/* TSC cycles looped, and of turns that received or judged packets */
+	uint64_t poll_cycles;
+	uint64_t busy_cycles;
 	int rx_stopped;                 /* release: its last hand-off done */
 	size_t ev_len;                  /* event log lines not yet written */
 	char ev_buf[WM_EVENT_BUF];
@@ -129,6 +133,17 @@ const char *wm_link_name(unsigned int port);
 void wm_status_init(const char *path);
 void wm_status_write(void);
 void wm_status_remove(void);
+
+/* metrics.c: Prometheus endpoint, DPDK telemetry (control lcore) */
+int wm_metrics_start(const char *listen);   /* NULL or "": no endpoint */
+void wm_metrics_poll(uint64_t now);
+void wm_metrics_linger(unsigned int seconds, volatile sig_atomic_t *stop);
+void wm_metrics_stop(void);
+
+/* progress.c: capture mode's progress line on a terminal */
+void wm_progress_init(bool on);
+void wm_progress_poll(uint64_t now);
+void wm_progress_end(void);
 
 /* worker.c */
 int wm_workers_init(struct wm_app *app);

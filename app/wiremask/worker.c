@@ -120,10 +120,12 @@ handoff(void *arg, unsigned int owner, struct rte_mbuf *m)
 	return rte_ring_mp_enqueue(wm_app.workers[owner]->ring, m);
 }
 
-static void
+/* Receive and judge; returns how many packets came in. */
+static unsigned int
 rx_poll(struct wm_worker *w, uint64_t now)
 {
 	struct rte_mbuf *pkts[WM_BURST];
+	unsigned int got = 0;
 
 	for (unsigned int i = 0; i < w->nrxq; i++) {
 		uint16_t pidx = w->rxq[i].port;
@@ -133,8 +135,10 @@ rx_poll(struct wm_worker *w, uint64_t now)
 		if (n != 0) {
 			__atomic_store_n(&w->last_rx_tsc, now, __ATOMIC_RELAXED);
 			wm_dp_rx_burst(w->dp, pkts, n, pidx, now);
+			got += n;
 		}
 	}
+	return got;
 }
 
 /* Judge what other workers handed over; returns how many. */
@@ -156,14 +160,24 @@ int
 wm_worker_main(void *arg)
 {
 	struct wm_worker *w = arg;
-	uint64_t now;
+	uint64_t now, prev;
+	bool busy = false;
 
-	__atomic_store_n(&w->last_rx_tsc, rte_rdtsc(), __ATOMIC_RELAXED);
+	prev = rte_rdtsc();
+	__atomic_store_n(&w->last_rx_tsc, prev, __ATOMIC_RELAXED);
 	while (__atomic_load_n(&wm_app.phase, __ATOMIC_ACQUIRE) == WM_RUN) {
 		__atomic_store_n(&w->loops, w->loops + 1, __ATOMIC_RELAXED);
 		now = rte_rdtsc();
-		rx_poll(w, now);
-		ring_poll(w, now);
+		/* The turn that just ended, busy if it had packets (metrics). */
+		__atomic_store_n(&w->poll_cycles, w->poll_cycles + now - prev,
+				 __ATOMIC_RELAXED);
+		if (busy)
+			__atomic_store_n(&w->busy_cycles,
+					 w->busy_cycles + now - prev,
+					 __ATOMIC_RELAXED);
+		prev = now;
+		busy = rx_poll(w, now) != 0;
+		busy |= ring_poll(w, now) != 0;
 		wm_dp_tick(w->dp, now);
 		/* Event lines go out when the worker has a quiet moment. */
 		if (w->ev_len != 0 && w->last_rx_tsc != now)

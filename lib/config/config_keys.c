@@ -2,7 +2,7 @@
 /*
  * Config loader, the settings that name things outside the policies:
  * keys (key files loaded at load time), events (the JSON-lines event
- * log) and segments (the segment table, and the VLAN IDs and VXLAN VNIs
+ * log), metrics (the Prometheus endpoint) and segments (the segment table, and the VLAN IDs and VXLAN VNIs
  * each segment claims), with their dumps.
  */
 #include <errno.h>
@@ -14,6 +14,7 @@
 
 #include "config_priv.h"
 #include "wm_config.h"
+#include "wm_metrics.h"
 
 #define CONF_VLAN_MAX (WM_VLAN_COUNT - 1)
 #define CONF_VNI_MAX 16777215
@@ -115,6 +116,49 @@ conf_dump_events(const struct wm_config *cfg, const void *base,
 	fprintf(out, "%s.path = \"%s\"\n%s.fingerprint_key = \"%s\"\n", key,
 		cfg->events.path, key, cfg->events.fingerprint_key ?
 			cfg->keys[cfg->events.fingerprint_key - 1].id : "");
+}
+
+/*
+ * metrics = { listen = "ADDR:PORT"; }: the Prometheus endpoint; absent,
+ * there is none. ":PORT" listens on 127.0.0.1 only.
+ */
+int
+conf_metrics(struct conf_ctx *ctx, const config_setting_t *s, void *base)
+{
+	struct wm_config *cfg = base;
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	if (s == NULL)
+		return 0;
+	if (!config_setting_is_group(s))
+		return conf_wrong_type(ctx, s, "a group");
+	for (int i = 0; i < config_setting_length(s); i++) {
+		const config_setting_t *m = config_setting_get_elem(s, i);
+		const char *str = conf_string(ctx, m);
+
+		if (str == NULL)
+			return -EINVAL;
+		if (strcmp(config_setting_name(m), "listen") != 0)
+			return conf_err(ctx, m, NULL, "unknown setting");
+		if (strlen(str) >= sizeof(cfg->metrics.listen) ||
+		    wm_metrics_listen_parse(str, &ss, &len) < 0)
+			return conf_err(ctx, m, NULL, "\"%.64s\" is not "
+					"ADDR:PORT, [IPV6]:PORT or :PORT", str);
+		snprintf(cfg->metrics.listen, sizeof(cfg->metrics.listen),
+			 "%s", str);
+	}
+	if (cfg->metrics.listen[0] == '\0')
+		return conf_err(ctx, s, "listen", "required setting is missing");
+	return 0;
+}
+
+void
+conf_dump_metrics(const struct wm_config *cfg, const void *base,
+		  const char *key, FILE *out)
+{
+	fprintf(out, "%s.listen = \"%s\"%s\n", key, cfg->metrics.listen,
+		cfg->metrics.listen[0] == '\0' ? " (off)" : "");
 }
 
 /* ------------------------------------------------------------------ */

@@ -37,7 +37,7 @@
 #include "wm_config.h"
 
 /* Most rows in one table (the walker keeps one slot per row). */
-#define CONF_MAX_FIELDS 16
+#define CONF_MAX_FIELDS 24
 
 enum conf_type {
 	CT_UINT,     /* integer (int or int64) in [min, max] */
@@ -165,6 +165,9 @@ int conf_keys(struct conf_ctx *ctx, const config_setting_t *s, void *base);
 void conf_dump_keys(const struct wm_config *cfg, const void *base,
 		    const char *key, FILE *out);
 int conf_events(struct conf_ctx *ctx, const config_setting_t *s, void *base);
+int conf_metrics(struct conf_ctx *ctx, const config_setting_t *s, void *base);
+void conf_dump_metrics(const struct wm_config *cfg, const void *base,
+		       const char *key, FILE *out);
 void conf_dump_events(const struct wm_config *cfg, const void *base,
 		      const char *key, FILE *out);
 int conf_segments(struct conf_ctx *ctx, const config_setting_t *s,

@@ -355,6 +355,7 @@ static const struct conf_field conf_top_fields[] = {
 	CONF_CUSTOM("keys", conf_keys, conf_dump_keys),
 	CONF_CUSTOM("detectors", conf_detectors, conf_dump_detectors),
 	CONF_CUSTOM("events", conf_events, conf_dump_events),
+	CONF_CUSTOM("metrics", conf_metrics, conf_dump_metrics),
 	CONF_CUSTOM("policies", conf_policies, conf_dump_policies),
 	CONF_CUSTOM("segments", conf_segments, conf_dump_segments),
 };

@@ -217,6 +217,11 @@ struct wm_config {
 	unsigned int ncustom;
 	struct wm_detector *custom[WM_CONFIG_MAX_CUSTOM];
 
+	/* Prometheus endpoint, "ADDR:PORT" ("" = off: the default). */
+	struct {
+		char listen[64];
+	} metrics;
+
 	/* JSON-lines event log of masking decisions (path "" = off). */
 	struct {
 		char path[4096];

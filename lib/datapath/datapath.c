@@ -21,6 +21,10 @@
 /* Every detector a config can name has its own masked[] counter. */
 _Static_assert(WM_DETECT_BUILTINS + WM_CONFIG_MAX_CUSTOM <= WM_STATS_DETECTORS,
 	       "per-detector counters for the built-ins and every custom one");
+/* Every segment and rule a config can define has its seg_values[][]. */
+_Static_assert(WM_CONFIG_MAX_SEGMENTS <= WM_STATS_SEGMENTS &&
+	       WM_DETECT_MAX <= WM_STATS_RULES,
+	       "per-segment counters for every segment and rule");
 
 #define FLOW_SWEEP_PER_LOOP 16
 #define PREFETCH_AHEAD 4

@@ -15,6 +15,13 @@
 
 /* Detectors with a per-detector "values masked" counter. */
 #define WM_STATS_DETECTORS 32
+/*
+ * Values judged per segment and rule of its policy (rule = detector and
+ * operator): as many segments and rules as a config can define
+ * (WM_CONFIG_MAX_SEGMENTS, WM_DETECT_MAX; checked where they meet).
+ */
+#define WM_STATS_SEGMENTS 64
+#define WM_STATS_RULES 32
 
 /* X(enum suffix, dotted name, help) */
 #define WM_COUNTERS(X) \
@@ -128,7 +135,10 @@ struct wm_stats {
 	uint64_t ctr[WM_CTR_MAX];
 	uint64_t masked[WM_STATS_DETECTORS]; /* values masked per detector id */
 	uint64_t held_us[WM_HELD_BUCKETS];   /* held packets by time held */
+	uint64_t held_sum_us;                /* their held times added up */
 	uint64_t held_max_us;
+	/* values found per segment and rule, alert rules included */
+	uint64_t seg_values[WM_STATS_SEGMENTS][WM_STATS_RULES];
 } WM_CACHE_ALIGNED;
 
 /* Bucket of @us in held_us[]. */
@@ -149,6 +159,7 @@ static inline void
 wm_stats_held_add(struct wm_stats *s, uint64_t us)
 {
 	s->held_us[wm_stats_held_bucket(us)]++;
+	s->held_sum_us += us;
 	if (us > s->held_max_us)
 		s->held_max_us = us;
 }

@@ -146,6 +146,7 @@ hist_append(struct wm_stream_dir *d, const uint8_t *p, uint32_t n)
 static void
 value_count(struct wm_stream_ctx *ctx, const struct wm_flow *f, uint32_t ri)
 {
+	ctx->stats->seg_values[f->segment][ri]++;
 	if (f->policy->conf->rules[ri].mask.op == WM_MASK_ALERT) {
 		ctx->stats->ctr[WM_CTR_MASK_ALERT]++;
 		return;

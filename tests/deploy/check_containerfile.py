@@ -565,6 +565,7 @@ MUTATIONS = [
     ("runtime lacks librte-ip-frag23", _drop_word("librte-ip-frag23")),
     ("runtime lacks libhyperscan5", _drop_word("libhyperscan5")),
     ("runtime lacks libconfig9", _drop_word("libconfig9")),
+    ("runtime lacks libmicrohttpd12", _drop_word("libmicrohttpd12")),
     ("runtime lacks librte-ring23 (linked, pulled in by others)",
      _drop_word("librte-ring23")),
     ("runtime lacks the mempool driver", _drop_word("librte-mempool-ring23")),

@@ -428,6 +428,15 @@ static const struct bad_case bad_cases[] = {
 	  "policies = { p = { }; };\nsegments = {\n default = { policy = \"p\"; };\n"
 	  " a = { policy = \"p\"; vlan = [10, 10]; };\n};\n",
 	  "t.cfg:4: segments.a.vlan[1]: ", "VLAN 10 is listed twice" },
+	{ "metrics_listen_not_an_address",
+	  "metrics = { listen = \"localhost:9469\"; };\n" TAIL,
+	  "t.cfg:1: metrics.listen: ", "is not ADDR:PORT" },
+	{ "metrics_listen_port_zero",
+	  "metrics = {\n listen = \"127.0.0.1:0\"; };\n" TAIL,
+	  "t.cfg:2: metrics.listen: ", "is not ADDR:PORT" },
+	{ "metrics_listen_missing",
+	  "metrics = { };\n" TAIL,
+	  "t.cfg:1: metrics.listen: ", "required setting is missing" },
 	{ "syntax_error",
 	  "workers = 1;\nhold_timeout_us = ;\n" TAIL,
 	  "t.cfg:2: syntax error: ", "" },
@@ -738,6 +747,19 @@ short_error_buffer(void)
 	CHECK_EQ(errno, EINVAL);
 }
 
+/* No metrics group: no endpoint; the group's address is kept as given. */
+static void
+metrics_listen_parsed(void)
+{
+	struct wm_config *cfg = load_ok(TAIL);
+
+	CHECK(cfg != NULL && cfg->metrics.listen[0] == '\0');
+	wm_config_free(cfg);
+	cfg = load_ok("metrics = { listen = \"[::1]:9469\"; };\n" TAIL);
+	CHECK(cfg != NULL && strcmp(cfg->metrics.listen, "[::1]:9469") == 0);
+	wm_config_free(cfg);
+}
+
 static void
 free_null(void)
 {
@@ -825,6 +847,7 @@ main(void)
 	RUN(fill_separator_rejected);
 	RUN(fill_quote_dumped_escaped);
 	RUN(short_error_buffer);
+	RUN(metrics_listen_parsed);
 	RUN(free_null);
 	TEST_END();
 }
