@@ -34,14 +34,21 @@
  * MX JP EG PH CD VN IR TR DE TH, AT BE BG HR CY CZ DK EE FI FR GR HU IE
  * IT LV LT LU MT NL PL PT RO SK SI ES SE, GB.
  *
- * Trigger (no start of match), three alternatives with one terminator
+ * Trigger (no start of match), one terminator for every alternative
  * (a byte that is not a digit nor a separator, or a separator and a
  * non-digit), so that every value is reported once, at one end:
  *   '+' and 7..15 digits (compact international);
- *   a digit or ')', a separator, two or more digits (any grouped form);
- *   a context word, up to context_bytes bytes, 6..15 digits.
- * The first two find every form above but bare digits, which only the
- * third (literal-led, cheap) reports.
+ *   grouped numbers by their last groups, shaped so that the digit runs
+ *   of JSON (dates, times, amounts, UUIDs) seldom fire: 3+ digits then
+ *   4+ ("030 12345678", "555-2671"), 2 then 5+ ("06-12345678"), three
+ *   groups of 2..3 after a non-digit ("(37) 788-063"), or three groups
+ *   of 2..3 after a group ("0490 75 40 81"); a group may also end in
+ *   ')' and a space ("(02) 9876 5432");
+ *   a context word, its token, up to context_bytes non-digits, 6..15
+ *   digits.
+ * The first two find every form above but bare digits (and groups of
+ * one digit), which only the third (literal-led, cheap) reports. A
+ * yyyy-mm-dd date is none of these shapes; dd.mm.yyyy neither.
  *
  * min_chars counts digits: 6.
  */
@@ -265,7 +272,7 @@ phone_judge(const struct wm_detect_params *p, const uint8_t *b, size_t s,
 	}
 	memcpy(text + n, b + s, q + 1 - s);
 	n += q + 1 - s;
-	fit = wm_phone_meta_fit(text, n, p->regions, p->nregions);
+	fit = wm_phone_meta_fit(text, n, p->regions, p->nregions, ctx);
 	if (intl || (ctx && sh.digits < DIGITS_MIN))
 		return fit >= WM_PHONE_POSSIBLE;
 	if (ctx)
@@ -343,8 +350,15 @@ phone_hold(const struct wm_detector *d, const uint8_t *tail, size_t len)
 }
 
 #define PHONE_TERM "(?:[^0-9 .\\-/]|[ .\\-/][^0-9])"
+#define PHONE_JOIN "(?:[ .\\-/]|\\) ?)"
+#define PHONE_SEP "[ .\\-/]"
 #define PHONE_BASE "\\+[0-9]{7,15}" PHONE_TERM \
-		   "|[0-9)][ .\\-/][0-9]{2,}" PHONE_TERM
+	"|[0-9]{3,}" PHONE_JOIN "[0-9]{4,}" PHONE_TERM \
+	"|[0-9]{2}" PHONE_JOIN "[0-9]{5,}" PHONE_TERM \
+	"|[^0-9][0-9]{2,3}" PHONE_JOIN "[0-9]{2,3}" PHONE_SEP "[0-9]{2,3}" \
+	PHONE_TERM \
+	"|[0-9]{2,}" PHONE_JOIN "[0-9]{2,3}" PHONE_SEP "[0-9]{2,3}" \
+	PHONE_SEP "[0-9]{2,3}" PHONE_TERM
 #define PHONE_AFTER "[0-9]{6,15}" PHONE_TERM
 
 const struct wm_detector wm_detector_phone = {

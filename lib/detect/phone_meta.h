@@ -30,11 +30,13 @@ enum wm_phone_fit {
  * @text: @n bytes as written (digits, separators, parentheses, a
  * leading '+'), n < 64. @regions: @nregions two-letter codes, the
  * first the default region. A number with '+' is read as international
- * and the regions are not used.
+ * and the regions are not used. Without @want_other the answer is
+ * VALID, VALID_GROUPED or less, not looked for further (cheaper).
+ * At most one libphonenumber validation per listed region.
  */
 enum wm_phone_fit wm_phone_meta_fit(const char *text, size_t n,
 				    const char (*regions)[3],
-				    unsigned int nregions);
+				    unsigned int nregions, bool want_other);
 
 /* Does libphonenumber know @region (two upper-case letters)? */
 bool wm_phone_meta_region_known(const char *region);
