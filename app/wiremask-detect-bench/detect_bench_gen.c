@@ -129,7 +129,19 @@ gen_ssn(char *out, bool valid)
 	} else if (area == 666 || area == 78 || area == 219 || area == 457) {
 		area++;
 	}
-	sprintf(out, "%03u-%02u-%04u", area, 1 + rn(99), 1 + rn(9999));
+	/* The record's key ("ssn") is a context word: 1 in 4 valid values
+	 * (and near misses) bare, 1 in 4 spaced. */
+	switch (rn(4)) {
+	case 0:
+		sprintf(out, "%03u%02u%04u", area, 1 + rn(99), 1 + rn(9999));
+		break;
+	case 1:
+		sprintf(out, "%03u %02u %04u", area, 1 + rn(99), 1 + rn(9999));
+		break;
+	default:
+		sprintf(out, "%03u-%02u-%04u", area, 1 + rn(99), 1 + rn(9999));
+		break;
+	}
 }
 
 static void

@@ -10,6 +10,7 @@
  * formats its mobiles, and a date is grouped as no plan formats one.
  */
 #include <cstring>
+#include <list>
 #include <map>
 #include <mutex>
 #include <set>
@@ -83,6 +84,16 @@ regions_info()
 		}
 	});
 	return m;
+}
+
+/* Is @cc the country code of more than one region (+1, +7, +44)? */
+bool
+shared_cc(const PhoneNumberUtil *u, int cc)
+{
+	std::list<std::string> regions;
+
+	u->GetRegionCodesForCountryCallingCode(cc, &regions);
+	return regions.size() > 1;
 }
 
 /* Lengths of the digit runs of @s, packed one per byte (at most 15). */
@@ -162,7 +173,10 @@ fit_region(const PhoneNumberUtil *u, const std::string &digits,
 		}
 		if (!u->IsPossibleNumber(pn))
 			continue;
-		if (!u->IsValidNumberForRegion(pn, region)) {
+		/* A region sharing its country code (US and CA share +1,
+		 * GB and JE +44) reads its neighbours' numbers too. */
+		if (!u->IsValidNumberForRegion(pn, region) &&
+		    !(shared_cc(u, cc) && u->IsValidNumber(pn))) {
 			best = WM_PHONE_POSSIBLE;
 			continue;
 		}

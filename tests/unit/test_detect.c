@@ -272,6 +272,8 @@ static const struct scan_case scan_cases[] = {
 	{ "phone_e164_16_digits", "+4915112345678901 x", { { NULL, NULL } } },
 	{ "phone_e164_after_letter", "a+4915112345678 x", { { NULL, NULL } } },
 	/* phone: national formats, default regions, no context word */
+	{ "phone_nanp_canada_read_by_default_us", "call 905-674-3793.",
+	  { { "phone", "905-674-3793" } } },
 	{ "phone_gb_london", "office 020 7946 0958.",
 	  { { "phone", "020 7946 0958" } } },
 	{ "phone_de_berlin", "Berlin 030 12345678;",
