@@ -1535,6 +1535,74 @@ configure_refuses_what_a_detector_does_not_take(void)
 	wm_detect_configured_free(NULL);
 }
 
+/*
+ * One detector's own hold, not the largest over all of them (card's
+ * hold of digit runs would hide a short one): each value @det confirms
+ * in @text, cut after every byte before its trigger, is held from its
+ * first byte on.
+ */
+static void
+own_hold_covers_every_cut(const char *det, const char *text)
+{
+	static uint8_t buf[BUF_MAX];
+	const struct wm_detector *d = wm_detect_find(det);
+	size_t len = build_stream(buf, PREFIX_LEN, text);
+	unsigned int mine = 0;
+	struct scan s;
+
+	wm_test_case = text;
+	scan_buf(buf, len, len, &s);
+	for (unsigned int i = 0; i < s.n; i++) {
+		const struct found *f = &s.f[i];
+
+		if (wm_detect_get(f->id) != d)
+			continue;
+		mine++;
+		for (size_t cut = f->start + 1; cut < f->trig; cut++) {
+			size_t tl = WM_MIN(cut, (size_t)WM_DETECT_WINDOW);
+			size_t h = d->hold(d, buf + cut - tl, tl);
+
+			if (cut - h > f->start)
+				fprintf(stderr, "  %s: cut %zu held %zu, value "
+					"starts %zu\n", det, cut - f->start, h,
+					f->start);
+			CHECK(cut - h <= f->start);
+		}
+	}
+	CHECK(mine >= 1);
+}
+
+static void
+phone_hold_covers_a_number_cut_at_every_byte(void)
+{
+	static const char *const texts[] = {
+		"office 020 7946 0958.", "Berlin 030 12345678;",
+		"mobiel 06-12345678 x", "bureau 01.84.17.61.18 x",
+		"gsm 0490 75 40 81\n", "cel (11) 91234-5678 x",
+		"ofis 8 (495) 123-45-67 x", "tel. 0044 20 7946 0958 x",
+		"desk +46 (0)8 928 571 38\n", "{\"m\":\"+4915112345678\"}",
+		"phone=9498777106&", "tel: 467 3395\n",
+		"{\"homePhone\":\"4673395\"}", "call 905-674-3793.",
+		"1-800-555-0199 x", "(415)555-2671;",
+	};
+
+	for (size_t i = 0; i < WM_ARRAY_SIZE(texts); i++)
+		own_hold_covers_every_cut("phone", texts[i]);
+}
+
+static void
+ssn_hold_covers_context_forms_cut_at_every_byte(void)
+{
+	static const char *const texts[] = {
+		"{\"ssn\": \"536228726\"}", "{\"ssn2\": \"536 22 8726\"}",
+		"Social Security No. 536228726.", "name=x&SSN=536228726&y=1",
+		"ssn 123-45-6789 x",
+	};
+
+	for (size_t i = 0; i < WM_ARRAY_SIZE(texts); i++)
+		own_hold_covers_every_cut("ssn", texts[i]);
+}
+
 /* National numbers and context words cut up: hold covers every value. */
 static void
 hold_covers_random_streams_phone_and_ssn_context(void)
@@ -1613,6 +1681,8 @@ main(void)
 	RUN(hold_covers_random_streams_long_values);
 	RUN(hold_covers_random_streams_pem_and_headers);
 	RUN(hold_covers_random_streams_phone_and_ssn_context);
+	RUN(phone_hold_covers_a_number_cut_at_every_byte);
+	RUN(ssn_hold_covers_context_forms_cut_at_every_byte);
 	RUN(configured_defaults_keep_builtin_trigger);
 	RUN(ssn_context_words_configured_on_and_off);
 	RUN(phone_regions_configured);
