@@ -40,10 +40,10 @@
  *   '+' and 7..15 digits (compact international);
  *   grouped numbers by their last groups, shaped so that the digit runs
  *   of JSON (dates, times, amounts, UUIDs) seldom fire: 3+ digits then
- *   4+ ("030 12345678", "555-2671"), 2 then 5+ ("06-12345678"), three
- *   groups of 2..3 after a non-digit ("(37) 788-063"), or three groups
- *   of 2..3 after a group ("0490 75 40 81"); a group may also end in
- *   ')' and a space ("(02) 9876 5432");
+ *   4+ ("030 12345678", "555-2671"), 2 then 5+ ("06-12345678"), or
+ *   three groups of 2..3 after a non-digit ("(37) 788-063", and the
+ *   last three of "0490 75 40 81": a separator is a non-digit too); a
+ *   group may also end in ')' and a space ("(02) 9876 5432");
  *   a context word, its token, up to context_bytes non-digits, 6..15
  *   digits.
  * The first two find every form above but bare digits (and groups of
@@ -356,9 +356,7 @@ phone_hold(const struct wm_detector *d, const uint8_t *tail, size_t len)
 	"|[0-9]{3,}" PHONE_JOIN "[0-9]{4,}" PHONE_TERM \
 	"|[0-9]{2}" PHONE_JOIN "[0-9]{5,}" PHONE_TERM \
 	"|[^0-9][0-9]{2,3}" PHONE_JOIN "[0-9]{2,3}" PHONE_SEP "[0-9]{2,3}" \
-	PHONE_TERM \
-	"|[0-9]{2,}" PHONE_JOIN "[0-9]{2,3}" PHONE_SEP "[0-9]{2,3}" \
-	PHONE_SEP "[0-9]{2,3}" PHONE_TERM
+	PHONE_TERM
 #define PHONE_AFTER "[0-9]{6,15}" PHONE_TERM
 
 const struct wm_detector wm_detector_phone = {
