@@ -267,6 +267,17 @@ fail:
 }
 
 void
+wm_detect_prepare(const struct wm_detector *d)
+{
+	struct wm_detect_params p;
+
+	if (!(wm_detect_takes(d) & WM_DETECT_TAKES_REGIONS))
+		return;
+	wm_detect_params_get(d, &p);
+	wm_phone_meta_prepare(p.regions, p.nregions);
+}
+
+void
 wm_detect_configured_free(struct wm_detector *d)
 {
 	/* d is the first member of its struct configured. */

@@ -242,6 +242,26 @@ wm_phone_meta_fit(const char *text, size_t n, const char (*regions)[3],
 	}
 }
 
+extern "C" void
+wm_phone_meta_prepare(const char (*regions)[3], unsigned int nregions)
+{
+	try {
+		const PhoneNumberUtil *u = util();
+
+		regions_info();
+		for (unsigned int i = 0; i < nregions; i++) {
+			PhoneNumber ex;
+			std::string fmt;
+
+			if (!u->GetExampleNumber(regions[i], &ex))
+				continue;
+			u->IsValidNumberForRegion(ex, regions[i]);
+			u->Format(ex, PhoneNumberUtil::NATIONAL, &fmt);
+		}
+	} catch (...) {
+	}
+}
+
 extern "C" bool
 wm_phone_meta_region_known(const char *region)
 {

@@ -38,6 +38,13 @@ enum wm_phone_fit wm_phone_meta_fit(const char *text, size_t n,
 				    const char (*regions)[3],
 				    unsigned int nregions, bool want_other);
 
+/*
+ * Read the metadata and compile the expressions of @regions now (a
+ * region's first validation compiles a dozen ICU expressions): control
+ * side, so that no packet pays for it.
+ */
+void wm_phone_meta_prepare(const char (*regions)[3], unsigned int nregions);
+
 /* Does libphonenumber know @region (two upper-case letters)? */
 bool wm_phone_meta_region_known(const char *region);
 

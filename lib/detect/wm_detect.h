@@ -186,6 +186,14 @@ struct wm_detector *wm_detect_configure(const struct wm_detector *base,
 					const struct wm_detect_params *p,
 					char *err, size_t errlen);
 
+/**
+ * Load what @d reads when it confirms (phone: the numbering-plan
+ * metadata of its regions, tens of milliseconds the first time), so
+ * that the first packet does not wait for it. Control side; any
+ * detector, NULL allowed.
+ */
+void wm_detect_prepare(const struct wm_detector *d);
+
 /** Free a detector from wm_detect_configure(); NULL is allowed. */
 void wm_detect_configured_free(struct wm_detector *d);
 

@@ -39,6 +39,7 @@ policy_compile(struct wm_policy *p, const struct wm_config *cfg,
 
 		exprs[i] = d->pattern;
 		flags[i] = d->hs_flags;
+		wm_detect_prepare(d);   /* phone's metadata, off the data path */
 		p->det_id[i] = det_id(cfg, d);
 	}
 	p->db = wm_match_db_build(exprs, flags, pc->nrules, why, sizeof(why));
