@@ -9,6 +9,9 @@ WM_PACKAGES=(
 	meson ninja-build pkg-config gcc libpcap-dev tshark python3-scapy
 	# lib/proto: HTTP/1.x framing
 	libhttp-parser-dev
+	# lib/detect: phone numbers against numbering-plan metadata
+	# (libphonenumber, C++, behind lib/detect/phone_meta.h)
+	libphonenumber-dev g++
 	# tests/deploy: the Kubernetes manifests' YAML and schemas
 	python3-yaml python3-jsonschema python3-kubernetes
 	# tests/link: tap links in a network namespace (ip); systemd-analyze

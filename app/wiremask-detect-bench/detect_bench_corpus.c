@@ -489,10 +489,10 @@ corpus_php_iban(const struct engine *e, const char *dir, struct scores *sc,
 }
 
 /*
- * FakeNameGenerator rows as CSV lines: EmailAddress and CCNumber are
- * labelled on every row, NationalID (SSN) on the US rows and
- * TelephoneNumber on the US and Canadian ones (NANP). Every other field
- * is there too (GUIDs, UPS numbers, national ids, ...).
+ * FakeNameGenerator rows as CSV lines: EmailAddress, CCNumber and
+ * TelephoneNumber (each country's national format) are labelled on
+ * every row, NationalID (SSN) on the US rows. Every other field is
+ * there too (GUIDs, UPS numbers, national ids, ...).
  */
 static int
 corpus_fakename(const struct engine *e, const char *dir, struct scores *sc,
@@ -543,10 +543,7 @@ corpus_fakename(const struct engine *e, const char *dir, struct scores *sc,
 		if (strncmp(line + fs[F_COUNTRY], "US", 2) == 0)
 			label_add(&l, det_id("ssn"), at + fs[F_NID],
 				  at + fe[F_NID]);
-		if (strncmp(line + fs[F_COUNTRY], "US", 2) == 0 ||
-		    strncmp(line + fs[F_COUNTRY], "CA", 2) == 0)
-			label_add(&l, det_id("phone"), at + fs[F_TEL],
-				  at + fe[F_TEL]);
+		label_add(&l, det_id("phone"), at + fs[F_TEL], at + fe[F_TEL]);
 	}
 	score_text(e, &b, &l, sc);
 	free(b.p);

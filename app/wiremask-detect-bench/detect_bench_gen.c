@@ -129,7 +129,19 @@ gen_ssn(char *out, bool valid)
 	} else if (area == 666 || area == 78 || area == 219 || area == 457) {
 		area++;
 	}
-	sprintf(out, "%03u-%02u-%04u", area, 1 + rn(99), 1 + rn(9999));
+	/* The record's key ("ssn") is a context word: 1 in 4 valid values
+	 * (and near misses) bare, 1 in 4 spaced. */
+	switch (rn(4)) {
+	case 0:
+		sprintf(out, "%03u%02u%04u", area, 1 + rn(99), 1 + rn(9999));
+		break;
+	case 1:
+		sprintf(out, "%03u %02u %04u", area, 1 + rn(99), 1 + rn(9999));
+		break;
+	default:
+		sprintf(out, "%03u-%02u-%04u", area, 1 + rn(99), 1 + rn(9999));
+		break;
+	}
 }
 
 static void
@@ -211,9 +223,13 @@ gen_phone(char *out, bool valid)
 	unsigned int a = 200 + rn(800), x = 200 + rn(800), s = rn(10000);
 
 	if (!valid) {
-		switch (rn(3)) {
-		case 0: /* exchange 1xx */
-			sprintf(out, "%u-%u-%04u", a, 100 + rn(100), s);
+		switch (rn(4)) {
+		case 0: /* a date: no plan writes a number so */
+			sprintf(out, "20%02u-%02u-%02u", rn(30), 1 + rn(12),
+				1 + rn(28));
+			break;
+		case 3: /* an order id: digits glued to letters */
+			sprintf(out, "ORD-%04u-%04u", rn(10000), s);
 			break;
 		case 1: /* too short */
 			sprintf(out, "+%u%u", 10 + rn(90), 1000 + rn(9000));

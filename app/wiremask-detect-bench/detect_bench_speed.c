@@ -3,10 +3,12 @@
  * wiremask-detect-bench: throughput. JSON-like records scanned in
  * CHUNK-byte chunks by the database of all the built-ins and, side by
  * side, by the default one (card, ssn, email): best of ROUNDS rounds run
- * alternately; then each trigger alone.
+ * alternately; then the triggers issue 17 changed (phone, ssn) next to
+ * the ones they replaced, in the same rounds; then each trigger alone.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "detect_bench.h"
@@ -62,6 +64,76 @@ speed_row(const char *name, unsigned int np, const struct engine *e,
 	       (double)full->confirmed / mb);
 }
 
+/*
+ * The triggers before issue 17, kept here only to measure against:
+ * phone took E.164 and NANP shapes, ssn the dashed form alone.
+ */
+static const char phone_before[] =
+	"\\+[0-9](?:[ .\\-]?[0-9]){7,14}"
+	"(?:[^0-9 .\\-]|[ .\\-][^0-9])"
+	"|(?:\\([2-9][0-9]{2}\\) ?[2-9][0-9]{2}-"
+	"|[2-9][0-9]{2}-[2-9][0-9]{2}-"
+	"|[2-9][0-9]{2}\\.[2-9][0-9]{2}\\.)[0-9]{4}"
+	"(?:[^0-9.\\-]|[.\\-][^0-9])";
+static const char ssn_before[] = "[0-9]{3}-[0-9]{2}-[0-9]{4}[^0-9]";
+
+/*
+ * Scan cost of the new phone and ssn triggers next to the old ones, and
+ * of all the built-ins with either, ROUNDS rounds run alternately (scan
+ * alone for all; scan + confirm for the new ones, whose confirm is new).
+ */
+static int
+before_after(uint8_t *t, size_t n)
+{
+	const struct wm_detector *all[NDET_MAX], *allb[NDET_MAX];
+	struct wm_detector phone_b = *wm_detect_find("phone");
+	struct wm_detector ssn_b = *wm_detect_find("ssn");
+	const struct wm_detector *one[4] = {
+		&phone_b, wm_detect_find("phone"), &ssn_b, wm_detect_find("ssn"),
+	};
+	static const char *const names[6] = {
+		"phone before (E.164, NANP)", "phone now",
+		"ssn before (dashed)", "ssn now (+ context)",
+		"all built-ins, before", "all built-ins, now",
+	};
+	struct engine e[6];
+	struct speed r[6], f[6];
+	unsigned int nd = wm_detect_count();
+
+	phone_b.pattern = phone_before;
+	ssn_b.pattern = ssn_before;
+	for (unsigned int i = 0; i < nd; i++) {
+		all[i] = wm_detect_get(i);
+		allb[i] = all[i] == one[1] ? &phone_b :
+			  all[i] == one[3] ? &ssn_b : all[i];
+	}
+	memset(r, 0, sizeof(r));
+	memset(f, 0, sizeof(f));
+	for (int i = 0; i < 4; i++)
+		if (engine_init(&e[i], &one[i], 1) < 0)
+			return -1;
+	if (engine_init(&e[4], allb, nd) < 0 || engine_init(&e[5], all, nd) < 0)
+		return -1;
+	for (int k = 0; k < ROUNDS; k++)
+		for (int i = 0; i < 6; i++)
+			if (speed_pass(&e[i], t, n, false, &r[i]) < 0 ||
+			    ((i & 1) && speed_pass(&e[i], t, n, true, &f[i]) < 0))
+				return -1;
+	printf("\n  issue 17, before and after (same text, same rounds; "
+	       "+confirm: the new ones only):\n");
+	for (int i = 0; i < 6; i++)
+		speed_row(names[i], i < 4 ? 1 : nd, &e[i], &r[i], &f[i], n);
+	printf("  %-28s %3s %6s %9.2f\n", "ratio phone now / before", "", "",
+	       r[1].gbps / r[0].gbps);
+	printf("  %-28s %3s %6s %9.2f\n", "ratio ssn now / before", "", "",
+	       r[3].gbps / r[2].gbps);
+	printf("  %-28s %3s %6s %9.2f\n", "ratio all now / before", "", "",
+	       r[5].gbps / r[4].gbps);
+	for (int i = 0; i < 6; i++)
+		engine_fini(&e[i]);
+	return 0;
+}
+
 int
 throughput(size_t mb)
 {
@@ -102,6 +174,8 @@ throughput(size_t mb)
 	speed_row("all built-ins", n, &e_all, &r_all, &f_all, text.n);
 	printf("  %-28s %3s %6s %9.2f %9.2f\n", "ratio all / default", "", "",
 	       r_all.gbps / r_def.gbps, f_all.gbps / f_def.gbps);
+	if (before_after((uint8_t *)text.p, text.n) < 0)
+		return -1;
 	printf("\n  each trigger alone (scan + confirm, one round):\n");
 	for (unsigned int i = 0; i < n; i++) {
 		struct engine one;

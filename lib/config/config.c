@@ -440,6 +440,8 @@ wm_config_free(struct wm_config *cfg)
 		wm_key_wipe(&cfg->keys[i]);
 	for (unsigned int i = 0; i < cfg->ncustom; i++)
 		wm_detect_custom_free(cfg->custom[i]);
+	for (unsigned int i = 0; i < cfg->ntuned; i++)
+		wm_detect_configured_free(cfg->tuned[i]);
 	free(cfg);
 }
 

@@ -134,7 +134,30 @@ enum {
 	RULE_LUHN,
 	RULE_RADIX,
 	RULE_DROP,
+	RULE_CONTEXT,
+	RULE_CONTEXT_BYTES,
+	RULE_REGIONS,
 };
+
+static int conf_rule_context(struct conf_ctx *ctx, const config_setting_t *s,
+			     void *base);
+static int conf_rule_context_bytes(struct conf_ctx *ctx,
+				   const config_setting_t *s, void *base);
+static int conf_rule_regions(struct conf_ctx *ctx, const config_setting_t *s,
+			     void *base);
+static void conf_dump_rule_det(const struct wm_config *cfg, const void *base,
+			       const char *key, FILE *out);
+
+/* Printed with context by conf_dump_rule_det(). */
+static void
+conf_dump_none(const struct wm_config *cfg, const void *base, const char *key,
+	       FILE *out)
+{
+	(void)cfg;
+	(void)base;
+	(void)key;
+	(void)out;
+}
 
 #define OP(o) (1u << (o))
 #define OPS_FILL (OP(WM_MASK_REDACT) | OP(WM_MASK_PARTIAL))
@@ -177,11 +200,188 @@ static const struct conf_field conf_rule_fields[] = {
 			 .off = offsetof(struct wm_mask_params, radix),
 			 .size = 1 },
 	[RULE_DROP] = CONF_RULE_STR("drop", drop, "flow", OP(WM_MASK_DROP)),
+	/* Detector settings: all three are printed by the first's dump. */
+	[RULE_CONTEXT] = CONF_CUSTOM("context", conf_rule_context,
+				     conf_dump_rule_det),
+	[RULE_CONTEXT_BYTES] = CONF_CUSTOM("context_bytes",
+					   conf_rule_context_bytes,
+					   conf_dump_none),
+	[RULE_REGIONS] = CONF_CUSTOM("regions", conf_rule_regions,
+				     conf_dump_none),
 };
 
 static const struct conf_table conf_rule = CONF_TABLE(conf_rule_fields);
 
 _Static_assert(WM_ARRAY_SIZE(conf_rule_fields) <= CONF_MAX_FIELDS, "rule");
+
+/* ------------------------------------------------------------------ */
+/* detector settings in a rule: context, context_bytes, regions        */
+/* ------------------------------------------------------------------ */
+
+/* The rule whose mask parameters are at @base. */
+static const struct wm_rule *
+rule_of(const void *base)
+{
+	return (const struct wm_rule *)((const char *)base -
+					offsetof(struct wm_rule, mask));
+}
+
+/* Does the rule's detector take @what (WM_DETECT_TAKES_*)? */
+static int
+conf_det_takes(struct conf_ctx *ctx, const config_setting_t *s,
+	       const void *base, unsigned int what)
+{
+	const struct wm_detector *d = rule_of(base)->detector;
+
+	if (!(wm_detect_takes(d) & what))
+		return conf_err(ctx, s, NULL,
+				"%s does not apply to detector %s",
+				config_setting_name(s), d->name);
+	return 0;
+}
+
+/* A list or array of at most @max strings; its length, or -EINVAL. */
+static int
+conf_str_list(struct conf_ctx *ctx, const config_setting_t *s,
+	      unsigned int max)
+{
+	int n;
+
+	if (!config_setting_is_array(s) && !config_setting_is_list(s))
+		return conf_wrong_type(ctx, s, "a list of strings");
+	n = config_setting_length(s);
+	if ((unsigned int)n > max)
+		return conf_err(ctx, s, NULL, "more than %u entries", max);
+	for (int i = 0; i < n; i++)
+		if (conf_string(ctx, config_setting_get_elem(s, i)) == NULL)
+			return -EINVAL;
+	return n;
+}
+
+/* context = ["ssn", "social security"]; ([] turns context off) */
+static int
+conf_rule_context(struct conf_ctx *ctx, const config_setting_t *s, void *base)
+{
+	int n;
+
+	if (s == NULL)
+		return 0;
+	if (conf_det_takes(ctx, s, base, WM_DETECT_TAKES_CONTEXT) < 0 ||
+	    (n = conf_str_list(ctx, s, WM_CONTEXT_MAX)) < 0)
+		return -EINVAL;
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, i);
+		const char *w = config_setting_get_string(e);
+
+		if (!wm_detect_context_word_ok(w))
+			return conf_err(ctx, e, NULL,
+					"context word %d: want 1..%d letters, digits, "
+					"spaces, _ - . #, a letter first", i + 1,
+					WM_CONTEXT_WORD_MAX - 1);
+		snprintf(ctx->det.context[i], sizeof(ctx->det.context[i]),
+			 "%s", w);
+	}
+	ctx->det.ncontext = (unsigned int)n;
+	ctx->det_given = true;
+	return 0;
+}
+
+/* context_bytes = 32; */
+static int
+conf_rule_context_bytes(struct conf_ctx *ctx, const config_setting_t *s,
+			void *base)
+{
+	long long v;
+
+	if (s == NULL)
+		return 0;
+	if (conf_det_takes(ctx, s, base, WM_DETECT_TAKES_CONTEXT) < 0 ||
+	    conf_int(ctx, s, 0, WM_CONTEXT_BYTES_MAX, &v) < 0)
+		return -EINVAL;
+	ctx->det.context_bytes = (unsigned int)v;
+	ctx->det_given = true;
+	return 0;
+}
+
+/* regions = ["DE", "AT"]; the first is the default region */
+static int
+conf_rule_regions(struct conf_ctx *ctx, const config_setting_t *s, void *base)
+{
+	int n;
+
+	if (s == NULL)
+		return 0;
+	if (conf_det_takes(ctx, s, base, WM_DETECT_TAKES_REGIONS) < 0 ||
+	    (n = conf_str_list(ctx, s, WM_REGIONS_MAX)) < 0)
+		return -EINVAL;
+	if (n == 0)
+		return conf_err(ctx, s, NULL, "at least one region");
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, i);
+		const char *r = config_setting_get_string(e);
+
+		if (!wm_detect_region_ok(r))
+			return conf_err(ctx, e, NULL,
+					"unknown region \"%.8s\" (two upper-case "
+					"letters of a numbering plan: \"DE\", \"GB\")",
+					r);
+		snprintf(ctx->det.regions[i], sizeof(ctx->det.regions[i]),
+			 "%s", r);
+	}
+	ctx->det.nregions = (unsigned int)n;
+	ctx->det_given = true;
+	return 0;
+}
+
+/* The detector settings in effect, for a detector that takes any. */
+static void
+conf_dump_rule_det(const struct wm_config *cfg, const void *base,
+		   const char *key, FILE *out)
+{
+	const struct wm_detector *d = rule_of(base)->detector;
+	unsigned int takes = wm_detect_takes(d);
+	struct wm_detect_params p;
+	size_t stem = strlen(key) - strlen("context");
+
+	(void)cfg;
+	if (takes == 0)
+		return;
+	wm_detect_params_get(d, &p);
+	fprintf(out, "%s = [", key);
+	for (unsigned int i = 0; i < p.ncontext; i++)
+		fprintf(out, "%s\"%s\"", i ? ", " : "", p.context[i]);
+	fprintf(out, "]\n%.*scontext_bytes = %u\n", (int)stem, key,
+		p.context_bytes);
+	if (!(takes & WM_DETECT_TAKES_REGIONS))
+		return;
+	fprintf(out, "%.*sregions = [", (int)stem, key);
+	for (unsigned int i = 0; i < p.nregions; i++)
+		fprintf(out, "%s\"%s\"", i ? ", " : "", p.regions[i]);
+	fputs("]\n", out);
+}
+
+/* The rule's detector with the settings the file gave, if any. */
+static int
+conf_rule_tune(struct conf_ctx *ctx, const config_setting_t *r,
+	       struct wm_rule *rule)
+{
+	struct wm_config *cfg = ctx->cfg;
+	struct wm_detector *d;
+	char why[256];
+
+	if (!ctx->det_given)
+		return 0;
+	if (cfg->ntuned == WM_CONFIG_MAX_TUNED)
+		return conf_err(ctx, r, NULL,
+				"more than %d rules with detector settings",
+				WM_CONFIG_MAX_TUNED);
+	d = wm_detect_configure(rule->detector, &ctx->det, why, sizeof(why));
+	if (d == NULL)
+		return conf_err(ctx, r, NULL, "%s", why);
+	cfg->tuned[cfg->ntuned++] = d;
+	rule->detector = d;
+	return 0;
+}
 
 /* A built-in detector, or one defined under detectors. */
 static const struct wm_detector *
@@ -270,10 +470,15 @@ conf_rule_parse(struct conf_ctx *ctx, const config_setting_t *r,
 				WM_DETECT_MAX);
 	rule = &pol->rules[pol->nrules++];
 	rule->detector = det;
+	wm_detect_params_get(det, &ctx->det);
+	ctx->det_given = false;
 	rc = conf_walk(ctx, &conf_rule, r, &rule->mask, seen);
 	if (rc < 0)
 		return rc;
-	return conf_rule_check(ctx, r, rule, seen);
+	rc = conf_rule_check(ctx, r, rule, seen);
+	if (rc < 0)
+		return rc;
+	return conf_rule_tune(ctx, r, rule);
 }
 
 /* ------------------------------------------------------------------ */

@@ -61,6 +61,10 @@ struct conf_ctx {
 	char *err;
 	size_t errlen;
 	struct wm_config *cfg;
+	/* The rule being read: its detector's settings (context words,
+	 * regions) and which of them the file gave (config_policy.c). */
+	struct wm_detect_params det;
+	bool det_given;
 };
 
 struct conf_table;

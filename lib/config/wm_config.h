@@ -104,6 +104,17 @@
  *   keep_bin, keep_last4, luhn  bool         token; default false
  *   radix        10 | 36 | 62                fpe; default 10
  *   drop         "flow"                      drop; default "flow"
+ *
+ * Detector settings in a rule (any operator; ssn and phone take them):
+ *   context        ["ssn", "social security"]  context words, 0..8, each
+ *                  1..31 bytes of letters, digits, space, _ - . #, a
+ *                  letter first; [] turns them off (ssn: the bare forms
+ *                  ddddddddd, ddd dd dddd need one; phone: bare and
+ *                  short numbers need one). Default: the detector's own
+ *   context_bytes  0..128: word end to value, at most; default 32
+ *   regions        ["DE", "AT"] phone: numbering plans national numbers
+ *                  are read in, 1..64 known region codes, the first the
+ *                  default region; default: 20 most populous, EU, GB
  */
 #ifndef WM_CONFIG_H
 #define WM_CONFIG_H
@@ -127,6 +138,7 @@
 #define WM_SEGMENT_NONE 0xff
 #define WM_CONFIG_MAX_KEYS 16
 #define WM_CONFIG_MAX_CUSTOM 16
+#define WM_CONFIG_MAX_TUNED 64   /* rules with their own detector settings */
 
 /* What to do when a limit is reached or a packet cannot be judged. */
 enum wm_fail_action {
@@ -221,6 +233,14 @@ struct wm_config {
 	struct {
 		char listen[64];
 	} metrics;
+
+	/*
+	 * Built-ins a rule gave settings (context, context_bytes, regions):
+	 * the rule's detector is one of these copies (its name is the
+	 * built-in's; wm_detect_configure()).
+	 */
+	unsigned int ntuned;
+	struct wm_detector *tuned[WM_CONFIG_MAX_TUNED];
 
 	/* JSON-lines event log of masking decisions (path "" = off). */
 	struct {

@@ -1,287 +1,382 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Telephone numbers, two families:
+ * Telephone numbers as people write them, checked against real
+ * numbering-plan metadata (libphonenumber, through phone_meta.h):
  *
- *   E.164   '+' then 8..15 digits, single spaces, dots or dashes allowed
- *           between digits: "+4915112345678", "+44 20 7946 0958"
- *   NANP    (NXX) NXX-XXXX, (NXX)NXX-XXXX, NXX-NXX-XXXX, NXX.NXX.XXXX
- *           with N = 2..9 (area code and exchange), optionally after a
- *           country prefix "1", "+1" or "001" and one separator, which
- *           stays in clear: "1-800-555-0199" masks "800-555-0199"
+ *   international  "+44 20 7946 0958", "+4915112345678",
+ *                  "+46 (0)8 928 571 38", "0044 20 7946 0958"
+ *   national       "020 7946 0958", "030 12345678", "06-12345678",
+ *                  "(02) 9876 5432", "0490 75 40 81", "(415) 555-2671"
+ *   after a word   "tel: 4673395", "phone=9498777106"
  *
- * A number is never cut out of a longer number: an E.164 run of more
- * than 15 digits is none, and a NANP value after a digit (other than
- * the country prefix), a letter or a '+' is none. So a 16-digit card is
- * never a phone number, and (see detect_card.c) 13..15 digits after a
- * '+' are never a card. A NANP value may be followed by a letter (an
- * extension: "555-123-4567x89").
+ * A value is a run of digits in groups joined by one separator (space,
+ * '.', '-', '/') or parentheses, '+' or "00" first for an international
+ * number; it is never cut out of a longer run, nor glued to a letter,
+ * '+', '_', '@', '#' or a currency sign before it, nor followed by a
+ * letter other than an extension's 'x' (" ext" has a space).
  *
- * Trigger, one expression for both families:
- *   E.164: '+' and the digits, then a byte that is not a digit nor a
- *          separator, or a separator and a non-digit;
- *   NANP:  the shape, then a byte that is not a digit, '.' or '-', or
- *          '.' or '-' and a non-digit.
- * The two end forms differ for a space: "555-123-4567 x" ends the NANP
- * form at the space and the E.164 form one byte later. Confirm tells
- * from the end which forms may have fired, tries E.164 first, and
- * leaves "+1" followed by a NANP shape to the NANP form (so that each
- * number is reported once).
+ * Which values count (the settings: wm_detect_params, defaults below):
+ *   - international ('+' or "00"): 8..15 digits that some plan may
+ *     have (possible length);
+ *   - national, 8..13 digits in two or more groups: valid in the
+ *     default region (regions[0]), or valid in another listed region
+ *     and grouped exactly as that region writes it ("2026-11-22" is a
+ *     valid Danish number, written as no plan writes one);
+ *   - with a context word before (phone, tel, mobile, cell, fax, call,
+ *     at most context_bytes before, no digit between): a number of
+ *     8..13 digits, grouped or not, valid in some listed region; or of
+ *     6..7 digits and a possible length in some listed region.
+ * Dates (yyyy-mm-dd, dd.mm.yyyy, ...), dotted quads, SSN shapes and
+ * Luhn-valid runs of 13 or more digits are never phone numbers.
  *
- * min_chars counts digits: 8 (the shortest E.164 number; NANP has 10).
+ * Default regions: the 20 most populous countries and the EU, plus the
+ * UK: US first (the default region), then IN CN ID PK NG BR BD RU ET
+ * MX JP EG PH CD VN IR TR DE TH, AT BE BG HR CY CZ DK EE FI FR GR HU IE
+ * IT LV LT LU MT NL PL PT RO SK SI ES SE, GB.
+ *
+ * Trigger (no start of match), one terminator for every alternative
+ * (a byte that is not a digit nor a separator, or a separator and a
+ * non-digit), so that every value is reported once, at one end:
+ *   '+' and 7..15 digits (compact international);
+ *   grouped numbers by their last groups, shaped so that the digit runs
+ *   of JSON (dates, times, amounts, UUIDs) seldom fire: 3+ digits then
+ *   4+ ("030 12345678", "555-2671"), 2 then 5+ ("06-12345678"), or
+ *   three groups of 2..3 after a non-digit ("(37) 788-063", and the
+ *   last three of "0490 75 40 81": a separator is a non-digit too); a
+ *   group may also end in ')' and a space ("(02) 9876 5432");
+ *   a context word, its token, up to context_bytes non-digits, 6..15
+ *   digits.
+ * The first two find every form above but bare digits (and groups of
+ * one digit), which only the third (literal-led, cheap) reports. A
+ * yyyy-mm-dd date is none of these shapes; dd.mm.yyyy neither.
+ *
+ * min_chars counts digits: 6.
  */
 #include <string.h>
 
 #include "wm_detect.h"
 #include "detect_priv.h"
+#include "phone_meta.h"
 
-#define E164_MIN 8
-#define E164_MAX 15
-#define NANP_LEN 12 /* NXX-NXX-XXXX */
+#define DIGITS_MIN_CONTEXT 6
+#define DIGITS_MIN 8         /* national, without a context word */
+#define DIGITS_NATIONAL_MAX 13
+#define DIGITS_INTL_MIN 8    /* after '+' or "00" */
+#define DIGITS_INTL_MAX 15
 
-/* N: 2..9, d: a digit, anything else stands for itself. */
-static const char *const nanp_shapes[] = {
-	"(Ndd) Ndd-dddd",
-	"(Ndd)Ndd-dddd",
-	"Ndd-Ndd-dddd",
-	"Ndd.Ndd.dddd",
+static const struct wm_detect_params phone_defaults = {
+	.ncontext = 6,
+	.context = { "phone", "tel", "mobile", "cell", "fax", "call" },
+	.context_bytes = 32,
+	.nregions = 47,
+	.regions = { "US", "IN", "CN", "ID", "PK", "NG", "BR", "BD", "RU",
+		     "ET", "MX", "JP", "EG", "PH", "CD", "VN", "IR", "TR",
+		     "DE", "TH", "AT", "BE", "BG", "HR", "CY", "CZ", "DK",
+		     "EE", "FI", "FR", "GR", "HU", "IE", "IT", "LV", "LT",
+		     "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES",
+		     "SE", "GB" },
 };
 
 static bool
 phone_is_sep(uint8_t c)
 {
-	return c == ' ' || c == '.' || c == '-';
-}
-
-/* Do the @n bytes at @p follow the first @n bytes of @shape? */
-static bool
-shape_match(const char *shape, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		char sc = shape[i];
-		bool ok;
-
-		if (sc == 'N')
-			ok = p[i] >= '2' && p[i] <= '9';
-		else if (sc == 'd')
-			ok = wm_is_digit(p[i]);
-		else
-			ok = sc != '\0' && p[i] == (uint8_t)sc;
-		if (!ok)
-			return false;
-	}
-	return true;
+	return c == ' ' || c == '.' || c == '-' || c == '/';
 }
 
 /*
- * May a NANP value start at win[s]? Before it: a byte no number
- * continues (not a digit, a letter or '+'), a separator after anything
- * but a digit, or a country prefix ("1", "+1", "001", then at most one
- * separator) after such a byte.
+ * Start of the run of value bytes that ends at the digit b[q], walking
+ * back at most WM_PHONE_MAX_LEN bytes: digits, parentheses, a '+' (the
+ * first byte), single separators after a digit or ')'.
  */
-static bool
-nanp_start_ok(const uint8_t *win, size_t s, size_t len)
+static size_t
+phone_run(const uint8_t *b, size_t q)
 {
-	size_t t = s;
-	uint8_t b;
+	size_t p = q;
 
-	if (s == 0)
-		return wm_win_at_stream_start(len);
-	b = win[s - 1];
-	if (phone_is_sep(b)) {
-		if (--t == 0 || !wm_is_digit(win[t - 1]))
-			return true;
-		b = win[t - 1];
-	} else if (!wm_is_alnum(b) && b != '+') {
-		return true;
-	}
-	if (b != '1')
-		return false;
-	t--;
-	if (t > 0 && win[t - 1] == '+')
-		t--;
-	else if (t > 1 && win[t - 1] == '0' && win[t - 2] == '0')
-		t -= 2;
-	if (t == 0)
-		return wm_win_at_stream_start(len);
-	return !wm_is_alnum(win[t - 1]) && win[t - 1] != '+';
-}
+	while (p > 0 && q + 1 - p < WM_PHONE_MAX_LEN) {
+		uint8_t c = b[p - 1];
 
-/* A NANP value ending at win[q]: its start in *start. */
-static bool
-nanp_find(const uint8_t *win, size_t len, size_t q, size_t *start)
-{
-	for (size_t i = 0; i < WM_ARRAY_SIZE(nanp_shapes); i++) {
-		size_t n = strlen(nanp_shapes[i]);
-
-		if (q + 1 < n)
-			continue;
-		if (shape_match(nanp_shapes[i], win + q + 1 - n, n) &&
-		    nanp_start_ok(win, q + 1 - n, len)) {
-			*start = q + 1 - n;
-			return true;
+		if (wm_is_digit(c) || c == '(' || c == ')') {
+			p--;
+		} else if (c == '+') {
+			p--;
+			break;
+		} else if (phone_is_sep(c) && p >= 2 &&
+			   (wm_is_digit(b[p - 2]) || b[p - 2] == ')')) {
+			p--;
+		} else {
+			break;
 		}
 	}
-	return false;
-}
-
-/* The digit before win[p] in the same run (one separator may sit
- * between), or SIZE_MAX. */
-static size_t
-e164_prev_digit(const uint8_t *b, size_t p)
-{
-	if (p >= 1 && wm_is_digit(b[p - 1]))
-		return p - 1;
-	if (p >= 2 && phone_is_sep(b[p - 1]) && wm_is_digit(b[p - 2]))
-		return p - 2;
-	return SIZE_MAX;
-}
-
-/*
- * First digit of the run ending at b[q] and its digit count (counting
- * stops past E164_MAX + 1).
- */
-static size_t
-e164_run(const uint8_t *b, size_t q, unsigned int *n)
-{
-	size_t p = q, prev;
-
-	*n = 1;
-	while ((prev = e164_prev_digit(b, p)) != SIZE_MAX && *n <= E164_MAX) {
-		p = prev;
-		(*n)++;
-	}
+	while (p <= q && !wm_is_digit(b[p]) && b[p] != '+' && b[p] != '(')
+		p++;
 	return p;
 }
 
-/* An E.164 value ending at win[q]: the '+' in *start. */
+/*
+ * No number continues into b[s] from the bytes before it: not a digit,
+ * letter, '+', ')', '_', '@', '#', a currency sign (any non-ASCII
+ * byte), ',' or ':' after a digit, nor a space or '(' after a digit,
+ * nor '-', '.', '/' after a letter or digit ("ORD-1234 5678", "v1.22
+ * 333", "2 030 1234567").
+ */
+/* Four upper-case letters or digits (a group of a spaced IBAN). */
 static bool
-e164_find(const uint8_t *win, size_t len, size_t q, size_t *start)
+iban_group(const uint8_t *g)
 {
-	unsigned int n;
-	size_t p = e164_run(win, q, &n), plus, r;
-
-	if (n < E164_MIN || n > E164_MAX || p == 0 || win[p - 1] != '+')
-		return false;
-	plus = p - 1;
-	if (plus == 0 ? !wm_win_at_stream_start(len)
-		      : wm_is_alnum(win[plus - 1]) || win[plus - 1] == '+')
-		return false;
-	/* "+1" and a NANP shape: the NANP form reports it. */
-	r = p + 1 + (phone_is_sep(win[p + 1]) ? 1 : 0);
-	if (n == 11 && win[p] == '1' && q + 1 - r == NANP_LEN &&
-	    (shape_match(nanp_shapes[2], win + r, NANP_LEN) ||
-	     shape_match(nanp_shapes[3], win + r, NANP_LEN)))
-		return false;
-	*start = plus;
+	for (int i = 0; i < 4; i++)
+		if (!wm_is_upper(g[i]) && !wm_is_digit(g[i]))
+			return false;
 	return true;
+}
+
+static bool
+phone_start_ok(const uint8_t *b, size_t s, size_t len)
+{
+	uint8_t c, cc;
+
+	if (s == 0)
+		return wm_win_at_stream_start(len);
+	c = b[s - 1];
+	cc = s >= 2 ? b[s - 2] : 0;
+	if (s == 1 && (phone_is_sep(c) || c == '('))
+		return wm_win_at_stream_start(len);
+	if (c == ' ' && s >= 11 && iban_group(b + s - 5) && b[s - 6] == ' ' &&
+	    iban_group(b + s - 10))
+		return false;   /* NL76 OACO 2076 1335 70: an IBAN's BBAN */
+	if (c == ' ' || c == '(')
+		return !wm_is_digit(cc) && cc != '+' && cc != ')';
+	if (phone_is_sep(c))
+		return !wm_is_alnum(cc) && cc != '+' && cc != ')';
+	if ((c == ',' || c == ':') && wm_is_digit(cc))
+		return false;   /* 1,234 567; 12:30 4567 */
+	return !wm_is_alnum(c) && c != '+' && c != ')' && c != '_' &&
+	       c != '@' && c != '#' && c != '$' && c < 0x80;
+}
+
+/* What the bytes [s, q] are made of. */
+struct phone_shape {
+	unsigned int digits, groups;
+	unsigned int len[16];    /* digits per group (first 16) */
+	uint8_t sep;             /* the separator, 0: none, '*': mixed */
+	bool plus, intl_00, parens;
+	uint8_t after[16];       /* the byte after each group */
+};
+
+static bool
+phone_shape(const uint8_t *b, size_t s, size_t q, struct phone_shape *sh)
+{
+	int depth = 0;
+
+	memset(sh, 0, sizeof(*sh));
+	sh->plus = b[s] == '+';
+	for (size_t i = s + sh->plus; i <= q; i++) {
+		uint8_t c = b[i];
+
+		if (wm_is_digit(c)) {
+			if (i == s + sh->plus || !wm_is_digit(b[i - 1]))
+				sh->groups++;
+			if (sh->groups <= 16)
+				sh->len[sh->groups - 1]++;
+			sh->digits++;
+		} else if (c == '(') {
+			if (depth++ != 0 || i + 1 > q || !wm_is_digit(b[i + 1]))
+				return false;
+			sh->parens = true;
+		} else if (c == ')') {
+			if (depth-- != 1 || !wm_is_digit(b[i - 1]))
+				return false;
+			if (sh->groups <= 16)
+				sh->after[sh->groups - 1] = c;
+		} else if (phone_is_sep(c)) {
+			if (sh->groups <= 16)
+				sh->after[sh->groups - 1] = c;
+			sh->sep = sh->sep == 0 || sh->sep == c ? c : '*';
+		} else {
+			return false;
+		}
+	}
+	sh->intl_00 = !sh->plus && sh->len[0] >= 2 && b[s] == '0' &&
+		      b[s + 1] == '0';
+	return depth == 0 && sh->groups > 0;
+}
+
+/* Shapes that are something else: dates, dotted quads, SSNs. */
+static bool
+phone_other_shape(const struct phone_shape *sh)
+{
+	const unsigned int *l = sh->len;
+
+	const uint8_t *a = sh->after;
+
+	/* 2026-11-22, 22.11.2026, 11/22/26, and a time after a space */
+	if (sh->groups >= 3 && a[0] == a[1] && a[0] != ' ' && a[0] != ')' &&
+	    (sh->groups == 3 || a[2] == ' ') &&
+	    ((l[0] == 4 && l[1] <= 2 && l[2] <= 2) ||
+	     (l[0] <= 2 && l[1] <= 2 && (l[2] == 4 || l[2] == 2))))
+		return true;
+	if (sh->groups == 2 && sh->sep == '.')
+		return true;   /* 50.072755: a decimal number */
+	if (sh->groups == 4 && sh->sep == '.' && l[0] <= 3 && l[1] <= 3 &&
+	    l[2] <= 3 && l[3] <= 3)
+		return true;   /* 192.168.10.20 */
+	return sh->groups == 3 && sh->sep == '-' && l[0] == 3 && l[1] == 2 &&
+	       l[2] == 4;      /* an SSN's shape: ssn's */
+}
+
+/* Luhn over the digits of [s, q] (a card number, not a phone). */
+static bool
+phone_luhn(const uint8_t *b, size_t s, size_t q)
+{
+	unsigned int sum = 0;
+	size_t k = 0;
+
+	for (size_t i = q + 1; i-- > s;)
+		if (wm_is_digit(b[i]))
+			sum += wm_luhn_term(b[i] - '0', k++);
+	return sum % 10 == 0;
+}
+
+/* Is [s, q] a phone number by the rules at the top? */
+static bool
+phone_judge(const struct wm_detect_params *p, const uint8_t *b, size_t s,
+	    size_t q)
+{
+	struct phone_shape sh;
+	enum wm_phone_fit fit;
+	char text[WM_PHONE_MAX_LEN + 2];
+	size_t n = 0;
+	bool ctx, intl;
+
+	if (!phone_shape(b, s, q, &sh))
+		return false;
+	intl = sh.plus || sh.intl_00;
+	if (intl) {
+		unsigned int nd = sh.digits - (sh.intl_00 ? 2 : 0);
+
+		if (nd < DIGITS_INTL_MIN || nd > DIGITS_INTL_MAX)
+			return false;
+	} else {
+		if (sh.digits < DIGITS_MIN_CONTEXT ||
+		    sh.digits > DIGITS_NATIONAL_MAX || phone_other_shape(&sh))
+			return false;
+		if (sh.digits >= 13 && phone_luhn(b, s, q))
+			return false;
+	}
+	ctx = wm_context_before(p, b, s);
+	if (!ctx && !intl && (sh.groups < 2 || sh.digits < DIGITS_MIN))
+		return false;
+	if (sh.intl_00) {
+		text[n++] = '+';
+		s += 2;
+	}
+	memcpy(text + n, b + s, q + 1 - s);
+	n += q + 1 - s;
+	fit = wm_phone_meta_fit(text, n, p->regions, p->nregions, ctx);
+	if (intl || (ctx && sh.digits < DIGITS_MIN))
+		return fit >= WM_PHONE_POSSIBLE;
+	if (ctx)
+		return fit >= WM_PHONE_VALID_OTHER;
+	return fit >= WM_PHONE_VALID_GROUPED;
 }
 
 static bool
 phone_confirm(const struct wm_detector *d, const uint8_t *win, size_t len,
 	      struct wm_span *span)
 {
-	bool e164_ok, nanp_ok;
-	size_t q, start;
+	size_t q, s;
+	uint8_t t;
 
-	(void)d;
-	if (len < E164_MIN + 2)
+	if (len < DIGITS_MIN_CONTEXT + 1)
 		return false;
-	if (wm_is_digit(win[len - 2])) {
-		uint8_t t = win[len - 1];
-
+	t = win[len - 1];
+	if (wm_is_digit(t))
+		return false;
+	if (wm_is_digit(win[len - 2]) && !phone_is_sep(t))
 		q = len - 2;
-		if (wm_is_digit(t))
-			return false;
-		e164_ok = !phone_is_sep(t);
-		nanp_ok = t != '.' && t != '-';
-	} else if (phone_is_sep(win[len - 2]) && wm_is_digit(win[len - 3]) &&
-		   !wm_is_digit(win[len - 1])) {
+	else if (phone_is_sep(win[len - 2]) && wm_is_digit(win[len - 3]))
 		q = len - 3;
-		e164_ok = true;
-		nanp_ok = win[len - 2] != ' ';
-	} else {
+	else
 		return false;
-	}
-	if (!(e164_ok && e164_find(win, len, q, &start)) &&
-	    !(nanp_ok && nanp_find(win, len, q, &start)))
+	/* After it: an extension's 'x' or "ext", or no letter at all. */
+	t = win[q + 1];
+	if (wm_is_alpha(t) && (t | 0x20) != 'x')
 		return false;
-	span->start = (uint16_t)start;
+	if (t == '@' || t == '%' || t == '_')
+		return false;
+	s = phone_run(win, q);
+	if (s > q || !phone_start_ok(win, s, len) ||
+	    !phone_judge(wm_params(d, &wm_phone_spec), win, s, q))
+		return false;
+	span->start = (uint16_t)s;
 	span->end = (uint16_t)(q + 1);
 	return true;
 }
 
-/* E.164 in progress: '+', digits, maybe a trailing separator. */
-static size_t
-e164_hold(const uint8_t *tail, size_t len)
-{
-	unsigned int n;
-	size_t p, e = len;
-
-	if (len == 0)
-		return 0;
-	if (tail[len - 1] == '+')
-		return 1;
-	if (phone_is_sep(tail[e - 1]))
-		e--;
-	if (e == 0 || !wm_is_digit(tail[e - 1]))
-		return 0;
-	p = e164_run(tail, e - 1, &n);
-	if (n > E164_MAX || p == 0 || tail[p - 1] != '+')
-		return 0;
-	return len - (p - 1);
-}
-
 /*
- * NANP in progress: the tail ends in a prefix of a shape, or in a whole
- * shape and the '.' or '-' that may begin a two-byte terminator. Only a
- * digit other than a country prefix's '1' rules a start out here.
+ * A value in progress lies in the run of value bytes at the end of the
+ * tail, as phone_run() walks it (a separator may be pending): hold from
+ * the earliest byte of its last WM_PHONE_MAX_LEN + 1 that may begin
+ * one. No context or metadata is consulted (a value still arriving
+ * cannot be judged), and context words lie before a value, so they
+ * never lengthen a hold.
  */
-static size_t
-nanp_hold(const uint8_t *tail, size_t len)
-{
-	size_t best = 0;
-
-	for (size_t i = 0; i < WM_ARRAY_SIZE(nanp_shapes); i++) {
-		const char *sh = nanp_shapes[i];
-		size_t n = strlen(sh), k = WM_MIN(n + 1, len);
-
-		for (; k > best; k--) {
-			size_t s = len - k, m = WM_MIN(k, n);
-
-			if (k == n + 1 && tail[len - 1] != '.' &&
-			    tail[len - 1] != '-')
-				continue;
-			if (shape_match(sh, tail + s, m) &&
-			    (s == 0 || tail[s - 1] == '1' ||
-			     !wm_is_digit(tail[s - 1]))) {
-				best = k;
-				break;
-			}
-		}
-	}
-	return best;
-}
-
 static size_t
 phone_hold(const struct wm_detector *d, const uint8_t *tail, size_t len)
 {
+	size_t p = len;
+
 	(void)d;
-	return WM_MAX(e164_hold(tail, len), nanp_hold(tail, len));
+	/* phone_run()'s walk, from whatever byte the tail ends with. */
+	while (p > 0 && len - p < WM_PHONE_MAX_LEN + 1) {
+		uint8_t c = tail[p - 1];
+
+		if (wm_is_digit(c) || c == '(' || c == ')') {
+			p--;
+		} else if (c == '+') {
+			p--;
+			break;
+		} else if (phone_is_sep(c) && p >= 2 &&
+			   (wm_is_digit(tail[p - 2]) || tail[p - 2] == ')')) {
+			p--;
+		} else {
+			break;
+		}
+	}
+	while (p < len && !wm_is_digit(tail[p]) && tail[p] != '+' &&
+	       tail[p] != '(')
+		p++;
+	return len - p;
 }
+
+#define PHONE_TERM "(?:[^0-9 .\\-/]|[ .\\-/][^0-9])"
+#define PHONE_JOIN "(?:[ .\\-/]|\\) ?)"
+#define PHONE_SEP "[ .\\-/]"
+#define PHONE_BASE "\\+[0-9]{7,15}" PHONE_TERM \
+	"|[0-9]{3,}" PHONE_JOIN "[0-9]{4,}" PHONE_TERM \
+	"|[0-9]{2}" PHONE_JOIN "[0-9]{5,}" PHONE_TERM \
+	"|[^0-9][0-9]{2,3}" PHONE_JOIN "[0-9]{2,3}" PHONE_SEP "[0-9]{2,3}" \
+	PHONE_TERM
+#define PHONE_AFTER "[0-9]{6,15}" PHONE_TERM
 
 const struct wm_detector wm_detector_phone = {
 	.name = "phone",
-	.pattern = "\\+[0-9](?:[ .\\-]?[0-9]){7,14}"
-		   "(?:[^0-9 .\\-]|[ .\\-][^0-9])"
-		   "|(?:\\([2-9][0-9]{2}\\) ?[2-9][0-9]{2}-"
-		   "|[2-9][0-9]{2}-[2-9][0-9]{2}-"
-		   "|[2-9][0-9]{2}\\.[2-9][0-9]{2}\\.)[0-9]{4}"
-		   "(?:[^0-9.\\-]|[.\\-][^0-9])",
+	/* wm_context_pattern() of the defaults (test_detect checks). */
+	.pattern = PHONE_BASE "|(?i:phone|tel|mobile|cell|fax|call)"
+		   "\\w{0,16}[^0-9]{0,32}" PHONE_AFTER,
 	.hs_flags = 0,
 	.max_len = WM_PHONE_MAX_LEN,
-	.separators = " -.()+",
-	.min_chars = E164_MIN,
-	.classes = "0-9 ().+-",
+	.separators = " -./()+",
+	.min_chars = DIGITS_MIN_CONTEXT,
+	.classes = "0-9 ()./+-",
 	.hold = phone_hold,
 	.confirm = phone_confirm,
+};
+
+const struct wm_detect_spec wm_phone_spec = {
+	.d = &wm_detector_phone,
+	.takes = WM_DETECT_TAKES_CONTEXT | WM_DETECT_TAKES_REGIONS,
+	.defaults = &phone_defaults,
+	.base = PHONE_BASE,
+	.after = PHONE_AFTER,
 };

@@ -21,7 +21,7 @@
 #define WM_EMAIL_MAX_LEN 253 /* see detect_email.c: bounded by the window */
 #define WM_EMAIL_LOCAL_MAX 64
 #define WM_IBAN_MAX_LEN 42   /* 34 alphanumerics in groups of 4 */
-#define WM_PHONE_MAX_LEN 30  /* '+', 15 digits, a separator between each */
+#define WM_PHONE_MAX_LEN 32  /* "+", 15 digits, separators, "(0)" */
 #define WM_IPV4_MAX_LEN 15   /* 255.255.255.255 */
 #define WM_IPV6_MAX_LEN 45   /* ffff:...:ffff:255.255.255.255 */
 #define WM_AWS_KEY_LEN 20    /* AKIA + 16 */
@@ -77,6 +77,12 @@ static inline bool
 wm_is_hex(uint8_t c)
 {
 	return wm_is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
+static inline bool
+wm_is_not_digit(uint8_t c)
+{
+	return !wm_is_digit(c);
 }
 
 /* A byte of a "word" in the \b sense. */
@@ -176,5 +182,52 @@ bool wm_authz_confirm(const struct wm_detector *d, const char *scheme,
 /* Hold for an "Authorization: <scheme> <token>" detector. */
 size_t wm_authz_hold(const struct wm_detector *d, const char *scheme,
 		     bool (*is)(uint8_t), const uint8_t *tail, size_t len);
+
+/*
+ * A built-in that takes settings (wm_detect_params): its defaults and
+ * the two parts of its trigger, which is
+ *
+ *     BASE|(?i:WORD|WORD...)[\s\S]{0,CONTEXT_BYTES}AFTER
+ *
+ * AFTER being the value a context word admits and its terminator. The
+ * built-in's own pattern is that string for the defaults (a unit test
+ * holds them together).
+ */
+struct wm_detect_spec {
+	const struct wm_detector *d;
+	unsigned int takes;                      /* WM_DETECT_TAKES_* */
+	const struct wm_detect_params *defaults;
+	const char *base;
+	const char *after;
+};
+
+extern const struct wm_detect_spec wm_ssn_spec;
+extern const struct wm_detect_spec wm_phone_spec;
+
+/* The settings in effect: a configured copy's, or the defaults. */
+static inline const struct wm_detect_params *
+wm_params(const struct wm_detector *d, const struct wm_detect_spec *spec)
+{
+	return d->priv != NULL ? (const struct wm_detect_params *)d->priv
+			       : spec->defaults;
+}
+
+/* Letters, digits, '_' glued after a context word ("ssn2"), at most. */
+#define WM_CONTEXT_TOKEN_MAX 16
+
+/*
+ * Is there a context word of @p that starts a word of the text, whose
+ * token (the word and up to WM_CONTEXT_TOKEN_MAX letters, digits, '_'
+ * glued after it) ends at most p->context_bytes bytes before
+ * buf[start], with no digit, ',', ';' or '&' between?  Only
+ * buf[0..start) is read.
+ */
+bool wm_context_before(const struct wm_detect_params *p, const uint8_t *buf,
+		       size_t start);
+
+/* @spec's trigger for @p into @out (@cap bytes); 0, or -ENAMETOOLONG. */
+int wm_context_pattern(const struct wm_detect_spec *spec,
+		       const struct wm_detect_params *p, char *out,
+		       size_t cap);
 
 #endif /* DETECT_PRIV_H */

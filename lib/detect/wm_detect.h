@@ -27,7 +27,8 @@
  *        window passed to confirm: up to WM_DETECT_WINDOW bytes ending
  *        at the trigger end.
  *
- * Built-ins, in registry (config) order, one file each:
+ * Built-ins, in registry (config) order, one file each (phone reads
+ * numbering-plan metadata through phone_meta.h, C++):
  *   card ssn email iban phone ipv4 ipv6 aws_access_key gcp_api_key jwt
  *   bearer basic_auth pem_private_key
  * Most end on a terminator byte after the value. bearer and basic_auth
@@ -114,6 +115,87 @@ struct wm_detector {
 
 	void *priv; /* custom detectors: compiled confirm database etc. */
 };
+
+/*
+ * Settings a built-in detector may take from the config, per policy
+ * rule (see wm_detect_configure()).
+ *
+ * Context words (what Presidio's context enhancer does): a word, in any
+ * case, that starts a word of the text (after a byte that is neither
+ * letter nor digit, or as the capital of a camelCase name:
+ * "mobilePhone"), whose token (the word and up to 16 letters, digits or
+ * '_' glued after it: "ssn2", "phone_number") ends at most context_bytes
+ * bytes before a value's first byte, with no digit, ',', ';' or '&'
+ * between (those mean the word names another value). "ssn" before
+ * "536228726" makes nine bare digits an SSN; "tel" before "4673395"
+ * makes a short national number a phone number. JSON keys and form
+ * field names are words like any other ("ssn": "...", phone=...). The
+ * context lies before the value, so it never lengthens a hold; the
+ * trigger looks for the words itself (a literal-led alternative), and
+ * the confirm window (WM_DETECT_WINDOW bytes ending at the trigger)
+ * contains them.
+ *
+ * Regions (phone): two-letter codes of the numbering plans a national
+ * number is read in, the first the default region (see detect_phone.c).
+ */
+#define WM_CONTEXT_MAX 8          /* words per detector */
+#define WM_CONTEXT_WORD_MAX 32    /* bytes per word, NUL included */
+#define WM_CONTEXT_BYTES_MAX 128  /* word end to value start, at most */
+#define WM_REGIONS_MAX 64
+
+struct wm_detect_params {
+	unsigned int ncontext;
+	char context[WM_CONTEXT_MAX][WM_CONTEXT_WORD_MAX]; /* lower case */
+	unsigned int context_bytes;
+	unsigned int nregions;
+	char regions[WM_REGIONS_MAX][3];  /* upper case, [0]: the default */
+};
+
+/* What wm_detect_takes() may say a detector takes. */
+#define WM_DETECT_TAKES_CONTEXT 0x1
+#define WM_DETECT_TAKES_REGIONS 0x2
+
+/** Which settings built-in @d takes (WM_DETECT_TAKES_*), 0: none. */
+unsigned int wm_detect_takes(const struct wm_detector *d);
+
+/**
+ * The settings in effect for @d: its own when it was made by
+ * wm_detect_configure(), else the built-in defaults (all zero for a
+ * detector that takes none).
+ */
+void wm_detect_params_get(const struct wm_detector *d,
+			  struct wm_detect_params *p);
+
+/**
+ * Is @w a usable context word: 1..WM_CONTEXT_WORD_MAX - 1 bytes of
+ * letters, digits, space, '_', '-', '.', '#', beginning with a letter?
+ */
+bool wm_detect_context_word_ok(const char *w);
+
+/** Does the numbering-plan metadata know region @r ("GB", "DE", ...)? */
+bool wm_detect_region_ok(const char *r);
+
+/**
+ * A copy of built-in @base that uses @p (words lowered, regions as
+ * given): its trigger is rebuilt with the context words. Returns NULL
+ * with errno and a reason in @err when @base takes none of what @p
+ * sets, a word or region is refused, or Hyperscan refuses the trigger.
+ * Free with wm_detect_configured_free().
+ */
+struct wm_detector *wm_detect_configure(const struct wm_detector *base,
+					const struct wm_detect_params *p,
+					char *err, size_t errlen);
+
+/**
+ * Load what @d reads when it confirms (phone: the numbering-plan
+ * metadata of its regions, tens of milliseconds the first time), so
+ * that the first packet does not wait for it. Control side; any
+ * detector, NULL allowed.
+ */
+void wm_detect_prepare(const struct wm_detector *d);
+
+/** Free a detector from wm_detect_configure(); NULL is allowed. */
+void wm_detect_configured_free(struct wm_detector *d);
 
 /* Validators a custom detector may apply to its matched span. */
 enum wm_validator {

@@ -2,15 +2,20 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "wm_segment.h"
 
-/* Counter id of @d: built-ins by index, then the config's custom ones. */
+/*
+ * Counter id of @d: built-ins by index, then the config's custom ones.
+ * A built-in a rule gave settings is a copy with the built-in's name.
+ */
 static uint8_t
 det_id(const struct wm_config *cfg, const struct wm_detector *d)
 {
 	for (unsigned int k = 0; k < wm_detect_count(); k++)
-		if (wm_detect_get(k) == d)
+		if (wm_detect_get(k) == d ||
+		    strcmp(wm_detect_get(k)->name, d->name) == 0)
 			return (uint8_t)k;
 	for (unsigned int k = 0; k < cfg->ncustom; k++)
 		if (cfg->custom[k] == d)
@@ -34,6 +39,7 @@ policy_compile(struct wm_policy *p, const struct wm_config *cfg,
 
 		exprs[i] = d->pattern;
 		flags[i] = d->hs_flags;
+		wm_detect_prepare(d);   /* phone's metadata, off the data path */
 		p->det_id[i] = det_id(cfg, d);
 	}
 	p->db = wm_match_db_build(exprs, flags, pc->nrules, why, sizeof(why));

@@ -7,7 +7,10 @@ file finds sensitive values in the input streams with its own patterns and
 validators:
   card   13-19 digits, single spaces or dashes between them, Luhn-valid,
          with a card brand's issuer prefix and length
-  ssn    AAA-GG-SSSS, area not 000/666/9xx, group not 00, serial not 0000
+  ssn    AAA-GG-SSSS, area not 000/666/9xx, group not 00, serial not 0000;
+         also AAAGGSSSS and AAA GG SSSS after a context word ("ssn",
+         "social security", "ss#", any case, starting a word; the word's
+         token, then at most 32 bytes with no digit , ; & before it)
   email  local@domain.tld: local part 1-64 of [A-Za-z0-9._%+-], dotted
          domain labels, a TLD of 2-24 letters
 
@@ -79,6 +82,10 @@ KINDS = ('card', 'ssn', 'email')
 
 RE_CARD = re.compile(rb'(?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])')
 RE_SSN = re.compile(rb'(?<![0-9])([0-9]{3})-([0-9]{2})-([0-9]{4})(?![0-9])')
+RE_SSN_CTX = re.compile(
+    rb'(?i)(?<![A-Za-z0-9])(?:ssn|social security|ss#)[A-Za-z0-9_]{0,16}'
+    rb'[^0-9,;&]{0,32}?(?<![A-Za-z0-9])'
+    rb'(?:([0-9]{3})([0-9]{2})([0-9]{4})|([0-9]{3}) ([0-9]{2}) ([0-9]{4}))(?![0-9])')
 RE_EMAIL = re.compile(rb'(?<![A-Za-z0-9._%+-])([A-Za-z0-9._%+-]{1,64})'
                       rb'@((?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,24})'
                       rb'(?![A-Za-z])')
@@ -147,6 +154,10 @@ def find_values(buf, kinds):
         for m in RE_SSN.finditer(buf):
             if ssn_valid(*m.groups()):
                 out.append(('ssn', m.start(), m.end()))
+        for m in RE_SSN_CTX.finditer(buf):
+            k = 1 if m.group(1) is not None else 4
+            if ssn_valid(*m.group(k, k + 1, k + 2)):
+                out.append(('ssn', m.start(k), m.end(k + 2)))
     if 'email' in kinds:
         for m in RE_EMAIL.finditer(buf):
             out.append(('email', m.start(), m.end()))
@@ -194,7 +205,8 @@ def leak_reason(kind, orig, out):
         if kept:
             return '%d of the %d middle digits in place' % (len(kept), len(middle))
     elif kind == 'ssn':
-        kept = [i for i in (0, 1, 2, 4, 5) if out[i] == orig[i]]
+        digits = [i for i, c in enumerate(orig) if 48 <= c <= 57][:5]
+        kept = [i for i in digits if out[i] == orig[i]]
         if kept:
             return '%d of the 5 area/group digits in place' % len(kept)
     else:

@@ -364,6 +364,23 @@ def case_split_1byte(rng, v):
     return c.frames, 'a whole request sent in 1-byte segments'
 
 
+def case_context_words(rng, v):
+    """SSNs written without dashes after a key or words that name them
+    (masked), and nine digits under a key that does not (left alone), in
+    1-byte request segments."""
+    c = Conn(rng, '10.1.0.13', '10.1.0.80', 40004)
+    c.handshake()
+    bare, spaced, note = (v.ssn(3).replace('-', ''), v.ssn(4).replace('-', ' '),
+                          v.ssn(5).replace('-', ''))
+    body = ('{"name":"Jane Roe","ssn":"%s","ssn2":"%s","id":"458612093",'
+            '"note":"Social Security No. %s"}' % (bare, spaced, note))
+    req = http_request('POST', '/api/v1/people', 'hr.example.com', body)
+    c.send(True, req, seg=1, ack_every=8)
+    c.send(False, http_response('204 No Content', b''))
+    c.close()
+    return c.frames, 'SSNs without dashes after words that name them, in 1-byte segments'
+
+
 def simple_case(ip_c, ip_s, port, encap=enc_plain, v6=False, k=0):
     def f(rng, v):
         c = Conn(rng, ip_c, ip_s, port, encap=encap, v6=v6)
@@ -1014,6 +1031,7 @@ CASES = {
     'one_segment': case_one_segment,
     'split_2': case_split_2,
     'split_1byte': case_split_1byte,
+    'context_words': case_context_words,
     'vlan': case_vlan,
     'qinq': case_qinq,
     'vxlan': case_vxlan,

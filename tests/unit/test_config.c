@@ -272,6 +272,36 @@ static const struct bad_case bad_cases[] = {
 	{ "custom_shadows_builtin",
 	  "detectors = {\n card = { regex = \"x\"; max_len = 3; };\n};\n" TAIL,
 	  "t.cfg:2: detectors.card: ", "built-in detector" },
+	{ "context_on_a_detector_without_context",
+	  "policies = {\n p = {\n  card = { operator = \"redact\";\n"
+	  "   context = [\"pan\"]; };\n };\n};\n" SEGS,
+	  "t.cfg:4: policies.p.card.context: ",
+	  "context does not apply to detector card" },
+	{ "regions_on_ssn",
+	  "policies = {\n p = {\n  ssn = { operator = \"redact\";\n"
+	  "   regions = [\"US\"]; };\n };\n};\n" SEGS,
+	  "t.cfg:4: policies.p.ssn.regions: ",
+	  "regions does not apply to detector ssn" },
+	{ "unknown_region",
+	  "policies = {\n p = {\n  phone = { operator = \"redact\";\n"
+	  "   fill = \"#\"; regions = [\"DE\", \"UK\"]; };\n };\n};\n" SEGS,
+	  "t.cfg:4: policies.p.phone.regions[1]: ", "unknown region \"UK\"" },
+	{ "no_region",
+	  "policies = {\n p = {\n  phone = { operator = \"redact\";\n"
+	  "   fill = \"#\"; regions = []; };\n };\n};\n" SEGS,
+	  "t.cfg:4: policies.p.phone.regions: ", "at least one region" },
+	{ "context_word_not_a_word",
+	  "policies = {\n p = {\n  ssn = { operator = \"redact\";\n"
+	  "   context = [\"ssn\", \"(ssn)\"]; };\n };\n};\n" SEGS,
+	  "t.cfg:4: policies.p.ssn.context[1]: ", "context word 2" },
+	{ "context_not_a_list",
+	  "policies = {\n p = {\n  ssn = { operator = \"redact\";\n"
+	  "   context = \"ssn\"; };\n };\n};\n" SEGS,
+	  "t.cfg:4: policies.p.ssn.context: ", "a list of strings" },
+	{ "context_bytes_out_of_range",
+	  "policies = {\n p = {\n  ssn = { operator = \"redact\";\n"
+	  "   context_bytes = 129; };\n };\n};\n" SEGS,
+	  "t.cfg:4: policies.p.ssn.context_bytes: ", "out of range 0..128" },
 	{ "unknown_top_level_key",
 	  "workers = 1;\nbogus = 1;\n" TAIL,
 	  "t.cfg:2: bogus: ", "unknown setting" },
@@ -826,6 +856,60 @@ keyed_rules_load(void)
 	wm_config_free(cfg);
 }
 
+/* Context words and regions give the rule its own copy of a built-in. */
+static void
+detector_settings_load(void)
+{
+	struct wm_detect_params p;
+	const struct wm_rule *r;
+	struct wm_config *cfg;
+	char *text;
+
+	cfg = load_ok("policies = {\n p = {\n"
+		      "  ssn = { operator = \"redact\"; context = [\"SSN\","
+		      " \"Tax ID\"]; context_bytes = 16; };\n"
+		      "  phone = { operator = \"redact\"; fill = \"#\";"
+		      " regions = [\"DE\", \"AT\"]; context = []; };\n"
+		      "  card = { operator = \"redact\"; };\n"
+		      " };\n q = { ssn = { operator = \"redact\"; }; };\n};\n"
+		      SEGS);
+	if (cfg == NULL)
+		return;
+	CHECK_EQ(cfg->ntuned, 2);
+	r = find_rule(&cfg->policies[0], "ssn");
+	CHECK(r != NULL && r->detector != wm_detect_find("ssn"));
+	if (r != NULL) {
+		wm_detect_params_get(r->detector, &p);
+		CHECK_EQ(p.ncontext, 2);
+		CHECK(strcmp(p.context[1], "tax id") == 0);
+		CHECK_EQ(p.context_bytes, 16);
+	}
+	r = find_rule(&cfg->policies[0], "phone");
+	CHECK(r != NULL && r->detector != wm_detect_find("phone"));
+	if (r != NULL) {
+		wm_detect_params_get(r->detector, &p);
+		CHECK_EQ(p.ncontext, 0);
+		CHECK_EQ(p.context_bytes, 32);
+		CHECK_EQ(p.nregions, 2);
+		CHECK(strcmp(p.regions[0], "DE") == 0);
+	}
+	/* Without settings a rule keeps the built-in itself. */
+	r = find_rule(&cfg->policies[1], "ssn");
+	CHECK(r != NULL && r->detector == wm_detect_find("ssn"));
+	r = find_rule(&cfg->policies[0], "card");
+	CHECK(r != NULL && r->detector == wm_detect_find("card"));
+	text = dump(cfg);
+	CHECK(strstr(text, "\npolicies.p.ssn.context = [\"ssn\", \"tax id\"]\n"
+		      "policies.p.ssn.context_bytes = 16\n") != NULL);
+	CHECK(strstr(text, "\npolicies.p.phone.regions = [\"DE\", \"AT\"]\n")
+	      != NULL);
+	CHECK(strstr(text, "\npolicies.q.ssn.context = [\"ssn\", "
+		      "\"social security\", \"ss#\"]\n") != NULL);
+	CHECK(strstr(text, "policies.p.card.context") == NULL);
+	free(text);
+	wm_config_free(cfg);
+}
+
 int
 main(void)
 {
@@ -849,5 +933,6 @@ main(void)
 	RUN(short_error_buffer);
 	RUN(metrics_listen_parsed);
 	RUN(free_null);
+	RUN(detector_settings_load);
 	TEST_END();
 }

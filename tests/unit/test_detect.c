@@ -9,6 +9,7 @@
  * built-in triggers (ids = detector index); each reported end gets
  * confirm() on the up to WM_DETECT_WINDOW bytes ending there.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -223,14 +224,18 @@ static const struct scan_case scan_cases[] = {
 	{ "card_after_word_and_space_is_card", "card 4111 1111 1111 1111.",
 	  { { "card", "4111 1111 1111 1111" } } },
 	/* phone and card apart */
-	{ "phone_nanp_exchange_1xx_not_phone_nor_card", "tel 555-123-4567\n",
+	{ "phone_nanp_exchange_1xx_not_phone_nor_card", "n 555-123-4567\n",
 	  { { NULL, NULL } } },
+	/* valid in Mexico's and Brazil's plans: "tel" makes it a phone */
+	{ "phone_nanp_exchange_1xx_valid_elsewhere_after_tel",
+	  "tel 555-123-4567\n", { { "phone", "555-123-4567" } } },
 	{ "phone_e164_plus1_spaces_not_card", "tel +1 555 123 4567\n",
 	  { { "phone", "+1 555 123 4567" } } },
 	{ "phone_e164_13_digits_luhn_valid_visa_prefix_not_card",
 	  "tel:+4915112345678;", { { "phone", "+4915112345678" } } },
-	{ "phone_e164_15_digits_amex_shaped_not_card", "+378282246310005 x",
-	  { { "phone", "+378282246310005" } } },
+	/* San Marino (+378) has no number of that length */
+	{ "phone_e164_15_digits_amex_shaped_neither_card_nor_phone",
+	  "+378282246310005 x", { { NULL, NULL } } },
 	/* phone: true positives */
 	{ "phone_nanp_dashes", "call 415-555-2671 now",
 	  { { "phone", "415-555-2671" } } },
@@ -240,12 +245,14 @@ static const struct scan_case scan_cases[] = {
 	  { { "phone", "(415)555-2671" } } },
 	{ "phone_nanp_dots_sentence_end", "at 415.555.2671.",
 	  { { "phone", "415.555.2671" } } },
-	{ "phone_nanp_country_prefix_stays", "1-800-555-0199 x",
-	  { { "phone", "800-555-0199" } } },
+	{ "phone_nanp_country_prefix_masked_too", "1-800-555-0199 x",
+	  { { "phone", "1-800-555-0199" } } },
 	{ "phone_nanp_after_plus1_once", "+1 415-555-2671 x",
-	  { { "phone", "415-555-2671" } } },
+	  { { "phone", "+1 415-555-2671" } } },
 	{ "phone_nanp_after_plus1_dash_eod", "+1-415-555-2671",
-	  { { "phone", "415-555-2671" } } },
+	  { { "phone", "+1-415-555-2671" } } },
+	{ "phone_nanp_intl_prefix_001", "fax 001-518-640-0854\n",
+	  { { "phone", "001-518-640-0854" } } },
 	{ "phone_nanp_extension", "986.291.2294x751 x",
 	  { { "phone", "986.291.2294" } } },
 	{ "phone_e164_grouped", "uk +44 20 7946 0958.",
@@ -253,7 +260,6 @@ static const struct scan_case scan_cases[] = {
 	{ "phone_e164_dashes", "+49-151-1234-5678,",
 	  { { "phone", "+49-151-1234-5678" } } },
 	/* phone: false positives */
-	{ "phone_nanp_area_0xx", "tel 055-555-2671 x", { { NULL, NULL } } },
 	{ "phone_nanp_inside_longer_run", "n 2415-555-2671 x",
 	  { { NULL, NULL } } },
 	{ "phone_nanp_followed_by_digits", "n 415-555-26710 x",
@@ -265,6 +271,82 @@ static const struct scan_case scan_cases[] = {
 	{ "phone_e164_too_short", "+1234567 x", { { NULL, NULL } } },
 	{ "phone_e164_16_digits", "+4915112345678901 x", { { NULL, NULL } } },
 	{ "phone_e164_after_letter", "a+4915112345678 x", { { NULL, NULL } } },
+	/* phone: national formats, default regions, no context word */
+	{ "phone_nanp_canada_read_by_default_us", "call 905-674-3793.",
+	  { { "phone", "905-674-3793" } } },
+	{ "phone_gb_london", "office 020 7946 0958.",
+	  { { "phone", "020 7946 0958" } } },
+	{ "phone_de_berlin", "Berlin 030 12345678;",
+	  { { "phone", "030 12345678" } } },
+	{ "phone_de_berlin_slash", "Zentrale: 030/12345678 x",
+	  { { "phone", "030/12345678" } } },
+	{ "phone_nl_mobile_dash", "mobiel 06-12345678 x",
+	  { { "phone", "06-12345678" } } },
+	{ "phone_fr_dots", "bureau 01.84.17.61.18 x",
+	  { { "phone", "01.84.17.61.18" } } },
+	{ "phone_fr_spaces", "\"t\":\"01 84 17 61 18\"",
+	  { { "phone", "01 84 17 61 18" } } },
+	{ "phone_be_mobile", "gsm 0490 75 40 81\n",
+	  { { "phone", "0490 75 40 81" } } },
+	{ "phone_jp_tokyo", "TEL 03-1234-5678 x",
+	  { { "phone", "03-1234-5678" } } },
+	{ "phone_br_mobile_parens", "cel (11) 91234-5678 x",
+	  { { "phone", "(11) 91234-5678" } } },
+	{ "phone_ru_trunk_8", "ofis 8 (495) 123-45-67 x",
+	  { { "phone", "8 (495) 123-45-67" } } },
+	{ "phone_intl_00_prefix", "tel. 0044 20 7946 0958 x",
+	  { { "phone", "0044 20 7946 0958" } } },
+	{ "phone_intl_trunk_in_parens", "desk +46 (0)8 928 571 38\n",
+	  { { "phone", "+46 (0)8 928 571 38" } } },
+	{ "phone_intl_compact_de", "{\"m\":\"+4915112345678\"}",
+	  { { "phone", "+4915112345678" } } },
+	/* phone: context words */
+	{ "phone_bare_10_digits_after_phone_key", "phone=9498777106&",
+	  { { "phone", "9498777106" } } },
+	{ "phone_bare_10_digits_no_context", "id=9498777106&",
+	  { { NULL, NULL } } },
+	{ "phone_short_national_after_tel", "tel: 467 3395\n",
+	  { { "phone", "467 3395" } } },
+	{ "phone_short_national_no_context", "room 467 3395\n",
+	  { { NULL, NULL } } },
+	{ "phone_short_bare_after_json_key", "{\"mobile\": \"4673395\"}",
+	  { { "phone", "4673395" } } },
+	{ "phone_context_camel_case_key", "{\"homePhone\":\"4673395\"}",
+	  { { "phone", "4673395" } } },
+	{ "phone_context_word_inside_word_is_none", "hotel 4673395\n",
+	  { { NULL, NULL } } },
+	{ "phone_context_word_in_random_token_is_none", "k=3faxQ 4673395\n",
+	  { { NULL, NULL } } },
+	{ "phone_context_of_another_value_is_none",
+	  "{\"phone\":\"n/a\",\"id\":\"4673395\"}", { { NULL, NULL } } },
+	{ "phone_context_too_far_is_none",
+	  "phone, then a long way off, some more words: 4673395\n",
+	  { { NULL, NULL } } },
+	/* phone: near misses that must not become phones */
+	{ "phone_date_iso_is_none", "on 2026-11-22 x", { { NULL, NULL } } },
+	{ "phone_date_iso_with_hour_is_none", "Date: 2015-12-22 04:00\n",
+	  { { NULL, NULL } } },
+	{ "phone_date_dotted_is_none", "am 22.11.2026 x", { { NULL, NULL } } },
+	{ "phone_date_after_phone_key_is_none", "phone: 2026-11-22 x",
+	  { { NULL, NULL } } },
+	{ "phone_order_id_is_none", "order ORD-2026-114455 x",
+	  { { NULL, NULL } } },
+	{ "phone_order_id_digits_glued_is_none", "ref A1-0301234567 x",
+	  { { NULL, NULL } } },
+	{ "phone_card_grouped_is_card_not_phone", "pan 4111 1111 1111 1111 x",
+	  { { "card", "4111 1111 1111 1111" } } },
+	{ "phone_card_13_digits_grouped_luhn_not_phone",
+	  "tel 4222 2222 2222 2 x", { { "card", "4222 2222 2222 2" } } },
+	{ "phone_decimal_is_none", "lat 50.072755 x", { { NULL, NULL } } },
+	{ "phone_dotted_quad_is_none", "at 192.168.100.200 x",
+	  { { "ipv4", "192.168.100.200" } } },
+	{ "phone_amount_with_thousands_is_none", "EUR 1.234.567,00 x",
+	  { { NULL, NULL } } },
+	{ "phone_uuid_group_is_none", "\"31397816-72a3-4b1c-9d2e-aa\"",
+	  { { NULL, NULL } } },
+	{ "phone_spaced_iban_bban_is_iban",
+	  "NL91 ABNA 0417 1643 00,",
+	  { { "iban", "NL91 ABNA 0417 1643 00" } } },
 	/* ssn */
 	{ "ssn_plain", "ssn 123-45-6789 x", { { "ssn", "123-45-6789" } } },
 	{ "ssn_at_stream_start_eod", "123-45-6789",
@@ -285,6 +367,30 @@ static const struct scan_case scan_cases[] = {
 	{ "ssn_lifelock_sample_457_55_5462", "ssn 457-55-5462 x",
 	  { { NULL, NULL } } },
 	{ "ssn_preceded_by_digit", "ssn 1123-45-6789 x", { { NULL, NULL } } },
+	/* ssn: context words for the bare forms */
+	{ "ssn_bare_after_json_key", "{\"ssn\": \"536228726\"}",
+	  { { "ssn", "536228726" } } },
+	{ "ssn_spaced_after_numbered_key", "{\"ssn2\": \"536 22 8726\"}",
+	  { { "ssn", "536 22 8726" } } },
+	{ "ssn_both_keys_one_object",
+	  "{\"ssn\": \"536228726\", \"ssn2\": \"536 22 8726\"}",
+	  { { "ssn", "536228726" }, { "ssn", "536 22 8726" } } },
+	{ "ssn_bare_after_social_security", "Social Security No. 536228726.",
+	  { { "ssn", "536228726" } } },
+	{ "ssn_bare_form_field", "name=x&SSN=536228726&y=1",
+	  { { "ssn", "536228726" } } },
+	{ "ssn_bare_without_context_is_none", "{\"id\": \"536228726\"}",
+	  { { NULL, NULL } } },
+	{ "ssn_spaced_without_context_is_none", "ref 536 22 8726 x",
+	  { { NULL, NULL } } },
+	{ "ssn_bare_context_of_another_value", "ssn=n/a&id=536228726&",
+	  { { NULL, NULL } } },
+	{ "ssn_bare_area_666_after_ssn", "ssn 666228726 x",
+	  { { NULL, NULL } } },
+	{ "ssn_bare_inside_longer_run_after_ssn", "ssn 5362287261 x",
+	  { { NULL, NULL } } },
+	{ "ssn_bare_glued_to_letters_after_ssn", "ssn ID536228726 x",
+	  { { NULL, NULL } } },
 	{ "ssn_preceded_by_dash_digit_still_ssn", "n 1-123-45-6789 x",
 	  { { "ssn", "123-45-6789" } } },
 	{ "ssn_followed_by_digit", "n 123-45-67890 x", { { NULL, NULL } } },
@@ -813,7 +919,17 @@ static const struct hold_case hold_cases[] = {
 	{ "iban_glued_to_word", "iban", "xyzDE89", 0 },
 	{ "phone_plus_alone", "phone", "tel +", 1 },
 	{ "phone_e164_in_progress", "phone", "tel +44 20 79", 9 },
-	{ "phone_e164_over_15_digits", "phone", "+1234567890123456", 0 },
+	/* phone holds the run of value bytes: no context, no metadata */
+	{ "phone_e164_over_15_digits_held_as_value_bytes", "phone",
+	  "+1234567890123456", 17 },
+	{ "phone_national_in_progress", "phone", "x 020 7946 09", 11 },
+	{ "phone_national_pending_space", "phone", "x 020 7946 ", 9 },
+	{ "phone_trunk_parens_open", "phone", "x +46 (", 5 },
+	{ "phone_after_double_space", "phone", "x 12  34", 2 },
+	{ "phone_context_word_not_held", "phone", "tel: ", 0 },
+	{ "ssn_bare_after_context", "ssn", "\"ssn\":\"53622", 5 },
+	{ "ssn_bare_without_context", "ssn", "\"id\":\"53622", 0 },
+	{ "ssn_spaced_after_context", "ssn", "ssn 536 22 87", 9 },
 	{ "phone_nanp_parens", "phone", "tel (415) 55", 8 },
 	{ "phone_nanp_full_then_dash", "phone", "x 415-555-2671-", 13 },
 	{ "phone_json_close", "phone", "\"x\"}", 0 },
@@ -1098,7 +1214,7 @@ detector_fields_and_window_bound(void)
 	} want[] = {
 		{ "card", 37, 13 },          { "ssn", 11, 9 },
 		{ "email", 253, 4 },         { "iban", 42, 15 },
-		{ "phone", 30, 8 },          { "ipv4", 15, 4 },
+		{ "phone", 32, 6 },          { "ipv4", 15, 4 },
 		{ "ipv6", 45, 2 },           { "aws_access_key", 20, 20 },
 		{ "gcp_api_key", 39, 4 },    { "jwt", 253, 3 },
 		{ "bearer", 253, 1 },        { "basic_auth", 253, 2 },
@@ -1211,6 +1327,298 @@ validator_names_parse(void)
 	CHECK(wm_validator_parse(NULL, &v) < 0);
 }
 
+/* ------------------------------------------------------------------ */
+/* Configured copies: context words and regions from a policy rule. */
+
+struct one {
+	const struct wm_detector *d;
+	const uint8_t *buf;
+	unsigned int n;
+	size_t start, end;   /* the last value found */
+};
+
+static int
+on_match_one(unsigned int id, unsigned long long from, unsigned long long to,
+	     unsigned int flags, void *ctx)
+{
+	struct one *o = ctx;
+	size_t ws = to > WM_DETECT_WINDOW ? to - WM_DETECT_WINDOW : 0;
+	struct wm_span sp;
+
+	(void)id;
+	(void)from;
+	(void)flags;
+	if (!o->d->confirm(o->d, o->buf + ws, to - ws, &sp))
+		return 0;
+	o->n++;
+	o->start = ws + sp.start;
+	o->end = ws + sp.end;
+	return 0;
+}
+
+/*
+ * Scan @text (and the EOD byte) with @d's trigger alone, byte by byte,
+ * confirm each end: the number of values, the last in @val (or "").
+ */
+static unsigned int
+scan_one(const struct wm_detector *d, const char *text, char *val,
+	 size_t cap)
+{
+	static uint8_t buf[BUF_MAX];
+	hs_database_t *odb = NULL;
+	hs_scratch_t *osc = NULL;
+	hs_stream_t *st = NULL;
+	hs_compile_error_t *err = NULL;
+	struct one o = { .d = d, .buf = buf };
+	size_t len = build_stream(buf, 0, text);
+
+	val[0] = '\0';
+	if (hs_compile(d->pattern, d->hs_flags, HS_MODE_STREAM, NULL, &odb,
+		       &err) != HS_SUCCESS) {
+		hs_free_compile_error(err);
+		return 1000;
+	}
+	if (hs_alloc_scratch(odb, &osc) == HS_SUCCESS &&
+	    hs_open_stream(odb, 0, &st) == HS_SUCCESS) {
+		for (size_t i = 0; i < len; i++)
+			hs_scan_stream(st, (const char *)buf + i, 1, 0, osc,
+				       on_match_one, &o);
+		hs_close_stream(st, osc, NULL, NULL);
+	}
+	hs_free_scratch(osc);
+	hs_free_database(odb);
+	if (o.n > 0 && o.end - o.start < cap) {
+		memcpy(val, buf + o.start, o.end - o.start);
+		val[o.end - o.start] = '\0';
+	}
+	return o.n;
+}
+
+static struct wm_detector *
+configure(const char *name, const char *const *words, int nwords,
+	  const char *const *regions, int nregions)
+{
+	const struct wm_detector *base = wm_detect_find(name);
+	struct wm_detect_params p;
+	char err[256];
+	struct wm_detector *d;
+
+	wm_detect_params_get(base, &p);
+	if (nwords >= 0) {
+		p.ncontext = (unsigned int)nwords;
+		for (int i = 0; i < nwords; i++)
+			snprintf(p.context[i], sizeof(p.context[i]), "%s",
+				 words[i]);
+	}
+	if (nregions >= 0) {
+		p.nregions = (unsigned int)nregions;
+		for (int i = 0; i < nregions; i++)
+			snprintf(p.regions[i], sizeof(p.regions[i]), "%s",
+				 regions[i]);
+	}
+	d = wm_detect_configure(base, &p, err, sizeof(err));
+	if (d == NULL)
+		fprintf(stderr, "  configure %s: %s\n", name, err);
+	return d;
+}
+
+/* The built-in triggers are wm_context_pattern() of their defaults. */
+static void
+configured_defaults_keep_builtin_trigger(void)
+{
+	static const char *const names[] = { "ssn", "phone" };
+
+	for (size_t i = 0; i < WM_ARRAY_SIZE(names); i++) {
+		struct wm_detector *d = configure(names[i], NULL, -1, NULL, -1);
+
+		wm_test_case = names[i];
+		CHECK(d != NULL);
+		if (d == NULL)
+			continue;
+		CHECK(strcmp(d->pattern, wm_detect_find(names[i])->pattern) == 0);
+		CHECK(d->priv != NULL);
+		wm_detect_configured_free(d);
+	}
+	CHECK_EQ(wm_detect_takes(wm_detect_find("card")), 0);
+	CHECK_EQ(wm_detect_takes(wm_detect_find("ssn")),
+		 WM_DETECT_TAKES_CONTEXT);
+	CHECK_EQ(wm_detect_takes(wm_detect_find("phone")),
+		 WM_DETECT_TAKES_CONTEXT | WM_DETECT_TAKES_REGIONS);
+}
+
+static void
+ssn_context_words_configured_on_and_off(void)
+{
+	static const char *const taxid[] = { "TaxID" };
+	struct wm_detector *own = configure("ssn", taxid, 1, NULL, -1);
+	struct wm_detector *off = configure("ssn", NULL, 0, NULL, -1);
+	char v[64];
+
+	CHECK(own != NULL && off != NULL);
+	if (own == NULL || off == NULL)
+		goto out;
+	/* The configured word works, in any case; the default one no more. */
+	CHECK_EQ(scan_one(own, "{\"taxid\": \"536228726\"}", v, sizeof(v)), 1);
+	CHECK(strcmp(v, "536228726") == 0);
+	CHECK_EQ(scan_one(own, "{\"ssn\": \"536228726\"}", v, sizeof(v)), 0);
+	/* No words: bare digits never, the dashed form always. */
+	CHECK_EQ(scan_one(off, "{\"ssn\": \"536228726\"}", v, sizeof(v)), 0);
+	CHECK_EQ(scan_one(off, "{\"ssn\": \"536 22 8726\"}", v, sizeof(v)), 0);
+	CHECK_EQ(scan_one(off, "{\"ssn\": \"536-22-8726\"}", v, sizeof(v)), 1);
+	CHECK(strcmp(v, "536-22-8726") == 0);
+	/* The built-in, for comparison. */
+	CHECK_EQ(scan_one(wm_detect_find("ssn"), "{\"ssn\": \"536228726\"}", v,
+			  sizeof(v)), 1);
+out:
+	wm_detect_configured_free(own);
+	wm_detect_configured_free(off);
+}
+
+static void
+phone_regions_configured(void)
+{
+	static const char *const au[] = { "AU" }, *const us[] = { "US" };
+	static const char *const de[] = { "DE" };
+	struct wm_detector *dau = configure("phone", NULL, -1, au, 1);
+	struct wm_detector *dus = configure("phone", NULL, -1, us, 1);
+	struct wm_detector *dde = configure("phone", NULL, -1, de, 1);
+	char v[64];
+
+	CHECK(dau != NULL && dus != NULL && dde != NULL);
+	if (dau == NULL || dus == NULL || dde == NULL)
+		goto out;
+	/* Sydney: valid in the default region AU. */
+	CHECK_EQ(scan_one(dau, "office (02) 9876 5432.", v, sizeof(v)), 1);
+	CHECK(strcmp(v, "(02) 9876 5432") == 0);
+	/* A Berlin number is no US number, and is one in DE. */
+	CHECK_EQ(scan_one(dus, "Berlin 030 12345678;", v, sizeof(v)), 0);
+	CHECK_EQ(scan_one(dde, "Berlin 030 12345678;", v, sizeof(v)), 1);
+	CHECK(strcmp(v, "030 12345678") == 0);
+	/* The default region reads a number however it is grouped. */
+	CHECK_EQ(scan_one(dde, "Berlin 03012 345678;", v, sizeof(v)), 1);
+	/* International numbers do not depend on the regions. */
+	CHECK_EQ(scan_one(dus, "uk +44 20 7946 0958.", v, sizeof(v)), 1);
+out:
+	wm_detect_configured_free(dau);
+	wm_detect_configured_free(dus);
+	wm_detect_configured_free(dde);
+}
+
+static void
+configure_refuses_what_a_detector_does_not_take(void)
+{
+	static const char *const bad_region[] = { "XX" };
+	static const char *const lower[] = { "de" };
+	static const char *const bad_word[] = { "1tel" };
+	static const char *const regex_word[] = { "tel.*" };
+	const struct wm_detector *card = wm_detect_find("card");
+	struct wm_detect_params p;
+	char err[256];
+
+	memset(&p, 0, sizeof(p));
+	p.ncontext = 1;
+	strcpy(p.context[0], "pan");
+	errno = 0;
+	CHECK(wm_detect_configure(card, &p, err, sizeof(err)) == NULL);
+	CHECK_EQ(errno, EINVAL);
+	CHECK(configure("phone", NULL, -1, bad_region, 1) == NULL);
+	CHECK(configure("phone", NULL, -1, lower, 1) == NULL);
+	CHECK(configure("ssn", NULL, -1, lower, 1) == NULL);
+	CHECK(configure("ssn", bad_word, 1, NULL, -1) == NULL);
+	CHECK(configure("phone", regex_word, 1, NULL, -1) == NULL);
+	CHECK(wm_detect_context_word_ok("social security"));
+	CHECK(wm_detect_context_word_ok("ss#"));
+	CHECK(!wm_detect_context_word_ok(""));
+	CHECK(!wm_detect_context_word_ok("a\"b"));
+	CHECK(wm_detect_region_ok("GB") && wm_detect_region_ok("US"));
+	CHECK(!wm_detect_region_ok("UK") && !wm_detect_region_ok("gb"));
+	wm_detect_configured_free(NULL);
+}
+
+/*
+ * One detector's own hold, not the largest over all of them (card's
+ * hold of digit runs would hide a short one): each value @det confirms
+ * in @text, cut after every byte before its trigger, is held from its
+ * first byte on.
+ */
+static void
+own_hold_covers_every_cut(const char *det, const char *text)
+{
+	static uint8_t buf[BUF_MAX];
+	const struct wm_detector *d = wm_detect_find(det);
+	size_t len = build_stream(buf, PREFIX_LEN, text);
+	unsigned int mine = 0;
+	struct scan s;
+
+	wm_test_case = text;
+	scan_buf(buf, len, len, &s);
+	for (unsigned int i = 0; i < s.n; i++) {
+		const struct found *f = &s.f[i];
+
+		if (wm_detect_get(f->id) != d)
+			continue;
+		mine++;
+		for (size_t cut = f->start + 1; cut < f->trig; cut++) {
+			size_t tl = WM_MIN(cut, (size_t)WM_DETECT_WINDOW);
+			size_t h = d->hold(d, buf + cut - tl, tl);
+
+			if (cut - h > f->start)
+				fprintf(stderr, "  %s: cut %zu held %zu, value "
+					"starts %zu\n", det, cut - f->start, h,
+					f->start);
+			CHECK(cut - h <= f->start);
+		}
+	}
+	CHECK(mine >= 1);
+}
+
+static void
+phone_hold_covers_a_number_cut_at_every_byte(void)
+{
+	static const char *const texts[] = {
+		"office 020 7946 0958.", "Berlin 030 12345678;",
+		"mobiel 06-12345678 x", "bureau 01.84.17.61.18 x",
+		"gsm 0490 75 40 81\n", "cel (11) 91234-5678 x",
+		"ofis 8 (495) 123-45-67 x", "tel. 0044 20 7946 0958 x",
+		"desk +46 (0)8 928 571 38\n", "{\"m\":\"+4915112345678\"}",
+		"phone=9498777106&", "tel: 467 3395\n",
+		"{\"homePhone\":\"4673395\"}", "call 905-674-3793.",
+		"1-800-555-0199 x", "(415)555-2671;",
+	};
+
+	for (size_t i = 0; i < WM_ARRAY_SIZE(texts); i++)
+		own_hold_covers_every_cut("phone", texts[i]);
+}
+
+static void
+ssn_hold_covers_context_forms_cut_at_every_byte(void)
+{
+	static const char *const texts[] = {
+		"{\"ssn\": \"536228726\"}", "{\"ssn2\": \"536 22 8726\"}",
+		"Social Security No. 536228726.", "name=x&SSN=536228726&y=1",
+		"ssn 123-45-6789 x",
+	};
+
+	for (size_t i = 0; i < WM_ARRAY_SIZE(texts); i++)
+		own_hold_covers_every_cut("ssn", texts[i]);
+}
+
+/* National numbers and context words cut up: hold covers every value. */
+static void
+hold_covers_random_streams_phone_and_ssn_context(void)
+{
+	static const char *const pieces[] = {
+		"020", " ", "7946", "0958", "030", "12345678", "06-", "(02) ",
+		"9876", " 5432", "+46 ", "(0)8 ", "928 571 38", "0044 ",
+		"tel: ", "phone=", "\"mobile\":\"", "4673395", "9498777106",
+		"ssn ", "\"ssn2\": \"", "536228726", "536 22 8726", "-",
+		".", "/", "\"", ",", "&", "\n", "x", "  ", "2026-11-22",
+	};
+
+	CHECK(hold_covers_pieces(pieces, WM_ARRAY_SIZE(pieces), 521288629u,
+				 3000, 200) > 1000);
+}
+
 static int
 db_build(void)
 {
@@ -1272,6 +1680,13 @@ main(void)
 	RUN(hold_covers_random_streams_new_detectors);
 	RUN(hold_covers_random_streams_long_values);
 	RUN(hold_covers_random_streams_pem_and_headers);
+	RUN(hold_covers_random_streams_phone_and_ssn_context);
+	RUN(phone_hold_covers_a_number_cut_at_every_byte);
+	RUN(ssn_hold_covers_context_forms_cut_at_every_byte);
+	RUN(configured_defaults_keep_builtin_trigger);
+	RUN(ssn_context_words_configured_on_and_off);
+	RUN(phone_regions_configured);
+	RUN(configure_refuses_what_a_detector_does_not_take);
 	hs_free_scratch(scratch);
 	hs_free_database(db);
 	TEST_END();
