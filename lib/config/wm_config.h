@@ -111,7 +111,7 @@
  *                  letter first; [] turns them off (ssn: the bare forms
  *                  ddddddddd, ddd dd dddd need one; phone: bare and
  *                  short numbers need one). Default: the detector's own
- *   context_bytes  0..128: word end to value, at most; default 32
+ *   context_bytes  0..32: word end to value, at most; default 32
  *   regions        ["DE", "AT"] phone: numbering plans national numbers
  *                  are read in, 1..64 known region codes, the first the
  *                  default region; default: 20 most populous, EU, GB

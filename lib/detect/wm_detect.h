@@ -140,7 +140,9 @@ struct wm_detector {
  */
 #define WM_CONTEXT_MAX 8          /* words per detector */
 #define WM_CONTEXT_WORD_MAX 32    /* bytes per word, NUL included */
-#define WM_CONTEXT_BYTES_MAX 128  /* word end to value start, at most */
+#define WM_CONTEXT_BYTES_MAX 32   /* word end to value start, at most: the
+				   * word and the gap fit the 64 bytes a
+				   * stream keeps at rest (WM_STREAM_TAIL) */
 #define WM_REGIONS_MAX 64
 
 struct wm_detect_params {

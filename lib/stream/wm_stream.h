@@ -104,7 +104,7 @@ wm_prof_stop(struct wm_prof *p, enum wm_stage stage, uint64_t t0)
 				 * window (stream_hist_view) */
 
 /* Stream bytes a direction keeps at rest: context for the next packet. */
-#define WM_STREAM_TAIL 32
+#define WM_STREAM_TAIL 64
 
 /*
  * One direction of a connection: its reassembly (sequence space, queue,

@@ -300,8 +300,8 @@ static const struct bad_case bad_cases[] = {
 	  "t.cfg:4: policies.p.ssn.context: ", "a list of strings" },
 	{ "context_bytes_out_of_range",
 	  "policies = {\n p = {\n  ssn = { operator = \"redact\";\n"
-	  "   context_bytes = 129; };\n };\n};\n" SEGS,
-	  "t.cfg:4: policies.p.ssn.context_bytes: ", "out of range 0..128" },
+	  "   context_bytes = 33; };\n };\n};\n" SEGS,
+	  "t.cfg:4: policies.p.ssn.context_bytes: ", "out of range 0..32" },
 	{ "unknown_top_level_key",
 	  "workers = 1;\nbogus = 1;\n" TAIL,
 	  "t.cfg:2: bogus: ", "unknown setting" },
