@@ -43,7 +43,7 @@
 struct bench_state bench = { .config = "configs/default.cfg", .passes = 3, .profile = true };
 
 const char *const pass_name[PASS_MAX] = {
-	"io-forward", "full path", "hs ceiling", "profiled",
+	"io-forward", "full path", "hs ceiling", "profiled", "no proto",
 };
 
 static const char usage_text[] =

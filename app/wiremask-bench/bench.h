@@ -18,7 +18,7 @@
 #define MAX_RUNS 8
 #define NSAMPLE_MAX (1u << 22)
 
-enum pass { PASS_IO, PASS_FULL, PASS_HS, PASS_PROF, PASS_MAX };
+enum pass { PASS_IO, PASS_FULL, PASS_HS, PASS_PROF, PASS_RAW, PASS_MAX };
 
 extern const char *const pass_name[PASS_MAX];
 
@@ -110,8 +110,9 @@ extern struct bench_state bench;
 
 struct run {
 	unsigned int workers;
-	struct result io, full, hs, prof;
+	struct result io, full, hs, prof, raw;
 	double full_mpps, full_gbps, full_wire_gbps, hs_gbps, io_mpps;
+	double raw_gbps;        /* the full path without the protocol stage */
 	double cycles_per_pkt;
 	uint64_t flows;
 	uint64_t dropped;

@@ -136,6 +136,7 @@ lcore_pass(void *arg)
 		break;
 	case PASS_FULL:
 	case PASS_PROF:
+	case PASS_RAW:
 		pass_full(&bench.lc[i]);
 		break;
 	case PASS_HS:
@@ -238,6 +239,8 @@ pass_run(enum pass kind, struct result *r)
 				return -ENOMEM;
 			wm_dp_set_prof(b->dp, b->prof);
 		}
+		/* The same path, the protocol stage off: what it costs. */
+		wm_dp_set_proto(b->dp, kind != PASS_RAW);
 	}
 	if (kind == PASS_HS)
 		for (unsigned int i = 0; i < bench.active; i++)
@@ -267,7 +270,7 @@ pass_run(enum pass kind, struct result *r)
 	for (unsigned int i = 0; i < bench.active; i++) {
 		struct blcore *b = &bench.lc[i];
 
-		if (kind == PASS_FULL || kind == PASS_PROF) {
+		if (kind == PASS_FULL || kind == PASS_PROF || kind == PASS_RAW) {
 			wm_dp_flush(b->dp);
 		} else if (kind == PASS_HS) {
 			rte_pktmbuf_free_bulk(b->m, b->n);
@@ -374,28 +377,29 @@ rate(uint64_t units, uint64_t cycles)
 int
 run_workers(struct run *run)
 {
-	struct result *res[3];
-	const enum pass order[3] = { PASS_IO, PASS_FULL, PASS_HS };
+	struct result *res[4];
+	const enum pass order[4] = { PASS_IO, PASS_FULL, PASS_HS, PASS_RAW };
 	uint64_t drops = 0;
 
 	if (distribute(run->workers) < 0)
 		return -ENOMEM;
-	for (unsigned int k = 0; k < 3; k++) {
+	for (unsigned int k = 0; k < 4; k++) {
 		res[k] = calloc(bench.passes, sizeof(struct result));
 		if (res[k] == NULL)
 			return -ENOMEM;
 	}
 	/* Interleaved, so a noisy neighbour hits every kind alike. */
 	for (unsigned int p = 0; p < bench.passes; p++)
-		for (unsigned int k = 0; k < 3; k++)
+		for (unsigned int k = 0; k < 4; k++)
 			if (pass_run(order[k], &res[k][p]) < 0)
 				return -ENOMEM;
-	for (unsigned int k = 0; k < 3; k++)
+	for (unsigned int k = 0; k < 4; k++)
 		qsort(res[k], bench.passes, sizeof(struct result), cmp_cycles);
 	run->io = res[0][bench.passes / 2];
 	run->full = res[1][bench.passes / 2];
 	run->hs = res[2][bench.passes / 2];
-	for (unsigned int k = 0; k < 3; k++)
+	run->raw = res[3][bench.passes / 2];
+	for (unsigned int k = 0; k < 4; k++)
 		free(res[k]);
 	if (bench.profile && pass_run(PASS_PROF, &run->prof) < 0)
 		return -ENOMEM;
@@ -404,6 +408,7 @@ run_workers(struct run *run)
 	run->full_gbps = rate(bench.payload_bytes * 8, run->full.cycles) / 1e9;
 	run->full_wire_gbps = rate(bench.wire_bytes * 8, run->full.cycles) / 1e9;
 	run->hs_gbps = rate(bench.scan_bytes * 8, run->hs.cycles) / 1e9;
+	run->raw_gbps = rate(bench.payload_bytes * 8, run->raw.cycles) / 1e9;
 	run->cycles_per_pkt = (double)run->full.cycles * run->workers /
 			      (double)bench.nfr;
 	run->flows = run->full.stats.ctr[WM_CTR_FLOW_NEW];

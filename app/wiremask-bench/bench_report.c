@@ -118,6 +118,9 @@ report_human(const struct run *runs, unsigned int n)
 		printf("  %-11s %8s      %8.3f Gbit/s payload       ratio_hs %.3f\n",
 		       pass_name[PASS_HS], "", r->hs_gbps,
 		       ratio(r->full_gbps, r->hs_gbps));
+		printf("  %-11s %8s      %8.3f Gbit/s payload       ratio_proto %.3f\n",
+		       pass_name[PASS_RAW], "", r->raw_gbps,
+		       ratio(r->full_gbps, r->raw_gbps));
 		printf("  %-11s %8.3f Mpps                              ratio_io %.3f\n",
 		       pass_name[PASS_IO], r->io_mpps,
 		       ratio(r->full_mpps, r->io_mpps));
@@ -163,12 +166,14 @@ json_run(const struct run *r)
 	       "\"ratio_io\": %.4f, \"cycles_per_pkt\": %.1f, "
 	       "\"flows\": %" PRIu64 ", \"state_bytes_per_flow\": %.1f, "
 	       "\"window_bytes_per_flow\": %.1f, \"values_masked\": %" PRIu64
-	       ", \"dropped\": %" PRIu64,
+	       ", \"dropped\": %" PRIu64 ", \"noproto_gbps\": %.4f, "
+	       "\"ratio_proto\": %.4f",
 	       r->workers, r->full_gbps, r->full_wire_gbps, r->full_mpps,
 	       r->hs_gbps, ratio(r->full_gbps, r->hs_gbps), r->io_mpps,
 	       ratio(r->full_mpps, r->io_mpps), r->cycles_per_pkt, r->flows,
 	       state_bytes_per_flow(r), window_bytes_per_flow(r),
-	       r->full.stats.ctr[WM_CTR_MASK_VALUES], r->dropped);
+	       r->full.stats.ctr[WM_CTR_MASK_VALUES], r->dropped, r->raw_gbps,
+	       ratio(r->full_gbps, r->raw_gbps));
 	if (!bench.profile)
 		return;
 	stage_cycles(r, st);

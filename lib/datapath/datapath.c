@@ -477,6 +477,12 @@ wm_dp_set_prof(struct wm_dp *dp, struct wm_prof *prof)
 }
 
 void
+wm_dp_set_proto(struct wm_dp *dp, bool on)
+{
+	dp->stream.proto_off = !on;
+}
+
+void
 wm_dp_usage(struct wm_dp *dp, struct wm_dp_usage *u, bool reset_peak)
 {
 	u->flows = dp->flows->nused;

@@ -94,6 +94,12 @@ void wm_dp_set_event(struct wm_dp *dp, wm_stream_event_t fn, void *arg);
 void wm_dp_set_prof(struct wm_dp *dp, struct wm_prof *prof);
 
 /**
+ * Run the protocol stage (the default) or not (@on false: every flow is
+ * the raw stream; wiremask-bench measures what the stage costs).
+ */
+void wm_dp_set_proto(struct wm_dp *dp, bool on);
+
+/**
  * Judge a burst received on port @port at TSC @now; returns @n. Packets
  * of flows another worker owns are handed over (conf->handoff).
  */

@@ -11,6 +11,8 @@
  *         a \u escape beyond ASCII decodes to 0xff, never part of a value
  *   plain itself (a chunked body: the framing is what the view removes)
  */
+#include <string.h>
+
 #include "proto_decode.h"
 
 enum { DEC_NONE, DEC_PCT, DEC_ESC, DEC_U };
@@ -48,6 +50,32 @@ proto_view_sep(struct wm_proto_dir *d, const struct wm_proto_ctx *ctx,
 		emit(ctx, o, '\n', off, WM_PROTO_WLEN_SEP);
 }
 
+/*
+ * Lazy (ctx->view_lazy): skip to the first byte that decodes to another
+ * (@a or @b), unless an escape is under way; from there the view is on
+ * for the rest of this feed. Returns where to start.
+ */
+static size_t
+lazy_skip(struct wm_proto_dir *d, const struct wm_proto_ctx *ctx,
+	  struct wm_proto_out *o, const uint8_t *p, size_t n, uint8_t a,
+	  uint8_t b)
+{
+	const uint8_t *x, *y;
+	size_t i = 0;
+
+	if (!ctx->view_lazy || o->view_on)
+		return 0;
+	if (d->dec == DEC_NONE) {
+		/* memchr: most bodies have no escape at all */
+		x = memchr(p, a, n);
+		y = a != b ? memchr(p, b, x != NULL ? (size_t)(x - p) : n) : NULL;
+		i = y != NULL ? (size_t)(y - p) : x != NULL ? (size_t)(x - p) : n;
+	}
+	if (i < n)
+		o->view_on = 1;
+	return i;
+}
+
 void
 proto_view_url(struct wm_proto_dir *d, const struct wm_proto_ctx *ctx,
 	       struct wm_proto_out *o, const uint8_t *p, int64_t off,
@@ -55,7 +83,7 @@ proto_view_url(struct wm_proto_dir *d, const struct wm_proto_ctx *ctx,
 {
 	if (ctx->view_cap == 0)
 		return;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = lazy_skip(d, ctx, o, p, n, '%', '+'); i < n; i++) {
 		uint8_t c = p[i];
 		int h;
 
@@ -103,7 +131,7 @@ proto_view_json(struct wm_proto_dir *d, const struct wm_proto_ctx *ctx,
 
 	if (ctx->view_cap == 0)
 		return;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = lazy_skip(d, ctx, o, p, n, '\\', '\\'); i < n; i++) {
 		uint8_t c = p[i];
 		int h;
 

@@ -39,6 +39,7 @@ enum {
 static const char *const hdr_names[] = { "accept-encoding",
 					 "content-encoding", "content-type" };
 enum { HDR_ACCEPT_ENC, HDR_CONTENT_ENC, HDR_CONTENT_TYPE, HDR_N };
+static const uint8_t hdr_len[HDR_N] = { 15, 16, 12 };
 
 /* Content types whose bodies the view decodes (prefixes, lower case). */
 static const char ct_form[] = "application/x-www-form-urlencoded";
@@ -202,9 +203,9 @@ on_header_field(http_parser *hp, const char *at, size_t len)
 	for (size_t i = 0; i < len && h->cand != 0; i++, h->idx++) {
 		char ch = at[i] >= 'A' && at[i] <= 'Z' ? at[i] + 32 : at[i];
 
-		for (unsigned int k = 0; k < HDR_N; k++)
+		for (unsigned int k = 0; k < HDR_N && h->cand != 0; k++)
 			if ((h->cand & (1u << k)) &&
-			    (h->idx >= strlen(hdr_names[k]) ||
+			    (h->idx >= hdr_len[k] ||
 			     hdr_names[k][h->idx] != ch))
 				h->cand &= (uint8_t)~(1u << k);
 		if (h->idx == 0xfe)
@@ -243,7 +244,7 @@ on_header_value(http_parser *hp, const char *at, size_t len)
 		h->match = HDR_N;
 		for (unsigned int k = 0; k < HDR_N; k++)
 			if ((h->cand & (1u << k)) &&
-			    h->idx == strlen(hdr_names[k]))
+			    h->idx == hdr_len[k])
 				h->match = (uint8_t)k;
 		h->in_value = 1;
 		h->enc_idx = 0;
@@ -460,3 +461,7 @@ const struct proto_ops proto_http_ops = {
 	.start = http_start,
 	.feed = http_feed,
 };
+
+_Static_assert(sizeof("accept-encoding") - 1 == 15 &&
+	       sizeof("content-encoding") - 1 == 16 &&
+	       sizeof("content-type") - 1 == 12, "hdr_len");

@@ -108,6 +108,7 @@ struct wm_proto_out {
 	uint32_t nview;         /* decoded bytes written to the ctx's view */
 	uint32_t n;             /* bytes consumed (1.. of those fed) */
 	uint8_t act;            /* enum wm_proto_act, after those bytes */
+	uint8_t view_on;        /* lazy, the view began at an escape */
 	uint8_t nedit;
 	struct {                /* bytes to blank (spaces), offsets in */
 		uint32_t off;   /* the bytes fed: Accept-Encoding values */
@@ -155,6 +156,13 @@ struct wm_proto_ctx {
 	uint8_t *view;          /* decoded bytes */
 	int32_t *view_off;      /* where each one's wire bytes begin */
 	uint8_t *view_wlen;     /* how many wire bytes encode it */
+	/*
+	 * The engine does not scan the view now: a query, form or JSON
+	 * decoder may leave out what precedes its first escape in the bytes
+	 * fed (those are the wire bytes themselves). Chunked bodies are
+	 * always given whole: their framing is what the view removes.
+	 */
+	uint8_t view_lazy;
 };
 
 /** Start the protocol state of a new flow. */

@@ -67,6 +67,8 @@ int stream_view_end(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		    struct wm_stream_dir *d);
 /** Newest wire bytes of @d the view may still find a value in. */
 size_t stream_view_hold(const struct wm_flow *f, const struct wm_stream_dir *d);
+/** Is the view of @d (non-NULL) scanning? */
+bool stream_view_active(const struct wm_stream_dir *d);
 /** First wire offset the view of @d covers (UINT64_MAX: none). */
 uint64_t stream_view_from(const struct wm_stream_dir *d);
 /**

@@ -478,7 +478,7 @@ payload_scan(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	     struct wm_stream_dir *d, struct rte_mbuf *m, uint32_t skip)
 {
 	const struct wm_pkt_meta *pm = wm_pkt_meta(m);
-	const struct wm_proto_ctx pctx = {
+	struct wm_proto_ctx pctx = {
 		.conf = &f->policy->conf->proto, .stats = ctx->stats,
 		.sport = pm->pi.sport, .dport = pm->pi.dport,
 		.view_cap = WM_STREAM_CHUNK, .view = ctx->view,
@@ -510,7 +510,14 @@ payload_scan(struct wm_stream_ctx *ctx, struct wm_flow *f,
 
 			uint32_t kk = RTE_MIN(k, (uint32_t)WM_STREAM_CHUNK);
 
-			wm_proto_feed(&sflow(f)->proto, dir, &pctx, p, kk, &po);
+			/* Not scanning the view: the decoders may skip ahead. */
+			pctx.view_lazy = d->view == NULL ||
+					 !stream_view_active(d);
+			if (likely(!ctx->proto_off))
+				wm_proto_feed(&sflow(f)->proto, dir, &pctx, p,
+					      kk, &po);
+			else
+				po = (struct wm_proto_out){ .n = kk };
 			if (po.n > kk || (po.n == 0 && po.act == 0))
 				po.n = kk; /* cannot happen: never stall */
 			rc = piece_scan(ctx, f, d, p, po.n, chunk);

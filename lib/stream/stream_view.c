@@ -293,41 +293,118 @@ view_append(struct wm_view *v, uint64_t base, const uint8_t *b,
 	return enc;
 }
 
+/* Index of the first byte of the batch that an encoding decoded. */
+static unsigned int
+first_encoded(const struct wm_view *v, uint64_t base, const int32_t *off,
+	      const uint8_t *wl, unsigned int n, bool *plain)
+{
+	uint64_t wn = v != NULL ? v->wire_next : UINT64_MAX;
+
+	*plain = false;
+	for (unsigned int j = 0; j < n; j++) {
+		uint64_t w = base + (int64_t)off[j];
+		uint8_t len = wl[j] & WM_PROTO_WLEN_LEN;
+
+		if (len == WM_PROTO_WLEN_SEP) {
+			wn = UINT64_MAX;
+			continue;
+		}
+		*plain |= !(wl[j] & (WM_PROTO_WLEN_URL | WM_PROTO_WLEN_JSON));
+		if (len != 1 || (wl[j] & WM_PROTO_WLEN_CHANGED) ||
+		    (wn != UINT64_MAX && w != wn))
+			return j;
+		wn = w + len;
+	}
+	return n;
+}
+
+/*
+ * Start scanning @v before decoded byte @w0 (wire offset) of a batch in
+ * context @ctxflag: the lookback is the view's own history where it has
+ * one (a chunked body: decoded all along), else the wire bytes before
+ * it (a query, form or JSON body: the decoder left them out, they were
+ * themselves), from the raw stream's history.
+ */
+static int
+view_activate(struct wm_stream_ctx *ctx, struct wm_flow *f,
+	      struct wm_stream_dir *d, struct wm_view *v, uint64_t w0,
+	      uint8_t ctxflag)
+{
+	uint64_t r0 = d->r.offset - d->hist_len, lo;
+
+	if (ctxflag != 0 || v->hist_len == 0) {
+		v->hist_len = 0;
+		if (d->win != NULL && w0 > r0 && w0 <= d->r.offset) {
+			lo = RTE_MAX(r0, w0 > WM_DETECT_WINDOW ?
+					 w0 - WM_DETECT_WINDOW : 0);
+			for (uint64_t w = lo; w < w0; w++) {
+				v->hist[v->hist_len] = d->win[w - r0];
+				v->wlen[v->hist_len] = 1 | ctxflag;
+				v->woff[v->hist_len] = w;
+				v->hist_len++;
+			}
+			v->n += v->hist_len;
+		}
+		v->wire_next = w0;
+	}
+	wm_match_stream_reset(v->hs);
+	v->hs_base = v->n - v->hist_len;
+	v->active = 1;
+	ctx->stats->ctr[WM_CTR_STREAM_VIEW_SCANS]++;
+	return v->hist_len != 0 ? view_scan(ctx, f, d, v, 0, v->hist_len) : 0;
+}
+
 int
 stream_view_feed(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		 struct wm_stream_dir *d, uint64_t base, uint32_t nview)
 {
 	uint32_t step = VIEW_STEP;
 	struct wm_view *v = d->view;
+	unsigned int enc = nview;
+	bool plain = false;
 	int rc = 0;
 
 	if (nview == 0 || (d->flags & WM_STREAM_BROKEN))
 		return 0;
-	if (v == NULL) {
+	if (v == NULL || !v->active)
+		enc = first_encoded(v, base, ctx->view_off, ctx->view_wlen,
+				    nview, &plain);
+	/* A chunked body keeps its view all along (its framing is the
+	 * encoding); the others get one at their first escape. */
+	if (v == NULL && (plain || enc < nview)) {
 		v = d->view = view_get(ctx, f->policy->db);
 		if (v == NULL) {
 			ctx->stats->ctr[WM_CTR_STREAM_VIEW_FULL]++;
 			return 0;
 		}
 	}
+	if (v == NULL)
+		return 0;
 	if (step * f->policy->db->npatterns > WM_STREAM_MATCH_MAX)
 		step = WM_STREAM_MATCH_MAX / f->policy->db->npatterns;
 	for (uint32_t i = 0; i < nview && rc == 0; i += step) {
 		unsigned int k = RTE_MIN(step, nview - i);
-		bool enc = view_append(v, base, ctx->view + i,
-				       ctx->view_off + i, ctx->view_wlen + i, k);
 
-		if (!v->active && enc) {
-			/* Scan from the lookback: a value may have begun. */
-			wm_match_stream_reset(v->hs);
-			v->hs_base = v->n - v->hist_len;
-			v->active = 1;
-			ctx->stats->ctr[WM_CTR_STREAM_VIEW_SCANS]++;
-			rc = view_scan(ctx, f, d, v, 0, v->hist_len);
-		} else if (v->active) {
+		if (!v->active && enc >= i && enc < i + k) {
+			/* The bytes before the escape, then a scan from it. */
+			unsigned int pre = enc - i;
+
+			view_append(v, base, ctx->view + i, ctx->view_off + i,
+				    ctx->view_wlen + i, pre);
+			rc = view_activate(ctx, f, d, v,
+					   base + (int64_t)ctx->view_off[enc],
+					   ctx->view_wlen[enc] &
+					   (WM_PROTO_WLEN_URL | WM_PROTO_WLEN_JSON));
+			i += pre;
+			k -= pre;
+			if (rc != 0 || k == 0)
+				break;
+		}
+		view_append(v, base, ctx->view + i, ctx->view_off + i,
+			    ctx->view_wlen + i, k);
+		if (v->active)
 			rc = view_scan(ctx, f, d, v, v->hist_len - k,
 				       v->hist_len);
-		}
 	}
 	if (rc == 0 && v->active && v->n - v->last_enc > WM_DETECT_WINDOW &&
 	    stream_view_hold(f, d) == 0)
@@ -383,6 +460,12 @@ size_t
 stream_view_hold(const struct wm_flow *f, const struct wm_stream_dir *d)
 {
 	return d->view != NULL && d->view->active ? view_pending(f, d) : 0;
+}
+
+bool
+stream_view_active(const struct wm_stream_dir *d)
+{
+	return d->view->active != 0;
 }
 
 uint64_t

@@ -231,6 +231,8 @@ struct wm_stream_ctx {
 	struct wm_token_ctx *tok;       /* keyed operators, per lcore */
 	const char *const *segment_names; /* tweak "segment" */
 	struct wm_prof *prof;           /* cycles per stage, or NULL */
+	bool proto_off;                 /* no protocol stage: raw stream only
+					 * (wiremask-bench's comparison) */
 	struct wm_pkt_list held[WM_HOLD_CLASSES]; /* held, per class by
 						   * arrival */
 	uint64_t class_time[WM_HOLD_CLASSES];
