@@ -294,6 +294,18 @@ static const struct bad_case bad_cases[] = {
 	  "policies = {\n p = {\n  ssn = { operator = \"redact\";\n"
 	  "   context = [\"ssn\", \"(ssn)\"]; };\n };\n};\n" SEGS,
 	  "t.cfg:4: policies.p.ssn.context[1]: ", "context word 2" },
+	{ "protocols_unknown_protocol",
+	  "policies = {\n p = {\n  protocols = {\n   ports = { gopher = [70]; };\n"
+	  "  };\n };\n};\n" SEGS,
+	  "t.cfg:4: policies.p.protocols.ports.gopher: ", "unknown protocol" },
+	{ "protocols_bad_encrypted",
+	  "policies = {\n p = {\n  protocols = { encrypted = \"mask\"; };\n"
+	  " };\n};\n" SEGS,
+	  "t.cfg:3: policies.p.protocols.encrypted: ", "unknown value \"mask\"" },
+	{ "protocols_port_pinned_twice",
+	  "policies = {\n p = {\n  protocols = {\n   ports = { http = [80];\n"
+	  "    smtp = [80]; };\n  };\n };\n};\n" SEGS,
+	  "t.cfg:5: policies.p.protocols.ports.smtp[0]: ", "pinned twice" },
 	{ "context_not_a_list",
 	  "policies = {\n p = {\n  ssn = { operator = \"redact\";\n"
 	  "   context = \"ssn\"; };\n };\n};\n" SEGS,
