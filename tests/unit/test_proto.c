@@ -5,7 +5,9 @@
  * envelope, TLS and SSH. Every stream is also fed cut at every byte and
  * one byte at a time: what the stage says must not depend on the cuts.
  */
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "wm_proto.h"
@@ -454,6 +456,119 @@ http_garbage_falls_back_to_raw(void)
 	CHECK_EQ(st.ctr[WM_CTR_PROTO_LOST], 0); /* raw already */
 }
 
+/*
+ * The decoded view of @s (direction @dir), fed cut at @cut: decoded bytes
+ * (separators as '|') into @out, and every byte's wire bytes checked to
+ * decode to it. Returns false on a mapping that does not hold.
+ */
+static bool
+view_of(unsigned int dir, const char *s, size_t cut, char *out, size_t cap)
+{
+	uint8_t vb[4096], wl[4096];
+	int32_t vo[4096];
+	struct wm_proto_ctx ctx = { .sport = 40000, .dport = 80,
+				    .view_cap = 4096, .view = vb,
+				    .view_off = vo, .view_wlen = wl };
+	size_t n = strlen(s), at = 0, k = 0;
+	struct wm_proto_flow pf;
+	bool ok = true;
+
+	if (dir == 1) {
+		ctx.sport = 80;
+		ctx.dport = 40000;
+	}
+	wm_proto_flow_init(&pf);
+	while (at < n) {
+		size_t lim = at < cut ? cut : n;
+		struct wm_proto_out o;
+
+		wm_proto_feed(&pf, dir, &ctx, (const uint8_t *)s + at,
+			      (uint32_t)(lim - at), &o);
+		for (uint32_t i = 0; i < o.nview && k + 1 < cap; i++) {
+			long w = (long)at + vo[i];
+			unsigned int len = wl[i] & WM_PROTO_WLEN_LEN;
+			char c = (char)vb[i];
+
+			out[k++] = len == WM_PROTO_WLEN_SEP ? '|' : c;
+			if (len == 1)
+				ok &= s[w] == c || (s[w] == '+' && c == ' ');
+			else if (len == 3)
+				ok &= s[w] == '%' && strtol((char[]){ s[w + 1],
+						s[w + 2], 0 }, NULL, 16) == (unsigned char)c;
+			else if (len == 6)
+				ok &= s[w] == '\\' && s[w + 1] == 'u';
+			else if (len == 2)
+				ok &= s[w] == '\\';
+		}
+		at += o.n;
+	}
+	out[k] = '\0';
+	return ok;
+}
+
+/* Whole, and cut at every byte: the same view, every byte mapped. */
+static void
+check_view(unsigned int dir, const char *s, const char *want)
+{
+	char whole[4096], part[4096];
+
+	CHECK(view_of(dir, s, 0, whole, sizeof(whole)));
+	if (strstr(whole, want) == NULL)
+		fprintf(stderr, "view '%s'\nwant '%s'\n", whole, want);
+	CHECK(strstr(whole, want) != NULL);
+	for (size_t cut = 1; cut < strlen(s); cut++) {
+		bool ok = view_of(dir, s, cut, part, sizeof(part));
+
+		if (!ok || strcmp(part, whole) != 0) {
+			fprintf(stderr, "cut %zu: '%s'\n", cut, part);
+			CHECK(!"the view depends on the cut, or maps wrong");
+			return;
+		}
+	}
+}
+
+static void
+view_query_and_form_decoded(void)
+{
+	check_view(0, "POST /f?q=jane%40example.org&c=4111+1111%201111 HTTP/1.1\r\n"
+		   "Content-Type: application/x-www-form-urlencoded\r\n"
+		   "Content-Length: 30\r\n\r\n"
+		   "card=4111+1111&e=a%40b.org&x=%",
+		   "q=jane@example.org&c=4111 1111 1111|");
+	check_view(0, "POST /f HTTP/1.1\r\n"
+		   "Content-Type: Application/X-WWW-Form-Urlencoded; charset=utf-8\r\n"
+		   "Content-Length: 26\r\n\r\ncard=4111+1111&e=a%40b.org",
+		   "card=4111 1111&e=a@b.org|");
+}
+
+static void
+view_json_escapes_decoded(void)
+{
+	check_view(0, "POST /j HTTP/1.1\r\nContent-Type: application/json\r\n"
+		   "Content-Length: 43\r\n\r\n"
+		   "{\"e\": \"jane\\u0040x.org\", \"u\": \"a\\/b\\u00e9\"}",
+		   "{\"e\": \"jane@x.org\", \"u\": \"a/b\xff\"}|");
+}
+
+static void
+view_chunked_body_without_framing(void)
+{
+	check_view(1, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		   "e\r\n{\"card\": \"4111\r\n9\r\n 1111 111\r\n"
+		   "7\r\n1 1111\"\r\n0\r\n\r\n",
+		   "{\"card\": \"4111 1111 1111 1111\"|");
+}
+
+static void
+view_not_for_plain_bodies(void)
+{
+	char v[512];
+
+	CHECK(view_of(0, "POST /p HTTP/1.1\r\nContent-Type: text/plain\r\n"
+		      "Content-Length: 9\r\n\r\na%40b.org", 0, v, sizeof(v)));
+	CHECK(strchr(v, '@') == NULL);
+}
+
 int
 main(void)
 {
@@ -471,5 +586,9 @@ main(void)
 	RUN(unknown_bytes_are_the_raw_stream);
 	RUN(port_pin_decides_without_content);
 	RUN(http_garbage_falls_back_to_raw);
+	RUN(view_query_and_form_decoded);
+	RUN(view_json_escapes_decoded);
+	RUN(view_chunked_body_without_framing);
+	RUN(view_not_for_plain_bodies);
 	TEST_END();
 }
