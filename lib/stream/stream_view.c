@@ -473,7 +473,10 @@ stream_view_from(const struct wm_stream_dir *d)
 {
 	const struct wm_view *v = d->view;
 
-	for (unsigned int i = 0; v != NULL && i < v->hist_len; i++)
+	/* A view not scanning holds nothing: the raw stream decides. */
+	if (v == NULL || !v->active)
+		return UINT64_MAX;
+	for (unsigned int i = 0; i < v->hist_len; i++)
 		if ((v->wlen[i] & WM_PROTO_WLEN_LEN) != WM_PROTO_WLEN_SEP)
 			return v->woff[i];
 	return UINT64_MAX;
@@ -484,7 +487,7 @@ stream_view_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		   struct wm_stream_dir *d)
 {
 	struct wm_view *v = d->view;
-	size_t hold = view_pending(f, d);
+	size_t hold = stream_view_hold(f, d);
 	uint64_t from, masked = 0;
 
 	if (hold == 0)
