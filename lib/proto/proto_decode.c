@@ -29,6 +29,58 @@ emit(const struct wm_proto_ctx *ctx, struct wm_proto_out *o, uint8_t b,
 	o->nview++;
 }
 
+/* An escape begins at wire offset @w (from the start of the bytes fed). */
+static void
+esc_begin(struct wm_proto_dir *d, int64_t w)
+{
+	d->esc.at = (int32_t)w;
+	d->esc.next = (int32_t)(w + 1);
+	d->esc.k = 0;
+	d->esc.broken = 0;
+}
+
+/* Its next wire byte is at @w: after a gap (chunk framing), remember. */
+static void
+esc_byte(struct wm_proto_dir *d, int64_t w)
+{
+	if (w != d->esc.next) {
+		if (d->esc.k == 0) {
+			d->esc.k = (uint8_t)(d->esc.next - d->esc.at);
+			d->esc.gap_at = (int32_t)w;
+		} else {
+			d->esc.broken = 1;
+		}
+	}
+	d->esc.next = (int32_t)(w + 1);
+}
+
+/* The escape decoded to @b, @wlen wire bytes: into the view. */
+static void
+esc_emit(struct wm_proto_dir *d, const struct wm_proto_ctx *ctx,
+	 struct wm_proto_out *o, uint8_t b, uint8_t wlen)
+{
+	if (d->esc.k != 0 && !d->esc.broken) {
+		if (o->nsplit == WM_PROTO_MAX_EDITS) {
+			d->esc.broken = 1;
+		} else {
+			o->split[o->nsplit].at = d->esc.at;
+			o->split[o->nsplit].gap_at = d->esc.gap_at;
+			o->split[o->nsplit].k = d->esc.k;
+			o->nsplit++;
+		}
+	}
+	/* Cut twice, it could not be rewritten: never part of a value. */
+	emit(ctx, o, d->esc.broken ? 0xff : b, d->esc.at, wlen);
+}
+
+void
+proto_view_rebase(struct wm_proto_dir *d, uint32_t n)
+{
+	d->esc.at -= (int32_t)n;
+	d->esc.next -= (int32_t)n;
+	d->esc.gap_at -= (int32_t)n;
+}
+
 static int
 hexval(uint8_t c)
 {
@@ -85,35 +137,38 @@ proto_view_url(struct wm_proto_dir *d, const struct wm_proto_ctx *ctx,
 		return;
 	for (size_t i = lazy_skip(d, ctx, o, p, n, '%', '+'); i < n; i++) {
 		uint8_t c = p[i];
+		int64_t w = off + (int64_t)i;
 		int h;
 
 		if (d->dec == DEC_PCT) {
 			h = hexval(c);
-			if (h >= 0 && d->dec_n == 1) {
-				d->dec_acc = (uint8_t)h;
-				d->dec_n = 2;
-				continue;
-			}
 			if (h >= 0) {
-				emit(ctx, o, (uint8_t)(d->dec_acc << 4 | h),
-				     off + (int64_t)i - 2, 3 | WM_PROTO_WLEN_URL);
+				esc_byte(d, w);
+				if (d->dec_n == 1) {
+					d->dec_acc = (uint8_t)h;
+					d->dec_n = 2;
+					continue;
+				}
+				esc_emit(d, ctx, o, (uint8_t)(d->dec_acc << 4 | h),
+					 3 | WM_PROTO_WLEN_URL);
 				d->dec = DEC_NONE;
 				continue;
 			}
 			/* Not an escape: '%' (and its digit) as they are. */
-			emit(ctx, o, '%', off + (int64_t)i - d->dec_n,
-			     1 | WM_PROTO_WLEN_URL);
+			emit(ctx, o, '%', d->esc.at, 1 | WM_PROTO_WLEN_URL);
 			if (d->dec_n == 2)
 				emit(ctx, o, "0123456789abcdef"[d->dec_acc],
-				     off + (int64_t)i - 1, 1 | WM_PROTO_WLEN_URL);
+				     d->esc.k == 1 ? d->esc.gap_at : d->esc.at + 1,
+				     1 | WM_PROTO_WLEN_URL);
 			d->dec = DEC_NONE;
 		}
 		if (c == '%') {
 			d->dec = DEC_PCT;
 			d->dec_n = 1;
+			esc_begin(d, w);
 			continue;
 		}
-		emit(ctx, o, c == '+' ? ' ' : c, off + (int64_t)i,
+		emit(ctx, o, c == '+' ? ' ' : c, w,
 		     c == '+' ? 1 | WM_PROTO_WLEN_URL | WM_PROTO_WLEN_CHANGED :
 				1 | WM_PROTO_WLEN_URL);
 	}
@@ -133,28 +188,30 @@ proto_view_json(struct wm_proto_dir *d, const struct wm_proto_ctx *ctx,
 		return;
 	for (size_t i = lazy_skip(d, ctx, o, p, n, '\\', '\\'); i < n; i++) {
 		uint8_t c = p[i];
+		int64_t w = off + (int64_t)i;
 		int h;
 
 		switch (d->dec) {
 		case DEC_ESC:
 			d->dec = DEC_NONE;
+			esc_byte(d, w);
 			if (c == 'u') {
 				d->dec = DEC_U;
 				d->dec_n = 0;
 				d->dec_acc = 0;
 				continue;
 			}
-			emit(ctx, o, c < 128 && esc[c] ? esc[c] : c,
-			     off + (int64_t)i - 1, 2 | WM_PROTO_WLEN_JSON);
+			esc_emit(d, ctx, o, c < 128 && esc[c] ? esc[c] : c,
+				 2 | WM_PROTO_WLEN_JSON);
 			continue;
 		case DEC_U:
 			h = hexval(c);
 			if (h < 0) {
 				d->dec = DEC_NONE; /* broken: not ours to fix */
-				emit(ctx, o, c, off + (int64_t)i,
-				     1 | WM_PROTO_WLEN_JSON);
+				emit(ctx, o, c, w, 1 | WM_PROTO_WLEN_JSON);
 				continue;
 			}
+			esc_byte(d, w);
 			/* dec_acc: the code so far, 0xff once beyond ASCII */
 			if (d->dec_n < 2 && h != 0)
 				d->dec_acc = 0xff;
@@ -163,17 +220,18 @@ proto_view_json(struct wm_proto_dir *d, const struct wm_proto_ctx *ctx,
 			if (++d->dec_n < 4)
 				continue;
 			d->dec = DEC_NONE;
-			emit(ctx, o, d->dec_acc >= 0x80 ? 0xff : d->dec_acc,
-			     off + (int64_t)i - 5, 6 | WM_PROTO_WLEN_JSON);
+			esc_emit(d, ctx, o, d->dec_acc >= 0x80 ? 0xff : d->dec_acc,
+				 6 | WM_PROTO_WLEN_JSON);
 			continue;
 		default:
 			break;
 		}
 		if (c == '\\') {
 			d->dec = DEC_ESC;
+			esc_begin(d, w);
 			continue;
 		}
-		emit(ctx, o, c, off + (int64_t)i, 1 | WM_PROTO_WLEN_JSON);
+		emit(ctx, o, c, w, 1 | WM_PROTO_WLEN_JSON);
 	}
 }
 

@@ -20,6 +20,8 @@ void proto_view_json(struct wm_proto_dir *d, const struct wm_proto_ctx *ctx,
 		     size_t n);
 void proto_view_plain(const struct wm_proto_ctx *ctx, struct wm_proto_out *o,
 		      const uint8_t *p, int64_t off, size_t n);
+/* @n bytes were consumed: an escape under way counts from the next. */
+void proto_view_rebase(struct wm_proto_dir *d, uint32_t n);
 /* A region ends: a separator (encodes nothing) so no value spans two. */
 void proto_view_sep(struct wm_proto_dir *d, const struct wm_proto_ctx *ctx,
 		    struct wm_proto_out *o, int64_t off);

@@ -407,7 +407,7 @@ http_after_message(struct wm_proto_flow *pf, struct wm_proto_dir *d,
 }
 
 static void
-http_feed(struct wm_proto_flow *pf, unsigned int dir,
+http_feed_bytes(struct wm_proto_flow *pf, unsigned int dir,
 	  const struct wm_proto_ctx *ctx, const uint8_t *p, uint32_t n,
 	  struct wm_proto_out *out)
 {
@@ -453,6 +453,19 @@ http_feed(struct wm_proto_flow *pf, unsigned int dir,
 		d->proto = WM_PROTO_RAW;
 		return;
 	}
+}
+
+static void
+http_feed(struct wm_proto_flow *pf, unsigned int dir,
+	  const struct wm_proto_ctx *ctx, const uint8_t *p, uint32_t n,
+	  struct wm_proto_out *out)
+{
+	struct wm_proto_dir *d = &pf->dir[dir];
+
+	http_feed_bytes(pf, dir, ctx, p, n, out);
+	/* The next feed starts after what this one consumed. */
+	if (d->proto == WM_PROTO_HTTP)
+		proto_view_rebase(d, out->n);
 }
 
 const struct proto_ops proto_http_ops = {

@@ -114,6 +114,12 @@ struct wm_proto_out {
 		uint32_t off;   /* the bytes fed: Accept-Encoding values */
 		uint32_t len;
 	} edit[WM_PROTO_MAX_EDITS];
+	uint8_t nsplit;
+	struct {                /* escapes of the view cut by chunk */
+		int32_t at;     /* framing: k wire bytes at at, the rest */
+		int32_t gap_at; /* at gap_at (offsets as view_off) */
+		uint8_t k;
+	} split[WM_PROTO_MAX_EDITS];
 };
 
 /* One direction's parser state. */
@@ -127,6 +133,13 @@ struct wm_proto_dir {
 	uint8_t dec_acc;        /* and the hex digits it has read */
 	uint8_t dec_n;
 	uint8_t stash[8];
+	struct {                /* the escape being decoded: its wire */
+		int32_t at;     /* bytes, from the start of the bytes fed */
+		int32_t next;   /* (rebased after each feed); a chunk's */
+		int32_t gap_at; /* framing may cut it once: k bytes at at, */
+		uint8_t k;      /* the rest at gap_at */
+		uint8_t broken; /* cut twice: decoded as 0xff, never written */
+	} esc;
 	union {
 		http_parser http;
 		struct {

@@ -91,6 +91,7 @@
 	X(PROTO_LOST, "proto.lost", "directions whose parser lost its place at a skipped hole: the raw stream from there") \
 	X(PROTO_MSG_END, "proto.message_end", "message ends found by a protocol's framing: values end there, nothing held past them") \
 	X(MASK_DECODED, "mask.decoded", "values found in a decoded view (behind percent-encoding, '+', JSON escapes or chunk framing), masked in the wire bytes that encode them") \
+	X(MASK_RAW_ESCAPED, "mask.raw_in_escape", "raw-stream matches that run into an escape's bytes: left to the decoded view") \
 	X(STREAM_VIEW_SCANS, "stream.view_scans", "times a direction's decoded view began scanning near an encoding") \
 	X(STREAM_VIEW_FULL, "stream.view_full", "decoded views not had: pool exhausted (values behind encodings there not seen)") \
 	X(MASK_PROTECTED, "mask.protected", "values found where nothing may be modified (TLS, SSH, SMTP envelope): logged, not masked") \

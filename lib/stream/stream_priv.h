@@ -67,6 +67,9 @@ int stream_view_end(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		    struct wm_stream_dir *d);
 /** Newest wire bytes of @d the view may still find a value in. */
 size_t stream_view_hold(const struct wm_flow *f, const struct wm_stream_dir *d);
+/** Does [s, e) of @d touch an escape's wire bytes (current batch or view)? */
+bool stream_view_escaped(const struct wm_stream_ctx *ctx,
+			 const struct wm_stream_dir *d, uint64_t s, uint64_t e);
 /** Is the view of @d (non-NULL) scanning? */
 bool stream_view_active(const struct wm_stream_dir *d);
 /** First wire offset the view of @d covers (UINT64_MAX: none). */

@@ -242,6 +242,16 @@ value_judged(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		value_count(ctx, f, ri);
 		return;
 	}
+	/*
+	 * The raw bytes of an escape ("u002eroe@example.net" inside
+	 * "john\u002eroe@..."): what the application reads is the decoded
+	 * view's to judge, and a raw mask would break the escape.
+	 */
+	if ((ctx->view_n != 0 || d->view != NULL) &&
+	    stream_view_escaped(ctx, d, off, off + len)) {
+		ctx->stats->ctr[WM_CTR_MASK_RAW_ESCAPED]++;
+		return;
+	}
 	if (stream_value_decide(ctx, f, d, ri, off, val, len, stream_leaked(d, off),
 			 out))
 		dir_write(ctx, d, off, off + len, out);
@@ -520,11 +530,21 @@ payload_scan(struct wm_stream_ctx *ctx, struct wm_flow *f,
 				po = (struct wm_proto_out){ .n = kk };
 			if (po.n > kk || (po.n == 0 && po.act == 0))
 				po.n = kk; /* cannot happen: never stall */
+			/* Escapes of this batch: not the raw stream's to write. */
+			ctx->view_base = d->r.offset;
+			ctx->view_n = po.nview;
+			ctx->view_nsplit = po.nsplit;
+			for (unsigned int s = 0; s < po.nsplit; s++) {
+				ctx->view_split[s].at = po.split[s].at;
+				ctx->view_split[s].gap_at = po.split[s].gap_at;
+				ctx->view_split[s].k = po.split[s].k;
+			}
 			rc = piece_scan(ctx, f, d, p, po.n, chunk);
 			if (rc == 0)
 				rc = stream_view_feed(ctx, f, d,
 						      d->r.offset - po.n,
 						      po.nview);
+			ctx->view_n = 0;
 			if (rc == 0)
 				rc = proto_act(ctx, f, d, &po);
 			if (rc < 0)

@@ -29,6 +29,7 @@
 /* Decoded bytes a view keeps: a confirm window plus a scan step. */
 #define VIEW_HIST (2 * WM_DETECT_WINDOW)
 #define VIEW_STEP WM_DETECT_WINDOW
+#define VIEW_SPLITS 8
 
 struct wm_view {
 	hs_stream_t *hs;        /* of the policy's database, kept */
@@ -41,6 +42,12 @@ struct wm_view {
 				 * UINT64_MAX after a separator */
 	uint64_t tmo_from;      /* wire offset from which a hold timeout
 				 * left the view's pending bytes masked */
+	struct {                /* escapes cut by chunk framing: k wire */
+		uint64_t at;    /* bytes at at, the rest at gap (a ring) */
+		uint64_t gap;
+		uint8_t k;
+	} split[VIEW_SPLITS];
+	uint8_t nsplit;
 	uint16_t hist_len;
 	uint8_t active;         /* scanning (an encoding is near) */
 	uint8_t hist[VIEW_HIST];
@@ -119,6 +126,8 @@ view_get(struct wm_stream_ctx *ctx, const struct wm_match_db *db)
 	v->n = v->hs_base = v->last_enc = 0;
 	v->wire_next = UINT64_MAX;
 	v->tmo_from = UINT64_MAX;
+	v->nsplit = 0;
+	memset(v->split, 0, sizeof(v->split));
 	v->hist_len = 0;
 	v->active = 0;
 	p->in_use++;
@@ -181,6 +190,16 @@ view_write(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
 		break;
 	default:
 		return; /* a separator: never part of a value */
+	}
+	/* An escape chunk framing cut: each part where it lies. */
+	for (unsigned int s = 0; len > 1 && s < VIEW_SPLITS; s++) {
+		if (v->split[s].k == 0 || v->split[s].at != v->woff[i])
+			continue;
+		stream_put(ctx, d, v->woff[i], v->woff[i] + v->split[s].k, b);
+		stream_put(ctx, d, v->split[s].gap,
+			   v->split[s].gap + len - v->split[s].k,
+			   b + v->split[s].k);
+		return;
 	}
 	stream_put(ctx, d, v->woff[i], v->woff[i] + len, b);
 }
@@ -354,6 +373,30 @@ view_activate(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	return v->hist_len != 0 ? view_scan(ctx, f, d, v, 0, v->hist_len) : 0;
 }
 
+/* Is any byte of [s, e) an escape's (the raw stream must not write it)? */
+bool
+stream_view_escaped(const struct wm_stream_ctx *ctx,
+		    const struct wm_stream_dir *d, uint64_t s, uint64_t e)
+{
+	const struct wm_view *v = d->view;
+
+	for (uint32_t i = 0; i < ctx->view_n; i++) {
+		uint64_t w = ctx->view_base + (int64_t)ctx->view_off[i];
+		uint8_t len = ctx->view_wlen[i] & WM_PROTO_WLEN_LEN;
+
+		if (len > 1 && w < e && w + len > s)
+			return true;
+	}
+	for (unsigned int i = 0; v != NULL && v->active && i < v->hist_len;
+	     i++) {
+		uint8_t len = v->wlen[i] & WM_PROTO_WLEN_LEN;
+
+		if (len > 1 && v->woff[i] < e && v->woff[i] + len > s)
+			return true;
+	}
+	return false;
+}
+
 int
 stream_view_feed(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		 struct wm_stream_dir *d, uint64_t base, uint32_t nview)
@@ -380,6 +423,13 @@ stream_view_feed(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	}
 	if (v == NULL)
 		return 0;
+	for (unsigned int s = 0; s < ctx->view_nsplit; s++) {
+		unsigned int at = v->nsplit++ % VIEW_SPLITS;
+
+		v->split[at].at = base + (int64_t)ctx->view_split[s].at;
+		v->split[at].gap = base + (int64_t)ctx->view_split[s].gap_at;
+		v->split[at].k = ctx->view_split[s].k;
+	}
 	if (step * f->policy->db->npatterns > WM_STREAM_MATCH_MAX)
 		step = WM_STREAM_MATCH_MAX / f->policy->db->npatterns;
 	for (uint32_t i = 0; i < nview && rc == 0; i += step) {

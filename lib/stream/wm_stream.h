@@ -250,6 +250,14 @@ struct wm_stream_ctx {
 	uint8_t view[WM_STREAM_CHUNK];  /* the protocol stage's decoded */
 	int32_t view_off[WM_STREAM_CHUNK]; /* view of the bytes fed */
 	uint8_t view_wlen[WM_STREAM_CHUNK];
+	uint64_t view_base;             /* the batch in view[]: its wire */
+	uint32_t view_n;                /* offsets from here, bytes, and */
+	uint32_t view_nsplit;           /* its escapes cut by framing */
+	struct {
+		int32_t at;
+		int32_t gap_at;
+		uint8_t k;
+	} view_split[WM_PROTO_MAX_EDITS];
 	uint8_t win[WM_WIN_BYTES];      /* history of the direction being
 					 * judged when it has no window */
 	uint8_t hole[UINT16_MAX + 2];   /* late bytes of a skipped hole */
