@@ -17,6 +17,13 @@ Usage:
   netns_data.py many DIR --count N [--name conn-%03d.json] [--seed N]
                 [--records N]
       N small bodies (seeds N, N+1, ...), their names on stdout
+  netns_data.py escaped OUT
+      a JSON array whose values are written with string escapes
+      (\\u0040 for '@', \\u0020 between card digit groups, a digit as
+      \\u0031, "\\/" elsewhere), OUT.fields.json: [{"index", "key",
+      "kind"}, ...] (the values, decoded, are json.load(OUT)), and
+      OUT.chunks: chunk sizes (server.py /c/) that cut the body inside
+      each value, one cut inside an escape
   netns_data.py bulk OUT --size BYTES --seed N
       BYTES of letters, spaces and newlines (no digit, no '@': no card,
       SSN or e-mail can match; see BULK_ALPHABET)
@@ -246,6 +253,46 @@ def cmd_form(a):
     return 0
 
 
+# Values behind JSON escapes: what only the decoded view can find.
+ESCAPED = [
+    ("email", r"jane.doe\u0040example.org"),
+    ("card", r"4111 1111 1111 1111"),
+    ("ssn", r"536-22-8726"),
+    ("card", r"5500\u00200000\u00200000\u00200004"),
+    ("email", r"john\u002eroe@example.net"),
+    ("card", r"4111 11\u00311 1111 1111"),
+]
+
+
+def cmd_escaped(a):
+    recs, fields = [], []
+    for i in range(0, len(ESCAPED), 3):
+        parts = ['"id": %d' % (i // 3), r'"site": "https:\/\/example.org\/a"']
+        for j, (kind, wire) in enumerate(ESCAPED[i:i + 3], i):
+            key = "%s%d" % (kind, j)
+            parts.append('"%s": "%s"' % (key, wire))
+            fields.append({"index": i // 3, "key": key, "kind": kind})
+        recs.append("{" + ", ".join(parts) + "}")
+    body = ("[" + ",\n ".join(recs) + "]\n").encode()
+    json.loads(body)  # the test data itself must be valid JSON
+    # Cut inside each value (its middle), and once inside an escape.
+    cuts = []
+    for _, wire in ESCAPED:
+        off = body.index(wire.encode())
+        cuts.append(off + len(wire) // 2)
+    esc = body.index(rb"\u0040")
+    cuts.append(esc + 3)
+    cuts = sorted(set(cuts))
+    sizes = [b - a for a, b in zip([0] + cuts, cuts)]
+    with open(a.out, "wb") as f:
+        f.write(body)
+    with open(a.out + ".fields.json", "w") as f:
+        json.dump(fields, f)
+    with open(a.out + ".chunks", "w") as f:
+        f.write(" ".join(str(n) for n in sizes) + "\n")
+    return 0
+
+
 def cmd_records(a):
     body, values = records(a.records, a.seed, a.lead)
     with open(a.out, "wb") as f:
@@ -291,12 +338,15 @@ def main():
     f.add_argument("out")
     f.add_argument("--seed", type=int, default=1)
     f.add_argument("--end", choices=("card", "ssn", "email"), required=True)
+    e = sub.add_parser("escaped")
+    e.add_argument("out")
     b = sub.add_parser("bulk")
     b.add_argument("out")
     b.add_argument("--seed", type=int, default=1)
     b.add_argument("--size", type=int, required=True)
     a = p.parse_args()
     return {"records": cmd_records, "many": cmd_many, "form": cmd_form,
+            "escaped": cmd_escaped,
             "bulk": cmd_bulk}[a.cmd](a)
 
 
