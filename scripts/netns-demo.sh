@@ -755,7 +755,7 @@ phase_delay() {
 	stop_pid "$relay" 5
 	counters delay \
 		"no late match (no value started to leave in clear)|c('mask.late_match') == 0|c('mask.late_match')" \
-		"the forms' last values decided at hold timeouts|c('mask.at_timeout') >= 3|c('mask.at_timeout')" \
+		"the forms' last values decided at their message ends (HTTP framing), not at hold timeouts|c('proto.message_end') >= 3|(c('proto.message_end'), c('mask.at_timeout'), c('stream.hold_timeout'))" \
 		"nothing passed unjudged|not passed()|passed()"
 	"$PY" - "$W/delay.stats.json" <<'EOF'
 import json, sys
