@@ -879,8 +879,25 @@ ssh_stop() {
 	fi
 }
 
+# chunked_get NAME WHAT: GET /c/NAME (server.py: chunked, chunk sizes of
+# NAME.chunks); its framing as it arrived (curl --raw: curl checks the
+# framing even then, so its status is ignored and what it wrote judged),
+# then the body curl de-chunked against srv/files/NAME.
+chunked_get() {
+	local u=http://10.99.1.2:$PORT
+	local what="$2, chunks of $(tr ' \n' '+ ' <"$W/srv/files/$1.chunks")bytes then the rest, cutting the values"
+	curl_cli --max-time 20 --raw -o "$W/cli/$1.raw" "$u/c/$1" 2>/dev/null
+	judge "$PY" "$CHECK" chunked "$W/cli/$1.raw" --what "$what: framing"
+	if curl_cli --max-time 20 --fail -o "$W/cli/$1" "$u/c/$1"; then
+		judge "$PY" "$CHECK" json "$W/cli/$1" "$W/srv/files/$1" \
+			--policy default --what "$what, de-chunked by curl"
+	else
+		fail "$what: curl cannot de-chunk it (exit $?)"
+	fi
+}
+
 phase_proto() {
-	local u=http://10.99.1.2:$PORT sshok=0 out rc what
+	local u=http://10.99.1.2:$PORT sshok=0 out rc
 	local card='4111 1111 1111 1111' email='jane.doe@example.org'
 	echo "# phase proto: client 10.99.1.1 -> wiremask ports 0/1 (its HTTP, SSH stage) -> server 10.99.1.2"
 	ssh_start || echo "# 15. SKIP (sshd cannot run here): $ssh_skip"
@@ -917,16 +934,16 @@ phase_proto() {
 			fail "12. chunked JSON upload: curl failed (the server answers 400 on broken framing)"
 		fi
 		# The framing as it arrived (curl --raw), then the body de-chunked.
-		what="12. chunked JSON response, chunks of $(tr ' \n' '+ ' <"$W/srv/files/pf-escaped.json.chunks")bytes cutting every value"
-		# (curl checks the framing even with --raw: its status is ignored,
-		# what it wrote is judged)
-		curl_cli --max-time 20 --raw -o "$W/cli/pf-escaped.json.raw" "$u/c/pf-escaped.json" 2>/dev/null
-		judge "$PY" "$CHECK" chunked "$W/cli/pf-escaped.json.raw" --what "$what: framing"
-		if curl_cli --max-time 20 --fail -o "$W/cli/pf-escaped.json" "$u/c/pf-escaped.json"; then
-			judge "$PY" "$CHECK" json "$W/cli/pf-escaped.json" "$W/srv/files/pf-escaped.json" \
-				--policy default --what "$what, de-chunked by curl"
+		chunked_get pf-escaped.json "12. chunked JSON response"
+		# A chunk that ends inside the \u0031 of a digit the mask rewrites.
+		chunked_get pf-split.json "12. chunked JSON response cut inside the escape of a card digit to mask"
+		# An e-mail whose '.' is \u002e: the raw bytes hold another one.
+		if curl_cli --max-time 20 --fail -o /dev/null -H 'Content-Type: application/json' \
+			--data-binary "@$W/src/pf-dotesc.json" "$u/u/pf-dotesc"; then
+			judge "$PY" "$CHECK" json "$W/srv/recv/pf-dotesc" "$W/src/pf-dotesc.json" \
+				--policy default --what "12. JSON POST, an e-mail's '.' written \\u002e (john\\u002eroe@example.net)"
 		else
-			fail "$what: curl cannot de-chunk it (exit $?)"
+			fail "12. JSON POST with john\\u002eroe@example.net: curl failed"
 		fi
 		# 13. the server gzips when asked; through wiremask it is not asked.
 		out=$(ip netns exec "$NS_SRV" curl -sS --noproxy '*' --max-time 10 --compressed \
@@ -1046,7 +1063,9 @@ gen() {
 		"$PY" "$DATA" form "$W/src/form-ssn" --seed 24 --end ssn &&
 		"$PY" "$DATA" form "$W/src/form-email" --seed 25 --end email &&
 		"$PY" "$DATA" form "$W/src/pf-ka-card" --seed 26 --end card &&
-		"$PY" "$DATA" escaped "$W/src/pf-escaped.json" &&
+		"$PY" "$DATA" escaped "$W/src/pf-escaped.json" --set basic &&
+		"$PY" "$DATA" escaped "$W/srv/files/pf-split.json" --set split &&
+		"$PY" "$DATA" escaped "$W/src/pf-dotesc.json" --set dotesc &&
 		cp "$W/src/pf-escaped.json" "$W/src/pf-escaped.json.fields.json" \
 			"$W/src/pf-escaped.json.chunks" "$W/srv/files/" &&
 		"$PY" "$DATA" records "$W/srv/files/pf-gzip.json" --seed 27 --records 40 ||
