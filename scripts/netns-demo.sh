@@ -905,6 +905,7 @@ phase_proto() {
 	wm_start proto
 	wm_extra=()
 	if wait_path proto 10.99.1.2; then
+		metrics_snap "$W/proto.m09.metrics"
 		# 10. a urlencoded form: "%20" between the card's digit groups,
 		# "%40" for the '@': found in the decoded view only.
 		if curl_cli --max-time 20 --fail -o "$W/cli/pf-form.reply" \
@@ -915,6 +916,7 @@ phase_proto() {
 		else
 			fail "10. urlencoded POST: curl failed"
 		fi
+		metrics_snap "$W/proto.m10.metrics"
 		# 11. the same in a query string.
 		if curl_cli --max-time 20 --fail -o /dev/null -G \
 			--data-urlencode "card=$card" --data-urlencode "email=$email" "$u/q/pf-query"; then
@@ -924,6 +926,7 @@ phase_proto() {
 		else
 			fail "11. query string: curl failed"
 		fi
+		metrics_snap "$W/proto.m11.metrics"
 		# 12. chunked both ways, values behind JSON escapes.
 		if curl_cli --max-time 20 --fail -o "$W/cli/pf-chunked-up.reply" \
 			-H 'Transfer-Encoding: chunked' -H 'Content-Type: application/json' \
@@ -945,6 +948,7 @@ phase_proto() {
 		else
 			fail "12. JSON POST with john\\u002eroe@example.net: curl failed"
 		fi
+		metrics_snap "$W/proto.m12.metrics"
 		# 13. the server gzips when asked; through wiremask it is not asked.
 		out=$(ip netns exec "$NS_SRV" curl -sS --noproxy '*' --max-time 10 --compressed \
 			-D - -o /dev/null "http://127.0.0.1:$PORT/z/pf-gzip.json" | tr -d '\r')
@@ -969,7 +973,7 @@ phase_proto() {
 		fi
 		# 14. a POST ending with a card, then another request on the
 		# same connection; counters scraped around it.
-		metrics_snap "$W/proto.ka-before.metrics"
+		metrics_snap "$W/proto.m13.metrics"
 		if curl_cli --max-time 20 --fail -H 'Content-Type: application/x-www-form-urlencoded' \
 			--data-binary "@$W/src/pf-ka-card" -o "$W/cli/pf-ka-card.reply" "$u/u/pf-ka-card" \
 			-w '%{num_connects}\n' \
@@ -986,7 +990,7 @@ phase_proto() {
 			fail "14. kept-alive POST then GET: curl failed"
 		fi
 		sleep 0.3 # a hold timeout, had there been one, would be counted by now
-		metrics_snap "$W/proto.ka-after.metrics"
+		metrics_snap "$W/proto.m14.metrics"
 		# 15. OpenSSH through wiremask.
 		if [ -n "$ssh_pid" ]; then
 			out=$(timeout 30 ip netns exec "$NS_CLI" ssh -F /dev/null -p "$SSH_PORT" \
@@ -1002,9 +1006,10 @@ phase_proto() {
 			fi
 		fi
 	fi
+	[ -z "$ssh_pid" ] || metrics_snap "$W/proto.m15.metrics"
 	wm_stop proto
 	ssh_stop
-	counters proto --before "$W/proto.ka-before.metrics" --after "$W/proto.ka-after.metrics" \
+	counters proto --before "$W/proto.m13.metrics" --after "$W/proto.m14.metrics" \
 		"14. the POST's end found by its framing (no hold needed)|d('proto.message_end') > 0|(d('proto.message_end'), d('stream.held'))" \
 		"14. no hold timeout during the kept-alive requests|d('stream.hold_timeout') == 0 and d('mask.at_timeout') == 0|(d('stream.hold_timeout'), d('mask.at_timeout'), d('stream.hold_masked'))"
 	counters proto \
@@ -1021,8 +1026,22 @@ phase_proto() {
 			"15. both SSH directions identified|c('proto.ssh') >= 2|c('proto.ssh')" \
 			"15. hits in SSH counted, not masked (KEXINIT names)|c('mask.protected') > 0|c('mask.protected')"
 	fi
-	"$PY" - "$W/proto.stats.json" <<'EOF'
-import json, sys
+	"$PY" - "$W/proto.stats.json" "$W"/proto.m*.metrics <<'EOF'
+import json, re, sys
+steps = []
+for p in sys.argv[2:]:
+    m = {}
+    for line in open(p):
+        r = re.match(r"^wiremask_(\w+?)_total (\S+)$", line)
+        if r:
+            m[r.group(1)] = float(r.group(2))
+    steps.append((re.search(r"m(\d+)\.metrics$", p).group(1), m))
+names = ("stream_hold_timeout", "stream_held", "proto_message_end",
+         "mask_decoded", "mask_protected")
+for (_, a), (step, b) in zip(steps, steps[1:]):
+    print("# proto: item %s: %s" % (int(step), ", ".join(
+        "%s +%d" % (n.replace("_", ".", 1), b.get(n, 0) - a.get(n, 0))
+        for n in names)))
 c = json.load(open(sys.argv[1]))["counters"]
 print("# proto: stream.hold_timeout %d for the whole phase, stream.held %d, "
       "proto.message_end %d, mask.decoded %d, mask.protected %d" % tuple(
