@@ -55,14 +55,16 @@ masked in both directions and everything else passes unchanged:
      value in clear and no late match; held-time percentiles reported
  phase proto (the protocol stage, configs/examples/netns.cfg's default policy)
  10. curl --data-urlencode: the form body the server got, decoded, has
-     the card and the e-mail masked (values behind %20 and %40), and is
+     the card and the e-mail masked (values behind '+' and %40), and is
      still valid urlencoding of the same length
  11. curl -G --data-urlencode: the request target the server saw, decoded,
      has them masked
  12. a chunked JSON upload (curl, Transfer-Encoding: chunked) and a chunked
      JSON response whose chunk boundaries cut every value (one inside a
      \\u0040 escape), values written with \\u escapes: masked once
-     de-chunked and decoded, the JSON still parses
+     de-chunked and decoded, the framing intact, the JSON still parses;
+     the same with a chunk ending inside the \\u0031 of a card digit to
+     mask, and a JSON POST of john\\u002eroe@example.net
  13. curl --compressed against a path that gzips when asked: the server
      sees a blank Accept-Encoding (http.accept_encoding) and curl gets
      identity, masked (the same path, asked directly inside the server's
