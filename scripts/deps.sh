@@ -20,6 +20,8 @@ WM_PACKAGES=(
 	# tests/netns (scripts/netns-demo.sh): real traffic between network
 	# namespaces (ip, ethtool on the veths, curl as the client)
 	ethtool curl
+	# its phase proto: a real SSH server and client through wiremask
+	openssh-server openssh-client
 	# the Prometheus endpoint (libmicrohttpd); tests/e2e/metrics_case.py
 	# and tests/unit/check_exposition.py parse what it serves
 	libmicrohttpd-dev python3-prometheus-client

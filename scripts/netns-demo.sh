@@ -12,7 +12,9 @@ LOSS=0.02
 REORDER=0.02
 SEED=7
 RING=4096
-PHASES=direct,loss,vlan,gap,hold,delay
+PHASES=direct,loss,vlan,gap,hold,delay,proto
+SSH_PORT=2222
+METRICS=127.0.0.1:9469
 
 usage() {
 	cat <<EOF
@@ -51,6 +53,30 @@ masked in both directions and everything else passes unchanged:
      a POST and a response full of values, and kept-alive form POSTs
      whose bodies end with a card, an SSN and an e-mail, arrive with no
      value in clear and no late match; held-time percentiles reported
+ phase proto (the protocol stage, configs/examples/netns.cfg's default policy)
+ 10. curl --data-urlencode: the form body the server got, decoded, has
+     the card and the e-mail masked (values behind '+' and %40), and is
+     still valid urlencoding of the same length
+ 11. curl -G --data-urlencode: the request target the server saw, decoded,
+     has them masked
+ 12. a chunked JSON upload (curl, Transfer-Encoding: chunked) and a chunked
+     JSON response whose chunk boundaries cut every value (one inside a
+     \\u0040 escape), values written with \\u escapes: masked once
+     de-chunked and decoded, the framing intact, the JSON still parses;
+     the same with a chunk ending inside the \\u0031 of a card digit to
+     mask, and a JSON POST of john\\u002eroe@example.net
+ 13. curl --compressed against a path that gzips when asked: the server
+     sees a blank Accept-Encoding (http.accept_encoding) and curl gets
+     identity, masked (the same path, asked directly inside the server's
+     namespace, does gzip)
+ 14. two requests on one kept-alive connection, the first a POST whose body
+     ends with a card: the card arrives masked, decided at the message
+     end (proto.message_end), no hold timeout between the two requests
+ 15. OpenSSH (sshd in the server's namespace, own host key, key-based
+     login, no PAM): ssh through wiremask runs 'echo ok'; the flow is
+     SSH (proto.ssh), never modified, its KEXINIT names counted as
+     protected hits (mask.protected); skipped, with the reason, where
+     sshd cannot run
 and after each phase that wiremask stops cleanly on SIGTERM and that its
 counters (--stats-json) agree.
 
@@ -115,8 +141,8 @@ while [ $# -gt 0 ]; do
 done
 for p in ${PHASES//,/ }; do
 	case $p in
-	direct | loss | vlan | gap | hold | delay) ;;
-	*) echo "$(basename "$0"): unknown phase '$p' (direct, loss, vlan, gap, hold, delay)" >&2; exit 2 ;;
+	direct | loss | vlan | gap | hold | delay | proto) ;;
+	*) echo "$(basename "$0"): unknown phase '$p' (direct, loss, vlan, gap, hold, delay, proto)" >&2; exit 2 ;;
 	esac
 done
 
@@ -285,6 +311,8 @@ cleanup() {
 		[ -z "$pid" ] || kill -KILL $pid 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
+	# sshd's privilege separation directory, if phase proto made it.
+	[ "${made_run_sshd:-0}" -eq 0 ] || rmdir /run/sshd 2>/dev/null
 	if [ "$keep" -eq 0 ] && [ "$auto_workdir" -eq 1 ] && [ "$nfail" -eq 0 ] &&
 		[ "$finished" -eq 1 ]; then
 		rm -rf "$W"
@@ -363,8 +391,9 @@ capture_start() {
 # ---- wiremask ----
 
 wm_pid=
+wm_extra=()
 # wm_start PHASE [CONFIG]: wiremask on the six veth ends (pairs 0<->1,
-# 2<->3, 4<->5), one worker, no hugepages.
+# 2<->3, 4<->5), one worker, no hugepages; wm_extra: more options.
 wm_start() {
 	local phase=$1 cfg=${2:-$CONFIG} vdevs=() i
 	for i in 0 1 2 3 4 5; do
@@ -372,7 +401,7 @@ wm_start() {
 	done
 	start "$NS_WM" "wiremask ($phase)" "$W/$phase.wiremask.log" \
 		"$WIREMASK" -l 0,1 --no-huge -m 512 --no-pci --no-shconf "${vdevs[@]}" \
-		-- -c "$cfg" --stats-json "$W/$phase.stats.json"
+		-- -c "$cfg" --stats-json "$W/$phase.stats.json" "${wm_extra[@]}"
 	wm_pid=$last_pid
 	# Its start-up notice ("N port(s), N worker(s), ...") comes once the
 	# ports are open and the workers run.
@@ -410,9 +439,10 @@ wm_stop() {
 		"$W/$phase.links-stop.json" "$W/$phase.wiremask.log"
 }
 
-# counters PHASE "TEXT|EXPR|SHOW"...: assertions over the phase's counters
+# counters PHASE [--before M --after M] "TEXT|EXPR|SHOW"...: assertions over the phase's counters
 # (netns_check.py counters): c("name") a counter, m("card") a detector's
-# masked count, drops() / passed() the non-zero drop.* / pass.* counters.
+# masked count, drops() / passed() the non-zero drop.* / pass.* counters;
+# d("name") a counter's growth between two /metrics scrapes.
 counters() {
 	local phase=$1
 	shift
@@ -755,7 +785,7 @@ phase_delay() {
 	stop_pid "$relay" 5
 	counters delay \
 		"no late match (no value started to leave in clear)|c('mask.late_match') == 0|c('mask.late_match')" \
-		"the forms' last values decided at hold timeouts|c('mask.at_timeout') >= 3|c('mask.at_timeout')" \
+		"the forms' last values decided at their message ends (HTTP framing), not at hold timeouts|c('proto.message_end') >= 3|(c('proto.message_end'), c('mask.at_timeout'), c('stream.hold_timeout'))" \
 		"nothing passed unjudged|not passed()|passed()"
 	"$PY" - "$W/delay.stats.json" <<'EOF'
 import json, sys
@@ -765,6 +795,261 @@ print("# delay: %d segments held, held time p50 %s us, p99 %s us, max %s us; "
       "%d bytes masked at stalls of %d bytes scanned" % (
           c.get("stream.held", 0), h.get("p50"), h.get("p99"), h.get("max"),
           c.get("stream.hold_masked", 0), c.get("stream.bytes", 0)))
+EOF
+}
+
+# metrics_snap FILE: wiremask's counters now (its /metrics, in its namespace).
+metrics_snap() {
+	ip netns exec "$NS_WM" curl -sS --noproxy '*' --max-time 5 \
+		-o "$1" "http://$METRICS/metrics" ||
+		echo "# cannot scrape http://$METRICS/metrics: d() counts 0"
+}
+
+# ssh_start: sshd in the server namespace on $SSH_PORT, its own host key,
+# config and authorized key in $W/ssh; returns 1 (with ssh_skip set to
+# the reason) where sshd cannot run here.
+ssh_pid=
+ssh_skip=
+made_run_sshd=0
+ssh_start() {
+	local d=$W/ssh i
+	for i in /usr/sbin/sshd ssh ssh-keygen; do
+		command -v "$i" >/dev/null 2>&1 || {
+			ssh_skip="'$i' not found (openssh-server, openssh-client: scripts/deps.sh)"
+			return 1
+		}
+	done
+	mkdir -p -m 700 "$d"
+	ssh-keygen -q -t ed25519 -N '' -C wmdemo-host -f "$d/host_ed25519" &&
+		ssh-keygen -q -t ed25519 -N '' -C wmdemo-client -f "$d/id_ed25519" &&
+		cp "$d/id_ed25519.pub" "$d/authorized_keys" || {
+		ssh_skip="ssh-keygen failed"
+		return 1
+	}
+	# Key-based login only; no PAM, no password. StrictModes off: the
+	# work directory may live anywhere (a build tree).
+	cat >"$d/sshd_config" <<EOF
+Port $SSH_PORT
+ListenAddress 10.99.1.2
+HostKey $d/host_ed25519
+PidFile $d/sshd.pid
+AuthorizedKeysFile $d/authorized_keys
+UsePAM no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+PermitRootLogin prohibit-password
+AllowUsers $(id -un)
+StrictModes no
+UseDNS no
+X11Forwarding no
+PrintMotd no
+LogLevel VERBOSE
+EOF
+	# The privilege separation directory is built into sshd
+	# (/run/sshd); Debian's service makes it at start.
+	if [ ! -d /run/sshd ]; then
+		mkdir -m 755 /run/sshd || {
+			ssh_skip="cannot create sshd's privilege separation directory /run/sshd"
+			return 1
+		}
+		made_run_sshd=1
+	fi
+	if ! /usr/sbin/sshd -t -f "$d/sshd_config" >"$W/sshd-t.log" 2>&1; then
+		ssh_skip="sshd -t rejects its config: $(head -c 300 "$W/sshd-t.log")"
+		return 1
+	fi
+	start "$NS_SRV" sshd "$W/sshd.log" /usr/sbin/sshd -D -e -f "$d/sshd_config"
+	ssh_pid=$last_pid
+	for ((i = 0; i < 50; i++)); do
+		grep -q 'Server listening' "$W/sshd.log" 2>/dev/null && return 0
+		kill -0 "$ssh_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	ssh_skip="sshd did not start listening in the server namespace: $(tail -n 3 "$W/sshd.log" | tr '\n' ' ')"
+	stop_pid "$ssh_pid" 3
+	ssh_pid=
+	return 1
+}
+
+ssh_stop() {
+	[ -z "$ssh_pid" ] || stop_pid "$ssh_pid" 5
+	ssh_pid=
+	if [ "$made_run_sshd" -eq 1 ]; then
+		rmdir /run/sshd 2>/dev/null
+		made_run_sshd=0
+	fi
+}
+
+# chunked_get NAME WHAT: GET /c/NAME (server.py: chunked, chunk sizes of
+# NAME.chunks); its framing as it arrived (curl --raw: curl checks the
+# framing even then, so its status is ignored and what it wrote judged),
+# then the body curl de-chunked against srv/files/NAME.
+chunked_get() {
+	local u=http://10.99.1.2:$PORT
+	local what="$2, chunks of $(tr ' \n' '+ ' <"$W/srv/files/$1.chunks")bytes then the rest, cutting the values"
+	curl_cli --max-time 20 --raw -o "$W/cli/$1.raw" "$u/c/$1" 2>/dev/null
+	judge "$PY" "$CHECK" chunked "$W/cli/$1.raw" --what "$what: framing"
+	if curl_cli --max-time 20 --fail -o "$W/cli/$1" "$u/c/$1"; then
+		judge "$PY" "$CHECK" json "$W/cli/$1" "$W/srv/files/$1" \
+			--policy default --what "$what, de-chunked by curl"
+	else
+		fail "$what: curl cannot de-chunk it (exit $?)"
+	fi
+}
+
+phase_proto() {
+	local u=http://10.99.1.2:$PORT sshok=0 out rc
+	local card='4111 1111 1111 1111' email='jane.doe@example.org'
+	echo "# phase proto: client 10.99.1.1 -> wiremask ports 0/1 (its HTTP, SSH stage) -> server 10.99.1.2"
+	ssh_start || echo "# 15. SKIP (sshd cannot run here): $ssh_skip"
+	wm_extra=(--metrics-listen "$METRICS")
+	wm_start proto
+	wm_extra=()
+	if wait_path proto 10.99.1.2; then
+		metrics_snap "$W/proto.m09.metrics"
+		# 10. a urlencoded form: "%20" between the card's digit groups,
+		# "%40" for the '@': found in the decoded view only.
+		if curl_cli --max-time 20 --fail -o "$W/cli/pf-form.reply" \
+			--data-urlencode "card=$card" --data-urlencode "email=$email" "$u/u/pf-form"; then
+			judge "$PY" "$CHECK" urlencoded "$W/srv/recv/pf-form" --body --policy default \
+				--what "10. urlencoded POST body (curl --data-urlencode) as the server got it" \
+				"card:card:$card" "email:email:$email"
+		else
+			fail "10. urlencoded POST: curl failed"
+		fi
+		metrics_snap "$W/proto.m10.metrics"
+		# 11. the same in a query string.
+		if curl_cli --max-time 20 --fail -o /dev/null -G \
+			--data-urlencode "card=$card" --data-urlencode "email=$email" "$u/q/pf-query"; then
+			judge "$PY" "$CHECK" urlencoded "$W/srv/recv/pf-query" --query --policy default \
+				--what "11. query string (curl -G --data-urlencode) as the server saw it" \
+				"card:card:$card" "email:email:$email"
+		else
+			fail "11. query string: curl failed"
+		fi
+		metrics_snap "$W/proto.m11.metrics"
+		# 12. chunked both ways, values behind JSON escapes.
+		if curl_cli --max-time 20 --fail -o "$W/cli/pf-chunked-up.reply" \
+			-H 'Transfer-Encoding: chunked' -H 'Content-Type: application/json' \
+			--data-binary "@$W/src/pf-escaped.json" "$u/u/pf-chunked-up"; then
+			judge "$PY" "$CHECK" json "$W/srv/recv/pf-chunked-up" "$W/src/pf-escaped.json" \
+				--policy default --what "12. chunked JSON upload, de-chunked by the server"
+		else
+			fail "12. chunked JSON upload: curl failed (the server answers 400 on broken framing)"
+		fi
+		# The framing as it arrived (curl --raw), then the body de-chunked.
+		chunked_get pf-escaped.json "12. chunked JSON response"
+		# A chunk that ends inside the \u0031 of a digit the mask rewrites.
+		chunked_get pf-split.json "12. chunked JSON response cut inside the escape of a card digit to mask"
+		# An e-mail whose '.' is \u002e: the raw bytes hold another one.
+		if curl_cli --max-time 20 --fail -o /dev/null -H 'Content-Type: application/json' \
+			--data-binary "@$W/src/pf-dotesc.json" "$u/u/pf-dotesc"; then
+			judge "$PY" "$CHECK" json "$W/srv/recv/pf-dotesc" "$W/src/pf-dotesc.json" \
+				--policy default --what "12. JSON POST, an e-mail's '.' written \\u002e (john\\u002eroe@example.net)"
+		else
+			fail "12. JSON POST with john\\u002eroe@example.net: curl failed"
+		fi
+		metrics_snap "$W/proto.m12.metrics"
+		# 13. the server gzips when asked; through wiremask it is not asked.
+		out=$(ip netns exec "$NS_SRV" curl -sS --noproxy '*' --max-time 10 --compressed \
+			-D - -o /dev/null "http://127.0.0.1:$PORT/z/pf-gzip.json" | tr -d '\r')
+		if grep -qi '^content-encoding: gzip' <<<"$out"; then
+			ok "13. control: asked directly (inside the server's namespace), /z/ answers curl --compressed with Content-Encoding: gzip"
+		else
+			fail "13. control: /z/ did not gzip for curl --compressed inside the server's namespace"
+		fi
+		if curl_cli --max-time 20 --fail --compressed -D "$W/cli/pf-gzip.headers" \
+			-o "$W/cli/pf-gzip.json" "$u/z/pf-gzip.json"; then
+			judge "$PY" "$CHECK" accept-encoding "$W/srv/recv/pf-gzip.json.headers.json" \
+				--what "13. curl --compressed through wiremask: Accept-Encoding blanked"
+			if grep -qi '^content-encoding:' "$W/cli/pf-gzip.headers"; then
+				fail "13. the response came compressed: $(grep -i '^content-encoding:' "$W/cli/pf-gzip.headers" | tr -d '\r')"
+			else
+				ok "13. the response came as identity (no Content-Encoding)"
+			fi
+			judge "$PY" "$CHECK" check "$W/cli/pf-gzip.json" "$W/srv/files/pf-gzip.json" \
+				--policy default --hold-masked-ok --what "13. identity response to curl --compressed"
+		else
+			fail "13. curl --compressed through wiremask failed"
+		fi
+		# 14. a POST ending with a card, then another request on the
+		# same connection; counters scraped around it.
+		metrics_snap "$W/proto.m13.metrics"
+		if curl_cli --max-time 20 --fail -H 'Content-Type: application/x-www-form-urlencoded' \
+			--data-binary "@$W/src/pf-ka-card" -o "$W/cli/pf-ka-card.reply" "$u/u/pf-ka-card" \
+			-w '%{num_connects}\n' \
+			--next --noproxy '*' --max-time 20 --fail -o "$W/cli/pf-ka-ping" "$u/f/ping" \
+			-w '%{num_connects}\n' >"$W/cli/pf-ka.connects"; then
+			judge "$PY" "$CHECK" check "$W/srv/recv/pf-ka-card" "$W/src/pf-ka-card" \
+				--policy default --what "14. kept-alive POST ending with a card (then a GET on the same connection)"
+			if [ "$(tr -d '\n' <"$W/cli/pf-ka.connects")" = 10 ]; then
+				ok "14. curl made one connection for both requests (num_connects 1, 0)"
+			else
+				fail "14. curl did not reuse the connection: num_connects $(tr '\n' ' ' <"$W/cli/pf-ka.connects")"
+			fi
+		else
+			fail "14. kept-alive POST then GET: curl failed"
+		fi
+		sleep 0.3 # a hold timeout, had there been one, would be counted by now
+		metrics_snap "$W/proto.m14.metrics"
+		# 15. OpenSSH through wiremask.
+		if [ -n "$ssh_pid" ]; then
+			out=$(timeout 30 ip netns exec "$NS_CLI" ssh -F /dev/null -p "$SSH_PORT" \
+				-i "$W/ssh/id_ed25519" -o BatchMode=yes -o StrictHostKeyChecking=no \
+				-o UserKnownHostsFile=/dev/null -o ConnectTimeout=10 -o LogLevel=ERROR \
+				"$(id -un)@10.99.1.2" 'echo ok' 2>"$W/ssh-client.log")
+			rc=$?
+			if [ $rc -eq 0 ] && [ "$out" = ok ]; then
+				ok "15. OpenSSH $(ssh -V 2>&1 | cut -d, -f1) through wiremask: key login, 'echo ok' answered ok"
+				sshok=1
+			else
+				fail "15. ssh through wiremask: exit $rc, output '$out': $(tail -n 3 "$W/ssh-client.log" | tr '\n' ' ') (sshd: $(tail -n 2 "$W/sshd.log" | tr '\n' ' '))"
+			fi
+		fi
+	fi
+	[ -z "$ssh_pid" ] || metrics_snap "$W/proto.m15.metrics"
+	wm_stop proto
+	ssh_stop
+	counters proto --before "$W/proto.m13.metrics" --after "$W/proto.m14.metrics" \
+		"14. the POST's end found by its framing (no hold needed)|d('proto.message_end') > 0|(d('proto.message_end'), d('stream.held'))" \
+		"14. no hold timeout during the kept-alive requests|d('stream.hold_timeout') == 0 and d('mask.at_timeout') == 0|(d('stream.hold_timeout'), d('mask.at_timeout'), d('stream.hold_masked'))"
+	counters proto \
+		"HTTP directions identified|c('proto.http') > 0|c('proto.http')" \
+		"values found behind encodings (decoded views)|c('mask.decoded') > 0|(c('mask.decoded'), c('stream.view_scans'))" \
+		"13. Accept-Encoding blanked|c('http.accept_encoding') > 0|(c('http.accept_encoding'), c('http.compressed'))" \
+		"no compressed body came through|c('http.compressed') == 0|c('http.compressed')" \
+		"message ends found by HTTP framing|c('proto.message_end') > 0|c('proto.message_end')" \
+		"no parser error or lost place|c('proto.error') == 0 and c('proto.lost') == 0|(c('proto.error'), c('proto.lost'))" \
+		"no late match|c('mask.late_match') == 0|c('mask.late_match')" \
+		"nothing passed unjudged, nothing dropped|not passed() and not drops()|(passed(), drops())"
+	if [ "$sshok" -eq 1 ]; then
+		counters proto \
+			"15. both SSH directions identified|c('proto.ssh') >= 2|c('proto.ssh')" \
+			"15. hits in SSH counted, not masked (KEXINIT names)|c('mask.protected') > 0|c('mask.protected')"
+	fi
+	"$PY" - "$W/proto.stats.json" "$W"/proto.m*.metrics <<'EOF'
+import json, re, sys
+steps = []
+for p in sys.argv[2:]:
+    m = {}
+    for line in open(p):
+        r = re.match(r"^wiremask_(\w+?)_total (\S+)$", line)
+        if r:
+            m[r.group(1)] = float(r.group(2))
+    steps.append((re.search(r"m(\d+)\.metrics$", p).group(1), m))
+names = ("stream_hold_timeout", "stream_held", "proto_message_end",
+         "mask_decoded", "mask_protected")
+for (_, a), (step, b) in zip(steps, steps[1:]):
+    print("# proto: item %s: %s" % (int(step), ", ".join(
+        "%s +%d" % (n.replace("_", ".", 1), b.get(n, 0) - a.get(n, 0))
+        for n in names)))
+c = json.load(open(sys.argv[1]))["counters"]
+print("# proto: stream.hold_timeout %d for the whole phase, stream.held %d, "
+      "proto.message_end %d, mask.decoded %d, mask.protected %d" % tuple(
+          c.get(k, 0) for k in ("stream.hold_timeout", "stream.held",
+                                "proto.message_end", "mask.decoded",
+                                "mask.protected")))
 EOF
 }
 
@@ -797,7 +1082,14 @@ gen() {
 		"$PY" "$DATA" records "$W/srv/files/delay-resp.json" --seed 22 --records 2000 &&
 		"$PY" "$DATA" form "$W/src/form-card" --seed 23 --end card &&
 		"$PY" "$DATA" form "$W/src/form-ssn" --seed 24 --end ssn &&
-		"$PY" "$DATA" form "$W/src/form-email" --seed 25 --end email ||
+		"$PY" "$DATA" form "$W/src/form-email" --seed 25 --end email &&
+		"$PY" "$DATA" form "$W/src/pf-ka-card" --seed 26 --end card &&
+		"$PY" "$DATA" escaped "$W/src/pf-escaped.json" --set basic &&
+		"$PY" "$DATA" escaped "$W/srv/files/pf-split.json" --set split &&
+		"$PY" "$DATA" escaped "$W/src/pf-dotesc.json" --set dotesc &&
+		cp "$W/src/pf-escaped.json" "$W/src/pf-escaped.json.fields.json" \
+			"$W/src/pf-escaped.json.chunks" "$W/srv/files/" &&
+		"$PY" "$DATA" records "$W/srv/files/pf-gzip.json" --seed 27 --records 40 ||
 		return 1
 	if want direct; then
 		"$PY" "$DATA" bulk "$W/srv/files/bulk.bin" --seed 13 --size $((BULK_MB << 20)) &&
@@ -820,7 +1112,7 @@ done
 [ -s "$W/srv/ready" ] || die "the HTTP server did not start (see $W/server.log)"
 capture_start
 
-for phase in direct loss vlan gap hold delay; do
+for phase in direct loss vlan gap hold delay proto; do
 	want "$phase" && "phase_$phase"
 done
 

@@ -14,8 +14,25 @@ Usage:
       the same for DIR/NAME against ORIGDIR/NAME for every NAME, one line
   netns_check.py same RECEIVED ORIGINAL --what TEXT
       byte-identical (length and sha256)
-  netns_check.py counters STATS PHASE "TEXT|EXPR|SHOW"...
-      assertions over wiremask's --stats-json
+  netns_check.py urlencoded RECEIVED --query|--body --policy P --what TEXT
+                NAME:KIND:VALUE...
+      RECEIVED (a request target with --query, a form body with --body)
+      is valid urlencoding of exactly these fields, in order, each value
+      (decoded) masked as the policy says for KIND ("-": not a value,
+      unchanged), as long as curl sent it
+  netns_check.py json RECEIVED ORIGINAL --policy P --what TEXT
+      RECEIVED parses as JSON, has ORIGINAL's length, and decodes to
+      ORIGINAL (netns_data.py escaped) with every field of
+      ORIGINAL.fields.json masked as the policy says
+  netns_check.py chunked RAW --what TEXT
+      RAW (curl --raw: a chunked body with its framing) de-chunks
+      cleanly; else where the framing broke, and what lies there
+  netns_check.py accept-encoding HEADERS.json --what TEXT
+      the server saw an Accept-Encoding header, blank (server.py /z/)
+  netns_check.py counters STATS PHASE [--before M --after M]
+                "TEXT|EXPR|SHOW"...
+      assertions over wiremask's --stats-json; with two /metrics
+      scrapes, d("name") is a counter's growth between them
   netns_check.py relay-loss STATS --what TEXT
   netns_check.py relay-vlan STATS... --what TEXT
   netns_check.py relay-targeted STATS --what TEXT
@@ -31,6 +48,7 @@ import json
 import os
 import re
 import sys
+import urllib.parse
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 from netns_data import POLICIES  # noqa: E402
@@ -224,6 +242,159 @@ def cmd_same(a):
     return 1
 
 
+def cmd_urlencoded(a):
+    try:
+        with open(a.received, "rb") as f:
+            got = f.read().decode("ascii")
+    except (OSError, UnicodeDecodeError) as e:
+        print("FAIL - %s: cannot read what was received: %s" % (a.what, e))
+        return 1
+    if a.query:
+        if "?" not in got:
+            print("FAIL - %s: no query in %r" % (a.what, got))
+            return 1
+        got = got.split("?", 1)[1]
+    print("# %s: received %s" % (a.what, got))
+    fields = [f.split(":", 2) for f in a.fields]
+    bad = []
+    # Valid urlencoding: unreserved bytes, '*', '+', '&', '=' and '%XX'.
+    if not re.fullmatch(r"(?:[A-Za-z0-9._~*+&=-]|%[0-9A-Fa-f]{2})*", got):
+        bad.append("not valid urlencoding")
+    try:
+        pairs = urllib.parse.parse_qsl(got, keep_blank_values=True,
+                                       strict_parsing=True,
+                                       errors="strict")
+    except (ValueError, UnicodeDecodeError) as e:
+        pairs = []
+        bad.append("does not parse: %s" % e)
+    names = [n for n, _, _ in fields]
+    if pairs and [n for n, _ in pairs] != names:
+        bad.append("fields %s, sent %s" % ([n for n, _ in pairs], names))
+    masked = {}
+    for (name, kind, value), (_, v) in zip(fields, pairs):
+        want = value if kind == "-" else POLICIES[a.policy](kind, value)
+        if v != want:
+            bad.append("%s=%r, expected %r%s" %
+                       (name, v, want, " (IN CLEAR)" if v == value else ""))
+        elif want != value:
+            masked[kind] = masked.get(kind, 0) + 1
+    # Length: curl's --data-urlencode writes a space as '+'.
+    sent = "&".join(n + "=" + urllib.parse.quote_plus(v, safe="")
+                    for n, _, v in fields)
+    if len(got) != len(sent):
+        bad.append("%d bytes, curl sent %d" % (len(got), len(sent)))
+    if bad:
+        print("FAIL - %s: %s" % (a.what, "; ".join(bad)))
+        return 1
+    print("ok - %s: %d bytes of valid urlencoding, decoded values masked "
+          "as policy '%s' says (%s), nothing else changed" %
+          (a.what, len(got), a.policy, counts_text(masked)))
+    return 0
+
+
+def cmd_json(a):
+    with open(a.original, "rb") as f:
+        orig_bytes = f.read()
+    orig = json.loads(orig_bytes)
+    with open(a.original + ".fields.json") as f:
+        fields = json.load(f)
+    try:
+        with open(a.received, "rb") as f:
+            got_bytes = f.read()
+    except OSError as e:
+        print("FAIL - %s: cannot read what was received: %s" %
+              (a.what, e.strerror))
+        return 1
+    try:
+        got = json.loads(got_bytes)
+    except ValueError as e:
+        print("# received %r" % got_bytes[:300])
+        print("FAIL - %s: does not parse as JSON any more: %s" % (a.what, e))
+        return 1
+    want = json.loads(orig_bytes)
+    masked = {}
+    for fl in fields:
+        v = orig[fl["index"]][fl["key"]]
+        m = POLICIES[a.policy](fl["kind"], v)
+        want[fl["index"]][fl["key"]] = m
+        if m != v:
+            masked[fl["kind"]] = masked.get(fl["kind"], 0) + 1
+    bad = []
+    if len(got_bytes) != len(orig_bytes):
+        bad.append("%d bytes, sent %d" % (len(got_bytes), len(orig_bytes)))
+    if got != want:
+        for i, (g, w) in enumerate(zip(got, want)):
+            for k in w:
+                if g.get(k) != w[k]:
+                    bad.append("[%d].%s = %r, expected %r%s" %
+                               (i, k, g.get(k), w[k],
+                                " (IN CLEAR)" if g.get(k) == orig[i][k]
+                                else ""))
+        if not bad:
+            bad.append("decodes to something else")
+    if bad:
+        print("# received %r" % got_bytes)
+        print("FAIL - %s: %s" % (a.what, "; ".join(bad)))
+        return 1
+    print("ok - %s: %d bytes, still valid JSON, the escaped values masked "
+          "as policy '%s' says once decoded (%s), nothing else changed" %
+          (a.what, len(got_bytes), a.policy, counts_text(masked)))
+    return 0
+
+
+def cmd_chunked(a):
+    with open(a.raw, "rb") as f:
+        raw = f.read()
+    i, n, body = 0, 0, 0
+    while True:
+        eol = raw.find(b"\r\n", i)
+        line = raw[i:eol] if eol >= 0 else raw[i:i + 16]
+        try:
+            size = int(line.split(b";")[0], 16)
+        except ValueError:
+            size = -1
+        if eol < 0 or size < 0 or (size and raw[eol + 2 + size:
+                                               eol + 4 + size] != b"\r\n"):
+            at = i if size < 0 or eol < 0 else eol + 2 + size
+            print("# framing as received around offset %d: %r" %
+                  (at, raw[max(at - 24, 0):at + 24]))
+            print("FAIL - %s: chunk framing broken after %d good chunks "
+                  "(%d bytes), at offset %d of %d" %
+                  (a.what, n, body, at, len(raw)))
+            return 1
+        if size == 0:
+            break
+        i = eol + 4 + size
+        n += 1
+        body += size
+    print("ok - %s: %d chunks, %d bytes, framing intact" % (a.what, n, body))
+    return 0
+
+
+def cmd_accept_encoding(a):
+    try:
+        with open(a.headers) as f:
+            ae = json.load(f)["accept_encoding"]
+    except (OSError, ValueError, KeyError) as e:
+        print("FAIL - %s: the server recorded no request: %s" % (a.what, e))
+        return 1
+    ok = ae is not None and ae.strip() == ""
+    print("%s - %s: the server saw Accept-Encoding: %r" %
+          ("ok" if ok else "FAIL", a.what, ae))
+    return 0 if ok else 1
+
+
+def metrics_load(path):
+    """Counters of a /metrics scrape, by wiremask's own names."""
+    out = {}
+    with open(path) as f:
+        for line in f:
+            m = re.match(r"^wiremask_(\w+?)(?:_bytes)?_total (\S+)$", line)
+            if m:
+                out[m.group(1)] = float(m.group(2))
+    return out
+
+
 def cmd_counters(a):
     """Assertions over wiremask's --stats-json: each is "TEXT|EXPR|SHOW"
     with c("name") a counter, m("card") a per-detector masked count,
@@ -235,7 +406,11 @@ def cmd_counters(a):
         print("FAIL - %s: counters unreadable: %s" % (a.phase, e))
         return 1
     ctr = s.get("counters", {})
+    before = metrics_load(a.before) if a.before else {}
+    after = metrics_load(a.after) if a.after else {}
     env = {
+        "d": lambda name: int(after.get(name.replace(".", "_"), 0) -
+                              before.get(name.replace(".", "_"), 0)),
         "c": lambda name: ctr.get(name, 0),
         "m": lambda det: s.get("masked", {}).get(det, 0),
         "drops": lambda: {k: v for k, v in ctr.items()
@@ -368,6 +543,27 @@ def main():
     k = sub.add_parser("counters")
     k.add_argument("stats")
     k.add_argument("phase")
+    k.add_argument("--before", help="a /metrics scrape (for d())")
+    k.add_argument("--after", help="a later one")
+    ue = sub.add_parser("urlencoded")
+    ue.add_argument("received")
+    g = ue.add_mutually_exclusive_group(required=True)
+    g.add_argument("--query", action="store_true")
+    g.add_argument("--body", action="store_true")
+    ue.add_argument("--policy", choices=sorted(POLICIES), required=True)
+    ue.add_argument("--what", required=True)
+    ue.add_argument("fields", nargs="+", metavar="NAME:KIND:VALUE")
+    js = sub.add_parser("json")
+    js.add_argument("received")
+    js.add_argument("original")
+    js.add_argument("--policy", choices=sorted(POLICIES), required=True)
+    js.add_argument("--what", required=True)
+    ch = sub.add_parser("chunked")
+    ch.add_argument("raw")
+    ch.add_argument("--what", required=True)
+    ae = sub.add_parser("accept-encoding")
+    ae.add_argument("headers")
+    ae.add_argument("--what", required=True)
     k.add_argument("exprs", nargs="+")
     rl = sub.add_parser("relay-loss")
     rl.add_argument("stats")
@@ -385,6 +581,9 @@ def main():
     a = p.parse_args()
     return {"check": cmd_check, "check-many": cmd_check_many,
             "same": cmd_same, "counters": cmd_counters,
+            "urlencoded": cmd_urlencoded, "json": cmd_json,
+            "accept-encoding": cmd_accept_encoding,
+            "chunked": cmd_chunked,
             "relay-loss": cmd_relay_loss, "relay-vlan": cmd_relay_vlan,
             "relay-targeted": cmd_relay_targeted,
             "rings": cmd_rings}[a.cmd](a)

@@ -17,6 +17,14 @@ Usage:
   netns_data.py many DIR --count N [--name conn-%03d.json] [--seed N]
                 [--records N]
       N small bodies (seeds N, N+1, ...), their names on stdout
+  netns_data.py escaped OUT [--set basic|split|dotesc]
+      a JSON array whose values are written with string escapes (basic:
+      \\u0040 for '@', \\u0020 between card digit groups, a digit as
+      \\u0031, "\\/" elsewhere; split: a chunk ends inside the escape
+      of a digit to mask; dotesc: an e-mail's '.' as \\u002e),
+      OUT.fields.json: [{"index", "key", "kind"}, ...] (the values,
+      decoded, are json.load(OUT)), and OUT.chunks: chunk sizes (server.py
+      /c/) that cut the body inside each value
   netns_data.py bulk OUT --size BYTES --seed N
       BYTES of letters, spaces and newlines (no digit, no '@': no card,
       SSN or e-mail can match; see BULK_ALPHABET)
@@ -246,6 +254,60 @@ def cmd_form(a):
     return 0
 
 
+# Values behind JSON escapes: what only the decoded view can find. Per
+# set: (kind, value as written in the JSON, cuts: offsets in it where a
+# chunk of server.py /c/ ends).
+ESCAPED = {
+    # '@' as \u0040 (a cut inside it), a card's separators as \u0020
+    # (a cut inside one), a card digit wiremask must mask as \u0031.
+    "basic": [
+        ("email", r"jane.doe\u0040example.org", [4, 11]),
+        ("card", r"4111 1111 1111 1111", [9]),
+        ("ssn", r"536-22-8726", [5]),
+        ("card", r"5500\u00200000\u00200000\u00200004", [16]),
+        ("card", r"4111 11\u00311 1111 1111", [16]),
+    ],
+    # A chunk ends inside the escape of a digit the mask rewrites.
+    "split": [
+        ("card", r"4111 11\u00311 1111 1111", [12]),
+    ],
+    # The '.' of an e-mail's local part as \u002e: the raw bytes hold
+    # another address, "u002eroe@example.net".
+    "dotesc": [
+        ("email", r"john\u002eroe@example.net", [12]),
+    ],
+}
+
+
+def cmd_escaped(a):
+    recs, fields, want = [], [], []
+    vals = ESCAPED[a.set]
+    for i in range(0, len(vals), 3):
+        parts = ['"id": %d' % (i // 3), r'"site": "https:\/\/example.org\/a"']
+        for j, (kind, wire, cuts) in enumerate(vals[i:i + 3], i):
+            key = "%s%d" % (kind, j)
+            parts.append('"%s": "%s"' % (key, wire))
+            fields.append({"index": i // 3, "key": key, "kind": kind})
+            want.append((key, wire, cuts))
+        recs.append("{" + ", ".join(parts) + "}")
+    body = ("[" + ",\n ".join(recs) + "]\n").encode()
+    json.loads(body)  # the test data itself must be valid JSON
+    cuts = []
+    for key, wire, at in want:
+        off = body.index(('"%s": "' % key).encode()) + len(key) + 5
+        assert body[off:off + len(wire)] == wire.encode()
+        cuts += [off + k for k in at]
+    cuts = sorted(set(cuts))
+    sizes = [y - x for x, y in zip([0] + cuts, cuts)]
+    with open(a.out, "wb") as f:
+        f.write(body)
+    with open(a.out + ".fields.json", "w") as f:
+        json.dump(fields, f)
+    with open(a.out + ".chunks", "w") as f:
+        f.write(" ".join(str(n) for n in sizes) + "\n")
+    return 0
+
+
 def cmd_records(a):
     body, values = records(a.records, a.seed, a.lead)
     with open(a.out, "wb") as f:
@@ -291,12 +353,16 @@ def main():
     f.add_argument("out")
     f.add_argument("--seed", type=int, default=1)
     f.add_argument("--end", choices=("card", "ssn", "email"), required=True)
+    e = sub.add_parser("escaped")
+    e.add_argument("out")
+    e.add_argument("--set", choices=sorted(ESCAPED), default="basic")
     b = sub.add_parser("bulk")
     b.add_argument("out")
     b.add_argument("--seed", type=int, default=1)
     b.add_argument("--size", type=int, required=True)
     a = p.parse_args()
     return {"records": cmd_records, "many": cmd_many, "form": cmd_form,
+            "escaped": cmd_escaped,
             "bulk": cmd_bulk}[a.cmd](a)
 
 
