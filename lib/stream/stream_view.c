@@ -536,26 +536,44 @@ uint64_t
 stream_view_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		   struct wm_stream_dir *d)
 {
+	const struct wm_policy_conf *pc = f->policy->conf;
 	struct wm_view *v = d->view;
-	size_t hold = stream_view_hold(f, d);
-	uint64_t from, masked = 0;
+	uint8_t out[WM_DETECT_WINDOW], pre[WM_DETECT_WINDOW];
+	unsigned int len, base;
+	uint64_t masked = 0;
+	const uint8_t *h;
 
-	if (hold == 0)
+	if (stream_view_hold(f, d) == 0)
 		return 0;
-	/* What may still become a value leaves masked: every letter and
-	 * digit of the pending decoded bytes (a hold timeout decides). */
-	from = d->r.offset - hold;
-	v->tmo_from = RTE_MIN(v->tmo_from, from);
-	for (unsigned int i = 0; i < v->hist_len; i++) {
-		uint8_t c = v->hist[i];
+	/*
+	 * What may still become a value leaves masked as far as each rule
+	 * would mask a value starting there (wm_mask_prefix, as the raw
+	 * stream does), re-encoded in its escapes.
+	 */
+	len = RTE_MIN((unsigned int)v->hist_len, (unsigned int)WM_DETECT_WINDOW);
+	base = v->hist_len - len;
+	h = v->hist + base;
+	memcpy(out, h, len);
+	for (unsigned int r = 0; r < pc->nrules; r++) {
+		const struct wm_detector *det = pc->rules[r].detector;
+		size_t k = RTE_MIN(det->hold(det, h, len), (size_t)len);
 
-		if (v->woff[i] < from || v->woff[i] < d->r.released ||
-		    !((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' &&
-						 (c | 0x20) <= 'z')))
+		if (k == 0)
 			continue;
-		if (stream_protected(f, d, v->woff[i], v->woff[i] + 1))
+		wm_mask_prefix(&pc->rules[r].mask, det->separators,
+			       det->min_chars, h + len - k, pre, k);
+		for (size_t j = len - k; j < len; j++)
+			if (pre[j - (len - k)] != h[j] && out[j] == h[j])
+				out[j] = pre[j - (len - k)];
+	}
+	for (unsigned int j = 0; j < len; j++) {
+		uint64_t w = v->woff[base + j];
+
+		if (out[j] == h[j] || w < d->r.released ||
+		    stream_protected(f, d, w, w + 1))
 			continue;
-		view_write(ctx, d, v, i, '*');
+		v->tmo_from = RTE_MIN(v->tmo_from, w);
+		view_write(ctx, d, v, base + j, out[j]);
 		masked++;
 	}
 	ctx->stats->ctr[WM_CTR_STREAM_HOLD_MASKED] += masked;
