@@ -25,7 +25,8 @@ emit(const struct wm_proto_ctx *ctx, struct wm_proto_out *o, uint8_t b,
 		return; /* cannot happen: the engine feeds at most view_cap */
 	ctx->view[o->nview] = b;
 	ctx->view_off[o->nview] = (int32_t)off;
-	ctx->view_wlen[o->nview] = wlen;
+	ctx->view_wlen[o->nview] = ctx->view_framed && wlen != WM_PROTO_WLEN_SEP ?
+				   wlen | WM_PROTO_WLEN_FRAMED : wlen;
 	o->nview++;
 }
 

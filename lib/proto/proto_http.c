@@ -153,16 +153,22 @@ on_body(http_parser *hp, const char *at, size_t len)
 	struct http_call *c = hp->data;
 	const uint8_t *p = (const uint8_t *)at;
 	int64_t off = p - c->base;
+	struct wm_proto_ctx cc = *c->ctx;
 
+	/* A chunked body is given whole: its framing is an encoding too. */
+	if (hp->flags & F_CHUNKED) {
+		cc.view_lazy = 0;
+		cc.view_framed = 1;
+	}
 	switch (c->d->region) {
 	case REG_FORM:
-		proto_view_url(c->d, c->ctx, c->out, p, off, len);
+		proto_view_url(c->d, &cc, c->out, p, off, len);
 		break;
 	case REG_JSON:
-		proto_view_json(c->d, c->ctx, c->out, p, off, len);
+		proto_view_json(c->d, &cc, c->out, p, off, len);
 		break;
 	case REG_PLAIN:
-		proto_view_plain(c->ctx, c->out, p, off, len);
+		proto_view_plain(&cc, c->out, p, off, len);
 		break;
 	default:
 		break;

@@ -102,6 +102,7 @@ enum wm_proto_act {
 #define WM_PROTO_WLEN_URL 0x10     /* in a URL or urlencoded body */
 #define WM_PROTO_WLEN_JSON 0x20    /* in a JSON body */
 #define WM_PROTO_WLEN_CHANGED 0x40 /* one byte, decoded to another ('+') */
+#define WM_PROTO_WLEN_FRAMED 0x80  /* in a chunked body (framing between) */
 
 /* The answer to one wm_proto_feed(). */
 struct wm_proto_out {
@@ -176,6 +177,7 @@ struct wm_proto_ctx {
 	 * always given whole: their framing is what the view removes.
 	 */
 	uint8_t view_lazy;
+	uint8_t view_framed;    /* (the decoders': a chunked body's bytes) */
 };
 
 /** Start the protocol state of a new flow. */

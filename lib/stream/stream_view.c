@@ -328,7 +328,8 @@ first_encoded(const struct wm_view *v, uint64_t base, const int32_t *off,
 			wn = UINT64_MAX;
 			continue;
 		}
-		*plain |= !(wl[j] & (WM_PROTO_WLEN_URL | WM_PROTO_WLEN_JSON));
+		*plain |= (wl[j] & WM_PROTO_WLEN_FRAMED) ||
+			  !(wl[j] & (WM_PROTO_WLEN_URL | WM_PROTO_WLEN_JSON));
 		if (len != 1 || (wl[j] & WM_PROTO_WLEN_CHANGED) ||
 		    (wn != UINT64_MAX && w != wn))
 			return j;
@@ -351,14 +352,15 @@ view_activate(struct wm_stream_ctx *ctx, struct wm_flow *f,
 {
 	uint64_t r0 = d->r.offset - d->hist_len, lo;
 
-	if (ctxflag != 0 || v->hist_len == 0) {
+	if (!(ctxflag & WM_PROTO_WLEN_FRAMED) || v->hist_len == 0) {
 		v->hist_len = 0;
 		if (d->win != NULL && w0 > r0 && w0 <= d->r.offset) {
 			lo = RTE_MAX(r0, w0 > WM_DETECT_WINDOW ?
 					 w0 - WM_DETECT_WINDOW : 0);
 			for (uint64_t w = lo; w < w0; w++) {
 				v->hist[v->hist_len] = d->win[w - r0];
-				v->wlen[v->hist_len] = 1 | ctxflag;
+				v->wlen[v->hist_len] = 1 | (ctxflag &
+					(WM_PROTO_WLEN_URL | WM_PROTO_WLEN_JSON));
 				v->woff[v->hist_len] = w;
 				v->hist_len++;
 			}
@@ -444,7 +446,8 @@ stream_view_feed(struct wm_stream_ctx *ctx, struct wm_flow *f,
 			rc = view_activate(ctx, f, d, v,
 					   base + (int64_t)ctx->view_off[enc],
 					   ctx->view_wlen[enc] &
-					   (WM_PROTO_WLEN_URL | WM_PROTO_WLEN_JSON));
+					   (WM_PROTO_WLEN_URL | WM_PROTO_WLEN_JSON |
+					    WM_PROTO_WLEN_FRAMED));
 			i += pre;
 			k -= pre;
 			if (rc != 0 || k == 0)
@@ -560,6 +563,8 @@ stream_view_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
 
 		if (k == 0)
 			continue;
+		/* From here a value left as its policy says: decided. */
+		v->tmo_from = RTE_MIN(v->tmo_from, v->woff[base + len - k]);
 		wm_mask_prefix(&pc->rules[r].mask, det->separators,
 			       det->min_chars, h + len - k, pre, k);
 		for (size_t j = len - k; j < len; j++)
@@ -572,7 +577,6 @@ stream_view_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		if (out[j] == h[j] || w < d->r.released ||
 		    stream_protected(f, d, w, w + 1))
 			continue;
-		v->tmo_from = RTE_MIN(v->tmo_from, w);
 		view_write(ctx, d, v, base + j, out[j]);
 		masked++;
 	}

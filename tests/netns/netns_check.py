@@ -320,8 +320,22 @@ def cmd_json(a):
         if m != v:
             masked[fl["kind"]] = masked.get(fl["kind"], 0) + 1
     bad = []
+    over = 0
     if len(got_bytes) != len(orig_bytes):
         bad.append("%d bytes, sent %d" % (len(got_bytes), len(orig_bytes)))
+    if got != want and a.hold_masked_ok:
+        # A hold timeout masks what might still begin a value as a value
+        # starting there would be: more fill, never a byte in clear.
+        for i, (g, w) in enumerate(zip(got, want)):
+            for k in w:
+                gv, wv = g.get(k), w[k]
+                if (isinstance(gv, str) and isinstance(wv, str) and
+                        len(gv) == len(wv) and gv != wv and
+                        all(x == y or (x in FILLS[a.policy].decode() and
+                                       (y.isalnum() or y in "-_+"))
+                            for x, y in zip(gv, wv))):
+                    over += sum(x != y for x, y in zip(gv, wv))
+                    g[k] = wv
     if got != want:
         for i, (g, w) in enumerate(zip(got, want)):
             for k in w:
@@ -337,8 +351,10 @@ def cmd_json(a):
         print("FAIL - %s: %s" % (a.what, "; ".join(bad)))
         return 1
     print("ok - %s: %d bytes, still valid JSON, the escaped values masked "
-          "as policy '%s' says once decoded (%s), nothing else changed" %
-          (a.what, len(got_bytes), a.policy, counts_text(masked)))
+          "as policy '%s' says once decoded (%s), %s" %
+          (a.what, len(got_bytes), a.policy, counts_text(masked),
+           "%d characters over-masked at hold timeouts" % over if over
+           else "nothing else changed"))
     return 0
 
 
@@ -557,6 +573,8 @@ def main():
     js.add_argument("received")
     js.add_argument("original")
     js.add_argument("--policy", choices=sorted(POLICIES), required=True)
+    js.add_argument("--hold-masked-ok", action="store_true",
+                    help="as for check")
     js.add_argument("--what", required=True)
     ch = sub.add_parser("chunked")
     ch.add_argument("raw")
