@@ -1,0 +1,447 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * libFuzzer target: the stream engine through the data path (lib/datapath
+ * -> lib/reasm, lib/stream), under a no-hugepage EAL.
+ *
+ * Input: 4 bytes of seed, 1 byte of mode, then the text a client sends
+ * (the server answers with the same text rotated by half; with mode bit
+ * 0 a second connection sends it too). A small generator (seeded by the
+ * input) cuts each direction into segments and interleaves them. Three
+ * runs, each on a fresh data path, handshake first, flushed at the end:
+ *
+ *   1. in order, segments of 1..64 (or ..1400) bytes
+ *   2. in order, 1400-byte segments
+ *   3. run 1 made hostile: neighbours swapped, segments duplicated,
+ *      retransmitted with other bytes, overlapping ranges resent
+ *
+ * Checked on what leaves:
+ *   - every mbuf comes back to the pool (sent or freed, none lost);
+ *   - every TCP checksum that leaves is right (all came in right);
+ *   - a byte once forwarded never leaves again as another byte;
+ *   - runs 1 and 2 forward every byte, and the same bytes: the output of
+ *     in-order input does not depend on how it was segmented.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_eal.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "wm_config.h"
+#include "wm_datapath.h"
+#include "wm_pkt.h"
+#include "wm_reasm.h"
+#include "wm_segment.h"
+
+#define FUZZ_MAX_TEXT 3000
+#define FUZZ_POOL 2047
+#define FUZZ_MAX_EVENTS 1024
+#define FUZZ_FLOWS 2
+#define FUZZ_DIRS (FUZZ_FLOWS * 2)
+
+#define FUZZ_ASSERT(cond) \
+	do { \
+		if (!(cond)) { \
+			fprintf(stderr, "fuzz_stream: run %d: %s:%d: %s\n", \
+				run_no, __FILE__, __LINE__, #cond); \
+			abort(); \
+		} \
+	} while (0)
+
+static const char fuzz_cfg[] =
+	"flow_table_size = 1024;\n"
+	"reasm = { ooo_worker_bytes = 1048576; retain_worker_bytes = 4194304;"
+	" frag_flows = 16; };\n"
+	"policies = { p = {\n"
+	"  card = { operator = \"partial\"; keep_first = 6; keep_last = 4; fill = \"*\"; };\n"
+	"  ssn = { operator = \"partial\"; keep_last = 4; fill = \"*\"; };\n"
+	"  email = { operator = \"redact\"; fill = \"x\"; keep_domain = true; };\n"
+	"}; };\n"
+	"segments = { default = { policy = \"p\"; }; };\n";
+
+static struct rte_mempool *pool;
+static struct wm_config *cfg;
+static struct wm_segments *segs;
+static const char *seg_names[WM_CONFIG_MAX_SEGMENTS];
+static int run_no;
+
+/* One direction of one connection: what it sends, what left for it. */
+struct dir {
+	const uint8_t *text;
+	uint32_t len;
+	uint32_t isn;            /* first data byte is isn + 1 */
+	uint16_t sport, dport;
+	uint8_t src, dst;        /* last byte of 10.0.0.x */
+	uint8_t *out;            /* bytes forwarded, by stream offset */
+	uint8_t *seen;           /* ... and whether they were */
+};
+
+static struct dir dirs[FUZZ_DIRS];
+static unsigned int ndirs;
+
+/* A segment to send: direction, stream range, bytes to XOR in. */
+struct event {
+	uint8_t dir;
+	uint8_t flip;
+	uint32_t off, len;
+};
+
+static struct event ev[FUZZ_MAX_EVENTS * 2];
+
+static uint64_t rng;
+
+static uint32_t
+rnd(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return n != 0 ? (uint32_t)(rng % n) : 0;
+}
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+static uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Ethernet / IPv4 / TCP with right checksums; @d's peer is its ACK. */
+static struct rte_mbuf *
+frame(const struct dir *d, const struct dir *peer, uint8_t flags,
+      uint32_t seq, const uint8_t *pl, uint32_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint8_t *f, *ip, *tcp;
+	uint16_t ck;
+	uint32_t sum = 0;
+
+	if (m == NULL)
+		return NULL;
+	f = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(54 + len));
+	if (f == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	memset(f, 0, 54);
+	f[5] = d->src;
+	f[11] = d->dst;
+	put16(f + 12, 0x0800);
+	ip = f + 14;
+	ip[0] = 0x45;
+	put16(ip + 2, (uint16_t)(40 + len));
+	ip[8] = 64;
+	ip[9] = 6;
+	ip[12] = 10, ip[15] = d->src;
+	ip[16] = 10, ip[19] = d->dst;
+	for (int i = 0; i < 20; i += 2)
+		sum += (uint32_t)ip[i] << 8 | ip[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	put16(ip + 10, (uint16_t)~sum);
+	tcp = ip + 20;
+	put16(tcp, d->sport);
+	put16(tcp + 2, d->dport);
+	put32(tcp + 4, seq);
+	put32(tcp + 8, (flags & WM_TCP_ACK) ? peer->isn + 1 : 0);
+	tcp[12] = 5 << 4;
+	tcp[13] = flags;
+	put16(tcp + 14, 65535);
+	if (len != 0)
+		memcpy(tcp + 20, pl, len);
+	ck = wm_cksum_l4(ip, tcp, 20 + len, 6);
+	memcpy(tcp + 16, &ck, 2);
+	return m;
+}
+
+/* What left: checksums right, no forwarded byte ever changed. */
+static void
+leaves(struct rte_mbuf *m)
+{
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+	struct wm_pkt_info pi;
+	uint16_t ck;
+
+	FUZZ_ASSERT(m->nb_segs == 1);
+	if (wm_pkt_parse(f, m->data_len, m->pkt_len, 4789, &pi) !=
+	    WM_PKT_TCP) {
+		fprintf(stderr, "fuzz_stream: a %s frame of %u bytes left\n",
+			wm_pkt_kind_name(pi.kind), m->pkt_len);
+		for (uint32_t i = 0; i < m->data_len && i < 64; i++)
+			fprintf(stderr, "%02x%s", f[i], i % 16 == 15 ? "\n" : " ");
+		FUZZ_ASSERT(!"only TCP frames came in");
+	}
+	ck = wm_cksum_l4(f + pi.l3_off, f + pi.l4_off,
+			 pi.payload_off + pi.payload_len - pi.l4_off, 6);
+	FUZZ_ASSERT(memcmp(&ck, f + pi.l4_off + 16, 2) == 0);
+	for (unsigned int i = 0; i < ndirs; i++) {
+		struct dir *d = &dirs[i];
+		uint32_t rel = pi.seq - (d->isn + 1);
+
+		if (pi.sport != d->sport || pi.dport != d->dport)
+			continue;
+		for (uint32_t k = 0; k < pi.payload_len; k++) {
+			uint32_t at = rel + k;
+
+			if (at >= d->len)
+				continue;   /* the SYN's or FIN's number */
+			if (d->seen[at])
+				FUZZ_ASSERT(d->out[at] ==
+					    f[pi.payload_off + k]);
+			d->out[at] = f[pi.payload_off + k];
+			d->seen[at] = 1;
+		}
+		return;
+	}
+	FUZZ_ASSERT(!"a frame of no connection left");
+}
+
+static uint16_t
+on_tx(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		leaves(pkts[i]);
+		rte_pktmbuf_free(pkts[i]);
+	}
+	return n;
+}
+
+static void
+send_one(struct wm_dp *dp, unsigned int di, uint8_t flags, uint32_t seq,
+	 const uint8_t *pl, uint32_t len)
+{
+	struct rte_mbuf *m = frame(&dirs[di], &dirs[di ^ 1], flags, seq, pl,
+				   len);
+
+	FUZZ_ASSERT(m != NULL);
+	wm_dp_rx_burst(dp, &m, 1, (uint16_t)(di & 1), 1);
+}
+
+static void
+run(const struct event *e, unsigned int n)
+{
+	struct wm_dp_conf c = {
+		.cfg = cfg, .segs = segs, .segment_names = seg_names,
+		.nworkers = 1, .nports = 2,
+		.ports = { { .peer = 1, .link = 0 }, { .peer = 0, .link = 0 } },
+		.tx = on_tx,
+	};
+	uint8_t buf[1500];
+	struct wm_dp *dp;
+
+	dp = wm_dp_create(&c, 0, SOCKET_ID_ANY);
+	FUZZ_ASSERT(dp != NULL);
+	for (unsigned int i = 0; i < ndirs; i++)
+		memset(dirs[i].seen, 0, dirs[i].len);
+	for (unsigned int i = 0; i < ndirs; i += 2) {
+		send_one(dp, i, WM_TCP_SYN, dirs[i].isn, NULL, 0);
+		send_one(dp, i + 1, WM_TCP_SYN | WM_TCP_ACK, dirs[i + 1].isn,
+			 NULL, 0);
+		send_one(dp, i, WM_TCP_ACK, dirs[i].isn + 1, NULL, 0);
+	}
+	for (unsigned int k = 0; k < n; k++) {
+		const struct dir *d = &dirs[e[k].dir];
+
+		memcpy(buf, d->text + e[k].off, e[k].len);
+		if (e[k].flip != 0)
+			buf[e[k].flip % e[k].len] ^= e[k].flip;
+		send_one(dp, e[k].dir, WM_TCP_ACK, d->isn + 1 + e[k].off, buf,
+			 e[k].len);
+		wm_dp_tick(dp, 1);
+	}
+	wm_dp_flush(dp);
+	wm_dp_free(dp);
+	FUZZ_ASSERT(rte_mempool_avail_count(pool) == FUZZ_POOL);
+}
+
+/* Each direction cut into segments of 1..@max bytes, interleaved. */
+static unsigned int
+cut(struct event *e, uint32_t max)
+{
+	uint32_t pos[FUZZ_DIRS] = { 0 };
+	unsigned int n = 0, left = ndirs;
+
+	while (left > 0 && n < FUZZ_MAX_EVENTS) {
+		unsigned int di = rnd(ndirs);
+		uint32_t len;
+
+		if (pos[di] >= dirs[di].len)
+			continue;
+		len = max == 1400 ? 1400 : 1 + rnd(max);
+		if (len > dirs[di].len - pos[di])
+			len = dirs[di].len - pos[di];
+		e[n++] = (struct event){ .dir = (uint8_t)di, .off = pos[di],
+					 .len = len };
+		pos[di] += len;
+		left -= pos[di] == dirs[di].len;
+	}
+	return n;
+}
+
+/* Run 1's segments with swaps, duplicates, changed and merged resends. */
+static unsigned int
+spoil(struct event *e, unsigned int n)
+{
+	unsigned int m = n;
+
+	for (unsigned int k = 0; k + 1 < n; k++)
+		if (rnd(8) == 0) {
+			struct event t = e[k];
+
+			e[k] = e[k + 1];
+			e[k + 1] = t;
+		}
+	for (unsigned int k = 0; k < n && m < 2 * FUZZ_MAX_EVENTS; k++) {
+		struct event r = e[rnd(k + 1)];
+		uint32_t end;
+
+		switch (rnd(6)) {
+		case 0:      /* a copy of an earlier segment */
+			e[m++] = r;
+			break;
+		case 1:      /* ... carrying other bytes */
+			r.flip = (uint8_t)(1 + rnd(255));
+			e[m++] = r;
+			break;
+		case 2:      /* a resend merging it with what follows */
+			end = r.off + r.len + rnd(200);
+			if (end > dirs[r.dir].len)
+				end = dirs[r.dir].len;
+			r.len = end - r.off > 1400 ? 1400 : end - r.off;
+			r.flip = (uint8_t)rnd(2);
+			e[m++] = r;
+			break;
+		}
+		if (m > k + 2 && rnd(4) == 0) {   /* move it in earlier */
+			struct event t = e[m - 1];
+
+			memmove(&e[k + 2], &e[k + 1],
+				(m - 1 - (k + 1)) * sizeof(*e));
+			e[k + 1] = t;
+			k++;
+		}
+	}
+	return m;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	char *eal[] = { "fuzz_stream", "-l", "0", "--no-huge", "-m", "512",
+			"--no-pci", "--no-shconf", "--no-telemetry",
+			"--log-level=4", NULL };
+	char err[512];
+
+	if (rte_eal_init((int)WM_ARRAY_SIZE(eal) - 1, eal) < 0) {
+		fprintf(stderr, "fuzz_stream: EAL init failed\n");
+		abort();
+	}
+	/* the data path keeps its per-packet state in the private area */
+	pool = rte_pktmbuf_pool_create("fuzz", FUZZ_POOL, 0,
+				       RTE_ALIGN_CEIL(sizeof(struct wm_pkt_meta),
+						      RTE_MBUF_PRIV_ALIGN),
+				       RTE_MBUF_DEFAULT_BUF_SIZE,
+				       SOCKET_ID_ANY);
+	cfg = wm_config_load_string(fuzz_cfg, "fuzz", err, sizeof(err));
+	if (pool == NULL || cfg == NULL) {
+		fprintf(stderr, "fuzz_stream: %s\n", cfg ? "no pool" : err);
+		abort();
+	}
+	segs = wm_segments_create(cfg, err, sizeof(err));
+	if (segs == NULL)
+		abort();
+	for (unsigned int k = 0; k < cfg->nsegments; k++)
+		seg_names[k] = cfg->segments[k].name;
+	for (unsigned int i = 0; i < FUZZ_DIRS; i++) {
+		dirs[i].out = malloc(FUZZ_MAX_TEXT);
+		dirs[i].seen = malloc(FUZZ_MAX_TEXT);
+		if (dirs[i].out == NULL || dirs[i].seen == NULL)
+			abort();
+	}
+	return 0;
+}
+
+static void
+setup(const uint8_t *data, size_t size, uint8_t *rot)
+{
+	uint8_t mode = data[4];
+	const uint8_t *t = data + 5;
+	uint32_t len = (uint32_t)(size - 5), half = len / 2;
+
+	memcpy(rot, t + half, len - half);
+	memcpy(rot + len - half, t, half);
+	ndirs = (mode & 1) ? 4 : 2;
+	for (unsigned int i = 0; i < ndirs; i++) {
+		struct dir *d = &dirs[i];
+		int server = i & 1;
+
+		d->text = server ? rot : t;
+		d->len = len;
+		/* mode bit 1: sequence numbers wrap inside the stream */
+		d->isn = (mode & 2) ? 0xffffffffu - (uint32_t)rnd(len + 1) :
+				      1000u + 100000u * i;
+		d->sport = server ? 80 : (uint16_t)(40000 + i);
+		d->dport = server ? (uint16_t)(40000 + i - 1) : 80;
+		d->src = (uint8_t)(server ? 2 : 1);
+		d->dst = (uint8_t)(server ? 1 : 2);
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static uint8_t rot[FUZZ_MAX_TEXT];
+	static uint8_t first[FUZZ_DIRS][FUZZ_MAX_TEXT];
+	unsigned int n;
+
+	if (size < 6 || size - 5 > FUZZ_MAX_TEXT)
+		return 0;
+	rng = get32(data) | 0x100000000ull;
+	setup(data, size, rot);
+
+	run_no = 1;
+	n = cut(ev, (data[4] & 4) ? 1400 : 64);
+	run(ev, n);
+	for (unsigned int i = 0; i < ndirs; i++) {
+		for (uint32_t k = 0; k < dirs[i].len; k++)
+			FUZZ_ASSERT(dirs[i].seen[k]);
+		memcpy(first[i], dirs[i].out, dirs[i].len);
+	}
+
+	run_no = 2;
+	run(ev + FUZZ_MAX_EVENTS, cut(ev + FUZZ_MAX_EVENTS, 1400));
+	for (unsigned int i = 0; i < ndirs; i++) {
+		for (uint32_t k = 0; k < dirs[i].len; k++)
+			FUZZ_ASSERT(dirs[i].seen[k]);
+		if (memcmp(first[i], dirs[i].out, dirs[i].len) != 0) {
+			fprintf(stderr, "fuzz_stream: direction %u: in-order "
+				"output depends on segmentation\n", i);
+			abort();
+		}
+	}
+
+	run_no = 3;
+	run(ev, spoil(ev, n));
+	return 0;
+}
