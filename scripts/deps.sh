@@ -7,6 +7,9 @@ set -euo pipefail
 WM_PACKAGES=(
 	libdpdk-dev dpdk dpdk-dev libhyperscan-dev libconfig-dev libssl-dev
 	meson ninja-build pkg-config gcc libpcap-dev tshark python3-scapy
+	# scripts/test.sh --sanitize, scripts/fuzz.sh: clang with ASan, UBSan
+	# and libFuzzer (the runtimes are in libclang-rt-dev)
+	clang libclang-rt-dev
 	# tests/deploy: the Kubernetes manifests' YAML and schemas
 	python3-yaml python3-jsonschema python3-kubernetes
 	# tests/link: tap links in a network namespace (ip); systemd-analyze
