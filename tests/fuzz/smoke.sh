@@ -10,6 +10,8 @@
 # SECONDS without a crash, a leak, a timeout or a broken property; 1
 # otherwise (the input that did it is saved as crash-*, leak-*,
 # timeout-*, next to the scratch corpus, and printed in hex); 77 skip.
+# The run starts from libFuzzer seed 1 (FUZZ_SEED), so a failure in CI
+# comes back the same way.
 set -euo pipefail
 
 if [ "${1:-}" = --skip ]; then
@@ -40,7 +42,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 rc=0
 # -timeout: one input taking longer is a hang; -rss_limit_mb: a leak
 # or a runaway allocation. ASan's leak check runs at the end.
-"$exe" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+"$exe" -max_total_time="$secs" -seed="${FUZZ_SEED:-1}" -timeout=10 -rss_limit_mb=2048 \
 	-print_final_stats=1 -artifact_prefix="$work/artifacts/" \
 	"$work/corpus" "${dirs[@]}" >"$work/log" 2>&1 || rc=$?
 grep -E '^(INFO: seed corpus|#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|stat::average_exec_per_sec|stat::new_units_added|stat::peak_rss_mb|==[0-9]+==ERROR|SUMMARY)' \
