@@ -21,6 +21,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -65,13 +66,16 @@ text_setting(const struct text_scan *t, char *buf, size_t len)
 	}
 }
 
-static int
-text_err(struct text_scan *t, const char *fmt, const char *arg)
+static int __attribute__((format(printf, 2, 3)))
+text_err(struct text_scan *t, const char *fmt, ...)
 {
-	char setting[256], reason[256];
+	char setting[256], reason[4096 + 256];
+	va_list ap;
 
 	text_setting(t, setting, sizeof(setting));
-	snprintf(reason, sizeof(reason), fmt, arg);
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
 	snprintf(t->err, t->errlen, "%s:%u: %s%s%s", t->file, t->line,
 		 setting, setting[0] != '\0' ? ": " : "", reason);
 	return -EINVAL;
@@ -114,7 +118,7 @@ text_byte(struct text_scan *t, size_t *n)
 	char hex[8];
 
 	if (*t->p == '\0')
-		return text_err(t, "a NUL byte%s: not a text file", "");
+		return text_err(t, "a NUL byte: not a text file");
 	*n = utf8_len(t->p, t->end);
 	if (*n == 0) {
 		snprintf(hex, sizeof(hex), "0x%02x", *t->p);
@@ -154,8 +158,10 @@ text_number(struct text_scan *t)
 		else
 			break;
 		v = v * (hex ? 16 : 10) + d;
-		if (v > ((unsigned __int128)1 << 64))
-			big = true, v = (unsigned __int128)1 << 64;
+		if (v > ((unsigned __int128)1 << 64)) {
+			big = true;     /* stop growing: it is too big anyway */
+			v = (unsigned __int128)1 << 64;
+		}
 	}
 	if (!hex && q < t->end && (*q == '.' || (*q | 0x20) == 'e')) {
 		/* a float: libconfig reads it as one, the tables say */
@@ -178,6 +184,29 @@ text_number(struct text_scan *t)
 }
 
 static int text_check(struct text_scan *t);
+
+/* Check the included file open at @fd, one level deeper. */
+static int
+text_include_file(struct text_scan *t, int fd, const char *path)
+{
+	struct text_scan sub = {
+		.file = path, .incdir = t->incdir, .line = 1,
+		.include_depth = t->include_depth + 1,
+		.err = t->err, .errlen = t->errlen,
+	};
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	rc = conf_text_read_fd(fd, path, &buf, &len, t->err, t->errlen);
+	if (rc < 0)
+		return rc;
+	sub.p = (const uint8_t *)buf;
+	sub.end = sub.p + len;
+	rc = text_check(&sub);
+	free(buf);
+	return rc;
+}
 
 /* @include "FILE" at the start of a line: a regular file, checked too. */
 static int
@@ -204,35 +233,20 @@ text_include(struct text_scan *t)
 	else
 		snprintf(path, sizeof(path), "%s/%s", t->incdir, name);
 	if (t->include_depth >= CONF_INCLUDE_DEPTH)
-		return text_err(t, "@include nested deeper than %s", "10");
+		return text_err(t, "@include nested deeper than %d",
+				CONF_INCLUDE_DEPTH);
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		return text_err(t, "@include: cannot open %s", path);
+		return text_err(t, "@include: cannot open %s: %s", path,
+				strerror(errno));
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return text_err(t, "@include: %s is not a regular file", path);
 	}
-	{
-		char *buf = NULL;
-		size_t len = 0;
-		struct text_scan sub = {
-			.file = path, .incdir = t->incdir, .line = 1,
-			.include_depth = t->include_depth + 1,
-			.err = t->err, .errlen = t->errlen,
-		};
-
-		rc = conf_text_read_fd(fd, path, &buf, &len, t->err,
-				       t->errlen);
-		close(fd);
-		if (rc < 0)
-			return rc;
-		sub.p = (const uint8_t *)buf;
-		sub.end = sub.p + len;
-		rc = text_check(&sub);
-		free(buf);
-		if (rc < 0)
-			return rc;
-	}
+	rc = text_include_file(t, fd, path);
+	close(fd);
+	if (rc < 0)
+		return rc;
 	t->p = e + 1;
 	return 0;
 }
@@ -327,8 +341,8 @@ text_token(struct text_scan *t, char *last, bool bol)
 		snprintf(t->pending, sizeof(t->pending), "%s", last);
 	} else if (c == '{' || c == '(' || c == '[') {
 		if (t->depth == CONF_TEXT_DEPTH)
-			return text_err(t, "nested deeper than %s levels",
-					"16");
+			return text_err(t, "nested deeper than %d levels",
+					CONF_TEXT_DEPTH);
 		t->depth++;
 		memcpy(t->names[t->depth], t->pending, sizeof(t->pending));
 		t->pending[0] = '\0';
@@ -353,8 +367,8 @@ text_check(struct text_scan *t)
 	int rc;
 
 	if (t->end - t->p >= 3 && memcmp(t->p, "\xef\xbb\xbf", 3) == 0)
-		return text_err(t, "starts with a byte order mark (EF BB BF)%s:"
-				" save it as UTF-8 without one", "");
+		return text_err(t, "starts with a byte order mark (EF BB BF): "
+				"save it as UTF-8 without one");
 	while (t->p < t->end) {
 		uint8_t c = *t->p;
 
