@@ -32,7 +32,7 @@ command -v clang >/dev/null 2>&1 || { echo "fuzz.sh: clang is needed (apt-get in
 
 bdir=build-sanitize
 if [ ! -f "$bdir/build.ninja" ]; then
-	CC=clang meson setup "$bdir" -Dfuzz=true -Db_sanitize=address,undefined \
+	CC=clang CXX=clang++ meson setup "$bdir" -Dfuzz=true -Db_sanitize=address,undefined \
 		-Db_lundef=false
 fi
 ninja -C "$bdir" "tests/fuzz/fuzz_$target"

@@ -29,7 +29,7 @@ setup() {
 	if [ "$1" != build-sanitize ]; then
 		meson setup "$1"
 	elif command -v clang >/dev/null 2>&1; then
-		CC=clang meson setup "$1" -Dfuzz=true \
+		CC=clang CXX=clang++ meson setup "$1" -Dfuzz=true \
 			-Db_sanitize=address,undefined -Db_lundef=false
 	else
 		echo "test.sh: no clang: sanitizers with gcc, no fuzz targets"
