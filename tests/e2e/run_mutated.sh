@@ -6,7 +6,9 @@
 # frame is accounted for:
 #   port.rx = frames in the capture, port.tx = frames written out;
 #   frames that are not fragments: out (less frag.out) + counted drops
-#     = in (a datagram reassembled from fragments may add a drop);
+#     (drop.*, port.tx_drop, port.ring_drop, reasm.out_of_window,
+#     reasm.after_fin) = in (a datagram reassembled from fragments may
+#     add a drop);
 #   fragments: with none reassembled, each timed out or dropped and
 #     counted; else at least two per datagram reassembled.
 #
@@ -80,6 +82,8 @@ g = lambda k: c.get(k, 0)
 frag_drop = sum(v for k, v in c.items() if k.startswith(('drop.frag', 'drop.ip_frag')))
 drops = sum(v for k, v in c.items() if k.startswith('drop.')) - frag_drop
 drops += g('port.tx_drop') + g('port.ring_drop')
+# frames reassembly drops and counts under its own name
+drops += g('reasm.out_of_window') + g('reasm.after_fin')
 bad = []
 if g('port.rx') != fin:
     bad.append('port.rx=%d, %d frames in' % (g('port.rx'), fin))
