@@ -12,6 +12,9 @@ WM_PACKAGES=(
 	# lib/detect: phone numbers against numbering-plan metadata
 	# (libphonenumber, C++, behind lib/detect/phone_meta.h)
 	libphonenumber-dev g++
+	# scripts/test.sh --sanitize, scripts/fuzz.sh: clang with ASan, UBSan
+	# and libFuzzer (the runtimes are in libclang-rt-dev)
+	clang libclang-rt-dev
 	# tests/deploy: the Kubernetes manifests' YAML and schemas
 	python3-yaml python3-jsonschema python3-kubernetes
 	# tests/link: tap links in a network namespace (ip); systemd-analyze

@@ -2,6 +2,16 @@
 # Install what is missing (Debian 12), build in build/ and run every test
 # suite (unit and e2e). Ends with a line "N passed, N failed"; exits 1 if
 # any test failed.
+#
+# usage: scripts/test.sh [--sanitize | --ci] [MESON-TEST-ARGS...]
+#   --sanitize  build in build-sanitize/ with ASan and UBSan (clang, with
+#               the libFuzzer targets of tests/fuzz, whose bounded smoke
+#               runs are suite fuzz; gcc without them when there is no
+#               clang) and run the suites there: a sanitizer report
+#               fails its test
+#   --ci        what CI runs (.ci/run): every suite in build/, then the
+#               unit, e2e and fuzz suites in build-sanitize/; one summary
+#   MESON-TEST-ARGS  passed to meson test (--suite unit, a test name...)
 set -euo pipefail
 
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -13,23 +23,38 @@ chmod 600 configs/examples/keys/demo.key
 . scripts/deps.sh
 wm_install_deps
 
-if [ ! -f build/build.ninja ]; then
-	meson setup build
-fi
-ninja -C build
+# setup BUILD_DIR: configure it once (build-sanitize: sanitizers)
+setup() {
+	[ -f "$1/build.ninja" ] && return 0
+	if [ "$1" != build-sanitize ]; then
+		meson setup "$1"
+	elif command -v clang >/dev/null 2>&1; then
+		CC=clang CXX=clang++ meson setup "$1" -Dfuzz=true \
+			-Db_sanitize=address,undefined -Db_lundef=false
+	else
+		echo "test.sh: no clang: sanitizers with gcc, no fuzz targets"
+		meson setup "$1" -Db_sanitize=address,undefined
+	fi
+}
 
-log=build/meson-logs/testlog.json
-rm -f "$log"
-rc=0
-meson test -C build --print-errorlogs "$@" || rc=$?
-
-if [ ! -f "$log" ]; then
-	echo "meson test wrote no $log (exit status $rc)"
-	exit 1
-fi
-# One JSON object per test: OK, SKIP and EXPECTEDFAIL count as passed;
-# FAIL, TIMEOUT, ERROR and UNEXPECTEDPASS as failed.
-read -r passed failed skipped < <(/usr/bin/python3 - "$log" <<'EOF'
+passed=0 failed=0 skipped=0 rc=0
+# run BUILD_DIR [MESON-TEST-ARGS...]: build, test, add up the results
+run() {
+	local bdir=$1 log p f s r=0
+	shift
+	setup "$bdir"
+	ninja -C "$bdir"
+	log=$bdir/meson-logs/testlog.json
+	rm -f "$log"
+	meson test -C "$bdir" --print-errorlogs "$@" || r=$?
+	if [ ! -f "$log" ]; then
+		echo "meson test wrote no $log (exit status $r)"
+		exit 1
+	fi
+	[ "$r" -eq 0 ] || rc=$r
+	# One JSON object per test: OK, SKIP and EXPECTEDFAIL count as passed;
+	# FAIL, TIMEOUT, ERROR and UNEXPECTEDPASS as failed.
+	read -r p f s < <(/usr/bin/python3 - "$log" <<'PY'
 import json, sys
 p = f = s = 0
 for line in open(sys.argv[1]):
@@ -45,8 +70,28 @@ for line in open(sys.argv[1]):
     else:
         f += 1
 print(p, f, s)
-EOF
-)
+PY
+	)
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+}
+
+case ${1:-} in
+--sanitize)
+	shift
+	run build-sanitize "$@"
+	;;
+--ci)
+	shift
+	run build "$@"
+	# sanitized: what runs our C (the other suites test scripts and
+	# manifests, the same in both builds)
+	run build-sanitize --suite unit --suite e2e --suite fuzz "$@"
+	;;
+*)
+	run build "$@"
+	;;
+esac
+
 if [ "$skipped" -gt 0 ]; then
 	echo "$skipped skipped"
 fi

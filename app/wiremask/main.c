@@ -135,7 +135,7 @@ log_to_rte(enum wm_log_level level, const char *line)
 static int
 check_config(const char *path)
 {
-	char err[512];
+	char err[WM_CONFIG_ERR_LEN];
 	struct wm_config *cfg = wm_config_load(path, err, sizeof(err));
 	struct wm_segments *segs;
 
@@ -561,7 +561,7 @@ workers_count(const struct wm_config *cfg)
 static int
 app_start(const struct opts *o)
 {
-	char err[512];
+	char err[WM_CONFIG_ERR_LEN];
 	unsigned int i = 0, lcore;
 
 	wm_app.cfg = wm_config_load(o->config, err, sizeof(err));

@@ -22,7 +22,7 @@ wm_log_set_level(enum wm_log_level level)
 void
 wm_log(enum wm_log_level level, const char *fmt, ...)
 {
-	char line[512];
+	char line[9216];    /* a config error: two whole paths and why */
 	va_list ap;
 
 	if (level > log_level)

@@ -359,9 +359,8 @@ wm_config_load(const char *path, char *err, size_t errlen)
 	char noerr[1], dir[sizeof(((struct wm_config *)0)->path)];
 	struct wm_config *cfg;
 	const char *incdir;
-	struct stat st;
+	char *text = NULL;
 	config_t lc;
-	FILE *fp;
 	int ok, e;
 
 	if (err == NULL || errlen == 0) {
@@ -374,26 +373,25 @@ wm_config_load(const char *path, char *err, size_t errlen)
 		errno = EINVAL;
 		return NULL;
 	}
-	fp = fopen(path, "r");
-	if (fp != NULL && fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
-		fclose(fp);
-		fp = NULL;
-		errno = EISDIR;
-	}
-	if (fp == NULL) {
-		e = errno;
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(e));
-		errno = e;
+	if (strlen(path) >= sizeof(dir)) {
+		snprintf(err, errlen, "%.200s...: path longer than %zu bytes",
+			 path, sizeof(dir) - 1);
+		errno = ENAMETOOLONG;
 		return NULL;
 	}
-
-	config_init(&lc);
 	/* @include "x.cfg" is relative to the top file's directory. */
 	snprintf(dir, sizeof(dir), "%s", path);
 	incdir = dirname(dir);
+	/* read and checked here: libconfig 1.5 misreads some files */
+	e = conf_text_load(path, incdir, &text, err, errlen);
+	if (e < 0) {
+		errno = -e;
+		return NULL;
+	}
+	config_init(&lc);
 	config_set_include_dir(&lc, incdir);
-	ok = config_read(&lc, fp);
-	fclose(fp);
+	ok = config_read_string(&lc, text);
+	free(text);
 	cfg = conf_build(&lc, ok, path, incdir, err, errlen);
 	e = errno;
 	config_destroy(&lc);
@@ -419,6 +417,10 @@ wm_config_load_string(const char *text, const char *name, char *err,
 		name = "(string)";
 	if (text == NULL) {
 		snprintf(err, errlen, "%s: no config text given", name);
+		errno = EINVAL;
+		return NULL;
+	}
+	if (conf_text_check(name, text, strlen(text), NULL, err, errlen) < 0) {
 		errno = EINVAL;
 		return NULL;
 	}

@@ -6,9 +6,12 @@
  * each segment claims), with their dumps.
  */
 #include <errno.h>
+#include <libgen.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <libconfig.h>
 
@@ -71,6 +74,43 @@ conf_dump_keys(const struct wm_config *cfg, const void *base, const char *key,
 		fprintf(out, "%s.%s = (loaded)\n", key, cfg->keys[i].id);
 }
 
+/*
+ * The event log is opened (created, appended to) at start-up: a path the
+ * appliance cannot write there is refused now, not after --check-config
+ * said the file was valid. A relative path starts where wiremask runs.
+ */
+static int
+conf_events_path(struct conf_ctx *ctx, const config_setting_t *m,
+		 const char *path)
+{
+	char dir[sizeof(((struct wm_config *)0)->events.path)];
+	const char *parent;
+	struct stat st;
+
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return conf_err(ctx, m, NULL, "%s is a directory",
+					path);
+		if (access(path, W_OK) != 0)
+			return conf_err(ctx, m, NULL, "cannot write %s: %s",
+					path, strerror(errno));
+		return 0;
+	}
+	if (errno != ENOENT)
+		return conf_err(ctx, m, NULL, "%s: %s", path, strerror(errno));
+	snprintf(dir, sizeof(dir), "%s", path);
+	parent = dirname(dir);
+	if (stat(parent, &st) != 0)
+		return conf_err(ctx, m, NULL, "directory %s: %s", parent,
+				strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return conf_err(ctx, m, NULL, "%s is not a directory", parent);
+	if (access(parent, W_OK | X_OK) != 0)
+		return conf_err(ctx, m, NULL, "cannot create a file in %s: %s",
+				parent, strerror(errno));
+	return 0;
+}
+
 /* events = { path = "FILE"; fingerprint_key = "<key id>"; }; */
 int
 conf_events(struct conf_ctx *ctx, const config_setting_t *s, void *base)
@@ -92,6 +132,8 @@ conf_events(struct conf_ctx *ctx, const config_setting_t *s, void *base)
 		if (strcmp(name, "path") == 0) {
 			if (strlen(str) >= sizeof(cfg->events.path))
 				return conf_err(ctx, m, NULL, "path too long");
+			if (conf_events_path(ctx, m, str) < 0)
+				return -EINVAL;
 			snprintf(cfg->events.path, sizeof(cfg->events.path),
 				 "%s", str);
 		} else if (strcmp(name, "fingerprint_key") == 0) {

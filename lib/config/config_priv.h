@@ -147,6 +147,25 @@ int conf_parse_key(struct conf_ctx *ctx, const struct conf_field *f,
 		   const config_setting_t *s, long long *v);
 
 /* The walker and the printer over a table (see above). */
+/*
+ * The text of config file @path (a regular file, read without blocking)
+ * into *@text (malloc'd, NUL-terminated), checked with every file it
+ * includes (from @incdir) for what libconfig would misread: a byte order
+ * mark, NUL bytes, bytes that are not UTF-8, integers beyond their
+ * bits, deep nesting, an @include that is not a regular file
+ * (config_text.c). 0, or -errno with "FILE:LINE: SETTING: reason".
+ */
+int conf_text_load(const char *path, const char *incdir, char **text,
+		   char *err, size_t errlen);
+
+/* The same checks on @len bytes of @text, named @name in messages. */
+int conf_text_check(const char *name, const char *text, size_t len,
+		    const char *incdir, char *err, size_t errlen);
+
+/* Read the regular file open at @fd (named @name) into *@text, *@len. */
+int conf_text_read_fd(int fd, const char *name, char **text, size_t *len,
+		      char *err, size_t errlen);
+
 int conf_walk(struct conf_ctx *ctx, const struct conf_table *t,
 	      const config_setting_t *g, void *base,
 	      const config_setting_t **seen);

@@ -258,10 +258,15 @@ struct wm_config {
 	struct wm_vni_map vnis[WM_CONFIG_MAX_VNIS]; /* sorted by vni */
 };
 
+/* Room for any message of the loader: two paths and a reason. */
+#define WM_CONFIG_ERR_LEN (2 * 4096 + 1024)
+
 /**
  * Load and validate @path. Returns a new config, or NULL with errno set
  * and a message "FILE:LINE: SETTING: reason" (or "FILE: reason" when no
- * line applies) in @err (@errlen bytes, always NUL-terminated).
+ * line applies) in @err (@errlen bytes, always NUL-terminated; with
+ * WM_CONFIG_ERR_LEN bytes never cut). A FIFO, a directory or another
+ * file that is not a regular one is refused without blocking.
  */
 struct wm_config *wm_config_load(const char *path, char *err, size_t errlen);
 

@@ -45,15 +45,32 @@ stream_put(struct wm_stream_ctx *ctx, struct wm_stream_dir *d, uint64_t start,
 	wm_rb_write(&d->r.rb, start, val, (uint32_t)(end - start));
 }
 
-/* stream_put() for a value judged now, counting one whose start had left. */
+/*
+ * stream_put() for a value judged now (@orig its bytes, @val masked),
+ * counting one whose start had left. Only the bytes its mask changes are
+ * written: masks add up, so a value that overlaps one masked before
+ * (an SSN inside a list of digits) never puts back what that one hid.
+ */
 static void
 dir_write(struct wm_stream_ctx *ctx, struct wm_stream_dir *d, uint64_t start,
-	  uint64_t end, const uint8_t *val)
+	  uint64_t end, const uint8_t *orig, const uint8_t *val)
 {
+	uint32_t n = (uint32_t)(end - start), i = 0;
+
 	if (start < d->r.released)
 		ctx->stats->ctr[stream_leaked(d, start) ? WM_CTR_MASK_LATE :
 				WM_CTR_MASK_AFTER_TIMEOUT]++;
-	stream_put(ctx, d, start, end, val);
+	while (i < n) {
+		uint32_t j;
+
+		while (i < n && val[i] == orig[i])
+			i++;
+		for (j = i; j < n && val[j] != orig[j]; j++)
+			;
+		if (j > i)
+			stream_put(ctx, d, start + i, start + j, val + i);
+		i = j;
+	}
 }
 
 int
@@ -254,7 +271,7 @@ value_judged(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	}
 	if (stream_value_decide(ctx, f, d, ri, off, val, len, stream_leaked(d, off),
 			 out))
-		dir_write(ctx, d, off, off + len, out);
+		dir_write(ctx, d, off, off + len, val, out);
 }
 
 /*
@@ -771,8 +788,13 @@ stream_hole_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
 				continue;
 			if (stream_value_decide(ctx, f, d, ctx->match[i].rule,
 					 pm->stream_off + pos + vs, buf + vs,
-					 ve - vs, false, out))
-				wm_reasm_pkt_write(m, pos + vs, out, ve - vs);
+					 ve - vs, false, out)) {
+				/* Masks add up (dir_write()). */
+				for (uint32_t k = 0; k < ve - vs; k++)
+					if (out[k] != buf[vs + k])
+						wm_reasm_pkt_write(m, pos + vs + k,
+								   out + k, 1);
+			}
 			else if (f->blocked) {
 				rc = -EPIPE;
 				break;

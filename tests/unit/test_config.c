@@ -346,7 +346,7 @@ static const struct bad_case bad_cases[] = {
 	  "t.cfg:1: workers: ", "out of range" },
 	{ "flow_table_size_int64_too_big",
 	  "flow_table_size = 4294967296;\n" TAIL,
-	  "t.cfg:1: flow_table_size: ", "out of range" },
+	  "t.cfg:1: flow_table_size: ", "beyond 32 bits" },
 	{ "mbufs_too_few",
 	  "ports = {\n mbufs = 1022;\n};\n" TAIL,
 	  "t.cfg:2: ports.mbufs: ", "out of range 1023..1048575" },

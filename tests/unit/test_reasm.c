@@ -61,13 +61,14 @@ read_outside_refused(void)
 {
 	struct wm_rb_pool *pool = wm_rb_pool_create(1 << 20);
 	struct wm_rbuf rb = { 0 };
-	uint8_t out[16];
+	uint8_t out[20];
 
 	wm_rb_reset(pool, &rb, 50);
 	wm_rb_append(pool, &rb, data, 20, 1 << 20);
 	CHECK(!wm_rb_read(&rb, 49, 2, out));   /* before base */
 	CHECK(!wm_rb_read(&rb, 65, 10, out));  /* past end */
-	CHECK(wm_rb_read(&rb, 50, 20, out));
+	CHECK(wm_rb_read(&rb, 50, 20, out));   /* all of it */
+	CHECK_MEM(out, data, 20);
 	wm_rb_reset(pool, &rb, 0);
 	wm_rb_pool_free(pool);
 }

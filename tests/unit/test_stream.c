@@ -34,6 +34,7 @@ static struct wm_stream_ctx *ctx;
 static struct wm_stats stats;
 static struct wm_flow_table *flows;
 static struct wm_rb_pool *rb_pool;
+static struct wm_win_pool *win_pool;
 static struct wm_stream_conf sconf;
 static const struct wm_stream_conf sconf_default = {
 	.hold_time = 1000,
@@ -1391,8 +1392,9 @@ main(int argc, char **argv)
 	flows = wm_flow_table_create(64);
 	rb_pool = wm_rb_pool_create(64 << 20);
 	sconf = sconf_default;
-	wm_stream_ctx_init(ctx, scratch, &stats, &sconf, rb_pool,
-			   wm_win_pool_create(1024), collect, NULL);
+	win_pool = wm_win_pool_create(1024);
+	wm_stream_ctx_init(ctx, scratch, &stats, &sconf, rb_pool, win_pool,
+			   collect, NULL);
 
 	RUN(value_in_one_segment);
 	RUN(split_across_two_segments);
@@ -1446,5 +1448,6 @@ main(int argc, char **argv)
 	RUN(both_directions_one_flow);
 	reset();
 	wm_stream_ctx_fini(ctx);
+	wm_win_pool_free(win_pool);
 	TEST_END();
 }
