@@ -346,7 +346,8 @@ conf_build(config_t *lc, int ok, const char *name, const char *incdir,
 	ctx.cfg = cfg;
 
 	if (conf_walk(&ctx, &conf_top, config_root_setting(lc), cfg, NULL) < 0) {
-		free(cfg);
+		/* What the walk made so far (custom and tuned detectors, keys). */
+		wm_config_free(cfg);
 		errno = EINVAL;
 		return NULL;
 	}

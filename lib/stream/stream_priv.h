@@ -167,6 +167,8 @@ void stream_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		  struct wm_stream_dir *d, struct rte_mbuf *m, uint32_t skip,
 		  uint64_t now);
 
+
+/* ---- stream_hole.c ---- */
 /** Judge @n payload bytes of @m from @pos alone (a skipped hole's). */
 int stream_hole_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		      struct wm_stream_dir *d, struct rte_mbuf *m,

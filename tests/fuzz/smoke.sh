@@ -52,7 +52,7 @@ if [ "$rc" -ne 0 ]; then
 	for f in "$work"/artifacts/*; do
 		[ -f "$f" ] || continue
 		echo "input $f:"
-		od -A d -c "$f" | head -20
+		od -A d -c "$f" | head -20 || true  # head closes the pipe early
 	done
 	echo "FAIL fuzz_$name: exit $rc (log $work/log)"
 	exit 1
