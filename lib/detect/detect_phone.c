@@ -84,16 +84,17 @@ phone_is_sep(uint8_t c)
 }
 
 /*
- * Start of the run of value bytes that ends at the digit b[q], walking
- * back at most WM_PHONE_MAX_LEN bytes: digits, parentheses, a '+' (the
- * first byte), single separators after a digit or ')'.
+ * Start of the run of value bytes that ends before b[end], walking back
+ * at most @max bytes: digits, parentheses, a '+' (the first byte),
+ * single separators after a digit or ')'; then forward to its first
+ * digit, '+' or '('.
  */
 static size_t
-phone_run(const uint8_t *b, size_t q)
+phone_start(const uint8_t *b, size_t end, size_t max)
 {
-	size_t p = q;
+	size_t p = end;
 
-	while (p > 0 && q + 1 - p < WM_PHONE_MAX_LEN) {
+	while (p > 0 && end - p < max) {
 		uint8_t c = b[p - 1];
 
 		if (wm_is_digit(c) || c == '(' || c == ')') {
@@ -108,9 +109,16 @@ phone_run(const uint8_t *b, size_t q)
 			break;
 		}
 	}
-	while (p <= q && !wm_is_digit(b[p]) && b[p] != '+' && b[p] != '(')
+	while (p < end && !wm_is_digit(b[p]) && b[p] != '+' && b[p] != '(')
 		p++;
 	return p;
+}
+
+/* Start of the run of value bytes that ends at the digit b[q]. */
+static size_t
+phone_run(const uint8_t *b, size_t q)
+{
+	return phone_start(b, q + 1, WM_PHONE_MAX_LEN);
 }
 
 /*
@@ -324,29 +332,9 @@ phone_confirm(const struct wm_detector *d, const uint8_t *win, size_t len,
 static size_t
 phone_hold(const struct wm_detector *d, const uint8_t *tail, size_t len)
 {
-	size_t p = len;
-
 	(void)d;
 	/* phone_run()'s walk, from whatever byte the tail ends with. */
-	while (p > 0 && len - p < WM_PHONE_MAX_LEN + 1) {
-		uint8_t c = tail[p - 1];
-
-		if (wm_is_digit(c) || c == '(' || c == ')') {
-			p--;
-		} else if (c == '+') {
-			p--;
-			break;
-		} else if (phone_is_sep(c) && p >= 2 &&
-			   (wm_is_digit(tail[p - 2]) || tail[p - 2] == ')')) {
-			p--;
-		} else {
-			break;
-		}
-	}
-	while (p < len && !wm_is_digit(tail[p]) && tail[p] != '+' &&
-	       tail[p] != '(')
-		p++;
-	return len - p;
+	return len - phone_start(tail, len, WM_PHONE_MAX_LEN + 1);
 }
 
 #define PHONE_TERM "(?:[^0-9 .\\-/]|[ .\\-/][^0-9])"
