@@ -361,6 +361,20 @@ static const char *const methods[] = {
 	"CONNECT ", "TRACE ",
 };
 
+bool
+wm_proto_http_start(const uint8_t *p, uint32_t n)
+{
+	if (n >= 7 && memcmp(p, "HTTP/1.", 7) == 0)
+		return true;
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		size_t k = strlen(methods[i]);
+
+		if (n >= k && memcmp(p, methods[i], k) == 0)
+			return true;
+	}
+	return false;
+}
+
 static int
 http_ident(const uint8_t *p, uint32_t n)
 {

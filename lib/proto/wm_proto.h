@@ -207,6 +207,12 @@ wm_proto_protected(const struct wm_proto_flow *pf)
 	return (pf->flags & 0x01) != 0; /* WM_PROTO_F_PROTECT */
 }
 
+/**
+ * Do the @n bytes at @p begin an HTTP/1.x message (a request line of a
+ * method the stage knows, or a status line)? Case-sensitive.
+ */
+bool wm_proto_http_start(const uint8_t *p, uint32_t n);
+
 /** Name of @p ("http", ...), NULL if out of range. */
 const char *wm_proto_name(enum wm_proto p);
 

@@ -621,12 +621,6 @@ stream_dir_flush(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	stream_release(ctx, d, upto);
 }
 
-/* Request and status lines: the start of a new HTTP/1.x message. */
-static const char *const http_starts[] = {
-	"GET ", "POST ", "PUT ", "HEAD ", "DELETE ", "PATCH ", "OPTIONS ",
-	"CONNECT ", "TRACE ", "HTTP/1.",
-};
-
 /*
  * A tail decided at a hold timeout, then a new message: the values of
  * the tail end where the message ends, in the real stream too, so the
@@ -641,18 +635,14 @@ msg_boundary(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	uint8_t head[8];
 	const uint8_t *p;
 	uint32_t n = RTE_MIN(pm->pi.payload_len, (uint32_t)sizeof(head));
-	bool start = false;
 
 	if (!(d->flags & WM_STREAM_DECIDED) || d->tmo_end != d->r.offset ||
 	    d->hs == NULL)
 		return false;
+	/* The request and status lines lib/proto knows. */
 	p = rte_pktmbuf_read(m, pm->pi.payload_off, n, head);
-	for (size_t i = 0; p != NULL && i < WM_ARRAY_SIZE(http_starts); i++) {
-		size_t k = strlen(http_starts[i]);
-
-		start |= n >= k && memcmp(p, http_starts[i], k) == 0;
-	}
-	if (!start || stream_msg_end(ctx, f, d) < 0)
+	if (p == NULL || !wm_proto_http_start(p, n) ||
+	    stream_msg_end(ctx, f, d) < 0)
 		return false;
 	d->tmo_end = UINT64_MAX;
 	return true;
