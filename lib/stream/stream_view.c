@@ -272,6 +272,18 @@ view_scan(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	return f->blocked ? -EPIPE : 0;
 }
 
+/*
+ * Did an encoding decode the byte at wire offset @w with view_wlen @wl,
+ * the previous one's wire bytes ending at @wn (UINT64_MAX: unknown)?
+ * An escape, a '+', or a gap (chunk framing) before it.
+ */
+static bool
+encoded(uint8_t wl, uint64_t w, uint64_t wn)
+{
+	return (wl & WM_PROTO_WLEN_LEN) != 1 || (wl & WM_PROTO_WLEN_CHANGED) ||
+	       (wn != UINT64_MAX && w != wn);
+}
+
 /* Append up to VIEW_STEP decoded bytes to the history, oldest out. */
 static bool
 view_append(struct wm_view *v, uint64_t base, const uint8_t *b,
@@ -300,8 +312,7 @@ view_append(struct wm_view *v, uint64_t base, const uint8_t *b,
 			v->wire_next = UINT64_MAX;
 			continue;
 		}
-		if (len != 1 || (wl[j] & WM_PROTO_WLEN_CHANGED) ||
-		    (v->wire_next != UINT64_MAX && w != v->wire_next)) {
+		if (encoded(wl[j], w, v->wire_next)) {
 			enc = true;
 			v->last_enc = v->n + j + 1;
 		}
@@ -330,8 +341,7 @@ first_encoded(const struct wm_view *v, uint64_t base, const int32_t *off,
 		}
 		*plain |= (wl[j] & WM_PROTO_WLEN_FRAMED) ||
 			  !(wl[j] & (WM_PROTO_WLEN_URL | WM_PROTO_WLEN_JSON));
-		if (len != 1 || (wl[j] & WM_PROTO_WLEN_CHANGED) ||
-		    (wn != UINT64_MAX && w != wn))
+		if (encoded(wl[j], w, wn))
 			return j;
 		wn = w + len;
 	}
