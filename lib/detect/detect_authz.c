@@ -12,7 +12,8 @@
  * confirm only has to find the token: the run of token bytes before the
  * terminator, after blanks. When the window shows the scheme it is
  * checked too. A token longer than max_len, or reaching the start of a
- * full window, is masked by its last max_len bytes.
+ * full window, is masked by its last max_len bytes (in HTTP, the stream
+ * engine masks the rest: the header's credentials are an anchor).
  */
 #include <string.h>
 

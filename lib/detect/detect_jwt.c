@@ -22,7 +22,8 @@
  * bytes (the signature, at the end) are masked and the start leaves in
  * clear: the hold-back rule cannot hold more. Such a token can no
  * longer be replayed, but the start of its payload (claims) is
- * readable.
+ * readable. In an HTTP Authorization or Cookie header the stream engine
+ * masks it whole (an anchor: lib/stream/stream_anchor.c).
  *
  * min_chars counts letters and digits: 3 (the "eyJ" of the header; the
  * other base64url characters may include '-' and '_').

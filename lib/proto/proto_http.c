@@ -35,11 +35,20 @@ enum {
 	HTTP_ST_TUNNEL,         /* the message that ends starts a tunnel */
 };
 
-/* Headers the stage looks at (struct wm_proto_dir.u.http data). */
-static const char *const hdr_names[] = { "accept-encoding",
-					 "content-encoding", "content-type" };
-enum { HDR_ACCEPT_ENC, HDR_CONTENT_ENC, HDR_CONTENT_TYPE, HDR_N };
-static const uint8_t hdr_len[HDR_N] = { 15, 16, 12 };
+/*
+ * Headers the stage looks at (struct wm_proto_dir.u.http data). The
+ * credentials of Authorization and the values of cookies are anchors
+ * (wm_proto.h): a value found inside one is masked whole.
+ */
+static const char *const hdr_names[] = {
+	"accept-encoding", "content-encoding", "content-type",
+	"authorization", "proxy-authorization", "cookie", "set-cookie",
+};
+enum {
+	HDR_ACCEPT_ENC, HDR_CONTENT_ENC, HDR_CONTENT_TYPE,
+	HDR_AUTHZ, HDR_PROXY_AUTHZ, HDR_COOKIE, HDR_SET_COOKIE, HDR_N
+};
+static const uint8_t hdr_len[HDR_N] = { 15, 16, 12, 13, 19, 6, 10 };
 
 /* Content types whose bodies the view decodes (prefixes, lower case). */
 static const char ct_form[] = "application/x-www-form-urlencoded";
@@ -65,6 +74,7 @@ struct http_call {
 	const struct wm_proto_ctx *ctx;
 	struct wm_proto_out *out;
 	const uint8_t *base;
+	const uint8_t *end;     /* of the bytes fed */
 	bool msg_end;           /* the parser paused at a message end */
 };
 
@@ -74,7 +84,9 @@ struct http_hdr {
 	uint8_t idx;            /* bytes of the name seen */
 	uint8_t in_value;       /* the last callback was a value */
 	uint8_t match;          /* HDR_* of the current value, or HDR_N */
-	uint8_t enc_idx;        /* "identity" matched so far, 0xff: not */
+	uint8_t vstate;         /* in that value: Content-Encoding, how much
+				 * of "identity" (0xff: not it); an anchored
+				 * header, where (anchor_value()) */
 	uint8_t compressed;
 	uint8_t ct_form;        /* Content-Type matched so far, 0xff: not */
 	uint8_t ct_json;
@@ -195,11 +207,117 @@ content_type(struct http_hdr *h, const char *at, size_t len)
 	}
 }
 
+
+/*
+ * An anchor starts (@end false) or ends at @at in the bytes fed. When
+ * the list is full, a new anchor continues the last one instead: the
+ * bytes between are masked with it, never left out.
+ */
+static void
+anchor_event(struct http_call *c, const uint8_t *at, bool end)
+{
+	struct wm_proto_out *o = c->out;
+	struct wm_proto_dir *d = c->d;
+
+	if (end != ((d->flags & WM_PROTO_D_ANCHOR) != 0))
+		return;
+	if (end) {
+		d->flags &= (uint8_t)~WM_PROTO_D_ANCHOR;
+	} else {
+		d->flags |= WM_PROTO_D_ANCHOR;
+		/* Room for its end too, or the last one goes on. */
+		if (o->nanchor + 2 > WM_PROTO_MAX_ANCHORS && o->nanchor > 0 &&
+		    o->anchor[o->nanchor - 1].end) {
+			o->nanchor--;
+			return;
+		}
+	}
+	o->anchor[o->nanchor].off = (uint32_t)(at - c->base);
+	o->anchor[o->nanchor].end = end;
+	o->nanchor++;
+}
+
+static bool
+is_blank(uint8_t ch)
+{
+	return ch == ' ' || ch == '\t';
+}
+
+/* struct http_hdr.vstate in an anchored header's value. */
+enum {
+	AV_LEAD,        /* Authorization: blanks before the first word */
+	AV_WORD,        /* Authorization's scheme */
+	AV_GAP,         /* blanks after it */
+	AV_CRED,        /* the credentials, to the end of the value */
+	AV_NAME,        /* a cookie's name */
+	AV_COOKIE,      /* its value, to ';' */
+	AV_DONE,        /* Set-Cookie's attributes: nothing secret */
+};
+
+/*
+ * Walk @len bytes of an anchored header's value: Authorization's scheme
+ * and credentials ("Bearer <token>", "Basic <base64>", or one word), a
+ * Cookie's values (a=<v>; b=<v>), Set-Cookie's first value.
+ */
+static void
+anchor_value(struct http_call *c, struct http_hdr *h, const uint8_t *p,
+	     size_t len)
+{
+	bool authz = h->match == HDR_AUTHZ || h->match == HDR_PROXY_AUTHZ;
+
+	if (h->vstate == AV_LEAD && !authz)
+		h->vstate = AV_NAME;
+	for (size_t i = 0; i < len; i++) {
+		uint8_t ch = p[i];
+
+		switch (h->vstate) {
+		case AV_LEAD:
+			if (is_blank(ch))
+				break;
+			anchor_event(c, p + i, false);
+			h->vstate = AV_WORD;
+			break;
+		case AV_WORD:
+			if (!is_blank(ch))
+				break;
+			anchor_event(c, p + i, true);
+			h->vstate = AV_GAP;
+			break;
+		case AV_GAP:
+			if (is_blank(ch))
+				break;
+			anchor_event(c, p + i, false);
+			h->vstate = AV_CRED;
+			break;
+		case AV_NAME:
+			if (ch != '=')
+				break;
+			anchor_event(c, p + i + 1, false);
+			h->vstate = AV_COOKIE;
+			break;
+		case AV_COOKIE:
+			if (ch != ';')
+				break;
+			anchor_event(c, p + i, true);
+			h->vstate = h->match == HDR_SET_COOKIE ? AV_DONE : AV_NAME;
+			break;
+		default:
+			break;
+		}
+	}
+	/* The parser calls at a value's end, or at the end of the bytes. */
+	if (p + len < c->end)
+		anchor_event(c, p + len, true);
+}
+
 static int
 on_header_field(http_parser *hp, const char *at, size_t len)
 {
 	struct http_call *c = hp->data;
 	struct http_hdr *h = hdr_of(c->d);
+
+	/* The last value ended at the end of the bytes fed before. */
+	anchor_event(c, c->base, true);
 
 	if (h->in_value || h->idx == 0) {
 		h->cand = (1u << HDR_N) - 1;
@@ -226,17 +344,17 @@ content_encoding(struct http_hdr *h, const char *at, size_t len)
 {
 	static const char id[] = "identity";
 
-	for (size_t i = 0; i < len && h->enc_idx != 0xff; i++) {
+	for (size_t i = 0; i < len && h->vstate != 0xff; i++) {
 		char ch = at[i] >= 'A' && at[i] <= 'Z' ? at[i] + 32 : at[i];
 
 		if (ch == ' ' || ch == '\t')
 			continue;
-		if (h->enc_idx < sizeof(id) - 1 && id[h->enc_idx] == ch)
-			h->enc_idx++;
+		if (h->vstate < sizeof(id) - 1 && id[h->vstate] == ch)
+			h->vstate++;
 		else
-			h->enc_idx = 0xff;
+			h->vstate = 0xff;
 	}
-	h->compressed = h->enc_idx == 0xff;
+	h->compressed = h->vstate == 0xff;
 }
 
 static int
@@ -253,7 +371,7 @@ on_header_value(http_parser *hp, const char *at, size_t len)
 			    h->idx == hdr_len[k])
 				h->match = (uint8_t)k;
 		h->in_value = 1;
-		h->enc_idx = 0;
+		h->vstate = 0;
 	}
 	if (h->match == HDR_CONTENT_ENC) {
 		content_encoding(h, at, len);
@@ -261,6 +379,10 @@ on_header_value(http_parser *hp, const char *at, size_t len)
 	}
 	if (h->match == HDR_CONTENT_TYPE) {
 		content_type(h, at, len);
+		return 0;
+	}
+	if (h->match >= HDR_AUTHZ && h->match < HDR_N) {
+		anchor_value(c, h, (const uint8_t *)at, len);
 		return 0;
 	}
 	if (h->match != HDR_ACCEPT_ENC || !(c->d->flags & WM_PROTO_D_CLIENT) ||
@@ -299,6 +421,7 @@ on_headers_complete(http_parser *hp)
 	struct http_hdr *h = hdr_of(c->d);
 	int skip = 0;
 
+	anchor_event(c, c->base, true);
 	if (hp->type == HTTP_REQUEST) {
 		req_push(c->pf, hp->method == HTTP_HEAD ? WM_PROTO_REQ_HEAD :
 				hp->method == HTTP_CONNECT ?
@@ -435,6 +558,7 @@ http_feed_bytes(struct wm_proto_flow *pf, unsigned int dir,
 	http_parser *hp = &d->u.http;
 	struct http_call call = {
 		.pf = pf, .d = d, .ctx = ctx, .out = out, .base = p,
+		.end = p + n,
 	};
 	size_t k;
 

@@ -20,6 +20,8 @@
 #define WM_PROTO_D_PAUSED 0x04  /* the HTTP parser stopped at an act */
 #define WM_PROTO_D_DROP 0x08    /* policy: drop (answered once) */
 #define WM_PROTO_D_MSGID 0x10   /* SMTP: the header line is Message-ID */
+#define WM_PROTO_D_ANCHOR 0x20  /* HTTP: inside an anchor (wm_proto_out;
+				 * wm_proto_anchored() reads it) */
 
 /* One protocol: how its first bytes look, how its bytes are walked. */
 struct proto_ops {

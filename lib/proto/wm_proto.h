@@ -87,6 +87,16 @@ enum wm_proto_act {
 #define WM_PROTO_MAX_EDITS 4
 
 /*
+ * Anchors: a header value that is one value whole (an Authorization
+ * header's scheme and credentials, a cookie's value). A match that
+ * begins inside one is masked from the anchor's start, however long the
+ * credential (detectors see WM_DETECT_WINDOW bytes), and the engine
+ * holds the anchor's bytes until it ends. Events in order: an anchor
+ * starts (end 0) or ends (end 1) at off, in the bytes fed.
+ */
+#define WM_PROTO_MAX_ANCHORS 8
+
+/*
  * The decoded view: what the application reads where the wire encodes
  * it (percent-encoding and '+' in a query string or a urlencoded body,
  * JSON string escapes, a chunked body without its framing). Each decoded
@@ -121,6 +131,11 @@ struct wm_proto_out {
 		int32_t gap_at; /* at gap_at (offsets as view_off) */
 		uint8_t k;
 	} split[WM_PROTO_MAX_EDITS];
+	uint8_t nanchor;
+	struct {
+		uint32_t off;
+		uint8_t end;
+	} anchor[WM_PROTO_MAX_ANCHORS];
 };
 
 /* One direction's parser state. */
@@ -205,6 +220,13 @@ static inline bool
 wm_proto_protected(const struct wm_proto_flow *pf)
 {
 	return (pf->flags & 0x01) != 0; /* WM_PROTO_F_PROTECT */
+}
+
+/** Is direction @dir of @pf inside an anchor (wm_proto_out.anchor)? */
+static inline bool
+wm_proto_anchored(const struct wm_proto_flow *pf, unsigned int dir)
+{
+	return (pf->dir[dir].flags & 0x20) != 0; /* WM_PROTO_D_ANCHOR */
 }
 
 /**

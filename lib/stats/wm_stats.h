@@ -94,6 +94,8 @@
 	X(MASK_RAW_ESCAPED, "mask.raw_in_escape", "raw-stream matches that run into an escape's bytes: left to the decoded view") \
 	X(STREAM_VIEW_SCANS, "stream.view_scans", "times a direction's decoded view began scanning near an encoding") \
 	X(STREAM_VIEW_FULL, "stream.view_full", "decoded views not had: pool exhausted (values behind encodings there not seen)") \
+	X(MASK_ANCHORED, "mask.anchored", "values inside an anchored header value (Authorization credentials, a cookie's value) masked from its start: however long the credential") \
+	X(STREAM_ANCHOR_LONG, "stream.anchor_long", "segments whose anchored header value outgrew the hold (8 KiB): its front left as judged") \
 	X(MASK_PROTECTED, "mask.protected", "values found where nothing may be modified (TLS, SSH, SMTP envelope): logged, not masked") \
 	X(HTTP_ACCEPT_ENC, "http.accept_encoding", "request Accept-Encoding values blanked (same length) so that servers answer uncompressed") \
 	X(HTTP_COMPRESSED, "http.compressed", "compressed HTTP bodies: cannot be masked in place (passed, or dropped by policy)") \

@@ -251,6 +251,8 @@ tail_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	if (d->flags & WM_STREAM_BROKEN)
 		return true;    /* nothing may be pending */
 	stream_view_decide(ctx, f, d);
+	ctx->stats->ctr[WM_CTR_STREAM_HOLD_MASKED] +=
+		stream_anchor_decide(ctx, f, d);
 	if (d->win == NULL)
 		return true;
 	hold = stream_dir_hold(f, d);

@@ -48,8 +48,29 @@ stream_protected(struct wm_flow *f, const struct wm_stream_dir *d,
 		 uint64_t start, uint64_t end)
 {
 	return wm_proto_protected(&sflow(f)->proto) ||
-	       (start < d->prot_end && end > d->prot_start);
+	       (!(d->flags & WM_STREAM_ANCHOR) && start < d->prot_end &&
+		end > d->prot_start);
 }
+
+/* ---- stream_anchor.c ---- */
+
+/** The protocol stage's anchors in @po, bytes fed from wire offset @base. */
+void stream_anchor_feed(struct wm_stream_ctx *ctx, struct wm_flow *f,
+			struct wm_stream_dir *d, const struct wm_proto_out *po,
+			uint64_t base);
+/** An open anchor of @d ends here (its message ended). */
+void stream_anchor_close(struct wm_stream_dir *d);
+/** Newest bytes of @d an open anchor holds (ctx: counts outgrown ones). */
+size_t stream_anchor_hold(struct wm_stream_ctx *ctx, struct wm_stream_dir *d);
+/**
+ * Value of rule @ri masked from @off: inside an anchor, mask its bytes
+ * from the anchor's start too.
+ */
+void stream_anchor_extend(struct wm_stream_ctx *ctx, struct wm_flow *f,
+			  struct wm_stream_dir *d, uint32_t ri, uint64_t off);
+/** Hold timeout: an open anchor's held bytes leave masked; bytes masked. */
+uint64_t stream_anchor_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
+			      struct wm_stream_dir *d);
 
 /* ---- stream_view.c ---- */
 

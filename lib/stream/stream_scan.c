@@ -270,8 +270,10 @@ value_judged(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		return;
 	}
 	if (stream_value_decide(ctx, f, d, ri, off, val, len, stream_leaked(d, off),
-			 out))
+			 out)) {
 		dir_write(ctx, d, off, off + len, val, out);
+		stream_anchor_extend(ctx, f, d, ri, off);
+	}
 }
 
 /*
@@ -476,10 +478,12 @@ proto_act(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	}
 	switch (po->act) {
 	case WM_PROTO_ACT_MSG_END:
+		stream_anchor_close(d);
 		if (stream_view_end(ctx, f, d) < 0)
 			return -EIO;
 		return stream_msg_end(ctx, f, d);
 	case WM_PROTO_ACT_PROTECT:
+		d->flags &= (uint8_t)~WM_STREAM_ANCHOR;
 		d->prot_start = d->r.offset;
 		d->prot_end = UINT64_MAX;
 		break;
@@ -556,6 +560,7 @@ payload_scan(struct wm_stream_ctx *ctx, struct wm_flow *f,
 				ctx->view_split[s].gap_at = po.split[s].gap_at;
 				ctx->view_split[s].k = po.split[s].k;
 			}
+			stream_anchor_feed(ctx, f, d, &po, d->r.offset);
 			rc = piece_scan(ctx, f, d, p, po.n, chunk);
 			if (rc == 0)
 				rc = stream_view_feed(ctx, f, d,
@@ -564,6 +569,7 @@ payload_scan(struct wm_stream_ctx *ctx, struct wm_flow *f,
 			ctx->view_n = 0;
 			if (rc == 0)
 				rc = proto_act(ctx, f, d, &po);
+			ctx->nanchor = 0;
 			if (rc < 0)
 				return rc;
 			p += po.n;
@@ -587,7 +593,8 @@ stream_dir_hold(const struct wm_flow *f, const struct wm_stream_dir *d)
 
 	/* Nothing is masked there: nothing to wait for. */
 	if (wm_proto_protected(&sf->proto) ||
-	    (d->prot_end == UINT64_MAX && d->prot_start <= d->r.offset))
+	    (!(d->flags & WM_STREAM_ANCHOR) && d->prot_end == UINT64_MAX &&
+	     d->prot_start <= d->r.offset))
 		return 0;
 	for (unsigned int i = 0; i < pc->nrules; i++) {
 		const struct wm_detector *det = pc->rules[i].detector;
@@ -692,6 +699,7 @@ stream_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	}
 	d->r.next_seq += len - skip;
 	hold = RTE_MAX(stream_dir_hold(f, d), stream_view_hold(f, d));
+	hold = RTE_MAX(hold, stream_anchor_hold(ctx, d));
 	if (!stream_win_detach(ctx, d, hold)) {
 		/*
 		 * No window left for a value that may be pending: the next

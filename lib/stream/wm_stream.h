@@ -102,6 +102,11 @@ wm_prof_stop(struct wm_prof *p, enum wm_stage stage, uint64_t t0)
 				 * the stream's start (only the tail was
 				 * kept): detectors see it as a full
 				 * window (stream_hist_view) */
+#define WM_STREAM_ANCHOR 0x08   /* [prot_start, prot_end) is an anchor
+				 * (stream_anchor.c), not protected */
+
+/* Bytes of an anchored header value held until it ends, at most. */
+#define WM_STREAM_ANCHOR_MAX 8192
 
 /* Stream bytes a direction keeps at rest: context for the next packet. */
 #define WM_STREAM_TAIL 64
@@ -134,8 +139,10 @@ struct wm_stream_dir {
 	uint64_t tmo_start;
 	uint64_t tmo_end;
 	/*
-	 * The protocol stage's region never modified (SMTP's envelope):
-	 * [prot_start, prot_end), prot_end UINT64_MAX while it lasts.
+	 * The protocol stage's last region, [prot_start, prot_end),
+	 * prot_end UINT64_MAX while it lasts: never modified (SMTP's
+	 * envelope), or with WM_STREAM_ANCHOR an anchor (a header value
+	 * masked whole: Authorization credentials, a cookie's value).
 	 */
 	uint64_t prot_start;
 	uint64_t prot_end;
@@ -258,6 +265,11 @@ struct wm_stream_ctx {
 		int32_t gap_at;
 		uint8_t k;
 	} view_split[WM_PROTO_MAX_EDITS];
+	uint32_t nanchor;               /* anchors that ended in the batch */
+	struct {                        /* (the last is also the dir's) */
+		uint64_t start;
+		uint64_t end;
+	} anchor[WM_PROTO_MAX_ANCHORS];
 	uint8_t win[WM_WIN_BYTES];      /* history of the direction being
 					 * judged when it has no window */
 	uint8_t hole[UINT16_MAX + 2];   /* late bytes of a skipped hole */

@@ -69,6 +69,12 @@ feed(struct wm_proto_flow *pf, unsigned int dir,
 		for (unsigned int i = 0; i < o.nedit; i++)
 			trace_blank(t, base + at + o.edit[i].off,
 				    o.edit[i].len);
+		for (unsigned int i = 0; i < o.nanchor; i++) {
+			CHECK(o.anchor[i].off <= o.n);
+			trace_flush(t);
+			trace_add(t, o.anchor[i].end ? "Z@%lu%.0lu " :
+				  "A@%lu%.0lu ", base + at + o.anchor[i].off, 0);
+		}
 		if (o.act != WM_PROTO_ACT_NONE) {
 			trace_flush(t);
 			trace_add(t, o.act == WM_PROTO_ACT_MSG_END ? "E@%lu%.0lu " :
@@ -195,6 +201,73 @@ http_chunked_response_ends_at_last_chunk(void)
 }
 
 /* Requests and responses of one flow, fed alternately. */
+/*
+ * Anchors (A@ start, Z@ end): Authorization's scheme and credentials,
+ * each cookie's value, Set-Cookie's first value; nothing else.
+ */
+static void
+http_anchors_credentials_and_cookies(void)
+{
+	const char *s = "GET / HTTP/1.1\r\nHost: a\r\n"
+			"Authorization:  Bearer  abc.def\r\n"
+			"Cookie: a=1; sid=xyz\r\n"
+			"X-Cookie: b=2\r\n\r\n";
+	const char *r = "HTTP/1.1 204 No Content\r\n"
+			"Set-Cookie: k=vv; Path=/\r\n\r\n";
+	struct trace t = feed_cuts(0, NULL, NULL, 80, s);
+	char want[160];
+
+	snprintf(want, sizeof(want),
+		 "A@%lu Z@%lu A@%lu Z@%lu A@%lu Z@%lu A@%lu Z@%lu E@%lu ",
+		 after(s, "Authorization:  ", 1), after(s, "Bearer", 1),
+		 after(s, "Bearer  ", 1), after(s, "abc.def", 1),
+		 after(s, "a=", 1), after(s, "a=1", 1),
+		 after(s, "sid=", 1), after(s, "xyz", 1), strlen(s));
+	CHECK(strcmp(t.s, want) == 0);
+	if (strcmp(t.s, want) != 0)
+		fprintf(stderr, "got  %s\nwant %s\n", t.s, want);
+	t = feed_cuts(1, NULL, NULL, 80, r);
+	snprintf(want, sizeof(want), "A@%lu Z@%lu E@%lu ", after(r, "k=", 1),
+		 after(r, "k=vv", 1), strlen(r));
+	CHECK(strcmp(t.s, want) == 0);
+	if (strcmp(t.s, want) != 0)
+		fprintf(stderr, "got  %s\nwant %s\n", t.s, want);
+}
+
+/* More anchors than one answer lists: the last goes on, none is lost. */
+static void
+http_many_cookies_all_anchored(void)
+{
+	const char *s = "GET / HTTP/1.1\r\n"
+			"Cookie: a=1; b=2; c=3; d=4; e=5; f=6\r\n\r\n";
+	struct wm_proto_ctx ctx = { .sport = 40000, .dport = 80 };
+	struct wm_proto_flow pf;
+	struct wm_proto_out o;
+	unsigned long start = 0;
+	bool in[128] = { false }, open = false;
+
+	wm_proto_flow_init(&pf);
+	wm_proto_feed(&pf, 0, &ctx, (const uint8_t *)s, (uint32_t)strlen(s),
+		      &o);
+	CHECK(o.nanchor <= WM_PROTO_MAX_ANCHORS);
+	for (unsigned int i = 0; i < o.nanchor; i++) {
+		CHECK(o.anchor[i].end == open);
+		if (!o.anchor[i].end)
+			start = o.anchor[i].off;
+		for (unsigned long k = start; o.anchor[i].end &&
+		     k < o.anchor[i].off && k < sizeof(in); k++)
+			in[k] = true;
+		open = !o.anchor[i].end;
+	}
+	CHECK(!open);
+	for (const char *v = "123456"; *v != '\0'; v++) {
+		char val[3] = { '=', *v, '\0' };
+
+		CHECK(in[strstr(s, val) + 1 - s]);
+	}
+	CHECK(!in[after(s, "Cookie: ", 1)]); /* the name "a" is not */
+}
+
 static void
 exchange(struct wm_proto_flow *pf, const struct wm_proto_ctx *cli,
 	 const struct wm_proto_ctx *srv, const char *req, const char *resp,
@@ -575,6 +648,8 @@ main(void)
 	RUN(http_request_ends_where_content_length_says);
 	RUN(http_pipelined_requests);
 	RUN(http_chunked_response_ends_at_last_chunk);
+	RUN(http_anchors_credentials_and_cookies);
+	RUN(http_many_cookies_all_anchored);
 	RUN(http_head_response_has_no_body);
 	RUN(http_connect_tunnel_is_identified_again);
 	RUN(http_upgrade_to_websocket_is_raw);

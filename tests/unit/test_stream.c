@@ -23,6 +23,8 @@ static const char test_cfg[] =
 	"  card = { operator = \"partial\"; keep_first = 6; keep_last = 4; fill = \"*\"; };\n"
 	"  ssn = { operator = \"partial\"; keep_last = 4; fill = \"*\"; };\n"
 	"  email = { operator = \"redact\"; fill = \"*\"; keep_domain = true; };\n"
+	"  bearer = { operator = \"redact\"; fill = \"#\"; };\n"
+	"  jwt = { operator = \"redact\"; fill = \"*\"; };\n"
 	"}; };\n"
 	"segments = { default = { policy = \"p\"; }; };\n";
 
@@ -371,6 +373,35 @@ expect_pkts(uint32_t base, const char *want)
 	}
 }
 
+/* Client bytes [from, to) of @s at their sequence numbers (ISN 0). */
+static void
+send_part(const char *s, size_t from, size_t to, bool psh)
+{
+	feed(&client, &server, (uint32_t)(1 + from),
+	     WM_TCP_ACK | (psh ? WM_TCP_PSH : 0), s + from,
+	     (uint32_t)(to - from));
+}
+
+/* @n base64url-ish bytes (no dot) into @p, NUL-terminated. */
+static void
+token_bytes(char *p, size_t n)
+{
+	static const char a[] = "Ab9_x-Q2mZ";
+
+	for (size_t i = 0; i < n; i++)
+		p[i] = a[i % (sizeof(a) - 1)];
+	p[n] = '\0';
+}
+
+/* Each byte of @s from @from for @n bytes replaced by @c, except dots. */
+static void
+fill_except_dots(char *s, size_t from, size_t n, char c)
+{
+	for (size_t i = from; i < from + n; i++)
+		if (s[i] != '.')
+			s[i] = c;
+}
+
 /* ---- cases ---- */
 
 static void
@@ -689,6 +720,97 @@ hold_timeout_then_late_match(void)
  * completing later is masked where it is still held. Nothing of it
  * leaves beyond its policy, and it is no late match.
  */
+/*
+ * A bearer token longer than the detectors' window, over three segments:
+ * detectors confirm its last bytes, the Authorization anchor masks it
+ * whole (its front was held). The scheme and other headers pass.
+ */
+static void
+long_bearer_token_masked_whole(void)
+{
+	char tok[701], req[1024], want[1024];
+	size_t at, n;
+
+	reset();
+	token_bytes(tok, 700);
+	n = (size_t)snprintf(req, sizeof(req),
+			     "GET / HTTP/1.1\r\nHost: a\r\n"
+			     "Authorization: Bearer %s\r\n"
+			     "Cookie: theme=dark\r\n\r\n", tok);
+	send_part(req, 0, 100, false);
+	send_part(req, 100, 500, false);
+	CHECK_EQ(nout, 0);      /* the credential is still open: held */
+	send_part(req, 500, n, true);
+	memcpy(want, req, n + 1);
+	at = (size_t)(strstr(req, tok) - req);
+	memset(want + at, '#', 700);
+	expect_out(want);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_VALUES], 1);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_ANCHORED], 1);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_LATE], 0);
+}
+
+/*
+ * A 500-byte JWT as one cookie's value among others: masked whole, dots
+ * kept (the detector's separators); the other cookies pass.
+ */
+static void
+long_jwt_cookie_masked_whole(void)
+{
+	char pay[401], sig[44], jwt[512], req[1024], want[1024];
+	size_t at, n;
+
+	reset();
+	token_bytes(pay, 400);
+	token_bytes(sig, 43);
+	snprintf(jwt, sizeof(jwt), "eyJhbGciOiJIUzI1NiJ9.%s.%s", pay, sig);
+	n = (size_t)snprintf(req, sizeof(req),
+			     "GET / HTTP/1.1\r\nHost: a\r\n"
+			     "Cookie: a=1; session=%s; b=2\r\n\r\n", jwt);
+	send_part(req, 0, 200, false);
+	send_part(req, 200, n, true);
+	memcpy(want, req, n + 1);
+	at = (size_t)(strstr(req, jwt) - req);
+	fill_except_dots(want, at, strlen(jwt), '*');
+	expect_out(want);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_ANCHORED], 1);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_LATE], 0);
+}
+
+/*
+ * The sender pauses inside an Authorization credential: at the hold
+ * timeout its held bytes leave masked (what follows may complete a
+ * token); the header's name and scheme pass.
+ */
+static void
+anchor_at_hold_timeout_leaves_masked(void)
+{
+	const char *s = "GET / HTTP/1.1\r\nAuthorization: Bearer AbCdEf";
+
+	reset();
+	sconf.hold_timeout = WM_FAIL_MASK;
+	send_c(1, s);
+	CHECK_EQ(nout, 0);
+	now += sconf.hold_time;
+	wm_stream_expire(ctx, now);
+	expect_out("GET / HTTP/1.1\r\nAuthorization: Bearer ######");
+	CHECK(stats.ctr[WM_CTR_STREAM_HOLD_MASKED] >= 6);
+}
+
+/* Anchored headers without a value pass at once, unchanged. */
+static void
+anchor_without_value_unchanged(void)
+{
+	const char *s = "GET / HTTP/1.1\r\nAuthorization: Custom k1\r\n"
+			"Cookie: theme=dark; lang=en\r\n\r\n";
+
+	reset();
+	send_c(1, s);
+	CHECK_EQ(nout, 1);
+	expect_out(s);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_ANCHORED], 0);
+}
+
 static void
 hold_timeout_masks_undecided_tail(void)
 {
@@ -1412,6 +1534,10 @@ main(int argc, char **argv)
 	RUN(rst_out_of_window_ignored);
 	RUN(bare_ack_not_held);
 	RUN(hold_timeout_then_late_match);
+	RUN(long_bearer_token_masked_whole);
+	RUN(long_jwt_cookie_masked_whole);
+	RUN(anchor_at_hold_timeout_leaves_masked);
+	RUN(anchor_without_value_unchanged);
 	RUN(hold_timeout_masks_undecided_tail);
 	RUN(hold_timeout_mask_costs_a_word);
 	RUN(timeout_masks_value_complete_at_tail);
