@@ -497,7 +497,7 @@ wm_dp_rebind(struct wm_dp *dp, const struct wm_config *cfg,
 		if (!f->in_use ||
 		    wm_policy_masks(flow_new_policy(dp, f, cfg, segs, &seg)))
 			continue;
-		wm_stream_flow_release(&dp->stream, f);
+		wm_stream_flow_end(&dp->stream, f);
 		wm_stream_flow_unpool(f);
 		wm_flow_del(dp->flows, f);
 		dp->stats.ctr[WM_CTR_FLOW_RELOAD_ENDED]++;

@@ -99,6 +99,14 @@ unsigned int stream_hold_class(const struct wm_stream_ctx *ctx,
 			       struct wm_flow *f, const struct wm_stream_dir *d,
 			       bool early);
 
+/**
+ * Decide @d's held tail now as a hold timeout's "mask" does (values at
+ * it masked, what may begin one masked as far as its operator would).
+ * False when a drop rule blocked the flow.
+ */
+bool stream_tail_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
+			struct wm_stream_dir *d);
+
 /** Emit the held packets of @d ending at or before @upto; how many. */
 unsigned int stream_release(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
 			    uint64_t upto);

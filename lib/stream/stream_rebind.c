@@ -99,6 +99,17 @@ wm_stream_flow_rebind(struct wm_stream_ctx *ctx, struct wm_flow *f,
 }
 
 void
+wm_stream_flow_end(struct wm_stream_ctx *ctx, struct wm_flow *f)
+{
+	/* The stream goes on, unscanned: a tail is no value's end. */
+	for (int i = 0; i < 2 && !f->blocked; i++)
+		if (sflow(f)->dir[i].held_head != NULL &&
+		    !stream_tail_decide(ctx, f, &sflow(f)->dir[i]))
+			stream_block(ctx, f, WM_CTR_DROP_BLOCKED);
+	wm_stream_flow_release(ctx, f);
+}
+
+void
 wm_stream_flow_unpool(struct wm_flow *f)
 {
 	struct wm_stream_flow *sf = sflow(f);

@@ -338,6 +338,13 @@ void wm_stream_ctx_rebind(struct wm_stream_ctx *ctx, hs_scratch_t *scratch);
 void wm_stream_flow_rebind(struct wm_stream_ctx *ctx, struct wm_flow *f,
 			   const struct wm_policy *policy, uint8_t segment);
 
+/**
+ * Stop judging @f though its connection goes on (its segment masks
+ * nothing after a reload): held tails are decided as a hold timeout's
+ * "mask" would, then everything is flushed (wm_stream_flow_release()).
+ */
+void wm_stream_flow_end(struct wm_stream_ctx *ctx, struct wm_flow *f);
+
 /** Close the Hyperscan streams pooled in the unused entry @f. */
 void wm_stream_flow_unpool(struct wm_flow *f);
 
