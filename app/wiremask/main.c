@@ -40,6 +40,7 @@ struct opts {
 	long idle_exit_ms;      /* -1: automatic (on for net_pcap ports) */
 	unsigned int stats_interval_s;
 	bool verbose;
+	bool no_watch;           /* reload on SIGHUP/telemetry only */
 };
 
 static const char usage_text[] =
@@ -86,6 +87,8 @@ static const char usage_text[] =
 "                            is flushed, keep /metrics and telemetry up\n"
 "                            with the final counters for SEC s (0..3600)\n"
 "                            or until SIGINT/SIGTERM\n"
+"      --no-watch            do not reload when the config file changes\n"
+"                            (SIGHUP and /wiremask/reload still do)\n"
 "  -v, --verbose             log the configuration in effect and more\n"
 "  -h, --help                this text\n"
 "  -V, --version             print the version\n"
@@ -173,6 +176,7 @@ enum {
 	OPT_STATUS_FILE,
 	OPT_METRICS_LISTEN,
 	OPT_LINGER,
+	OPT_NO_WATCH,
 };
 
 static const struct option long_opts[] = {
@@ -184,6 +188,7 @@ static const struct option long_opts[] = {
 	{ "status-file", required_argument, NULL, OPT_STATUS_FILE },
 	{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
 	{ "linger", required_argument, NULL, OPT_LINGER },
+	{ "no-watch", no_argument, NULL, OPT_NO_WATCH },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -270,6 +275,9 @@ parse_args(int argc, char **argv, struct opts *o)
 				return 1;
 			}
 			o->linger_s = (unsigned int)v;
+			break;
+		case OPT_NO_WATCH:
+			o->no_watch = true;
 			break;
 		case 'v':
 			o->verbose = true;
@@ -591,7 +599,7 @@ app_start(const struct opts *o)
 	}
 	for (unsigned int k = 0; k < wm_app.cfg->nsegments; k++)
 		wm_app.segment_names[k] = wm_app.cfg->segments[k].name;
-	if (wm_reload_init(o->config) < 0)
+	if (wm_reload_init(o->config, !o->no_watch) < 0)
 		return 2;
 	if (wm_events_open(&wm_app) < 0)
 		return 2;

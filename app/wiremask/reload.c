@@ -71,6 +71,7 @@ static struct {
 	volatile sig_atomic_t hup;      /* SIGHUP */
 	unsigned int asked;             /* telemetry: requests (__atomic) */
 	unsigned int answered;          /* ... done (__atomic) */
+	bool watch;                     /* reload when the file changes */
 	int ino_fd;                     /* inotify on the config's dir, -1 */
 	char dir[PATH_MAX];
 	char base[NAME_MAX + 1];
@@ -303,7 +304,7 @@ watch_poll(uint64_t now)
 		rl.next_stat = now + WATCH_POLL_MS * hz / 1000;
 		look = true;
 	}
-	if (!look)
+	if (!look || !rl.watch)
 		return false;
 	file_id_get(&id);
 	/* Gone (being replaced, or a broken symlink): wait for it. */
@@ -369,7 +370,7 @@ wm_reload_signal(int sig)
 }
 
 int
-wm_reload_init(const char *path)
+wm_reload_init(const char *path, bool watch)
 {
 	static bool registered;
 	size_t sz = rte_rcu_qsbr_get_memsize(RTE_MAX(wm_app.nworkers, 1u));
@@ -386,8 +387,10 @@ wm_reload_init(const char *path)
 		rte_rcu_qsbr_thread_online(rl.qs, i);
 	}
 	file_id_get(&rl.seen);
+	rl.watch = watch;
 	rl.next_stat = rte_rdtsc();
-	watch_init();
+	if (watch)
+		watch_init();
 	if (!registered) {
 		registered = true;
 		rte_telemetry_register_cmd("/wiremask/reload", tel_reload,

@@ -147,7 +147,7 @@ void wm_metrics_config(const struct wm_config *cfg);
 
 /* reload.c: SIGHUP, /wiremask/reload, the config file watched */
 struct wm_gen;
-int wm_reload_init(const char *path);       /* before the workers */
+int wm_reload_init(const char *path, bool watch); /* before the workers */
 void wm_reload_poll(uint64_t now);          /* control loop */
 void wm_reload_signal(int sig);             /* SIGHUP handler */
 void wm_reload_worker(struct wm_worker *w); /* worker, between bursts */
