@@ -89,8 +89,9 @@ wm_events_write(void *arg, const struct wm_stream_event *e)
 
 	if (wm_app.events_fd < 0)
 		return;
-	if (wm_app.cfg->events.fingerprint_key != 0)
-		fkey = &wm_app.cfg->keys[wm_app.cfg->events.fingerprint_key - 1];
+	/* The config this worker judges with (a reload may be under way). */
+	if (w->cfg->events.fingerprint_key != 0)
+		fkey = &w->cfg->keys[w->cfg->events.fingerprint_key - 1];
 	if (fkey != NULL &&
 	    wm_token_fingerprint(wm_dp_token(w->dp), fkey, e->value, e->len,
 				 fp) < 0)
@@ -110,7 +111,7 @@ wm_events_write(void *arg, const struct wm_stream_event *e)
 		     k->vlan[1] != WM_FLOW_NO_VLAN ? k->vlan[1] :
 			k->vlan[0] != WM_FLOW_NO_VLAN ? k->vlan[0] : -1,
 		     k->vni != WM_FLOW_NO_VNI ? (int64_t)k->vni : (int64_t)-1,
-		     wm_app.cfg->segments[f->segment].name,
+		     w->cfg->segments[f->segment].name,
 		     rule->detector->name, wm_mask_op_name(rule->mask.op),
 		     e->offset, e->len, e->late ? "true" : "false",
 		     e->at_timeout ? "true" : "false",

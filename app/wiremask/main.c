@@ -40,6 +40,7 @@ struct opts {
 	long idle_exit_ms;      /* -1: automatic (on for net_pcap ports) */
 	unsigned int stats_interval_s;
 	bool verbose;
+	bool no_watch;           /* reload on SIGHUP/telemetry only */
 };
 
 static const char usage_text[] =
@@ -86,6 +87,8 @@ static const char usage_text[] =
 "                            is flushed, keep /metrics and telemetry up\n"
 "                            with the final counters for SEC s (0..3600)\n"
 "                            or until SIGINT/SIGTERM\n"
+"      --no-watch            do not reload when the config file changes\n"
+"                            (SIGHUP and /wiremask/reload still do)\n"
 "  -v, --verbose             log the configuration in effect and more\n"
 "  -h, --help                this text\n"
 "  -V, --version             print the version\n"
@@ -93,6 +96,15 @@ static const char usage_text[] =
 "Workers: one worker per EAL worker lcore (config 'workers', 0 = all);\n"
 "the main lcore only controls. Both directions of a connection are\n"
 "judged by the same worker.\n"
+"\n"
+"Reload: SIGHUP (or the telemetry command /wiremask/reload, or the\n"
+"config file changing, a Kubernetes ConfigMap's symlink swap included)\n"
+"re-reads the config, checks it whole and compiles it off the workers,\n"
+"then swaps it in without stopping traffic; flows keep their state and\n"
+"go on under the new policy from their next byte. A bad file is refused\n"
+"(FILE:LINE in the log) and the running config stays; so is a change\n"
+"of workers, ports, reasm, hold/flow timeouts, flow_table_size,\n"
+"metrics.listen or events.path, which need a restart.\n"
 "\n"
 "Links (config ports.link_propagation, default on): a port that loses\n"
 "its link takes its peer's link down, and up again when it returns, so\n"
@@ -164,6 +176,7 @@ enum {
 	OPT_STATUS_FILE,
 	OPT_METRICS_LISTEN,
 	OPT_LINGER,
+	OPT_NO_WATCH,
 };
 
 static const struct option long_opts[] = {
@@ -175,6 +188,7 @@ static const struct option long_opts[] = {
 	{ "status-file", required_argument, NULL, OPT_STATUS_FILE },
 	{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
 	{ "linger", required_argument, NULL, OPT_LINGER },
+	{ "no-watch", no_argument, NULL, OPT_NO_WATCH },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -262,6 +276,9 @@ parse_args(int argc, char **argv, struct opts *o)
 			}
 			o->linger_s = (unsigned int)v;
 			break;
+		case OPT_NO_WATCH:
+			o->no_watch = true;
+			break;
 		case 'v':
 			o->verbose = true;
 			break;
@@ -325,6 +342,7 @@ stats_sum(struct wm_stats *total)
 	memset(total, 0, sizeof(*total));
 	for (unsigned int i = 0; i < wm_app.nworkers; i++)
 		wm_stats_add(total, wm_dp_stats(wm_app.workers[i]->dp));
+	wm_reload_stats(total);
 	/* counted by the detectors themselves, every thread's */
 	total->ctr[WM_CTR_DETECT_ERROR] += wm_detect_errors();
 }
@@ -494,6 +512,7 @@ control_loop(const struct opts *o)
 		usleep(1000);
 		now = rte_rdtsc();
 		wm_metrics_poll(now);
+		wm_reload_poll(now);
 		wm_progress_poll(now);
 		if (o->idle_exit_ms > 0 && capture_done(now, idle_tsc, &idle_since))
 			break;
@@ -580,6 +599,8 @@ app_start(const struct opts *o)
 	}
 	for (unsigned int k = 0; k < wm_app.cfg->nsegments; k++)
 		wm_app.segment_names[k] = wm_app.cfg->segments[k].name;
+	if (wm_reload_init(o->config, !o->no_watch) < 0)
+		return 2;
 	if (wm_events_open(&wm_app) < 0)
 		return 2;
 	if (wm_ports_init(&wm_app) < 0 || wm_workers_init(&wm_app) < 0)
@@ -602,6 +623,7 @@ static void
 app_stop(void)
 {
 	wm_workers_free(&wm_app);
+	wm_reload_fini();
 	wm_events_close(&wm_app);
 	wm_ports_close(&wm_app);
 	wm_segments_free(wm_app.segs);
@@ -638,6 +660,7 @@ main(int argc, char **argv)
 		unlink(o.status_file);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, wm_reload_signal);
 	rc = app_start(&o);
 	if (rc != 0) {
 		__atomic_store_n(&wm_app.phase, WM_EXIT, __ATOMIC_RELEASE);

@@ -146,6 +146,7 @@ snap_refresh(void)
 		m->windows = u.windows;
 		m->retained_bytes = u.retained_bytes;
 	}
+	wm_reload_stats(&snap.stats);
 	snap_ports();
 	snap.tsc = rte_rdtsc();
 	snap.valid = true;
@@ -382,6 +383,14 @@ wm_metrics_start(const char *listen)
 	if (listen == NULL || listen[0] == '\0')
 		return 0;
 	return http_start(listen);
+}
+
+void
+wm_metrics_config(const struct wm_config *cfg)
+{
+	pthread_mutex_lock(&snap.lock);
+	rules_init(cfg);
+	pthread_mutex_unlock(&snap.lock);
 }
 
 void

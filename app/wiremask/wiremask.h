@@ -69,6 +69,8 @@ struct wm_worker {
 	struct wm_dp *dp;
 	struct rte_ring *ring;          /* packets of flows this worker owns */
 	unsigned int nrxq;
+	struct wm_gen *gen;             /* configuration judged with */
+	const struct wm_config *cfg;    /* ... its config (events) */
 	struct {
 		uint16_t port;
 		uint16_t queue;
@@ -85,8 +87,9 @@ struct wm_worker {
 } __rte_cache_aligned;
 
 struct wm_app {
-	struct wm_config *cfg;
+	struct wm_config *cfg;          /* in effect (control side) */
 	struct wm_segments *segs;
+	struct wm_gen *gen;             /* published to workers (reload.c) */
 	struct rte_mempool *pool;
 	struct rte_mempool *jumbo;      /* net_pcap ports: long frames out */
 	unsigned int nports;
@@ -139,6 +142,17 @@ int wm_metrics_start(const char *listen);   /* NULL or "": no endpoint */
 void wm_metrics_poll(uint64_t now);
 void wm_metrics_linger(unsigned int seconds, volatile sig_atomic_t *stop);
 void wm_metrics_stop(void);
+/* The (segment, rule) series of a config now in effect (a reload). */
+void wm_metrics_config(const struct wm_config *cfg);
+
+/* reload.c: SIGHUP, /wiremask/reload, the config file watched */
+struct wm_gen;
+int wm_reload_init(const char *path, bool watch); /* before the workers */
+void wm_reload_poll(uint64_t now);          /* control loop */
+void wm_reload_signal(int sig);             /* SIGHUP handler */
+void wm_reload_worker(struct wm_worker *w); /* worker, between bursts */
+void wm_reload_stats(struct wm_stats *s);   /* add the reload counters */
+void wm_reload_fini(void);                  /* after the workers */
 
 /* progress.c: capture mode's progress line on a terminal */
 void wm_progress_init(bool on);

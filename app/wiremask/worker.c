@@ -179,6 +179,8 @@ wm_worker_main(void *arg)
 		busy = rx_poll(w, now) != 0;
 		busy |= ring_poll(w, now) != 0;
 		wm_dp_tick(w->dp, now);
+		/* Quiescent between bursts; a new config taken here. */
+		wm_reload_worker(w);
 		/* Event lines go out when the worker has a quiet moment. */
 		if (w->ev_len != 0 && w->last_rx_tsc != now)
 			wm_events_flush(w);
@@ -233,6 +235,8 @@ worker_create(struct wm_app *app, unsigned int index, unsigned int lcore)
 		return NULL;
 	w->index = index;
 	w->lcore = lcore;
+	w->gen = app->gen;
+	w->cfg = app->cfg;
 	for (unsigned int p = 0; p < app->nports; p++) {
 		c.ports[p].peer = app->ports[p].peer;
 		c.ports[p].link = app->ports[p].link;

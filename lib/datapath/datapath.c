@@ -8,6 +8,7 @@
  *   -> tx buffers per port -> conf.tx
  */
 #include <errno.h>
+#include <string.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_malloc.h>
@@ -192,6 +193,13 @@ tcp_judge(struct wm_dp *dp, struct rte_mbuf *m, uint64_t tsc,
 		/* A bare ACK, FIN or RST of an unknown flow has nothing to judge. */
 		if (pm->pi.payload_len == 0 && !(pm->pi.tcp_flags & WM_TCP_SYN)) {
 			wm_prof_stop(dp->prof, WM_STAGE_FLOW, t0);
+			emit(m, dp);
+			return;
+		}
+		/* Handed over across a reload: its segment masks nothing now. */
+		if (unlikely(!wm_policy_masks(policy))) {
+			wm_prof_stop(dp->prof, WM_STAGE_FLOW, t0);
+			dp->stats.ctr[WM_CTR_FWD_NO_POLICY]++;
 			emit(m, dp);
 			return;
 		}
@@ -447,6 +455,75 @@ wm_dp_flush(struct wm_dp *dp)
 		wm_flow_del(dp->flows, f);
 		tx_flush_all(dp);
 	}
+	tx_flush_all(dp);
+}
+
+/* Index in @cfg of the segment named @name; the default one if none. */
+static uint8_t
+segment_find(const struct wm_config *cfg, const char *name)
+{
+	for (unsigned int i = 0; i < cfg->nsegments; i++)
+		if (strcmp(cfg->segments[i].name, name) == 0)
+			return (uint8_t)i;
+	return 0;
+}
+
+/* The new policy of flow @f, in new segment *@seg. */
+static const struct wm_policy *
+flow_new_policy(const struct wm_dp *dp, const struct wm_flow *f,
+		const struct wm_config *cfg, const struct wm_segments *segs,
+		uint8_t *seg)
+{
+	*seg = segment_find(cfg, dp->conf.cfg->segments[f->segment].name);
+	return wm_segment_policy(segs, *seg);
+}
+
+void
+wm_dp_rebind(struct wm_dp *dp, const struct wm_config *cfg,
+	     const struct wm_segments *segs, const char *const *segment_names,
+	     hs_scratch_t **scratch)
+{
+	hs_scratch_t *prev = dp->scratch;
+	struct wm_flow *f;
+	uint8_t seg = 0;
+
+	/*
+	 * First, with the old scratch and databases: flows whose segment
+	 * masks nothing now are judged to their end by the old policy and
+	 * leave the table (what follows passes unscanned).
+	 */
+	for (uint32_t i = 0; i < dp->flows->size; i++) {
+		f = &dp->flows->flows[i];
+		if (!f->in_use ||
+		    wm_policy_masks(flow_new_policy(dp, f, cfg, segs, &seg)))
+			continue;
+		wm_stream_flow_end(&dp->stream, f);
+		wm_stream_flow_unpool(f);
+		wm_flow_del(dp->flows, f);
+		dp->stats.ctr[WM_CTR_FLOW_RELOAD_ENDED]++;
+	}
+	/* Then every other flow onto its new policy, the new scratch. */
+	dp->scratch = *scratch;
+	*scratch = prev;
+	wm_stream_ctx_rebind(&dp->stream, dp->scratch);
+	for (uint32_t i = 0; i < dp->flows->size; i++) {
+		f = &dp->flows->flows[i];
+		if (f->in_use)
+			wm_stream_flow_rebind(&dp->stream, f,
+					      flow_new_policy(dp, f, cfg, segs,
+							      &seg), seg);
+		else
+			wm_stream_flow_unpool(f);
+	}
+	/* The fail actions the stream engine copied. */
+	dp->stream_conf.hold_timeout = cfg->fail.hold_timeout;
+	dp->stream_conf.reasm.ooo_full = cfg->fail.ooo_full;
+	dp->stream_conf.reasm.memcap = cfg->fail.memcap;
+	dp->stream_conf.reasm.gap = cfg->fail.gap;
+	dp->conf.cfg = cfg;
+	dp->conf.segs = segs;
+	dp->conf.segment_names = segment_names;
+	dp->stream.segment_names = segment_names;
 	tx_flush_all(dp);
 }
 

@@ -125,6 +125,23 @@ void wm_dp_expire(struct wm_dp *dp, uint64_t now);
  */
 void wm_dp_flush(struct wm_dp *dp);
 
+/**
+ * A configuration reload, called by the worker's own lcore between
+ * bursts: judge with @cfg and @segs (and @segment_names) from now on.
+ * @scratch (a clone of segs->scratch) replaces the worker's, whose old
+ * one is returned there for the caller to free once it is safe. Every
+ * flow in the table goes on under its segment's new policy (the segment
+ * of the same name, else the default one) from its next in-order byte
+ * (wm_stream_flow_rebind()); a flow whose segment no longer masks
+ * anything is flushed under the old policy and leaves the table. The
+ * old config and databases must stay valid during the call; afterwards
+ * @dp refers to nothing of them. Settings fixed at creation (table
+ * size, pools, hold times, reassembly limits) are not changed.
+ */
+void wm_dp_rebind(struct wm_dp *dp, const struct wm_config *cfg,
+		  const struct wm_segments *segs,
+		  const char *const *segment_names, hs_scratch_t **scratch);
+
 /** The counters (written by the worker's lcore only). */
 struct wm_stats *wm_dp_stats(struct wm_dp *dp);
 

@@ -59,6 +59,8 @@
 	X(FLOW_EXPIRED, "flow.expired", "flows removed after the idle timeout") \
 	X(FLOW_TABLE_FULL, "flow.table_full", "flows that found the table full") \
 	X(FLOW_REUSED, "flow.reused", "closed flows restarted by a new SYN") \
+	X(FLOW_REBOUND, "flow.rebound", "flows moved to the new configuration's policy at a reload (each direction scans on from its next byte)") \
+	X(FLOW_RELOAD_ENDED, "flow.reload_ended", "flows whose segment masks nothing after a reload: what they held was judged by the old policy and sent, the flow left the table") \
 	X(REASM_OOO, "reasm.ooo_queued", "segments queued beyond a gap") \
 	X(REASM_RETRANS, "reasm.retransmit", "segments rewritten to the bytes already judged") \
 	X(REASM_RETRANS_DIFF, "reasm.retransmit_changed", "of those, segments whose bytes differed from what was forwarded (masks included)") \
@@ -118,6 +120,9 @@
 	X(DROP_FRAG_INNER, "drop.frag_in_vxlan", "fragments inside VXLAN dropped: not reassembled") \
 	X(DROP_FRAG_OUT, "drop.frag_out", "judged datagrams dropped: could not be split again (no buffers)") \
 	X(DROP_OVERSIZE, "drop.oversize", "frames dropped: larger than the port carries whole (net_pcap: 65,535 bytes), never truncated") \
+	X(CONFIG_RELOAD_OK, "config.reload_ok", "configuration reloads done (SIGHUP, /wiremask/reload, the config file changed)") \
+	X(CONFIG_RELOAD_FAILED, "config.reload_failed", "reloads refused: the file is invalid or a policy does not compile (FILE:LINE in the log); the running configuration stays") \
+	X(CONFIG_RELOAD_RESTART, "config.reload_restart", "reloads refused: a setting that needs a restart changed (named in the log); the running configuration stays") \
 	X(DETECT_ERROR, "detect.error", "candidates a detector could not check (scratch, Hyperscan error): masked whole, fail closed")
 
 enum wm_counter {

@@ -293,6 +293,13 @@ tail_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	return true;
 }
 
+bool
+stream_tail_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
+		   struct wm_stream_dir *d)
+{
+	return tail_decide(ctx, f, d);
+}
+
 void
 wm_stream_expire(struct wm_stream_ctx *ctx, uint64_t now)
 {

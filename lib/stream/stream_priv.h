@@ -102,6 +102,12 @@ uint64_t stream_view_from(const struct wm_stream_dir *d);
 uint64_t stream_view_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
 			    struct wm_stream_dir *d);
 
+/** A reload: @d's view goes on with @db, primed with its history. */
+int stream_view_rebind(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
+		       const struct wm_match_db *db);
+/** A reload: close the streams of the views not in use. */
+void stream_view_pool_unpool(struct wm_view_pool *p);
+
 /* ---- stream_hold.c ---- */
 
 /** Hold @m in @d, in hold class @cls, from @now. */
@@ -113,6 +119,14 @@ void stream_held_add(struct wm_stream_ctx *ctx, struct wm_flow *f,
 unsigned int stream_hold_class(const struct wm_stream_ctx *ctx,
 			       struct wm_flow *f, const struct wm_stream_dir *d,
 			       bool early);
+
+/**
+ * Decide @d's held tail now as a hold timeout's "mask" does (values at
+ * it masked, what may begin one masked as far as its operator would).
+ * False when a drop rule blocked the flow.
+ */
+bool stream_tail_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
+			struct wm_stream_dir *d);
 
 /** Emit the held packets of @d ending at or before @upto; how many. */
 unsigned int stream_release(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
@@ -194,5 +208,13 @@ void stream_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
 int stream_hole_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		      struct wm_stream_dir *d, struct rte_mbuf *m,
 		      uint32_t pos, uint32_t n);
+
+/* ---- stream_rebind.c ---- */
+/**
+ * Open a stream on @db into *@hs that has seen the @n bytes of @hist
+ * (their matches ignored: judged before). 0 or < 0.
+ */
+int stream_prime(struct wm_stream_ctx *ctx, const struct wm_match_db *db,
+		 hs_stream_t **hs, const uint8_t *hist, size_t n);
 
 #endif /* STREAM_PRIV_H */

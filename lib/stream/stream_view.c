@@ -134,6 +134,41 @@ view_get(struct wm_stream_ctx *ctx, const struct wm_match_db *db)
 	return v;
 }
 
+/*
+ * A reload: @d's view scans on with @db (the new policy's), primed with
+ * the decoded history it keeps while it is scanning. 0 or < 0.
+ */
+int
+stream_view_rebind(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
+		   const struct wm_match_db *db)
+{
+	struct wm_view *v = d->view;
+	hs_stream_t *hs;
+	int rc;
+
+	rc = stream_prime(ctx, db, &hs, v->hist, v->active ? v->hist_len : 0);
+	if (rc < 0)
+		return rc;
+	wm_match_stream_close(v->hs);
+	v->hs = hs;
+	v->db = db;
+	if (v->active)
+		v->hs_base = v->n - v->hist_len;
+	return 0;
+}
+
+/* A reload: the streams of the views not in use go (their database may). */
+void
+stream_view_pool_unpool(struct wm_view_pool *p)
+{
+	for (struct wm_view *v = p != NULL ? p->free : NULL; v != NULL;
+	     v = v->next) {
+		wm_match_stream_close(v->hs);
+		v->hs = NULL;
+		v->db = NULL;
+	}
+}
+
 void
 stream_view_put(struct wm_stream_ctx *ctx, struct wm_stream_dir *d)
 {

@@ -330,4 +330,34 @@ void wm_stream_flow_flush(struct wm_stream_ctx *ctx, struct wm_flow *f);
 /** Flush @f and give back its retained bytes (before wm_flow_del). */
 void wm_stream_flow_release(struct wm_stream_ctx *ctx, struct wm_flow *f);
 
+/*
+ * A configuration reload, on the lcore that owns @ctx, between bursts:
+ * first wm_stream_ctx_rebind() with a scratch that fits the new
+ * databases, then wm_stream_flow_rebind() for every flow in use and
+ * wm_stream_flow_unpool() for every other entry. Afterwards nothing of
+ * @ctx refers to the old policies' databases (they may be freed).
+ */
+
+/** Use @scratch from now on; drop the probe and pooled view streams. */
+void wm_stream_ctx_rebind(struct wm_stream_ctx *ctx, hs_scratch_t *scratch);
+
+/**
+ * Go on judging @f under @policy (which masks: a database) in @segment:
+ * each direction's new Hyperscan stream is primed with the history it
+ * keeps and scans from its next in-order byte; held packets stay held
+ * (stream_rebind.c draws it).
+ */
+void wm_stream_flow_rebind(struct wm_stream_ctx *ctx, struct wm_flow *f,
+			   const struct wm_policy *policy, uint8_t segment);
+
+/**
+ * Stop judging @f though its connection goes on (its segment masks
+ * nothing after a reload): held tails are decided as a hold timeout's
+ * "mask" would, then everything is flushed (wm_stream_flow_release()).
+ */
+void wm_stream_flow_end(struct wm_stream_ctx *ctx, struct wm_flow *f);
+
+/** Close the Hyperscan streams pooled in the unused entry @f. */
+void wm_stream_flow_unpool(struct wm_flow *f);
+
 #endif /* WM_STREAM_H */

@@ -511,6 +511,11 @@ def check_volumes(d, pod, c, huge, docs, errs):
             if not mnt.get("readOnly"):
                 errs.append("%s: the ConfigMap mount %s is not readOnly"
                             % (cname, mp))
+            if mnt.get("subPath") is not None:
+                errs.append("%s: the ConfigMap is mounted with subPath at "
+                            "%s: the kubelet never updates it, so the pod "
+                            "cannot reload a new config by itself"
+                            % (cname, mp))
             key = os.path.relpath(cfg, mp) if mnt.get("subPath") is None \
                 else None
             items = cmref.get("items")
@@ -845,6 +850,10 @@ MUTATIONS = [
     ("ConfigMap mount not read-only",
      lambda D: [m.pop("readOnly") for m in _ctr(D)["volumeMounts"]
                 if m["name"] == "config"]),
+    ("ConfigMap mounted with subPath (never updated: no reload)",
+     lambda D: [m.update({"mountPath": "/etc/wiremask/wiremask.cfg",
+                          "subPath": "wiremask.cfg"})
+                for m in _ctr(D)["volumeMounts"] if m["name"] == "config"]),
     ("config path outside the ConfigMap mount",
      lambda D: [e.update({"value": "/etc/other/wiremask.cfg"})
                 for e in _ctr(D)["env"] if e["name"] == "WIREMASK_CONFIG"]),
