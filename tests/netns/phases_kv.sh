@@ -106,9 +106,11 @@ mqtt_sub() {
 }
 
 # mqtt_wait_subs N: the broker has N subscriptions.
+mqtt_subs() {
+	[ "$(grep -c 'Received SUBSCRIBE' "$W/mqtt/mosquitto.log")" -ge "$1" ]
+}
 mqtt_wait_subs() {
-	kv_wait "mosquitto subscriptions" \
-		test "$(grep -c 'Received SUBSCRIBE' "$W/mqtt/mosquitto.log")" -ge "$1"
+	kv_wait "mosquitto subscriptions" mqtt_subs "$1"
 }
 
 # mqtt_done PID...: wait for subscribers (they exit after -C messages).
