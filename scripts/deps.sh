@@ -25,6 +25,9 @@ WM_PACKAGES=(
 	ethtool curl
 	# its phase proto: a real SSH server and client through wiremask
 	openssh-server openssh-client
+	# its phases redis and mqtt: real servers and clients of the
+	# protocols lib/proto frames (redis-server brings redis-cli)
+	redis-server mosquitto mosquitto-clients
 	# the Prometheus endpoint (libmicrohttpd); tests/e2e/metrics_case.py
 	# and tests/unit/check_exposition.py parse what it serves
 	libmicrohttpd-dev python3-prometheus-client

@@ -12,7 +12,7 @@ LOSS=0.02
 REORDER=0.02
 SEED=7
 RING=4096
-PHASES=direct,loss,vlan,gap,hold,delay,proto
+PHASES=direct,loss,vlan,gap,hold,delay,proto,redis,mqtt
 SSH_PORT=2222
 METRICS=127.0.0.1:9469
 
@@ -77,6 +77,25 @@ masked in both directions and everything else passes unchanged:
      SSH (proto.ssh), never modified, its KEXINIT names counted as
      protected hits (mask.protected); skipped, with the reason, where
      sshd cannot run
+ phase redis (redis-server in the server namespace; port 6379 pinned to
+ redis in the config, 6380 identified by content)
+ 16. redis-cli SET, HSET, XADD of cards, SSNs and e-mails and a pipelined
+     batch (--pipe) through wiremask: every command succeeds, and what
+     redis-server stored, read back inside its namespace, is masked;
+     every command's end found by its framing, no hold timeout
+ 17. the same in RESP3 (redis-cli -3) to the unpinned port
+ 18. values stored in clear on the server's side: GET and HGETALL
+     replies (RESP2, and a RESP3 map) arrive masked
+ phase mqtt (mosquitto in the server namespace; port 1883 pinned to mqtt,
+ 1885 identified by CONNECT)
+ 20. mosquitto_pub (v3.1.1 and v5, QoS 0 and 1) of payloads that end
+     with an e-mail, to topics (and v5 user properties) that hold some:
+     the broker gets the payloads masked, topics and properties
+     unchanged (mask.protected), no hold timeout
+ 21. what the broker delivers through wiremask to a v5 and a v3.1.1
+     subscriber: the same
+ 22. a 40 KB JSON payload (many segments) both ways: masked
+ (each skipped, with the reason, where its programs cannot run)
 and after each phase that wiremask stops cleanly on SIGTERM and that its
 counters (--stats-json) agree.
 
@@ -141,8 +160,8 @@ while [ $# -gt 0 ]; do
 done
 for p in ${PHASES//,/ }; do
 	case $p in
-	direct | loss | vlan | gap | hold | delay | proto) ;;
-	*) echo "$(basename "$0"): unknown phase '$p' (direct, loss, vlan, gap, hold, delay, proto)" >&2; exit 2 ;;
+	direct | loss | vlan | gap | hold | delay | proto | redis | mqtt) ;;
+	*) echo "$(basename "$0"): unknown phase '$p' (direct, loss, vlan, gap, hold, delay, proto, redis, mqtt)" >&2; exit 2 ;;
 	esac
 done
 
@@ -1053,6 +1072,10 @@ print("# proto: stream.hold_timeout %d for the whole phase, stream.held %d, "
 EOF
 }
 
+# phases redis and mqtt
+# shellcheck source=../tests/netns/phases_kv.sh
+. "$T/phases_kv.sh"
+
 # ---- the run ----
 
 echo "# wiremask: $WIREMASK"
@@ -1112,7 +1135,7 @@ done
 [ -s "$W/srv/ready" ] || die "the HTTP server did not start (see $W/server.log)"
 capture_start
 
-for phase in direct loss vlan gap hold delay proto; do
+for phase in direct loss vlan gap hold delay proto redis mqtt; do
 	want "$phase" && "phase_$phase"
 done
 

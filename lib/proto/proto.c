@@ -15,12 +15,15 @@ static const struct proto_ops *const protos[WM_PROTO_MAX] = {
 	[WM_PROTO_TLS] = &proto_tls_ops,
 	[WM_PROTO_SSH] = &proto_ssh_ops,
 	[WM_PROTO_SMTP] = &proto_smtp_ops,
+	[WM_PROTO_REDIS] = &proto_redis_ops,
+	[WM_PROTO_MQTT] = &proto_mqtt_ops,
 };
 
 static const char *const proto_names[WM_PROTO_MAX] = {
 	[WM_PROTO_NONE] = "none", [WM_PROTO_RAW] = "raw",
 	[WM_PROTO_HTTP] = "http", [WM_PROTO_TLS] = "tls",
 	[WM_PROTO_SSH] = "ssh", [WM_PROTO_SMTP] = "smtp",
+	[WM_PROTO_REDIS] = "redis", [WM_PROTO_MQTT] = "mqtt",
 };
 
 /* Counted once per direction identified. */
@@ -28,11 +31,14 @@ static const enum wm_counter proto_ctr[WM_PROTO_MAX] = {
 	[WM_PROTO_RAW] = WM_CTR_PROTO_RAW, [WM_PROTO_HTTP] = WM_CTR_PROTO_HTTP,
 	[WM_PROTO_TLS] = WM_CTR_PROTO_TLS, [WM_PROTO_SSH] = WM_CTR_PROTO_SSH,
 	[WM_PROTO_SMTP] = WM_CTR_PROTO_SMTP,
+	[WM_PROTO_REDIS] = WM_CTR_PROTO_REDIS,
+	[WM_PROTO_MQTT] = WM_CTR_PROTO_MQTT,
 };
 
 /* Content is tried in this order (the most specific first). */
 static const enum wm_proto ident_order[] = {
 	WM_PROTO_TLS, WM_PROTO_SSH, WM_PROTO_HTTP, WM_PROTO_SMTP,
+	WM_PROTO_REDIS, WM_PROTO_MQTT,
 };
 
 const char *
@@ -91,6 +97,17 @@ proto_set(struct wm_proto_flow *pf, unsigned int dir,
 		protos[p]->start(pf, dir, client);
 }
 
+/* @dir, of which nothing was seen yet, speaks @p too (proto_ops.pair). */
+static void
+proto_pair(struct wm_proto_flow *pf, unsigned int dir,
+	   const struct wm_proto_ctx *ctx, enum wm_proto p, bool client)
+{
+	struct wm_proto_dir *d = &pf->dir[dir];
+
+	if (protos[p]->pair && d->proto == WM_PROTO_NONE && d->nstash == 0)
+		proto_set(pf, dir, ctx, p, client);
+}
+
 /* The policy's pin for the ports of @ctx: the protocol, or -1. */
 static int
 proto_pinned(const struct wm_proto_ctx *ctx, bool *client)
@@ -139,6 +156,7 @@ proto_identify(struct wm_proto_flow *pf, unsigned int dir,
 
 		if (r > 0) {
 			proto_set(pf, dir, ctx, pr, r == 1);
+			proto_pair(pf, dir ^ 1, ctx, pr, r != 1);
 			return (int)old;
 		}
 		more |= r < 0;
@@ -147,6 +165,39 @@ proto_identify(struct wm_proto_flow *pf, unsigned int dir,
 		return -1;
 	proto_set(pf, dir, ctx, WM_PROTO_RAW, true);
 	return 0;
+}
+
+/*
+ * The first @n bytes of @dir, seen before it was identified, go through
+ * its parser now: they left already, nothing there is to act on or
+ * decode (a method, a status line), but a parser may stop at an act
+ * (MQTT protects from a packet's first byte): it is fed on. Is a region
+ * never modified still open after them?
+ */
+static bool
+proto_replay(struct wm_proto_flow *pf, unsigned int dir,
+	     const struct wm_proto_ctx *ctx, const uint8_t *p, uint32_t n)
+{
+	const struct proto_ops *ops = protos[pf->dir[dir].proto];
+	struct wm_proto_ctx c = *ctx;
+	bool prot = false;
+	unsigned int idle = 0;
+
+	c.view_cap = 0;
+	for (uint32_t at = 0; at < n && idle < 4;) {
+		struct wm_proto_out tmp = { .n = n - at };
+
+		ops->feed(pf, dir, &c, p + at, n - at, &tmp);
+		if (tmp.act == WM_PROTO_ACT_PROTECT)
+			prot = true;
+		else if (tmp.act == WM_PROTO_ACT_UNPROTECT)
+			prot = false;
+		idle = tmp.n == 0 ? idle + 1 : 0;
+		at += tmp.n;
+		if (protos[pf->dir[dir].proto] != ops)
+			break; /* the parser gave up: the raw stream */
+	}
+	return prot;
 }
 
 void
@@ -178,14 +229,12 @@ wm_proto_feed(struct wm_proto_flow *pf, unsigned int dir,
 		if (old < 0)
 			return;
 		ops = protos[d->proto];
-		if (old > 0 && ops != NULL && ops->feed != NULL) {
-			/* The first bytes, seen before: nothing to act on,
-			 * nothing to decode (a method, a status line). */
-			struct wm_proto_ctx c = *ctx;
-			struct wm_proto_out tmp = { .n = 0 };
-
-			c.view_cap = 0;
-			ops->feed(pf, dir, &c, prev, (uint32_t)old, &tmp);
+		if (old > 0 && ops != NULL && ops->feed != NULL &&
+		    proto_replay(pf, dir, ctx, prev, (uint32_t)old)) {
+			/* A region never modified opened in them. */
+			out->n = 0;
+			out->act = WM_PROTO_ACT_PROTECT;
+			return;
 		}
 	}
 	if (d->proto == WM_PROTO_TLS || d->proto == WM_PROTO_SSH) {

@@ -13,6 +13,7 @@
 
 /* struct wm_proto_flow.flags */
 #define WM_PROTO_F_PROTECT 0x01 /* encrypted: nothing of it is modified */
+#define WM_PROTO_F_MQTT5 0x02   /* MQTT: CONNECT asked for version 5 */
 
 /* struct wm_proto_dir.flags */
 #define WM_PROTO_D_CLIENT 0x01  /* the side that opens (requests, EHLO) */
@@ -26,6 +27,12 @@
 /* One protocol: how its first bytes look, how its bytes are walked. */
 struct proto_ops {
 	const char *name;
+	/*
+	 * Identified by content, the other direction (nothing seen of it
+	 * yet) speaks it too, as the other side: a server's first replies
+	 * (Redis "+OK", MQTT CONNACK) say too little by themselves.
+	 */
+	bool pair;
 	/*
 	 * Do @n first bytes of a direction start this protocol? 1 yes, 0
 	 * no, -1 too few bytes to tell (@n < 8). NULL: by port pin only.
@@ -43,6 +50,8 @@ extern const struct proto_ops proto_http_ops;
 extern const struct proto_ops proto_tls_ops;
 extern const struct proto_ops proto_ssh_ops;
 extern const struct proto_ops proto_smtp_ops;
+extern const struct proto_ops proto_redis_ops;
+extern const struct proto_ops proto_mqtt_ops;
 
 /* Count @c in @ctx's stats (if any). */
 static inline void

@@ -7,7 +7,8 @@
  *   in-order bytes of a direction
  *     -> identify (the policy's port pins, else the first bytes:
  *        TLS record, "SSH-", an HTTP request or status line, SMTP's
- *        EHLO/HELO; anything else is the raw stream)
+ *        EHLO/HELO, a Redis command, an MQTT CONNECT; anything else is
+ *        the raw stream)
  *     -> feed: the protocol's parser walks the bytes and stops where
  *        the engine must act (struct wm_proto_out):
  *          MSG_END    a message ended here (HTTP Content-Length reached
@@ -45,6 +46,8 @@ enum wm_proto {
 	WM_PROTO_TLS,
 	WM_PROTO_SSH,
 	WM_PROTO_SMTP,
+	WM_PROTO_REDIS,
+	WM_PROTO_MQTT,
 	WM_PROTO_MAX
 };
 
@@ -162,6 +165,19 @@ struct wm_proto_dir {
 			uint16_t len;   /* bytes of the current line */
 			uint8_t head[14]; /* its first bytes, upper case */
 		} line;
+		struct {                /* proto_redis.c */
+			uint64_t num;   /* a length read, or bulk bytes left */
+			uint32_t pending; /* elements the message still owes */
+			uint8_t type;   /* of the element being read */
+			uint8_t ndig;
+		} resp;
+		struct {                /* proto_mqtt.c */
+			uint32_t left;  /* bytes of the packet still to come */
+			uint32_t skip;  /* of the field being skipped */
+			uint32_t acc;   /* a length being read */
+			uint8_t type;   /* the packet's first byte */
+			uint8_t cnt;    /* bytes of that length read */
+		} mqtt;
 	} u;
 };
 

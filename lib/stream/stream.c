@@ -67,6 +67,11 @@ reasm_skip(void *arg, void *owner, struct wm_reasm_dir *rd, uint32_t gap)
 	stream_dir_flush(arg, owner, d, rd->offset);
 	wm_proto_lost(&sflow(owner)->proto, (unsigned int)(d - sflow(owner)->dir),
 		      ((struct wm_stream_ctx *)arg)->stats);
+	/* The parser lost its place: a region it opened ends here, the
+	 * raw stream after the hole is masked (an MQTT direction is
+	 * protected between payloads). */
+	if (d->prot_end == UINT64_MAX)
+		d->prot_end = rd->offset;
 	if (d->hs != NULL)
 		wm_match_stream_reset(d->hs);
 	d->hist_len = 0;        /* the new stream starts after the hole */

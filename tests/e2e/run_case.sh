@@ -713,6 +713,37 @@ sys.exit(not (c.get("mask.decoded", 0) >= 9 and c.get("mask.late_match", 0) == 0
 	done
 	echo "PASS $case_name"
 	;;
+proto_kv)
+	# Redis and MQTT, identified by content: values in bulk strings and
+	# PUBLISH payloads masked, framing, topics and properties unchanged;
+	# whole segments and one byte at a time (tests/e2e/kv_captures.py).
+	need_tools
+	need_wiremask
+	d=$work/proto_kv
+	mkdir -p "$d"
+	"$PY" "$here/kv_captures.py" gen "$d" || fail "generator failed"
+	for c in kv kv_1byte; do
+		rc=0
+		timeout -k 5 100 "$SRC_DIR/scripts/mask-pcap.sh" "$d/$c.pcap" "$d/$c.out.pcap" \
+			"$SRC_DIR/configs/default.cfg" -- --stats-json "$d/$c.json" \
+			>"$d/$c.log" 2>&1 || rc=$?
+		sed 's/^/  wiremask: /' "$d/$c.log"
+		[ "$rc" -eq 0 ] || fail "$c: wiremask exited with status $rc"
+		"$PY" "$here/kv_captures.py" check "$d/$c.pcap" "$d/$c.out.pcap" ||
+			fail "$c: Redis and MQTT"
+		"$PY" -c 'import json,sys; c=json.load(open(sys.argv[1]))["counters"]
+ok = (c.get("proto.redis", 0) == 2 and c.get("proto.mqtt", 0) == 2 and
+      c.get("proto.error", 0) == 0 and c.get("mask.protected", 0) >= 4 and
+      c.get("proto.message_end", 0) >= 14 and c.get("mask.late_match", 0) == 0)
+print("  counters: proto.redis %d, proto.mqtt %d, proto.error %d, "
+      "mask.protected %d, proto.message_end %d" % tuple(c.get(k, 0) for k in
+      ("proto.redis", "proto.mqtt", "proto.error", "mask.protected",
+       "proto.message_end")))
+sys.exit(not ok)' "$d/$c.json" ||
+			fail "$c: counters (want both sides of each identified, no parse error, topic and property hits protected)"
+	done
+	echo "PASS $case_name"
+	;;
 proto_corpus)
 	# Public captures (tests/corpus, SOURCES.md) through the protocol
 	# stage with configs/default.cfg: SSH and TLS leave byte for byte
