@@ -139,6 +139,7 @@ check_config(const char *path)
 	struct wm_config *cfg = wm_config_load(path, err, sizeof(err));
 	struct wm_segments *segs;
 
+	/* Without EAL: zone rules are checked by the loader, built at start. */
 	if (cfg == NULL) {
 		fprintf(stderr, "wiremask: %s\n", err);
 		return 1;
@@ -578,6 +579,11 @@ app_start(const struct opts *o)
 		wm_log(WM_LOG_ERR, "%s: %s", o->config, err);
 		return 1;
 	}
+	wm_app.acl = wm_acl_create(wm_app.cfg, SOCKET_ID_ANY, err, sizeof(err));
+	if (wm_app.acl == NULL) {
+		wm_log(WM_LOG_ERR, "%s: %s", o->config, err);
+		return 1;
+	}
 	for (unsigned int k = 0; k < wm_app.cfg->nsegments; k++)
 		wm_app.segment_names[k] = wm_app.cfg->segments[k].name;
 	if (wm_events_open(&wm_app) < 0)
@@ -604,6 +610,7 @@ app_stop(void)
 	wm_workers_free(&wm_app);
 	wm_events_close(&wm_app);
 	wm_ports_close(&wm_app);
+	wm_acl_free(wm_app.acl);
 	wm_segments_free(wm_app.segs);
 	wm_config_free(wm_app.cfg);
 }

@@ -87,6 +87,7 @@ struct wm_worker {
 struct wm_app {
 	struct wm_config *cfg;
 	struct wm_segments *segs;
+	struct wm_acl *acl;             /* segments as zones */
 	struct rte_mempool *pool;
 	struct rte_mempool *jumbo;      /* net_pcap ports: long frames out */
 	unsigned int nports;

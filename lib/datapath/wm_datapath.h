@@ -26,6 +26,7 @@
 
 #include <rte_mbuf.h>
 
+#include "wm_acl.h"
 #include "wm_config.h"
 #include "wm_segment.h"
 #include "wm_stats.h"
@@ -55,6 +56,7 @@ typedef int (*wm_dp_handoff_t)(void *arg, unsigned int owner,
 struct wm_dp_conf {
 	const struct wm_config *cfg;
 	const struct wm_segments *segs;
+	const struct wm_acl *acl;          /* zones; NULL: none */
 	const char *const *segment_names;  /* tweak "segment", by index */
 	unsigned int nworkers;             /* owners a flow hash picks from */
 	unsigned int nports;
