@@ -361,6 +361,34 @@ det_used(const char *name)
 #define LINK_POLL_MS 100
 #define STATUS_PERIOD_MS 1000
 
+/*
+ * Packets denied per zone rule as "segment/rule": N (a shadow segment's:
+ * would have been); "segment/default" for a segment that denies by
+ * default. Every rule is listed, zero or not.
+ */
+static void
+zones_json(FILE *f, const struct wm_stats *s)
+{
+	const struct wm_config *cfg = wm_app.cfg;
+	const char *sep = "";
+
+	for (unsigned int g = 0; g < cfg->nsegments; g++) {
+		const struct wm_segment_conf *sc = &cfg->segments[g];
+
+		for (unsigned int r = 0; r < sc->nrules; r++) {
+			fprintf(f, "%s\"%s/%s\": %" PRIu64, sep, sc->name,
+				cfg->zone_rules[sc->rule_first + r].name,
+				s->zone_rule[sc->rule_first + r]);
+			sep = ", ";
+		}
+		if (sc->deny_default) {
+			fprintf(f, "%s\"%s/default\": %" PRIu64, sep, sc->name,
+				s->zone_rule[WM_STATS_ZONE_RULES + g]);
+			sep = ", ";
+		}
+	}
+}
+
 static void
 summary_print(FILE *out)
 {
@@ -384,6 +412,11 @@ summary_print(FILE *out)
 		if (s.masked[i] != 0 || det_used(names[i]))
 			fprintf(out, "    %-15s %" PRIu64 "\n", names[i],
 				s.masked[i]);
+	if (wm_app.acl != NULL && wm_app.acl->nactive != 0) {
+		fprintf(out, "zone denied (segment/rule packets)\n  ");
+		zones_json(out, &s);
+		fprintf(out, "\n");
+	}
 	fprintf(out, "counters\n");
 	wm_stats_print(&s, names, 0, out);
 	fprintf(out, "ports\n");
@@ -412,6 +445,8 @@ stats_json_write(const char *path)
 	for (unsigned int i = 0; i < ndet; i++)
 		fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", names[i],
 			s.masked[i]);
+	fprintf(f, "}, \"zone_denied\": {");
+	zones_json(f, &s);
 	fprintf(f, "}, \"held_us\": {\"p50\": %" PRIu64 ", \"p99\": %" PRIu64
 		", \"max\": %" PRIu64 "}, \"links\": ",
 		wm_stats_held_quantile(&s, 0.5), wm_stats_held_quantile(&s, 0.99),
