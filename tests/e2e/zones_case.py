@@ -28,6 +28,8 @@ It is masked three times, with unknown_segment "drop", "pass" and
   else of it unchanged;
 - the shadow flow leaves byte-identical, counted in zone.shadow_denied
   (per rule: trial/default) and shadow.values, never in drop.*;
+- the event log says "shadow": true (and the operator the policy would
+  have used) for the shadow segment's values, false elsewhere;
 - VLAN 999: dropped (drop.unknown_segment), forwarded byte-identical
   (pass.unknown_segment), or denied by quarantine/default.
 
@@ -265,12 +267,22 @@ def main():
     assert 'unknown_segment = "drop";' in text
     for mode in ('drop', 'pass', 'quarantine'):
         cfg = os.path.join(BUILD, f'zones-{mode}.cfg')
+        events = os.path.join(BUILD, f'zones-{mode}.events.jsonl')
+        if os.path.exists(events):
+            os.unlink(events)
         with open(cfg, 'w') as f:
             f.write(text.replace('unknown_segment = "drop";', f'unknown_segment = "{mode}";'))
+            f.write(f'\nevents = {{ path = "{events}"; }};\n')
         out = os.path.join(BUILD, f'zones-{mode}.out.pcap')
         st = run(inp, out, cfg, os.path.join(BUILD, f'zones-{mode}.stats.json'))
         got = [bytes(p) for p in rdpcap(out)] if os.path.exists(out) else []
         judge(mode, sent, owner, got, st)
+        ev = [json.loads(line) for line in open(events)] if os.path.exists(events) else []
+        shadow = [e for e in ev if e['segment'] == 'trial']
+        check(len(shadow) == 2 and all(e['shadow'] and e['operator'] == 'partial'
+                                       for e in shadow) and
+              all(not e['shadow'] for e in ev if e['segment'] != 'trial'),
+              f'{mode}: events say shadow (trial: {len(shadow)} events, operator it would use)')
     print(f'# {len(fails)} failed' if fails else 'PASS zones')
     return 1 if fails else 0
 
