@@ -18,8 +18,9 @@ datagram, in these segments:
   VLAN 40 (trial, shadow): would be denied                     byte-identical
   VLAN 999 (no segment claims it)
 
-It is masked three times, with unknown_segment "drop", "pass" and
-"quarantine" (a named segment that denies by default):
+It is masked four times, with unknown_segment "drop", "pass" and
+"quarantine" (a named segment that denies by default), and "drop" again
+with two workers (flows handed over to their owner):
 
 - a denied flow's frames never leave; every other frame does, in order;
 - each rule's counter (--stats-json zone_denied, "segment/rule") equals
@@ -182,9 +183,10 @@ def write_capture(path):
     return [bytes(f) for f, _ in out], [o for _, o in out]
 
 
-def run(inp, out, cfg, stats):
-    r = subprocess.run([os.path.join(SRC, 'scripts/mask-pcap.sh'), inp, out, cfg, '--',
-                        '--stats-json', stats],
+def run(inp, out, cfg, stats, lcores=None):
+    pre = ['--lcores', lcores] if lcores else []
+    r = subprocess.run([os.path.join(SRC, 'scripts/mask-pcap.sh')] + pre +
+                       [inp, out, cfg, '--', '--stats-json', stats],
                        env=dict(os.environ, WIREMASK=WIREMASK),
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if r.returncode != 0:
@@ -265,16 +267,21 @@ def main():
     sent, owner = write_capture(inp)
     text = open(CONFIG).read()
     assert 'unknown_segment = "drop";' in text
-    for mode in ('drop', 'pass', 'quarantine'):
-        cfg = os.path.join(BUILD, f'zones-{mode}.cfg')
-        events = os.path.join(BUILD, f'zones-{mode}.events.jsonl')
+    # drop2: "drop" with two workers, flows handed over between them
+    for run_name in ('drop', 'pass', 'quarantine', 'drop2'):
+        mode = run_name.rstrip('2')
+        cfg = os.path.join(BUILD, f'zones-{run_name}.cfg')
+        events = os.path.join(BUILD, f'zones-{run_name}.events.jsonl')
         if os.path.exists(events):
             os.unlink(events)
         with open(cfg, 'w') as f:
             f.write(text.replace('unknown_segment = "drop";', f'unknown_segment = "{mode}";'))
             f.write(f'\nevents = {{ path = "{events}"; }};\n')
-        out = os.path.join(BUILD, f'zones-{mode}.out.pcap')
-        st = run(inp, out, cfg, os.path.join(BUILD, f'zones-{mode}.stats.json'))
+            if run_name == 'drop2':
+                f.write('workers = 2;\n')
+        out = os.path.join(BUILD, f'zones-{run_name}.out.pcap')
+        st = run(inp, out, cfg, os.path.join(BUILD, f'zones-{run_name}.stats.json'),
+                 '0@0,1@1,2@1' if run_name == 'drop2' else None)
         got = [bytes(p) for p in rdpcap(out)] if os.path.exists(out) else []
         judge(mode, sent, owner, got, st)
         ev = [json.loads(line) for line in open(events)] if os.path.exists(events) else []
