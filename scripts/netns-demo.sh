@@ -12,7 +12,7 @@ LOSS=0.02
 REORDER=0.02
 SEED=7
 RING=4096
-PHASES=direct,loss,vlan,gap,hold,delay,proto,redis,mqtt
+PHASES=direct,loss,vlan,gap,hold,delay,proto,redis,mqtt,zones
 SSH_PORT=2222
 METRICS=127.0.0.1:9469
 
@@ -96,6 +96,11 @@ masked in both directions and everything else passes unchanged:
      subscriber: the same
  22. a 40 KB JSON payload (many segments) both ways: masked
  (each skipped, with the reason, where its programs cannot run)
+ phase zones (netns.cfg's default segment made least-privilege: only TCP
+ from 10.99.1.0/24 to 10.99.1.2:8080 allowed, default = "deny")
+ 23. curl to a second server on 8081 (it answers inside its namespace)
+     times out: its SYNs are dropped (drop.zone_denied, counted under
+     rule default of segment default); a POST to 8080 arrives masked
 and after each phase that wiremask stops cleanly on SIGTERM and that its
 counters (--stats-json) agree.
 
@@ -160,8 +165,8 @@ while [ $# -gt 0 ]; do
 done
 for p in ${PHASES//,/ }; do
 	case $p in
-	direct | loss | vlan | gap | hold | delay | proto | redis | mqtt) ;;
-	*) echo "$(basename "$0"): unknown phase '$p' (direct, loss, vlan, gap, hold, delay, proto, redis, mqtt)" >&2; exit 2 ;;
+	direct | loss | vlan | gap | hold | delay | proto | redis | mqtt | zones) ;;
+	*) echo "$(basename "$0"): unknown phase '$p' (direct, loss, vlan, gap, hold, delay, proto, redis, mqtt, zones)" >&2; exit 2 ;;
 	esac
 done
 
@@ -1076,6 +1081,60 @@ EOF
 # shellcheck source=../tests/netns/phases_kv.sh
 . "$T/phases_kv.sh"
 
+# The phase zones' config: configs/examples/netns.cfg with its default
+# segment made least-privilege: only HTTP to the server's port 8080 from
+# the client's network is allowed.
+zones_config() {
+	local cfg=$W/zones.cfg
+	sed -E 's/^([[:space:]]*)default = \{ policy = "default"; \};/\1default = { policy = "default"; default = "deny";\n\1  rules = ( { name = "web"; action = "allow"; proto = "tcp";\n\1    src = "10.99.1.0\/24"; dst = "10.99.1.2"; dport = '"$PORT"'; } ); };/' \
+		"$CONFIG" >"$cfg"
+	"$WIREMASK" -- --check-config "$cfg" | grep -q '^segments.default.default = "deny"$' ||
+		{ fail "23. cannot derive a least-privilege config from $CONFIG"; return 1; }
+	echo "$cfg"
+}
+
+phase_zones() {
+	local cfg other rc t0
+	echo "# phase zones: client 10.99.1.1 -> wiremask ports 0/1 -> server 10.99.1.2,"
+	echo "#              the default segment denies all but TCP to port $PORT"
+	cfg=$(zones_config) || return
+	start "$NS_SRV" "server ($((PORT + 1)))" "$W/server-zones.log" "$PY" "$T/server.py" \
+		--root "$W/srv" --port $((PORT + 1))
+	other=$last_pid
+	wm_start zones "$cfg"
+	if wait_path zones 10.99.1.2; then
+		# The other server answers inside its namespace: only the zone
+		# can stop a connection to it.
+		if ip netns exec "$NS_SRV" curl -sS --noproxy '*' --max-time 5 -o /dev/null \
+			"http://10.99.1.2:$((PORT + 1))/f/ping"; then
+			t0=$(date +%s.%N)
+			rc=0
+			curl_cli --max-time 3 -o /dev/null "http://10.99.1.2:$((PORT + 1))/f/ping" 2>/dev/null || rc=$?
+			if [ "$rc" -eq 28 ]; then
+				ok "23. a connection to port $((PORT + 1)) (no rule allows it) times out, $(secs "$t0")"
+			else
+				fail "23. a connection to port $((PORT + 1)) was not stopped (curl exit $rc, 28 is a timeout)"
+			fi
+		else
+			fail "23. the server on port $((PORT + 1)) does not answer in its own namespace (see $W/server-zones.log)"
+		fi
+		if post 10.99.1.2 zones-post.json "$W/src/zones-post.json" 30; then
+			judge "$PY" "$CHECK" check "$W/srv/recv/zones-post.json" "$W/src/zones-post.json" \
+				--policy default --hold-masked-ok --what "23. a POST the zone allows (rule web) arrives masked"
+		else
+			fail "23. a POST the zone allows (rule web) failed"
+		fi
+	fi
+	wm_stop zones
+	stop_pid "$other" 5
+	read -r cards ssns emails < <(values "$W/src/zones-post.json")
+	counters zones \
+		"the denied connection's SYNs dropped under default/default|z('default/default') > 0 and c('drop.zone_denied') == z('default/default')|(z('default/default'), c('drop.zone_denied'))" \
+		"flows judged: >= 1 denied, >= 2 allowed|c('zone.flows_denied') >= 1 and c('zone.flows_allowed') >= 2|(c('zone.flows_denied'), c('zone.flows_allowed'))" \
+		"masked card = $cards|m('card') == $cards|m('card')" \
+		"no late match|c('mask.late_match') == 0|c('mask.late_match')"
+}
+
 # ---- the run ----
 
 echo "# wiremask: $WIREMASK"
@@ -1112,7 +1171,8 @@ gen() {
 		"$PY" "$DATA" escaped "$W/src/pf-dotesc.json" --set dotesc &&
 		cp "$W/src/pf-escaped.json" "$W/src/pf-escaped.json.fields.json" \
 			"$W/src/pf-escaped.json.chunks" "$W/srv/files/" &&
-		"$PY" "$DATA" records "$W/srv/files/pf-gzip.json" --seed 27 --records 40 ||
+		"$PY" "$DATA" records "$W/srv/files/pf-gzip.json" --seed 27 --records 40 &&
+		"$PY" "$DATA" records "$W/src/zones-post.json" --seed 28 --records 300 ||
 		return 1
 	if want direct; then
 		"$PY" "$DATA" bulk "$W/srv/files/bulk.bin" --seed 13 --size $((BULK_MB << 20)) &&
@@ -1135,7 +1195,7 @@ done
 [ -s "$W/srv/ready" ] || die "the HTTP server did not start (see $W/server.log)"
 capture_start
 
-for phase in direct loss vlan gap hold delay proto redis mqtt; do
+for phase in direct loss vlan gap hold delay proto redis mqtt zones; do
 	want "$phase" && "phase_$phase"
 done
 

@@ -178,15 +178,17 @@ capture_parse(void)
 		const struct wm_policy *policy;
 		struct wm_pkt_info pi;
 		struct wm_flow_key key;
-		uint8_t dir;
+		uint8_t dir, seg;
 
 		f->hash = i;            /* not TCP: spread round robin */
 		if (wm_pkt_parse(bench.data + f->off, f->len, f->len,
 				 bench.cfg->vxlan_port, &pi) != WM_PKT_TCP)
 			continue;
 		f->tcp = 1;
+		seg = wm_segment_lookup(bench.segs, &pi, 0);
+		/* unknown_segment drop/pass: measured as the default's */
 		policy = wm_segment_policy(bench.segs,
-					   wm_segment_lookup(bench.segs, &pi));
+					   seg < WM_CONFIG_MAX_SEGMENTS ? seg : 0);
 		wm_flow_key_make(&pi, 0, &key, &dir);
 		f->hash = wm_flow_hash(&key);
 		f->fd = 2 * fd_find(m, &key, f->hash, policy->db) + dir;

@@ -81,6 +81,10 @@ wm_events_write(void *arg, const struct wm_stream_event *e)
 	const struct wm_flow *f = e->flow;
 	const struct wm_flow_key *k = &f->key;
 	const struct wm_rule *rule = &f->policy->conf->rules[e->rule];
+	/* A shadow segment's event names the operator it would have used. */
+	const struct wm_rule *would = f->policy->shadow ?
+		&w->cfg->policies[w->cfg->segments[f->segment].policy]
+			.rules[e->rule] : rule;
 	int src = e->dir, dst = !e->dir;
 	char sa[INET6_ADDRSTRLEN], da[INET6_ADDRSTRLEN], fp[17] = "";
 	const struct wm_key *fkey = NULL;
@@ -104,7 +108,7 @@ wm_events_write(void *arg, const struct wm_stream_event *e)
 		     "\"dst\":\"%s\",\"dport\":%u,\"vlan\":%d,\"vni\":%" PRId64 ","
 		     "\"segment\":\"%s\",\"detector\":\"%s\",\"operator\":\"%s\","
 		     "\"offset\":%" PRIu64 ",\"length\":%u,\"late\":%s,"
-		     "\"at_timeout\":%s,\"protected\":%s,"
+		     "\"at_timeout\":%s,\"protected\":%s,\"shadow\":%s,"
 		     "\"fingerprint\":\"%s\"}\n",
 		     (long)tv.tv_sec, (long)tv.tv_usec, sa, k->port[src], da,
 		     k->port[dst],
@@ -112,10 +116,11 @@ wm_events_write(void *arg, const struct wm_stream_event *e)
 			k->vlan[0] != WM_FLOW_NO_VLAN ? k->vlan[0] : -1,
 		     k->vni != WM_FLOW_NO_VNI ? (int64_t)k->vni : (int64_t)-1,
 		     w->cfg->segments[f->segment].name,
-		     rule->detector->name, wm_mask_op_name(rule->mask.op),
+		     rule->detector->name, wm_mask_op_name(would->mask.op),
 		     e->offset, e->len, e->late ? "true" : "false",
 		     e->at_timeout ? "true" : "false",
-		     e->protect ? "true" : "false", fp);
+		     e->protect ? "true" : "false",
+		     f->policy->shadow ? "true" : "false", fp);
 	if (n < 0 || (size_t)n >= WM_EVENT_BUF - w->ev_len) {
 		wm_dp_stats(w->dp)->ctr[WM_CTR_EVENT_LOST]++;
 		return;

@@ -151,6 +151,7 @@ check_config(const char *path)
 	struct wm_config *cfg = wm_config_load(path, err, sizeof(err));
 	struct wm_segments *segs;
 
+	/* Without EAL: zone rules are checked by the loader, built at start. */
 	if (cfg == NULL) {
 		fprintf(stderr, "wiremask: %s\n", err);
 		return 1;
@@ -378,6 +379,34 @@ det_used(const char *name)
 #define LINK_POLL_MS 100
 #define STATUS_PERIOD_MS 1000
 
+/*
+ * Packets denied per zone rule as "segment/rule": N (a shadow segment's:
+ * would have been); "segment/default" for a segment that denies by
+ * default. Every rule is listed, zero or not.
+ */
+static void
+zones_json(FILE *f, const struct wm_stats *s)
+{
+	const struct wm_config *cfg = wm_app.cfg;
+	const char *sep = "";
+
+	for (unsigned int g = 0; g < cfg->nsegments; g++) {
+		const struct wm_segment_conf *sc = &cfg->segments[g];
+
+		for (unsigned int r = 0; r < sc->nrules; r++) {
+			fprintf(f, "%s\"%s/%s\": %" PRIu64, sep, sc->name,
+				cfg->zone_rules[sc->rule_first + r].name,
+				s->zone_rule[sc->rule_first + r]);
+			sep = ", ";
+		}
+		if (sc->deny_default) {
+			fprintf(f, "%s\"%s/default\": %" PRIu64, sep, sc->name,
+				s->zone_rule[WM_STATS_ZONE_RULES + g]);
+			sep = ", ";
+		}
+	}
+}
+
 static void
 summary_print(FILE *out)
 {
@@ -401,6 +430,11 @@ summary_print(FILE *out)
 		if (s.masked[i] != 0 || det_used(names[i]))
 			fprintf(out, "    %-15s %" PRIu64 "\n", names[i],
 				s.masked[i]);
+	if (wm_app.acl != NULL && wm_app.acl->nactive != 0) {
+		fprintf(out, "zone denied (segment/rule packets)\n  ");
+		zones_json(out, &s);
+		fprintf(out, "\n");
+	}
 	fprintf(out, "counters\n");
 	wm_stats_print(&s, names, 0, out);
 	fprintf(out, "ports\n");
@@ -429,6 +463,8 @@ stats_json_write(const char *path)
 	for (unsigned int i = 0; i < ndet; i++)
 		fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", names[i],
 			s.masked[i]);
+	fprintf(f, "}, \"zone_denied\": {");
+	zones_json(f, &s);
 	fprintf(f, "}, \"held_us\": {\"p50\": %" PRIu64 ", \"p99\": %" PRIu64
 		", \"max\": %" PRIu64 "}, \"links\": ",
 		wm_stats_held_quantile(&s, 0.5), wm_stats_held_quantile(&s, 0.99),
@@ -597,6 +633,11 @@ app_start(const struct opts *o)
 		wm_log(WM_LOG_ERR, "%s: %s", o->config, err);
 		return 1;
 	}
+	wm_app.acl = wm_acl_create(wm_app.cfg, SOCKET_ID_ANY, err, sizeof(err));
+	if (wm_app.acl == NULL) {
+		wm_log(WM_LOG_ERR, "%s: %s", o->config, err);
+		return 1;
+	}
 	for (unsigned int k = 0; k < wm_app.cfg->nsegments; k++)
 		wm_app.segment_names[k] = wm_app.cfg->segments[k].name;
 	if (wm_reload_init(o->config, !o->no_watch) < 0)
@@ -626,6 +667,7 @@ app_stop(void)
 	wm_reload_fini();
 	wm_events_close(&wm_app);
 	wm_ports_close(&wm_app);
+	wm_acl_free(wm_app.acl);
 	wm_segments_free(wm_app.segs);
 	wm_config_free(wm_app.cfg);
 }

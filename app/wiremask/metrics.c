@@ -53,6 +53,9 @@ static struct {
 	unsigned int nrules;
 	struct wm_metrics_rule rules[MAX_RULES];
 	char det_name[MAX_RULES][WM_NAME_MAX];
+	/* zone rules and defaults (names point into the config) */
+	unsigned int nzones;
+	struct wm_metrics_zone zones[WM_STATS_ZONE_IDS];
 } snap = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static struct {
@@ -61,6 +64,30 @@ static struct {
 	double start_time;
 	uint64_t scrapes;
 } srv;
+
+/* The zone series: every rule, and each denying segment's default. */
+static void
+zones_init(const struct wm_config *cfg)
+{
+	snap.nzones = 0;
+	for (unsigned int s = 0; s < snap.nsegs; s++) {
+		const struct wm_segment_conf *sc = &cfg->segments[s];
+
+		for (unsigned int r = 0; r < sc->nrules; r++)
+			snap.zones[snap.nzones++] = (struct wm_metrics_zone){
+				.id = sc->rule_first + r,
+				.segment = snap.seg_name[s],
+				.rule = cfg->zone_rules[sc->rule_first + r].name,
+				.shadow = sc->shadow,
+			};
+		if (sc->deny_default)
+			snap.zones[snap.nzones++] = (struct wm_metrics_zone){
+				.id = WM_STATS_ZONE_RULES + s,
+				.segment = snap.seg_name[s], .rule = "default",
+				.shadow = sc->shadow,
+			};
+	}
+}
 
 /* The (segment, rule) series, from the config: once, at start. */
 static void
@@ -86,9 +113,12 @@ rules_init(const struct wm_config *cfg)
 			m->segment = snap.seg_name[s];
 			m->detector = snap.det_name[i];
 			m->op = wm_mask_op_name(p->rules[r].mask.op);
-			m->alert = p->rules[r].mask.op == WM_MASK_ALERT;
+			/* a shadow segment's values are found, not masked */
+			m->alert = p->rules[r].mask.op == WM_MASK_ALERT ||
+				   cfg->segments[s].shadow;
 		}
 	}
+	zones_init(cfg);
 }
 
 static void
@@ -160,6 +190,7 @@ render(void)
 	struct wm_metrics_view v = {
 		.stats = &snap.stats,
 		.rules = snap.rules, .nrules = snap.nrules,
+		.zones = snap.zones, .nzones = snap.nzones,
 		.ports = snap.ports, .nports = snap.nports,
 		.workers = snap.workers, .nworkers = snap.nworkers,
 		.tsc_hz = rte_get_tsc_hz(),

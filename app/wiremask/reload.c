@@ -47,6 +47,7 @@ struct wm_gen {
 	unsigned int seq;
 	struct wm_config *cfg;
 	struct wm_segments *segs;
+	struct wm_acl *acl;             /* zones (NULL: none) */
 	const char *segment_names[WM_CONFIG_MAX_SEGMENTS];
 	/* Clones for the workers; after the swap, the ones they gave back. */
 	hs_scratch_t *scratch[WM_CONFIG_MAX_WORKERS];
@@ -111,6 +112,7 @@ gen_free(struct wm_gen *g, bool all)
 		if (g->scratch[i] != NULL)
 			hs_free_scratch(g->scratch[i]);
 	if (all) {
+		wm_acl_free(g->acl);
 		wm_segments_free(g->segs);
 		wm_config_free(g->cfg);
 	}
@@ -205,6 +207,7 @@ reload(const char *why)
 	static char err[WM_CONFIG_ERR_LEN];
 	uint64_t t0 = rte_rdtsc(), t1, t2;
 	struct wm_segments *segs;
+	struct wm_acl *acl;
 	struct wm_config *cfg;
 	const char *fixed;
 	struct wm_gen *g;
@@ -228,7 +231,11 @@ reload(const char *why)
 		return -EPERM;
 	}
 	segs = wm_segments_create(cfg, err, sizeof(err));
-	g = segs != NULL ? gen_new(cfg, segs) : NULL;
+	acl = segs != NULL ? wm_acl_create(cfg, SOCKET_ID_ANY, err,
+					   sizeof(err)) : NULL;
+	g = acl != NULL ? gen_new(cfg, segs) : NULL;
+	if (g != NULL)
+		g->acl = acl;
 	for (unsigned int i = 0; g != NULL && segs->scratch != NULL &&
 	     i < wm_app.nworkers; i++)
 		if (hs_clone_scratch(segs->scratch, &g->scratch[i]) !=
@@ -243,6 +250,8 @@ reload(const char *why)
 		result_set(false, "reload (%s) refused, the running "
 			   "configuration stays: %s: %s", why, rl.path,
 			   segs != NULL ? "out of memory" : err);
+		if (g == NULL)
+			wm_acl_free(acl);
 		wm_segments_free(segs);
 		wm_config_free(cfg);
 		return -EINVAL;
@@ -250,6 +259,7 @@ reload(const char *why)
 	rl.retiring = wm_app.gen;
 	wm_app.cfg = cfg;
 	wm_app.segs = segs;
+	wm_app.acl = acl;
 	__atomic_store_n(&wm_app.gen, g, __ATOMIC_RELEASE);
 	rl.token = rte_rcu_qsbr_start(rl.qs);
 	rl.grace = 1;
@@ -377,6 +387,8 @@ wm_reload_init(const char *path, bool watch)
 
 	rl.path = path;
 	wm_app.gen = gen_new(wm_app.cfg, wm_app.segs);
+	if (wm_app.gen != NULL)
+		wm_app.gen->acl = wm_app.acl;
 	rl.qs = rte_zmalloc("wm_rcu", sz, RTE_CACHE_LINE_SIZE);
 	if (wm_app.gen == NULL || rl.qs == NULL ||
 	    rte_rcu_qsbr_init(rl.qs, RTE_MAX(wm_app.nworkers, 1u)) != 0)
@@ -433,7 +445,7 @@ wm_reload_worker(struct wm_worker *w)
 	g = __atomic_load_n(&wm_app.gen, __ATOMIC_ACQUIRE);
 	if (likely(g == w->gen))
 		return;
-	wm_dp_rebind(w->dp, g->cfg, g->segs, g->segment_names,
+	wm_dp_rebind(w->dp, g->cfg, g->segs, g->segment_names, g->acl,
 		     &g->scratch[w->index]);
 	w->gen = g;
 	w->cfg = g->cfg;

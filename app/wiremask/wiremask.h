@@ -90,6 +90,7 @@ struct wm_app {
 	struct wm_config *cfg;          /* in effect (control side) */
 	struct wm_segments *segs;
 	struct wm_gen *gen;             /* published to workers (reload.c) */
+	struct wm_acl *acl;             /* segments as zones */
 	struct rte_mempool *pool;
 	struct rte_mempool *jumbo;      /* net_pcap ports: long frames out */
 	unsigned int nports;

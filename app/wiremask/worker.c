@@ -218,6 +218,7 @@ worker_create(struct wm_app *app, unsigned int index, unsigned int lcore)
 	struct wm_dp_conf c = {
 		.cfg = app->cfg,
 		.segs = app->segs,
+		.acl = app->acl,
 		.segment_names = app->segment_names,
 		.nworkers = app->nworkers,
 		.nports = app->nports,

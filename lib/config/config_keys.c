@@ -222,6 +222,11 @@ static const struct conf_field conf_segment_fields[] = {
 		    CF_REQUIRED),
 	CONF_CUSTOM("vlan", conf_vlans, conf_dump_vlans),
 	CONF_CUSTOM("vni", conf_vnis, conf_dump_vnis),
+	/* segments as zones: config_zones.c */
+	CONF_CUSTOM("select", conf_zone_select, conf_dump_zone_select),
+	CONF_CUSTOM("default", conf_zone_default, conf_dump_zone_default),
+	CONF_SCALAR("shadow", CT_BOOL, struct wm_segment_conf, shadow, false, 0),
+	CONF_CUSTOM("rules", conf_zone_rules, conf_dump_zone_rules),
 };
 
 static const struct conf_table conf_segment = CONF_TABLE(conf_segment_fields);

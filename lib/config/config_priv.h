@@ -25,6 +25,8 @@
  *                    top, ports, reasm, fail; ports.pairs
  *   config_policy.c  custom detectors; table rule; policies
  *   config_keys.c    keys, events; table segment; VLAN and VNI mapping
+ *   config_zones.c   a segment's zone rules, default, shadow, selectors;
+ *                    unknown_segment
  */
 #ifndef WM_CONFIG_PRIV_H
 #define WM_CONFIG_PRIV_H
@@ -197,5 +199,23 @@ int conf_segments(struct conf_ctx *ctx, const config_setting_t *s,
 		  void *base);
 void conf_dump_segments(const struct wm_config *cfg, const void *base,
 			const char *key, FILE *out);
+
+/* Segment rows and unknown_segment, config_zones.c: segments as zones. */
+int conf_zone_default(struct conf_ctx *ctx, const config_setting_t *s,
+		      void *base);
+void conf_dump_zone_default(const struct wm_config *cfg, const void *base,
+			    const char *key, FILE *out);
+int conf_zone_rules(struct conf_ctx *ctx, const config_setting_t *s,
+		    void *base);
+void conf_dump_zone_rules(const struct wm_config *cfg, const void *base,
+			  const char *key, FILE *out);
+int conf_zone_select(struct conf_ctx *ctx, const config_setting_t *s,
+		     void *base);
+void conf_dump_zone_select(const struct wm_config *cfg, const void *base,
+			   const char *key, FILE *out);
+int conf_unknown_segment(struct conf_ctx *ctx, const config_setting_t *s,
+			 void *base);
+void conf_dump_unknown_segment(const struct wm_config *cfg, const void *base,
+			       const char *key, FILE *out);
 
 #endif /* WM_CONFIG_PRIV_H */

@@ -358,6 +358,8 @@ static const struct conf_field conf_top_fields[] = {
 	CONF_CUSTOM("metrics", conf_metrics, conf_dump_metrics),
 	CONF_CUSTOM("policies", conf_policies, conf_dump_policies),
 	CONF_CUSTOM("segments", conf_segments, conf_dump_segments),
+	CONF_CUSTOM("unknown_segment", conf_unknown_segment,
+		    conf_dump_unknown_segment),
 };
 
 const struct conf_table conf_top = CONF_TABLE(conf_top_fields);

@@ -78,7 +78,20 @@
  *     default = { policy = "default"; };        # required: catches the rest
  *     finance = { vlan = [100, 101]; policy = "default"; };
  *     overlay = { vni = [5001]; policy = "default"; };
+ *     db = {                                    # a zone (config_zones.c)
+ *       policy = "default";
+ *       select = ( { port = 0; vlan = 10; inner_vlan = 20; },
+ *                  { vni = 5002; inner_vlan = 7; } );
+ *       default = "deny";           # "allow" (the default) | "deny"
+ *       shadow = false;             # true: count, drop and mask nothing
+ *       rules = (                   # first match wins, initiator's view
+ *         { name = "app-to-db"; action = "allow"; proto = "tcp";
+ *           src = "10.1.0.0/16"; dst = "10.2.0.5"; dport = 5432; },
+ *         { name = "no-admin"; action = "deny"; dport = [8000, 8999]; } );
+ *     };
  *   };
+ *   unknown_segment = "default";    # frames no segment claims: "drop",
+ *                                   # "pass" or a segment's name
  *
  *   keys = { demo = "examples/keys/demo.key"; };   # id = file (hex or
  *                                   # base64, 32 bytes, mode 0600; a
@@ -169,7 +182,58 @@ struct wm_policy_conf {
 struct wm_segment_conf {
 	char name[WM_NAME_MAX];
 	unsigned int policy;   /* index into wm_config.policies */
+	/* Zone (config_zones.c): rules zone_rules[rule_first ..
+	 * rule_first + nrules - 1], first match wins, else the default. */
+	bool deny_default;     /* default = "deny": least privilege */
+	bool shadow;           /* count what would be denied or masked,
+				* change and drop nothing */
+	unsigned int rule_first;
+	unsigned int nrules;
 };
+
+/*
+ * A segment's 5-tuple rule, in the initiator's direction. A rule without
+ * src and dst applies to IPv4 and IPv6 (family 0); a prefix fixes the
+ * family. Ports are inclusive ranges (0-65535: any).
+ */
+#define WM_ZONE_PROTO_ANY 0
+struct wm_zone_rule {
+	char name[WM_NAME_MAX];     /* counter label: a config word */
+	uint8_t segment;
+	bool allow;
+	uint8_t family;             /* 4, 6 or 0: both */
+	uint8_t proto;              /* 6 tcp, 17 udp, 0 any */
+	uint8_t src[16], dst[16];   /* network order; IPv4 in the first 4 */
+	uint8_t src_len, dst_len;   /* prefix bits; 0: any */
+	uint16_t sport[2], dport[2];/* [lo, hi] */
+};
+
+/*
+ * A segment selector beyond the vlan/vni lists: the fields given must
+ * all match (port: receiving port; vlan: the outermost tag; inner_vlan:
+ * QinQ's inner tag, or in VXLAN the inner frame's tag; vni). The most
+ * specific match wins (config_zones.c says how ties break).
+ */
+#define WM_SEL_PORT 0x1
+#define WM_SEL_VLAN 0x2
+#define WM_SEL_IVLAN 0x4
+#define WM_SEL_VNI 0x8
+struct wm_segment_sel {
+	uint8_t fields;             /* WM_SEL_* given */
+	uint8_t segment;
+	uint16_t port, vlan, ivlan;
+	uint32_t vni;
+};
+
+/* What a frame that no segment claims gets (unknown_segment). */
+enum wm_unknown_action {
+	WM_UNKNOWN_SEGMENT = 0,     /* unknown_segment.segment judges it */
+	WM_UNKNOWN_DROP,
+	WM_UNKNOWN_PASS,            /* forwarded untouched, counted */
+};
+
+#define WM_CONFIG_MAX_ZONE_RULES 256
+#define WM_CONFIG_MAX_SELECTORS 256
 
 struct wm_vni_map {
 	uint32_t vni;          /* 0..16777215 */
@@ -256,6 +320,16 @@ struct wm_config {
 	uint8_t vlan_segment[WM_VLAN_COUNT]; /* VLAN ID -> segment or NONE */
 	unsigned int nvnis;
 	struct wm_vni_map vnis[WM_CONFIG_MAX_VNIS]; /* sorted by vni */
+
+	/* Segments as zones (config_zones.c). */
+	unsigned int nzone_rules;
+	struct wm_zone_rule zone_rules[WM_CONFIG_MAX_ZONE_RULES];
+	unsigned int nselectors;    /* sorted, most specific first */
+	struct wm_segment_sel selectors[WM_CONFIG_MAX_SELECTORS];
+	struct {
+		enum wm_unknown_action action;
+		uint8_t segment;    /* WM_UNKNOWN_SEGMENT: which */
+	} unknown;
 };
 
 /* Room for any message of the loader: two paths and a reason. */

@@ -163,6 +163,85 @@ clock_pkt(struct wm_dp *dp, const struct rte_mbuf *m, uint64_t tsc)
 }
 
 /*
+ * Segments as zones (lib/acl). A TCP flow is judged once, at its first
+ * packet, in the initiator's direction (a SYN-ACK seen first: the
+ * receiver's); the verdict stays in the flow entry. Other IP packets
+ * have no flow here: each is judged on its own, in its own direction.
+ * A shadow segment counts what it would deny and forwards it.
+ */
+static uint16_t
+zone_judge(struct wm_dp *dp, const struct wm_pkt_info *pi, uint8_t seg,
+	   bool reverse)
+{
+	const struct wm_acl_key *kp;
+	struct wm_acl_key key;
+	uint16_t v;
+
+	wm_acl_key_make(pi, seg, reverse, &key);
+	kp = &key;
+	wm_acl_classify(dp->conf.acl, &kp, 1, &v);
+	return v;
+}
+
+/* Apply verdict @v to @m: true when @m was dropped (counted per rule). */
+static bool
+zone_deny(struct wm_dp *dp, struct rte_mbuf *m, uint8_t seg, uint16_t v)
+{
+	if (likely(wm_acl_allowed(v)))
+		return false;
+	dp->stats.zone_rule[wm_acl_counter(v)]++;
+	if (dp->conf.acl->shadow[seg]) {
+		dp->stats.ctr[WM_CTR_ZONE_SHADOW_DENIED]++;
+		return false;
+	}
+	drop(dp, m, WM_CTR_DROP_ZONE);
+	return true;
+}
+
+/* A packet without a flow in a zone: judged alone; true when dropped. */
+static bool
+zone_packet(struct wm_dp *dp, struct rte_mbuf *m, uint8_t seg)
+{
+	const struct wm_pkt_info *pi = &wm_pkt_meta(m)->pi;
+
+	if (!wm_acl_active(dp->conf.acl, seg) ||
+	    (pi->ip_version != 4 && pi->ip_version != 6))
+		return false;
+	dp->stats.ctr[WM_CTR_ZONE_STATELESS]++;
+	return zone_deny(dp, m, seg, zone_judge(dp, pi, seg, false));
+}
+
+/* A new flow (or a new connection on a closed one's tuple) is judged. */
+static void
+zone_flow(struct wm_dp *dp, struct wm_flow *f, const struct wm_pkt_info *pi)
+{
+	bool reverse = (pi->tcp_flags & (WM_TCP_SYN | WM_TCP_ACK)) ==
+		       (WM_TCP_SYN | WM_TCP_ACK);
+
+	f->zone = zone_judge(dp, pi, f->segment, reverse);
+	dp->stats.ctr[wm_acl_allowed(f->zone) ? WM_CTR_ZONE_FLOWS_ALLOWED :
+		      WM_CTR_ZONE_FLOWS_DENIED]++;
+}
+
+/*
+ * A frame no segment claims (@seg WM_SEGMENT_DROP or _PASS): dropped or
+ * forwarded untouched, counted; true when it was consumed.
+ */
+static inline bool
+segment_unknown(struct wm_dp *dp, struct rte_mbuf *m, uint8_t seg)
+{
+	if (likely(seg < WM_CONFIG_MAX_SEGMENTS))
+		return false;
+	if (seg == WM_SEGMENT_DROP) {
+		drop(dp, m, WM_CTR_DROP_UNKNOWN_SEGMENT);
+	} else {
+		dp->stats.ctr[WM_CTR_FWD_UNKNOWN_SEGMENT]++;
+		emit(m, dp);
+	}
+	return true;
+}
+
+/*
  * Judge a TCP segment of a flow this worker owns. @key is its flow key
  * when this worker made it; NULL when the packet was handed over (the
  * key is made again rather than carried in every mbuf).
@@ -193,11 +272,13 @@ tcp_judge(struct wm_dp *dp, struct rte_mbuf *m, uint64_t tsc,
 		/* A bare ACK, FIN or RST of an unknown flow has nothing to judge. */
 		if (pm->pi.payload_len == 0 && !(pm->pi.tcp_flags & WM_TCP_SYN)) {
 			wm_prof_stop(dp->prof, WM_STAGE_FLOW, t0);
-			emit(m, dp);
+			if (!zone_packet(dp, m, pm->segment))
+				emit(m, dp);
 			return;
 		}
 		/* Handed over across a reload: its segment masks nothing now. */
-		if (unlikely(!wm_policy_masks(policy))) {
+		if (unlikely(!wm_policy_masks(policy) &&
+			     !wm_acl_active(dp->conf.acl, pm->segment))) {
 			wm_prof_stop(dp->prof, WM_STAGE_FLOW, t0);
 			dp->stats.ctr[WM_CTR_FWD_NO_POLICY]++;
 			emit(m, dp);
@@ -213,9 +294,21 @@ tcp_judge(struct wm_dp *dp, struct rte_mbuf *m, uint64_t tsc,
 		}
 		dp->stats.ctr[WM_CTR_FLOW_NEW]++;
 		wm_stream_flow_init(f, policy, pm->segment);
+		if (wm_acl_active(dp->conf.acl, pm->segment))
+			zone_flow(dp, f, &pm->pi);
+	} else if (f->zone != 0 && f->closed &&
+		   (pm->pi.tcp_flags & (WM_TCP_SYN | WM_TCP_ACK)) == WM_TCP_SYN) {
+		zone_flow(dp, f, &pm->pi);      /* a new connection */
 	}
 	f->last_tsc = now;
 	wm_prof_stop(dp->prof, WM_STAGE_FLOW, t0);
+	if (f->zone != 0 && zone_deny(dp, m, f->segment, f->zone))
+		return;
+	if (!wm_policy_masks(f->policy)) {      /* a zone that masks nothing */
+		dp->stats.ctr[WM_CTR_FWD_NO_POLICY]++;
+		emit(m, dp);
+		return;
+	}
 	t0 = wm_prof_start(dp->prof);
 	wm_stream_segment(&dp->stream, f, m, now);
 	wm_prof_stop(dp->prof, WM_STAGE_STREAM, t0);
@@ -235,9 +328,12 @@ rx_tcp(struct wm_dp *dp, struct rte_mbuf *m, uint16_t port, uint64_t now)
 	dp->stats.ctr[WM_CTR_PKT_TCP]++;
 	if (pi->vxlan)
 		dp->stats.ctr[WM_CTR_PKT_VXLAN]++;
-	pm->segment = wm_segment_lookup(dp->conf.segs, pi);
+	pm->segment = wm_segment_lookup(dp->conf.segs, pi, port);
+	if (segment_unknown(dp, m, pm->segment))
+		return;
 	policy = wm_segment_policy(dp->conf.segs, pm->segment);
-	if (!wm_policy_masks(policy)) {
+	if (!wm_policy_masks(policy) &&
+	    !wm_acl_active(dp->conf.acl, pm->segment)) {
 		dp->stats.ctr[WM_CTR_FWD_NO_POLICY]++;
 		emit(m, dp);
 		return;
@@ -287,7 +383,9 @@ rx_frag(struct wm_dp *dp, struct rte_mbuf *m, uint16_t port, uint64_t now)
 		break;
 	case WM_PKT_NOT_TCP:
 		dp->stats.ctr[WM_CTR_PKT_NOT_TCP]++;
-		emit(d, dp);
+		if (!zone_packet(dp, d, wm_segment_lookup(dp->conf.segs,
+							  &pm->pi, port)))
+			emit(d, dp);
 		break;
 	case WM_PKT_BAD_TCP:
 		dp->stats.ctr[WM_CTR_PKT_BAD_TCP]++;
@@ -300,14 +398,12 @@ rx_frag(struct wm_dp *dp, struct rte_mbuf *m, uint16_t port, uint64_t now)
 	}
 }
 
-/* Does the segment of @pi mask anything? */
+/* Does segment @seg mask anything, or judge flows as a zone? */
 static bool
-pi_masks(const struct wm_dp *dp, const struct wm_pkt_info *pi)
+seg_judges(const struct wm_dp *dp, uint8_t seg)
 {
-	const struct wm_segments *segs = dp->conf.segs;
-
-	return wm_policy_masks(wm_segment_policy(segs,
-						 wm_segment_lookup(segs, pi)));
+	return wm_policy_masks(wm_segment_policy(dp->conf.segs, seg)) ||
+	       wm_acl_active(dp->conf.acl, seg);
 }
 
 /* Parse, classify and route one received packet. */
@@ -319,12 +415,18 @@ rx_one(struct wm_dp *dp, struct rte_mbuf *m, uint16_t port, uint64_t now)
 	struct wm_pkt_info *pi = &pm->pi;
 	uint64_t t0 = wm_prof_start(dp->prof);
 	enum wm_pkt_kind r;
+	uint8_t seg = 0;
 
 	pm->out_port = dp->conf.ports[port].peer;
 	pm->frag.size = 0;
 	r = wm_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
 			 m->pkt_len, cfg->vxlan_port, pi);
 	wm_prof_stop(dp->prof, WM_STAGE_PARSE, t0);
+	if (r != WM_PKT_TCP && r != WM_PKT_MALFORMED) {
+		seg = wm_segment_lookup(dp->conf.segs, pi, port);
+		if (segment_unknown(dp, m, seg))
+			return;
+	}
 	switch (r) {
 	case WM_PKT_TCP:
 		break;
@@ -334,7 +436,8 @@ rx_one(struct wm_dp *dp, struct rte_mbuf *m, uint16_t port, uint64_t now)
 		return;
 	case WM_PKT_NOT_TCP:
 		dp->stats.ctr[WM_CTR_PKT_NOT_TCP]++;
-		emit(m, dp);
+		if (!zone_packet(dp, m, seg))
+			emit(m, dp);
 		return;
 	case WM_PKT_MALFORMED:
 		dp->stats.ctr[WM_CTR_PKT_MALFORMED]++;
@@ -343,7 +446,7 @@ rx_one(struct wm_dp *dp, struct rte_mbuf *m, uint16_t port, uint64_t now)
 		return;
 	case WM_PKT_BAD_TCP:
 		dp->stats.ctr[WM_CTR_PKT_BAD_TCP]++;
-		if (pi_masks(dp, pi))
+		if (seg_judges(dp, seg))
 			fail_apply(dp, m, cfg->fail.bad_tcp, WM_CTR_FWD_BAD_TCP,
 				   WM_CTR_DROP_BAD_TCP);
 		else
@@ -351,7 +454,7 @@ rx_one(struct wm_dp *dp, struct rte_mbuf *m, uint16_t port, uint64_t now)
 		return;
 	case WM_PKT_IP_FRAG:
 		dp->stats.ctr[WM_CTR_PKT_IP_FRAG]++;
-		if (!pi_masks(dp, pi))
+		if (!seg_judges(dp, seg))
 			emit(m, dp);
 		else if (cfg->fail.ip_fragment != WM_FAIL_REASSEMBLE)
 			fail_apply(dp, m, cfg->fail.ip_fragment,
@@ -481,7 +584,7 @@ flow_new_policy(const struct wm_dp *dp, const struct wm_flow *f,
 void
 wm_dp_rebind(struct wm_dp *dp, const struct wm_config *cfg,
 	     const struct wm_segments *segs, const char *const *segment_names,
-	     hs_scratch_t **scratch)
+	     const struct wm_acl *acl, hs_scratch_t **scratch)
 {
 	hs_scratch_t *prev = dp->scratch;
 	struct wm_flow *f;
@@ -490,12 +593,15 @@ wm_dp_rebind(struct wm_dp *dp, const struct wm_config *cfg,
 	/*
 	 * First, with the old scratch and databases: flows whose segment
 	 * masks nothing now are judged to their end by the old policy and
-	 * leave the table (what follows passes unscanned).
+	 * leave the table (what follows passes unscanned), unless the
+	 * segment is a zone: its flows keep their verdict (and the rule
+	 * it names, counted under the old config's slot).
 	 */
 	for (uint32_t i = 0; i < dp->flows->size; i++) {
 		f = &dp->flows->flows[i];
 		if (!f->in_use ||
-		    wm_policy_masks(flow_new_policy(dp, f, cfg, segs, &seg)))
+		    wm_policy_masks(flow_new_policy(dp, f, cfg, segs, &seg)) ||
+		    wm_acl_active(acl, seg))
 			continue;
 		wm_stream_flow_end(&dp->stream, f);
 		wm_stream_flow_unpool(f);
@@ -522,6 +628,7 @@ wm_dp_rebind(struct wm_dp *dp, const struct wm_config *cfg,
 	dp->stream_conf.reasm.gap = cfg->fail.gap;
 	dp->conf.cfg = cfg;
 	dp->conf.segs = segs;
+	dp->conf.acl = acl;
 	dp->conf.segment_names = segment_names;
 	dp->stream.segment_names = segment_names;
 	tx_flush_all(dp);

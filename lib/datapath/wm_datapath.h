@@ -26,6 +26,7 @@
 
 #include <rte_mbuf.h>
 
+#include "wm_acl.h"
 #include "wm_config.h"
 #include "wm_segment.h"
 #include "wm_stats.h"
@@ -55,6 +56,7 @@ typedef int (*wm_dp_handoff_t)(void *arg, unsigned int owner,
 struct wm_dp_conf {
 	const struct wm_config *cfg;
 	const struct wm_segments *segs;
+	const struct wm_acl *acl;          /* zones; NULL: none */
 	const char *const *segment_names;  /* tweak "segment", by index */
 	unsigned int nworkers;             /* owners a flow hash picks from */
 	unsigned int nports;
@@ -133,14 +135,16 @@ void wm_dp_flush(struct wm_dp *dp);
  * flow in the table goes on under its segment's new policy (the segment
  * of the same name, else the default one) from its next in-order byte
  * (wm_stream_flow_rebind()); a flow whose segment no longer masks
- * anything is flushed under the old policy and leaves the table. The
+ * anything is flushed under the old policy and leaves the table, unless
+ * @acl (the zones built for @cfg) has rules for it. The
  * old config and databases must stay valid during the call; afterwards
  * @dp refers to nothing of them. Settings fixed at creation (table
  * size, pools, hold times, reassembly limits) are not changed.
  */
 void wm_dp_rebind(struct wm_dp *dp, const struct wm_config *cfg,
 		  const struct wm_segments *segs,
-		  const char *const *segment_names, hs_scratch_t **scratch);
+		  const char *const *segment_names, const struct wm_acl *acl,
+		  hs_scratch_t **scratch);
 
 /** The counters (written by the worker's lcore only). */
 struct wm_stats *wm_dp_stats(struct wm_dp *dp);

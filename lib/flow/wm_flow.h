@@ -59,6 +59,7 @@ struct wm_flow {
 	uint8_t in_use;
 	uint8_t closed;             /* FIN both ways or RST: closed timeout */
 	uint8_t blocked;            /* a drop policy fired: drop the rest */
+	uint16_t zone;              /* the zone's verdict (lib/acl), 0: none */
 	/*
 	 * The stream engine's state of the flow: as the entry's previous
 	 * flow left it until wm_stream_flow_init() starts it afresh (what

@@ -82,6 +82,29 @@ render_values(const struct wm_metrics_view *v, struct wm_metrics_buf *b,
 	}
 }
 
+/* Packets denied per zone rule: enforced, or counted by a shadow segment. */
+static void
+render_zones(const struct wm_metrics_view *v, struct wm_metrics_buf *b,
+	     bool shadow)
+{
+	const char *fam = shadow ? "wiremask_zone_shadow_denied_packets_total" :
+				   "wiremask_zone_denied_packets_total";
+
+	wm_metrics_family(b, fam, "counter", shadow ?
+		"Packets a shadow segment's zone rules would have dropped "
+		"(forwarded), by segment and rule (default: no rule matched)." :
+		"Packets dropped by a segment's zone rules, by segment and "
+		"rule (default: no rule matched).");
+	for (unsigned int i = 0; i < v->nzones; i++) {
+		const struct wm_metrics_zone *z = &v->zones[i];
+		const char *lab[4] = { "segment", z->segment, "rule", z->rule };
+
+		if (z->shadow != shadow || z->id >= WM_STATS_ZONE_IDS)
+			continue;
+		wm_metrics_sample(b, fam, NULL, lab, 2, v->stats->zone_rule[z->id]);
+	}
+}
+
 /* Microseconds @us as seconds, exactly ("0.000512", "67.108864"). */
 static void
 us_to_s(uint64_t us, char *out, size_t len)
@@ -249,6 +272,8 @@ wm_metrics_render(const struct wm_metrics_view *v, struct wm_metrics_buf *b)
 	render_counters(v->stats, b);
 	render_values(v, b, false);
 	render_values(v, b, true);
+	render_zones(v, b, false);
+	render_zones(v, b, true);
 	render_held(v->stats, b);
 	render_ports(v, b);
 	render_workers(v, b);

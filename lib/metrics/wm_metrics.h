@@ -89,6 +89,18 @@ struct wm_metrics_rule {
 	bool alert;                /* alert rule: counted, not masked */
 };
 
+/*
+ * One series of wiremask_zone_denied_packets_total (or, for a shadow
+ * segment, wiremask_zone_shadow_denied_packets_total): a zone rule of a
+ * segment, or its default ("default").
+ */
+struct wm_metrics_zone {
+	unsigned int id;           /* index into zone_rule[] */
+	const char *segment;
+	const char *rule;
+	bool shadow;
+};
+
 struct wm_metrics_port {
 	unsigned int port;
 	unsigned int peer;
@@ -114,6 +126,8 @@ struct wm_metrics_view {
 	const struct wm_stats *stats;          /* summed over the workers */
 	const struct wm_metrics_rule *rules;
 	unsigned int nrules;
+	const struct wm_metrics_zone *zones;
+	unsigned int nzones;
 	const struct wm_metrics_port *ports;
 	unsigned int nports;
 	const struct wm_metrics_worker *workers;

@@ -145,6 +145,10 @@ pkt_parse_eth(struct pkt_ctx *c, uint32_t off, uint32_t end)
 		if (outer) {
 			info->vlan[ntag] = pkt_rd16(c->p + off) & 0xfff;
 			info->nvlan = (uint8_t)(ntag + 1);
+		} else {
+			if (ntag == 0)
+				info->inner_vlan = pkt_rd16(c->p + off) & 0xfff;
+			info->ninner_vlan = (uint8_t)(ntag + 1);
 		}
 		type = pkt_rd16(c->p + off + 2);
 		off += VLAN_HLEN;
@@ -186,6 +190,7 @@ pkt_parse_ipv4(struct pkt_ctx *c, uint32_t off, uint32_t end)
 		return WM_PKT_MALFORMED;
 	if (!pkt_set_l3(c, off, 4, ih + 12, 4))
 		return WM_PKT_MALFORMED;
+	c->info->l4_proto = ih[9];
 	if (pkt_rd16(ih + 6) & IPV4_MF_OFFSET)
 		return WM_PKT_IP_FRAG;
 	return pkt_dispatch(pkt_l4_tab, PKT_DIM(pkt_l4_tab), ih[9], c,
@@ -245,6 +250,7 @@ pkt_parse_ipv6(struct pkt_ctx *c, uint32_t off, uint32_t end)
 		nh = c->p[cur];
 		cur += len;
 	}
+	c->info->l4_proto = nh;
 	return pkt_dispatch(pkt_l4_tab, PKT_DIM(pkt_l4_tab), nh, c, cur, end,
 			    WM_PKT_NOT_TCP);
 }
@@ -312,11 +318,12 @@ pkt_parse_udp(struct pkt_ctx *c, uint32_t off, uint32_t end)
 	const uint8_t *uh = c->p + off;
 	uint32_t ulen;
 
-	if (c->vxlan_port == 0)
-		return WM_PKT_NOT_TCP;
 	if (!pkt_fits(c, off, UDP_HLEN, end))
-		return WM_PKT_MALFORMED;
-	if (pkt_rd16(uh + 2) != c->vxlan_port)
+		return c->vxlan_port == 0 ? WM_PKT_NOT_TCP : WM_PKT_MALFORMED;
+	/* Zones judge UDP by its ports too (lib/acl). */
+	info->sport = pkt_rd16(uh);
+	info->dport = pkt_rd16(uh + 2);
+	if (c->vxlan_port == 0 || info->dport != c->vxlan_port)
 		return WM_PKT_NOT_TCP;
 	ulen = pkt_rd16(uh + 4);
 	if (ulen < UDP_HLEN || ulen > end - off || off > UINT16_MAX)
@@ -328,6 +335,7 @@ pkt_parse_udp(struct pkt_ctx *c, uint32_t off, uint32_t end)
 	if (!(uh[UDP_HLEN] & VXLAN_FLAG_I))
 		return WM_PKT_NOT_TCP;
 	info->vxlan = true;
+	info->sport = info->dport = 0;  /* the inner frame's, if any */
 	info->vni = pkt_rd24(uh + UDP_HLEN + 4);
 	info->outer_l3_off = info->l3_off;
 	info->outer_udp_off = (uint16_t)off;

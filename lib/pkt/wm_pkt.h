@@ -42,6 +42,11 @@ struct wm_pkt_info {
 	enum wm_pkt_kind kind;
 	uint8_t nvlan;                      /* tags of the outer frame */
 	uint16_t vlan[WM_PKT_MAX_VLANS];    /* VLAN IDs (12 bits), outermost first */
+	uint8_t ninner_vlan;                /* VXLAN: tags of the inner frame */
+	uint16_t inner_vlan;                /* VXLAN: its outermost VLAN ID */
+	uint8_t l4_proto;                   /* innermost IP's protocol (6 TCP,
+					     * 17 UDP, ...); UDP that is not
+					     * VXLAN sets sport and dport */
 	bool vxlan;                         /* TCP found inside VXLAN */
 	uint32_t vni;                       /* valid when vxlan */
 	uint16_t outer_l3_off;              /* VXLAN: outer IP header */

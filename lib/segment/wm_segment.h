@@ -5,8 +5,17 @@
  * module turns the config's policies into compiled ones (one Hyperscan
  * database each) and answers "which policy judges this packet".
  *
- * Lookup order: a mapped VNI, then the innermost VLAN ID of the outer
- * frame, then the default segment.
+ * Lookup order (most specific first): the config's selectors of two or
+ * more fields (port, outer VLAN, inner VLAN; VNI + inner VLAN), a mapped
+ * VNI, the innermost VLAN ID of the outer frame, one-field selectors
+ * (port, inner VLAN); then an untagged frame is the default segment's
+ * and a tagged one unknown: unknown_segment says which segment, or
+ * WM_SEGMENT_DROP / WM_SEGMENT_PASS.
+ *
+ * A shadow segment (shadow = true) judges with a copy of its policy in
+ * which every rule only alerts and nothing is rewritten (Accept-Encoding
+ * left, encrypted protocols passed): values are found and counted, no
+ * byte changes, no packet waits for a value (wm_policy.shadow).
  */
 #ifndef WM_SEGMENT_H
 #define WM_SEGMENT_H
@@ -23,13 +32,27 @@ struct wm_policy {
 	const struct wm_policy_conf *conf;  /* rules; rule i = pattern i */
 	struct wm_match_db *db;             /* NULL: the policy masks nothing */
 	uint8_t det_id[WM_DETECT_MAX];      /* rule -> built-in detector index */
+	bool shadow;                        /* a shadow segment's: alert only,
+					     * never hold */
 };
+
+/* wm_segment_lookup(): frames no segment claims, by unknown_segment. */
+#define WM_SEGMENT_DROP 0xfe
+#define WM_SEGMENT_PASS 0xfd
 
 struct wm_segments {
 	const struct wm_config *cfg;
 	struct wm_policy policies[WM_CONFIG_MAX_POLICIES];
 	hs_scratch_t *scratch;              /* prototype, fits every database */
+	/* What judges each segment: its policy, or its shadow copy. */
+	const struct wm_policy *seg_policy[WM_CONFIG_MAX_SEGMENTS];
+	struct wm_policy shadow[WM_CONFIG_MAX_SEGMENTS];
+	struct wm_policy_conf *shadow_conf[WM_CONFIG_MAX_SEGMENTS];
 };
+
+/** The segment of a frame by the config's selectors (see above). */
+uint8_t wm_segment_select(const struct wm_segments *segs,
+			  const struct wm_pkt_info *pi, uint16_t port);
 
 /**
  * Compile every policy of @cfg (which must outlive the result). Returns
@@ -41,12 +64,19 @@ struct wm_segments *wm_segments_create(const struct wm_config *cfg, char *err,
 /** Free what wm_segments_create() made; NULL is allowed. */
 void wm_segments_free(struct wm_segments *segs);
 
-/** Segment index of a parsed packet. */
+/**
+ * Segment index of a parsed packet received on port @port, or
+ * WM_SEGMENT_DROP / WM_SEGMENT_PASS for a frame no segment claims.
+ */
 static inline uint8_t
-wm_segment_lookup(const struct wm_segments *segs, const struct wm_pkt_info *pi)
+wm_segment_lookup(const struct wm_segments *segs, const struct wm_pkt_info *pi,
+		  uint16_t port)
 {
 	const struct wm_config *cfg = segs->cfg;
 
+	if (cfg->nselectors != 0 || cfg->unknown.action != WM_UNKNOWN_SEGMENT ||
+	    cfg->unknown.segment != 0)
+		return wm_segment_select(segs, pi, port);
 	if (pi->vxlan && cfg->nvnis != 0) {
 		unsigned int lo = 0, hi = cfg->nvnis;
 
@@ -74,7 +104,7 @@ wm_segment_lookup(const struct wm_segments *segs, const struct wm_pkt_info *pi)
 static inline const struct wm_policy *
 wm_segment_policy(const struct wm_segments *segs, uint8_t seg)
 {
-	return &segs->policies[segs->cfg->segments[seg].policy];
+	return segs->seg_policy[seg];
 }
 
 /** True when @p changes bytes (and so fails closed). */

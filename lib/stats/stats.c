@@ -39,6 +39,8 @@ wm_stats_add(struct wm_stats *dst, const struct wm_stats *src)
 	for (unsigned int g = 0; g < WM_STATS_SEGMENTS; g++)
 		for (unsigned int r = 0; r < WM_STATS_RULES; r++)
 			dst->seg_values[g][r] += src->seg_values[g][r];
+	for (unsigned int i = 0; i < WM_STATS_ZONE_IDS; i++)
+		dst->zone_rule[i] += src->zone_rule[i];
 	dst->held_sum_us += src->held_sum_us;
 	dst->held_max_us = WM_MAX(dst->held_max_us, src->held_max_us);
 }

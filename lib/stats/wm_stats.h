@@ -22,6 +22,13 @@
  */
 #define WM_STATS_SEGMENTS 64
 #define WM_STATS_RULES 32
+/*
+ * Packets denied per zone rule (a shadow segment's: would have been):
+ * rule i of the config at i, segment s's default action at
+ * WM_STATS_ZONE_RULES + s (checked against the config where they meet).
+ */
+#define WM_STATS_ZONE_RULES 256
+#define WM_STATS_ZONE_IDS (WM_STATS_ZONE_RULES + WM_STATS_SEGMENTS)
 
 /* X(enum suffix, dotted name, help) */
 #define WM_COUNTERS(X) \
@@ -125,7 +132,15 @@
 	X(CONFIG_RELOAD_OK, "config.reload_ok", "configuration reloads done (SIGHUP, /wiremask/reload, the config file changed)") \
 	X(CONFIG_RELOAD_FAILED, "config.reload_failed", "reloads refused: the file is invalid or a policy does not compile (FILE:LINE in the log); the running configuration stays") \
 	X(CONFIG_RELOAD_RESTART, "config.reload_restart", "reloads refused: a setting that needs a restart changed (named in the log); the running configuration stays") \
-	X(DETECT_ERROR, "detect.error", "candidates a detector could not check (scratch, Hyperscan error): masked whole, fail closed")
+	X(DETECT_ERROR, "detect.error", "candidates a detector could not check (scratch, Hyperscan error): masked whole, fail closed") \
+	X(DROP_ZONE, "drop.zone_denied", "packets dropped: their segment's zone rules deny the flow (per rule: zone_rule)") \
+	X(DROP_UNKNOWN_SEGMENT, "drop.unknown_segment", "frames dropped: no segment claims their VLAN/VNI (unknown_segment = \"drop\")") \
+	X(FWD_UNKNOWN_SEGMENT, "pass.unknown_segment", "frames forwarded untouched: no segment claims their VLAN/VNI (unknown_segment = \"pass\")") \
+	X(ZONE_FLOWS_ALLOWED, "zone.flows_allowed", "flows a segment's zone allowed (decided at their first packet)") \
+	X(ZONE_FLOWS_DENIED, "zone.flows_denied", "flows a segment's zone denied (shadow segments included)") \
+	X(ZONE_STATELESS, "zone.stateless", "packets that are not TCP judged one by one by their segment's zone") \
+	X(ZONE_SHADOW_DENIED, "zone.shadow_denied", "packets a shadow segment's zone would have dropped: forwarded, counted") \
+	X(SHADOW_VALUES, "shadow.values", "values a shadow segment found and left as they were (its policy would have masked them)")
 
 enum wm_counter {
 #define WM_X_ENUM(e, name, help) WM_CTR_##e,
@@ -149,6 +164,7 @@ struct wm_stats {
 	uint64_t held_max_us;
 	/* values found per segment and rule, alert rules included */
 	uint64_t seg_values[WM_STATS_SEGMENTS][WM_STATS_RULES];
+	uint64_t zone_rule[WM_STATS_ZONE_IDS]; /* packets denied per zone rule */
 } WM_CACHE_ALIGNED;
 
 /* Bucket of @us in held_us[]. */

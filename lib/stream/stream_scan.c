@@ -165,7 +165,8 @@ value_count(struct wm_stream_ctx *ctx, const struct wm_flow *f, uint32_t ri)
 {
 	ctx->stats->seg_values[f->segment][ri]++;
 	if (f->policy->conf->rules[ri].mask.op == WM_MASK_ALERT) {
-		ctx->stats->ctr[WM_CTR_MASK_ALERT]++;
+		ctx->stats->ctr[f->policy->shadow ? WM_CTR_SHADOW_VALUES :
+				WM_CTR_MASK_ALERT]++;
 		return;
 	}
 	ctx->stats->ctr[WM_CTR_MASK_VALUES]++;
@@ -713,7 +714,8 @@ stream_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		}
 		hold = 0;
 	}
-	stream_release(ctx, d, d->r.offset - hold);
+	/* A shadow segment's packets never wait: the window alone is kept. */
+	stream_release(ctx, d, d->r.offset - (f->policy->shadow ? 0 : hold));
 	if (d->held_tail == m) {
 		ctx->stats->ctr[WM_CTR_STREAM_HELD]++;
 		pm->held = 1;

@@ -86,6 +86,9 @@ cases=(
 	'events-path-directory.cfg|:2: events.path: / is a directory'
 	'events-path-missing-directory.cfg|:1: events.path: directory /nonexistent-wiremask'
 	'fifo.cfg|: cannot open: not a regular file'
+	'zone-bad-prefix.cfg|:3: segments.default.rules[0].src: "10.0.0.300/8" is not an IPv4 or IPv6 address prefix'
+	'zone-bad-port.cfg|:4: segments.default.rules[0].dport[1]: 99999 is out of range 0..65535'
+	'zone-unknown-segment.cfg|:3: unknown_segment: unknown segment "quarantine"'
 )
 # root reads any file whatever its mode
 [ "$(id -u)" -ne 0 ] && cases+=('key-unreadable.cfg|:1: keys.k: ')

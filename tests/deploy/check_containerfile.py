@@ -563,6 +563,7 @@ def _runtime_add(word):
 
 MUTATIONS = [
     ("runtime lacks librte-ip-frag23", _drop_word("librte-ip-frag23")),
+    ("runtime lacks librte-acl23 (zones)", _drop_word("librte-acl23")),
     ("runtime lacks libhyperscan5", _drop_word("libhyperscan5")),
     ("runtime lacks libconfig9", _drop_word("libconfig9")),
     ("runtime lacks libmicrohttpd12", _drop_word("libmicrohttpd12")),

@@ -414,6 +414,7 @@ def metrics_load(path):
 def cmd_counters(a):
     """Assertions over wiremask's --stats-json: each is "TEXT|EXPR|SHOW"
     with c("name") a counter, m("card") a per-detector masked count,
+    z("segment/rule") packets a zone rule denied,
     drops() and passed() the non-zero drop.* and pass.* counters."""
     try:
         with open(a.stats) as f:
@@ -429,6 +430,7 @@ def cmd_counters(a):
                               before.get(name.replace(".", "_"), 0)),
         "c": lambda name: ctr.get(name, 0),
         "m": lambda det: s.get("masked", {}).get(det, 0),
+        "z": lambda key: s.get("zone_denied", {}).get(key, 0),
         "drops": lambda: {k: v for k, v in ctr.items()
                           if k.startswith("drop.") and v},
         "passed": lambda: {k: v for k, v in ctr.items()

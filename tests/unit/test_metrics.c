@@ -28,6 +28,13 @@ static const struct wm_metrics_rule rules[] = {
 	{ 1, 2, "pci \"zone\"\\east\nwing", "email", "alert", true },
 };
 
+static const struct wm_metrics_zone zones[] = {
+	{ 0, "db", "quarantine", false },
+	{ 1, "db", "app-to-db", false },
+	{ WM_STATS_ZONE_RULES + 1, "db", "default", false },
+	{ WM_STATS_ZONE_RULES + 2, "trial", "default", true },
+};
+
 static const struct wm_metrics_port ports[] = {
 	{ .port = 0, .peer = 1, .name = "net_pcap0", .driver = "net_pcap",
 	  .link = 1, .rx_packets = 10, .tx_packets = 11, .rx_bytes = 12,
@@ -58,6 +65,9 @@ fill(void)
 	st.seg_values[0][1] = 4;
 	st.seg_values[1][0] = 5;
 	st.seg_values[1][2] = 6;
+	st.zone_rule[0] = 7;
+	st.zone_rule[WM_STATS_ZONE_RULES + 1] = 8;
+	st.zone_rule[WM_STATS_ZONE_RULES + 2] = 9;
 }
 
 static char *
@@ -65,6 +75,7 @@ render(struct wm_metrics_buf *b)
 {
 	struct wm_metrics_view v = {
 		.stats = &st, .rules = rules, .nrules = WM_ARRAY_SIZE(rules),
+		.zones = zones, .nzones = WM_ARRAY_SIZE(zones),
 		.ports = ports, .nports = WM_ARRAY_SIZE(ports),
 		.workers = workers, .nworkers = WM_ARRAY_SIZE(workers),
 		.tsc_hz = 2000000000, .start_time = 1700000000.5,
@@ -224,6 +235,22 @@ test_values_by_segment_detector_operator(void)
 }
 
 /* Buckets count times below 2^k us, cumulatively; +Inf is every one. */
+/* Packets denied per zone rule: enforced and shadow in their families. */
+static void
+test_zone_denied_by_rule(void)
+{
+	struct wm_metrics_buf b = { 0 };
+	const char *t = render(&b);
+
+	CHECK(has_line(t, "wiremask_zone_denied_packets_total{segment=\"db\",rule=\"quarantine\"} 7"));
+	CHECK(has_line(t, "wiremask_zone_denied_packets_total{segment=\"db\",rule=\"app-to-db\"} 0"));
+	CHECK(has_line(t, "wiremask_zone_denied_packets_total{segment=\"db\",rule=\"default\"} 8"));
+	CHECK(has_line(t, "wiremask_zone_shadow_denied_packets_total{segment=\"trial\",rule=\"default\"} 9"));
+	CHECK(strstr(t, "wiremask_zone_denied_packets_total{segment=\"trial\"") == NULL);
+	CHECK(has_line(t, "# TYPE wiremask_zone_denied_packets_total counter"));
+	wm_metrics_buf_free(&b);
+}
+
 static void
 test_histogram_cumulative_inf(void)
 {
@@ -365,6 +392,7 @@ main(int argc, char **argv)
 	RUN(test_help_type_once_per_family);
 	RUN(test_every_counter_once);
 	RUN(test_values_by_segment_detector_operator);
+	RUN(test_zone_denied_by_rule);
 	RUN(test_histogram_cumulative_inf);
 	RUN(test_histogram_edges_exact);
 	RUN(test_ports_and_workers);

@@ -120,7 +120,7 @@ rebind(struct wm_dp *dp, const struct gen *g)
 
 	if (g->segs->scratch != NULL)
 		CHECK_EQ(hs_clone_scratch(g->segs->scratch, &s), HS_SUCCESS);
-	wm_dp_rebind(dp, g->cfg, g->segs, g->names, &s);
+	wm_dp_rebind(dp, g->cfg, g->segs, g->names, NULL, &s);
 	if (s != NULL)
 		hs_free_scratch(s);
 }
