@@ -15,24 +15,26 @@ static const struct proto_ops *const protos[WM_PROTO_MAX] = {
 	[WM_PROTO_TLS] = &proto_tls_ops,
 	[WM_PROTO_SSH] = &proto_ssh_ops,
 	[WM_PROTO_SMTP] = &proto_smtp_ops,
+	[WM_PROTO_PG] = &proto_pg_ops,
 };
 
 static const char *const proto_names[WM_PROTO_MAX] = {
 	[WM_PROTO_NONE] = "none", [WM_PROTO_RAW] = "raw",
 	[WM_PROTO_HTTP] = "http", [WM_PROTO_TLS] = "tls",
 	[WM_PROTO_SSH] = "ssh", [WM_PROTO_SMTP] = "smtp",
+	[WM_PROTO_PG] = "pg",
 };
 
 /* Counted once per direction identified. */
 static const enum wm_counter proto_ctr[WM_PROTO_MAX] = {
 	[WM_PROTO_RAW] = WM_CTR_PROTO_RAW, [WM_PROTO_HTTP] = WM_CTR_PROTO_HTTP,
 	[WM_PROTO_TLS] = WM_CTR_PROTO_TLS, [WM_PROTO_SSH] = WM_CTR_PROTO_SSH,
-	[WM_PROTO_SMTP] = WM_CTR_PROTO_SMTP,
+	[WM_PROTO_SMTP] = WM_CTR_PROTO_SMTP, [WM_PROTO_PG] = WM_CTR_PROTO_PG,
 };
 
 /* Content is tried in this order (the most specific first). */
 static const enum wm_proto ident_order[] = {
-	WM_PROTO_TLS, WM_PROTO_SSH, WM_PROTO_HTTP, WM_PROTO_SMTP,
+	WM_PROTO_TLS, WM_PROTO_SSH, WM_PROTO_HTTP, WM_PROTO_SMTP, WM_PROTO_PG,
 };
 
 const char *
@@ -124,8 +126,15 @@ proto_identify(struct wm_proto_flow *pf, unsigned int dir,
 	bool more = false, client = true;
 	int pin = proto_pinned(ctx, &client);
 
+	const struct wm_proto_dir *peer = &pf->dir[dir ^ 1];
+
 	if (pin >= 0) {
 		proto_set(pf, dir, ctx, (enum wm_proto)pin, client);
+		return 0;
+	}
+	if (protos[peer->proto] != NULL && protos[peer->proto]->answered) {
+		proto_set(pf, dir, ctx, (enum wm_proto)peer->proto,
+			  !(peer->flags & WM_PROTO_D_CLIENT));
 		return 0;
 	}
 	if (k > sizeof(d->stash) - old)

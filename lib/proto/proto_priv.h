@@ -37,12 +37,19 @@ struct proto_ops {
 	void (*feed)(struct wm_proto_flow *pf, unsigned int dir,
 		     const struct wm_proto_ctx *ctx, const uint8_t *p, uint32_t n,
 		     struct wm_proto_out *out);
+	/*
+	 * The other direction is this protocol's answer: once a direction
+	 * is identified as it, the peer's is too, whatever its first bytes
+	 * (a PostgreSQL server's 'S', 'N' or 'R' tell nothing alone).
+	 */
+	bool answered;
 };
 
 extern const struct proto_ops proto_http_ops;
 extern const struct proto_ops proto_tls_ops;
 extern const struct proto_ops proto_ssh_ops;
 extern const struct proto_ops proto_smtp_ops;
+extern const struct proto_ops proto_pg_ops;
 
 /* Count @c in @ctx's stats (if any). */
 static inline void
