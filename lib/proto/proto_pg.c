@@ -420,26 +420,30 @@ pg_answer(struct wm_proto_flow *pf, unsigned int dir, uint8_t b)
 	return true;
 }
 
-/* One step of @d at @p: a header byte or a run of body bytes. Returns
- * how many bytes, or -1 for bad framing; *ended when a message ended. */
-static int
+/*
+ * One step of @d at @p: a header byte or a run of body bytes, all of
+ * one class. Returns how many bytes; *bad when they broke the framing
+ * (the raw stream after them), *ended when a message ended.
+ */
+static uint32_t
 pg_step(struct wm_proto_flow *pf, unsigned int dir,
 	const struct wm_proto_ctx *ctx, const uint8_t *p, uint32_t n,
-	bool *ended)
+	bool *bad, bool *ended)
 {
 	struct wm_proto_dir *d = &pf->dir[dir];
 	struct wm_proto_pg *s = &d->u.pg;
 	int k;
 
 	*ended = false;
-	if (d->state == PG_OFF)
-		return -1;
+	*bad = d->state == PG_OFF;
+	if (*bad)
+		return 1;
 	if (s->pc == PG_HDR && s->nacc == 0 && s->count == 0) {
 		if ((d->state == PG_C_START || d->state == PG_C_ANSWER) &&
 		    p[0] == 0x16) {
 			/* A TLS record: direct TLS, or the answer was 'S'. */
 			pf->flags |= WM_PROTO_F_PROTECT;
-			return (int)n;
+			return n;
 		}
 		if (pg_answer(pf, dir, p[0]))
 			return 1;
@@ -448,18 +452,22 @@ pg_step(struct wm_proto_flow *pf, unsigned int dir,
 	}
 	if (s->pc == PG_HDR) {
 		k = pg_header(d, p[0]);
-		if (k < 0 || s->pc == PG_HDR || s->left > 0)
-			return k;
+		*bad = k < 0;
+		if (*bad || s->pc == PG_HDR || s->left > 0)
+			return 1;
+		k = 1;
 	} else {
 		k = pg_body(d, p, n < s->left ? n : s->left);
-		if (k < 0)
-			return k;
+		*bad = k < 0;
+		if (*bad)
+			return 1;
 		s->left -= (uint32_t)k;
 		if (s->left > 0)
-			return k;
+			return (uint32_t)k;
 	}
 	*ended = true;
-	return pg_msg_done(pf, d, ctx) < 0 ? -1 : k;
+	*bad = pg_msg_done(pf, d, ctx) < 0;
+	return (uint32_t)k;
 }
 
 /* Answer: @n bytes consumed, the last @frame of them framing. */
@@ -481,8 +489,7 @@ pg_feed(struct wm_proto_flow *pf, unsigned int dir,
 	bool ended = false;
 
 	while (i < n && !(pf->flags & WM_PROTO_F_PROTECT)) {
-		bool val = pg_value_next(d, p[i]);
-		int k;
+		bool val = pg_value_next(d, p[i]), bad;
 
 		if (val && fr != UINT32_MAX) {
 			pg_frame(out, i, i - fr);
@@ -490,18 +497,17 @@ pg_feed(struct wm_proto_flow *pf, unsigned int dir,
 		}
 		if (!val && fr == UINT32_MAX)
 			fr = i;
-		k = pg_step(pf, dir, ctx, p + i, n - i, &ended);
-		if (k < 0) {
-			/* Not PostgreSQL after all, or broken: raw from here. */
+		i += pg_step(pf, dir, ctx, p + i, n - i, &bad, &ended);
+		if (bad) {
+			/* Not PostgreSQL after all, or broken: raw after it. */
 			proto_count(ctx, WM_CTR_PROTO_ERROR);
 			memset(d, 0, sizeof(*d));
 			d->proto = WM_PROTO_RAW;
-			if (fr != UINT32_MAX && fr < i)
+			if (fr != UINT32_MAX)
 				pg_frame(out, i, i - fr);
 			return;
 		}
 		ended = ended && val; /* a message ended in a value */
-		i += (uint32_t)k;
 	}
 	if (pf->flags & WM_PROTO_F_PROTECT)
 		return; /* encrypted from here: the whole flow is protected */
