@@ -25,6 +25,9 @@ WM_PACKAGES=(
 	ethtool curl
 	# its phase proto: a real SSH server and client through wiremask
 	openssh-server openssh-client
+	# its phase pg: a real PostgreSQL 15 cluster (initdb, postgres, psql)
+	# and two Python clients (psycopg 3 sends parameters in Bind)
+	postgresql python3-psycopg python3-psycopg2
 	# the Prometheus endpoint (libmicrohttpd); tests/e2e/metrics_case.py
 	# and tests/unit/check_exposition.py parse what it serves
 	libmicrohttpd-dev python3-prometheus-client

@@ -12,7 +12,7 @@ LOSS=0.02
 REORDER=0.02
 SEED=7
 RING=4096
-PHASES=direct,loss,vlan,gap,hold,delay,proto
+PHASES=direct,loss,vlan,gap,hold,delay,proto,pg
 SSH_PORT=2222
 METRICS=127.0.0.1:9469
 
@@ -77,6 +77,15 @@ masked in both directions and everything else passes unchanged:
      SSH (proto.ssh), never modified, its KEXINIT names counted as
      protected hits (mask.protected); skipped, with the reason, where
      sshd cannot run
+ phase pg (PostgreSQL 15 in the server's namespace: tests/netns/netns_pg.sh)
+ 16. psql (scram-sha-256 login through wiremask): INSERTs with cards,
+     SSNs and e-mails in the query text all succeed
+ 17. parameterised INSERTs: psycopg 3 (Parse/Bind) and psycopg2
+ 18. the table read on the server's side (its own socket, not through
+     wiremask): every value masked, everything else as sent
+ 19. a SELECT of rows stored in clear: the rows arrive masked
+ 20. 200 round trips: answers masked, no hold timeout (each reply's
+     ReadyForQuery decided at its framing); the mean round trip printed
 and after each phase that wiremask stops cleanly on SIGTERM and that its
 counters (--stats-json) agree.
 
@@ -141,8 +150,8 @@ while [ $# -gt 0 ]; do
 done
 for p in ${PHASES//,/ }; do
 	case $p in
-	direct | loss | vlan | gap | hold | delay | proto) ;;
-	*) echo "$(basename "$0"): unknown phase '$p' (direct, loss, vlan, gap, hold, delay, proto)" >&2; exit 2 ;;
+	direct | loss | vlan | gap | hold | delay | proto | pg) ;;
+	*) echo "$(basename "$0"): unknown phase '$p' (direct, loss, vlan, gap, hold, delay, proto, pg)" >&2; exit 2 ;;
 	esac
 done
 
@@ -313,6 +322,8 @@ cleanup() {
 	done
 	# sshd's privilege separation directory, if phase proto made it.
 	[ "${made_run_sshd:-0}" -eq 0 ] || rmdir /run/sshd 2>/dev/null
+	# The PostgreSQL cluster of phase pg.
+	[ -z "${pg_dir:-}" ] || rm -rf "$pg_dir"
 	if [ "$keep" -eq 0 ] && [ "$auto_workdir" -eq 1 ] && [ "$nfail" -eq 0 ] &&
 		[ "$finished" -eq 1 ]; then
 		rm -rf "$W"
@@ -1112,7 +1123,10 @@ done
 [ -s "$W/srv/ready" ] || die "the HTTP server did not start (see $W/server.log)"
 capture_start
 
-for phase in direct loss vlan gap hold delay proto; do
+# Phase pg lives in its own file.
+. "$T/netns_pg.sh"
+
+for phase in direct loss vlan gap hold delay proto pg; do
 	want "$phase" && "phase_$phase"
 done
 
