@@ -86,6 +86,7 @@ masked in both directions and everything else passes unchanged:
  19. a SELECT of rows stored in clear: the rows arrive masked
  20. 200 round trips: answers masked, no hold timeout (each reply's
      ReadyForQuery decided at its framing); the mean round trip printed
+ 21. figures only: the same with the stage off for 5432 (a raw pin)
 and after each phase that wiremask stops cleanly on SIGTERM and that its
 counters (--stats-json) agree.
 

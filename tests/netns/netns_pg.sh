@@ -134,6 +134,45 @@ phase_pg() {
 		metrics_snap "$W/pg.m20.metrics"
 	fi
 	wm_stop pg
+	# 21. for comparison, the same round trips with the stage off for
+	# 5432 (ports = { raw = [5432]; }): figures only. As the raw stream,
+	# a reply's last letter (the 'N' answering SSLRequest, the end of a
+	# SCRAM nonce, ReadyForQuery's 'I') waits for the hold timeout and
+	# leaves masked: libpq refuses it.
+	if [ -n "$pg_pid" ]; then
+		sed '0,/default = {/s//default = {\n\t\tprotocols = { ports = { raw = [5432]; }; };/' \
+			"$CONFIG" >"$W/pg-raw.cfg"
+		wm_extra=(--metrics-listen "$METRICS")
+		wm_start pg-raw "$W/pg-raw.cfg"
+		wm_extra=()
+		if wait_path pg-raw 10.99.1.2; then
+			metrics_snap "$W/pg-raw.m0.metrics"
+			for m in prefer disable; do
+				pg_cli "$PY" "$T/pg_client.py" rtt "$dsn sslmode=$m" 200 |
+					sed "s/^/# stage off (raw), sslmode=$m: /"
+			done
+			sleep 0.3
+			metrics_snap "$W/pg-raw.m1.metrics"
+			"$PY" - "$W/pg-raw.m0.metrics" "$W/pg-raw.m1.metrics" "$W/pg.m19.metrics" \
+				"$W/pg.m20.metrics" <<'EOF'
+import re, sys
+def load(p):
+    m = {}
+    for line in open(p):
+        r = re.match(r"^wiremask_(\w+?)_total (\S+)$", line)
+        if r:
+            m[r.group(1)] = float(r.group(2))
+    return m
+names = ("stream_held", "stream_hold_timeout", "stream_hold_early", "proto_message_end")
+for what, a, b in (("pg stage", sys.argv[3], sys.argv[4]),
+                   ("stage off (raw)", sys.argv[1], sys.argv[2])):
+    a, b = load(a), load(b)
+    print("# pg: 200 round trips, %s: %s" % (what, ", ".join(
+        "%s +%d" % (n.replace("_", ".", 1), b.get(n, 0) - a.get(n, 0)) for n in names)))
+EOF
+		fi
+		wm_stop pg-raw
+	fi
 	pg_stop
 	counters pg --before "$W/pg.m19.metrics" --after "$W/pg.m20.metrics" \
 		"20. no hold timeout in 200 round trips|d('stream.hold_timeout') == 0 and d('mask.at_timeout') == 0|(d('stream.hold_timeout'), d('stream.held'), d('mask.values'))" \

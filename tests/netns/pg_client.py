@@ -147,7 +147,9 @@ def cmd_rtt(dsn, n):
                            .fetchone()[0])
             dt = time.monotonic() - t0
     except Exception as e:
-        ok(False, "round trips through wiremask: %s" % type(e).__name__)
+        # libpq's own words (a broken reply), never a server row.
+        ok(False, "round trips through wiremask: %s: %s" % (
+            type(e).__name__, str(e).splitlines()[0][:80] if e.args else ""))
         return
     ok(all(masked("card", ROWS[1][2], g) for g in got),
        "%d round trips (SELECT of one card): every answer masked" % n)
