@@ -260,6 +260,19 @@ pg_body(struct wm_proto_dir *d, const uint8_t *p, uint32_t m)
 
 	switch (op) {
 	case OP_REST_F:
+		if (s->type == 0 && s->count == 3) {
+			/*
+			 * The startup's parameters: "name\0value\0...\0", names
+			 * in lower case ("user", "_pq_.x"). Kafka's Metadata
+			 * request has the same first 8 bytes; not this.
+			 */
+			if (s->sub == 0 && !((p[0] >= 'a' && p[0] <= 'z') ||
+					     p[0] == '_'))
+				return -1;
+			s->sub = 1;
+			s->acc = p[m - 1]; /* the last byte so far */
+		}
+		return (int)m;
 	case OP_REST_V:
 		return (int)m;
 	case OP_CSTR_F:
@@ -367,8 +380,7 @@ pg_body(struct wm_proto_dir *d, const uint8_t *p, uint32_t m)
 
 /* The message of @d ended: 0, or -1 if its layout wanted more. */
 static int
-pg_msg_done(struct wm_proto_flow *pf, struct wm_proto_dir *d,
-	    const struct wm_proto_ctx *ctx)
+pg_msg_done(struct wm_proto_dir *d, const struct wm_proto_ctx *ctx)
 {
 	struct wm_proto_pg *s = &d->u.pg;
 	const uint8_t *tab = d->flags & WM_PROTO_D_CLIENT ? client_layout :
@@ -381,7 +393,7 @@ pg_msg_done(struct wm_proto_flow *pf, struct wm_proto_dir *d,
 		/* The untyped opening: what it asked for (count: its kind). */
 		uint32_t len = s->fleft;
 
-		if (s->count == 3) {
+		if (s->count == 3 && s->sub == 1 && s->acc == 0) {
 			d->state = PG_TYPED;
 		} else if (s->count == 2 && len == 8) {
 			d->state = PG_C_ANSWER;
@@ -391,7 +403,6 @@ pg_msg_done(struct wm_proto_flow *pf, struct wm_proto_dir *d,
 			return -1;
 		}
 	}
-	(void)pf;
 	proto_count(ctx, WM_CTR_PROTO_MSG_END);
 	memset(s, 0, sizeof(*s));
 	s->pc = PG_HDR;
@@ -466,7 +477,7 @@ pg_step(struct wm_proto_flow *pf, unsigned int dir,
 			return (uint32_t)k;
 	}
 	*ended = true;
-	*bad = pg_msg_done(pf, d, ctx) < 0;
+	*bad = pg_msg_done(d, ctx) < 0;
 	return (uint32_t)k;
 }
 

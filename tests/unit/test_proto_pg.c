@@ -599,6 +599,34 @@ bad_framing_falls_back_to_raw(void)
 	}
 }
 
+/*
+ * A Kafka Metadata request (api key 3) has the first 8 bytes of a
+ * startup message: what follows is no parameter list.
+ */
+static void
+kafka_metadata_request_is_not_a_startup(void)
+{
+	struct wm_stats st = { 0 };
+	struct wm_proto_flow pf;
+	struct wm_proto_ctx ctx = { .stats = &st, .sport = 40000,
+				    .dport = 9092 };
+	struct wm_proto_out o;
+	/* size 0x18 (Kafka's excludes itself), key 3, version 0, id 1,
+	 * client "rdkafka", no topics: "\0\0\0\x18" "\0\3\0\0" ... */
+	static const uint8_t req[] = { 0, 0, 0, 0x15, 0, 3, 0, 0, 0, 0, 0, 1,
+				       0, 7, 'r', 'd', 'k', 'a', 'f', 'k', 'a',
+				       0, 0, 0, 0 };
+	uint32_t at = 0;
+
+	wm_proto_flow_init(&pf);
+	while (at < sizeof(req)) {
+		wm_proto_feed(&pf, 0, &ctx, req + at, sizeof(req) - at, &o);
+		at += o.n;
+	}
+	CHECK_EQ(st.ctr[WM_CTR_PROTO_ERROR], 1);
+	CHECK_EQ(pf.dir[0].proto, WM_PROTO_RAW);
+}
+
 static void
 not_postgres_is_not_identified(void)
 {
@@ -632,5 +660,6 @@ main(void)
 	RUN(cancel_request_is_framing_then_nothing);
 	RUN(bad_framing_falls_back_to_raw);
 	RUN(not_postgres_is_not_identified);
+	RUN(kafka_metadata_request_is_not_a_startup);
 	TEST_END();
 }
