@@ -150,6 +150,17 @@ pg_start(struct wm_proto_flow *pf, unsigned int dir, bool client)
 	d->state = client ? PG_C_START : PG_S_START;
 }
 
+/* The step of its message's layout @d is in (not in the header). */
+static uint8_t
+pg_op(const struct wm_proto_dir *d)
+{
+	const struct wm_proto_pg *s = &d->u.pg;
+	const uint8_t *tab = d->flags & WM_PROTO_D_CLIENT ? client_layout :
+							    server_layout;
+
+	return layouts[s->type == 0 ? P_STARTUP : tab[s->type]][s->pc];
+}
+
 /* Is the next byte @b of @d a value's? */
 static bool
 pg_value_next(const struct wm_proto_dir *d, uint8_t b)
@@ -158,9 +169,7 @@ pg_value_next(const struct wm_proto_dir *d, uint8_t b)
 
 	if (s->pc == PG_HDR)
 		return false;
-	switch (layouts[s->type == 0 ? P_STARTUP : (d->flags &
-		WM_PROTO_D_CLIENT ? client_layout : server_layout)[s->type]]
-		       [s->pc]) {
+	switch (pg_op(d)) {
 	case OP_REST_V:
 		return true;
 	case OP_CSTR_V:
@@ -177,8 +186,7 @@ pg_value_next(const struct wm_proto_dir *d, uint8_t b)
 
 /* Read byte @b of an integer of @size bytes; true when it is whole. */
 static bool
-int_byte(struct wm_proto_pg *s, uint8_t b,
-	 uint8_t size)
+int_byte(struct wm_proto_pg *s, uint8_t b, uint8_t size)
 {
 	s->acc = (s->nacc == 0 ? 0 : s->acc << 8) | b;
 	if (++s->nacc < size)
@@ -252,9 +260,7 @@ static int
 pg_body(struct wm_proto_dir *d, const uint8_t *p, uint32_t m)
 {
 	struct wm_proto_pg *s = &d->u.pg;
-	const uint8_t *tab = d->flags & WM_PROTO_D_CLIENT ? client_layout :
-							    server_layout;
-	uint8_t op = layouts[s->type == 0 ? P_STARTUP : tab[s->type]][s->pc];
+	uint8_t op = pg_op(d);
 	const uint8_t *z;
 	uint32_t k = 1;
 
@@ -383,9 +389,7 @@ static int
 pg_msg_done(struct wm_proto_dir *d, const struct wm_proto_ctx *ctx)
 {
 	struct wm_proto_pg *s = &d->u.pg;
-	const uint8_t *tab = d->flags & WM_PROTO_D_CLIENT ? client_layout :
-							    server_layout;
-	uint8_t op = layouts[s->type == 0 ? P_STARTUP : tab[s->type]][s->pc];
+	uint8_t op = pg_op(d);
 
 	if (op != OP_END && op != OP_REST_F && op != OP_REST_V)
 		return -1;
