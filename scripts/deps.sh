@@ -28,6 +28,9 @@ WM_PACKAGES=(
 	# its phases redis and mqtt: real servers and clients of the
 	# protocols lib/proto frames (redis-server brings redis-cli)
 	redis-server mosquitto mosquitto-clients
+	# its phase pg: a real PostgreSQL 15 cluster (initdb, postgres, psql)
+	# and two Python clients (psycopg 3 sends parameters in Bind)
+	postgresql python3-psycopg python3-psycopg2
 	# the Prometheus endpoint (libmicrohttpd); tests/e2e/metrics_case.py
 	# and tests/unit/check_exposition.py parse what it serves
 	libmicrohttpd-dev python3-prometheus-client

@@ -12,7 +12,7 @@ LOSS=0.02
 REORDER=0.02
 SEED=7
 RING=4096
-PHASES=direct,loss,vlan,gap,hold,delay,proto,redis,mqtt,zones
+PHASES=direct,loss,vlan,gap,hold,delay,proto,redis,mqtt,zones,pg
 SSH_PORT=2222
 METRICS=127.0.0.1:9469
 
@@ -101,6 +101,16 @@ masked in both directions and everything else passes unchanged:
  23. curl to a second server on 8081 (it answers inside its namespace)
      times out: its SYNs are dropped (drop.zone_denied, counted under
      rule default of segment default); a POST to 8080 arrives masked
+ phase pg (PostgreSQL 15 in the server's namespace: tests/netns/netns_pg.sh)
+ 24. psql (scram-sha-256 login through wiremask): INSERTs with cards,
+     SSNs and e-mails in the query text all succeed
+ 25. parameterised INSERTs: psycopg 3 (Parse/Bind) and psycopg2
+ 26. the table read on the server's side (its own socket, not through
+     wiremask): every value masked, everything else as sent
+ 27. a SELECT of rows stored in clear: the rows arrive masked
+ 28. 200 round trips: answers masked, no hold timeout (each reply's
+     ReadyForQuery decided at its framing); the mean round trip printed
+ 29. figures only: the same with the stage off for 5432 (a raw pin)
 and after each phase that wiremask stops cleanly on SIGTERM and that its
 counters (--stats-json) agree.
 
@@ -165,8 +175,8 @@ while [ $# -gt 0 ]; do
 done
 for p in ${PHASES//,/ }; do
 	case $p in
-	direct | loss | vlan | gap | hold | delay | proto | redis | mqtt | zones) ;;
-	*) echo "$(basename "$0"): unknown phase '$p' (direct, loss, vlan, gap, hold, delay, proto, redis, mqtt, zones)" >&2; exit 2 ;;
+	direct | loss | vlan | gap | hold | delay | proto | redis | mqtt | zones | pg) ;;
+	*) echo "$(basename "$0"): unknown phase '$p' (direct, loss, vlan, gap, hold, delay, proto, redis, mqtt, zones, pg)" >&2; exit 2 ;;
 	esac
 done
 
@@ -337,6 +347,8 @@ cleanup() {
 	done
 	# sshd's privilege separation directory, if phase proto made it.
 	[ "${made_run_sshd:-0}" -eq 0 ] || rmdir /run/sshd 2>/dev/null
+	# The PostgreSQL cluster of phase pg.
+	[ -z "${pg_dir:-}" ] || rm -rf "$pg_dir"
 	if [ "$keep" -eq 0 ] && [ "$auto_workdir" -eq 1 ] && [ "$nfail" -eq 0 ] &&
 		[ "$finished" -eq 1 ]; then
 		rm -rf "$W"
@@ -1195,7 +1207,10 @@ done
 [ -s "$W/srv/ready" ] || die "the HTTP server did not start (see $W/server.log)"
 capture_start
 
-for phase in direct loss vlan gap hold delay proto redis mqtt zones; do
+# Phase pg lives in its own file.
+. "$T/netns_pg.sh"
+
+for phase in direct loss vlan gap hold delay proto redis mqtt zones pg; do
 	want "$phase" && "phase_$phase"
 done
 

@@ -520,7 +520,7 @@ conf_proto_pins(struct conf_ctx *ctx, const config_setting_t *s,
 
 		if (proto < 0)
 			return conf_err(ctx, l, NULL,
-					"unknown protocol (raw, http, tls, ssh, smtp, redis, mqtt)");
+					"unknown protocol (raw, http, tls, ssh, smtp, redis, mqtt, pg)");
 		if (!config_setting_is_array(l) && !config_setting_is_list(l))
 			return conf_wrong_type(ctx, l, "an array of ports");
 		for (int j = 0; j < config_setting_length(l); j++) {

@@ -17,6 +17,7 @@ static const struct proto_ops *const protos[WM_PROTO_MAX] = {
 	[WM_PROTO_SMTP] = &proto_smtp_ops,
 	[WM_PROTO_REDIS] = &proto_redis_ops,
 	[WM_PROTO_MQTT] = &proto_mqtt_ops,
+	[WM_PROTO_PG] = &proto_pg_ops,
 };
 
 static const char *const proto_names[WM_PROTO_MAX] = {
@@ -24,6 +25,7 @@ static const char *const proto_names[WM_PROTO_MAX] = {
 	[WM_PROTO_HTTP] = "http", [WM_PROTO_TLS] = "tls",
 	[WM_PROTO_SSH] = "ssh", [WM_PROTO_SMTP] = "smtp",
 	[WM_PROTO_REDIS] = "redis", [WM_PROTO_MQTT] = "mqtt",
+	[WM_PROTO_PG] = "pg",
 };
 
 /* Counted once per direction identified. */
@@ -33,12 +35,13 @@ static const enum wm_counter proto_ctr[WM_PROTO_MAX] = {
 	[WM_PROTO_SMTP] = WM_CTR_PROTO_SMTP,
 	[WM_PROTO_REDIS] = WM_CTR_PROTO_REDIS,
 	[WM_PROTO_MQTT] = WM_CTR_PROTO_MQTT,
+	[WM_PROTO_PG] = WM_CTR_PROTO_PG,
 };
 
 /* Content is tried in this order (the most specific first). */
 static const enum wm_proto ident_order[] = {
 	WM_PROTO_TLS, WM_PROTO_SSH, WM_PROTO_HTTP, WM_PROTO_SMTP,
-	WM_PROTO_REDIS, WM_PROTO_MQTT,
+	WM_PROTO_REDIS, WM_PROTO_MQTT, WM_PROTO_PG,
 };
 
 const char *

@@ -30,7 +30,8 @@ struct proto_ops {
 	/*
 	 * Identified by content, the other direction (nothing seen of it
 	 * yet) speaks it too, as the other side: a server's first replies
-	 * (Redis "+OK", MQTT CONNACK) say too little by themselves.
+	 * (Redis "+OK", MQTT CONNACK, PostgreSQL's 'S', 'N' or 'R') say
+	 * too little by themselves.
 	 */
 	bool pair;
 	/*
@@ -52,6 +53,7 @@ extern const struct proto_ops proto_ssh_ops;
 extern const struct proto_ops proto_smtp_ops;
 extern const struct proto_ops proto_redis_ops;
 extern const struct proto_ops proto_mqtt_ops;
+extern const struct proto_ops proto_pg_ops;
 
 /* Count @c in @ctx's stats (if any). */
 static inline void

@@ -22,6 +22,11 @@
  *          UNPROTECT  the end of such a region
  *          DROP       the policy does not allow what was found
  *                     (encrypted = "drop", compressed = "drop")
+ *          FRAME      the last out->frame bytes consumed are framing
+ *                     between values (PostgreSQL's type bytes and
+ *                     lengths): never modified, and no value runs into
+ *                     them or out of them (a boundary on both sides, as
+ *                     MSG_END: a message that ends there ends too)
  *        and which bytes it rewrote itself, same length (an HTTP
  *        request's Accept-Encoding, so servers answer uncompressed).
  *
@@ -48,6 +53,7 @@ enum wm_proto {
 	WM_PROTO_SMTP,
 	WM_PROTO_REDIS,
 	WM_PROTO_MQTT,
+	WM_PROTO_PG,        /* PostgreSQL frontend/backend protocol v3 */
 	WM_PROTO_MAX
 };
 
@@ -85,6 +91,7 @@ enum wm_proto_act {
 	WM_PROTO_ACT_PROTECT,
 	WM_PROTO_ACT_UNPROTECT,
 	WM_PROTO_ACT_DROP,
+	WM_PROTO_ACT_FRAME,
 };
 
 #define WM_PROTO_MAX_EDITS 4
@@ -121,6 +128,7 @@ enum wm_proto_act {
 struct wm_proto_out {
 	uint32_t nview;         /* decoded bytes written to the ctx's view */
 	uint32_t n;             /* bytes consumed (1.. of those fed) */
+	uint32_t frame;         /* FRAME: how many of the n end in framing */
 	uint8_t act;            /* enum wm_proto_act, after those bytes */
 	uint8_t view_on;        /* lazy, the view began at an escape */
 	uint8_t nedit;
@@ -178,6 +186,16 @@ struct wm_proto_dir {
 			uint8_t type;   /* the packet's first byte */
 			uint8_t cnt;    /* bytes of that length read */
 		} mqtt;
+		struct wm_proto_pg {    /* proto_pg.c */
+			uint32_t left;  /* bytes of the message to come */
+			uint32_t fleft; /* of the field (startup: its length) */
+			uint32_t acc;   /* the integer being read */
+			uint16_t count; /* items left of the field's array */
+			uint8_t type;   /* the message's (0: untyped startup) */
+			uint8_t pc;     /* step of its layout (or its header) */
+			uint8_t sub;    /* within the step */
+			uint8_t nacc;   /* bytes of acc read */
+		} pg;
 	} u;
 };
 

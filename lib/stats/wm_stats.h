@@ -97,6 +97,7 @@
 	X(PROTO_SMTP, "proto.smtp", "directions identified as SMTP (the envelope is never modified)") \
 	X(PROTO_REDIS, "proto.redis", "directions identified as Redis RESP (message ends from its framing)") \
 	X(PROTO_MQTT, "proto.mqtt", "directions identified as MQTT (topics and properties never modified)") \
+	X(PROTO_PG, "proto.pg", "directions identified as PostgreSQL (its framing is never modified)") \
 	X(PROTO_RAW, "proto.raw", "directions of no known protocol: scanned as the raw stream") \
 	X(PROTO_ERROR, "proto.error", "directions whose parser met bytes it cannot parse: the raw stream from there") \
 	X(PROTO_LOST, "proto.lost", "directions whose parser lost its place at a skipped hole: the raw stream from there") \

@@ -478,6 +478,7 @@ proto_act(struct wm_stream_ctx *ctx, struct wm_flow *f,
 				   blank);
 	}
 	switch (po->act) {
+	case WM_PROTO_ACT_FRAME: /* framing scanned (frame_scan): values end */
 	case WM_PROTO_ACT_MSG_END:
 		stream_anchor_close(d);
 		if (stream_view_end(ctx, f, d) < 0)
@@ -498,6 +499,27 @@ proto_act(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		break;
 	}
 	return 0;
+}
+
+/*
+ * @n bytes of framing between values (PostgreSQL's type bytes and
+ * lengths): what came before ends, then they are scanned never to be
+ * modified (proto_act() ends them as a message). 0 or < 0.
+ */
+static int
+frame_scan(struct wm_stream_ctx *ctx, struct wm_flow *f,
+	   struct wm_stream_dir *d, const uint8_t *p, uint32_t n,
+	   uint32_t chunk)
+{
+	int rc = stream_msg_end(ctx, f, d);
+
+	if (rc < 0)
+		return rc;
+	d->prot_start = d->r.offset;
+	d->prot_end = UINT64_MAX;
+	rc = piece_scan(ctx, f, d, p, n, chunk);
+	d->prot_end = d->r.offset;
+	return rc;
 }
 
 /*
@@ -538,6 +560,7 @@ payload_scan(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		left -= k;
 		while (k > 0) {
 			struct wm_proto_out po;
+			uint32_t fk;
 			int rc;
 
 			uint32_t kk = RTE_MIN(k, (uint32_t)WM_STREAM_CHUNK);
@@ -562,7 +585,12 @@ payload_scan(struct wm_stream_ctx *ctx, struct wm_flow *f,
 				ctx->view_split[s].k = po.split[s].k;
 			}
 			stream_anchor_feed(ctx, f, d, &po, d->r.offset);
-			rc = piece_scan(ctx, f, d, p, po.n, chunk);
+			fk = po.act == WM_PROTO_ACT_FRAME ?
+				RTE_MIN(po.frame, po.n) : 0;
+			rc = piece_scan(ctx, f, d, p, po.n - fk, chunk);
+			if (rc == 0 && fk > 0)
+				rc = frame_scan(ctx, f, d, p + po.n - fk, fk,
+						chunk);
 			if (rc == 0)
 				rc = stream_view_feed(ctx, f, d,
 						      d->r.offset - po.n,

@@ -922,6 +922,29 @@ detector_settings_load(void)
 	wm_config_free(cfg);
 }
 
+/* ports = { pg = [5432]; }: PostgreSQL pinned to its port, and dumped. */
+static void
+pg_port_pinned(void)
+{
+	struct wm_config *cfg = load_ok(
+		"policies = {\n p = {\n  card = { operator = \"redact\"; };\n"
+		"  protocols = { ports = { pg = [5432]; raw = [9000]; }; };\n"
+		" };\n};\n" SEGS);
+	char *d;
+
+	if (cfg == NULL)
+		return;
+	CHECK_EQ(cfg->policies[0].proto.npins, 2);
+	CHECK_EQ(cfg->policies[0].proto.pins[0].port, 5432);
+	CHECK_EQ(cfg->policies[0].proto.pins[0].proto, WM_PROTO_PG);
+	d = dump(cfg);
+	CHECK(d != NULL && strstr(d, "pg = 5432") != NULL);
+	if (d != NULL && strstr(d, "pg = 5432") == NULL)
+		fprintf(stderr, "  dump: %s\n", d);
+	free(d);
+	wm_config_free(cfg);
+}
+
 int
 main(void)
 {
@@ -946,5 +969,6 @@ main(void)
 	RUN(metrics_listen_parsed);
 	RUN(free_null);
 	RUN(detector_settings_load);
+	RUN(pg_port_pinned);
 	TEST_END();
 }

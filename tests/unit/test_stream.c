@@ -1486,6 +1486,77 @@ both_directions_one_flow(void)
 	expect_out("GET /?ssn=***-**-6789;");
 }
 
+/* PostgreSQL framing into @b: [type][int32 len][body]. */
+static size_t
+pg_msg(uint8_t *b, char type, const void *body, size_t n)
+{
+	size_t at = type != 0 ? 1 : 0;
+
+	b[0] = (uint8_t)type;
+	put32(b + at, (uint32_t)(n + 4));
+	memcpy(b + at + 4, body, n);
+	return at + 4 + n;
+}
+
+/*
+ * PostgreSQL: a Bind parameter 65 bytes long (its length ends in 'A')
+ * and a DataRow column 49 bytes long (in '1'): glued to their values,
+ * the 'A' would begin the e-mail and the '1' spoil the card's Luhn.
+ * The values are masked, no length byte is, nor the startup message's
+ * user name; the reply ends with
+ * ReadyForQuery's 'I' and leaves at once, nothing held.
+ */
+static void
+pg_values_masked_lengths_never(void)
+{
+	static const char email[] = "jjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjj"
+				    "jjjjjjjjjjjj@example.org";
+	static const char card[] = "4111111111111111 is the card of record 12345";
+	uint8_t c[512], sv[512], body[256], got[1024], want[1024];
+	size_t nc = 0, ns = 0, nb = 0;
+
+	_Static_assert(sizeof(email) - 1 == 'A' && sizeof(card) - 1 == 44,
+		       "lengths");
+	reset();
+	/* A role named like an e-mail: framing, found but never masked. */
+	memcpy(body, "\0\3\0\0user\0jane@example.org\0\0", 28);
+	nc += pg_msg(c + nc, 0, body, 28);
+	/* Bind: portal "", statement "s", no formats, one parameter. */
+	memcpy(body, "\0s\0\0\0\0\1", 7);
+	put32(body + 7, sizeof(email) - 1);
+	memcpy(body + 11, email, sizeof(email) - 1);
+	memcpy(body + 11 + sizeof(email) - 1, "\0\0", 2);
+	nc += pg_msg(c + nc, 'B', body, 13 + sizeof(email) - 1);
+	nc += pg_msg(c + nc, 'S', "", 0);
+	/* DataRow: one column of 49 bytes ('1'), then 'C' and 'Z'. */
+	put16(body, 1);
+	put32(body + 2, 49);
+	memcpy(body + 6, card, sizeof(card) - 1);
+	memcpy(body + 6 + sizeof(card) - 1, " xyz.", 5);
+	nb = 6 + 49;
+	ns += pg_msg(sv + ns, 'D', body, nb);
+	ns += pg_msg(sv + ns, 'C', "SELECT 1", 9);
+	ns += pg_msg(sv + ns, 'Z', "I", 1);
+	feed(&client, &server, 1, WM_TCP_ACK | WM_TCP_PSH, (const char *)c,
+	     (uint32_t)nc);
+	feed(&server, &client, 1, WM_TCP_ACK | WM_TCP_PSH, (const char *)sv,
+	     (uint32_t)ns);
+	CHECK_EQ(nout, 2); /* both left at once: nothing held */
+	CHECK_EQ(stats.ctr[WM_CTR_STREAM_HELD], 0);
+	CHECK_EQ(stats.ctr[WM_CTR_PROTO_PG], 2);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_VALUES], 2);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_PROTECTED], 1);
+	memcpy(want, c, nc);
+	memset(want + nc - 5 - 2 - (sizeof(email) - 1), '*', 53);
+	CHECK_EQ(stream_out(client.port, (char *)got, sizeof(got)), nc);
+	CHECK_MEM(got, want, nc);
+	memcpy(want, sv, ns);
+	memcpy(want + 11 + 6, "******", 6);
+	CHECK_EQ(stream_out(server.port, (char *)got, sizeof(got)), ns);
+	CHECK_MEM(got, want, ns);
+	check_csums();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1572,6 +1643,7 @@ main(int argc, char **argv)
 	RUN(multi_segment_mbuf);
 	RUN(vxlan_outer_udp_checksum);
 	RUN(both_directions_one_flow);
+	RUN(pg_values_masked_lengths_never);
 	reset();
 	wm_stream_ctx_fini(ctx);
 	wm_win_pool_free(win_pool);
