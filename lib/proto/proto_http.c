@@ -546,6 +546,7 @@ http_after_message(struct wm_proto_flow *pf, struct wm_proto_dir *d,
 		http_start(pf, (unsigned int)(d - pf->dir), true);
 		d->flags |= WM_PROTO_D_CLIENT;
 	}
+	d->flags |= WM_PROTO_D_FRESH;
 	(void)ctx;
 }
 
@@ -572,6 +573,9 @@ http_feed_bytes(struct wm_proto_flow *pf, unsigned int dir,
 		out->act = WM_PROTO_ACT_DROP;
 		return;
 	}
+	if (k > 0 && (HTTP_PARSER_ERRNO(hp) == HPE_OK ||
+		      HTTP_PARSER_ERRNO(hp) == HPE_PAUSED))
+		d->flags &= (uint8_t)~WM_PROTO_D_FRESH;
 	switch (HTTP_PARSER_ERRNO(hp)) {
 	case HPE_OK:
 		if (k < n && hp->upgrade) {
@@ -593,6 +597,16 @@ http_feed_bytes(struct wm_proto_flow *pf, unsigned int dir,
 	default:
 		/* Not HTTP after all, or broken: the raw stream from here. */
 		proto_count(ctx, WM_CTR_PROTO_ERROR);
+		if (d->flags & WM_PROTO_D_FRESH) {
+			/*
+			 * What follows a message begins none: its declared
+			 * length ended it early, maybe inside a value. The
+			 * end is taken back before these bytes are scanned.
+			 */
+			proto_count(ctx, WM_CTR_HTTP_NOT_A_MESSAGE);
+			out->n = 0;
+			out->act = WM_PROTO_ACT_UNEND;
+		}
 		memset(d, 0, sizeof(*d));
 		d->proto = WM_PROTO_RAW;
 		return;

@@ -113,6 +113,44 @@ static const uint8_t server_layout[128] = {
 	['V'] = P_FRESULT, ['v'] = P_FRAMED, ['W'] = P_FRAMED, ['Z'] = P_FRAMED,
 };
 
+/*
+ * The lengths a message of framing alone may have (its int32, so 4 is
+ * empty): exact for the fixed ones, bounded for the rest. Framing is
+ * never modified, so garbage read as a long one would pass unmasked:
+ * a length out of bounds is bad framing (the raw stream from there).
+ * Unlisted types: 4 .. PG_MAX_META.
+ */
+#define PG_MAX_META (1u << 20)
+struct pg_len {
+	uint32_t min, max;
+};
+
+static const struct pg_len client_len[128] = {
+	['c'] = { 4, 4 }, ['H'] = { 4, 4 }, ['S'] = { 4, 4 },
+	['X'] = { 4, 4 }, ['C'] = { 6, 4 + 1 + 64 }, ['D'] = { 6, 4 + 1 + 64 },
+	['E'] = { 9, 4 + 64 + 4 },
+};
+
+static const struct pg_len server_len[128] = {
+	['1'] = { 4, 4 }, ['2'] = { 4, 4 }, ['3'] = { 4, 4 },
+	['c'] = { 4, 4 }, ['I'] = { 4, 4 }, ['n'] = { 4, 4 },
+	['s'] = { 4, 4 }, ['Z'] = { 5, 5 }, ['K'] = { 12, 12 },
+	['C'] = { 5, 4 + 64 }, ['R'] = { 8, 4 + 4 + 16384 },
+	['S'] = { 6, 4 + 8192 },
+};
+
+/* Is @len (with its own 4 bytes) possible for a framing type @t? */
+static bool
+pg_len_ok(const struct wm_proto_dir *d, uint8_t t, uint32_t len)
+{
+	const struct pg_len *l = d->flags & WM_PROTO_D_CLIENT ?
+				 &client_len[t] : &server_len[t];
+
+	if (l->max == 0)
+		return len <= PG_MAX_META;
+	return len >= l->min && len <= l->max;
+}
+
 static uint32_t
 be32(const uint8_t *p)
 {
@@ -195,6 +233,13 @@ int_byte(struct wm_proto_pg *s, uint8_t b, uint8_t size)
 	return true;
 }
 
+/* The layout of message type @t in direction @d. */
+static uint8_t
+layout_of(const struct wm_proto_dir *d, uint8_t t)
+{
+	return (d->flags & WM_PROTO_D_CLIENT ? client_layout : server_layout)[t];
+}
+
 /* The header of a message: 1 byte, or -1 for bad framing. */
 static int
 pg_header(struct wm_proto_dir *d, uint8_t b)
@@ -221,6 +266,9 @@ pg_header(struct wm_proto_dir *d, uint8_t b)
 		s->type = 0;
 		s->fleft = s->acc;
 	} else if (s->acc < 4 || s->acc > PG_MAX_LEN) {
+		return -1;
+	} else if (layout_of(d, s->type) == P_FRAMED &&
+		   !pg_len_ok(d, s->type, s->acc)) {
 		return -1;
 	}
 	s->left = s->acc - 4;
@@ -275,6 +323,22 @@ pg_body(struct wm_proto_dir *d, const uint8_t *p, uint32_t m)
 			if (s->sub == 0 && !((p[0] >= 'a' && p[0] <= 'z') ||
 					     p[0] == '_'))
 				return -1;
+			/*
+			 * The empty name ends the list, and the message: bytes
+			 * after it would pass as framing, never masked.
+			 */
+			for (uint32_t i = 0; i < m; i++) {
+				if (p[i] != 0 ||
+				    (i > 0 ? p[i - 1] : s->sub ? s->acc : 1) != 0 ||
+				    (i + 1 == m && m == s->left))
+					continue;
+				if (i == 0)
+					return -1;
+				/* Up to it first: the same at any cut. */
+				s->sub = 1;
+				s->acc = p[i - 1];
+				return (int)i;
+			}
 			s->sub = 1;
 			s->acc = p[m - 1]; /* the last byte so far */
 		}

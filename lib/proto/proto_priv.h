@@ -21,6 +21,8 @@
 #define WM_PROTO_D_PAUSED 0x04  /* the HTTP parser stopped at an act */
 #define WM_PROTO_D_DROP 0x08    /* policy: drop (answered once) */
 #define WM_PROTO_D_MSGID 0x10   /* SMTP: the header line is Message-ID */
+#define WM_PROTO_D_FRESH 0x40   /* HTTP: a message ended, nothing of the
+				 * next one parsed yet */
 #define WM_PROTO_D_ANCHOR 0x20  /* HTTP: inside an anchor (wm_proto_out;
 				 * wm_proto_anchored() reads it) */
 

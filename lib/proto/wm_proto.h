@@ -92,6 +92,9 @@ enum wm_proto_act {
 	WM_PROTO_ACT_UNPROTECT,
 	WM_PROTO_ACT_DROP,
 	WM_PROTO_ACT_FRAME,
+	WM_PROTO_ACT_UNEND,     /* the last message end was none: the bytes
+				 * after it begin no message (a declared
+				 * length cut a value); values run across */
 };
 
 #define WM_PROTO_MAX_EDITS 4

@@ -110,6 +110,7 @@
 	X(STREAM_ANCHOR_LONG, "stream.anchor_long", "segments whose anchored header value outgrew the hold (8 KiB): its front left as judged") \
 	X(MASK_PROTECTED, "mask.protected", "values found where nothing may be modified (TLS, SSH, SMTP envelope): logged, not masked") \
 	X(HTTP_ACCEPT_ENC, "http.accept_encoding", "request Accept-Encoding values blanked (same length) so that servers answer uncompressed") \
+	X(HTTP_NOT_A_MESSAGE, "http.not_a_message", "bytes after an HTTP message that begin no message (a declared length ended it early): its end taken back, values across it found, the raw stream from there") \
 	X(HTTP_COMPRESSED, "http.compressed", "compressed HTTP bodies: cannot be masked in place (passed, or dropped by policy)") \
 	X(DROP_PROTOCOL, "drop.protocol", "segments dropped: the policy does not allow the protocol found (encrypted, compressed)") \
 	X(MASK_AT_TIMEOUT, "mask.at_timeout", "values complete at a held tail, masked by their operator when the hold timeout decided it") \

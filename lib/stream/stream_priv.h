@@ -217,4 +217,12 @@ int stream_hole_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
 int stream_prime(struct wm_stream_ctx *ctx, const struct wm_match_db *db,
 		 hs_stream_t **hs, const uint8_t *hist, size_t n);
 
+/**
+ * The last message end of @d was none (lib/proto: WM_PROTO_ACT_UNEND):
+ * its end-of-data byte leaves the history and the stream is primed
+ * again without it, so a value across it is found. 0 or < 0.
+ */
+int stream_msg_unend(struct wm_stream_ctx *ctx, struct wm_flow *f,
+		     struct wm_stream_dir *d);
+
 #endif /* STREAM_PRIV_H */

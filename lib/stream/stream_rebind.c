@@ -50,6 +50,28 @@ stream_prime(struct wm_stream_ctx *ctx, const struct wm_match_db *db,
 	return 0;
 }
 
+int
+stream_msg_unend(struct wm_stream_ctx *ctx, struct wm_flow *f,
+		 struct wm_stream_dir *d)
+{
+	uint8_t *h = d->win != NULL ? d->win : d->tail;
+	hs_stream_t *old = d->hs;
+
+	/* Nothing was scanned after the end: its byte is the last. */
+	if (old == NULL || (d->flags & WM_STREAM_BROKEN) || d->hist_len == 0 ||
+	    h[d->hist_len - 1] != WM_DETECT_EOD_BYTE)
+		return 0;
+	d->hist_len--;
+	if (stream_prime(ctx, f->policy->db, &d->hs, h, d->hist_len) < 0) {
+		d->hs = old;
+		return -EIO;
+	}
+	wm_match_stream_close(old);
+	/* Hyperscan's offset hist_len is the next byte's, d->r.offset. */
+	d->hs_base = d->r.offset - d->hist_len;
+	return 0;
+}
+
 /* One direction of @f onto @db (the flow's new policy's). */
 static void
 dir_rebind(struct wm_stream_ctx *ctx, struct wm_flow *f,

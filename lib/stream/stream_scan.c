@@ -492,6 +492,8 @@ proto_act(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	case WM_PROTO_ACT_UNPROTECT:
 		d->prot_end = d->r.offset;
 		break;
+	case WM_PROTO_ACT_UNEND:
+		return stream_msg_unend(ctx, f, d);
 	case WM_PROTO_ACT_DROP:
 		stream_block(ctx, f, WM_CTR_DROP_PROTOCOL);
 		return -EPIPE;

@@ -140,8 +140,14 @@ phase_pg() {
 	# SCRAM nonce, ReadyForQuery's 'I') waits for the hold timeout and
 	# leaves masked: libpq refuses it.
 	if [ -n "$pg_pid" ]; then
-		sed '0,/default = {/s//default = {\n\t\tprotocols = { ports = { raw = [5432]; }; };/' \
-			"$CONFIG" >"$W/pg-raw.cfg"
+		# Into the default policy's pins, or as its only protocols.
+		if grep -q 'protocols = { ports = {' "$CONFIG"; then
+			sed '0,/protocols = { ports = {/s//protocols = { ports = { raw = [5432];/' \
+				"$CONFIG" >"$W/pg-raw.cfg"
+		else
+			sed '0,/default = {/s//default = {\n\t\tprotocols = { ports = { raw = [5432]; }; };/' \
+				"$CONFIG" >"$W/pg-raw.cfg"
+		fi
 		wm_extra=(--metrics-listen "$METRICS")
 		wm_start pg-raw "$W/pg-raw.cfg"
 		wm_extra=()

@@ -576,6 +576,9 @@ bad_framing_falls_back_to_raw(void)
 		{ "length below 4", 'Q', 3 },
 		{ "length over 1 GB", 'Q', 0x40000001u },
 		{ "bind shorter than its fields", 'B', 6 },
+		/* framing only, never masked: garbage must not pass as it */
+		{ "sync with a body", 'S', 12 },
+		{ "terminate with a body", 'X', 16 },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -599,6 +602,30 @@ bad_framing_falls_back_to_raw(void)
 		/* The startup stays framing. */
 		CHECK(strspn(sn.cls, "f") >= 8);
 	}
+}
+
+/*
+ * A startup message whose declared length runs past the end of its
+ * parameter list: the bytes after it (a query with a card) would pass as
+ * framing, never masked. Bad framing: the raw stream from there.
+ */
+static void
+startup_longer_than_its_parameters(void)
+{
+	struct wm_stats st = { 0 };
+	struct wm_proto_flow pf;
+	struct pgs s = { .n = 0 };
+
+	begin(&s, 0);
+	put32(&s, 3 << 16);
+	cstr(&s, 'f', "user");
+	cstr(&s, 'f', "jane");
+	put(&s, 'f', "", 1);
+	put(&s, 'v', "Q\0\0\0\x18" "card 4111111111111111", 25);
+	end(&s);
+	wm_proto_flow_init(&pf);
+	feed_cuts(&pf, 0, &pinned, &st, &s, false);
+	CHECK_EQ(st.ctr[WM_CTR_PROTO_ERROR], 1);
 }
 
 /*
@@ -661,6 +688,7 @@ main(void)
 	RUN(direct_tls_on_the_pinned_port_is_protected);
 	RUN(cancel_request_is_framing_then_nothing);
 	RUN(bad_framing_falls_back_to_raw);
+	RUN(startup_longer_than_its_parameters);
 	RUN(not_postgres_is_not_identified);
 	RUN(kafka_metadata_request_is_not_a_startup);
 	TEST_END();

@@ -811,6 +811,39 @@ anchor_without_value_unchanged(void)
 	CHECK_EQ(stats.ctr[WM_CTR_MASK_ANCHORED], 0);
 }
 
+/*
+ * A declared Content-Length ends the body inside a card, and what
+ * follows begins no request: the message end is taken back and the
+ * card found across it. In one segment it is masked as any card; when
+ * its start left with the first segment, the rest is masked (a late
+ * match, counted).
+ */
+static void
+length_cut_value_found_across(void)
+{
+	const char *req = "POST / HTTP/1.1\r\nContent-Length: 11\r\n\r\n"
+			  "x=4111 1111";
+	const char *rest = " 1111 1111\r\n";
+	char all[128];
+
+	reset();
+	snprintf(all, sizeof(all), "%s%s", req, rest);
+	send_c(1, all);
+	expect_out("POST / HTTP/1.1\r\nContent-Length: 11\r\n\r\n"
+		   "x=4111 11** **** 1111\r\n");
+	CHECK_EQ(stats.ctr[WM_CTR_HTTP_NOT_A_MESSAGE], 1);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_VALUES], 1);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_LATE], 0);
+
+	reset();
+	send_c(1, req);
+	send_c((uint32_t)(1 + strlen(req)), rest);
+	expect_out("POST / HTTP/1.1\r\nContent-Length: 11\r\n\r\n"
+		   "x=4111 1111 **** 1111\r\n");
+	CHECK_EQ(stats.ctr[WM_CTR_HTTP_NOT_A_MESSAGE], 1);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_LATE], 1);
+}
+
 static void
 hold_timeout_masks_undecided_tail(void)
 {
@@ -1609,6 +1642,7 @@ main(int argc, char **argv)
 	RUN(long_jwt_cookie_masked_whole);
 	RUN(anchor_at_hold_timeout_leaves_masked);
 	RUN(anchor_without_value_unchanged);
+	RUN(length_cut_value_found_across);
 	RUN(hold_timeout_masks_undecided_tail);
 	RUN(hold_timeout_mask_costs_a_word);
 	RUN(timeout_masks_value_complete_at_tail);
