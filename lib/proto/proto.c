@@ -15,12 +15,14 @@ static const struct proto_ops *const protos[WM_PROTO_MAX] = {
 	[WM_PROTO_TLS] = &proto_tls_ops,
 	[WM_PROTO_SSH] = &proto_ssh_ops,
 	[WM_PROTO_SMTP] = &proto_smtp_ops,
+	[WM_PROTO_KAFKA] = &proto_kafka_ops,
 };
 
 static const char *const proto_names[WM_PROTO_MAX] = {
 	[WM_PROTO_NONE] = "none", [WM_PROTO_RAW] = "raw",
 	[WM_PROTO_HTTP] = "http", [WM_PROTO_TLS] = "tls",
 	[WM_PROTO_SSH] = "ssh", [WM_PROTO_SMTP] = "smtp",
+	[WM_PROTO_KAFKA] = "kafka",
 };
 
 /* Counted once per direction identified. */
@@ -28,11 +30,13 @@ static const enum wm_counter proto_ctr[WM_PROTO_MAX] = {
 	[WM_PROTO_RAW] = WM_CTR_PROTO_RAW, [WM_PROTO_HTTP] = WM_CTR_PROTO_HTTP,
 	[WM_PROTO_TLS] = WM_CTR_PROTO_TLS, [WM_PROTO_SSH] = WM_CTR_PROTO_SSH,
 	[WM_PROTO_SMTP] = WM_CTR_PROTO_SMTP,
+	[WM_PROTO_KAFKA] = WM_CTR_PROTO_KAFKA,
 };
 
 /* Content is tried in this order (the most specific first). */
 static const enum wm_proto ident_order[] = {
 	WM_PROTO_TLS, WM_PROTO_SSH, WM_PROTO_HTTP, WM_PROTO_SMTP,
+	WM_PROTO_KAFKA,
 };
 
 const char *
@@ -89,6 +93,9 @@ proto_set(struct wm_proto_flow *pf, unsigned int dir,
 	proto_count(ctx, proto_ctr[p]);
 	if (protos[p] != NULL && protos[p]->start != NULL)
 		protos[p]->start(pf, dir, client);
+	/* Kafka's responses say nothing of themselves: its requests do. */
+	if (p == WM_PROTO_KAFKA && pf->dir[!dir].proto == WM_PROTO_NONE)
+		proto_set(pf, !dir, ctx, p, !client);
 }
 
 /* The policy's pin for the ports of @ctx: the protocol, or -1. */
@@ -212,6 +219,11 @@ wm_proto_lost(struct wm_proto_flow *pf, unsigned int dir,
 		return;
 	if (stats != NULL)
 		stats->ctr[WM_CTR_PROTO_LOST]++;
+	if (d->proto == WM_PROTO_KAFKA) {
+		/* Raw masking would break its batches' CRCs. */
+		proto_kafka_lost(pf, dir);
+		return;
+	}
 	memset(d, 0, sizeof(*d));
 	d->proto = WM_PROTO_RAW;
 }

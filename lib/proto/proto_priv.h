@@ -13,6 +13,7 @@
 
 /* struct wm_proto_flow.flags */
 #define WM_PROTO_F_PROTECT 0x01 /* encrypted: nothing of it is modified */
+#define WM_PROTO_F_KUNPAIRED 0x02 /* Kafka: responses no longer paired */
 
 /* struct wm_proto_dir.flags */
 #define WM_PROTO_D_CLIENT 0x01  /* the side that opens (requests, EHLO) */
@@ -41,6 +42,10 @@ extern const struct proto_ops proto_http_ops;
 extern const struct proto_ops proto_tls_ops;
 extern const struct proto_ops proto_ssh_ops;
 extern const struct proto_ops proto_smtp_ops;
+extern const struct proto_ops proto_kafka_ops;
+
+/* Kafka lost its place (a skipped hole): nothing more is modified. */
+void proto_kafka_lost(struct wm_proto_flow *pf, unsigned int dir);
 
 /* Count @c in @ctx's stats (if any). */
 static inline void

@@ -489,6 +489,20 @@ proto_act(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	case WM_PROTO_ACT_DROP:
 		stream_block(ctx, f, WM_CTR_DROP_PROTOCOL);
 		return -EPIPE;
+	case WM_PROTO_ACT_END_PROTECT:
+		/* A Kafka value ended: decided now, then never modified. */
+		if (stream_view_end(ctx, f, d) < 0 ||
+		    stream_msg_end(ctx, f, d) < 0)
+			return -EIO;
+		d->prot_start = d->r.offset;
+		d->prot_end = UINT64_MAX;
+		break;
+	case WM_PROTO_ACT_FIXUP:
+		stream_fix_open(ctx, d, base + (uint64_t)(int64_t)po->fix_at,
+				po->fix_len);
+		break;
+	case WM_PROTO_ACT_FIXUP_END:
+		return stream_fix_end(ctx, f, d, po->fix_ok != 0);
 	default:
 		break;
 	}
@@ -619,6 +633,7 @@ stream_dir_flush(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	if (d->held_head != NULL)
 		ctx->stats->ctr[WM_CTR_STREAM_FLUSH]++;
 	stream_release(ctx, d, upto);
+	stream_fix_flush(ctx, d);
 }
 
 /*
