@@ -12,7 +12,7 @@ LOSS=0.02
 REORDER=0.02
 SEED=7
 RING=4096
-PHASES=direct,loss,vlan,gap,hold,delay,proto
+PHASES=direct,loss,vlan,gap,hold,delay,proto,kafka
 SSH_PORT=2222
 METRICS=127.0.0.1:9469
 
@@ -77,6 +77,12 @@ masked in both directions and everything else passes unchanged:
      SSH (proto.ssh), never modified, its KEXINIT names counted as
      protected hits (mask.protected); skipped, with the reason, where
      sshd cannot run
+ phase kafka (tests/netns/phase_kafka.sh; kafka_broker.py checks every
+     batch's CRC32C as Kafka's broker does)
+ 16. kcat produces records with cards, SSNs and e-mails, uncompressed:
+     the broker stores every batch (CRC valid), values masked, nothing
+     else changed; kcat consumes (check.crcs=true) records the broker
+     had in clear: masked, every CRC valid; python3-kafka produces too
 and after each phase that wiremask stops cleanly on SIGTERM and that its
 counters (--stats-json) agree.
 
@@ -141,8 +147,8 @@ while [ $# -gt 0 ]; do
 done
 for p in ${PHASES//,/ }; do
 	case $p in
-	direct | loss | vlan | gap | hold | delay | proto) ;;
-	*) echo "$(basename "$0"): unknown phase '$p' (direct, loss, vlan, gap, hold, delay, proto)" >&2; exit 2 ;;
+	direct | loss | vlan | gap | hold | delay | proto | kafka) ;;
+	*) echo "$(basename "$0"): unknown phase '$p' (direct, loss, vlan, gap, hold, delay, proto, kafka)" >&2; exit 2 ;;
 	esac
 done
 
@@ -1112,7 +1118,10 @@ done
 [ -s "$W/srv/ready" ] || die "the HTTP server did not start (see $W/server.log)"
 capture_start
 
-for phase in direct loss vlan gap hold delay proto; do
+# phase kafka: tests/netns/phase_kafka.sh
+. "$T/phase_kafka.sh"
+
+for phase in direct loss vlan gap hold delay proto kafka; do
 	want "$phase" && "phase_$phase"
 done
 

@@ -1563,6 +1563,47 @@ kafka_fin_inside_batch_lets_crc_segment_go(void)
 	check_csums();
 }
 
+/* A batch of many records in MSS-sized segments, as kcat sends it. */
+static void
+kafka_large_batch_in_many_segments(void)
+{
+	static struct rec recs[120];
+	static char vals[120][64];
+	struct buf set = { .n = 0 }, req = { .n = 0 };
+	uint8_t got[16384];
+	size_t crc_at, n;
+	uint32_t have, want;
+
+	for (int i = 0; i < 120; i++) {
+		snprintf(vals[i], sizeof(vals[i]),
+			 "{\"card\":\"4111 1111 1111 1111\",\"n\":%d}", i);
+		recs[i] = (struct rec){ "order", vals[i], NULL, NULL };
+	}
+	batch(&set, recs, 120, 0, false);
+	produce(&req, 7, 1, &set, 1);
+	crc_at = req.n - set.n + 17;
+	reset();
+	for (size_t at = 0; at < req.n; at += 1448) {
+		size_t k = req.n - at < 1448 ? req.n - at : 1448;
+
+		feed(&client, &server, (uint32_t)(1 + at), WM_TCP_ACK,
+		     (const char *)req.b + at, (uint32_t)k);
+		if (at == 2 * 1448) /* the CRC's segment again */
+			feed(&client, &server, 1, WM_TCP_ACK,
+			     (const char *)req.b, 1448);
+	}
+	n = kafka_out(got, sizeof(got));
+	CHECK_EQ(n, req.n);
+	have = (uint32_t)got[crc_at] << 24 | (uint32_t)got[crc_at + 1] << 16 |
+	       (uint32_t)got[crc_at + 2] << 8 | got[crc_at + 3];
+	want = wm_crc32c(0, got + crc_at + 4, n - crc_at - 4);
+	CHECK_EQ(have, want);
+	CHECK(!mem_has(got, n, "4111 1111 1111 1111"));
+	CHECK_EQ(stats.ctr[WM_CTR_KAFKA_CRC_FIXED], 1);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_VALUES], 120);
+	check_csums();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1649,6 +1690,7 @@ main(int argc, char **argv)
 	RUN(kafka_crc_segment_pinned_until_batch_end);
 	RUN(kafka_retransmitted_crc_segment_fixed_too);
 	RUN(kafka_fin_inside_batch_lets_crc_segment_go);
+	RUN(kafka_large_batch_in_many_segments);
 	reset();
 	wm_stream_ctx_fini(ctx);
 	wm_win_pool_free(win_pool);
