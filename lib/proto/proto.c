@@ -171,6 +171,7 @@ wm_proto_feed(struct wm_proto_flow *pf, unsigned int dir,
 	out->nview = 0;
 	out->view_on = 0;
 	out->nsplit = 0;
+	out->fix_value = 0;
 	if (d->flags & WM_PROTO_D_DROP) {
 		out->act = WM_PROTO_ACT_DROP;
 		return;

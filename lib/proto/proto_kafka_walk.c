@@ -641,7 +641,19 @@ kafka_walk(struct wm_proto_flow *pf, struct wm_proto_dir *d,
 				break;
 			if (d->state == K_VALUE) {
 				d->state = k->ret;
-				act_at(out, i, WM_PROTO_ACT_END_PROTECT);
+				/*
+				 * The batch may end with the value: say both
+				 * now (the sender may wait for an answer).
+				 */
+				r = WM_PROTO_ACT_NONE;
+				while (r == WM_PROTO_ACT_NONE && state_z(d->state))
+					r = walk_z(pf, d, ctx, out);
+				if (r < 0)
+					goto no_kafka;
+				out->fix_value = r == WM_PROTO_ACT_FIXUP_END;
+				act_at(out, i, out->fix_value ?
+				       WM_PROTO_ACT_FIXUP_END :
+				       WM_PROTO_ACT_END_PROTECT);
 				return;
 			}
 			d->state = d->state == K_SKIP ? k->ret : K_TAG;

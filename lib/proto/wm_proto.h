@@ -141,6 +141,8 @@ struct wm_proto_out {
 	uint32_t n;             /* bytes consumed (1.. of those fed) */
 	uint8_t act;            /* enum wm_proto_act, after those bytes */
 	uint8_t fix_ok;         /* FIXUP_END: the CRC matched as it came */
+	uint8_t fix_value;      /* FIXUP_END: a value ended there too (do
+				 * END_PROTECT's part first) */
 	uint8_t view_on;        /* lazy, the view began at an escape */
 	uint8_t nedit;
 	struct {                /* bytes to blank (spaces), offsets in */

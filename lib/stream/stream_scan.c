@@ -502,6 +502,13 @@ proto_act(struct wm_stream_ctx *ctx, struct wm_flow *f,
 				po->fix_len);
 		break;
 	case WM_PROTO_ACT_FIXUP_END:
+		if (po->fix_value) {    /* a value ended with the batch */
+			if (stream_view_end(ctx, f, d) < 0 ||
+			    stream_msg_end(ctx, f, d) < 0)
+				return -EIO;
+			d->prot_start = d->r.offset;
+			d->prot_end = UINT64_MAX;
+		}
 		return stream_fix_end(ctx, f, d, po->fix_ok != 0);
 	default:
 		break;

@@ -73,6 +73,8 @@ feed(struct wm_proto_flow *pf, unsigned int dir,
 				  o.fix_len);
 			break;
 		case WM_PROTO_ACT_FIXUP_END:
+			if (o.fix_value)
+				trace_add(t, "E@%lu%.0lu ", here, 0);
 			trace_add(t, "Z@%lu:%lu ", here, o.fix_ok);
 			break;
 		case WM_PROTO_ACT_DROP:
@@ -294,6 +296,26 @@ produce_v9_flexible_two_partitions(void)
 	CHECK_EQ(st.ctr[WM_CTR_KAFKA_MALFORMED], 0);
 }
 
+/* kcat -H: every record ends with a header value, the batch with it. */
+static void
+batch_ending_with_a_value_ends_at_once(void)
+{
+	static const struct rec hv[] = {
+		{ "k1", "card 4111 1111 1111 1111", "mail", "jane@example.com" },
+	};
+	struct wm_stats st = { 0 };
+	struct buf set = { .n = 0 }, req = { .n = 0 };
+	struct trace t;
+	char want[64];
+
+	batch(&set, hv, 1, 0, false);
+	produce(&req, 7, 1, &set, 1);
+	t = conv(&conf_default, &st, &req, NULL);
+	/* no byte follows: the batch's end is said with the value's */
+	snprintf(want, sizeof(want), "E@%zu Z@%zu:1 |", req.n, req.n);
+	CHECK(has(&t, want));
+}
+
 static void
 bad_crc_as_it_came_stays(void)
 {
@@ -330,7 +352,8 @@ mask_and_fix(const struct buf *in, struct buf *out, struct wm_stats *st)
 		if (o.act == WM_PROTO_ACT_UNPROTECT) {
 			val = at + o.n;
 			open = true;
-		} else if (o.act == WM_PROTO_ACT_END_PROTECT) {
+		} else if (o.act == WM_PROTO_ACT_END_PROTECT ||
+			   (o.act == WM_PROTO_ACT_FIXUP_END && o.fix_value)) {
 			for (size_t i = val; i < at + o.n; i++)
 				if (out->b[i] >= '0' && out->b[i] <= '9')
 					out->b[i] = '#';
@@ -338,7 +361,8 @@ mask_and_fix(const struct buf *in, struct buf *out, struct wm_stats *st)
 		} else if (o.act == WM_PROTO_ACT_FIXUP) {
 			fix_at = (long)at + o.fix_at;
 			fix_len = o.fix_len;
-		} else if (o.act == WM_PROTO_ACT_FIXUP_END && o.fix_ok) {
+		}
+		if (o.act == WM_PROTO_ACT_FIXUP_END && o.fix_ok) {
 			uint32_t crc = wm_crc32c(0, out->b + fix_at + 4, fix_len);
 
 			CHECK_EQ((long)(at + o.n), fix_at + 4 + (long)fix_len);
@@ -627,6 +651,7 @@ main(void)
 	RUN(crc32c_known_vectors);
 	RUN(produce_v3_values_open_the_rest_protected);
 	RUN(produce_v9_flexible_two_partitions);
+	RUN(batch_ending_with_a_value_ends_at_once);
 	RUN(bad_crc_as_it_came_stays);
 	RUN(masked_batch_recrcd_parses_back_valid);
 	RUN(fetch_response_paired_by_order);
