@@ -25,6 +25,9 @@ WM_PACKAGES=(
 	ethtool curl
 	# its phase proto: a real SSH server and client through wiremask
 	openssh-server openssh-client
+	# its phase kafka: kcat (librdkafka) and python3-kafka as producers
+	# and consumers, against tests/netns/kafka_broker.py
+	kcat python3-kafka
 	# the Prometheus endpoint (libmicrohttpd); tests/e2e/metrics_case.py
 	# and tests/unit/check_exposition.py parse what it serves
 	libmicrohttpd-dev python3-prometheus-client
