@@ -31,6 +31,9 @@ WM_PACKAGES=(
 	# its phase pg: a real PostgreSQL 15 cluster (initdb, postgres, psql)
 	# and two Python clients (psycopg 3 sends parameters in Bind)
 	postgresql python3-psycopg python3-psycopg2
+	# its phase kafka: kcat (librdkafka) and python3-kafka as producers
+	# and consumers, against tests/netns/kafka_broker.py
+	kcat python3-kafka
 	# the Prometheus endpoint (libmicrohttpd); tests/e2e/metrics_case.py
 	# and tests/unit/check_exposition.py parse what it serves
 	libmicrohttpd-dev python3-prometheus-client

@@ -12,7 +12,7 @@ LOSS=0.02
 REORDER=0.02
 SEED=7
 RING=4096
-PHASES=direct,loss,vlan,gap,hold,delay,proto,redis,mqtt,zones,pg
+PHASES=direct,loss,vlan,gap,hold,delay,proto,redis,mqtt,zones,pg,kafka
 SSH_PORT=2222
 METRICS=127.0.0.1:9469
 
@@ -111,6 +111,12 @@ masked in both directions and everything else passes unchanged:
  28. 200 round trips: answers masked, no hold timeout (each reply's
      ReadyForQuery decided at its framing); the mean round trip printed
  29. figures only: the same with the stage off for 5432 (a raw pin)
+ phase kafka (tests/netns/phase_kafka.sh; kafka_broker.py checks every
+     batch's CRC32C as Kafka's broker does)
+ 30. kcat produces records with cards, SSNs and e-mails, uncompressed:
+     the broker stores every batch (CRC valid), values masked, nothing
+     else changed; kcat consumes (check.crcs=true) records the broker
+     had in clear: masked, every CRC valid; python3-kafka produces too
 and after each phase that wiremask stops cleanly on SIGTERM and that its
 counters (--stats-json) agree.
 
@@ -175,8 +181,8 @@ while [ $# -gt 0 ]; do
 done
 for p in ${PHASES//,/ }; do
 	case $p in
-	direct | loss | vlan | gap | hold | delay | proto | redis | mqtt | zones | pg) ;;
-	*) echo "$(basename "$0"): unknown phase '$p' (direct, loss, vlan, gap, hold, delay, proto, redis, mqtt, zones, pg)" >&2; exit 2 ;;
+	direct | loss | vlan | gap | hold | delay | proto | redis | mqtt | zones | pg | kafka) ;;
+	*) echo "$(basename "$0"): unknown phase '$p' (direct, loss, vlan, gap, hold, delay, proto, redis, mqtt, zones, pg, kafka)" >&2; exit 2 ;;
 	esac
 done
 
@@ -1209,8 +1215,10 @@ capture_start
 
 # Phase pg lives in its own file.
 . "$T/netns_pg.sh"
+# phase kafka: tests/netns/phase_kafka.sh
+. "$T/phase_kafka.sh"
 
-for phase in direct loss vlan gap hold delay proto redis mqtt zones pg; do
+for phase in direct loss vlan gap hold delay proto redis mqtt zones pg kafka; do
 	want "$phase" && "phase_$phase"
 done
 

@@ -506,6 +506,7 @@ conf_choice(struct conf_ctx *ctx, const config_setting_t *s,
 
 static const char *const conf_encrypted[] = { "protect", "drop" };
 static const char *const conf_compressed[] = { "identity", "alert", "drop" };
+static const char *const conf_kafka_large[] = { "drop", "alert" };
 
 /* protocols.ports = { http = [8080, ...]; smtp = [...]; ... }; */
 static int
@@ -520,7 +521,7 @@ conf_proto_pins(struct conf_ctx *ctx, const config_setting_t *s,
 
 		if (proto < 0)
 			return conf_err(ctx, l, NULL,
-					"unknown protocol (raw, http, tls, ssh, smtp, redis, mqtt, pg)");
+					"unknown protocol (raw, http, tls, ssh, smtp, redis, mqtt, pg, kafka)");
 		if (!config_setting_is_array(l) && !config_setting_is_list(l))
 			return conf_wrong_type(ctx, l, "an array of ports");
 		for (int j = 0; j < config_setting_length(l); j++) {
@@ -546,7 +547,21 @@ conf_proto_pins(struct conf_ctx *ctx, const config_setting_t *s,
 	return 0;
 }
 
-/* policies.<policy>.protocols = { encrypted; compressed; ports; }; */
+/* protocols.kafka_max_batch: bytes of a batch whose CRC is fixed up. */
+static int
+conf_kafka_max(struct conf_ctx *ctx, const config_setting_t *s,
+	       struct wm_proto_conf *pc)
+{
+	long long v;
+
+	if (conf_int(ctx, s, 1024, 64LL << 20, &v) < 0)
+		return -EINVAL;
+	pc->kafka_max_batch = (uint32_t)v;
+	return 0;
+}
+
+/* policies.<policy>.protocols = { encrypted; compressed; ports;
+ * kafka_max_batch; kafka_too_large; }; */
 static int
 conf_protocols(struct conf_ctx *ctx, const config_setting_t *s,
 	       struct wm_proto_conf *pc)
@@ -568,9 +583,15 @@ conf_protocols(struct conf_ctx *ctx, const config_setting_t *s,
 					 &pc->compressed);
 		else if (strcmp(name, "ports") == 0)
 			rc = conf_proto_pins(ctx, m, pc);
+		else if (strcmp(name, "kafka_too_large") == 0)
+			rc = conf_choice(ctx, m, conf_kafka_large,
+					 WM_ARRAY_SIZE(conf_kafka_large),
+					 &pc->kafka_too_large);
+		else if (strcmp(name, "kafka_max_batch") == 0)
+			rc = conf_kafka_max(ctx, m, pc);
 		else
 			rc = conf_err(ctx, m, NULL,
-				      "unknown setting (encrypted, compressed, ports)");
+				      "unknown setting (encrypted, compressed, ports, kafka_max_batch, kafka_too_large)");
 		if (rc < 0)
 			return rc;
 	}
@@ -630,9 +651,12 @@ conf_dump_policies(const struct wm_config *cfg, const void *base,
 		pol = &cfg->policies[i];
 		if (pol->nrules == 0)
 			fprintf(out, "%s.%s = { }\n", key, pol->name);
-		fprintf(out, "%s.%s.protocols = { encrypted = \"%s\"; compressed = \"%s\"; ports = {",
+		fprintf(out, "%s.%s.protocols = { encrypted = \"%s\"; compressed = \"%s\"; kafka_max_batch = %u; kafka_too_large = \"%s\"; ports = {",
 			key, pol->name, conf_encrypted[pol->proto.encrypted],
-			conf_compressed[pol->proto.compressed]);
+			conf_compressed[pol->proto.compressed],
+			pol->proto.kafka_max_batch != 0 ?
+			pol->proto.kafka_max_batch : WM_PROTO_KAFKA_MAX_BATCH,
+			conf_kafka_large[pol->proto.kafka_too_large]);
 		for (j = 0; j < pol->proto.npins; j++)
 			fprintf(out, " %s = %u;",
 				wm_proto_name(pol->proto.pins[j].proto),

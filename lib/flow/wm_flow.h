@@ -47,7 +47,7 @@ struct wm_flow_key {
  * wm_stream_flow, which asserts that it fits without wasting a cache
  * line). This module never reads them.
  */
-#define WM_FLOW_AREA_BYTES 768
+#define WM_FLOW_AREA_BYTES 832
 
 struct wm_flow {
 	struct wm_flow_key key;

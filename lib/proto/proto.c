@@ -18,6 +18,7 @@ static const struct proto_ops *const protos[WM_PROTO_MAX] = {
 	[WM_PROTO_REDIS] = &proto_redis_ops,
 	[WM_PROTO_MQTT] = &proto_mqtt_ops,
 	[WM_PROTO_PG] = &proto_pg_ops,
+	[WM_PROTO_KAFKA] = &proto_kafka_ops,
 };
 
 static const char *const proto_names[WM_PROTO_MAX] = {
@@ -26,6 +27,7 @@ static const char *const proto_names[WM_PROTO_MAX] = {
 	[WM_PROTO_SSH] = "ssh", [WM_PROTO_SMTP] = "smtp",
 	[WM_PROTO_REDIS] = "redis", [WM_PROTO_MQTT] = "mqtt",
 	[WM_PROTO_PG] = "pg",
+	[WM_PROTO_KAFKA] = "kafka",
 };
 
 /* Counted once per direction identified. */
@@ -36,12 +38,13 @@ static const enum wm_counter proto_ctr[WM_PROTO_MAX] = {
 	[WM_PROTO_REDIS] = WM_CTR_PROTO_REDIS,
 	[WM_PROTO_MQTT] = WM_CTR_PROTO_MQTT,
 	[WM_PROTO_PG] = WM_CTR_PROTO_PG,
+	[WM_PROTO_KAFKA] = WM_CTR_PROTO_KAFKA,
 };
 
 /* Content is tried in this order (the most specific first). */
 static const enum wm_proto ident_order[] = {
 	WM_PROTO_TLS, WM_PROTO_SSH, WM_PROTO_HTTP, WM_PROTO_SMTP,
-	WM_PROTO_REDIS, WM_PROTO_MQTT, WM_PROTO_PG,
+	WM_PROTO_REDIS, WM_PROTO_MQTT, WM_PROTO_KAFKA, WM_PROTO_PG,
 };
 
 const char *
@@ -98,6 +101,9 @@ proto_set(struct wm_proto_flow *pf, unsigned int dir,
 	proto_count(ctx, proto_ctr[p]);
 	if (protos[p] != NULL && protos[p]->start != NULL)
 		protos[p]->start(pf, dir, client);
+	/* Kafka's responses say nothing of themselves: its requests do. */
+	if (p == WM_PROTO_KAFKA && pf->dir[!dir].proto == WM_PROTO_NONE)
+		proto_set(pf, !dir, ctx, p, !client);
 }
 
 /* @dir, of which nothing was seen yet, speaks @p too (proto_ops.pair). */
@@ -219,6 +225,7 @@ wm_proto_feed(struct wm_proto_flow *pf, unsigned int dir,
 	out->view_on = 0;
 	out->nsplit = 0;
 	out->nanchor = 0;
+	out->fix_value = 0;
 	if (d->flags & WM_PROTO_D_DROP) {
 		out->act = WM_PROTO_ACT_DROP;
 		return;
@@ -265,6 +272,11 @@ wm_proto_lost(struct wm_proto_flow *pf, unsigned int dir,
 		return;
 	if (stats != NULL)
 		stats->ctr[WM_CTR_PROTO_LOST]++;
+	if (d->proto == WM_PROTO_KAFKA) {
+		/* Raw masking would break its batches' CRCs. */
+		proto_kafka_lost(pf, dir);
+		return;
+	}
 	memset(d, 0, sizeof(*d));
 	d->proto = WM_PROTO_RAW;
 }

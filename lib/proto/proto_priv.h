@@ -14,6 +14,7 @@
 /* struct wm_proto_flow.flags */
 #define WM_PROTO_F_PROTECT 0x01 /* encrypted: nothing of it is modified */
 #define WM_PROTO_F_MQTT5 0x02   /* MQTT: CONNECT asked for version 5 */
+#define WM_PROTO_F_KUNPAIRED 0x04 /* Kafka: responses no longer paired */
 
 /* struct wm_proto_dir.flags */
 #define WM_PROTO_D_CLIENT 0x01  /* the side that opens (requests, EHLO) */
@@ -56,6 +57,10 @@ extern const struct proto_ops proto_smtp_ops;
 extern const struct proto_ops proto_redis_ops;
 extern const struct proto_ops proto_mqtt_ops;
 extern const struct proto_ops proto_pg_ops;
+extern const struct proto_ops proto_kafka_ops;
+
+/* Kafka lost its place (a skipped hole): nothing more is modified. */
+void proto_kafka_lost(struct wm_proto_flow *pf, unsigned int dir);
 
 /* Count @c in @ctx's stats (if any). */
 static inline void

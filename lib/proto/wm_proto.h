@@ -54,6 +54,7 @@ enum wm_proto {
 	WM_PROTO_REDIS,
 	WM_PROTO_MQTT,
 	WM_PROTO_PG,        /* PostgreSQL frontend/backend protocol v3 */
+	WM_PROTO_KAFKA,
 	WM_PROTO_MAX
 };
 
@@ -71,6 +72,14 @@ enum wm_proto_compressed {
 	WM_PROTO_COMP_DROP,     /* the flow is dropped */
 };
 
+/* What a policy does with a Kafka batch larger than kafka_max_batch. */
+enum wm_proto_kafka_large {
+	WM_PROTO_KLARGE_DROP,   /* the flow is dropped */
+	WM_PROTO_KLARGE_ALERT,  /* passed untouched (not masked), counted */
+};
+
+#define WM_PROTO_KAFKA_MAX_BATCH (1u << 20)
+
 #define WM_PROTO_MAX_PINS 16
 
 /* A policy's protocol settings (config: policies.<p>.protocols). */
@@ -78,6 +87,9 @@ struct wm_proto_conf {
 	uint8_t encrypted;      /* enum wm_proto_encrypted */
 	uint8_t compressed;     /* enum wm_proto_compressed */
 	uint8_t npins;
+	uint8_t kafka_too_large; /* enum wm_proto_kafka_large */
+	uint32_t kafka_max_batch; /* bytes of a record batch whose CRC is
+				   * fixed up (0: the default, 1 MiB) */
 	struct {
 		uint16_t port;  /* server port: either endpoint's port */
 		uint8_t proto;  /* enum wm_proto (WM_PROTO_RAW: no parsing) */
@@ -95,6 +107,25 @@ enum wm_proto_act {
 	WM_PROTO_ACT_UNEND,     /* the last message end was none: the bytes
 				 * after it begin no message (a declared
 				 * length cut a value); values run across */
+	/*
+	 * Kafka's record batches (lib/proto/proto_kafka.c):
+	 *   END_PROTECT  a value ended here (decided at once, as MSG_END),
+	 *                and bytes from here on are never modified (as
+	 *                PROTECT): every field of a batch but its record
+	 *                keys, values and header values;
+	 *   FIXUP        a v2 batch began: its CRC32C field lies at fix_at
+	 *                (relative to the bytes fed, as view_off: negative
+	 *                when in an earlier feed) and covers the fix_len
+	 *                bytes after it; the packet carrying it must not
+	 *                leave before the batch is judged;
+	 *   FIXUP_END    the batch ended here, every byte of it judged:
+	 *                write its CRC over the bytes as they leave, unless
+	 *                fix_ok is 0 (the CRC did not match as it came: it
+	 *                stays, the broker refuses it as it would have).
+	 */
+	WM_PROTO_ACT_END_PROTECT,
+	WM_PROTO_ACT_FIXUP,
+	WM_PROTO_ACT_FIXUP_END,
 };
 
 #define WM_PROTO_MAX_EDITS 4
@@ -133,6 +164,9 @@ struct wm_proto_out {
 	uint32_t n;             /* bytes consumed (1.. of those fed) */
 	uint32_t frame;         /* FRAME: how many of the n end in framing */
 	uint8_t act;            /* enum wm_proto_act, after those bytes */
+	uint8_t fix_ok;         /* FIXUP_END: the CRC matched as it came */
+	uint8_t fix_value;      /* FIXUP_END: a value ended there too (do
+				 * END_PROTECT's part first) */
 	uint8_t view_on;        /* lazy, the view began at an escape */
 	uint8_t nedit;
 	struct {                /* bytes to blank (spaces), offsets in */
@@ -150,6 +184,8 @@ struct wm_proto_out {
 		uint32_t off;
 		uint8_t end;
 	} anchor[WM_PROTO_MAX_ANCHORS];
+	int32_t fix_at;         /* FIXUP: where the CRC field begins */
+	uint32_t fix_len;       /* and how many bytes after it it covers */
 };
 
 /* One direction's parser state. */
@@ -199,6 +235,22 @@ struct wm_proto_dir {
 			uint8_t sub;    /* within the step */
 			uint8_t nacc;   /* bytes of acc read */
 		} pg;
+		struct {        /* Kafka (proto_kafka.c); its batch CRCs */
+			uint32_t msg_left;  /* ride in the stash */
+			uint32_t set_left;  /* a partition's records */
+			uint32_t batch_left;
+			uint32_t rec_left;  /* a record, or aborted txns */
+			uint32_t len;   /* a field being read or skipped */
+			uint16_t topics;    /* left of the arrays */
+			uint16_t parts;
+			uint16_t items; /* headers, tagged fields */
+			uint8_t nb;     /* bytes of the field read so far */
+			uint8_t ret;    /* state after a skip or tags */
+			uint8_t ver;    /* the message's API version */
+			uint8_t kind;   /* produce, fetch response, other */
+			uint8_t fl;     /* KF_* */
+			uint8_t tret;   /* state after tagged fields */
+		} kafka;
 	} u;
 };
 
@@ -206,10 +258,13 @@ struct wm_proto_dir {
 struct wm_proto_flow {
 	struct wm_proto_dir dir[2];
 	uint32_t req_kind;      /* pending requests, 2 bits each, oldest in
-				 * the low bits: WM_PROTO_REQ_* (proto_http.c) */
+				 * the low bits: WM_PROTO_REQ_* (proto_http.c);
+				 * Kafka: pending Fetch requests, a byte each,
+				 * responses to come before it */
 	uint8_t nreq;
 	uint8_t flags;          /* WM_PROTO_F_* (proto.c) */
-	uint16_t pad;
+	uint8_t kafka_fver;     /* Kafka: the pending Fetches' version */
+	uint8_t kafka_other;    /* and requests after the last one */
 };
 
 /* Per call: the policy, the ports, where to count. */

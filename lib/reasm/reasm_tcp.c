@@ -239,10 +239,7 @@ seg_process(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, void *owner,
 	}
 	/* Nothing new: leave now, or with the held bytes it repeats. */
 	pm->stream_off = d->offset - behind;
-	if (wm_reasm_pkt_end(m) <= d->released)
-		rc->emit(m, rc->emit_arg);
-	else
-		rc->ops->wait(rc->ops_arg, owner, d, m, now);
+	rc->ops->wait(rc->ops_arg, owner, d, m, now);
 }
 
 /* ---- beyond a gap ---- */

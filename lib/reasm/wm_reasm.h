@@ -327,8 +327,10 @@ struct wm_reasm_ops {
 	int (*hole)(void *arg, void *owner, struct wm_reasm_dir *d,
 		    struct rte_mbuf *m, uint32_t pos, uint32_t n);
 	/*
-	 * @m adds nothing in order (a repeat of held bytes, or an ACK of
-	 * them): it leaves with the held bytes of @d up to its stream_off.
+	 * @m adds nothing in order (a repeat of judged bytes, or an ACK of
+	 * held ones): it leaves with the held bytes of @d up to its
+	 * stream_off, or now when they have left (the judge may still keep
+	 * a repeat that carries bytes not final yet: a Kafka batch CRC).
 	 */
 	void (*wait)(void *arg, void *owner, struct wm_reasm_dir *d,
 		     struct rte_mbuf *m, uint64_t now);

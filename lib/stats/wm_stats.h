@@ -98,6 +98,18 @@
 	X(PROTO_REDIS, "proto.redis", "directions identified as Redis RESP (message ends from its framing)") \
 	X(PROTO_MQTT, "proto.mqtt", "directions identified as MQTT (topics and properties never modified)") \
 	X(PROTO_PG, "proto.pg", "directions identified as PostgreSQL (its framing is never modified)") \
+	X(PROTO_KAFKA, "proto.kafka", "directions identified as Kafka (record keys, values and header values masked, batch CRCs fixed)") \
+	X(KAFKA_BATCHES, "kafka.batches", "Kafka v2 record batches parsed (produce requests, fetch responses)") \
+	X(KAFKA_CRC_FIXED, "kafka.crc_fixed", "Kafka batches whose CRC32C was recomputed over their masked bytes and written") \
+	X(KAFKA_CRC_BAD, "kafka.crc_bad", "Kafka batches whose CRC32C did not match as they came: left as they were (the broker refuses them)") \
+	X(KAFKA_CRC_FAILED, "kafka.crc_failed", "Kafka batches whose bytes were no longer retained to compute the CRC: the flow is dropped") \
+	X(KAFKA_CRC_UNFINISHED, "kafka.crc_unfinished", "Kafka batches cut by the end of their stream (FIN, RST, a hole): their CRC packets leave as they are") \
+	X(KAFKA_CRC_PINNED, "kafka.crc_pinned", "segments carrying a Kafka batch CRC held until the batch's last byte was judged") \
+	X(KAFKA_COMPRESSED, "kafka.compressed", "compressed Kafka batches (gzip, snappy, lz4, zstd): cannot be masked in place (passed untouched, or dropped by policy)") \
+	X(KAFKA_TOO_LARGE, "kafka.batch_too_large", "Kafka batches larger than kafka_max_batch (passed untouched, or dropped by policy)") \
+	X(KAFKA_MALFORMED, "kafka.malformed", "Kafka messages or batches whose structure did not parse: the rest passed untouched") \
+	X(KAFKA_UNSUPPORTED, "kafka.unsupported", "Kafka produce requests and batches of versions not parsed (Produce < v3, message sets v0/v1): passed untouched") \
+	X(KAFKA_UNPAIRED, "kafka.unpaired", "Kafka connections with too many requests pending to pair responses: later fetch responses passed untouched") \
 	X(PROTO_RAW, "proto.raw", "directions of no known protocol: scanned as the raw stream") \
 	X(PROTO_ERROR, "proto.error", "directions whose parser met bytes it cannot parse: the raw stream from there") \
 	X(PROTO_LOST, "proto.lost", "directions whose parser lost its place at a skipped hole: the raw stream from there") \

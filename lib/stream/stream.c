@@ -53,8 +53,21 @@ reasm_wait(void *arg, void *owner, struct wm_reasm_dir *rd,
 {
 	struct wm_stream_dir *d = sdir(rd);
 
+	struct wm_stream_ctx *ctx = arg;
+	struct wm_pkt_meta *pm = wm_pkt_meta(m);
+
 	/* Whose held list it is in (an ACK waits in the other direction's). */
-	wm_pkt_meta(m)->dir = (uint8_t)(d - sflow(owner)->dir);
+	pm->dir = (uint8_t)(d - sflow(owner)->dir);
+	if (pm->pi.payload_len != 0 && wm_reasm_pkt_end(m) <= rd->released) {
+		/* Repeats bytes that left: so does it, unless it carries a
+		 * batch CRC not written yet. */
+		pm->arrival_tsc = now;
+		if (d->fix_open && stream_fix_pin(ctx, d, m))
+			pm->owner = owner;
+		else
+			ctx->emit(m, ctx->emit_arg);
+		return;
+	}
 	stream_held_add(arg, owner, d, m, now, stream_class_last(arg));
 }
 

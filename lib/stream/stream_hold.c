@@ -97,6 +97,8 @@ stream_release(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
 		if (pm->pi.payload_len != 0) /* not a waiting ACK */
 			d->r.released = RTE_MAX(d->r.released,
 						wm_reasm_pkt_end(m));
+		if (d->fix_open && stream_fix_pin(ctx, d, m))
+			continue; /* a batch CRC: waits for its batch */
 		if (pm->held)
 			wm_stats_held_add(ctx->stats,
 					  (ctx->now - pm->arrival_tsc) /
@@ -131,6 +133,7 @@ stream_discard(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
 		stream_drop(ctx, m, c);
 	}
 	d->held_tail = NULL;
+	stream_fix_discard(ctx, d, c);
 	wm_reasm_discard(&ctx->reasm, &d->r, c);
 	d->r.released = d->r.offset;
 }

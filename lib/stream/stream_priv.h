@@ -203,6 +203,31 @@ void stream_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		  uint64_t now);
 
 
+/* ---- stream_fix.c ---- */
+
+/** A Kafka batch's CRC at @at covers the @len bytes after it. */
+void stream_fix_open(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
+		     uint64_t at, uint32_t len);
+
+/**
+ * The open batch of @d is judged to its end: write its CRC over the
+ * bytes as they leave (@ok: it matched as it came), let its CRC packets
+ * go. 0, or -EPIPE when the bytes were not had (the flow is blocked).
+ */
+int stream_fix_end(struct wm_stream_ctx *ctx, struct wm_flow *f,
+		   struct wm_stream_dir *d, bool ok);
+
+/** Does @m, about to leave, carry the open CRC? Then it waits (taken). */
+bool stream_fix_pin(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
+		    struct rte_mbuf *m);
+
+/** @d ended inside a batch: its CRC packets leave as they are. */
+void stream_fix_flush(struct wm_stream_ctx *ctx, struct wm_stream_dir *d);
+
+/** Drop the CRC packets of @d, counted as @c. */
+void stream_fix_discard(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
+			enum wm_counter c);
+
 /* ---- stream_hole.c ---- */
 /** Judge @n payload bytes of @m from @pos alone (a skipped hole's). */
 int stream_hole_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,

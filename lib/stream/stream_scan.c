@@ -457,6 +457,15 @@ piece_scan(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	return 0;
 }
 
+/* From here on nothing of @d is modified (until UNPROTECT). */
+static void
+prot_open(struct wm_stream_dir *d)
+{
+	d->flags &= (uint8_t)~WM_STREAM_ANCHOR;
+	d->prot_start = d->r.offset;
+	d->prot_end = UINT64_MAX;
+}
+
 /*
  * What the protocol stage asked for after the @po->n bytes just
  * scanned: its own same-length rewrites (written like masks: held
@@ -485,9 +494,7 @@ proto_act(struct wm_stream_ctx *ctx, struct wm_flow *f,
 			return -EIO;
 		return stream_msg_end(ctx, f, d);
 	case WM_PROTO_ACT_PROTECT:
-		d->flags &= (uint8_t)~WM_STREAM_ANCHOR;
-		d->prot_start = d->r.offset;
-		d->prot_end = UINT64_MAX;
+		prot_open(d);
 		break;
 	case WM_PROTO_ACT_UNPROTECT:
 		d->prot_end = d->r.offset;
@@ -497,6 +504,25 @@ proto_act(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	case WM_PROTO_ACT_DROP:
 		stream_block(ctx, f, WM_CTR_DROP_PROTOCOL);
 		return -EPIPE;
+	case WM_PROTO_ACT_END_PROTECT:
+		/* A Kafka value ended: decided now, then never modified. */
+		if (stream_view_end(ctx, f, d) < 0 ||
+		    stream_msg_end(ctx, f, d) < 0)
+			return -EIO;
+		prot_open(d);
+		break;
+	case WM_PROTO_ACT_FIXUP:
+		stream_fix_open(ctx, d, base + (uint64_t)(int64_t)po->fix_at,
+				po->fix_len);
+		break;
+	case WM_PROTO_ACT_FIXUP_END:
+		if (po->fix_value) {    /* a value ended with the batch */
+			if (stream_view_end(ctx, f, d) < 0 ||
+			    stream_msg_end(ctx, f, d) < 0)
+				return -EIO;
+			prot_open(d);
+		}
+		return stream_fix_end(ctx, f, d, po->fix_ok != 0);
 	default:
 		break;
 	}
@@ -657,6 +683,7 @@ stream_dir_flush(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	if (d->held_head != NULL)
 		ctx->stats->ctr[WM_CTR_STREAM_FLUSH]++;
 	stream_release(ctx, d, upto);
+	stream_fix_flush(ctx, d);
 }
 
 /*

@@ -154,6 +154,16 @@ struct wm_stream_dir {
 	uint8_t *win;               /* pooled history window, or NULL */
 	struct wm_view *view;       /* decoded view near encodings, or NULL */
 	uint8_t tail[WM_STREAM_TAIL];
+	/*
+	 * An open Kafka batch CRC (stream_fix.c): the field's 4 bytes at
+	 * fix_at cover the fix_len bytes after them; the packets carrying
+	 * it wait in pin_head (off the hold lists) until the batch's last
+	 * byte is judged and the CRC of the bytes as they leave is written.
+	 */
+	struct rte_mbuf *pin_head;
+	uint64_t fix_at;
+	uint32_t fix_len;
+	uint8_t fix_open;
 	hs_stream_t *hs;            /* kept across flows, reset on reuse: last */
 };
 

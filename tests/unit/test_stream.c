@@ -15,6 +15,7 @@
 #include "wm_config.h"
 #include "wm_stream.h"
 #include "wm_test.h"
+#include "kafka_build.h"
 
 #define MAX_OUT 4096
 
@@ -1552,8 +1553,8 @@ pg_values_masked_lengths_never(void)
 		       "lengths");
 	reset();
 	/* A role named like an e-mail: framing, found but never masked. */
-	memcpy(body, "\0\3\0\0user\0jane@example.org\0\0", 28);
-	nc += pg_msg(c + nc, 0, body, 28);
+	memcpy(body, "\0\3\0\0user\0jane@example.org\0", 27);
+	nc += pg_msg(c + nc, 0, body, 27);
 	/* Bind: portal "", statement "s", no formats, one parameter. */
 	memcpy(body, "\0s\0\0\0\0\1", 7);
 	put32(body + 7, sizeof(email) - 1);
@@ -1587,6 +1588,245 @@ pg_values_masked_lengths_never(void)
 	memcpy(want + 11 + 6, "******", 6);
 	CHECK_EQ(stream_out(server.port, (char *)got, sizeof(got)), ns);
 	CHECK_MEM(got, want, ns);
+	check_csums();
+}
+
+/* ---- Kafka: a batch's CRC32C fixed after masking ---- */
+
+static const struct rec kafka_pii[] = {
+	{ "user-1", "{\"card\":\"4111 1111 1111 1111\"}", "mail",
+	  "jane.doe@example.com" },
+	{ NULL, "{\"ssn\":\"123-45-6789\"}", NULL, NULL },
+};
+
+/* A produce request (v3) with one batch; where its CRC field lies. */
+static size_t
+kafka_req(struct buf *req)
+{
+	struct buf set = { .n = 0 };
+
+	req->n = 0;
+	batch(&set, kafka_pii, 2, 0, false);
+	produce(req, 3, 1, &set, 1);
+	return req->n - set.n + 17;
+}
+
+/* The client's bytes as they left, placed by sequence (from seq 1). */
+static size_t
+kafka_out(uint8_t *buf, size_t cap)
+{
+	size_t end = 0;
+
+	for (unsigned int i = 0; i < nout; i++) {
+		const struct wm_pkt_info *pi = &wm_pkt_meta(out[i])->pi;
+		uint32_t off = pi->seq - 1;
+
+		if (pi->sport != client.port || pi->payload_len == 0 ||
+		    off + pi->payload_len > cap)
+			continue;
+		rte_pktmbuf_read(out[i], pi->payload_off, pi->payload_len,
+				 buf + off);
+		memcpy(buf + off, rte_pktmbuf_read(out[i], pi->payload_off,
+						   pi->payload_len, buf + off),
+		       pi->payload_len);
+		end = RTE_MAX(end, (size_t)off + pi->payload_len);
+	}
+	return end;
+}
+
+static bool
+mem_has(const uint8_t *b, size_t n, const char *s)
+{
+	size_t k = strlen(s);
+
+	for (size_t i = 0; i + k <= n; i++)
+		if (memcmp(b + i, s, k) == 0)
+			return true;
+	return false;
+}
+
+/* What left: the whole request, values masked, the batch CRC right. */
+static void
+kafka_check(const struct buf *req, size_t crc_at, bool fixed)
+{
+	uint8_t got[4096];
+	size_t n = kafka_out(got, sizeof(got));
+	uint32_t have, want;
+
+	CHECK_EQ(n, req->n);
+	CHECK(!mem_has(got, n, "4111 1111 1111 1111"));
+	CHECK(!mem_has(got, n, "123-45-6789"));
+	CHECK(!mem_has(got, n, "jane.doe@"));
+	/* the topic name and the header key are never modified */
+	CHECK(mem_has(got, n, "cards-4111111111111111"));
+	CHECK(mem_has(got, n, "mail"));
+	have = (uint32_t)got[crc_at] << 24 | (uint32_t)got[crc_at + 1] << 16 |
+	       (uint32_t)got[crc_at + 2] << 8 | got[crc_at + 3];
+	want = wm_crc32c(0, got + crc_at + 4, n - crc_at - 4);
+	if (fixed)
+		CHECK_EQ(have, want);
+	else
+		CHECK(have != want);
+	/* outside the values, byte for byte what came */
+	CHECK_MEM(got, req->b, crc_at);
+	check_csums();
+}
+
+static void
+kafka_batch_crc_fixed_in_one_segment(void)
+{
+	struct buf req;
+	size_t crc_at = kafka_req(&req);
+
+	reset();
+	feed(&client, &server, 1, WM_TCP_ACK | WM_TCP_PSH,
+	     (const char *)req.b, (uint32_t)req.n);
+	kafka_check(&req, crc_at, true);
+	CHECK_EQ(stats.ctr[WM_CTR_PROTO_KAFKA], 2);
+	CHECK_EQ(stats.ctr[WM_CTR_KAFKA_CRC_FIXED], 1);
+	CHECK_EQ(stats.ctr[WM_CTR_KAFKA_CRC_PINNED], 0);
+	CHECK(stats.ctr[WM_CTR_MASK_PROTECTED] >= 1); /* the topic */
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_VALUES], 3);
+}
+
+/* Where the first record's value begins (its length varint before). */
+static size_t
+kafka_cut2(const struct buf *req)
+{
+	for (size_t i = 0; i + 6 <= req->n; i++)
+		if (memcmp(req->b + i, "{\"card", 6) == 0)
+			return i - 1;
+	return 0;
+}
+
+/* Three segments: the CRC's, one ending between values, the rest. */
+static void
+kafka_send3(const struct buf *req, size_t crc_at, size_t cut2)
+{
+	feed(&client, &server, 1, WM_TCP_ACK, (const char *)req->b,
+	     (uint32_t)(crc_at + 8));
+	feed(&client, &server, (uint32_t)(1 + crc_at + 8), WM_TCP_ACK,
+	     (const char *)req->b + crc_at + 8, (uint32_t)(cut2 - crc_at - 8));
+}
+
+static void
+kafka_crc_segment_pinned_until_batch_end(void)
+{
+	struct buf req;
+	size_t crc_at = kafka_req(&req);
+	size_t cut2 = kafka_cut2(&req); /* before the first value */
+
+	reset();
+	kafka_send3(&req, crc_at, cut2);
+	/* the second left (out of order), the CRC's waits */
+	CHECK_EQ(nout, 1);
+	CHECK_EQ(nout == 1 ? wm_pkt_meta(out[0])->pi.seq : 0,
+		 (uint32_t)(1 + crc_at + 8));
+	CHECK_EQ(stats.ctr[WM_CTR_KAFKA_CRC_PINNED], 1);
+	/* a hold timeout does not let it go */
+	now += 10000000;
+	wm_stream_expire(ctx, now);
+	CHECK_EQ(nout, 1);
+	feed(&client, &server, (uint32_t)(1 + cut2), WM_TCP_ACK | WM_TCP_PSH,
+	     (const char *)req.b + cut2, (uint32_t)(req.n - cut2));
+	CHECK_EQ(nout, 3);
+	kafka_check(&req, crc_at, true);
+	CHECK_EQ(stats.ctr[WM_CTR_KAFKA_CRC_FIXED], 1);
+}
+
+static void
+kafka_retransmitted_crc_segment_fixed_too(void)
+{
+	struct buf req;
+	size_t crc_at = kafka_req(&req);
+	size_t cut2 = kafka_cut2(&req);
+
+	reset();
+	kafka_send3(&req, crc_at, cut2);
+	/* the sender times out and sends the CRC's segment again */
+	feed(&client, &server, 1, WM_TCP_ACK, (const char *)req.b,
+	     (uint32_t)(crc_at + 8));
+	CHECK_EQ(nout, 1);
+	feed(&client, &server, (uint32_t)(1 + cut2), WM_TCP_ACK | WM_TCP_PSH,
+	     (const char *)req.b + cut2, (uint32_t)(req.n - cut2));
+	CHECK_EQ(nout, 4);
+	kafka_check(&req, crc_at, true);
+	/* both copies carry the new CRC */
+	{
+		uint8_t a[4] = { 0 }, b[4] = { 1 };
+		int k = 0;
+
+		for (unsigned int i = 0; i < nout; i++) {
+			const struct wm_pkt_info *pi = &wm_pkt_meta(out[i])->pi;
+
+			if (pi->seq != 1 || pi->sport != client.port)
+				continue;
+			rte_pktmbuf_read(out[i], pi->payload_off + (uint32_t)crc_at,
+					 4, k++ == 0 ? a : b);
+			memcpy(k == 1 ? a : b,
+			       rte_pktmbuf_read(out[i], pi->payload_off +
+						(uint32_t)crc_at, 4,
+						k == 1 ? a : b), 4);
+		}
+		CHECK_EQ(k, 2);
+		CHECK_MEM(a, b, 4);
+	}
+}
+
+static void
+kafka_fin_inside_batch_lets_crc_segment_go(void)
+{
+	struct buf req;
+	size_t crc_at = kafka_req(&req);
+	size_t cut2 = kafka_cut2(&req);
+
+	reset();
+	kafka_send3(&req, crc_at, cut2);
+	feed(&client, &server, (uint32_t)(1 + cut2), WM_TCP_ACK | WM_TCP_FIN,
+	     "", 0);
+	CHECK_EQ(nout, 3);
+	CHECK_EQ(stats.ctr[WM_CTR_KAFKA_CRC_UNFINISHED], 1);
+	check_csums();
+}
+
+/* A batch of many records in MSS-sized segments, as kcat sends it. */
+static void
+kafka_large_batch_in_many_segments(void)
+{
+	static struct rec recs[120];
+	static char vals[120][64];
+	struct buf set = { .n = 0 }, req = { .n = 0 };
+	uint8_t got[16384];
+	size_t crc_at, n;
+	uint32_t have, want;
+
+	for (int i = 0; i < 120; i++) {
+		snprintf(vals[i], sizeof(vals[i]),
+			 "{\"card\":\"4111 1111 1111 1111\",\"n\":%d}", i);
+		recs[i] = (struct rec){ "order", vals[i], NULL, NULL };
+	}
+	batch(&set, recs, 120, 0, false);
+	produce(&req, 7, 1, &set, 1);
+	crc_at = req.n - set.n + 17;
+	reset();
+	for (size_t at = 0; at < req.n; at += 1448) {
+		size_t k = req.n - at < 1448 ? req.n - at : 1448;
+
+		feed(&client, &server, (uint32_t)(1 + at), WM_TCP_ACK,
+		     (const char *)req.b + at, (uint32_t)k);
+		if (at == 2 * 1448) /* the CRC's segment again */
+			feed(&client, &server, 1, WM_TCP_ACK,
+			     (const char *)req.b, 1448);
+	}
+	n = kafka_out(got, sizeof(got));
+	CHECK_EQ(n, req.n);
+	have = (uint32_t)got[crc_at] << 24 | (uint32_t)got[crc_at + 1] << 16 |
+	       (uint32_t)got[crc_at + 2] << 8 | got[crc_at + 3];
+	want = wm_crc32c(0, got + crc_at + 4, n - crc_at - 4);
+	CHECK_EQ(have, want);
+	CHECK(!mem_has(got, n, "4111 1111 1111 1111"));
+	CHECK_EQ(stats.ctr[WM_CTR_KAFKA_CRC_FIXED], 1);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_VALUES], 120);
 	check_csums();
 }
 
@@ -1678,6 +1918,11 @@ main(int argc, char **argv)
 	RUN(vxlan_outer_udp_checksum);
 	RUN(both_directions_one_flow);
 	RUN(pg_values_masked_lengths_never);
+	RUN(kafka_batch_crc_fixed_in_one_segment);
+	RUN(kafka_crc_segment_pinned_until_batch_end);
+	RUN(kafka_retransmitted_crc_segment_fixed_too);
+	RUN(kafka_fin_inside_batch_lets_crc_segment_go);
+	RUN(kafka_large_batch_in_many_segments);
 	reset();
 	wm_stream_ctx_fini(ctx);
 	wm_win_pool_free(win_pool);
