@@ -431,14 +431,18 @@ clear_overlaps(const struct clear_value *v)
 	return false;
 }
 
-/* Feed @dir's text to @pf as the engine would; its ends into @ends. */
+/*
+ * Feed @dir's text to @pf as the engine would; its ends into @ends, and
+ * the bytes lib/proto says are never modified (framing, protected
+ * regions) marked in the direction's prot: values there pass by design.
+ */
 static unsigned int
 proto_ends(struct wm_proto_flow *pf, unsigned int dir, uint32_t *ends,
 	   unsigned int max)
 {
-	const struct dir *d = &dirs[dir];
+	struct dir *d = &dirs[dir];
 	struct wm_proto_ctx ctx = { .sport = d->sport, .dport = d->dport };
-	uint32_t at = 0;
+	uint32_t at = 0, prot_from = UINT32_MAX;
 	unsigned int n = 0, idle = 0;
 
 	while (at < d->len && idle < 4) {
@@ -448,6 +452,17 @@ proto_ends(struct wm_proto_flow *pf, unsigned int dir, uint32_t *ends,
 			      &o);
 		at += o.n;
 		idle = o.n == 0 ? idle + 1 : 0;
+		if (o.act == WM_PROTO_ACT_PROTECT ||
+		    o.act == WM_PROTO_ACT_END_PROTECT)
+			prot_from = RTE_MIN(prot_from, at);
+		if (wm_proto_protected(pf))     /* TLS, SSH: the whole flow */
+			prot_from = RTE_MIN(prot_from, at - o.n);
+		if (o.act == WM_PROTO_ACT_UNPROTECT && prot_from < at) {
+			memset(d->prot + prot_from, 1, at - prot_from);
+			prot_from = UINT32_MAX;
+		}
+		if (o.act == WM_PROTO_ACT_FRAME)
+			memset(d->prot + at - o.frame, 1, o.frame);
 		if (n + 2 > max)
 			continue;       /* fed on: the peer's state needs it */
 		if (o.act == WM_PROTO_ACT_MSG_END) {
@@ -457,6 +472,8 @@ proto_ends(struct wm_proto_flow *pf, unsigned int dir, uint32_t *ends,
 			ends[n++] = at;
 		}
 	}
+	if (prot_from < d->len)
+		memset(d->prot + prot_from, 1, d->len - prot_from);
 	return n;
 }
 
