@@ -1,0 +1,271 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Data, per-run records and the report of scripts/bench-kafka.sh.
+
+Usage:
+  bench_kafka.py gen FILE --records N --size B [--seed N]
+      N lines "key|value" for kcat -K '|': each value a JSON object of
+      about B bytes with one card, one SSN and one e-mail address
+      (tests/netns/netns_data.py's generators) and filler words (no
+      digit, no '@': nothing else a detector could take)
+  bench_kafka.py run --mode M --batch B --round R --records N --time F
+                     --hw N --broker-cpu S [--stats F --metrics F
+                     --wm-cpu S]
+      one JSON line for one producer run (printed): wall and CPU time,
+      records/s, records the broker stored and, through wiremask, its
+      counters (--stats-json) and held-time histogram (/metrics)
+  bench_kafka.py report RUNS.jsonl [--cores N --load TEXT]
+      the side-by-side table and the final JSON line
+"""
+import argparse
+import json
+import os
+import random
+import re
+import statistics
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "tests", "netns"))
+
+WORDS = ("alpha bravo charlie delta echo foxtrot golf hotel india juliet "
+         "kilo lima mike november oscar papa quebec romeo sierra tango "
+         "uniform victor whiskey xray yankee zulu").split()
+
+
+def gen(a):
+    import netns_data as nd
+    rng = random.Random(a.seed)
+    with open(a.file, "w") as f:
+        for i in range(a.records):
+            head = '{"card":"%s","ssn":"%s","email":"%s","note":"' % (
+                nd.rand_card(rng), nd.rand_ssn(rng), nd.rand_email(rng))
+            tail = '"}'
+            note = []
+            room = a.size - len(head) - len(tail)
+            while sum(len(w) + 1 for w in note) < room:
+                note.append(rng.choice(WORDS))
+            value = head + " ".join(note)[:max(room, 0)] + tail
+            f.write("order-%d|%s\n" % (i, value))
+    return 0
+
+
+def metrics_held(path):
+    """count and sum (s) of wiremask_held_seconds in a /metrics scrape."""
+    out = {}
+    if not path or not os.path.exists(path):
+        return out
+    for line in open(path):
+        m = re.match(r"^wiremask_held_seconds_(count|sum) (\S+)$", line)
+        if m:
+            out[m.group(1)] = float(m.group(2))
+    return out
+
+
+COUNTERS = ("kafka.batches", "kafka.crc_pinned", "kafka.crc_fixed",
+            "kafka.crc_bad", "kafka.crc_failed", "kafka.crc_unfinished",
+            "kafka.compressed", "kafka.batch_too_large", "proto.kafka",
+            "stream.held", "stream.hold_timeout", "stream.hold_masked",
+            "reasm.retransmit", "mask.late_match",
+            "port.rx", "port.tx")
+
+
+def run(a):
+    real, user, sys_ = (float(x) for x in open(a.time).read().split()[-3:])
+    r = {"mode": a.mode, "batch": a.batch, "round": a.round,
+         "records": a.records, "stored": a.hw, "ok": a.hw == a.records,
+         "wall_s": real, "producer_cpu_s": round(user + sys_, 3),
+         "broker_cpu_s": a.broker_cpu,
+         "rps": round(a.records / real, 1) if real > 0 else None}
+    if a.stats:
+        s = json.load(open(a.stats))
+        c = s["counters"]
+        r["counters"] = {k: c.get(k, 0) for k in COUNTERS}
+        r["drops"] = {k: v for k, v in c.items()
+                      if k.startswith("drop.") and v}
+        r["passed"] = {k: v for k, v in c.items()
+                       if k.startswith("pass.") and v}
+        r["masked"] = {k: v for k, v in s.get("masked", {}).items() if v}
+        r["held_us"] = s["held_us"]
+        h = metrics_held(a.metrics)
+        if h.get("count"):
+            r["held_count"] = int(h["count"])
+            r["held_mean_us"] = round(h["sum"] / h["count"] * 1e6, 1)
+    if a.wm_cpu is not None:
+        r["wm_cpu_s"] = a.wm_cpu
+    print(json.dumps(r))
+    return 0
+
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def fmt_us(us):
+    if us is None:
+        return "-"
+    if us >= 1000:
+        return "%.1f ms" % (us / 1000.0)
+    return "%d us" % us
+
+
+def report(a):
+    runs = [json.loads(line) for line in open(a.runs) if line.strip()]
+    batches = sorted({r["batch"] for r in runs})
+    modes = [m for m in ("direct", "wiremask", "direct+idle")
+             if any(r["mode"] == m for r in runs)]
+    points = []
+    bad = [r for r in runs if not r["ok"]]
+    for b in batches:
+        p = {"batch": b}
+        for m in modes:
+            rs = [r for r in runs if r["batch"] == b and r["mode"] == m]
+            p[m] = {"rps": [r["rps"] for r in rs],
+                    "rps_median": med([r["rps"] for r in rs]),
+                    "broker_cpu_share": med(
+                        [r["broker_cpu_s"] / r["wall_s"] for r in rs]),
+                    "producer_cpu_share": med(
+                        [r["producer_cpu_s"] / r["wall_s"] for r in rs])}
+        # Ratios of runs side by side: same round, same batch size.
+        for m in modes:
+            if m == "direct":
+                continue
+            rat = []
+            for rnd in sorted({r["round"] for r in runs}):
+                d = [r for r in runs if r["batch"] == b and
+                     r["round"] == rnd and r["mode"] == "direct"]
+                w = [r for r in runs if r["batch"] == b and
+                     r["round"] == rnd and r["mode"] == m]
+                if d and w and d[0]["rps"] and w[0]["rps"]:
+                    rat.append(w[0]["rps"] / d[0]["rps"])
+            p[m]["ratio"] = [round(x, 3) for x in rat]
+            p[m]["ratio_median"] = round(med(rat), 3) if rat else None
+        ws = [r for r in runs if r["batch"] == b and r["mode"] == "wiremask"]
+        if ws:
+            c = [r["counters"] for r in ws]
+            p["records_per_batch"] = round(med(
+                [r["records"] / x["kafka.batches"] for r, x in zip(ws, c)
+                 if x["kafka.batches"]]) or 0, 1)
+            p["held_us"] = {
+                "p50": med([r["held_us"]["p50"] for r in ws]),
+                "p99": med([r["held_us"]["p99"] for r in ws]),
+                "max": max(r["held_us"]["max"] for r in ws)}
+            p["held_mean_us"] = med([r.get("held_mean_us") for r in ws])
+            p["held_count"] = med([r.get("held_count") for r in ws])
+            for k in ("kafka.batches", "kafka.crc_pinned", "kafka.crc_fixed",
+                      "stream.held", "stream.hold_timeout"):
+                p[k] = med([x[k] for x in c])
+            p["crc_bad_or_failed"] = sum(x["kafka.crc_bad"] +
+                                         x["kafka.crc_failed"] for x in c)
+            p["late_match"] = sum(x["mask.late_match"] for x in c)
+            p["masked_per_run"] = med([sum(r["masked"].values()) for r in ws])
+            p["drops"] = sum(sum(r["drops"].values()) for r in ws)
+            p["drop_reasons"] = sorted({k for r in ws for k in r["drops"]})
+            p["hold_masked_bytes"] = sum(x["stream.hold_masked"] for x in c)
+            p["retransmits"] = sum(x["reasm.retransmit"] for x in c)
+            p["passed"] = sum(sum(r["passed"].values()) for r in ws)
+            p["wm_cpu_share"] = med([r["wm_cpu_s"] / r["wall_s"] for r in ws
+                                     if r.get("wm_cpu_s") is not None])
+        points.append(p)
+
+    n = runs[0]["records"] if runs else 0
+    rounds = len({r["round"] for r in runs})
+    print("# Kafka produce: %d records a run, %d round(s), kcat -P "
+          "compression.codec=none -> kafka_broker.py" % (n, rounds))
+    if a.cores or a.load:
+        print("# machine: %s core(s), load average before: %s"
+              % (a.cores or "?", a.load or "?"))
+    print()
+    hdr = "| records/batch (asked) | direct rec/s | through wiremask rec/s | ratio |"
+    sep = "|---|---|---|---|"
+    if "direct+idle" in modes:
+        hdr += " direct, wiremask idle rec/s | ratio |"
+        sep += "---|---|"
+    hdr += " broker CPU (direct / wm) |"
+    sep += "---|"
+    print(hdr)
+    print(sep)
+    for p in points:
+        d, w = p["direct"], p.get("wiremask", {})
+        row = "| %d | %s | %s | %s |" % (
+            p["batch"], " / ".join("%.0f" % x for x in d["rps"]),
+            " / ".join("%.0f" % x for x in w.get("rps", [])),
+            "%.2f (%s)" % (w["ratio_median"], " / ".join(
+                "%.2f" % x for x in w["ratio"])) if w.get("ratio") else "-")
+        if "direct+idle" in modes:
+            i = p["direct+idle"]
+            row += " %s | %s |" % (
+                " / ".join("%.0f" % x for x in i["rps"]),
+                "%.2f" % i["ratio_median"] if i.get("ratio_median") else "-")
+        row += " %.0f %% / %.0f %% |" % (
+            100 * (d["broker_cpu_share"] or 0),
+            100 * (w.get("broker_cpu_share") or 0))
+        print(row)
+    print()
+    print("| records/batch asked | seen (records / kafka.batches) | "
+          "CRC packets pinned | CRCs rewritten | held p50 / p99 / max | "
+          "held mean (count) | stream.held | hold timeouts |")
+    print("|---|---|---|---|---|---|---|---|")
+    for p in points:
+        if "held_us" not in p:
+            continue
+        h = p["held_us"]
+        print("| %d | %s | %d | %d | %s / %s / %s | %s (%d) | %d | %d |" % (
+            p["batch"], p["records_per_batch"], p["kafka.crc_pinned"],
+            p["kafka.crc_fixed"], fmt_us(h["p50"]), fmt_us(h["p99"]),
+            fmt_us(h["max"]), fmt_us(p["held_mean_us"]),
+            p["held_count"] or 0, p["stream.held"],
+            p["stream.hold_timeout"]))
+    print()
+    for p in points:
+        if "held_us" in p:
+            print("# batch %d (all rounds): values masked a run %d (3 a "
+                  "record), CRC bad/failed %d, late matches %d, drops %d %s, "
+                  "retransmissions seen %d, bytes masked at hold timeouts "
+                  "%d, passed unscanned %d; wiremask CPU %.0f %% of the "
+                  "run's wall time (its worker busy-polls)"
+                  % (p["batch"], p["masked_per_run"] or 0,
+                     p["crc_bad_or_failed"], p["late_match"], p["drops"],
+                     ",".join(p["drop_reasons"]), p["retransmits"],
+                     p["hold_masked_bytes"], p["passed"],
+                     100 * (p["wm_cpu_share"] or 0)))
+    for r in bad:
+        print("# FAILED run: %s batch %d round %d: broker stored %d of %d"
+              % (r["mode"], r["batch"], r["round"], r["stored"],
+                 r["records"]))
+    print(json.dumps({"bench": "kafka", "records": n, "rounds": rounds,
+                      "cores": a.cores, "load": a.load,
+                      "all_stored": not bad, "points": points}))
+    return 1 if bad else 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    g = sub.add_parser("gen")
+    g.add_argument("file")
+    g.add_argument("--records", type=int, required=True)
+    g.add_argument("--size", type=int, default=200)
+    g.add_argument("--seed", type=int, default=41)
+    r = sub.add_parser("run")
+    r.add_argument("--mode", required=True)
+    r.add_argument("--batch", type=int, required=True)
+    r.add_argument("--round", type=int, required=True)
+    r.add_argument("--records", type=int, required=True)
+    r.add_argument("--time", required=True)
+    r.add_argument("--hw", type=int, required=True)
+    r.add_argument("--broker-cpu", type=float, required=True)
+    r.add_argument("--stats")
+    r.add_argument("--metrics")
+    r.add_argument("--wm-cpu", type=float)
+    p = sub.add_parser("report")
+    p.add_argument("runs")
+    p.add_argument("--cores")
+    p.add_argument("--load")
+    a = ap.parse_args()
+    return {"gen": gen, "run": run, "report": report}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
