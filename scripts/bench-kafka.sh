@@ -14,6 +14,7 @@ LINGER=20
 RING=4096
 IDLE=1
 QUICK=0
+CAPTURE=1
 METRICS_PORT=9471
 
 usage() {
@@ -50,7 +51,15 @@ waits until the batch's last byte is judged (kafka.crc_pinned), then
 the CRC is rewritten (kafka.crc_fixed) and it leaves. Its wait is in
 wiremask's held-time histogram (--stats-json held_us p50/p99/max;
 /metrics wiremask_held_seconds count and sum, scraped before it stops),
-together with hold-back holds (stream.held, reported next to it).
+together with hold-back holds (stream.held, reported next to it): the
+packets whose tail may begin a value, held for the next bytes, as in
+any protocol. To tell the CRC's hold apart, after the timed rounds one
+more run per batch size goes through wiremask with dumpcap on the
+client's and the server's veth ends (untimed: the captures cost CPU):
+for every batch, the time its CRC's packet reached the server minus
+the time the client sent it, next to the time the client took to send
+the batch (that packet to the batch's last byte: the least the CRC can
+wait) and the transit of every other data packet.
 
 options:
   --records N     records a run (default ${RECORDS})
@@ -59,8 +68,9 @@ options:
   --batches LIST  records per batch asked, comma-separated (default ${BATCHES})
   --linger MS     linger.ms for batches > 1 (default ${LINGER})
   --no-idle       no run over the direct pair with wiremask idle
+  --no-capture    no capture runs (see below)
   --quick         a self-check: --records 2000 --rounds 1 --batches 1,64
-                  --no-idle; exit 0 only if every record was stored and
+                  --no-idle --no-capture; exit 0 only if every record was stored and
                   wiremask rewrote CRCs, none bad
   --workdir DIR   keep runs, logs and counters there (default: a new
                   temporary directory, removed after a clean run)
@@ -72,7 +82,8 @@ Environment: WIREMASK (default build/app/wiremask), CONFIG (default
 configs/examples/netns.cfg).
 
 Prints the tables (markdown) and, last, one JSON line. Needs root,
-iproute2, veth, ethtool, kcat, curl, /usr/bin/python3. Exit status: 0 every
+iproute2, veth, ethtool, kcat, curl, /usr/bin/python3; dumpcap (tshark
+package) for the capture runs (without it they are left out). Exit status: 0 every
 run stored every record, 1 some run did not, 2 usage or set-up error,
 77 cannot run here (the reason is printed).
 EOF
@@ -89,7 +100,8 @@ while [ $# -gt 0 ]; do
 	--batches) BATCHES=${2:?}; shift 2 ;;
 	--linger) LINGER=${2:?}; shift 2 ;;
 	--no-idle) IDLE=0; shift ;;
-	--quick) QUICK=1; RECORDS=2000; ROUNDS=1; BATCHES=1,64; IDLE=0; shift ;;
+	--no-capture) CAPTURE=0; shift ;;
+	--quick) QUICK=1; RECORDS=2000; ROUNDS=1; BATCHES=1,64; IDLE=0; CAPTURE=0; shift ;;
 	--workdir) workdir=${2:?}; shift 2 ;;
 	--keep) keep=1; shift ;;
 	--ring) RING=${2:?}; shift 2 ;;
@@ -349,6 +361,43 @@ print("# %-11s batch %4d round %d: %6.3f s, %8.0f records/s, stored %d/%d%s" % (
         r["held_us"]["p50"], r["held_us"]["p99"], r["held_us"]["max"])))'
 }
 
+# held B: an untimed run through wiremask, both veth ends captured; the
+# CRC packets' waits appended to runs.jsonl (mode "capture").
+held() {
+	local b=$1 tag=capture-b$1 cpid spid i
+	wm_start "$tag" || return 1
+	broker_start 10.99.1.2 "$tag" || return 1
+	wait_path 10.99.1.2 || return 1
+	start "$NS_CLI" dumpcap "$W/$tag.c1.log" dumpcap -q -P -i c1 -f 'tcp port 9092' \
+		-w "$W/$tag.c1.pcap"
+	cpid=$last_pid
+	start "$NS_SRV" dumpcap "$W/$tag.s1.log" dumpcap -q -P -i s1 -f 'tcp port 9092' \
+		-w "$W/$tag.s1.pcap"
+	spid=$last_pid
+	for ((i = 0; i < 50; i++)); do
+		[ -s "$W/$tag.c1.pcap" ] && [ -s "$W/$tag.s1.pcap" ] && break
+		sleep 0.1
+	done
+	sleep 0.5
+	produce 10.99.1.2 "$b" "$tag"
+	sleep 0.5
+	stop_pid "$cpid" 5
+	stop_pid "$spid" 5
+	stop_pid "$broker_pid" 3
+	wm_stop "$tag"
+	"$PY" "$HELP" held "$W/$tag.c1.pcap" "$W/$tag.s1.pcap" |
+		"$PY" -c 'import json, sys
+r = json.loads(sys.stdin.read()); r.update(mode="capture", batch=int(sys.argv[1]))
+s = json.load(open(sys.argv[2]))["counters"]
+r["kafka.crc_pinned"], r["kafka.batches"] = s["kafka.crc_pinned"], s["kafka.batches"]
+print(json.dumps(r))' "$b" "$W/$tag.stats.json" >>"$W/runs.jsonl" || return 1
+	tail -n 1 "$W/runs.jsonl" | "$PY" -c 'import json, sys
+r = json.loads(sys.stdin.read()); h = r["crc_held"]; s = r["batch_send"]
+print("# capture     batch %4d: %d CRC packets, held p50/p99/max %s/%s/%s us; batch sent in p50 %s us" % (
+    r["batch"], r["crc_packets"], h["p50"], h["p99"], h["max"], s["p50"]))'
+	rm -f "$W/$tag.c1.pcap" "$W/$tag.s1.pcap"
+}
+
 # ---- the run ----
 
 load=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -379,6 +428,16 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		done
 	done
 done
+
+if [ "$CAPTURE" -eq 1 ]; then
+	if command -v dumpcap >/dev/null 2>&1; then
+		for b in ${BATCHES//,/ }; do
+			held "$b" || die "capture run b$b failed"
+		done
+	else
+		echo "# dumpcap not found (tshark package): no capture runs"
+	fi
+fi
 
 finished=1
 "$PY" "$HELP" report "$W/runs.jsonl" --cores "$(nproc)" \

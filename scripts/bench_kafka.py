@@ -14,6 +14,14 @@ Usage:
       one JSON line for one producer run (printed): wall and CPU time,
       records/s, records the broker stored and, through wiremask, its
       counters (--stats-json) and held-time histogram (/metrics)
+  bench_kafka.py held CLIENT.pcap SERVER.pcap [--port 9092]
+      from captures of the client's veth end (what it sent) and the
+      server's (what reached the broker), the wait of every packet that
+      carries a produced batch's CRC32C field: time it reached the
+      server minus time the client sent it (first copies), next to the
+      time the client took to send that batch (its CRC's packet to its
+      last byte's) and the transit of the other data packets; one JSON
+      line (microseconds)
   bench_kafka.py report RUNS.jsonl [--cores N --load TEXT]
       the side-by-side table and the final JSON line
 """
@@ -97,6 +105,151 @@ def run(a):
     return 0
 
 
+def pcap_segments(path, port):
+    """Client-to-server TCP segments of a classic pcap (Ethernet, IPv4):
+    {client port: (isn, [(rel seq, payload, ts us)])}."""
+    import struct
+    f = open(path, "rb")
+    gh = f.read(24)
+    magic = struct.unpack("<I", gh[:4])[0]
+    end = "<" if magic in (0xA1B2C3D4, 0xA1B23C4D) else ">"
+    nano = struct.unpack(end + "I", gh[:4])[0] == 0xA1B23C4D
+    conns = {}
+    while True:
+        h = f.read(16)
+        if len(h) < 16:
+            break
+        sec, frac, incl, _ = struct.unpack(end + "IIII", h)
+        pkt = f.read(incl)
+        ts = sec * 1e6 + (frac / 1000.0 if nano else frac)
+        if len(pkt) < 14 + 20 or pkt[12:14] != b"\x08\x00":
+            continue
+        ip = pkt[14:]
+        ihl = (ip[0] & 15) * 4
+        if ip[9] != 6:
+            continue
+        tot = struct.unpack(">H", ip[2:4])[0]
+        tcp = ip[ihl:tot]
+        sport, dport, seq = struct.unpack(">HHI", tcp[:8])
+        if dport != port:
+            continue
+        off = (tcp[12] >> 4) * 4
+        flags = tcp[13]
+        c = conns.setdefault(sport, [None, []])
+        if flags & 0x02:            # SYN
+            c[0] = seq
+            continue
+        data = tcp[off:]
+        if data and c[0] is not None:
+            c[1].append(((seq - c[0] - 1) & 0xFFFFFFFF, data, ts))
+    return conns
+
+
+def crc_offsets(stream):
+    """(CRC offset, batch end) of every v2 batch in the Produce requests
+    (non-flexible versions, 3-8) of a client-to-server byte stream."""
+    import struct
+    out, o = [], 0
+    while o + 8 <= len(stream):
+        size, key, ver = struct.unpack(">ihh", stream[o:o + 8])
+        end = o + 4 + size
+        if size <= 0 or end > len(stream):
+            break
+        if key == 0 and 3 <= ver <= 8:
+            i = o + 12
+            n = struct.unpack(">h", stream[i:i + 2])[0]      # client_id
+            i += 2 + max(n, 0)
+            n = struct.unpack(">h", stream[i:i + 2])[0]      # transactional_id
+            i += 2 + max(n, 0) + 2 + 4                        # acks, timeout
+            for _ in range(struct.unpack(">i", stream[i:i + 4])[0]):
+                i += 4
+                n = struct.unpack(">h", stream[i:i + 2])[0]  # topic
+                i += 2 + n
+                nparts = struct.unpack(">i", stream[i:i + 4])[0]
+                i += 4
+                for _ in range(nparts):
+                    rlen = struct.unpack(">i", stream[i + 4:i + 8])[0]
+                    b, rend = i + 8, i + 8 + max(rlen, 0)
+                    while b + 12 <= rend:
+                        blen = struct.unpack(">i", stream[b + 8:b + 12])[0]
+                        out.append((b + 17, b + 12 + blen))
+                        b += 12 + blen
+                    i = rend
+        o = end
+    return out
+
+
+class Cover:
+    """Earliest time a segment covering a stream offset was seen
+    (segments are at most a frame's payload: no TSO/GSO on these veths)."""
+
+    def __init__(self, segs):
+        self.segs = sorted((s, s + len(d), t) for s, d, t in segs)
+        self.starts = [x[0] for x in self.segs]
+
+    def __call__(self, at):
+        import bisect
+        hi = bisect.bisect_right(self.starts, at)
+        lo = bisect.bisect_left(self.starts, at - 65536)
+        ts = [t for s, e, t in self.segs[lo:hi] if s <= at < e]
+        return min(ts) if ts else None
+
+
+def pct(xs, q):
+    xs = sorted(xs)
+    if not xs:
+        return None
+    return xs[min(len(xs) - 1, int(q * len(xs)))]
+
+
+def held(a):
+    cli, srv = pcap_segments(a.client, a.port), pcap_segments(a.server, a.port)
+    crc, span, other = [], [], []
+    for sport, (isn, segs) in cli.items():
+        if not segs or sport not in srv:
+            continue
+        out = srv[sport][1]
+        size = max(s + len(d) for s, d, t in segs)
+        stream = bytearray(size)
+        for s, d, t in sorted(segs, key=lambda x: x[2], reverse=True):
+            stream[s:s + len(d)] = d     # the first copy last: it wins
+        # Index the server side by start offset: first arrival of each.
+        first_out = {}
+        for s, d, t in out:
+            if s not in first_out or t < first_out[s][1]:
+                first_out[s] = (len(d), t)
+        import bisect
+        carriers = []
+        cin, cout = Cover(segs), Cover(out)
+        for at, bend in crc_offsets(bytes(stream)):
+            t_in = cin(at)
+            t_out = cout(at)
+            t_last = cin(bend - 1)
+            if None in (t_in, t_out, t_last):
+                continue
+            crc.append(t_out - t_in)
+            span.append(t_last - t_in)
+            carriers.append(at)
+        carriers.sort()
+        for s, d, t in segs:
+            k = bisect.bisect_left(carriers, s)
+            if k < len(carriers) and carriers[k] < s + len(d):
+                continue
+            if s in first_out:
+                other.append(first_out[s][1] - t)
+    r = {"crc_packets": len(crc)}
+    for name, xs in (("crc_held", crc), ("batch_send", span),
+                     ("other_transit", other)):
+        r[name] = {"p50": pct(xs, 0.5), "p99": pct(xs, 0.99),
+                   "max": max(xs) if xs else None,
+                   "mean": round(sum(xs) / len(xs), 1) if xs else None}
+        for k in ("p50", "p99", "max"):
+            if r[name][k] is not None:
+                r[name][k] = round(r[name][k], 1)
+    print(json.dumps(r))
+    return 0
+
+
 def med(xs):
     xs = [x for x in xs if x is not None]
     return statistics.median(xs) if xs else None
@@ -107,11 +260,13 @@ def fmt_us(us):
         return "-"
     if us >= 1000:
         return "%.1f ms" % (us / 1000.0)
-    return "%d us" % us
+    return "%d us" % round(us)
 
 
 def report(a):
     runs = [json.loads(line) for line in open(a.runs) if line.strip()]
+    caps = [r for r in runs if r["mode"] == "capture"]
+    runs = [r for r in runs if r["mode"] != "capture"]
     batches = sorted({r["batch"] for r in runs})
     modes = [m for m in ("direct", "wiremask", "direct+idle")
              if any(r["mode"] == m for r in runs)]
@@ -167,6 +322,11 @@ def report(a):
             p["passed"] = sum(sum(r["passed"].values()) for r in ws)
             p["wm_cpu_share"] = med([r["wm_cpu_s"] / r["wall_s"] for r in ws
                                      if r.get("wm_cpu_s") is not None])
+        cap = [r for r in caps if r["batch"] == b]
+        if cap:
+            p["capture"] = {k: cap[0][k] for k in (
+                "crc_packets", "crc_held", "batch_send", "other_transit",
+                "kafka.crc_pinned", "kafka.batches")}
         points.append(p)
 
     n = runs[0]["records"] if runs else 0
@@ -218,6 +378,22 @@ def report(a):
             p["held_count"] or 0, p["stream.held"],
             p["stream.hold_timeout"]))
     print()
+    if any("capture" in p for p in points):
+        print("| records/batch asked | batches (CRC packets) | CRC packet held "
+              "p50 / p99 / max | batch sent by the client in p50 / p99 | "
+              "other packets' transit p50 / p99 |")
+        print("|---|---|---|---|---|")
+        for p in points:
+            c = p.get("capture")
+            if not c:
+                continue
+            h, sd, o = c["crc_held"], c["batch_send"], c["other_transit"]
+            print("| %d | %d (%d pinned) | %s / %s / %s | %s / %s | %s / %s |"
+                  % (p["batch"], c["crc_packets"], c["kafka.crc_pinned"],
+                     fmt_us(h["p50"]), fmt_us(h["p99"]), fmt_us(h["max"]),
+                     fmt_us(sd["p50"]), fmt_us(sd["p99"]),
+                     fmt_us(o["p50"]), fmt_us(o["p99"])))
+        print()
     for p in points:
         if "held_us" in p:
             print("# batch %d (all rounds): values masked a run %d (3 a "
@@ -259,12 +435,17 @@ def main():
     r.add_argument("--stats")
     r.add_argument("--metrics")
     r.add_argument("--wm-cpu", type=float)
+    h = sub.add_parser("held")
+    h.add_argument("client")
+    h.add_argument("server")
+    h.add_argument("--port", type=int, default=9092)
     p = sub.add_parser("report")
     p.add_argument("runs")
     p.add_argument("--cores")
     p.add_argument("--load")
     a = ap.parse_args()
-    return {"gen": gen, "run": run, "report": report}[a.cmd](a)
+    return {"gen": gen, "run": run, "held": held,
+            "report": report}[a.cmd](a)
 
 
 if __name__ == "__main__":
