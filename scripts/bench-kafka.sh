@@ -317,6 +317,7 @@ produce() {
 	local TIMEFORMAT='%3R %3U %3S'
 	{ time ip netns exec "$NS_CLI" timeout 600 kcat -P -b "$host:9092" -t bench -K '|' \
 		-X compression.codec=none -X "batch.num.messages=$b" -X "linger.ms=$linger" \
+		-X message.timeout.ms=30000 \
 		-l "$W/records.txt" >"$W/$tag.kcat.log" 2>&1; } 2>"$W/$tag.time"
 }
 

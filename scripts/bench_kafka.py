@@ -276,12 +276,14 @@ def report(a):
         p = {"batch": b}
         for m in modes:
             rs = [r for r in runs if r["batch"] == b and r["mode"] == m]
-            p[m] = {"rps": [r["rps"] for r in rs],
+            p[m] = {"failed": sum(1 for r in rs if not r["ok"])}
+            rs = [r for r in rs if r["ok"]]
+            p[m].update({"rps": [r["rps"] for r in rs],
                     "rps_median": med([r["rps"] for r in rs]),
                     "broker_cpu_share": med(
                         [r["broker_cpu_s"] / r["wall_s"] for r in rs]),
                     "producer_cpu_share": med(
-                        [r["producer_cpu_s"] / r["wall_s"] for r in rs])}
+                        [r["producer_cpu_s"] / r["wall_s"] for r in rs])})
         # Ratios of runs side by side: same round, same batch size.
         for m in modes:
             if m == "direct":
@@ -292,7 +294,7 @@ def report(a):
                      r["round"] == rnd and r["mode"] == "direct"]
                 w = [r for r in runs if r["batch"] == b and
                      r["round"] == rnd and r["mode"] == m]
-                if d and w and d[0]["rps"] and w[0]["rps"]:
+                if d and w and d[0]["ok"] and w[0]["ok"]:
                     rat.append(w[0]["rps"] / d[0]["rps"])
             p[m]["ratio"] = [round(x, 3) for x in rat]
             p[m]["ratio_median"] = round(med(rat), 3) if rat else None
@@ -349,8 +351,10 @@ def report(a):
     for p in points:
         d, w = p["direct"], p.get("wiremask", {})
         row = "| %d | %s | %s | %s |" % (
-            p["batch"], " / ".join("%.0f" % x for x in d["rps"]),
-            " / ".join("%.0f" % x for x in w.get("rps", [])),
+            p["batch"], " / ".join("%.0f" % x for x in d["rps"]) +
+            (" (%d stalled)" % d["failed"] if d["failed"] else ""),
+            " / ".join("%.0f" % x for x in w.get("rps", [])) +
+            (" (%d stalled)" % w["failed"] if w.get("failed") else ""),
             "%.2f (%s)" % (w["ratio_median"], " / ".join(
                 "%.2f" % x for x in w["ratio"])) if w.get("ratio") else "-")
         if "direct+idle" in modes:
