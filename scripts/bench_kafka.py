@@ -301,9 +301,12 @@ def report(a):
         ws = [r for r in runs if r["batch"] == b and r["mode"] == "wiremask"]
         if ws:
             c = [r["counters"] for r in ws]
-            p["records_per_batch"] = round(med(
-                [r["records"] / x["kafka.batches"] for r, x in zip(ws, c)
-                 if x["kafka.batches"]]) or 0, 1)
+            # Runs that completed say it best; a stalled one, what it stored.
+            pb = [r["stored"] / x["kafka.batches"] for r, x in zip(ws, c)
+                  if x["kafka.batches"] and r["ok"]] or \
+                [r["stored"] / x["kafka.batches"] for r, x in zip(ws, c)
+                 if x["kafka.batches"]]
+            p["records_per_batch"] = round(med(pb) or 0, 1)
             p["held_us"] = {
                 "p50": med([r["held_us"]["p50"] for r in ws]),
                 "p99": med([r["held_us"]["p99"] for r in ws]),
@@ -362,9 +365,9 @@ def report(a):
             row += " %s | %s |" % (
                 " / ".join("%.0f" % x for x in i["rps"]),
                 "%.2f" % i["ratio_median"] if i.get("ratio_median") else "-")
-        row += " %.0f %% / %.0f %% |" % (
-            100 * (d["broker_cpu_share"] or 0),
-            100 * (w.get("broker_cpu_share") or 0))
+        row += " %s / %s |" % tuple(
+            "-" if x is None else "%.0f %%" % (100 * x)
+            for x in (d["broker_cpu_share"], w.get("broker_cpu_share")))
         print(row)
     print()
     print("| records/batch asked | seen (records / kafka.batches) | "
