@@ -283,7 +283,10 @@ def report(a):
                     "broker_cpu_share": med(
                         [r["broker_cpu_s"] / r["wall_s"] for r in rs]),
                     "producer_cpu_share": med(
-                        [r["producer_cpu_s"] / r["wall_s"] for r in rs])})
+                        [r["producer_cpu_s"] / r["wall_s"] for r in rs]),
+                    "wm_cpu_share": med(
+                        [r["wm_cpu_s"] / r["wall_s"] for r in rs
+                         if r.get("wm_cpu_s") is not None])})
         # Ratios of runs side by side: same round, same batch size.
         for m in modes:
             if m == "direct":
@@ -413,6 +416,11 @@ def report(a):
                      ",".join(p["drop_reasons"]), p["retransmits"],
                      p["hold_masked_bytes"], p["passed"],
                      100 * (p["wm_cpu_share"] or 0)))
+            i = p.get("direct+idle", {})
+            if i.get("wm_cpu_share") is not None:
+                print("# batch %d: wiremask idle (no traffic) used %.0f %% "
+                      "of a core during the direct runs"
+                      % (p["batch"], 100 * i["wm_cpu_share"]))
     for r in bad:
         print("# FAILED run: %s batch %d round %d: broker stored %d of %d"
               % (r["mode"], r["batch"], r["round"], r["stored"],
