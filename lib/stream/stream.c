@@ -294,6 +294,8 @@ wm_stream_segment(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	struct wm_reasm_dir *d = &sf->dir[dir].r, *peer = &sf->dir[!dir].r;
 
 	ctx->now = now;
+	if (unlikely(sf->dir[0].pin_head != NULL || sf->dir[1].pin_head != NULL))
+		stream_fix_stall(ctx, sf);
 	if (f->closed && (fl & WM_TCP_SYN) && !(fl & WM_TCP_ACK))
 		flow_restart(ctx, f);
 	handshake_time(sf, dir, fl, now);

@@ -144,6 +144,28 @@ unfixable:
 }
 
 void
+stream_fix_stall(struct wm_stream_ctx *ctx, struct wm_stream_flow *sf)
+{
+	uint64_t limit = ctx->conf->hold_time;
+
+	for (unsigned int i = 0; i < 2; i++) {
+		struct wm_stream_dir *d = &sf->dir[i];
+
+		if (d->pin_head == NULL ||
+		    ctx->now - wm_pkt_meta(d->pin_head)->arrival_tsc < limit)
+			continue;
+		/*
+		 * The receiver gets the CRC as it came: if a value of the
+		 * batch was masked, it refuses the batch (CORRUPT_MESSAGE,
+		 * which producers retry) instead of waiting for ever.
+		 */
+		ctx->stats->ctr[WM_CTR_KAFKA_CRC_STALLED]++;
+		d->fix_open = 0;
+		pins_emit(ctx, d);
+	}
+}
+
+void
 stream_fix_flush(struct wm_stream_ctx *ctx, struct wm_stream_dir *d)
 {
 	if (d->fix_open) {

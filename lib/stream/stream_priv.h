@@ -223,6 +223,12 @@ bool stream_fix_pin(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
 
 /** @d ended inside a batch: its CRC packets leave as they are. */
 void stream_fix_flush(struct wm_stream_ctx *ctx, struct wm_stream_dir *d);
+/**
+ * A batch whose CRC packet waited longer than the hold limit: its sender
+ * waits for that packet's ACK (its window is full, or it retransmits),
+ * so the batch never ends. The pins leave as they are (kafka.crc_stalled).
+ */
+void stream_fix_stall(struct wm_stream_ctx *ctx, struct wm_stream_flow *sf);
 
 /** Drop the CRC packets of @d, counted as @c. */
 void stream_fix_discard(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,

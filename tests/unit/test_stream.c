@@ -1724,7 +1724,7 @@ kafka_crc_segment_pinned_until_batch_end(void)
 		 (uint32_t)(1 + crc_at + 8));
 	CHECK_EQ(stats.ctr[WM_CTR_KAFKA_CRC_PINNED], 1);
 	/* a hold timeout does not let it go */
-	now += 10000000;
+	now += sconf.hold_time - 1;
 	wm_stream_expire(ctx, now);
 	CHECK_EQ(nout, 1);
 	feed(&client, &server, (uint32_t)(1 + cut2), WM_TCP_ACK | WM_TCP_PSH,
@@ -1732,6 +1732,34 @@ kafka_crc_segment_pinned_until_batch_end(void)
 	CHECK_EQ(nout, 3);
 	kafka_check(&req, crc_at, true);
 	CHECK_EQ(stats.ctr[WM_CTR_KAFKA_CRC_FIXED], 1);
+}
+
+/*
+ * The sender stops before the batch's end (its window is full of bytes
+ * past the pinned packet, or it retransmits that packet): past the hold
+ * limit the pinned packet leaves as it came (kafka.crc_stalled), so the
+ * connection goes on; the batch, masked, is refused and retried.
+ */
+static void
+kafka_stalled_crc_segment_leaves(void)
+{
+	struct buf req;
+	size_t crc_at = kafka_req(&req);
+	size_t cut2 = kafka_cut2(&req);
+
+	reset();
+	kafka_send3(&req, crc_at, cut2);
+	CHECK_EQ(nout, 1);
+	now += sconf.hold_time;
+	/* the sender's retransmission of the CRC segment (its RTO) */
+	feed(&client, &server, 1, WM_TCP_ACK, (const char *)req.b,
+	     (uint32_t)(crc_at + 8));
+	CHECK_EQ(stats.ctr[WM_CTR_KAFKA_CRC_STALLED], 1);
+	CHECK(nout >= 2);
+	feed(&client, &server, (uint32_t)(1 + cut2), WM_TCP_ACK | WM_TCP_PSH,
+	     (const char *)req.b + cut2, (uint32_t)(req.n - cut2));
+	CHECK_EQ(stats.ctr[WM_CTR_KAFKA_CRC_FIXED], 0);
+	CHECK_EQ(stats.ctr[WM_CTR_KAFKA_CRC_PINNED], 1);
 }
 
 static void
@@ -1920,6 +1948,7 @@ main(int argc, char **argv)
 	RUN(pg_values_masked_lengths_never);
 	RUN(kafka_batch_crc_fixed_in_one_segment);
 	RUN(kafka_crc_segment_pinned_until_batch_end);
+	RUN(kafka_stalled_crc_segment_leaves);
 	RUN(kafka_retransmitted_crc_segment_fixed_too);
 	RUN(kafka_fin_inside_batch_lets_crc_segment_go);
 	RUN(kafka_large_batch_in_many_segments);
