@@ -135,12 +135,26 @@ on_message_begin(http_parser *hp)
 	return 0;
 }
 
+/* A request or status line was read: what follows a message is one. */
+static int
+on_status(http_parser *hp, const char *at, size_t len)
+{
+	struct http_call *c = hp->data;
+
+	(void)at;
+	(void)len;
+	c->d->flags &= (uint8_t)~WM_PROTO_D_FRESH;
+	return 0;
+}
+
 /* The request target: its query goes to the view, decoded. */
 static int
 on_url(http_parser *hp, const char *at, size_t len)
 {
 	struct http_call *c = hp->data;
 	struct wm_proto_dir *d = c->d;
+
+	d->flags &= (uint8_t)~WM_PROTO_D_FRESH;
 	const uint8_t *p = (const uint8_t *)at;
 	size_t i = 0;
 
@@ -472,6 +486,7 @@ on_message_complete(http_parser *hp)
 static const http_parser_settings http_settings = {
 	.on_message_begin = on_message_begin,
 	.on_url = on_url,
+	.on_status = on_status,
 	.on_body = on_body,
 	.on_header_field = on_header_field,
 	.on_header_value = on_header_value,
@@ -573,9 +588,6 @@ http_feed_bytes(struct wm_proto_flow *pf, unsigned int dir,
 		out->act = WM_PROTO_ACT_DROP;
 		return;
 	}
-	if (k > 0 && (HTTP_PARSER_ERRNO(hp) == HPE_OK ||
-		      HTTP_PARSER_ERRNO(hp) == HPE_PAUSED))
-		d->flags &= (uint8_t)~WM_PROTO_D_FRESH;
 	switch (HTTP_PARSER_ERRNO(hp)) {
 	case HPE_OK:
 		if (k < n && hp->upgrade) {

@@ -56,11 +56,14 @@ stream_msg_unend(struct wm_stream_ctx *ctx, struct wm_flow *f,
 {
 	uint8_t *h = d->win != NULL ? d->win : d->tail;
 	hs_stream_t *old = d->hs;
+	/* Bytes scanned after the end (a method's first letters). */
+	uint16_t back = (uint16_t)((uint16_t)d->r.offset - d->eod_at);
+	size_t at = (size_t)d->hist_len - 1 - back;
 
-	/* Nothing was scanned after the end: its byte is the last. */
-	if (old == NULL || (d->flags & WM_STREAM_BROKEN) || d->hist_len == 0 ||
-	    h[d->hist_len - 1] != WM_DETECT_EOD_BYTE)
+	if (old == NULL || (d->flags & WM_STREAM_BROKEN) ||
+	    back >= d->hist_len || h[at] != WM_DETECT_EOD_BYTE)
 		return 0;
+	memmove(h + at, h + at + 1, back);
 	d->hist_len--;
 	if (stream_prime(ctx, f->policy->db, &d->hs, h, d->hist_len) < 0) {
 		d->hs = old;

@@ -436,6 +436,7 @@ stream_msg_end(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	/* Hyperscan counted the byte: offsets map back one less (mod 2^64). */
 	d->hs_base--;
 	hist_append(d, &eod, 1);
+	d->eod_at = (uint16_t)d->r.offset;
 	return 0;
 }
 

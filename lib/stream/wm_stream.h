@@ -164,6 +164,8 @@ struct wm_stream_dir {
 	uint64_t fix_at;
 	uint32_t fix_len;
 	uint8_t fix_open;
+	uint16_t eod_at;            /* the last message end's offset, low
+				 * bits (stream_msg_unend) */
 	hs_stream_t *hs;            /* kept across flows, reset on reuse: last */
 };
 
