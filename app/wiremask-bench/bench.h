@@ -72,6 +72,9 @@ struct result {
 	double lat_p50, lat_p99, held_p50, held_p99, held_max; /* us */
 	uint64_t nlat, nheld;
 	uint64_t win_peak;      /* history windows in use at once, summed */
+	/* Full pass: what the flows cost at its end (live), and once every
+	 * hold timed out and every acknowledged direction rested (idle). */
+	struct wm_dp_mem live, idle;
 };
 
 struct bench_state {

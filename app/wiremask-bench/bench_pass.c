@@ -213,6 +213,42 @@ percentiles(bool held, double *p50, double *p99, double *max,
 	free(all);
 }
 
+static void
+mem_add(struct wm_dp_mem *sum, const struct wm_dp_mem *m)
+{
+	sum->flows += m->flows;
+	sum->entry_bytes += m->entry_bytes;
+	sum->hs_bytes += m->hs_bytes;
+	sum->window_bytes += m->window_bytes;
+	sum->retained_bytes += m->retained_bytes;
+	sum->view_bytes += m->view_bytes;
+	sum->held_bytes += m->held_bytes;
+	sum->queued_bytes += m->queued_bytes;
+	sum->total += m->total;
+}
+
+/*
+ * Every byte the flows cost at the end of the full pass (not timed);
+ * then idle: every hold timed out (a second later) and every direction
+ * whose bytes are all acknowledged at rest, as the ageing sweep leaves
+ * a flow once its grace has passed.
+ */
+static void
+flows_cost(struct result *r)
+{
+	for (unsigned int i = 0; i < bench.active; i++) {
+		struct blcore *b = &bench.lc[i];
+		struct wm_dp_mem m;
+
+		wm_dp_mem(b->dp, &m);
+		mem_add(&r->live, &m);
+		wm_dp_expire(b->dp, rte_rdtsc() + rte_get_tsc_hz());
+		wm_dp_rest(b->dp);
+		wm_dp_mem(b->dp, &m);
+		mem_add(&r->idle, &m);
+	}
+}
+
 static int
 pass_run(enum pass kind, struct result *r)
 {
@@ -266,6 +302,8 @@ pass_run(enum pass kind, struct result *r)
 		r->win_peak += u.windows_peak;
 	}
 	r->cycles = last - first;
+	if (kind == PASS_FULL)
+		flows_cost(r);
 	/* After the clock: what is still held leaves, and flows end. */
 	for (unsigned int i = 0; i < bench.active; i++) {
 		struct blcore *b = &bench.lc[i];

@@ -41,11 +41,48 @@ window_bytes_per_flow(const struct run *r)
 	       (double)r->full.win_peak * WM_WIN_BYTES / (double)r->flows;
 }
 
-/* Flow state the full pass used: entries, buckets, pending windows. */
+/*
+ * Every byte a flow cost at the end of the full pass: entry and bucket
+ * share, Hyperscan streams, retained blocks, views, held and queued
+ * frames; history windows at their peak.
+ */
 static double
 state_bytes_per_flow(const struct run *r)
 {
-	return (double)flow_entry_bytes() + window_bytes_per_flow(r);
+	const struct wm_dp_mem *m = &r->full.live;
+
+	if (m->flows == 0)
+		return (double)flow_entry_bytes() + window_bytes_per_flow(r);
+	return (double)(m->total - m->window_bytes) / (double)m->flows +
+	       window_bytes_per_flow(r);
+}
+
+/* Every byte a flow costs once idle: data acknowledged, grace passed. */
+static double
+idle_flow_bytes(const struct run *r)
+{
+	const struct wm_dp_mem *m = &r->full.idle;
+
+	return m->flows == 0 ? 0 : (double)m->total / (double)m->flows;
+}
+
+/* @what of @m per flow. */
+static double
+per_flow(const struct wm_dp_mem *m, uint64_t what)
+{
+	return m->flows == 0 ? 0 : (double)what / (double)m->flows;
+}
+
+static void
+mem_human(const char *label, const struct wm_dp_mem *m)
+{
+	printf("  %s %" PRIu64 " flows: %.0f B a flow = entry %.0f + "
+	       "Hyperscan %.0f + windows %.0f + retained %.0f + views %.0f + "
+	       "held %.0f + queued %.0f\n", label, m->flows,
+	       per_flow(m, m->total), per_flow(m, m->entry_bytes),
+	       per_flow(m, m->hs_bytes), per_flow(m, m->window_bytes),
+	       per_flow(m, m->retained_bytes), per_flow(m, m->view_bytes),
+	       per_flow(m, m->held_bytes), per_flow(m, m->queued_bytes));
 }
 
 static size_t
@@ -111,6 +148,8 @@ report_human(const struct run *runs, unsigned int n)
 		       "flow (windows: peak %" PRIu64 " in use, %.1f B per "
 		       "flow)\n", r->workers, r->flows, state_bytes_per_flow(r),
 		       r->full.win_peak, window_bytes_per_flow(r));
+		mem_human("at the end: ", &r->full.live);
+		mem_human("idle (acked, grace passed):", &r->full.idle);
 		printf("  %-11s %8.3f Mpps %8.3f Gbit/s payload %8.3f Gbit/s wire"
 		       "  %7.0f cycles/pkt\n", pass_name[PASS_FULL],
 		       r->full_mpps, r->full_gbps, r->full_wire_gbps,
@@ -174,6 +213,16 @@ json_run(const struct run *r)
 	       state_bytes_per_flow(r), window_bytes_per_flow(r),
 	       r->full.stats.ctr[WM_CTR_MASK_VALUES], r->dropped, r->raw_gbps,
 	       ratio(r->full_gbps, r->raw_gbps));
+	printf(", \"idle_flow_bytes\": %.1f, \"idle_flow\": {\"entry\": %.1f, "
+	       "\"hs\": %.1f, \"windows\": %.1f, \"retained\": %.1f, "
+	       "\"views\": %.1f, \"held\": %.1f, \"queued\": %.1f}",
+	       idle_flow_bytes(r), per_flow(&r->full.idle, r->full.idle.entry_bytes),
+	       per_flow(&r->full.idle, r->full.idle.hs_bytes),
+	       per_flow(&r->full.idle, r->full.idle.window_bytes),
+	       per_flow(&r->full.idle, r->full.idle.retained_bytes),
+	       per_flow(&r->full.idle, r->full.idle.view_bytes),
+	       per_flow(&r->full.idle, r->full.idle.held_bytes),
+	       per_flow(&r->full.idle, r->full.idle.queued_bytes));
 	if (!bench.profile)
 		return;
 	stage_cycles(r, st);

@@ -28,6 +28,13 @@ _Static_assert(WM_CONFIG_MAX_SEGMENTS <= WM_STATS_SEGMENTS &&
 	       "per-segment counters for every segment and rule");
 
 #define FLOW_SWEEP_PER_LOOP 16
+/*
+ * Idle this long, a direction whose bytes are all acknowledged gives
+ * back its retained bytes (or after four of its round trips, if
+ * longer): Linux's minimum retransmission timeout, so a sender that
+ * lost the last ACK still finds its bytes rewritable when it resends.
+ */
+#define RETAIN_GRACE_US 200000
 #define PREFETCH_AHEAD 4
 
 struct dp_txbuf {
@@ -404,6 +411,21 @@ flow_timeout(const struct wm_dp *dp, const struct wm_flow *f)
 	return dp->timeout_est;
 }
 
+/*
+ * @f has been idle for @idle: each direction past its grace gives back
+ * its retained bytes if all are acknowledged (an idle flow costs its
+ * entry and Hyperscan state only).
+ */
+static void
+flow_rest(struct wm_dp *dp, struct wm_flow *f, uint64_t idle)
+{
+	struct wm_stream_flow *sf = wm_stream_flow_of(f);
+
+	for (unsigned int i = 0; i < 2; i++)
+		if (wm_reasm_rest_due(&dp->stream.reasm, &sf->dir[i].r, idle))
+			wm_reasm_rest(&dp->stream.reasm, &sf->dir[i].r);
+}
+
 /* Age flows: a few table entries per loop, round robin. */
 static void
 flows_age(struct wm_dp *dp, uint64_t now)
@@ -412,8 +434,12 @@ flows_age(struct wm_dp *dp, uint64_t now)
 	struct wm_flow *f;
 
 	while ((f = wm_flow_next(dp->flows, &budget)) != NULL) {
-		if (now - f->last_tsc < flow_timeout(dp, f) || now < f->last_tsc)
+		if (now < f->last_tsc)
 			continue;
+		if (now - f->last_tsc < flow_timeout(dp, f)) {
+			flow_rest(dp, f, now - f->last_tsc);
+			continue;
+		}
 		wm_stream_flow_release(&dp->stream, f);
 		wm_flow_del(dp->flows, f);
 		dp->stats.ctr[WM_CTR_FLOW_EXPIRED]++;
@@ -579,6 +605,52 @@ wm_dp_flow_entry_bytes(const struct wm_dp *dp)
 }
 
 void
+wm_dp_mem(struct wm_dp *dp, struct wm_dp_mem *m)
+{
+	struct wm_stream_mem sm;
+
+	memset(m, 0, sizeof(*m));
+	for (uint32_t i = 0; i < dp->flows->size; i++) {
+		struct wm_flow *f = &dp->flows->flows[i];
+		struct wm_stream_flow *sf = wm_stream_flow_of(f);
+
+		if (!f->in_use)
+			continue;
+		m->flows++;
+		for (unsigned int d = 0; d < 2; d++)
+			if (sf->dir[d].hs != NULL && sf->hs_db != NULL)
+				m->hs_bytes += sf->hs_db->stream_size;
+	}
+	m->entry_bytes = m->flows * wm_dp_flow_entry_bytes(dp);
+	m->window_bytes = (uint64_t)dp->win_pool->in_use * WM_WIN_BYTES;
+	m->retained_bytes = wm_rb_pool_used(dp->rb_pool);
+	wm_stream_mem(&dp->stream, &sm);
+	m->view_bytes = sm.view_bytes;
+	m->held_bytes = sm.held_bytes;
+	m->queued_bytes = sm.queued_bytes;
+	m->total = m->entry_bytes + m->hs_bytes + m->window_bytes +
+		   m->retained_bytes + m->view_bytes + m->held_bytes +
+		   m->queued_bytes;
+}
+
+uint64_t
+wm_dp_rest(struct wm_dp *dp)
+{
+	uint64_t n = 0;
+
+	for (uint32_t i = 0; i < dp->flows->size; i++) {
+		struct wm_flow *f = &dp->flows->flows[i];
+
+		if (!f->in_use)
+			continue;
+		for (unsigned int d = 0; d < 2; d++)
+			n += wm_reasm_rest(&dp->stream.reasm,
+					   &wm_stream_flow_of(f)->dir[d].r);
+	}
+	return n;
+}
+
+void
 wm_dp_free(struct wm_dp *dp)
 {
 	if (dp == NULL)
@@ -612,6 +684,7 @@ stream_conf_make(struct wm_dp *dp, double us)
 		/* Queued segments pin mbufs: leave most of the pool to rx. */
 		.reasm.ooo_worker_segments = cfg->ports.mbufs / 4,
 		.reasm.retain_bytes = cfg->reasm.retain_bytes,
+		.reasm.retain_grace = (uint64_t)(RETAIN_GRACE_US * us),
 		.reasm.ooo_full = cfg->fail.ooo_full,
 		.reasm.memcap = cfg->fail.memcap,
 		.hold_timeout = cfg->fail.hold_timeout,

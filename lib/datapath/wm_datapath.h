@@ -11,7 +11,8 @@
  *      owner is this one: wm_dp_judge (flow lookup -> stream)
  *      another:           conf.handoff(owner, m) -> its wm_dp_judge_burst
  *   judged packets -> per-port tx buffers -> conf.tx(port, pkts, n)
- *   wm_dp_tick            hold and gap timeouts, flow ageing, fragment
+ *   wm_dp_tick            hold and gap timeouts, flow ageing (and idle
+ *                         flows' retained bytes given back), fragment
  *                         timeouts, tx buffers flushed
  *
  * Both directions of a connection hash alike (the flow key is canonical),
@@ -161,5 +162,33 @@ void wm_dp_usage(struct wm_dp *dp, struct wm_dp_usage *u, bool reset_peak);
 
 /** Bytes of one flow table entry and its share of the bucket array. */
 size_t wm_dp_flow_entry_bytes(const struct wm_dp *dp);
+
+/*
+ * Every byte the flows in the table cost now (wm_dp_mem(); walks the
+ * table: for reports, not per packet). Hyperscan streams are counted
+ * for the directions of flows in use that have one.
+ */
+struct wm_dp_mem {
+	uint64_t flows;            /* flows in the table */
+	uint64_t entry_bytes;      /* their entries and bucket shares */
+	uint64_t hs_bytes;         /* their Hyperscan stream state */
+	uint64_t window_bytes;     /* history windows in use */
+	uint64_t retained_bytes;   /* retained-bytes blocks in use */
+	uint64_t view_bytes;       /* decoded views made (pooled) */
+	uint64_t held_bytes;       /* frames held back */
+	uint64_t queued_bytes;     /* payload queued beyond gaps */
+	uint64_t total;            /* all of the above */
+};
+
+/** Fill @m. */
+void wm_dp_mem(struct wm_dp *dp, struct wm_dp_mem *m);
+
+/**
+ * Every flow's directions at rest now, as if they had been idle past
+ * the grace: retained bytes all acknowledged and forwarded are given
+ * back (what the ageing sweep does for idle flows; the benchmark
+ * measures an idle flow's cost with it). Returns the bytes given back.
+ */
+uint64_t wm_dp_rest(struct wm_dp *dp);
 
 #endif /* WM_DATAPATH_H */
