@@ -18,7 +18,11 @@
 #define MAX_RUNS 8
 #define NSAMPLE_MAX (1u << 22)
 
-enum pass { PASS_IO, PASS_FULL, PASS_HS, PASS_PROF, PASS_RAW, PASS_MAX };
+enum pass { PASS_IO, PASS_FULL, PASS_HS, PASS_PROF, PASS_RAW, PASS_ACK,
+	    PASS_MAX };
+
+/* Bytes of a pure ACK built from a data frame (headers, padded to 60). */
+#define ACK_MAX 128
 
 extern const char *const pass_name[PASS_MAX];
 
@@ -32,6 +36,7 @@ struct frame {
 	uint32_t hash;          /* symmetric flow hash, the workers' own */
 	uint8_t tcp;
 	uint8_t scan;           /* TCP payload in a masking segment */
+	uint8_t ack_len;        /* > 0: its pure ACK in bench.ack */
 };
 
 /* Flow directions seen in the capture: open addressing on the key. */
@@ -50,6 +55,7 @@ struct blcore {
 	uint32_t *idx;          /* its frames, in capture order */
 	uint32_t n;
 	struct rte_mbuf **m;    /* this pass's copies */
+	uint32_t nack;          /* ACK pass: its pure ACKs in m[] */
 	uint64_t t_start;
 	uint64_t t_end;
 	uint64_t burst_now;     /* TSC of the burst being judged */
@@ -94,6 +100,9 @@ struct bench_state {
 	uint64_t payload_bytes; /* TCP payload */
 	uint64_t scan_bytes;    /* TCP payload in masking segments */
 	struct fdmap fds;
+	uint8_t *ack;           /* per frame, ACK_MAX bytes: the frame's
+				 * headers as a payload-free ACK */
+	uint32_t nack;          /* frames with one */
 	/* lcores */
 	unsigned int nlcores;
 	struct blcore lc[RTE_MAX_LCORE];
@@ -116,6 +125,8 @@ struct run {
 	struct result io, full, hs, prof, raw;
 	double full_mpps, full_gbps, full_wire_gbps, hs_gbps, io_mpps;
 	double raw_gbps;        /* the full path without the protocol stage */
+	struct result ack;      /* pure ACKs of the flows in the table */
+	double ack_mpps;
 	double cycles_per_pkt;
 	uint64_t flows;
 	uint64_t dropped;

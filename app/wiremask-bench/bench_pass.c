@@ -114,6 +114,21 @@ pass_hs(struct blcore *b)
 	}
 }
 
+/* The ACK pass: the pure ACKs after the capture's frames (m[n, ..)). */
+static void
+pass_ack(struct blcore *b)
+{
+	for (uint32_t i = 0; i < b->nack; i += WM_DP_BURST) {
+		uint16_t k = (uint16_t)RTE_MIN((uint32_t)WM_DP_BURST,
+					       b->nack - i);
+		uint64_t now = rte_rdtsc();
+
+		b->burst_now = now;
+		wm_dp_rx_burst(b->dp, b->m + b->n + i, k, 0, now);
+		wm_dp_tick(b->dp, now);
+	}
+}
+
 static int
 lcore_pass(void *arg)
 {
@@ -141,6 +156,9 @@ lcore_pass(void *arg)
 		break;
 	case PASS_HS:
 		pass_hs(&bench.lc[i]);
+		break;
+	case PASS_ACK:
+		pass_ack(&bench.lc[i]);
 		break;
 	default:
 		break;
@@ -170,6 +188,50 @@ mbufs_prepare(void)
 			       f->len);
 			m->data_len = (uint16_t)f->len;
 			m->pkt_len = f->len;
+			wm_pkt_meta(m)->arrival_tsc = 0;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The ACK pass's setup (not timed): each lcore's data path judges its
+ * frames, so their flows are in the table with nothing held (holds
+ * timed out); then the pure ACKs of its data frames, in capture order,
+ * go after them in m[].
+ */
+static int
+acks_prepare(void)
+{
+	for (unsigned int i = 0; i < bench.active; i++) {
+		struct blcore *b = &bench.lc[i];
+		uint32_t k = 0;
+
+		pass_full(b);
+		wm_dp_expire(b->dp, rte_rdtsc() + rte_get_tsc_hz());
+		for (uint32_t j = 0; j < b->n; j++)
+			k += bench.fr[b->idx[j]].ack_len != 0;
+		b->nack = k;
+		if (k == 0)
+			continue;
+		if (rte_pktmbuf_alloc_bulk(bench.pool, b->m + b->n, k) != 0) {
+			fprintf(stderr, "wiremask-bench: %u ACK mbufs: pool "
+				"exhausted (give EAL more memory with -m)\n", k);
+			return -ENOMEM;
+		}
+		k = 0;
+		for (uint32_t j = 0; j < b->n; j++) {
+			const struct frame *f = &bench.fr[b->idx[j]];
+			struct rte_mbuf *m;
+
+			if (f->ack_len == 0)
+				continue;
+			m = b->m[b->n + k++];
+			memcpy(rte_pktmbuf_mtod(m, void *),
+			       bench.ack + (size_t)b->idx[j] * ACK_MAX,
+			       f->ack_len);
+			m->data_len = f->ack_len;
+			m->pkt_len = f->ack_len;
 			wm_pkt_meta(m)->arrival_tsc = 0;
 		}
 	}
@@ -278,6 +340,8 @@ pass_run(enum pass kind, struct result *r)
 		/* The same path, the protocol stage off: what it costs. */
 		wm_dp_set_proto(b->dp, kind != PASS_RAW);
 	}
+	if (kind == PASS_ACK && acks_prepare() < 0)
+		return -ENOMEM;
 	if (kind == PASS_HS)
 		for (unsigned int i = 0; i < bench.active; i++)
 			for (uint32_t k = 0; k < bench.lc[i].n; k++) {
@@ -308,7 +372,8 @@ pass_run(enum pass kind, struct result *r)
 	for (unsigned int i = 0; i < bench.active; i++) {
 		struct blcore *b = &bench.lc[i];
 
-		if (kind == PASS_FULL || kind == PASS_PROF || kind == PASS_RAW) {
+		if (kind == PASS_FULL || kind == PASS_PROF || kind == PASS_RAW ||
+		    kind == PASS_ACK) {
 			wm_dp_flush(b->dp);
 		} else if (kind == PASS_HS) {
 			rte_pktmbuf_free_bulk(b->m, b->n);
@@ -415,29 +480,31 @@ rate(uint64_t units, uint64_t cycles)
 int
 run_workers(struct run *run)
 {
-	struct result *res[4];
-	const enum pass order[4] = { PASS_IO, PASS_FULL, PASS_HS, PASS_RAW };
+	struct result *res[5];
+	const enum pass order[5] = { PASS_IO, PASS_FULL, PASS_HS, PASS_RAW,
+				     PASS_ACK };
 	uint64_t drops = 0;
 
 	if (distribute(run->workers) < 0)
 		return -ENOMEM;
-	for (unsigned int k = 0; k < 4; k++) {
+	for (unsigned int k = 0; k < 5; k++) {
 		res[k] = calloc(bench.passes, sizeof(struct result));
 		if (res[k] == NULL)
 			return -ENOMEM;
 	}
 	/* Interleaved, so a noisy neighbour hits every kind alike. */
 	for (unsigned int p = 0; p < bench.passes; p++)
-		for (unsigned int k = 0; k < 4; k++)
+		for (unsigned int k = 0; k < 5; k++)
 			if (pass_run(order[k], &res[k][p]) < 0)
 				return -ENOMEM;
-	for (unsigned int k = 0; k < 4; k++)
+	for (unsigned int k = 0; k < 5; k++)
 		qsort(res[k], bench.passes, sizeof(struct result), cmp_cycles);
 	run->io = res[0][bench.passes / 2];
 	run->full = res[1][bench.passes / 2];
 	run->hs = res[2][bench.passes / 2];
 	run->raw = res[3][bench.passes / 2];
-	for (unsigned int k = 0; k < 4; k++)
+	run->ack = res[4][bench.passes / 2];
+	for (unsigned int k = 0; k < 5; k++)
 		free(res[k]);
 	if (bench.profile && pass_run(PASS_PROF, &run->prof) < 0)
 		return -ENOMEM;
@@ -447,6 +514,7 @@ run_workers(struct run *run)
 	run->full_wire_gbps = rate(bench.wire_bytes * 8, run->full.cycles) / 1e9;
 	run->hs_gbps = rate(bench.scan_bytes * 8, run->hs.cycles) / 1e9;
 	run->raw_gbps = rate(bench.payload_bytes * 8, run->raw.cycles) / 1e9;
+	run->ack_mpps = rate(bench.nack, run->ack.cycles) / 1e6;
 	run->cycles_per_pkt = (double)run->full.cycles * run->workers /
 			      (double)bench.nfr;
 	run->flows = run->full.stats.ctr[WM_CTR_FLOW_NEW];

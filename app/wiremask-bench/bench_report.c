@@ -163,6 +163,10 @@ report_human(const struct run *runs, unsigned int n)
 		printf("  %-11s %8.3f Mpps                              ratio_io %.3f\n",
 		       pass_name[PASS_IO], r->io_mpps,
 		       ratio(r->full_mpps, r->io_mpps));
+		printf("  %-11s %8.3f Mpps (%u pure ACKs of the flows in the "
+		       "table, 64 B frames; %" PRIu64 " of them sent)\n",
+		       pass_name[PASS_ACK], r->ack_mpps, bench.nack,
+		       r->ack.stats.ctr[WM_CTR_TX] - bench.nfr);
 		printf("  masked %" PRIu64 " values, held %" PRIu64
 		       " packets, late %" PRIu64 ", dropped %" PRIu64 "\n",
 		       r->full.stats.ctr[WM_CTR_MASK_VALUES],
@@ -213,6 +217,7 @@ json_run(const struct run *r)
 	       state_bytes_per_flow(r), window_bytes_per_flow(r),
 	       r->full.stats.ctr[WM_CTR_MASK_VALUES], r->dropped, r->raw_gbps,
 	       ratio(r->full_gbps, r->raw_gbps));
+	printf(", \"ack_mpps\": %.4f", r->ack_mpps);
 	printf(", \"idle_flow_bytes\": %.1f, \"idle_flow\": {\"entry\": %.1f, "
 	       "\"hs\": %.1f, \"windows\": %.1f, \"retained\": %.1f, "
 	       "\"views\": %.1f, \"held\": %.1f, \"queued\": %.1f}",
