@@ -52,13 +52,15 @@ bench_tx(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
  * Frames are spread over the lcores by the flow hash the data path
  * uses to pick a flow's owner, so no packet is ever handed over.
  */
-static int
-bench_handoff(void *arg, unsigned int owner, struct rte_mbuf *m)
+static uint16_t
+bench_handoff(void *arg, unsigned int owner, struct rte_mbuf **pkts,
+	      uint16_t n)
 {
 	RTE_SET_USED(arg);
 	RTE_SET_USED(owner);
-	RTE_SET_USED(m);
-	return -1;
+	RTE_SET_USED(pkts);
+	RTE_SET_USED(n);
+	return 0;
 }
 
 static int
@@ -463,7 +465,7 @@ distribute(unsigned int n)
 		}
 	}
 	for (uint32_t k = 0; k < bench.nfr; k++) {
-		struct blcore *b = &bench.lc[bench.fr[k].hash % n];
+		struct blcore *b = &bench.lc[wm_dp_owner(bench.fr[k].hash, n)];
 
 		b->idx[b->n++] = k;
 	}

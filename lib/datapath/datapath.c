@@ -14,6 +14,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf_dyn.h>
 #include <rte_prefetch.h>
+#include <rte_thash.h>
 
 #include "wm_datapath.h"
 #include "wm_frag.h"
@@ -42,6 +43,14 @@ struct dp_txbuf {
 	struct rte_mbuf *pkts[WM_DP_BURST];
 };
 
+/* The symmetric RSS key, as the NIC has it (ports.c programs it). */
+static const uint8_t rss_key[40] = {
+#define K2 0x6d, 0x5a
+	K2, K2, K2, K2, K2, K2, K2, K2, K2, K2,
+	K2, K2, K2, K2, K2, K2, K2, K2, K2, K2,
+#undef K2
+};
+
 struct wm_dp {
 	struct wm_dp_conf conf;
 	unsigned int index;
@@ -59,6 +68,11 @@ struct wm_dp {
 	struct wm_frag *frag;           /* IP fragments in reassembly */
 	struct wm_prof *prof;           /* cycles per stage, or NULL */
 	struct dp_txbuf tx[WM_CONFIG_MAX_PORTS];
+	/* Hand-offs of the burst, per owner (bit set: some pending). */
+	uint64_t ho_pending;
+	struct dp_txbuf ho[WM_CONFIG_MAX_WORKERS];
+	/* RSS redirection entry -> worker (queue i % nworkers). */
+	uint8_t rss_owner[WM_DP_RETA_MAX];
 	struct wm_stats stats;
 	struct wm_stream_ctx stream;
 } __rte_cache_aligned;
@@ -228,9 +242,85 @@ tcp_judge(struct wm_dp *dp, struct rte_mbuf *m, uint64_t tsc,
 	wm_prof_stop(dp->prof, WM_STAGE_STREAM, t0);
 }
 
+/* Toeplitz of @pi's 4-tuple with the symmetric key. */
+static uint32_t
+rss_hash(const struct wm_pkt_info *pi)
+{
+	uint32_t t[RTE_THASH_V6_L4_LEN];
+	unsigned int n = pi->ip_version == 4 ? 1 : 4, k = 0;
+
+	for (unsigned int i = 0; i < n; i++)
+		t[k++] = rte_be_to_cpu_32(((const unaligned_uint32_t *)
+					   (const void *)pi->saddr)[i]);
+	for (unsigned int i = 0; i < n; i++)
+		t[k++] = rte_be_to_cpu_32(((const unaligned_uint32_t *)
+					   (const void *)pi->daddr)[i]);
+	t[k++] = (uint32_t)pi->sport << 16 | pi->dport;
+	return rte_softrss(t, k, rss_key);
+}
+
+unsigned int
+wm_dp_rss_owner(const struct wm_pkt_info *pi, unsigned int nworkers,
+		unsigned int reta_size)
+{
+	return (rss_hash(pi) & (reta_size - 1)) % nworkers;
+}
+
+/* Send the burst's hand-offs, one call per owner. */
+static void
+handoff_flush(struct wm_dp *dp)
+{
+	while (dp->ho_pending != 0) {
+		unsigned int o = (unsigned int)rte_bsf64(dp->ho_pending);
+		struct dp_txbuf *b = &dp->ho[o];
+		uint16_t k = dp->conf.handoff(dp->conf.handoff_arg, o, b->pkts,
+					      b->n);
+
+		if (unlikely(k < b->n)) {
+			dp->stats.ctr[WM_CTR_RING_DROP] += b->n - k;
+			rte_pktmbuf_free_bulk(b->pkts + k, b->n - k);
+		}
+		b->n = 0;
+		dp->ho_pending &= ~(UINT64_C(1) << o);
+	}
+}
+
+static inline void
+handoff(struct wm_dp *dp, unsigned int owner, struct rte_mbuf *m)
+{
+	struct dp_txbuf *b = &dp->ho[owner];
+
+	b->pkts[b->n++] = m;
+	dp->ho_pending |= UINT64_C(1) << owner;
+	if (b->n == WM_DP_BURST)
+		handoff_flush(dp);
+}
+
+/*
+ * The worker that owns @m's flow. A plain frame from a port with
+ * symmetric RSS came to its owner; a VXLAN inner flow or a reassembled
+ * datagram (@nic false: its fragments hashed on addresses only) goes
+ * where the NIC sends the plain frames of its 4-tuple; without RSS the
+ * flow hash decides.
+ */
+static inline unsigned int
+owner_of(const struct wm_dp *dp, const struct wm_pkt_meta *pm, uint16_t port,
+	 bool nic)
+{
+	if (dp->conf.nworkers == 1)
+		return 0;
+	if (!dp->conf.ports[port].rss)
+		return wm_dp_owner(pm->hash, dp->conf.nworkers);
+	if (nic && !pm->pi.vxlan)
+		return dp->index;
+	return dp->rss_owner[rss_hash(&pm->pi) &
+			     (dp->conf.ports[port].reta_size - 1u)];
+}
+
 /* Route a parsed TCP segment: its segment's policy, its flow's owner. */
 static void
-rx_tcp(struct wm_dp *dp, struct rte_mbuf *m, uint16_t port, uint64_t now)
+rx_tcp(struct wm_dp *dp, struct rte_mbuf *m, uint16_t port, uint64_t now,
+       bool nic)
 {
 	struct wm_pkt_meta *pm = wm_pkt_meta(m);
 	struct wm_pkt_info *pi = &pm->pi;
@@ -253,11 +343,11 @@ rx_tcp(struct wm_dp *dp, struct rte_mbuf *m, uint16_t port, uint64_t now)
 	wm_flow_key_make(pi, dp->conf.ports[port].link, &key, &pm->dir);
 	pm->hash = wm_flow_hash(&key);
 	wm_prof_stop(dp->prof, WM_STAGE_FLOW, t0);
-	owner = pm->hash % dp->conf.nworkers;
+	owner = owner_of(dp, pm, port, nic);
 	if (owner == dp->index)
 		tcp_judge(dp, m, now, &key);
-	else if (dp->conf.handoff(dp->conf.handoff_arg, owner, m) != 0)
-		drop(dp, m, WM_CTR_RING_DROP);
+	else
+		handoff(dp, owner, m);
 }
 
 /*
@@ -290,7 +380,7 @@ rx_frag(struct wm_dp *dp, struct rte_mbuf *m, uint16_t port, uint64_t now)
 	switch (wm_pkt_parse(rte_pktmbuf_mtod(d, const uint8_t *), d->data_len,
 			     d->pkt_len, cfg->vxlan_port, &pm->pi)) {
 	case WM_PKT_TCP:
-		rx_tcp(dp, d, port, now);
+		rx_tcp(dp, d, port, now, false);
 		break;
 	case WM_PKT_NOT_TCP:
 		dp->stats.ctr[WM_CTR_PKT_NOT_TCP]++;
@@ -369,7 +459,7 @@ rx_one(struct wm_dp *dp, struct rte_mbuf *m, uint16_t port, uint64_t now)
 			rx_frag(dp, m, port, now);
 		return;
 	}
-	rx_tcp(dp, m, port, now);
+	rx_tcp(dp, m, port, now, true);
 }
 
 uint16_t
@@ -388,6 +478,7 @@ wm_dp_rx_burst(struct wm_dp *dp, struct rte_mbuf **pkts, uint16_t n,
 			pkt_prefetch(pkts[k + PREFETCH_AHEAD]);
 		rx_one(dp, pkts[k], port, now);
 	}
+	handoff_flush(dp);
 	return n;
 }
 
@@ -700,10 +791,20 @@ wm_dp_create(const struct wm_dp_conf *conf, unsigned int index, int socket)
 	double us;
 
 	if (conf->nworkers == 0 || index >= conf->nworkers ||
+	    conf->nworkers > WM_CONFIG_MAX_WORKERS ||
 	    conf->tx == NULL || (conf->nworkers > 1 && conf->handoff == NULL) ||
 	    conf->nports > WM_CONFIG_MAX_PORTS) {
 		errno = EINVAL;
 		return NULL;
+	}
+	for (unsigned int p = 0; p < conf->nports; p++) {
+		unsigned int r = conf->ports[p].reta_size;
+
+		if (conf->ports[p].rss &&
+		    (r == 0 || r > WM_DP_RETA_MAX || (r & (r - 1)) != 0)) {
+			errno = EINVAL;
+			return NULL;
+		}
 	}
 	dp = rte_zmalloc_socket("wm_dp", sizeof(*dp), RTE_CACHE_LINE_SIZE,
 				socket);
@@ -711,6 +812,8 @@ wm_dp_create(const struct wm_dp_conf *conf, unsigned int index, int socket)
 		goto nomem;
 	dp->conf = *conf;
 	dp->index = index;
+	for (unsigned int i = 0; i < WM_DP_RETA_MAX; i++)
+		dp->rss_owner[i] = (uint8_t)(i % conf->nworkers);
 	/* Clock units: capture microseconds when replaying, else TSC. */
 	us = conf->capture_clock ? 1.0 : (double)rte_get_tsc_hz() / 1e6;
 	dp->timeout_syn = (uint64_t)(cfg->flow_timeout_syn_s * 1e6 * us);

@@ -7,9 +7,11 @@
  * global state: the appliance (app/wiremask) and the benchmark
  * (app/wiremask-bench) call it the same way, with their own callbacks.
  *
- *   wm_dp_rx_burst(port)  parse -> segment, policy -> owner = hash % workers
+ *   wm_dp_rx_burst(port)  parse -> segment, policy -> owner: the NIC's
+ *                         symmetric RSS queue, else the flow hash
  *      owner is this one: wm_dp_judge (flow lookup -> stream)
- *      another:           conf.handoff(owner, m) -> its wm_dp_judge_burst
+ *      another:           per owner, once a burst: conf.handoff(owner,
+ *                         pkts, n) -> its wm_dp_judge_burst
  *   judged packets -> per-port tx buffers -> conf.tx(port, pkts, n)
  *   wm_dp_tick            hold and gap timeouts, flow ageing (and idle
  *                         flows' retained bytes given back), fragment
@@ -46,12 +48,13 @@ typedef uint16_t (*wm_dp_tx_t)(void *arg, uint16_t port,
 			       struct rte_mbuf **pkts, uint16_t n);
 
 /*
- * Hand @m (parsed, its flow hashed) to worker @owner, which judges it
- * with wm_dp_judge_burst(): 0, or < 0 when it cannot take it (the data
- * path drops it, port.ring_drop).
+ * Hand @n packets (parsed, their flow hashed) to worker @owner, which
+ * judges them with wm_dp_judge_burst(): called once per owner per burst.
+ * Returns how many it took; the data path drops the rest
+ * (port.ring_drop).
  */
-typedef int (*wm_dp_handoff_t)(void *arg, unsigned int owner,
-			       struct rte_mbuf *m);
+typedef uint16_t (*wm_dp_handoff_t)(void *arg, unsigned int owner,
+				    struct rte_mbuf **pkts, uint16_t n);
 
 struct wm_dp_conf {
 	const struct wm_config *cfg;
@@ -62,6 +65,17 @@ struct wm_dp_conf {
 	struct {
 		uint16_t peer;                 /* where its frames leave */
 		uint16_t link;                 /* the pair's id (flow key) */
+		/*
+		 * The NIC spreads this port's frames over the workers'
+		 * queues with a symmetric RSS hash (queue i: worker i):
+		 * a plain TCP frame received here is this worker's flow.
+		 * VXLAN inner flows and reassembled datagrams still pick
+		 * their owner in software, as the NIC would for a plain
+		 * frame of their 4-tuple (symmetric Toeplitz, wm_dp_rss).
+		 */
+		bool rss;
+		uint16_t reta_size;            /* rss: a power of two, at most
+						* WM_DP_RETA_MAX */
 	} ports[WM_CONFIG_MAX_PORTS];
 	/*
 	 * Replaying captures, timeouts follow the mbufs' timestamps (the
@@ -84,6 +98,33 @@ struct wm_dp_conf {
  */
 struct wm_dp *wm_dp_create(const struct wm_dp_conf *conf, unsigned int index,
 			   int socket);
+
+/*
+ * The symmetric RSS key (0x6d5a repeated: Woo and Park, "Scalable TCP
+ * session monitoring with symmetric receive-side scaling"): Toeplitz
+ * with it hashes both directions of a connection alike.
+ */
+#define WM_DP_RSS_KEY_BYTE(i) ((i) % 2 == 0 ? 0x6d : 0x5a)
+/* Redirection tables programmed: queue i % nb_rxq at entry i. */
+#define WM_DP_RETA_MAX 512
+
+/**
+ * The worker (of @nworkers) the NIC's symmetric RSS sends a plain TCP
+ * frame of @pi's 4-tuple to, its redirection table of @reta_size
+ * entries (a power of two) programmed with queue i % @nworkers at i.
+ */
+unsigned int wm_dp_rss_owner(const struct wm_pkt_info *pi,
+			     unsigned int nworkers, unsigned int reta_size);
+
+/*
+ * The owner of a flow hash among @nworkers when no NIC chose (vdevs,
+ * VXLAN inner flows without RSS): multiply-shift, no division.
+ */
+static inline unsigned int
+wm_dp_owner(uint32_t hash, unsigned int nworkers)
+{
+	return (unsigned int)(((uint64_t)hash * nworkers) >> 32);
+}
 
 /** Free @dp (NULL is allowed); call wm_dp_flush() first. */
 void wm_dp_free(struct wm_dp *dp);
