@@ -14,9 +14,8 @@
 #include <rte_malloc.h>
 #include <rte_mbuf_dyn.h>
 #include <rte_prefetch.h>
-#include <rte_thash.h>
 
-#include "wm_datapath.h"
+#include "datapath_priv.h"
 #include "wm_frag.h"
 #include "wm_token.h"
 
@@ -38,44 +37,6 @@ _Static_assert(WM_CONFIG_MAX_SEGMENTS <= WM_STATS_SEGMENTS &&
 #define RETAIN_GRACE_US 200000
 #define PREFETCH_AHEAD 4
 
-struct dp_txbuf {
-	uint16_t n;
-	struct rte_mbuf *pkts[WM_DP_BURST];
-};
-
-/* The symmetric RSS key, as the NIC has it (ports.c programs it). */
-static const uint8_t rss_key[40] = {
-#define K2 0x6d, 0x5a
-	K2, K2, K2, K2, K2, K2, K2, K2, K2, K2,
-	K2, K2, K2, K2, K2, K2, K2, K2, K2, K2,
-#undef K2
-};
-
-struct wm_dp {
-	struct wm_dp_conf conf;
-	unsigned int index;
-	struct wm_flow_table *flows;
-	hs_scratch_t *scratch;
-	/* Idle flow timeouts per state, in the clock's units. */
-	uint64_t timeout_syn;           /* no data yet */
-	uint64_t timeout_est;           /* established */
-	uint64_t timeout_closed;        /* FIN both ways or RST */
-	uint64_t clock_us;              /* capture clock: newest timestamp */
-	struct wm_stream_conf stream_conf;
-	struct wm_rb_pool *rb_pool;     /* retained bytes (memcap) */
-	struct wm_win_pool *win_pool;   /* history windows (hold > 0) */
-	struct wm_token_ctx *tok;       /* keyed operators, fingerprints */
-	struct wm_frag *frag;           /* IP fragments in reassembly */
-	struct wm_prof *prof;           /* cycles per stage, or NULL */
-	struct dp_txbuf tx[WM_CONFIG_MAX_PORTS];
-	/* Hand-offs of the burst, per owner (bit set: some pending). */
-	uint64_t ho_pending;
-	struct dp_txbuf ho[WM_CONFIG_MAX_WORKERS];
-	/* RSS redirection entry -> worker (queue i % nworkers). */
-	uint8_t rss_owner[WM_DP_RETA_MAX];
-	struct wm_stats stats;
-	struct wm_stream_ctx stream;
-} __rte_cache_aligned;
 
 /* The cache lines a packet's first touch needs: headers and its meta. */
 static inline void
@@ -242,30 +203,6 @@ tcp_judge(struct wm_dp *dp, struct rte_mbuf *m, uint64_t tsc,
 	wm_prof_stop(dp->prof, WM_STAGE_STREAM, t0);
 }
 
-/* Toeplitz of @pi's 4-tuple with the symmetric key. */
-static uint32_t
-rss_hash(const struct wm_pkt_info *pi)
-{
-	uint32_t t[RTE_THASH_V6_L4_LEN];
-	unsigned int n = pi->ip_version == 4 ? 1 : 4, k = 0;
-
-	for (unsigned int i = 0; i < n; i++)
-		t[k++] = rte_be_to_cpu_32(((const unaligned_uint32_t *)
-					   (const void *)pi->saddr)[i]);
-	for (unsigned int i = 0; i < n; i++)
-		t[k++] = rte_be_to_cpu_32(((const unaligned_uint32_t *)
-					   (const void *)pi->daddr)[i]);
-	t[k++] = (uint32_t)pi->sport << 16 | pi->dport;
-	return rte_softrss(t, k, rss_key);
-}
-
-unsigned int
-wm_dp_rss_owner(const struct wm_pkt_info *pi, unsigned int nworkers,
-		unsigned int reta_size)
-{
-	return (rss_hash(pi) & (reta_size - 1)) % nworkers;
-}
-
 /* Send the burst's hand-offs, one call per owner. */
 static void
 handoff_flush(struct wm_dp *dp)
@@ -313,7 +250,7 @@ owner_of(const struct wm_dp *dp, const struct wm_pkt_meta *pm, uint16_t port,
 		return wm_dp_owner(pm->hash, dp->conf.nworkers);
 	if (nic && !pm->pi.vxlan)
 		return dp->index;
-	return dp->rss_owner[rss_hash(&pm->pi) &
+	return dp->rss_owner[dp_rss_hash(&pm->pi) &
 			     (dp->conf.ports[port].reta_size - 1u)];
 }
 
@@ -674,71 +611,6 @@ void
 wm_dp_set_proto(struct wm_dp *dp, bool on)
 {
 	dp->stream.proto_off = !on;
-}
-
-void
-wm_dp_usage(struct wm_dp *dp, struct wm_dp_usage *u, bool reset_peak)
-{
-	u->flows = dp->flows->nused;
-	u->windows = dp->win_pool->in_use;
-	u->windows_peak = dp->win_pool->peak;
-	u->retained_bytes = wm_rb_pool_used(dp->rb_pool);
-	if (reset_peak)
-		dp->win_pool->peak = dp->win_pool->in_use;
-}
-
-size_t
-wm_dp_flow_entry_bytes(const struct wm_dp *dp)
-{
-	uint32_t size = dp->flows->size, nb = dp->flows->mask + 1;
-
-	return sizeof(struct wm_flow) + (sizeof(uint32_t) * nb + size - 1) / size;
-}
-
-void
-wm_dp_mem(struct wm_dp *dp, struct wm_dp_mem *m)
-{
-	struct wm_stream_mem sm;
-
-	memset(m, 0, sizeof(*m));
-	for (uint32_t i = 0; i < dp->flows->size; i++) {
-		struct wm_flow *f = &dp->flows->flows[i];
-		struct wm_stream_flow *sf = wm_stream_flow_of(f);
-
-		if (!f->in_use)
-			continue;
-		m->flows++;
-		for (unsigned int d = 0; d < 2; d++)
-			if (sf->dir[d].hs != NULL && sf->hs_db != NULL)
-				m->hs_bytes += sf->hs_db->stream_size;
-	}
-	m->entry_bytes = m->flows * wm_dp_flow_entry_bytes(dp);
-	m->window_bytes = (uint64_t)dp->win_pool->in_use * WM_WIN_BYTES;
-	m->retained_bytes = wm_rb_pool_used(dp->rb_pool);
-	wm_stream_mem(&dp->stream, &sm);
-	m->view_bytes = sm.view_bytes;
-	m->held_bytes = sm.held_bytes;
-	m->queued_bytes = sm.queued_bytes;
-	m->total = m->entry_bytes + m->hs_bytes + m->window_bytes +
-		   m->retained_bytes + m->view_bytes + m->held_bytes +
-		   m->queued_bytes;
-}
-
-uint64_t
-wm_dp_rest(struct wm_dp *dp)
-{
-	uint64_t n = 0;
-
-	for (uint32_t i = 0; i < dp->flows->size; i++) {
-		struct wm_flow *f = &dp->flows->flows[i];
-
-		if (!f->in_use)
-			continue;
-		for (unsigned int d = 0; d < 2; d++)
-			n += wm_reasm_rest(&dp->stream.reasm,
-					   &wm_stream_flow_of(f)->dir[d].r);
-	}
-	return n;
 }
 
 void

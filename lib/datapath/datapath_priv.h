@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Internal to lib/datapath: one worker's state (datapath.c runs it,
+ * datapath_mem.c reports what it holds, datapath_rss.c picks owners
+ * as the NIC does).
+ */
+#ifndef DATAPATH_PRIV_H
+#define DATAPATH_PRIV_H
+
+#include <rte_common.h>
+
+#include "wm_datapath.h"
+#include "wm_frag.h"
+#include "wm_token.h"
+
+struct dp_txbuf {
+	uint16_t n;
+	struct rte_mbuf *pkts[WM_DP_BURST];
+};
+
+
+struct wm_dp {
+	struct wm_dp_conf conf;
+	unsigned int index;
+	struct wm_flow_table *flows;
+	hs_scratch_t *scratch;
+	/* Idle flow timeouts per state, in the clock's units. */
+	uint64_t timeout_syn;           /* no data yet */
+	uint64_t timeout_est;           /* established */
+	uint64_t timeout_closed;        /* FIN both ways or RST */
+	uint64_t clock_us;              /* capture clock: newest timestamp */
+	struct wm_stream_conf stream_conf;
+	struct wm_rb_pool *rb_pool;     /* retained bytes (memcap) */
+	struct wm_win_pool *win_pool;   /* history windows (hold > 0) */
+	struct wm_token_ctx *tok;       /* keyed operators, fingerprints */
+	struct wm_frag *frag;           /* IP fragments in reassembly */
+	struct wm_prof *prof;           /* cycles per stage, or NULL */
+	struct dp_txbuf tx[WM_CONFIG_MAX_PORTS];
+	/* Hand-offs of the burst, per owner (bit set: some pending). */
+	uint64_t ho_pending;
+	struct dp_txbuf ho[WM_CONFIG_MAX_WORKERS];
+	/* RSS redirection entry -> worker (queue i % nworkers). */
+	uint8_t rss_owner[WM_DP_RETA_MAX];
+	struct wm_stats stats;
+	struct wm_stream_ctx stream;
+} __rte_cache_aligned;
+
+/** Toeplitz of @pi's 4-tuple with the symmetric RSS key. */
+uint32_t dp_rss_hash(const struct wm_pkt_info *pi);
+
+#endif /* DATAPATH_PRIV_H */
