@@ -161,10 +161,16 @@ tcp_judge(struct wm_dp *dp, struct rte_mbuf *m, uint64_t tsc,
 	struct wm_flow *f;
 	uint64_t t0 = wm_prof_start(dp->prof);
 
-	/* What timed out before this packet arrived leaves before it. */
-	wm_stream_expire(&dp->stream, now);
-	wm_prof_stop(dp->prof, WM_STAGE_STREAM, t0);
-	t0 = wm_prof_start(dp->prof);
+	/*
+	 * What timed out before this packet arrived leaves before it: on
+	 * the capture clock each packet moves time; on the TSC the burst's
+	 * callers did it once.
+	 */
+	if (dp->conf.capture_clock) {
+		wm_stream_expire(&dp->stream, now);
+		wm_prof_stop(dp->prof, WM_STAGE_STREAM, t0);
+		t0 = wm_prof_start(dp->prof);
+	}
 	if (key == NULL) {
 		wm_flow_key_make(&pm->pi, dp->conf.ports[pm->out_port].link, &k,
 				 &pm->dir);
@@ -281,10 +287,13 @@ rx_tcp(struct wm_dp *dp, struct rte_mbuf *m, uint16_t port, uint64_t now,
 	pm->hash = wm_flow_hash(&key);
 	wm_prof_stop(dp->prof, WM_STAGE_FLOW, t0);
 	owner = owner_of(dp, pm, port, nic);
-	if (owner == dp->index)
-		tcp_judge(dp, m, now, &key);
-	else
+	if (owner == dp->index) {
+		/* Judged once the burst is parsed (local_judge). */
+		dp->local_key[dp->nlocal] = key;
+		dp->local[dp->nlocal++] = m;
+	} else {
 		handoff(dp, owner, m);
+	}
 }
 
 /*
@@ -399,6 +408,46 @@ rx_one(struct wm_dp *dp, struct rte_mbuf *m, uint16_t port, uint64_t now)
 	rx_tcp(dp, m, port, now, true);
 }
 
+/*
+ * Timers once per burst: what timed out before it leaves before it (on
+ * the capture clock, tcp_judge does it per packet as time moves).
+ */
+static inline void
+burst_expire(struct wm_dp *dp, uint64_t now)
+{
+	uint64_t t0;
+
+	if (dp->conf.capture_clock)
+		return;
+	t0 = wm_prof_start(dp->prof);
+	wm_stream_expire(&dp->stream, now);
+	wm_prof_stop(dp->prof, WM_STAGE_STREAM, t0);
+}
+
+/*
+ * Judge the burst's segments of this worker's flows, in arrival order:
+ * flow buckets prefetched PREFETCH_AHEAD packets ahead, the entries
+ * they lead to half as far.
+ */
+static void
+local_judge(struct wm_dp *dp, uint64_t now)
+{
+	uint16_t n = dp->nlocal;
+
+	for (uint16_t k = 0; k < n && k < PREFETCH_AHEAD; k++)
+		wm_flow_prefetch_bucket(dp->flows, wm_pkt_meta(dp->local[k])->hash);
+	for (uint16_t k = 0; k < n; k++) {
+		if (k + PREFETCH_AHEAD < n)
+			wm_flow_prefetch_bucket(dp->flows,
+				wm_pkt_meta(dp->local[k + PREFETCH_AHEAD])->hash);
+		if (k + PREFETCH_AHEAD / 2 < n)
+			wm_flow_prefetch_entry(dp->flows,
+				wm_pkt_meta(dp->local[k + PREFETCH_AHEAD / 2])->hash);
+		tcp_judge(dp, dp->local[k], now, &dp->local_key[k]);
+	}
+	dp->nlocal = 0;
+}
+
 uint16_t
 wm_dp_rx_burst(struct wm_dp *dp, struct rte_mbuf **pkts, uint16_t n,
 	       uint16_t port, uint64_t now)
@@ -414,8 +463,15 @@ wm_dp_rx_burst(struct wm_dp *dp, struct rte_mbuf **pkts, uint16_t n,
 		if (k + PREFETCH_AHEAD < n)
 			pkt_prefetch(pkts[k + PREFETCH_AHEAD]);
 		rx_one(dp, pkts[k], port, now);
+		/* Longer bursts than WM_DP_BURST: judged in pieces. */
+		if (unlikely(dp->nlocal == WM_DP_BURST)) {
+			burst_expire(dp, now);
+			local_judge(dp, now);
+		}
 	}
 	handoff_flush(dp);
+	burst_expire(dp, now);
+	local_judge(dp, now);
 	return n;
 }
 
@@ -423,6 +479,7 @@ uint16_t
 wm_dp_judge_burst(struct wm_dp *dp, struct rte_mbuf **pkts, uint16_t n,
 		  uint64_t now)
 {
+	burst_expire(dp, now);
 	for (uint16_t k = 0; k < n; k++)
 		tcp_judge(dp, pkts[k], now, NULL);
 	return n;

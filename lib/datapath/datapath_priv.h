@@ -39,6 +39,14 @@ struct wm_dp {
 	/* Hand-offs of the burst, per owner (bit set: some pending). */
 	uint64_t ho_pending;
 	struct dp_txbuf ho[WM_CONFIG_MAX_WORKERS];
+	/*
+	 * TCP segments of this worker's flows in the burst being received,
+	 * with their keys: judged after the whole burst is parsed, their
+	 * buckets and entries prefetched a few packets ahead.
+	 */
+	uint16_t nlocal;
+	struct rte_mbuf *local[WM_DP_BURST];
+	struct wm_flow_key local_key[WM_DP_BURST];
 	/* RSS redirection entry -> worker (queue i % nworkers). */
 	uint8_t rss_owner[WM_DP_RETA_MAX];
 	struct wm_stats stats;
