@@ -44,7 +44,7 @@ struct bench_state bench = { .config = "configs/default.cfg", .passes = 3, .prof
 
 const char *const pass_name[PASS_MAX] = {
 	"io-forward", "full path", "hs ceiling", "profiled", "no proto",
-	"pure ACKs",
+	"pure ACKs", "hand-off",
 };
 
 static const char usage_text[] =
@@ -394,9 +394,10 @@ setup(void)
 		struct blcore *b = &bench.lc[i];
 
 		b->idx = malloc(bench.nfr * sizeof(*b->idx));
+		b->hidx = malloc(bench.nfr * sizeof(*b->hidx));
 		/* Room for the frames and, in the ACK pass, their ACKs. */
 		b->m = malloc(2 * (size_t)bench.nfr * sizeof(*b->m));
-		if (b->idx == NULL || b->m == NULL ||
+		if (b->idx == NULL || b->m == NULL || b->hidx == NULL ||
 		    (bench.segs->scratch != NULL &&
 		     hs_clone_scratch(bench.segs->scratch,
 				      &bench.scratch[i]) != HS_SUCCESS)) {

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include <rte_mbuf.h>
+#include <rte_ring.h>
 
 #include "wm_datapath.h"
 #include "wm_match.h"
@@ -19,7 +20,7 @@
 #define NSAMPLE_MAX (1u << 22)
 
 enum pass { PASS_IO, PASS_FULL, PASS_HS, PASS_PROF, PASS_RAW, PASS_ACK,
-	    PASS_MAX };
+	    PASS_HANDOFF, PASS_MAX };
 
 /* Bytes of a pure ACK built from a data frame (headers, padded to 60). */
 #define ACK_MAX 128
@@ -56,6 +57,11 @@ struct blcore {
 	uint32_t n;
 	struct rte_mbuf **m;    /* this pass's copies */
 	uint32_t nack;          /* ACK pass: its pure ACKs in m[] */
+	/* Hand-off pass: frames as a NIC without symmetric RSS would
+	 * spread them (bursts round robin), the owners' through rings. */
+	uint32_t *hidx;
+	uint32_t hn;
+	struct rte_ring *ring;  /* packets other lcores hand over */
 	uint64_t t_start;
 	uint64_t t_end;
 	uint64_t burst_now;     /* TSC of the burst being judged */
@@ -110,6 +116,7 @@ struct bench_state {
 	enum pass kind;
 	hs_stream_t **hs;       /* per flow direction (hs ceiling) */
 	uint32_t ready;        /* lcores at the start line (__atomic) */
+	uint32_t sent;         /* hand-off pass: lcores done receiving */
 	/* what the data path judges with */
 	struct wm_config *cfg;
 	struct wm_segments *segs;
@@ -127,6 +134,8 @@ struct run {
 	double raw_gbps;        /* the full path without the protocol stage */
 	struct result ack;      /* pure ACKs of the flows in the table */
 	double ack_mpps;
+	struct result handoff;  /* flows handed over in software (> 1 worker) */
+	double handoff_mpps;
 	double cycles_per_pkt;
 	uint64_t flows;
 	uint64_t dropped;

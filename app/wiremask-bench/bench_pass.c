@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_errno.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
@@ -57,10 +58,53 @@ bench_handoff(void *arg, unsigned int owner, struct rte_mbuf **pkts,
 	      uint16_t n)
 {
 	RTE_SET_USED(arg);
-	RTE_SET_USED(owner);
-	RTE_SET_USED(pkts);
-	RTE_SET_USED(n);
-	return 0;
+	return (uint16_t)rte_ring_mp_enqueue_burst(bench.lc[owner].ring,
+						   (void **)pkts, n, NULL);
+}
+
+/* What other lcores handed over, judged; how many. */
+static unsigned int
+ring_poll(struct blcore *b, uint64_t now)
+{
+	struct rte_mbuf *pkts[WM_DP_BURST];
+	unsigned int n = rte_ring_sc_dequeue_burst(b->ring, (void **)pkts,
+						   WM_DP_BURST, NULL);
+
+	if (n > 0)
+		wm_dp_judge_burst(b->dp, pkts, (uint16_t)n, now);
+	return n;
+}
+
+/*
+ * The software hand-off, as the appliance runs it without symmetric
+ * RSS: each lcore receives its share, judges its own flows and hands
+ * the rest to their owners' rings, polling its own after each burst,
+ * until every lcore is done receiving and its ring is empty.
+ */
+static void
+pass_handoff(struct blcore *b)
+{
+	uint64_t now;
+
+	for (uint32_t i = 0; i < b->n; i += WM_DP_BURST) {
+		uint16_t k = (uint16_t)RTE_MIN((uint32_t)WM_DP_BURST, b->n - i);
+
+		now = rte_rdtsc();
+		b->burst_now = now;
+		wm_dp_rx_burst(b->dp, b->m + i, k, 0, now);
+		ring_poll(b, now);
+		wm_dp_tick(b->dp, now);
+	}
+	__atomic_fetch_add(&bench.sent, 1, __ATOMIC_RELEASE);
+	for (;;) {
+		bool all = __atomic_load_n(&bench.sent, __ATOMIC_ACQUIRE) ==
+			   bench.active;
+
+		now = rte_rdtsc();
+		if (ring_poll(b, now) == 0 && all)
+			break;
+		wm_dp_tick(b->dp, now);
+	}
 }
 
 static int
@@ -161,6 +205,9 @@ lcore_pass(void *arg)
 		break;
 	case PASS_ACK:
 		pass_ack(&bench.lc[i]);
+		break;
+	case PASS_HANDOFF:
+		pass_handoff(&bench.lc[i]);
 		break;
 	default:
 		break;
@@ -313,6 +360,21 @@ flows_cost(struct result *r)
 	}
 }
 
+/* Between the symmetric spread and the hand-off pass's. */
+static void
+dist_swap(void)
+{
+	for (unsigned int i = 0; i < bench.active; i++) {
+		struct blcore *b = &bench.lc[i];
+		uint32_t *idx = b->idx, n = b->n;
+
+		b->idx = b->hidx;
+		b->n = b->hn;
+		b->hidx = idx;
+		b->hn = n;
+	}
+}
+
 static int
 pass_run(enum pass kind, struct result *r)
 {
@@ -321,6 +383,8 @@ pass_run(enum pass kind, struct result *r)
 	struct wm_dp_usage u;
 
 	memset(r, 0, sizeof(*r));
+	if (kind == PASS_HANDOFF)
+		dist_swap();
 	if (mbufs_prepare() < 0)
 		return -ENOMEM;
 	memset(&before, 0, sizeof(before));
@@ -356,6 +420,7 @@ pass_run(enum pass kind, struct result *r)
 			}
 	bench.kind = kind;
 	__atomic_store_n(&bench.ready, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&bench.sent, 0, __ATOMIC_RELAXED);
 	rte_eal_mp_remote_launch(lcore_pass, NULL, CALL_MAIN);
 	rte_eal_mp_wait_lcore();
 	for (unsigned int i = 0; i < bench.active; i++) {
@@ -375,7 +440,7 @@ pass_run(enum pass kind, struct result *r)
 		struct blcore *b = &bench.lc[i];
 
 		if (kind == PASS_FULL || kind == PASS_PROF || kind == PASS_RAW ||
-		    kind == PASS_ACK) {
+		    kind == PASS_ACK || kind == PASS_HANDOFF) {
 			wm_dp_flush(b->dp);
 		} else if (kind == PASS_HS) {
 			rte_pktmbuf_free_bulk(b->m, b->n);
@@ -409,6 +474,8 @@ pass_run(enum pass kind, struct result *r)
 			b->lat = b->held = NULL;
 		}
 	}
+	if (kind == PASS_HANDOFF)
+		dist_swap();
 	memset(&after, 0, sizeof(after));
 	for (unsigned int i = 0; i < bench.active; i++)
 		wm_stats_add(&after, wm_dp_stats(bench.lc[i].dp));
@@ -452,7 +519,7 @@ distribute(unsigned int n)
 	for (unsigned int i = 0; i < n; i++) {
 		struct blcore *b = &bench.lc[i];
 
-		b->n = 0;
+		b->n = b->hn = 0;
 		wm_dp_free(b->dp);
 		c.tx_arg = b;
 		b->dp = wm_dp_create(&c, i,
@@ -466,8 +533,27 @@ distribute(unsigned int n)
 	}
 	for (uint32_t k = 0; k < bench.nfr; k++) {
 		struct blcore *b = &bench.lc[wm_dp_owner(bench.fr[k].hash, n)];
+		struct blcore *h = &bench.lc[(k / WM_DP_BURST) % n];
 
 		b->idx[b->n++] = k;
+		h->hidx[h->hn++] = k;
+	}
+	for (unsigned int i = 0; i < n && n > 1; i++) {
+		struct blcore *b = &bench.lc[i];
+		char name[RTE_RING_NAMESIZE];
+
+		if (b->ring != NULL)
+			continue;
+		/* Room for every frame: a hand-off never finds it full. */
+		snprintf(name, sizeof(name), "bench_ho_%u", i);
+		b->ring = rte_ring_create(name, rte_align32pow2(bench.nfr + 1),
+					  (int)rte_lcore_to_socket_id(b->lcore),
+					  RING_F_SC_DEQ);
+		if (b->ring == NULL) {
+			fprintf(stderr, "wiremask-bench: hand-off ring: %s\n",
+				rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
 	}
 	return 0;
 }
@@ -482,31 +568,34 @@ rate(uint64_t units, uint64_t cycles)
 int
 run_workers(struct run *run)
 {
-	struct result *res[5];
-	const enum pass order[5] = { PASS_IO, PASS_FULL, PASS_HS, PASS_RAW,
-				     PASS_ACK };
+	struct result *res[6];
+	const enum pass order[6] = { PASS_IO, PASS_FULL, PASS_HS, PASS_RAW,
+				     PASS_ACK, PASS_HANDOFF };
+	/* One worker hands nothing over: no hand-off pass then. */
+	unsigned int nk = run->workers > 1 ? 6 : 5;
 	uint64_t drops = 0;
 
 	if (distribute(run->workers) < 0)
 		return -ENOMEM;
-	for (unsigned int k = 0; k < 5; k++) {
+	for (unsigned int k = 0; k < 6; k++) {
 		res[k] = calloc(bench.passes, sizeof(struct result));
 		if (res[k] == NULL)
 			return -ENOMEM;
 	}
 	/* Interleaved, so a noisy neighbour hits every kind alike. */
 	for (unsigned int p = 0; p < bench.passes; p++)
-		for (unsigned int k = 0; k < 5; k++)
+		for (unsigned int k = 0; k < nk; k++)
 			if (pass_run(order[k], &res[k][p]) < 0)
 				return -ENOMEM;
-	for (unsigned int k = 0; k < 5; k++)
+	for (unsigned int k = 0; k < 6; k++)
 		qsort(res[k], bench.passes, sizeof(struct result), cmp_cycles);
 	run->io = res[0][bench.passes / 2];
 	run->full = res[1][bench.passes / 2];
 	run->hs = res[2][bench.passes / 2];
 	run->raw = res[3][bench.passes / 2];
 	run->ack = res[4][bench.passes / 2];
-	for (unsigned int k = 0; k < 5; k++)
+	run->handoff = res[5][bench.passes / 2];
+	for (unsigned int k = 0; k < 6; k++)
 		free(res[k]);
 	if (bench.profile && pass_run(PASS_PROF, &run->prof) < 0)
 		return -ENOMEM;
@@ -517,6 +606,7 @@ run_workers(struct run *run)
 	run->hs_gbps = rate(bench.scan_bytes * 8, run->hs.cycles) / 1e9;
 	run->raw_gbps = rate(bench.payload_bytes * 8, run->raw.cycles) / 1e9;
 	run->ack_mpps = rate(bench.nack, run->ack.cycles) / 1e6;
+	run->handoff_mpps = rate(bench.nfr, run->handoff.cycles) / 1e6;
 	run->cycles_per_pkt = (double)run->full.cycles * run->workers /
 			      (double)bench.nfr;
 	run->flows = run->full.stats.ctr[WM_CTR_FLOW_NEW];

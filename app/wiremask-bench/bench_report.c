@@ -163,6 +163,13 @@ report_human(const struct run *runs, unsigned int n)
 		printf("  %-11s %8.3f Mpps                              ratio_io %.3f\n",
 		       pass_name[PASS_IO], r->io_mpps,
 		       ratio(r->full_mpps, r->io_mpps));
+		if (r->workers > 1)
+			printf("  %-11s %8.3f Mpps (frames spread in bursts, "
+			       "owners through rings; %" PRIu64 " ring drops)"
+			       "      ratio to symmetric RSS %.3f\n",
+			       pass_name[PASS_HANDOFF], r->handoff_mpps,
+			       r->handoff.stats.ctr[WM_CTR_RING_DROP],
+			       ratio(r->handoff_mpps, r->full_mpps));
 		printf("  %-11s %8.3f Mpps (%u pure ACKs of the flows in the "
 		       "table, 64 B frames; %" PRIu64 " of them sent)\n",
 		       pass_name[PASS_ACK], r->ack_mpps, bench.nack,
@@ -218,6 +225,9 @@ json_run(const struct run *r)
 	       r->full.stats.ctr[WM_CTR_MASK_VALUES], r->dropped, r->raw_gbps,
 	       ratio(r->full_gbps, r->raw_gbps));
 	printf(", \"ack_mpps\": %.4f", r->ack_mpps);
+	if (r->workers > 1)
+		printf(", \"handoff_mpps\": %.4f, \"ratio_handoff\": %.4f",
+		       r->handoff_mpps, ratio(r->handoff_mpps, r->full_mpps));
 	printf(", \"idle_flow_bytes\": %.1f, \"idle_flow\": {\"entry\": %.1f, "
 	       "\"hs\": %.1f, \"windows\": %.1f, \"retained\": %.1f, "
 	       "\"views\": %.1f, \"held\": %.1f, \"queued\": %.1f}",
