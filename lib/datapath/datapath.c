@@ -209,25 +209,6 @@ tcp_judge(struct wm_dp *dp, struct rte_mbuf *m, uint64_t tsc,
 	wm_prof_stop(dp->prof, WM_STAGE_STREAM, t0);
 }
 
-/* Send the burst's hand-offs, one call per owner. */
-static void
-handoff_flush(struct wm_dp *dp)
-{
-	while (dp->ho_pending != 0) {
-		unsigned int o = (unsigned int)rte_bsf64(dp->ho_pending);
-		struct dp_txbuf *b = &dp->ho[o];
-		uint16_t k = dp->conf.handoff(dp->conf.handoff_arg, o, b->pkts,
-					      b->n);
-
-		if (unlikely(k < b->n)) {
-			dp->stats.ctr[WM_CTR_RING_DROP] += b->n - k;
-			rte_pktmbuf_free_bulk(b->pkts + k, b->n - k);
-		}
-		b->n = 0;
-		dp->ho_pending &= ~(UINT64_C(1) << o);
-	}
-}
-
 static inline void
 handoff(struct wm_dp *dp, unsigned int owner, struct rte_mbuf *m)
 {
@@ -236,28 +217,55 @@ handoff(struct wm_dp *dp, unsigned int owner, struct rte_mbuf *m)
 	b->pkts[b->n++] = m;
 	dp->ho_pending |= UINT64_C(1) << owner;
 	if (b->n == WM_DP_BURST)
-		handoff_flush(dp);
+		dp_handoff_flush(dp);
 }
 
 /*
- * The worker that owns @m's flow. A plain frame from a port with
- * symmetric RSS came to its owner; a VXLAN inner flow or a reassembled
- * datagram (@nic false: its fragments hashed on addresses only) goes
- * where the NIC sends the plain frames of its 4-tuple; without RSS the
- * flow hash decides.
+ * A parsed TCP segment's segment and policy; in a masking segment its
+ * flow key into @key and its hash into its meta. False when its segment
+ * masks nothing.
  */
-static inline unsigned int
-owner_of(const struct wm_dp *dp, const struct wm_pkt_meta *pm, uint16_t port,
-	 bool nic)
+static inline bool
+tcp_key(struct wm_dp *dp, struct rte_mbuf *m, uint16_t port,
+	struct wm_flow_key *key)
 {
-	if (dp->conf.nworkers == 1)
-		return 0;
-	if (!dp->conf.ports[port].rss)
-		return wm_dp_owner(pm->hash, dp->conf.nworkers);
-	if (nic && !pm->pi.vxlan)
-		return dp->index;
-	return dp->rss_owner[dp_rss_hash(&pm->pi) &
-			     (dp->conf.ports[port].reta_size - 1u)];
+	struct wm_pkt_meta *pm = wm_pkt_meta(m);
+	uint64_t t0;
+
+	pm->segment = wm_segment_lookup(dp->conf.segs, &pm->pi);
+	if (!wm_policy_masks(wm_segment_policy(dp->conf.segs, pm->segment)))
+		return false;
+	t0 = wm_prof_start(dp->prof);
+	wm_flow_key_make(&pm->pi, dp->conf.ports[port].link, key, &pm->dir);
+	pm->hash = wm_flow_hash(key);
+	wm_prof_stop(dp->prof, WM_STAGE_FLOW, t0);
+	return true;
+}
+
+/*
+ * Route a TCP segment keyed by tcp_key() (@masks: its result): forward
+ * it, judge it (its flow is ours) or hand it to its flow's owner.
+ */
+static inline void
+tcp_route(struct wm_dp *dp, struct rte_mbuf *m, uint16_t port, uint64_t now,
+	  bool nic, bool masks, const struct wm_flow_key *key)
+{
+	struct wm_pkt_meta *pm = wm_pkt_meta(m);
+	unsigned int owner;
+
+	dp->stats.ctr[WM_CTR_PKT_TCP]++;
+	if (pm->pi.vxlan)
+		dp->stats.ctr[WM_CTR_PKT_VXLAN]++;
+	if (!masks) {
+		dp->stats.ctr[WM_CTR_FWD_NO_POLICY]++;
+		emit(m, dp);
+		return;
+	}
+	owner = dp_owner_of(dp, pm, port, nic);
+	if (owner == dp->index)
+		tcp_judge(dp, m, now, key);
+	else
+		handoff(dp, owner, m);
 }
 
 /* Route a parsed TCP segment: its segment's policy, its flow's owner. */
@@ -265,35 +273,10 @@ static void
 rx_tcp(struct wm_dp *dp, struct rte_mbuf *m, uint16_t port, uint64_t now,
        bool nic)
 {
-	struct wm_pkt_meta *pm = wm_pkt_meta(m);
-	struct wm_pkt_info *pi = &pm->pi;
-	const struct wm_policy *policy;
 	struct wm_flow_key key;
-	unsigned int owner;
-	uint64_t t0;
+	bool masks = tcp_key(dp, m, port, &key);
 
-	dp->stats.ctr[WM_CTR_PKT_TCP]++;
-	if (pi->vxlan)
-		dp->stats.ctr[WM_CTR_PKT_VXLAN]++;
-	pm->segment = wm_segment_lookup(dp->conf.segs, pi);
-	policy = wm_segment_policy(dp->conf.segs, pm->segment);
-	if (!wm_policy_masks(policy)) {
-		dp->stats.ctr[WM_CTR_FWD_NO_POLICY]++;
-		emit(m, dp);
-		return;
-	}
-	t0 = wm_prof_start(dp->prof);
-	wm_flow_key_make(pi, dp->conf.ports[port].link, &key, &pm->dir);
-	pm->hash = wm_flow_hash(&key);
-	wm_prof_stop(dp->prof, WM_STAGE_FLOW, t0);
-	owner = owner_of(dp, pm, port, nic);
-	if (owner == dp->index) {
-		/* Judged once the burst is parsed (local_judge). */
-		dp->local_key[dp->nlocal] = key;
-		dp->local[dp->nlocal++] = m;
-	} else {
-		handoff(dp, owner, m);
-	}
+	tcp_route(dp, m, port, now, nic, masks, &key);
 }
 
 /*
@@ -353,22 +336,40 @@ pi_masks(const struct wm_dp *dp, const struct wm_pkt_info *pi)
 						 wm_segment_lookup(segs, pi)));
 }
 
-/* Parse, classify and route one received packet. */
-static void
-rx_one(struct wm_dp *dp, struct rte_mbuf *m, uint16_t port, uint64_t now)
+/*
+ * First pass over a burst: parse @m (burst slot @i), and for a TCP
+ * segment in a masking segment make its flow key and prefetch its
+ * bucket. Nothing leaves yet: the second pass keeps arrival order.
+ */
+static inline void
+rx_parse(struct wm_dp *dp, struct rte_mbuf *m, uint16_t port, uint16_t i)
 {
 	const struct wm_config *cfg = dp->conf.cfg;
 	struct wm_pkt_meta *pm = wm_pkt_meta(m);
-	struct wm_pkt_info *pi = &pm->pi;
 	uint64_t t0 = wm_prof_start(dp->prof);
 	enum wm_pkt_kind r;
 
 	pm->out_port = dp->conf.ports[port].peer;
 	pm->frag.size = 0;
 	r = wm_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
-			 m->pkt_len, cfg->vxlan_port, pi);
+			 m->pkt_len, cfg->vxlan_port, &pm->pi);
 	wm_prof_stop(dp->prof, WM_STAGE_PARSE, t0);
-	switch (r) {
+	dp->bkind[i] = (uint8_t)r;
+	dp->bmasks[i] = r == WM_PKT_TCP && tcp_key(dp, m, port, &dp->bkey[i]);
+	if (dp->bmasks[i])
+		wm_flow_prefetch_bucket(dp->flows, pm->hash);
+}
+
+/* Second pass: classify and route @m (burst slot @i), in arrival order. */
+static void
+rx_one(struct wm_dp *dp, struct rte_mbuf *m, uint16_t port, uint64_t now,
+       uint16_t i)
+{
+	const struct wm_config *cfg = dp->conf.cfg;
+	struct wm_pkt_meta *pm = wm_pkt_meta(m);
+	struct wm_pkt_info *pi = &pm->pi;
+
+	switch ((enum wm_pkt_kind)dp->bkind[i]) {
 	case WM_PKT_TCP:
 		break;
 	case WM_PKT_NOT_IP:
@@ -405,7 +406,7 @@ rx_one(struct wm_dp *dp, struct rte_mbuf *m, uint16_t port, uint64_t now)
 			rx_frag(dp, m, port, now);
 		return;
 	}
-	rx_tcp(dp, m, port, now, true);
+	tcp_route(dp, m, port, now, true, dp->bmasks[i], &dp->bkey[i]);
 }
 
 /*
@@ -425,27 +426,36 @@ burst_expire(struct wm_dp *dp, uint64_t now)
 }
 
 /*
- * Judge the burst's segments of this worker's flows, in arrival order:
- * flow buckets prefetched PREFETCH_AHEAD packets ahead, the entries
- * they lead to half as far.
+ * One burst of at most WM_DP_BURST, in two passes (VPP style): parse
+ * and key every packet, prefetching headers and per-packet state
+ * PREFETCH_AHEAD packets ahead and flow buckets as their hashes are
+ * known; then, timers run once, route and judge in arrival order with
+ * each flow's first entry prefetched PREFETCH_AHEAD / 2 ahead.
  */
 static void
-local_judge(struct wm_dp *dp, uint64_t now)
+rx_chunk(struct wm_dp *dp, struct rte_mbuf **pkts, uint16_t n, uint16_t port,
+	 uint64_t now)
 {
-	uint16_t n = dp->nlocal;
-
 	for (uint16_t k = 0; k < n && k < PREFETCH_AHEAD; k++)
-		wm_flow_prefetch_bucket(dp->flows, wm_pkt_meta(dp->local[k])->hash);
+		pkt_prefetch(pkts[k]);
 	for (uint16_t k = 0; k < n; k++) {
 		if (k + PREFETCH_AHEAD < n)
-			wm_flow_prefetch_bucket(dp->flows,
-				wm_pkt_meta(dp->local[k + PREFETCH_AHEAD])->hash);
-		if (k + PREFETCH_AHEAD / 2 < n)
-			wm_flow_prefetch_entry(dp->flows,
-				wm_pkt_meta(dp->local[k + PREFETCH_AHEAD / 2])->hash);
-		tcp_judge(dp, dp->local[k], now, &dp->local_key[k]);
+			pkt_prefetch(pkts[k + PREFETCH_AHEAD]);
+		rx_parse(dp, pkts[k], port, k);
 	}
-	dp->nlocal = 0;
+	burst_expire(dp, now);
+	for (uint16_t k = 0; k < n && k < PREFETCH_AHEAD / 2; k++)
+		if (dp->bmasks[k])
+			wm_flow_prefetch_entry(dp->flows,
+					       wm_pkt_meta(pkts[k])->hash);
+	for (uint16_t k = 0; k < n; k++) {
+		uint16_t a = k + PREFETCH_AHEAD / 2;
+
+		if (a < n && dp->bmasks[a])
+			wm_flow_prefetch_entry(dp->flows,
+					       wm_pkt_meta(pkts[a])->hash);
+		rx_one(dp, pkts[k], port, now, k);
+	}
 }
 
 uint16_t
@@ -453,25 +463,10 @@ wm_dp_rx_burst(struct wm_dp *dp, struct rte_mbuf **pkts, uint16_t n,
 	       uint16_t port, uint64_t now)
 {
 	dp->stats.ctr[WM_CTR_RX] += n;
-	/*
-	 * Headers and per-packet state of the first packets are fetched
-	 * while the first ones are parsed; then PREFETCH_AHEAD ahead.
-	 */
-	for (uint16_t k = 0; k < n && k < PREFETCH_AHEAD; k++)
-		pkt_prefetch(pkts[k]);
-	for (uint16_t k = 0; k < n; k++) {
-		if (k + PREFETCH_AHEAD < n)
-			pkt_prefetch(pkts[k + PREFETCH_AHEAD]);
-		rx_one(dp, pkts[k], port, now);
-		/* Longer bursts than WM_DP_BURST: judged in pieces. */
-		if (unlikely(dp->nlocal == WM_DP_BURST)) {
-			burst_expire(dp, now);
-			local_judge(dp, now);
-		}
-	}
-	handoff_flush(dp);
-	burst_expire(dp, now);
-	local_judge(dp, now);
+	for (uint16_t k = 0; k < n; k += WM_DP_BURST)
+		rx_chunk(dp, pkts + k, (uint16_t)RTE_MIN(n - k, WM_DP_BURST),
+			 port, now);
+	dp_handoff_flush(dp);
 	return n;
 }
 

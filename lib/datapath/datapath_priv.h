@@ -10,6 +10,7 @@
 #include <rte_common.h>
 
 #include "wm_datapath.h"
+#include "wm_reasm.h"
 #include "wm_frag.h"
 #include "wm_token.h"
 
@@ -40,13 +41,12 @@ struct wm_dp {
 	uint64_t ho_pending;
 	struct dp_txbuf ho[WM_CONFIG_MAX_WORKERS];
 	/*
-	 * TCP segments of this worker's flows in the burst being received,
-	 * with their keys: judged after the whole burst is parsed, their
-	 * buckets and entries prefetched a few packets ahead.
+	 * The burst being received, between its two passes (rx_chunk):
+	 * each packet's parse result, whether its segment masks, its key.
 	 */
-	uint16_t nlocal;
-	struct rte_mbuf *local[WM_DP_BURST];
-	struct wm_flow_key local_key[WM_DP_BURST];
+	uint8_t bkind[WM_DP_BURST];
+	bool bmasks[WM_DP_BURST];
+	struct wm_flow_key bkey[WM_DP_BURST];
 	/* RSS redirection entry -> worker (queue i % nworkers). */
 	uint8_t rss_owner[WM_DP_RETA_MAX];
 	struct wm_stats stats;
@@ -55,5 +55,29 @@ struct wm_dp {
 
 /** Toeplitz of @pi's 4-tuple with the symmetric RSS key. */
 uint32_t dp_rss_hash(const struct wm_pkt_info *pi);
+
+/** Send the burst's hand-offs, one call per owner (port.ring_drop). */
+void dp_handoff_flush(struct wm_dp *dp);
+
+/*
+ * The worker that owns the flow of @pm (arrived on @port). A plain frame from a port with
+ * symmetric RSS came to its owner; a VXLAN inner flow or a reassembled
+ * datagram (@nic false: its fragments hashed on addresses only) goes
+ * where the NIC sends the plain frames of its 4-tuple; without RSS the
+ * flow hash decides.
+ */
+static inline unsigned int
+dp_owner_of(const struct wm_dp *dp, const struct wm_pkt_meta *pm, uint16_t port,
+	 bool nic)
+{
+	if (dp->conf.nworkers == 1)
+		return 0;
+	if (!dp->conf.ports[port].rss)
+		return wm_dp_owner(pm->hash, dp->conf.nworkers);
+	if (nic && !pm->pi.vxlan)
+		return dp->index;
+	return dp->rss_owner[dp_rss_hash(&pm->pi) &
+			     (dp->conf.ports[port].reta_size - 1u)];
+}
 
 #endif /* DATAPATH_PRIV_H */

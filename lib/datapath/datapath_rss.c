@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Owners as the NIC picks them: Toeplitz with the symmetric key that
- * app/wiremask/ports.c programs (both directions of a connection hash
- * alike), for the frames the NIC cannot place (VXLAN inner flows,
- * reassembled datagrams).
+ * Flows' owners: as the NIC picks them (Toeplitz with the symmetric key
+ * that app/wiremask/ports.c programs: both directions of a connection
+ * hash alike) for the frames the NIC cannot place (VXLAN inner flows,
+ * reassembled datagrams), and the hand-offs to them, once a burst.
  */
 #include <rte_byteorder.h>
+#include <rte_mbuf.h>
 #include <rte_thash.h>
 
 #include "datapath_priv.h"
@@ -41,3 +42,21 @@ wm_dp_rss_owner(const struct wm_pkt_info *pi, unsigned int nworkers,
 	return (dp_rss_hash(pi) & (reta_size - 1)) % nworkers;
 }
 
+/* Send the burst's hand-offs, one call per owner. */
+void
+dp_handoff_flush(struct wm_dp *dp)
+{
+	while (dp->ho_pending != 0) {
+		unsigned int o = (unsigned int)rte_bsf64(dp->ho_pending);
+		struct dp_txbuf *b = &dp->ho[o];
+		uint16_t k = dp->conf.handoff(dp->conf.handoff_arg, o, b->pkts,
+					      b->n);
+
+		if (unlikely(k < b->n)) {
+			dp->stats.ctr[WM_CTR_RING_DROP] += b->n - k;
+			rte_pktmbuf_free_bulk(b->pkts + k, b->n - k);
+		}
+		b->n = 0;
+		dp->ho_pending &= ~(UINT64_C(1) << o);
+	}
+}
