@@ -62,26 +62,27 @@ ports_pair(struct wm_app *app)
 }
 
 /*
- * Queue i % nb_rxq at redirection entry i of the port's whole table
- * (the data path picks owners in software the same way:
- * wm_dp_rss_owner()). False when it cannot be programmed so.
+ * Queue (i % WM_DP_RETA_PATTERN) % nb_rxq at redirection entry i of the
+ * port's whole table: ports with tables of any size send a flow to the
+ * same queue, and the data path picks owners in software the same way
+ * (wm_dp_rss_owner()). False when it cannot be programmed so.
  */
 static bool
 rss_reta_set(struct wm_port *port, const struct rte_eth_dev_info *info)
 {
-	struct rte_eth_rss_reta_entry64 reta[WM_DP_RETA_MAX /
+	struct rte_eth_rss_reta_entry64 reta[RTE_ETH_RSS_RETA_SIZE_512 /
 					     RTE_ETH_RETA_GROUP_SIZE];
 	uint16_t size = info->reta_size;
 
-	if (size < RTE_ETH_RETA_GROUP_SIZE || size > WM_DP_RETA_MAX ||
-	    (size & (size - 1)) != 0)
+	if (size < WM_DP_RETA_PATTERN || size > RTE_ETH_RSS_RETA_SIZE_512 ||
+	    size % WM_DP_RETA_PATTERN != 0)
 		return false;
 	memset(reta, 0, sizeof(reta));
 	for (unsigned int i = 0; i < size; i++) {
 		reta[i / RTE_ETH_RETA_GROUP_SIZE].mask |=
 			UINT64_C(1) << (i % RTE_ETH_RETA_GROUP_SIZE);
 		reta[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] =
-			(uint16_t)(i % port->nb_rxq);
+			(uint16_t)((i % WM_DP_RETA_PATTERN) % port->nb_rxq);
 	}
 	return rte_eth_dev_rss_reta_update(port->id, reta, size) == 0;
 }
@@ -169,10 +170,8 @@ port_setup(struct wm_app *app, struct wm_port *port)
 	if (port->nb_rxq > 1 && port->nb_rxq == app->nworkers &&
 	    conf.rx_adv_conf.rss_conf.rss_key != NULL &&
 	    (conf.rx_adv_conf.rss_conf.rss_hf & RTE_ETH_RSS_NONFRAG_IPV4_TCP) &&
-	    rss_reta_set(port, &info)) {
+	    rss_reta_set(port, &info))
 		port->rss = true;
-		port->reta_size = info.reta_size;
-	}
 	if (port->nb_rxq > 1)
 		wm_log(WM_LOG_INFO, "port %u (%s): %u rx queues, %s", port->id,
 		       info.driver_name, port->nb_rxq, port->rss ?

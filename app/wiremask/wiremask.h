@@ -54,7 +54,6 @@ struct wm_port {
 	bool tx_shared;         /* fewer tx queues than workers */
 	bool rss;               /* symmetric RSS: queue i feeds worker i,
 				 * both directions of a flow alike */
-	uint16_t reta_size;     /* rss: its redirection table's entries */
 	bool pcap_tx;           /* net_pcap: a chained frame is written
 				 * through a WM_PCAP_TX_CHAIN_MAX buffer */
 	int64_t rx_frames;      /* net_pcap: frames in its rx capture, or -1 */

@@ -242,7 +242,6 @@ worker_create(struct wm_app *app, unsigned int index, unsigned int lcore)
 		c.ports[p].peer = app->ports[p].peer;
 		c.ports[p].link = app->ports[p].link;
 		c.ports[p].rss = app->ports[p].rss;
-		c.ports[p].reta_size = app->ports[p].reta_size;
 	}
 	c.tx_arg = w;
 	snprintf(name, sizeof(name), "wm_ring_%u", index);

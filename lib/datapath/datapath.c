@@ -721,23 +721,18 @@ wm_dp_create(const struct wm_dp_conf *conf, unsigned int index, int socket)
 		errno = EINVAL;
 		return NULL;
 	}
-	for (unsigned int p = 0; p < conf->nports; p++) {
-		unsigned int r = conf->ports[p].reta_size;
-
-		if (conf->ports[p].rss &&
-		    (r == 0 || r > WM_DP_RETA_MAX || (r & (r - 1)) != 0)) {
-			errno = EINVAL;
-			return NULL;
-		}
-	}
 	dp = rte_zmalloc_socket("wm_dp", sizeof(*dp), RTE_CACHE_LINE_SIZE,
 				socket);
 	if (dp == NULL)
 		goto nomem;
 	dp->conf = *conf;
 	dp->index = index;
-	for (unsigned int i = 0; i < WM_DP_RETA_MAX; i++)
+	for (unsigned int i = 0; i < WM_DP_RETA_PATTERN; i++)
 		dp->rss_owner[i] = (uint8_t)(i % conf->nworkers);
+	for (unsigned int p = 0; p < conf->nports; p++)
+		dp->rss_link[p] = conf->ports[p].rss ||
+				  (conf->ports[p].peer < conf->nports &&
+				   conf->ports[conf->ports[p].peer].rss);
 	/* Clock units: capture microseconds when replaying, else TSC. */
 	us = conf->capture_clock ? 1.0 : (double)rte_get_tsc_hz() / 1e6;
 	dp->timeout_syn = (uint64_t)(cfg->flow_timeout_syn_s * 1e6 * us);

@@ -48,7 +48,10 @@ struct wm_dp {
 	bool bmasks[WM_DP_BURST];
 	struct wm_flow_key bkey[WM_DP_BURST];
 	/* RSS redirection entry -> worker (queue i % nworkers). */
-	uint8_t rss_owner[WM_DP_RETA_MAX];
+	uint8_t rss_owner[WM_DP_RETA_PATTERN];
+	/* Per port: does a NIC place the flows of its link (its own RSS or
+	 * its peer's)? Then software owners follow the NIC's hash. */
+	bool rss_link[WM_CONFIG_MAX_PORTS];
 	struct wm_stats stats;
 	struct wm_stream_ctx stream;
 } __rte_cache_aligned;
@@ -60,11 +63,12 @@ uint32_t dp_rss_hash(const struct wm_pkt_info *pi);
 void dp_handoff_flush(struct wm_dp *dp);
 
 /*
- * The worker that owns the flow of @pm (arrived on @port). A plain frame from a port with
- * symmetric RSS came to its owner; a VXLAN inner flow or a reassembled
- * datagram (@nic false: its fragments hashed on addresses only) goes
- * where the NIC sends the plain frames of its 4-tuple; without RSS the
- * flow hash decides.
+ * The worker that owns the flow of @pm (arrived on @port). A plain frame
+ * from a port with symmetric RSS came to its owner; a VXLAN inner flow,
+ * a reassembled datagram (@nic false: its fragments hashed on addresses
+ * only) or a frame from a port without RSS whose peer has it goes where
+ * the NIC sends the plain frames of its 4-tuple; on links without RSS
+ * the flow hash decides.
  */
 static inline unsigned int
 dp_owner_of(const struct wm_dp *dp, const struct wm_pkt_meta *pm, uint16_t port,
@@ -72,12 +76,11 @@ dp_owner_of(const struct wm_dp *dp, const struct wm_pkt_meta *pm, uint16_t port,
 {
 	if (dp->conf.nworkers == 1)
 		return 0;
-	if (!dp->conf.ports[port].rss)
+	if (!dp->rss_link[port])
 		return wm_dp_owner(pm->hash, dp->conf.nworkers);
-	if (nic && !pm->pi.vxlan)
+	if (nic && !pm->pi.vxlan && dp->conf.ports[port].rss)
 		return dp->index;
-	return dp->rss_owner[dp_rss_hash(&pm->pi) &
-			     (dp->conf.ports[port].reta_size - 1u)];
+	return dp->rss_owner[dp_rss_hash(&pm->pi) & (WM_DP_RETA_PATTERN - 1)];
 }
 
 #endif /* DATAPATH_PRIV_H */

@@ -36,10 +36,9 @@ dp_rss_hash(const struct wm_pkt_info *pi)
 }
 
 unsigned int
-wm_dp_rss_owner(const struct wm_pkt_info *pi, unsigned int nworkers,
-		unsigned int reta_size)
+wm_dp_rss_owner(const struct wm_pkt_info *pi, unsigned int nworkers)
 {
-	return (dp_rss_hash(pi) & (reta_size - 1)) % nworkers;
+	return (dp_rss_hash(pi) & (WM_DP_RETA_PATTERN - 1)) % nworkers;
 }
 
 /* Send the burst's hand-offs, one call per owner. */

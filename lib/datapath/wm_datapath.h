@@ -74,8 +74,6 @@ struct wm_dp_conf {
 		 * frame of their 4-tuple (symmetric Toeplitz, wm_dp_rss).
 		 */
 		bool rss;
-		uint16_t reta_size;            /* rss: a power of two, at most
-						* WM_DP_RETA_MAX */
 	} ports[WM_CONFIG_MAX_PORTS];
 	/*
 	 * Replaying captures, timeouts follow the mbufs' timestamps (the
@@ -105,16 +103,20 @@ struct wm_dp *wm_dp_create(const struct wm_dp_conf *conf, unsigned int index,
  * with it hashes both directions of a connection alike.
  */
 #define WM_DP_RSS_KEY_BYTE(i) ((i) % 2 == 0 ? 0x6d : 0x5a)
-/* Redirection tables programmed: queue i % nb_rxq at entry i. */
-#define WM_DP_RETA_MAX 512
+/*
+ * Redirection tables are programmed with a pattern of this many entries,
+ * repeated: queue (i % WM_DP_RETA_PATTERN) % nb_rxq at entry i. Every
+ * table size a NIC has is a multiple of it, so ports with tables of
+ * different sizes send a flow to the same queue.
+ */
+#define WM_DP_RETA_PATTERN 64
 
 /**
  * The worker (of @nworkers) the NIC's symmetric RSS sends a plain TCP
- * frame of @pi's 4-tuple to, its redirection table of @reta_size
- * entries (a power of two) programmed with queue i % @nworkers at i.
+ * frame of @pi's 4-tuple to (redirection tables as above).
  */
 unsigned int wm_dp_rss_owner(const struct wm_pkt_info *pi,
-			     unsigned int nworkers, unsigned int reta_size);
+			     unsigned int nworkers);
 
 /*
  * The owner of a flow hash among @nworkers when no NIC chose (vdevs,
