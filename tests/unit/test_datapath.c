@@ -35,6 +35,7 @@ static struct rte_mempool *pool;
 static struct rte_mbuf *out[MAX_OUT];
 static unsigned int nout;
 static uint64_t now = 1000;
+static uint16_t cport = 40000;    /* the client's port */
 static struct gen g;
 
 static uint16_t
@@ -153,8 +154,8 @@ frame(struct wm_dp *dp, uint16_t port, uint32_t seq, uint32_t ack,
 	memcpy(ip + 12, port == 0 ? a : b, 4);
 	memcpy(ip + 16, port == 0 ? b : a, 4);
 	put16(ip + 10, ip4_csum(ip));
-	put16(tcp, port == 0 ? 40000 : 80);
-	put16(tcp + 2, port == 0 ? 80 : 40000);
+	put16(tcp, port == 0 ? cport : 80);
+	put16(tcp + 2, port == 0 ? 80 : cport);
 	put32(tcp + 4, seq);
 	put32(tcp + 8, ack);
 	tcp[12] = 5 << 4;
@@ -206,6 +207,71 @@ rss_owner_symmetric(void)
 	}
 	for (unsigned int w = 0; w < 4; w++)
 		CHECK(seen[w] > 700);           /* and it spreads */
+}
+
+static unsigned int handed, handed_wrong;
+
+/* Worker 0's hand-offs: each to the owner the NIC would have picked. */
+static uint16_t
+handoff_check(void *arg, unsigned int owner, struct rte_mbuf **pkts,
+	      uint16_t n)
+{
+	RTE_SET_USED(arg);
+	for (uint16_t i = 0; i < n; i++) {
+		handed++;
+		handed_wrong += owner == 0 ||
+			owner != wm_dp_rss_owner(&wm_pkt_meta(pkts[i])->pi, 2);
+		rte_pktmbuf_free(pkts[i]);
+	}
+	return n;
+}
+
+/*
+ * Port 0 has symmetric RSS, its peer port 1 none (a mixed link): what
+ * port 0 receives is worker 0's (the NIC chose), what port 1 receives
+ * goes where the NIC would send its flow; the two directions meet.
+ */
+static void
+rss_link_owners(void)
+{
+	struct wm_dp_conf c = {
+		.cfg = g.cfg, .segs = g.segs, .segment_names = g.names,
+		.nworkers = 2, .nports = 2, .tx = tx, .handoff = handoff_check,
+	};
+	unsigned int mine = 0;
+	struct wm_dp *dp;
+
+	c.ports[0].peer = 1;
+	c.ports[0].rss = true;
+	c.ports[1].peer = 0;
+	dp = wm_dp_create(&c, 0, SOCKET_ID_ANY);
+	CHECK(dp != NULL);
+	if (dp == NULL)
+		return;
+	handed = handed_wrong = 0;
+	for (cport = 40000; cport < 40064; cport++) {
+		frame(dp, 0, 100, 0, WM_TCP_SYN, "");     /* port 0: ours */
+		CHECK_EQ(handed, 0);
+		out_free();
+	}
+	CHECK_EQ(handed, 0);
+	for (cport = 40000; cport < 40064; cport++) {
+		unsigned int before = handed;
+
+		frame(dp, 1, 500, 101, WM_TCP_SYN | WM_TCP_ACK, "");
+		mine += handed == before;
+		/* What worker 0 judged itself is its flow for the NIC too. */
+		for (unsigned int i = 0; i < nout; i++)
+			CHECK_EQ(wm_dp_rss_owner(&wm_pkt_meta(out[i])->pi, 2), 0);
+		out_free();
+	}
+	CHECK_EQ(handed_wrong, 0);
+	CHECK(handed > 10 && mine > 10);        /* both owners picked */
+	CHECK_EQ(handed + mine, 64);
+	cport = 40000;
+	wm_dp_flush(dp);
+	out_free();
+	wm_dp_free(dp);
 }
 
 /* Without RSS: multiply-shift of the flow hash, in range and spread. */
@@ -288,6 +354,7 @@ main(int argc, char **argv)
 
 	RUN(rss_owner_symmetric);
 	RUN(owner_multiply_shift);
+	RUN(rss_link_owners);
 	RUN(idle_flow_gives_back_retained_bytes);
 	gen_free(&g);
 	rte_eal_cleanup();
