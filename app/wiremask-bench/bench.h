@@ -74,6 +74,8 @@ struct blcore {
 	uint32_t nlat;
 	uint32_t *held;
 	uint32_t nheld;
+	uint32_t *fresh;        /* ... and those that left in their burst */
+	uint32_t nfresh;
 } __rte_cache_aligned;
 
 struct result {
@@ -82,7 +84,8 @@ struct result {
 	struct wm_stats stats;  /* counters of the pass (full) */
 	struct wm_prof prof;    /* profiled pass */
 	double lat_p50, lat_p99, held_p50, held_p99, held_max; /* us */
-	uint64_t nlat, nheld;
+	double fresh_p50, fresh_p99, fresh_max;
+	uint64_t nlat, nheld, nfresh;
 	uint64_t win_peak;      /* history windows in use at once, summed */
 	/* Full pass: what the flows cost at its end (live), and once every
 	 * hold timed out and every acknowledged direction rested (idle). */

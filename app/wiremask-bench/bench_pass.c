@@ -39,6 +39,9 @@ bench_tx(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 			if (b->nlat < NSAMPLE_MAX)
 				b->lat[b->nlat++] = (uint32_t)RTE_MIN(now - a,
 								      UINT32_MAX);
+			if (a == b->burst_now && b->nfresh < NSAMPLE_MAX)
+				b->fresh[b->nfresh++] = (uint32_t)RTE_MIN(now - a,
+									  UINT32_MAX);
 			if (a != b->burst_now && b->nheld < NSAMPLE_MAX)
 				b->held[b->nheld++] = (uint32_t)RTE_MIN(now - a,
 									UINT32_MAX);
@@ -295,25 +298,35 @@ cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+enum samples { ALL, HELD, FRESH };
+
+static uint32_t *
+samples_of(struct blcore *b, enum samples which, uint32_t *n)
+{
+	*n = which == ALL ? b->nlat : which == HELD ? b->nheld : b->nfresh;
+	return which == ALL ? b->lat : which == HELD ? b->held : b->fresh;
+}
+
 /* Percentiles of the samples of every active lcore, in microseconds. */
 static void
-percentiles(bool held, double *p50, double *p99, double *max,
+percentiles(enum samples which, double *p50, double *p99, double *max,
 	    uint64_t *count)
 {
 	uint64_t n = 0, k = 0;
-	uint32_t *all;
+	uint32_t *all, m;
 
-	for (unsigned int i = 0; i < bench.active; i++)
-		n += held ? bench.lc[i].nheld : bench.lc[i].nlat;
+	for (unsigned int i = 0; i < bench.active; i++) {
+		samples_of(&bench.lc[i], which, &m);
+		n += m;
+	}
 	*count = n;
 	*p50 = *p99 = *max = 0;
 	if (n == 0 || (all = malloc(n * sizeof(*all))) == NULL)
 		return;
 	for (unsigned int i = 0; i < bench.active; i++) {
-		struct blcore *b = &bench.lc[i];
-		uint32_t m = held ? b->nheld : b->nlat;
+		const uint32_t *s = samples_of(&bench.lc[i], which, &m);
 
-		memcpy(all + k, held ? b->held : b->lat, m * sizeof(*all));
+		memcpy(all + k, s, m * sizeof(*all));
 		k += m;
 	}
 	qsort(all, n, sizeof(*all), cmp_u32);
@@ -392,14 +405,16 @@ pass_run(enum pass kind, struct result *r)
 		struct blcore *b = &bench.lc[i];
 
 		b->tx = b->matches = 0;
-		b->nlat = b->nheld = 0;
+		b->nlat = b->nheld = b->nfresh = 0;
 		wm_dp_usage(b->dp, &u, true);
 		wm_stats_add(&before, wm_dp_stats(b->dp));
 		if (kind == PASS_PROF) {
 			b->lat = malloc(NSAMPLE_MAX * sizeof(*b->lat));
 			b->held = malloc(NSAMPLE_MAX * sizeof(*b->held));
+			b->fresh = malloc(NSAMPLE_MAX * sizeof(*b->fresh));
 			b->prof = calloc(1, sizeof(*b->prof));
-			if (b->lat == NULL || b->held == NULL || b->prof == NULL)
+			if (b->lat == NULL || b->held == NULL ||
+			    b->fresh == NULL || b->prof == NULL)
 				return -ENOMEM;
 			wm_dp_set_prof(b->dp, b->prof);
 		}
@@ -458,9 +473,11 @@ pass_run(enum pass kind, struct result *r)
 	if (kind == PASS_PROF) {
 		double lat_max;
 
-		percentiles(false, &r->lat_p50, &r->lat_p99, &lat_max, &r->nlat);
-		percentiles(true, &r->held_p50, &r->held_p99, &r->held_max,
+		percentiles(ALL, &r->lat_p50, &r->lat_p99, &lat_max, &r->nlat);
+		percentiles(HELD, &r->held_p50, &r->held_p99, &r->held_max,
 			    &r->nheld);
+		percentiles(FRESH, &r->fresh_p50, &r->fresh_p99,
+			    &r->fresh_max, &r->nfresh);
 		for (unsigned int i = 0; i < bench.active; i++) {
 			struct blcore *b = &bench.lc[i];
 
@@ -471,7 +488,8 @@ pass_run(enum pass kind, struct result *r)
 			b->prof = NULL;
 			free(b->lat);
 			free(b->held);
-			b->lat = b->held = NULL;
+			free(b->fresh);
+			b->lat = b->held = b->fresh = NULL;
 		}
 	}
 	if (kind == PASS_HANDOFF)

@@ -196,6 +196,10 @@ report_human(const struct run *runs, unsigned int n)
 		       100.0 * ratio((double)r->prof.nheld,
 				     (double)r->prof.nlat),
 		       r->prof.held_p50, r->prof.held_p99, r->prof.held_max);
+		printf("  payload packets not held past their burst: "
+		       "%" PRIu64 ", added latency p50 %.2f us, p99 %.2f us, "
+		       "max %.0f us\n", r->prof.nfresh, r->prof.fresh_p50,
+		       r->prof.fresh_p99, r->prof.fresh_max);
 		printf("  hold timeouts: %" PRIu64 " segments, %" PRIu64
 		       " values decided at a tail, %.1f bytes masked at "
 		       "stalls per MB scanned\n",
@@ -252,6 +256,10 @@ json_run(const struct run *r)
 	       r->prof.lat_p50, r->prof.lat_p99, r->prof.held_p50,
 	       r->prof.held_p99, r->prof.held_max, r->prof.nheld,
 	       r->full.stats.ctr[WM_CTR_STREAM_HOLD_TIMEOUT], stall_per_mb(r));
+	printf(", \"held_share\": %.4f, \"notheld_p50_us\": %.3f, "
+	       "\"notheld_p99_us\": %.3f",
+	       ratio((double)r->prof.nheld, (double)r->prof.nlat),
+	       r->prof.fresh_p50, r->prof.fresh_p99);
 }
 
 void
