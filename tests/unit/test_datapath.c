@@ -274,6 +274,62 @@ rss_link_owners(void)
 	wm_dp_free(dp);
 }
 
+/*
+ * Toeplitz as the NICs compute it (Microsoft's RSS specification): for
+ * every set bit of the input, most significant first, the 32 key bits
+ * from that position are XORed into the hash. Input: source address,
+ * destination address, source port, destination port, network order.
+ */
+static uint32_t
+toeplitz(const uint8_t *in, unsigned int len)
+{
+	uint8_t key[40];
+	uint32_t h = 0;
+
+	for (unsigned int i = 0; i < sizeof(key); i++)
+		key[i] = WM_DP_RSS_KEY_BYTE(i);
+	for (unsigned int b = 0; b < len * 8; b++) {
+		uint32_t w = 0;
+
+		if (!(in[b / 8] & (0x80 >> (b % 8))))
+			continue;
+		for (unsigned int k = 0; k < 32; k++) {
+			unsigned int kb = b + k;
+
+			w = w << 1 | ((key[kb / 8] >> (7 - kb % 8)) & 1u);
+		}
+		h ^= w;
+	}
+	return h;
+}
+
+/* The software owner is the one a NIC's Toeplitz with the key picks. */
+static void
+rss_owner_is_nic_toeplitz(void)
+{
+	struct wm_pkt_info a = { 0 };
+	uint8_t in[36];
+
+	srand(11);
+	for (unsigned int i = 0; i < 2000; i++) {
+		unsigned int al = i % 2 ? 16 : 4, n = 2 + i % 3;
+
+		a.ip_version = al == 4 ? 4 : 6;
+		for (unsigned int k = 0; k < 16; k++) {
+			a.saddr[k] = (uint8_t)rand();
+			a.daddr[k] = (uint8_t)rand();
+		}
+		a.sport = (uint16_t)rand();
+		a.dport = (uint16_t)rand();
+		memcpy(in, a.saddr, al);
+		memcpy(in + al, a.daddr, al);
+		put16(in + 2 * al, a.sport);
+		put16(in + 2 * al + 2, a.dport);
+		CHECK_EQ(wm_dp_rss_owner(&a, n),
+			 (toeplitz(in, 2 * al + 4) % WM_DP_RETA_PATTERN) % n);
+	}
+}
+
 /* Without RSS: multiply-shift of the flow hash, in range and spread. */
 static void
 owner_multiply_shift(void)
@@ -353,6 +409,7 @@ main(int argc, char **argv)
 	g = gen_load(cfg_text);
 
 	RUN(rss_owner_symmetric);
+	RUN(rss_owner_is_nic_toeplitz);
 	RUN(owner_multiply_shift);
 	RUN(rss_link_owners);
 	RUN(idle_flow_gives_back_retained_bytes);
