@@ -12,15 +12,18 @@
 # Options: --packets N (default 200000), --passes N (3), --workers LIST (1,2),
 #          --out DIR (build/bench), --quick (fewer packets: a smoke run),
 #          --hugepages (EAL --in-memory on reserved hugepages instead of
-#          --no-huge: needed past ~1.5 GB of mbufs, e.g. 100K+ flows)
+#          --no-huge: needed past ~1.5 GB of mbufs, e.g. 100K+ flows),
+#          --peer (default point: Suricata 7 on the same capture, one
+#          thread, detection only, timed against wiremask file to file
+#          and in memory; installs Suricata from bookworm-backports)
 set -euo pipefail
 
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cd "$root"
 
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
 
-mode=default only= huge= packets=200000 passes=3 workers=1,2 out=build/bench
+mode=default only= huge= peer= packets=200000 passes=3 workers=1,2 out=build/bench
 while [ $# -gt 0 ]; do
 	case $1 in
 	--sweep) mode=sweep ;;
@@ -32,6 +35,7 @@ while [ $# -gt 0 ]; do
 	--out) out=$2; shift ;;
 	--quick) packets=20000; passes=1 ;;
 	--hugepages) huge=1 ;;
+	--peer) peer=1 ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "bench.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
 	esac
@@ -43,6 +47,7 @@ done
 extra=()
 [ "$mode" = sweep ] && extra+=(gnuplot-nox)
 wm_install_deps "${extra[@]}" >&2
+[ -n "$peer" ] && wm_install_suricata >&2
 if [ ! -f build/build.ninja ]; then
 	meson setup build >&2
 fi
@@ -96,7 +101,16 @@ run_point() {	# run_point LABEL PCAP CONFIG
 	res=$(bench "$pcap" "$cfg")
 	echo "$res" | sed '$d' >&2
 	echo "$res" | tail -n 1 |
-		/usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin); r["label"]=sys.argv[1]; r["config"]=sys.argv[2]; print(json.dumps(r))' "$label" "$cfg"
+		/usr/bin/python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+r["label"], r["config"] = sys.argv[1], sys.argv[2]
+# Pure ACKs and the idle flow: one worker, whatever the last run is.
+one = [x for x in r["runs"] if x["workers"] == 1]
+if one:
+    r["ack_mpps"] = one[0]["ack_mpps"]
+    r["idle_flow_bytes"] = one[0]["idle_flow_bytes"]
+print(json.dumps(r))' "$label" "$cfg"
 }
 
 default_point() {
@@ -105,9 +119,53 @@ default_point() {
 	run_point "1500 B HTTP/JSON, 1000 flows, default policy" "$pcap" configs/default.cfg
 }
 
+# Wall seconds of a command (its output discarded).
+wall() {
+	local t0=$EPOCHREALTIME
+	"$@" >/dev/null 2>&1
+	awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f\n", b - a }'
+}
+
+# peer_point JSON: Suricata (one thread, detection only, the default
+# detectors as PCRE rules) and wiremask file to file (mask-pcap.sh:
+# EAL start-up, mempool and pcap I/O included), alternating, 3 rounds;
+# medians, with wiremask's in-memory time (the 1-worker full path of the
+# same run) beside them. Adds the keys to JSON's line.
+peer_point() {
+	local json=$1 pcap=$out/http-1500.pcap sdir=$out/suricata s w
+	local ss=() ws=()
+	mkdir -p "$sdir"
+	for _ in 1 2 3; do
+		rm -f "$sdir"/*.log
+		ss+=("$(wall suricata -r "$pcap" --runmode single -k none \
+			-c configs/bench/suricata.yaml \
+			-S configs/bench/suricata.rules -l "$sdir")")
+		ws+=("$(wall scripts/mask-pcap.sh "$pcap" "$out/peer-out.pcap" \
+			configs/default.cfg)")
+	done
+	s=$(printf '%s\n' "${ss[@]}" | sort -n | sed -n 2p)
+	w=$(printf '%s\n' "${ws[@]}" | sort -n | sed -n 2p)
+	echo "peer: suricata ${ss[*]} s; wiremask file to file ${ws[*]} s" >&2
+	echo "$json" | /usr/bin/python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+s, w = float(sys.argv[1]), float(sys.argv[2])
+one = [x for x in r["runs"] if x["workers"] == 1]
+mem = r["packets"] / (one[0]["full_mpps"] * 1e6) if one else 0
+r["suricata_s"], r["wiremask_file_s"] = round(s, 3), round(w, 3)
+r["wiremask_mem_s"] = round(mem, 3)
+r["ratio_suricata_file"] = round(s / w, 3)
+r["ratio_suricata_mem"] = round(s / mem, 3) if mem else 0
+print(json.dumps(r))' "$s" "$w"
+}
+
 case $mode in
 default)
 	default_point | tail -n 1 >"$out/default.json"
+	if [ -n "$peer" ]; then
+		peer_point "$(cat "$out/default.json")" >"$out/default.json.new"
+		mv "$out/default.json.new" "$out/default.json"
+	fi
 	cat "$out/default.json"
 	;;
 sweep)

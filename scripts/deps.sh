@@ -73,3 +73,28 @@ wm_install_deps() {
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	wm_install_deps
 fi
+
+# wm_install_suricata: Suricata 7 from bookworm-backports, the peer
+# scripts/bench.sh --peer measures beside wiremask (never needed by the
+# build or the tests). The backports suite comes from the mirror the
+# system's Debian sources already use.
+wm_install_suricata() {
+	local sudo=() list=/etc/apt/sources.list.d/wiremask-backports.sources uri
+	if command -v suricata >/dev/null 2>&1; then
+		return 0
+	fi
+	[ "$(id -u)" -ne 0 ] && sudo=(sudo)
+	uri=$(sed -n 's/^URIs: *\(.*\/debian\)$/\1/p' \
+		/etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)
+	[ -n "$uri" ] || uri=$(sed -n 's/^deb \([^ ]*\/debian\) bookworm .*/\1/p' \
+		/etc/apt/sources.list 2>/dev/null | head -n 1)
+	[ -n "$uri" ] || uri=http://deb.debian.org/debian
+	if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+		printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+			"$uri" | "${sudo[@]}" tee "$list" >/dev/null
+	fi
+	"${sudo[@]}" apt-get update -q
+	# suricata: the IDS engine people use today, single-threaded here
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q -t bookworm-backports --no-install-recommends suricata
+}

@@ -44,6 +44,7 @@ struct bench_state bench = { .config = "configs/default.cfg", .passes = 3, .prof
 
 const char *const pass_name[PASS_MAX] = {
 	"io-forward", "full path", "hs ceiling", "profiled", "no proto",
+	"pure ACKs", "hand-off",
 };
 
 static const char usage_text[] =
@@ -159,6 +160,46 @@ capture_load(const char *path)
 	return 0;
 }
 
+/*
+ * The pure ACK of a plain (not VXLAN) TCP data frame: its headers, the
+ * IP length cut to them, no payload, flags ACK only, checksums made
+ * again, padded to the 60-byte Ethernet minimum (64 with the FCS).
+ */
+static uint8_t
+ack_make(const uint8_t *frame, const struct wm_pkt_info *pi, uint8_t *out)
+{
+	uint32_t hl = pi->payload_off, l4_len = hl - pi->l4_off;
+	uint8_t *ip = out + pi->l3_off, *tcp = out + pi->l4_off;
+	uint16_t ck;
+
+	if (pi->vxlan || hl > ACK_MAX || pi->payload_len == 0)
+		return 0;
+	memset(out, 0, ACK_MAX);
+	memcpy(out, frame, hl);
+	tcp[13] = WM_TCP_ACK;
+	tcp[16] = tcp[17] = 0;
+	if (pi->ip_version == 4) {
+		uint32_t sum = 0;
+		uint16_t len = rte_cpu_to_be_16((uint16_t)(hl - pi->l3_off));
+
+		memcpy(ip + 2, &len, 2);
+		ip[10] = ip[11] = 0;
+		for (unsigned int i = 0; i < (ip[0] & 0xfu) * 4u; i += 2)
+			sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+		while (sum >> 16)
+			sum = (sum & 0xffff) + (sum >> 16);
+		ip[10] = (uint8_t)(~sum >> 8);
+		ip[11] = (uint8_t)~sum;
+	} else {
+		uint16_t len = rte_cpu_to_be_16((uint16_t)l4_len);
+
+		memcpy(ip + 4, &len, 2);
+	}
+	ck = wm_cksum_l4(ip, tcp, l4_len, 6);
+	memcpy(tcp + 16, &ck, 2);
+	return (uint8_t)RTE_MAX(hl, 60u);
+}
+
 /* Parse every frame once: flow hash, payload, flow direction id. */
 static int
 capture_parse(void)
@@ -171,7 +212,9 @@ capture_parse(void)
 	m->slot = calloc(m->cap, sizeof(*m->slot));
 	m->keys = malloc(bench.nfr * sizeof(*m->keys));
 	m->db = malloc(bench.nfr * sizeof(*m->db));
-	if (m->slot == NULL || m->keys == NULL || m->db == NULL)
+	bench.ack = malloc((size_t)bench.nfr * ACK_MAX);
+	if (m->slot == NULL || m->keys == NULL || m->db == NULL ||
+	    bench.ack == NULL)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < bench.nfr; i++) {
 		struct frame *f = &bench.fr[i];
@@ -198,6 +241,10 @@ capture_parse(void)
 		bench.payload_bytes += pi.payload_len;
 		if (f->scan)
 			bench.scan_bytes += pi.payload_len;
+		if (f->scan)
+			f->ack_len = ack_make(bench.data + f->off, &pi,
+					      bench.ack + (size_t)i * ACK_MAX);
+		bench.nack += f->ack_len != 0;
 	}
 	bench.hs = calloc(2 * (size_t)m->n + 2, sizeof(*bench.hs));
 	return bench.hs == NULL ? -ENOMEM : 0;
@@ -349,8 +396,10 @@ setup(void)
 		struct blcore *b = &bench.lc[i];
 
 		b->idx = malloc(bench.nfr * sizeof(*b->idx));
-		b->m = malloc(bench.nfr * sizeof(*b->m));
-		if (b->idx == NULL || b->m == NULL ||
+		b->hidx = malloc(bench.nfr * sizeof(*b->hidx));
+		/* Room for the frames and, in the ACK pass, their ACKs. */
+		b->m = malloc(2 * (size_t)bench.nfr * sizeof(*b->m));
+		if (b->idx == NULL || b->m == NULL || b->hidx == NULL ||
 		    (bench.segs->scratch != NULL &&
 		     hs_clone_scratch(bench.segs->scratch,
 				      &bench.scratch[i]) != HS_SUCCESS)) {

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include <rte_mbuf.h>
+#include <rte_ring.h>
 
 #include "wm_datapath.h"
 #include "wm_match.h"
@@ -18,7 +19,11 @@
 #define MAX_RUNS 8
 #define NSAMPLE_MAX (1u << 22)
 
-enum pass { PASS_IO, PASS_FULL, PASS_HS, PASS_PROF, PASS_RAW, PASS_MAX };
+enum pass { PASS_IO, PASS_FULL, PASS_HS, PASS_PROF, PASS_RAW, PASS_ACK,
+	    PASS_HANDOFF, PASS_MAX };
+
+/* Bytes of a pure ACK built from a data frame (headers, padded to 60). */
+#define ACK_MAX 128
 
 extern const char *const pass_name[PASS_MAX];
 
@@ -32,6 +37,7 @@ struct frame {
 	uint32_t hash;          /* symmetric flow hash, the workers' own */
 	uint8_t tcp;
 	uint8_t scan;           /* TCP payload in a masking segment */
+	uint8_t ack_len;        /* > 0: its pure ACK in bench.ack */
 };
 
 /* Flow directions seen in the capture: open addressing on the key. */
@@ -50,6 +56,12 @@ struct blcore {
 	uint32_t *idx;          /* its frames, in capture order */
 	uint32_t n;
 	struct rte_mbuf **m;    /* this pass's copies */
+	uint32_t nack;          /* ACK pass: its pure ACKs in m[] */
+	/* Hand-off pass: frames as a NIC without symmetric RSS would
+	 * spread them (bursts round robin), the owners' through rings. */
+	uint32_t *hidx;
+	uint32_t hn;
+	struct rte_ring *ring;  /* packets other lcores hand over */
 	uint64_t t_start;
 	uint64_t t_end;
 	uint64_t burst_now;     /* TSC of the burst being judged */
@@ -62,6 +74,8 @@ struct blcore {
 	uint32_t nlat;
 	uint32_t *held;
 	uint32_t nheld;
+	uint32_t *fresh;        /* ... and those that left in their burst */
+	uint32_t nfresh;
 } __rte_cache_aligned;
 
 struct result {
@@ -70,8 +84,12 @@ struct result {
 	struct wm_stats stats;  /* counters of the pass (full) */
 	struct wm_prof prof;    /* profiled pass */
 	double lat_p50, lat_p99, held_p50, held_p99, held_max; /* us */
-	uint64_t nlat, nheld;
+	double fresh_p50, fresh_p99, fresh_max;
+	uint64_t nlat, nheld, nfresh;
 	uint64_t win_peak;      /* history windows in use at once, summed */
+	/* Full pass: what the flows cost at its end (live), and once every
+	 * hold timed out and every acknowledged direction rested (idle). */
+	struct wm_dp_mem live, idle;
 };
 
 struct bench_state {
@@ -91,6 +109,9 @@ struct bench_state {
 	uint64_t payload_bytes; /* TCP payload */
 	uint64_t scan_bytes;    /* TCP payload in masking segments */
 	struct fdmap fds;
+	uint8_t *ack;           /* per frame, ACK_MAX bytes: the frame's
+				 * headers as a payload-free ACK */
+	uint32_t nack;          /* frames with one */
 	/* lcores */
 	unsigned int nlcores;
 	struct blcore lc[RTE_MAX_LCORE];
@@ -98,6 +119,7 @@ struct bench_state {
 	enum pass kind;
 	hs_stream_t **hs;       /* per flow direction (hs ceiling) */
 	uint32_t ready;        /* lcores at the start line (__atomic) */
+	uint32_t sent;         /* hand-off pass: lcores done receiving */
 	/* what the data path judges with */
 	struct wm_config *cfg;
 	struct wm_segments *segs;
@@ -113,6 +135,10 @@ struct run {
 	struct result io, full, hs, prof, raw;
 	double full_mpps, full_gbps, full_wire_gbps, hs_gbps, io_mpps;
 	double raw_gbps;        /* the full path without the protocol stage */
+	struct result ack;      /* pure ACKs of the flows in the table */
+	double ack_mpps;
+	struct result handoff;  /* flows handed over in software (> 1 worker) */
+	double handoff_mpps;
 	double cycles_per_pkt;
 	uint64_t flows;
 	uint64_t dropped;

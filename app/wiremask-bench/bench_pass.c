@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_errno.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
@@ -38,6 +39,9 @@ bench_tx(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 			if (b->nlat < NSAMPLE_MAX)
 				b->lat[b->nlat++] = (uint32_t)RTE_MIN(now - a,
 								      UINT32_MAX);
+			if (a == b->burst_now && b->nfresh < NSAMPLE_MAX)
+				b->fresh[b->nfresh++] = (uint32_t)RTE_MIN(now - a,
+									  UINT32_MAX);
 			if (a != b->burst_now && b->nheld < NSAMPLE_MAX)
 				b->held[b->nheld++] = (uint32_t)RTE_MIN(now - a,
 									UINT32_MAX);
@@ -52,13 +56,58 @@ bench_tx(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
  * Frames are spread over the lcores by the flow hash the data path
  * uses to pick a flow's owner, so no packet is ever handed over.
  */
-static int
-bench_handoff(void *arg, unsigned int owner, struct rte_mbuf *m)
+static uint16_t
+bench_handoff(void *arg, unsigned int owner, struct rte_mbuf **pkts,
+	      uint16_t n)
 {
 	RTE_SET_USED(arg);
-	RTE_SET_USED(owner);
-	RTE_SET_USED(m);
-	return -1;
+	return (uint16_t)rte_ring_mp_enqueue_burst(bench.lc[owner].ring,
+						   (void **)pkts, n, NULL);
+}
+
+/* What other lcores handed over, judged; how many. */
+static unsigned int
+ring_poll(struct blcore *b, uint64_t now)
+{
+	struct rte_mbuf *pkts[WM_DP_BURST];
+	unsigned int n = rte_ring_sc_dequeue_burst(b->ring, (void **)pkts,
+						   WM_DP_BURST, NULL);
+
+	if (n > 0)
+		wm_dp_judge_burst(b->dp, pkts, (uint16_t)n, now);
+	return n;
+}
+
+/*
+ * The software hand-off, as the appliance runs it without symmetric
+ * RSS: each lcore receives its share, judges its own flows and hands
+ * the rest to their owners' rings, polling its own after each burst,
+ * until every lcore is done receiving and its ring is empty.
+ */
+static void
+pass_handoff(struct blcore *b)
+{
+	uint64_t now;
+
+	for (uint32_t i = 0; i < b->n; i += WM_DP_BURST) {
+		uint16_t k = (uint16_t)RTE_MIN((uint32_t)WM_DP_BURST, b->n - i);
+
+		now = rte_rdtsc();
+		b->burst_now = now;
+		wm_dp_rx_burst(b->dp, b->m + i, k, 0, now);
+		ring_poll(b, now);
+		wm_dp_tick(b->dp, now);
+	}
+	__atomic_fetch_add(&bench.sent, 1, __ATOMIC_RELEASE);
+	for (;;) {
+		bool all = __atomic_load_n(&bench.sent, __ATOMIC_ACQUIRE) ==
+			   bench.active;
+
+		now = rte_rdtsc();
+		if (ring_poll(b, now) == 0 && all)
+			break;
+		wm_dp_tick(b->dp, now);
+	}
 }
 
 static int
@@ -114,6 +163,21 @@ pass_hs(struct blcore *b)
 	}
 }
 
+/* The ACK pass: the pure ACKs after the capture's frames (m[n, ..)). */
+static void
+pass_ack(struct blcore *b)
+{
+	for (uint32_t i = 0; i < b->nack; i += WM_DP_BURST) {
+		uint16_t k = (uint16_t)RTE_MIN((uint32_t)WM_DP_BURST,
+					       b->nack - i);
+		uint64_t now = rte_rdtsc();
+
+		b->burst_now = now;
+		wm_dp_rx_burst(b->dp, b->m + b->n + i, k, 0, now);
+		wm_dp_tick(b->dp, now);
+	}
+}
+
 static int
 lcore_pass(void *arg)
 {
@@ -141,6 +205,12 @@ lcore_pass(void *arg)
 		break;
 	case PASS_HS:
 		pass_hs(&bench.lc[i]);
+		break;
+	case PASS_ACK:
+		pass_ack(&bench.lc[i]);
+		break;
+	case PASS_HANDOFF:
+		pass_handoff(&bench.lc[i]);
 		break;
 	default:
 		break;
@@ -176,6 +246,50 @@ mbufs_prepare(void)
 	return 0;
 }
 
+/*
+ * The ACK pass's setup (not timed): each lcore's data path judges its
+ * frames, so their flows are in the table with nothing held (holds
+ * timed out); then the pure ACKs of its data frames, in capture order,
+ * go after them in m[].
+ */
+static int
+acks_prepare(void)
+{
+	for (unsigned int i = 0; i < bench.active; i++) {
+		struct blcore *b = &bench.lc[i];
+		uint32_t k = 0;
+
+		pass_full(b);
+		wm_dp_expire(b->dp, rte_rdtsc() + rte_get_tsc_hz());
+		for (uint32_t j = 0; j < b->n; j++)
+			k += bench.fr[b->idx[j]].ack_len != 0;
+		b->nack = k;
+		if (k == 0)
+			continue;
+		if (rte_pktmbuf_alloc_bulk(bench.pool, b->m + b->n, k) != 0) {
+			fprintf(stderr, "wiremask-bench: %u ACK mbufs: pool "
+				"exhausted (give EAL more memory with -m)\n", k);
+			return -ENOMEM;
+		}
+		k = 0;
+		for (uint32_t j = 0; j < b->n; j++) {
+			const struct frame *f = &bench.fr[b->idx[j]];
+			struct rte_mbuf *m;
+
+			if (f->ack_len == 0)
+				continue;
+			m = b->m[b->n + k++];
+			memcpy(rte_pktmbuf_mtod(m, void *),
+			       bench.ack + (size_t)b->idx[j] * ACK_MAX,
+			       f->ack_len);
+			m->data_len = f->ack_len;
+			m->pkt_len = f->ack_len;
+			wm_pkt_meta(m)->arrival_tsc = 0;
+		}
+	}
+	return 0;
+}
+
 static int
 cmp_u32(const void *a, const void *b)
 {
@@ -184,25 +298,35 @@ cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+enum samples { ALL, HELD, FRESH };
+
+static uint32_t *
+samples_of(struct blcore *b, enum samples which, uint32_t *n)
+{
+	*n = which == ALL ? b->nlat : which == HELD ? b->nheld : b->nfresh;
+	return which == ALL ? b->lat : which == HELD ? b->held : b->fresh;
+}
+
 /* Percentiles of the samples of every active lcore, in microseconds. */
 static void
-percentiles(bool held, double *p50, double *p99, double *max,
+percentiles(enum samples which, double *p50, double *p99, double *max,
 	    uint64_t *count)
 {
 	uint64_t n = 0, k = 0;
-	uint32_t *all;
+	uint32_t *all, m;
 
-	for (unsigned int i = 0; i < bench.active; i++)
-		n += held ? bench.lc[i].nheld : bench.lc[i].nlat;
+	for (unsigned int i = 0; i < bench.active; i++) {
+		samples_of(&bench.lc[i], which, &m);
+		n += m;
+	}
 	*count = n;
 	*p50 = *p99 = *max = 0;
 	if (n == 0 || (all = malloc(n * sizeof(*all))) == NULL)
 		return;
 	for (unsigned int i = 0; i < bench.active; i++) {
-		struct blcore *b = &bench.lc[i];
-		uint32_t m = held ? b->nheld : b->nlat;
+		const uint32_t *s = samples_of(&bench.lc[i], which, &m);
 
-		memcpy(all + k, held ? b->held : b->lat, m * sizeof(*all));
+		memcpy(all + k, s, m * sizeof(*all));
 		k += m;
 	}
 	qsort(all, n, sizeof(*all), cmp_u32);
@@ -213,6 +337,57 @@ percentiles(bool held, double *p50, double *p99, double *max,
 	free(all);
 }
 
+static void
+mem_add(struct wm_dp_mem *sum, const struct wm_dp_mem *m)
+{
+	sum->flows += m->flows;
+	sum->entry_bytes += m->entry_bytes;
+	sum->hs_bytes += m->hs_bytes;
+	sum->window_bytes += m->window_bytes;
+	sum->retained_bytes += m->retained_bytes;
+	sum->view_bytes += m->view_bytes;
+	sum->held_bytes += m->held_bytes;
+	sum->queued_bytes += m->queued_bytes;
+	sum->total += m->total;
+}
+
+/*
+ * Every byte the flows cost at the end of the full pass (not timed);
+ * then idle: every hold timed out (a second later) and every direction
+ * whose bytes are all acknowledged at rest, as the ageing sweep leaves
+ * a flow once its grace has passed.
+ */
+static void
+flows_cost(struct result *r)
+{
+	for (unsigned int i = 0; i < bench.active; i++) {
+		struct blcore *b = &bench.lc[i];
+		struct wm_dp_mem m;
+
+		wm_dp_mem(b->dp, &m);
+		mem_add(&r->live, &m);
+		wm_dp_expire(b->dp, rte_rdtsc() + rte_get_tsc_hz());
+		wm_dp_rest(b->dp);
+		wm_dp_mem(b->dp, &m);
+		mem_add(&r->idle, &m);
+	}
+}
+
+/* Between the symmetric spread and the hand-off pass's. */
+static void
+dist_swap(void)
+{
+	for (unsigned int i = 0; i < bench.active; i++) {
+		struct blcore *b = &bench.lc[i];
+		uint32_t *idx = b->idx, n = b->n;
+
+		b->idx = b->hidx;
+		b->n = b->hn;
+		b->hidx = idx;
+		b->hn = n;
+	}
+}
+
 static int
 pass_run(enum pass kind, struct result *r)
 {
@@ -221,6 +396,8 @@ pass_run(enum pass kind, struct result *r)
 	struct wm_dp_usage u;
 
 	memset(r, 0, sizeof(*r));
+	if (kind == PASS_HANDOFF)
+		dist_swap();
 	if (mbufs_prepare() < 0)
 		return -ENOMEM;
 	memset(&before, 0, sizeof(before));
@@ -228,20 +405,24 @@ pass_run(enum pass kind, struct result *r)
 		struct blcore *b = &bench.lc[i];
 
 		b->tx = b->matches = 0;
-		b->nlat = b->nheld = 0;
+		b->nlat = b->nheld = b->nfresh = 0;
 		wm_dp_usage(b->dp, &u, true);
 		wm_stats_add(&before, wm_dp_stats(b->dp));
 		if (kind == PASS_PROF) {
 			b->lat = malloc(NSAMPLE_MAX * sizeof(*b->lat));
 			b->held = malloc(NSAMPLE_MAX * sizeof(*b->held));
+			b->fresh = malloc(NSAMPLE_MAX * sizeof(*b->fresh));
 			b->prof = calloc(1, sizeof(*b->prof));
-			if (b->lat == NULL || b->held == NULL || b->prof == NULL)
+			if (b->lat == NULL || b->held == NULL ||
+			    b->fresh == NULL || b->prof == NULL)
 				return -ENOMEM;
 			wm_dp_set_prof(b->dp, b->prof);
 		}
 		/* The same path, the protocol stage off: what it costs. */
 		wm_dp_set_proto(b->dp, kind != PASS_RAW);
 	}
+	if (kind == PASS_ACK && acks_prepare() < 0)
+		return -ENOMEM;
 	if (kind == PASS_HS)
 		for (unsigned int i = 0; i < bench.active; i++)
 			for (uint32_t k = 0; k < bench.lc[i].n; k++) {
@@ -254,6 +435,7 @@ pass_run(enum pass kind, struct result *r)
 			}
 	bench.kind = kind;
 	__atomic_store_n(&bench.ready, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&bench.sent, 0, __ATOMIC_RELAXED);
 	rte_eal_mp_remote_launch(lcore_pass, NULL, CALL_MAIN);
 	rte_eal_mp_wait_lcore();
 	for (unsigned int i = 0; i < bench.active; i++) {
@@ -266,11 +448,14 @@ pass_run(enum pass kind, struct result *r)
 		r->win_peak += u.windows_peak;
 	}
 	r->cycles = last - first;
+	if (kind == PASS_FULL)
+		flows_cost(r);
 	/* After the clock: what is still held leaves, and flows end. */
 	for (unsigned int i = 0; i < bench.active; i++) {
 		struct blcore *b = &bench.lc[i];
 
-		if (kind == PASS_FULL || kind == PASS_PROF || kind == PASS_RAW) {
+		if (kind == PASS_FULL || kind == PASS_PROF || kind == PASS_RAW ||
+		    kind == PASS_ACK || kind == PASS_HANDOFF) {
 			wm_dp_flush(b->dp);
 		} else if (kind == PASS_HS) {
 			rte_pktmbuf_free_bulk(b->m, b->n);
@@ -288,9 +473,11 @@ pass_run(enum pass kind, struct result *r)
 	if (kind == PASS_PROF) {
 		double lat_max;
 
-		percentiles(false, &r->lat_p50, &r->lat_p99, &lat_max, &r->nlat);
-		percentiles(true, &r->held_p50, &r->held_p99, &r->held_max,
+		percentiles(ALL, &r->lat_p50, &r->lat_p99, &lat_max, &r->nlat);
+		percentiles(HELD, &r->held_p50, &r->held_p99, &r->held_max,
 			    &r->nheld);
+		percentiles(FRESH, &r->fresh_p50, &r->fresh_p99,
+			    &r->fresh_max, &r->nfresh);
 		for (unsigned int i = 0; i < bench.active; i++) {
 			struct blcore *b = &bench.lc[i];
 
@@ -301,9 +488,12 @@ pass_run(enum pass kind, struct result *r)
 			b->prof = NULL;
 			free(b->lat);
 			free(b->held);
-			b->lat = b->held = NULL;
+			free(b->fresh);
+			b->lat = b->held = b->fresh = NULL;
 		}
 	}
+	if (kind == PASS_HANDOFF)
+		dist_swap();
 	memset(&after, 0, sizeof(after));
 	for (unsigned int i = 0; i < bench.active; i++)
 		wm_stats_add(&after, wm_dp_stats(bench.lc[i].dp));
@@ -347,7 +537,7 @@ distribute(unsigned int n)
 	for (unsigned int i = 0; i < n; i++) {
 		struct blcore *b = &bench.lc[i];
 
-		b->n = 0;
+		b->n = b->hn = 0;
 		wm_dp_free(b->dp);
 		c.tx_arg = b;
 		b->dp = wm_dp_create(&c, i,
@@ -360,9 +550,28 @@ distribute(unsigned int n)
 		}
 	}
 	for (uint32_t k = 0; k < bench.nfr; k++) {
-		struct blcore *b = &bench.lc[bench.fr[k].hash % n];
+		struct blcore *b = &bench.lc[wm_dp_owner(bench.fr[k].hash, n)];
+		struct blcore *h = &bench.lc[(k / WM_DP_BURST) % n];
 
 		b->idx[b->n++] = k;
+		h->hidx[h->hn++] = k;
+	}
+	for (unsigned int i = 0; i < n && n > 1; i++) {
+		struct blcore *b = &bench.lc[i];
+		char name[RTE_RING_NAMESIZE];
+
+		if (b->ring != NULL)
+			continue;
+		/* Room for every frame: a hand-off never finds it full. */
+		snprintf(name, sizeof(name), "bench_ho_%u", i);
+		b->ring = rte_ring_create(name, rte_align32pow2(bench.nfr + 1),
+					  (int)rte_lcore_to_socket_id(b->lcore),
+					  RING_F_SC_DEQ);
+		if (b->ring == NULL) {
+			fprintf(stderr, "wiremask-bench: hand-off ring: %s\n",
+				rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
 	}
 	return 0;
 }
@@ -377,29 +586,34 @@ rate(uint64_t units, uint64_t cycles)
 int
 run_workers(struct run *run)
 {
-	struct result *res[4];
-	const enum pass order[4] = { PASS_IO, PASS_FULL, PASS_HS, PASS_RAW };
+	struct result *res[6];
+	const enum pass order[6] = { PASS_IO, PASS_FULL, PASS_HS, PASS_RAW,
+				     PASS_ACK, PASS_HANDOFF };
+	/* One worker hands nothing over: no hand-off pass then. */
+	unsigned int nk = run->workers > 1 ? 6 : 5;
 	uint64_t drops = 0;
 
 	if (distribute(run->workers) < 0)
 		return -ENOMEM;
-	for (unsigned int k = 0; k < 4; k++) {
+	for (unsigned int k = 0; k < 6; k++) {
 		res[k] = calloc(bench.passes, sizeof(struct result));
 		if (res[k] == NULL)
 			return -ENOMEM;
 	}
 	/* Interleaved, so a noisy neighbour hits every kind alike. */
 	for (unsigned int p = 0; p < bench.passes; p++)
-		for (unsigned int k = 0; k < 4; k++)
+		for (unsigned int k = 0; k < nk; k++)
 			if (pass_run(order[k], &res[k][p]) < 0)
 				return -ENOMEM;
-	for (unsigned int k = 0; k < 4; k++)
+	for (unsigned int k = 0; k < 6; k++)
 		qsort(res[k], bench.passes, sizeof(struct result), cmp_cycles);
 	run->io = res[0][bench.passes / 2];
 	run->full = res[1][bench.passes / 2];
 	run->hs = res[2][bench.passes / 2];
 	run->raw = res[3][bench.passes / 2];
-	for (unsigned int k = 0; k < 4; k++)
+	run->ack = res[4][bench.passes / 2];
+	run->handoff = res[5][bench.passes / 2];
+	for (unsigned int k = 0; k < 6; k++)
 		free(res[k]);
 	if (bench.profile && pass_run(PASS_PROF, &run->prof) < 0)
 		return -ENOMEM;
@@ -409,6 +623,8 @@ run_workers(struct run *run)
 	run->full_wire_gbps = rate(bench.wire_bytes * 8, run->full.cycles) / 1e9;
 	run->hs_gbps = rate(bench.scan_bytes * 8, run->hs.cycles) / 1e9;
 	run->raw_gbps = rate(bench.payload_bytes * 8, run->raw.cycles) / 1e9;
+	run->ack_mpps = rate(bench.nack, run->ack.cycles) / 1e6;
+	run->handoff_mpps = rate(bench.nfr, run->handoff.cycles) / 1e6;
 	run->cycles_per_pkt = (double)run->full.cycles * run->workers /
 			      (double)bench.nfr;
 	run->flows = run->full.stats.ctr[WM_CTR_FLOW_NEW];

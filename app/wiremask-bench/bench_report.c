@@ -41,11 +41,48 @@ window_bytes_per_flow(const struct run *r)
 	       (double)r->full.win_peak * WM_WIN_BYTES / (double)r->flows;
 }
 
-/* Flow state the full pass used: entries, buckets, pending windows. */
+/*
+ * Every byte a flow cost at the end of the full pass: entry and bucket
+ * share, Hyperscan streams, retained blocks, views, held and queued
+ * frames; history windows at their peak.
+ */
 static double
 state_bytes_per_flow(const struct run *r)
 {
-	return (double)flow_entry_bytes() + window_bytes_per_flow(r);
+	const struct wm_dp_mem *m = &r->full.live;
+
+	if (m->flows == 0)
+		return (double)flow_entry_bytes() + window_bytes_per_flow(r);
+	return (double)(m->total - m->window_bytes) / (double)m->flows +
+	       window_bytes_per_flow(r);
+}
+
+/* Every byte a flow costs once idle: data acknowledged, grace passed. */
+static double
+idle_flow_bytes(const struct run *r)
+{
+	const struct wm_dp_mem *m = &r->full.idle;
+
+	return m->flows == 0 ? 0 : (double)m->total / (double)m->flows;
+}
+
+/* @what of @m per flow. */
+static double
+per_flow(const struct wm_dp_mem *m, uint64_t what)
+{
+	return m->flows == 0 ? 0 : (double)what / (double)m->flows;
+}
+
+static void
+mem_human(const char *label, const struct wm_dp_mem *m)
+{
+	printf("  %s %" PRIu64 " flows: %.0f B a flow = entry %.0f + "
+	       "Hyperscan %.0f + windows %.0f + retained %.0f + views %.0f + "
+	       "held %.0f + queued %.0f\n", label, m->flows,
+	       per_flow(m, m->total), per_flow(m, m->entry_bytes),
+	       per_flow(m, m->hs_bytes), per_flow(m, m->window_bytes),
+	       per_flow(m, m->retained_bytes), per_flow(m, m->view_bytes),
+	       per_flow(m, m->held_bytes), per_flow(m, m->queued_bytes));
 }
 
 static size_t
@@ -111,6 +148,8 @@ report_human(const struct run *runs, unsigned int n)
 		       "flow (windows: peak %" PRIu64 " in use, %.1f B per "
 		       "flow)\n", r->workers, r->flows, state_bytes_per_flow(r),
 		       r->full.win_peak, window_bytes_per_flow(r));
+		mem_human("at the end: ", &r->full.live);
+		mem_human("idle (acked, grace passed):", &r->full.idle);
 		printf("  %-11s %8.3f Mpps %8.3f Gbit/s payload %8.3f Gbit/s wire"
 		       "  %7.0f cycles/pkt\n", pass_name[PASS_FULL],
 		       r->full_mpps, r->full_gbps, r->full_wire_gbps,
@@ -124,6 +163,17 @@ report_human(const struct run *runs, unsigned int n)
 		printf("  %-11s %8.3f Mpps                              ratio_io %.3f\n",
 		       pass_name[PASS_IO], r->io_mpps,
 		       ratio(r->full_mpps, r->io_mpps));
+		if (r->workers > 1)
+			printf("  %-11s %8.3f Mpps (frames spread in bursts, "
+			       "owners through rings; %" PRIu64 " ring drops)"
+			       "      ratio to symmetric RSS %.3f\n",
+			       pass_name[PASS_HANDOFF], r->handoff_mpps,
+			       r->handoff.stats.ctr[WM_CTR_RING_DROP],
+			       ratio(r->handoff_mpps, r->full_mpps));
+		printf("  %-11s %8.3f Mpps (%u pure ACKs of the flows in the "
+		       "table, 64 B frames; %" PRIu64 " of them sent)\n",
+		       pass_name[PASS_ACK], r->ack_mpps, bench.nack,
+		       r->ack.stats.ctr[WM_CTR_TX] - bench.nfr);
 		printf("  masked %" PRIu64 " values, held %" PRIu64
 		       " packets, late %" PRIu64 ", dropped %" PRIu64 "\n",
 		       r->full.stats.ctr[WM_CTR_MASK_VALUES],
@@ -146,6 +196,10 @@ report_human(const struct run *runs, unsigned int n)
 		       100.0 * ratio((double)r->prof.nheld,
 				     (double)r->prof.nlat),
 		       r->prof.held_p50, r->prof.held_p99, r->prof.held_max);
+		printf("  payload packets not held past their burst: "
+		       "%" PRIu64 ", added latency p50 %.2f us, p99 %.2f us, "
+		       "max %.0f us\n", r->prof.nfresh, r->prof.fresh_p50,
+		       r->prof.fresh_p99, r->prof.fresh_max);
 		printf("  hold timeouts: %" PRIu64 " segments, %" PRIu64
 		       " values decided at a tail, %.1f bytes masked at "
 		       "stalls per MB scanned\n",
@@ -174,6 +228,20 @@ json_run(const struct run *r)
 	       state_bytes_per_flow(r), window_bytes_per_flow(r),
 	       r->full.stats.ctr[WM_CTR_MASK_VALUES], r->dropped, r->raw_gbps,
 	       ratio(r->full_gbps, r->raw_gbps));
+	printf(", \"ack_mpps\": %.4f", r->ack_mpps);
+	if (r->workers > 1)
+		printf(", \"handoff_mpps\": %.4f, \"ratio_handoff\": %.4f",
+		       r->handoff_mpps, ratio(r->handoff_mpps, r->full_mpps));
+	printf(", \"idle_flow_bytes\": %.1f, \"idle_flow\": {\"entry\": %.1f, "
+	       "\"hs\": %.1f, \"windows\": %.1f, \"retained\": %.1f, "
+	       "\"views\": %.1f, \"held\": %.1f, \"queued\": %.1f}",
+	       idle_flow_bytes(r), per_flow(&r->full.idle, r->full.idle.entry_bytes),
+	       per_flow(&r->full.idle, r->full.idle.hs_bytes),
+	       per_flow(&r->full.idle, r->full.idle.window_bytes),
+	       per_flow(&r->full.idle, r->full.idle.retained_bytes),
+	       per_flow(&r->full.idle, r->full.idle.view_bytes),
+	       per_flow(&r->full.idle, r->full.idle.held_bytes),
+	       per_flow(&r->full.idle, r->full.idle.queued_bytes));
 	if (!bench.profile)
 		return;
 	stage_cycles(r, st);
@@ -188,6 +256,10 @@ json_run(const struct run *r)
 	       r->prof.lat_p50, r->prof.lat_p99, r->prof.held_p50,
 	       r->prof.held_p99, r->prof.held_max, r->prof.nheld,
 	       r->full.stats.ctr[WM_CTR_STREAM_HOLD_TIMEOUT], stall_per_mb(r));
+	printf(", \"held_share\": %.4f, \"notheld_p50_us\": %.3f, "
+	       "\"notheld_p99_us\": %.3f",
+	       ratio((double)r->prof.nheld, (double)r->prof.nlat),
+	       r->prof.fresh_p50, r->prof.fresh_p99);
 }
 
 void

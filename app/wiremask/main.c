@@ -504,12 +504,19 @@ capture_done(uint64_t now, uint64_t idle_tsc, uint64_t *idle_since)
 	uint64_t taken;
 	int64_t total;
 
+	/*
+	 * Every frame taken in: nothing more can come, so no idle time is
+	 * waited for (it was most of a small capture's run); the workers
+	 * judge what they hold and drain their rings as they stop.
+	 */
+	wm_ports_rx_progress(&wm_app, &taken, &total);
+	if (total >= 0 && taken >= (uint64_t)total)
+		return true;
 	if (!all_idle(now, idle_tsc)) {
 		*idle_since = 0;
 		return false;
 	}
-	wm_ports_rx_progress(&wm_app, &taken, &total);
-	if (total < 0 || taken >= (uint64_t)total)
+	if (total < 0)
 		return true;
 	if (*idle_since == 0)
 		*idle_since = now;

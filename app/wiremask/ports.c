@@ -61,9 +61,36 @@ ports_pair(struct wm_app *app)
 	return 0;
 }
 
+/*
+ * Queue (i % WM_DP_RETA_PATTERN) % nb_rxq at redirection entry i of the
+ * port's whole table: ports with tables of any size send a flow to the
+ * same queue, and the data path picks owners in software the same way
+ * (wm_dp_rss_owner()). False when it cannot be programmed so.
+ */
+static bool
+rss_reta_set(struct wm_port *port, const struct rte_eth_dev_info *info)
+{
+	struct rte_eth_rss_reta_entry64 reta[RTE_ETH_RSS_RETA_SIZE_512 /
+					     RTE_ETH_RETA_GROUP_SIZE];
+	uint16_t size = info->reta_size;
+
+	if (size < WM_DP_RETA_PATTERN || size > RTE_ETH_RSS_RETA_SIZE_512 ||
+	    size % WM_DP_RETA_PATTERN != 0)
+		return false;
+	memset(reta, 0, sizeof(reta));
+	for (unsigned int i = 0; i < size; i++) {
+		reta[i / RTE_ETH_RETA_GROUP_SIZE].mask |=
+			UINT64_C(1) << (i % RTE_ETH_RETA_GROUP_SIZE);
+		reta[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] =
+			(uint16_t)((i % WM_DP_RETA_PATTERN) % port->nb_rxq);
+	}
+	return rte_eth_dev_rss_reta_update(port->id, reta, size) == 0;
+}
+
 static int
 port_setup(struct wm_app *app, struct wm_port *port)
 {
+	uint8_t key[64];
 	const struct wm_config *cfg = app->cfg;
 	struct rte_eth_conf conf = { 0 };
 	struct rte_eth_dev_info info;
@@ -80,10 +107,25 @@ port_setup(struct wm_app *app, struct wm_port *port)
 	port->pcap_tx = strcmp(info.driver_name, "net_pcap") == 0;
 	for (unsigned int q = 0; q < WM_CONFIG_MAX_WORKERS; q++)
 		rte_spinlock_init(&port->tx_lock[q]);
+	port->rss = false;
 	if (port->nb_rxq > 1) {
+		/*
+		 * Symmetric Toeplitz: the 0x6d5a key hashes both directions
+		 * of a connection alike (DPDK 22.11 has no symmetric hash
+		 * function in rss_conf; the key works on every Toeplitz
+		 * NIC).
+		 */
+		uint8_t klen = info.hash_key_size ? info.hash_key_size : 40;
+
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP |
 			RTE_ETH_RSS_TCP) & info.flow_type_rss_offloads;
+		if (klen <= sizeof(key)) {
+			for (unsigned int i = 0; i < klen; i++)
+				key[i] = WM_DP_RSS_KEY_BYTE(i);
+			conf.rx_adv_conf.rss_conf.rss_key = key;
+			conf.rx_adv_conf.rss_conf.rss_key_len = klen;
+		}
 	}
 	if (app->capture_clock &&
 	    (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP))
@@ -117,7 +159,25 @@ port_setup(struct wm_app *app, struct wm_port *port)
 		if (rc != 0 && rc != -ENOTSUP)
 			return rc;
 	}
-	return rte_eth_dev_start(port->id);
+	rc = rte_eth_dev_start(port->id);
+	if (rc != 0)
+		return rc;
+	/*
+	 * Each worker then gets its own flows from the NIC; else (fewer
+	 * queues than workers, a table or key the PMD refuses) flows are
+	 * handed over in software (wm_dp_owner()).
+	 */
+	if (port->nb_rxq > 1 && port->nb_rxq == app->nworkers &&
+	    conf.rx_adv_conf.rss_conf.rss_key != NULL &&
+	    (conf.rx_adv_conf.rss_conf.rss_hf & RTE_ETH_RSS_NONFRAG_IPV4_TCP) &&
+	    rss_reta_set(port, &info))
+		port->rss = true;
+	if (port->nb_rxq > 1)
+		wm_log(WM_LOG_INFO, "port %u (%s): %u rx queues, %s", port->id,
+		       info.driver_name, port->nb_rxq, port->rss ?
+		       "symmetric RSS: each worker gets its own flows" :
+		       "no symmetric RSS: flows handed over in software");
+	return 0;
 }
 
 /*

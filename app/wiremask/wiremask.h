@@ -52,6 +52,8 @@ struct wm_port {
 	uint16_t nb_rxq;
 	uint16_t nb_txq;
 	bool tx_shared;         /* fewer tx queues than workers */
+	bool rss;               /* symmetric RSS: queue i feeds worker i,
+				 * both directions of a flow alike */
 	bool pcap_tx;           /* net_pcap: a chained frame is written
 				 * through a WM_PCAP_TX_CHAIN_MAX buffer */
 	int64_t rx_frames;      /* net_pcap: frames in its rx capture, or -1 */

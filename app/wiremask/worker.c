@@ -112,12 +112,13 @@ tx(void *arg, uint16_t pidx, struct rte_mbuf **pkts, uint16_t n)
 	return (uint16_t)(n - (k - sent));
 }
 
-/* A packet of a flow worker @owner judges: through its ring. */
-static int
-handoff(void *arg, unsigned int owner, struct rte_mbuf *m)
+/* Packets of flows worker @owner judges: through its ring, a burst. */
+static uint16_t
+handoff(void *arg, unsigned int owner, struct rte_mbuf **pkts, uint16_t n)
 {
 	RTE_SET_USED(arg);
-	return rte_ring_mp_enqueue(wm_app.workers[owner]->ring, m);
+	return (uint16_t)rte_ring_mp_enqueue_burst(wm_app.workers[owner]->ring,
+						   (void **)pkts, n, NULL);
 }
 
 /* Receive and judge; returns how many packets came in. */
@@ -241,6 +242,7 @@ worker_create(struct wm_app *app, unsigned int index, unsigned int lcore)
 	for (unsigned int p = 0; p < app->nports; p++) {
 		c.ports[p].peer = app->ports[p].peer;
 		c.ports[p].link = app->ports[p].link;
+		c.ports[p].rss = app->ports[p].rss;
 	}
 	c.tx_arg = w;
 	snprintf(name, sizeof(name), "wm_ring_%u", index);
@@ -272,10 +274,15 @@ wm_workers_init(struct wm_app *app)
 		}
 		n++;
 	}
-	/* Spread every (port, queue) over the workers, round robin. */
+	/*
+	 * Spread every (port, queue) over the workers, round robin; with
+	 * symmetric RSS queue q of every port is worker q's (both
+	 * directions of a flow reach the worker that owns it).
+	 */
 	for (uint16_t p = 0; p < app->nports; p++)
 		for (uint16_t q = 0; q < app->ports[p].nb_rxq; q++, k++) {
-			struct wm_worker *w = app->workers[k % n];
+			struct wm_worker *w = app->workers[app->ports[p].rss ?
+							   q : k % n];
 
 			if (w->nrxq == WM_MAX_RXQ)
 				return -E2BIG;

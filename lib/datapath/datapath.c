@@ -15,7 +15,7 @@
 #include <rte_mbuf_dyn.h>
 #include <rte_prefetch.h>
 
-#include "wm_datapath.h"
+#include "datapath_priv.h"
 #include "wm_frag.h"
 #include "wm_token.h"
 
@@ -28,33 +28,15 @@ _Static_assert(WM_CONFIG_MAX_SEGMENTS <= WM_STATS_SEGMENTS &&
 	       "per-segment counters for every segment and rule");
 
 #define FLOW_SWEEP_PER_LOOP 16
+/*
+ * Idle this long, a direction whose bytes are all acknowledged gives
+ * back its retained bytes (or after four of its round trips, if
+ * longer): Linux's minimum retransmission timeout, so a sender that
+ * lost the last ACK still finds its bytes rewritable when it resends.
+ */
+#define RETAIN_GRACE_US 200000
 #define PREFETCH_AHEAD 4
 
-struct dp_txbuf {
-	uint16_t n;
-	struct rte_mbuf *pkts[WM_DP_BURST];
-};
-
-struct wm_dp {
-	struct wm_dp_conf conf;
-	unsigned int index;
-	struct wm_flow_table *flows;
-	hs_scratch_t *scratch;
-	/* Idle flow timeouts per state, in the clock's units. */
-	uint64_t timeout_syn;           /* no data yet */
-	uint64_t timeout_est;           /* established */
-	uint64_t timeout_closed;        /* FIN both ways or RST */
-	uint64_t clock_us;              /* capture clock: newest timestamp */
-	struct wm_stream_conf stream_conf;
-	struct wm_rb_pool *rb_pool;     /* retained bytes (memcap) */
-	struct wm_win_pool *win_pool;   /* history windows (hold > 0) */
-	struct wm_token_ctx *tok;       /* keyed operators, fingerprints */
-	struct wm_frag *frag;           /* IP fragments in reassembly */
-	struct wm_prof *prof;           /* cycles per stage, or NULL */
-	struct dp_txbuf tx[WM_CONFIG_MAX_PORTS];
-	struct wm_stats stats;
-	struct wm_stream_ctx stream;
-} __rte_cache_aligned;
 
 /* The cache lines a packet's first touch needs: headers and its meta. */
 static inline void
@@ -81,8 +63,8 @@ tx_flush(struct wm_dp *dp, uint16_t port)
 	tb->n = 0;
 }
 
-static void
-tx_flush_all(struct wm_dp *dp)
+void
+dp_tx_flush_all(struct wm_dp *dp)
 {
 	uint64_t t0 = wm_prof_start(dp->prof);
 
@@ -258,10 +240,16 @@ tcp_judge(struct wm_dp *dp, struct rte_mbuf *m, uint64_t tsc,
 	struct wm_flow *f;
 	uint64_t t0 = wm_prof_start(dp->prof);
 
-	/* What timed out before this packet arrived leaves before it. */
-	wm_stream_expire(&dp->stream, now);
-	wm_prof_stop(dp->prof, WM_STAGE_STREAM, t0);
-	t0 = wm_prof_start(dp->prof);
+	/*
+	 * What timed out before this packet arrived leaves before it: on
+	 * the capture clock each packet moves time; on the TSC the burst's
+	 * callers did it once.
+	 */
+	if (dp->conf.capture_clock) {
+		wm_stream_expire(&dp->stream, now);
+		wm_prof_stop(dp->prof, WM_STAGE_STREAM, t0);
+		t0 = wm_prof_start(dp->prof);
+	}
 	if (key == NULL) {
 		wm_flow_key_make(&pm->pi, dp->conf.ports[pm->out_port].link, &k,
 				 &pm->dir);
@@ -314,39 +302,85 @@ tcp_judge(struct wm_dp *dp, struct rte_mbuf *m, uint64_t tsc,
 	wm_prof_stop(dp->prof, WM_STAGE_STREAM, t0);
 }
 
-/* Route a parsed TCP segment: its segment's policy, its flow's owner. */
-static void
-rx_tcp(struct wm_dp *dp, struct rte_mbuf *m, uint16_t port, uint64_t now)
+static inline void
+handoff(struct wm_dp *dp, unsigned int owner, struct rte_mbuf *m)
+{
+	struct dp_txbuf *b = &dp->ho[owner];
+
+	b->pkts[b->n++] = m;
+	dp->ho_pending |= UINT64_C(1) << owner;
+	if (b->n == WM_DP_BURST)
+		dp_handoff_flush(dp);
+}
+
+/* Does segment @seg mask anything, or judge flows as a zone? */
+static bool
+seg_judges(const struct wm_dp *dp, uint8_t seg)
+{
+	return wm_policy_masks(wm_segment_policy(dp->conf.segs, seg)) ||
+	       wm_acl_active(dp->conf.acl, seg);
+}
+
+/*
+ * A parsed TCP segment's segment and policy; in a masking segment its
+ * flow key into @key and its hash into its meta. False when its segment
+ * masks nothing.
+ */
+static inline bool
+tcp_key(struct wm_dp *dp, struct rte_mbuf *m, uint16_t port,
+	struct wm_flow_key *key)
 {
 	struct wm_pkt_meta *pm = wm_pkt_meta(m);
-	struct wm_pkt_info *pi = &pm->pi;
-	const struct wm_policy *policy;
-	struct wm_flow_key key;
-	unsigned int owner;
 	uint64_t t0;
 
+	pm->segment = wm_segment_lookup(dp->conf.segs, &pm->pi, port);
+	if (pm->segment >= WM_CONFIG_MAX_SEGMENTS ||    /* unknown: routed */
+	    !seg_judges(dp, pm->segment))
+		return false;
+	t0 = wm_prof_start(dp->prof);
+	wm_flow_key_make(&pm->pi, dp->conf.ports[port].link, key, &pm->dir);
+	pm->hash = wm_flow_hash(key);
+	wm_prof_stop(dp->prof, WM_STAGE_FLOW, t0);
+	return true;
+}
+
+/*
+ * Route a TCP segment keyed by tcp_key() (@masks: its result): forward
+ * it, judge it (its flow is ours) or hand it to its flow's owner.
+ */
+static inline void
+tcp_route(struct wm_dp *dp, struct rte_mbuf *m, uint16_t port, uint64_t now,
+	  bool nic, bool masks, const struct wm_flow_key *key)
+{
+	struct wm_pkt_meta *pm = wm_pkt_meta(m);
+	unsigned int owner;
+
 	dp->stats.ctr[WM_CTR_PKT_TCP]++;
-	if (pi->vxlan)
+	if (pm->pi.vxlan)
 		dp->stats.ctr[WM_CTR_PKT_VXLAN]++;
-	pm->segment = wm_segment_lookup(dp->conf.segs, pi, port);
 	if (segment_unknown(dp, m, pm->segment))
 		return;
-	policy = wm_segment_policy(dp->conf.segs, pm->segment);
-	if (!wm_policy_masks(policy) &&
-	    !wm_acl_active(dp->conf.acl, pm->segment)) {
+	if (!masks) {
 		dp->stats.ctr[WM_CTR_FWD_NO_POLICY]++;
 		emit(m, dp);
 		return;
 	}
-	t0 = wm_prof_start(dp->prof);
-	wm_flow_key_make(pi, dp->conf.ports[port].link, &key, &pm->dir);
-	pm->hash = wm_flow_hash(&key);
-	wm_prof_stop(dp->prof, WM_STAGE_FLOW, t0);
-	owner = pm->hash % dp->conf.nworkers;
+	owner = dp_owner_of(dp, pm, port, nic);
 	if (owner == dp->index)
-		tcp_judge(dp, m, now, &key);
-	else if (dp->conf.handoff(dp->conf.handoff_arg, owner, m) != 0)
-		drop(dp, m, WM_CTR_RING_DROP);
+		tcp_judge(dp, m, now, key);
+	else
+		handoff(dp, owner, m);
+}
+
+/* Route a parsed TCP segment: its segment's policy, its flow's owner. */
+static void
+rx_tcp(struct wm_dp *dp, struct rte_mbuf *m, uint16_t port, uint64_t now,
+       bool nic)
+{
+	struct wm_flow_key key;
+	bool masks = tcp_key(dp, m, port, &key);
+
+	tcp_route(dp, m, port, now, nic, masks, &key);
 }
 
 /*
@@ -379,7 +413,7 @@ rx_frag(struct wm_dp *dp, struct rte_mbuf *m, uint16_t port, uint64_t now)
 	switch (wm_pkt_parse(rte_pktmbuf_mtod(d, const uint8_t *), d->data_len,
 			     d->pkt_len, cfg->vxlan_port, &pm->pi)) {
 	case WM_PKT_TCP:
-		rx_tcp(dp, d, port, now);
+		rx_tcp(dp, d, port, now, false);
 		break;
 	case WM_PKT_NOT_TCP:
 		dp->stats.ctr[WM_CTR_PKT_NOT_TCP]++;
@@ -398,30 +432,42 @@ rx_frag(struct wm_dp *dp, struct rte_mbuf *m, uint16_t port, uint64_t now)
 	}
 }
 
-/* Does segment @seg mask anything, or judge flows as a zone? */
-static bool
-seg_judges(const struct wm_dp *dp, uint8_t seg)
-{
-	return wm_policy_masks(wm_segment_policy(dp->conf.segs, seg)) ||
-	       wm_acl_active(dp->conf.acl, seg);
-}
-
-/* Parse, classify and route one received packet. */
-static void
-rx_one(struct wm_dp *dp, struct rte_mbuf *m, uint16_t port, uint64_t now)
+/*
+ * First pass over a burst: parse @m (burst slot @i), and for a TCP
+ * segment in a masking segment make its flow key and prefetch its
+ * bucket. Nothing leaves yet: the second pass keeps arrival order.
+ */
+static inline void
+rx_parse(struct wm_dp *dp, struct rte_mbuf *m, uint16_t port, uint16_t i)
 {
 	const struct wm_config *cfg = dp->conf.cfg;
 	struct wm_pkt_meta *pm = wm_pkt_meta(m);
-	struct wm_pkt_info *pi = &pm->pi;
 	uint64_t t0 = wm_prof_start(dp->prof);
 	enum wm_pkt_kind r;
-	uint8_t seg = 0;
 
 	pm->out_port = dp->conf.ports[port].peer;
 	pm->frag.size = 0;
 	r = wm_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
-			 m->pkt_len, cfg->vxlan_port, pi);
+			 m->pkt_len, cfg->vxlan_port, &pm->pi);
 	wm_prof_stop(dp->prof, WM_STAGE_PARSE, t0);
+	dp->bkind[i] = (uint8_t)r;
+	dp->bmasks[i] = r == WM_PKT_TCP && tcp_key(dp, m, port, &dp->bkey[i]);
+	if (dp->bmasks[i])
+		wm_flow_prefetch_bucket(dp->flows, pm->hash);
+}
+
+/* Second pass: classify and route @m (burst slot @i), in arrival order. */
+static void
+rx_one(struct wm_dp *dp, struct rte_mbuf *m, uint16_t port, uint64_t now,
+       uint16_t i)
+{
+	const struct wm_config *cfg = dp->conf.cfg;
+	struct wm_pkt_meta *pm = wm_pkt_meta(m);
+	struct wm_pkt_info *pi = &pm->pi;
+
+	enum wm_pkt_kind r = (enum wm_pkt_kind)dp->bkind[i];
+	uint8_t seg = 0;
+
 	if (r != WM_PKT_TCP && r != WM_PKT_MALFORMED) {
 		seg = wm_segment_lookup(dp->conf.segs, pi, port);
 		if (segment_unknown(dp, m, seg))
@@ -465,7 +511,56 @@ rx_one(struct wm_dp *dp, struct rte_mbuf *m, uint16_t port, uint64_t now)
 			rx_frag(dp, m, port, now);
 		return;
 	}
-	rx_tcp(dp, m, port, now);
+	tcp_route(dp, m, port, now, true, dp->bmasks[i], &dp->bkey[i]);
+}
+
+/*
+ * Timers once per burst: what timed out before it leaves before it (on
+ * the capture clock, tcp_judge does it per packet as time moves).
+ */
+static inline void
+burst_expire(struct wm_dp *dp, uint64_t now)
+{
+	uint64_t t0;
+
+	if (dp->conf.capture_clock)
+		return;
+	t0 = wm_prof_start(dp->prof);
+	wm_stream_expire(&dp->stream, now);
+	wm_prof_stop(dp->prof, WM_STAGE_STREAM, t0);
+}
+
+/*
+ * One burst of at most WM_DP_BURST, in two passes (VPP style): parse
+ * and key every packet, prefetching headers and per-packet state
+ * PREFETCH_AHEAD packets ahead and flow buckets as their hashes are
+ * known; then, timers run once, route and judge in arrival order with
+ * each flow's first entry prefetched PREFETCH_AHEAD / 2 ahead.
+ */
+static void
+rx_chunk(struct wm_dp *dp, struct rte_mbuf **pkts, uint16_t n, uint16_t port,
+	 uint64_t now)
+{
+	for (uint16_t k = 0; k < n && k < PREFETCH_AHEAD; k++)
+		pkt_prefetch(pkts[k]);
+	for (uint16_t k = 0; k < n; k++) {
+		if (k + PREFETCH_AHEAD < n)
+			pkt_prefetch(pkts[k + PREFETCH_AHEAD]);
+		rx_parse(dp, pkts[k], port, k);
+	}
+	burst_expire(dp, now);
+	for (uint16_t k = 0; k < n && k < PREFETCH_AHEAD / 2; k++)
+		if (dp->bmasks[k])
+			wm_flow_prefetch_entry(dp->flows,
+					       wm_pkt_meta(pkts[k])->hash);
+	for (uint16_t k = 0; k < n; k++) {
+		uint16_t a = k + PREFETCH_AHEAD / 2;
+
+		if (a < n && dp->bmasks[a])
+			wm_flow_prefetch_entry(dp->flows,
+					       wm_pkt_meta(pkts[a])->hash);
+		rx_one(dp, pkts[k], port, now, k);
+	}
 }
 
 uint16_t
@@ -473,17 +568,10 @@ wm_dp_rx_burst(struct wm_dp *dp, struct rte_mbuf **pkts, uint16_t n,
 	       uint16_t port, uint64_t now)
 {
 	dp->stats.ctr[WM_CTR_RX] += n;
-	/*
-	 * Headers and per-packet state of the first packets are fetched
-	 * while the first ones are parsed; then PREFETCH_AHEAD ahead.
-	 */
-	for (uint16_t k = 0; k < n && k < PREFETCH_AHEAD; k++)
-		pkt_prefetch(pkts[k]);
-	for (uint16_t k = 0; k < n; k++) {
-		if (k + PREFETCH_AHEAD < n)
-			pkt_prefetch(pkts[k + PREFETCH_AHEAD]);
-		rx_one(dp, pkts[k], port, now);
-	}
+	for (uint16_t k = 0; k < n; k += WM_DP_BURST)
+		rx_chunk(dp, pkts + k, (uint16_t)RTE_MIN(n - k, WM_DP_BURST),
+			 port, now);
+	dp_handoff_flush(dp);
 	return n;
 }
 
@@ -491,6 +579,7 @@ uint16_t
 wm_dp_judge_burst(struct wm_dp *dp, struct rte_mbuf **pkts, uint16_t n,
 		  uint64_t now)
 {
+	burst_expire(dp, now);
 	for (uint16_t k = 0; k < n; k++)
 		tcp_judge(dp, pkts[k], now, NULL);
 	return n;
@@ -507,6 +596,21 @@ flow_timeout(const struct wm_dp *dp, const struct wm_flow *f)
 	return dp->timeout_est;
 }
 
+/*
+ * @f has been idle for @idle: each direction past its grace gives back
+ * its retained bytes if all are acknowledged (an idle flow costs its
+ * entry and Hyperscan state only).
+ */
+static void
+flow_rest(struct wm_dp *dp, struct wm_flow *f, uint64_t idle)
+{
+	struct wm_stream_flow *sf = wm_stream_flow_of(f);
+
+	for (unsigned int i = 0; i < 2; i++)
+		if (wm_reasm_rest_due(&dp->stream.reasm, &sf->dir[i].r, idle))
+			wm_reasm_rest(&dp->stream.reasm, &sf->dir[i].r);
+}
+
 /* Age flows: a few table entries per loop, round robin. */
 static void
 flows_age(struct wm_dp *dp, uint64_t now)
@@ -515,8 +619,12 @@ flows_age(struct wm_dp *dp, uint64_t now)
 	struct wm_flow *f;
 
 	while ((f = wm_flow_next(dp->flows, &budget)) != NULL) {
-		if (now - f->last_tsc < flow_timeout(dp, f) || now < f->last_tsc)
+		if (now < f->last_tsc)
 			continue;
+		if (now - f->last_tsc < flow_timeout(dp, f)) {
+			flow_rest(dp, f, now - f->last_tsc);
+			continue;
+		}
 		wm_stream_flow_release(&dp->stream, f);
 		wm_flow_del(dp->flows, f);
 		dp->stats.ctr[WM_CTR_FLOW_EXPIRED]++;
@@ -530,7 +638,7 @@ wm_dp_expire(struct wm_dp *dp, uint64_t now)
 
 	wm_stream_expire(&dp->stream, clock_now(dp, now));
 	wm_prof_stop(dp->prof, WM_STAGE_STREAM, t0);
-	tx_flush_all(dp);
+	dp_tx_flush_all(dp);
 }
 
 void
@@ -542,7 +650,7 @@ wm_dp_tick(struct wm_dp *dp, uint64_t now)
 	wm_prof_stop(dp->prof, WM_STAGE_STREAM, t0);
 	flows_age(dp, clock_now(dp, now));
 	wm_frag_tick(dp->frag, clock_now(dp, now));
-	tx_flush_all(dp);
+	dp_tx_flush_all(dp);
 }
 
 void
@@ -556,133 +664,9 @@ wm_dp_flush(struct wm_dp *dp)
 			continue;
 		wm_stream_flow_release(&dp->stream, f);
 		wm_flow_del(dp->flows, f);
-		tx_flush_all(dp);
+		dp_tx_flush_all(dp);
 	}
-	tx_flush_all(dp);
-}
-
-/* Index in @cfg of the segment named @name; the default one if none. */
-static uint8_t
-segment_find(const struct wm_config *cfg, const char *name)
-{
-	for (unsigned int i = 0; i < cfg->nsegments; i++)
-		if (strcmp(cfg->segments[i].name, name) == 0)
-			return (uint8_t)i;
-	return 0;
-}
-
-/* The new policy of flow @f, in new segment *@seg. */
-static const struct wm_policy *
-flow_new_policy(const struct wm_dp *dp, const struct wm_flow *f,
-		const struct wm_config *cfg, const struct wm_segments *segs,
-		uint8_t *seg)
-{
-	*seg = segment_find(cfg, dp->conf.cfg->segments[f->segment].name);
-	return wm_segment_policy(segs, *seg);
-}
-
-void
-wm_dp_rebind(struct wm_dp *dp, const struct wm_config *cfg,
-	     const struct wm_segments *segs, const char *const *segment_names,
-	     const struct wm_acl *acl, hs_scratch_t **scratch)
-{
-	hs_scratch_t *prev = dp->scratch;
-	struct wm_flow *f;
-	uint8_t seg = 0;
-
-	/*
-	 * First, with the old scratch and databases: flows whose segment
-	 * masks nothing now are judged to their end by the old policy and
-	 * leave the table (what follows passes unscanned), unless the
-	 * segment is a zone: its flows keep their verdict (and the rule
-	 * it names, counted under the old config's slot).
-	 */
-	for (uint32_t i = 0; i < dp->flows->size; i++) {
-		f = &dp->flows->flows[i];
-		if (!f->in_use ||
-		    wm_policy_masks(flow_new_policy(dp, f, cfg, segs, &seg)) ||
-		    wm_acl_active(acl, seg))
-			continue;
-		wm_stream_flow_end(&dp->stream, f);
-		wm_stream_flow_unpool(f);
-		wm_flow_del(dp->flows, f);
-		dp->stats.ctr[WM_CTR_FLOW_RELOAD_ENDED]++;
-	}
-	/* Then every other flow onto its new policy, the new scratch. */
-	dp->scratch = *scratch;
-	*scratch = prev;
-	wm_stream_ctx_rebind(&dp->stream, dp->scratch);
-	for (uint32_t i = 0; i < dp->flows->size; i++) {
-		f = &dp->flows->flows[i];
-		if (f->in_use)
-			wm_stream_flow_rebind(&dp->stream, f,
-					      flow_new_policy(dp, f, cfg, segs,
-							      &seg), seg);
-		else
-			wm_stream_flow_unpool(f);
-	}
-	/* The fail actions the stream engine copied. */
-	dp->stream_conf.hold_timeout = cfg->fail.hold_timeout;
-	dp->stream_conf.reasm.ooo_full = cfg->fail.ooo_full;
-	dp->stream_conf.reasm.memcap = cfg->fail.memcap;
-	dp->stream_conf.reasm.gap = cfg->fail.gap;
-	dp->conf.cfg = cfg;
-	dp->conf.segs = segs;
-	dp->conf.acl = acl;
-	dp->conf.segment_names = segment_names;
-	dp->stream.segment_names = segment_names;
-	tx_flush_all(dp);
-}
-
-struct wm_stats *
-wm_dp_stats(struct wm_dp *dp)
-{
-	return &dp->stats;
-}
-
-struct wm_token_ctx *
-wm_dp_token(struct wm_dp *dp)
-{
-	return dp->tok;
-}
-
-void
-wm_dp_set_event(struct wm_dp *dp, wm_stream_event_t fn, void *arg)
-{
-	dp->stream.event = fn;
-	dp->stream.event_arg = arg;
-}
-
-void
-wm_dp_set_prof(struct wm_dp *dp, struct wm_prof *prof)
-{
-	dp->prof = prof;
-	dp->stream.prof = prof;
-}
-
-void
-wm_dp_set_proto(struct wm_dp *dp, bool on)
-{
-	dp->stream.proto_off = !on;
-}
-
-void
-wm_dp_usage(struct wm_dp *dp, struct wm_dp_usage *u, bool reset_peak)
-{
-	u->flows = dp->flows->nused;
-	u->windows = dp->win_pool->in_use;
-	u->windows_peak = dp->win_pool->peak;
-	u->retained_bytes = wm_rb_pool_used(dp->rb_pool);
-	if (reset_peak)
-		dp->win_pool->peak = dp->win_pool->in_use;
-}
-
-size_t
-wm_dp_flow_entry_bytes(const struct wm_dp *dp)
-{
-	uint32_t size = dp->flows->size, nb = dp->flows->mask + 1;
-
-	return sizeof(struct wm_flow) + (sizeof(uint32_t) * nb + size - 1) / size;
+	dp_tx_flush_all(dp);
 }
 
 void
@@ -719,6 +703,7 @@ stream_conf_make(struct wm_dp *dp, double us)
 		/* Queued segments pin mbufs: leave most of the pool to rx. */
 		.reasm.ooo_worker_segments = cfg->ports.mbufs / 4,
 		.reasm.retain_bytes = cfg->reasm.retain_bytes,
+		.reasm.retain_grace = (uint64_t)(RETAIN_GRACE_US * us),
 		.reasm.ooo_full = cfg->fail.ooo_full,
 		.reasm.memcap = cfg->fail.memcap,
 		.hold_timeout = cfg->fail.hold_timeout,
@@ -734,6 +719,7 @@ wm_dp_create(const struct wm_dp_conf *conf, unsigned int index, int socket)
 	double us;
 
 	if (conf->nworkers == 0 || index >= conf->nworkers ||
+	    conf->nworkers > WM_CONFIG_MAX_WORKERS ||
 	    conf->tx == NULL || (conf->nworkers > 1 && conf->handoff == NULL) ||
 	    conf->nports > WM_CONFIG_MAX_PORTS) {
 		errno = EINVAL;
@@ -745,6 +731,12 @@ wm_dp_create(const struct wm_dp_conf *conf, unsigned int index, int socket)
 		goto nomem;
 	dp->conf = *conf;
 	dp->index = index;
+	for (unsigned int i = 0; i < WM_DP_RETA_PATTERN; i++)
+		dp->rss_owner[i] = (uint8_t)(i % conf->nworkers);
+	for (unsigned int p = 0; p < conf->nports; p++)
+		dp->rss_link[p] = conf->ports[p].rss ||
+				  (conf->ports[p].peer < conf->nports &&
+				   conf->ports[conf->ports[p].peer].rss);
 	/* Clock units: capture microseconds when replaying, else TSC. */
 	us = conf->capture_clock ? 1.0 : (double)rte_get_tsc_hz() / 1e6;
 	dp->timeout_syn = (uint64_t)(cfg->flow_timeout_syn_s * 1e6 * us);

@@ -7,11 +7,14 @@
  * global state: the appliance (app/wiremask) and the benchmark
  * (app/wiremask-bench) call it the same way, with their own callbacks.
  *
- *   wm_dp_rx_burst(port)  parse -> segment, policy -> owner = hash % workers
+ *   wm_dp_rx_burst(port)  parse -> segment, policy -> owner: the NIC's
+ *                         symmetric RSS queue, else the flow hash
  *      owner is this one: wm_dp_judge (flow lookup -> stream)
- *      another:           conf.handoff(owner, m) -> its wm_dp_judge_burst
+ *      another:           per owner, once a burst: conf.handoff(owner,
+ *                         pkts, n) -> its wm_dp_judge_burst
  *   judged packets -> per-port tx buffers -> conf.tx(port, pkts, n)
- *   wm_dp_tick            hold and gap timeouts, flow ageing, fragment
+ *   wm_dp_tick            hold and gap timeouts, flow ageing (and idle
+ *                         flows' retained bytes given back), fragment
  *                         timeouts, tx buffers flushed
  *
  * Both directions of a connection hash alike (the flow key is canonical),
@@ -46,12 +49,13 @@ typedef uint16_t (*wm_dp_tx_t)(void *arg, uint16_t port,
 			       struct rte_mbuf **pkts, uint16_t n);
 
 /*
- * Hand @m (parsed, its flow hashed) to worker @owner, which judges it
- * with wm_dp_judge_burst(): 0, or < 0 when it cannot take it (the data
- * path drops it, port.ring_drop).
+ * Hand @n packets (parsed, their flow hashed) to worker @owner, which
+ * judges them with wm_dp_judge_burst(): called once per owner per burst.
+ * Returns how many it took; the data path drops the rest
+ * (port.ring_drop).
  */
-typedef int (*wm_dp_handoff_t)(void *arg, unsigned int owner,
-			       struct rte_mbuf *m);
+typedef uint16_t (*wm_dp_handoff_t)(void *arg, unsigned int owner,
+				    struct rte_mbuf **pkts, uint16_t n);
 
 struct wm_dp_conf {
 	const struct wm_config *cfg;
@@ -63,6 +67,15 @@ struct wm_dp_conf {
 	struct {
 		uint16_t peer;                 /* where its frames leave */
 		uint16_t link;                 /* the pair's id (flow key) */
+		/*
+		 * The NIC spreads this port's frames over the workers'
+		 * queues with a symmetric RSS hash (queue i: worker i):
+		 * a plain TCP frame received here is this worker's flow.
+		 * VXLAN inner flows and reassembled datagrams still pick
+		 * their owner in software, as the NIC would for a plain
+		 * frame of their 4-tuple (symmetric Toeplitz, wm_dp_rss).
+		 */
+		bool rss;
 	} ports[WM_CONFIG_MAX_PORTS];
 	/*
 	 * Replaying captures, timeouts follow the mbufs' timestamps (the
@@ -85,6 +98,37 @@ struct wm_dp_conf {
  */
 struct wm_dp *wm_dp_create(const struct wm_dp_conf *conf, unsigned int index,
 			   int socket);
+
+/*
+ * The symmetric RSS key (0x6d5a repeated: Woo and Park, "Scalable TCP
+ * session monitoring with symmetric receive-side scaling"): Toeplitz
+ * with it hashes both directions of a connection alike.
+ */
+#define WM_DP_RSS_KEY_BYTE(i) ((i) % 2 == 0 ? 0x6d : 0x5a)
+/*
+ * Redirection tables are programmed with a pattern of this many entries,
+ * repeated: queue (i % WM_DP_RETA_PATTERN) % nb_rxq at entry i. Every
+ * table size a NIC has is a multiple of it, so ports with tables of
+ * different sizes send a flow to the same queue.
+ */
+#define WM_DP_RETA_PATTERN 64
+
+/**
+ * The worker (of @nworkers) the NIC's symmetric RSS sends a plain TCP
+ * frame of @pi's 4-tuple to (redirection tables as above).
+ */
+unsigned int wm_dp_rss_owner(const struct wm_pkt_info *pi,
+			     unsigned int nworkers);
+
+/*
+ * The owner of a flow hash among @nworkers when no NIC chose (vdevs,
+ * VXLAN inner flows without RSS): multiply-shift, no division.
+ */
+static inline unsigned int
+wm_dp_owner(uint32_t hash, unsigned int nworkers)
+{
+	return (unsigned int)(((uint64_t)hash * nworkers) >> 32);
+}
 
 /** Free @dp (NULL is allowed); call wm_dp_flush() first. */
 void wm_dp_free(struct wm_dp *dp);
@@ -165,5 +209,33 @@ void wm_dp_usage(struct wm_dp *dp, struct wm_dp_usage *u, bool reset_peak);
 
 /** Bytes of one flow table entry and its share of the bucket array. */
 size_t wm_dp_flow_entry_bytes(const struct wm_dp *dp);
+
+/*
+ * Every byte the flows in the table cost now (wm_dp_mem(); walks the
+ * table: for reports, not per packet). Hyperscan streams are counted
+ * for the directions of flows in use that have one.
+ */
+struct wm_dp_mem {
+	uint64_t flows;            /* flows in the table */
+	uint64_t entry_bytes;      /* their entries and bucket shares */
+	uint64_t hs_bytes;         /* their Hyperscan stream state */
+	uint64_t window_bytes;     /* history windows in use */
+	uint64_t retained_bytes;   /* retained-bytes blocks in use */
+	uint64_t view_bytes;       /* decoded views made (pooled) */
+	uint64_t held_bytes;       /* frames held back */
+	uint64_t queued_bytes;     /* payload queued beyond gaps */
+	uint64_t total;            /* all of the above */
+};
+
+/** Fill @m. */
+void wm_dp_mem(struct wm_dp *dp, struct wm_dp_mem *m);
+
+/**
+ * Every flow's directions at rest now, as if they had been idle past
+ * the grace: retained bytes all acknowledged and forwarded are given
+ * back (what the ageing sweep does for idle flows; the benchmark
+ * measures an idle flow's cost with it). Returns the bytes given back.
+ */
+uint64_t wm_dp_rest(struct wm_dp *dp);
 
 #endif /* WM_DATAPATH_H */

@@ -98,6 +98,23 @@ struct wm_flow_table *wm_flow_table_create(uint32_t size);
  */
 void wm_flow_table_free(struct wm_flow_table *t);
 
+/** Prefetch the bucket of @hash, a few packets before its lookup. */
+static inline void
+wm_flow_prefetch_bucket(const struct wm_flow_table *t, uint32_t hash)
+{
+	__builtin_prefetch(&t->buckets[hash & t->mask]);
+}
+
+/** Prefetch the first entry of @hash's chain (its bucket fetched before). */
+static inline void
+wm_flow_prefetch_entry(const struct wm_flow_table *t, uint32_t hash)
+{
+	uint32_t i = t->buckets[hash & t->mask];
+
+	if (i != 0)
+		__builtin_prefetch(&t->flows[i - 1]);
+}
+
 /** The flow with @key, or NULL. */
 struct wm_flow *wm_flow_lookup(struct wm_flow_table *t,
 			       const struct wm_flow_key *key, uint32_t hash);

@@ -197,6 +197,16 @@ wm_rb_write(struct wm_rbuf *rb, uint64_t off, const uint8_t *p, uint32_t n)
 	range_walk(rb, off, n, (uint8_t *)(uintptr_t)p, true);
 }
 
+uint64_t
+wm_rb_blocks_bytes(const struct wm_rbuf *rb)
+{
+	uint64_t n = 0;
+
+	for (const struct wm_rb_block *b = rb->head; b != NULL; b = b->next)
+		n += sizeof(*b);
+	return n;
+}
+
 void
 wm_rb_trim(struct wm_rb_pool *pool, struct wm_rbuf *rb, uint64_t off)
 {

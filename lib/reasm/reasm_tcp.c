@@ -229,6 +229,8 @@ seg_process(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, void *owner,
 	    !old_rewrite(rc, &d->rb, m, in_hole, d->offset - behind + in_hole,
 			 old - in_hole)) {
 		/* Judged once, but no longer retained: cannot be rewritten. */
+		if (d->flags & WM_REASM_RESTED)
+			rc->stats->ctr[WM_CTR_REASM_RETRANS_RESTED]++;
 		wm_reasm_fail(rc, m, rc->conf->memcap, WM_CTR_FWD_MEMCAP,
 			 WM_CTR_DROP_MEMCAP);
 		return;
@@ -525,8 +527,14 @@ wm_reasm_ack(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, uint32_t ack,
 		return;
 	acked = d->offset - (uint64_t)behind;
 	d->acked = RTE_MAX(d->acked, acked);
-	if (d->rb.head != NULL)
+	if (d->rb.head != NULL) {
+		uint64_t base = d->rb.base;
+
 		wm_rb_trim(rc->pool, &d->rb, RTE_MIN(acked, d->released));
+		/* Blocks given back by ACKs again: no longer "at rest". */
+		if (d->rb.base != base)
+			d->flags &= (uint8_t)~WM_REASM_RESTED;
+	}
 	if (d->hole_rb.head != NULL)
 		wm_rb_trim(rc->pool, &d->hole_rb, acked);
 }
@@ -544,4 +552,22 @@ wm_reasm_ack_wait(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d,
 	wm_pkt_meta(m)->stream_off = (uint64_t)((int64_t)d->offset + ahead);
 	rc->ops->wait(rc->ops_arg, owner, d, m, now);
 	return true;
+}
+
+uint64_t
+wm_reasm_rest(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d)
+{
+	uint64_t n;
+
+	if (d->ooo_head != NULL || d->acked < d->rb.end ||
+	    d->released < d->rb.end || d->acked < d->hole_rb.end ||
+	    (d->rb.head == NULL && d->hole_rb.head == NULL))
+		return 0;
+	n = wm_rb_blocks_bytes(&d->rb) + wm_rb_blocks_bytes(&d->hole_rb);
+	/* Empty at their ends: later bytes are retained from there on. */
+	wm_rb_reset(rc->pool, &d->rb, d->rb.end);
+	wm_rb_reset(rc->pool, &d->hole_rb, d->hole_rb.end);
+	d->flags |= WM_REASM_RESTED;
+	rc->stats->ctr[WM_CTR_REASM_RESTED]++;
+	return n;
 }

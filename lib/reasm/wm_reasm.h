@@ -29,9 +29,11 @@
  *
  *   stream offset:   base ................................. end
  *                    [blk 0: BLOCK bytes][blk 1 ]...[tail: partly used]
- *   trim(acked) frees whole blocks below the peer's ACK; the per-
- *   direction limit evicts from the head; the per-worker pool bounds
- *   the total (memcap). Blocks come from a per-worker pool, grown in
+ *   trim(acked) frees whole blocks below the peer's ACK (the newest
+ *   stays); once every byte is acknowledged and the direction has been
+ *   idle past a grace of a few round trips, rest gives back the rest;
+ *   the per-direction limit evicts from the head; the per-worker pool
+ *   bounds the total (memcap). Blocks come from a per-worker pool, grown in
  *   slabs up to its limit and reused through a free list.
  */
 #ifndef WM_REASM_H
@@ -103,6 +105,9 @@ void wm_rb_write(struct wm_rbuf *rb, uint64_t off, const uint8_t *p,
  * newest block is kept, so recent bytes can still be rewritten.
  */
 void wm_rb_trim(struct wm_rb_pool *pool, struct wm_rbuf *rb, uint64_t off);
+
+/** Bytes of the blocks @rb holds (2 KiB each, headers included). */
+uint64_t wm_rb_blocks_bytes(const struct wm_rbuf *rb);
 
 /*
  * Confirm windows: the last WM_WIN_BYTES stream bytes of a direction,
@@ -245,6 +250,12 @@ struct wm_reasm_conf {
 	uint64_t ooo_worker_bytes;      /* per lcore */
 	uint32_t ooo_worker_segments;   /* per lcore: each pins an mbuf */
 	uint64_t retain_bytes;          /* per direction */
+	/*
+	 * A direction whose bytes are all acknowledged and forwarded gives
+	 * its retained bytes back once it has been idle this long, or four
+	 * of its round trips if longer (wm_reasm_rest_due()).
+	 */
+	uint64_t retain_grace;
 	enum wm_fail_action ooo_full;
 	enum wm_fail_action memcap;     /* also: no history window left */
 	enum wm_fail_action gap;
@@ -258,6 +269,8 @@ struct wm_reasm_conf {
 #define WM_REASM_SYN_SEEN 0x10    /* its SYN was seen: wscale is known */
 #define WM_REASM_WSCALE 0x20      /* its SYN offered window scaling */
 #define WM_REASM_WND_EXACT 0x40   /* wnd read with both SYNs seen */
+#define WM_REASM_RESTED 0x80      /* its retained bytes were given back
+				   * at rest (wm_reasm_rest) */
 
 /*
  * One direction of a connection (see the drawing above). The judge
@@ -501,6 +514,33 @@ void wm_reasm_discard(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d,
 
 /** The flow is over: give back @d's retained bytes (nothing queued). */
 void wm_reasm_dir_fini(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d);
+
+/**
+ * Has @d been idle long enough (@idle clock units since its flow's
+ * last packet) to give back its retained bytes: the grace, at least
+ * four round trips (a spurious retransmission comes within a few)?
+ */
+static inline bool
+wm_reasm_rest_due(const struct wm_reasm_ctx *rc, const struct wm_reasm_dir *d,
+		  uint64_t idle)
+{
+	uint64_t grace = d->rtt * 4;
+
+	if (grace < rc->conf->retain_grace)
+		grace = rc->conf->retain_grace;
+	return idle >= grace && (d->rb.head != NULL || d->hole_rb.head != NULL);
+}
+
+/**
+ * @d is at rest: when every byte it retains was acknowledged and
+ * forwarded and nothing is queued, give all of them back (an idle flow
+ * then costs its entry and Hyperscan state only). A later
+ * retransmission of those bytes cannot be rewritten: it meets
+ * fail.memcap (drop by default: nothing different from what left
+ * before ever leaves), counted reasm.retransmit_rested. Returns the
+ * bytes of blocks given back (0: not at rest).
+ */
+uint64_t wm_reasm_rest(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d);
 
 /**
  * Keep @n bytes just judged at the end of @d (as they will leave) for

@@ -342,3 +342,18 @@ wm_stream_segment(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	      wm_reasm_ack_wait(&ctx->reasm, peer, f, m, ack, now)))
 		ctx->emit(m, ctx->emit_arg);
 }
+
+void
+wm_stream_mem(const struct wm_stream_ctx *ctx, struct wm_stream_mem *m)
+{
+	m->view_bytes = stream_view_bytes(ctx->views);
+	m->held_pkts = m->held_bytes = 0;
+	for (unsigned int c = 0; c < ctx->nclass; c++)
+		for (struct rte_mbuf *p = ctx->held[c].first; p != NULL;
+		     p = wm_pkt_meta(p)->gnext) {
+			m->held_pkts++;
+			m->held_bytes += p->pkt_len;
+		}
+	m->queued_pkts = ctx->reasm.ooo_segs;
+	m->queued_bytes = ctx->reasm.ooo_bytes;
+}

@@ -35,6 +35,9 @@ stream_held_add(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	struct wm_pkt_meta *pm = wm_pkt_meta(m);
 	struct rte_mbuf **link = &d->held_head;
 
+	/* In order (the common case): after the tail, in O(1). */
+	if (d->held_tail != NULL && held_before(d->held_tail, m))
+		link = &wm_pkt_meta(d->held_tail)->next;
 	while (*link != NULL && held_before(*link, m))
 		link = &wm_pkt_meta(*link)->next;
 	pm->next = *link;

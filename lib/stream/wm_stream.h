@@ -301,6 +301,18 @@ void wm_stream_ctx_init(struct wm_stream_ctx *ctx, hs_scratch_t *scratch,
 /** Free what @ctx allocated itself (probe streams). */
 void wm_stream_ctx_fini(struct wm_stream_ctx *ctx);
 
+/** What the engine of one lcore holds beyond its flow entries. */
+struct wm_stream_mem {
+	uint64_t view_bytes;        /* decoded views made (pooled, reused) */
+	uint64_t held_pkts;         /* packets held back */
+	uint64_t held_bytes;        /* ... their frames' bytes */
+	uint64_t queued_pkts;       /* segments queued beyond a gap */
+	uint64_t queued_bytes;      /* ... their payload bytes */
+};
+
+/** Fill @m (walks the held lists: for reports, not per packet). */
+void wm_stream_mem(const struct wm_stream_ctx *ctx, struct wm_stream_mem *m);
+
 /**
  * Start the engine's state of a new flow @f (just added to its table),
  * judged by @policy: the streams pooled in the entry are reset.

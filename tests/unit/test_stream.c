@@ -1196,6 +1196,58 @@ retransmission_from_acked_bytes_carries_new_ones(void)
 	CHECK_EQ(stats.ctr[WM_CTR_MASK_VALUES], 1);
 }
 
+/*
+ * An idle direction whose bytes are all acknowledged gives back every
+ * retained block once its grace has passed (four round trips, at least
+ * retain_grace); a retransmission of those bytes afterwards cannot be
+ * rewritten and meets fail.memcap (dropped: nothing different from what
+ * left first ever leaves), counted. New bytes are retained again.
+ */
+static void
+rest_gives_back_acked_bytes(void)
+{
+	struct wm_reasm_dir *d = NULL;
+
+	reset();
+	sconf.reasm.retain_grace = 5000;
+	send_c(1, "hello there;");
+	for (unsigned int i = 0; i < 2; i++)
+		if (wm_stream_flow_of(&flows->flows[0])->dir[i].r.rb.head != NULL)
+			d = &wm_stream_flow_of(&flows->flows[0])->dir[i].r;
+	CHECK(d != NULL);
+	if (d == NULL)
+		return;
+	CHECK_EQ(wm_rb_pool_used(rb_pool), 2048);
+	CHECK_EQ(wm_reasm_rest(&ctx->reasm, d), 0);    /* not acked yet */
+	cur_ack = 13;
+	feed(&server, &client, 1, WM_TCP_ACK, "", 0);
+	cur_ack = 1;
+	CHECK_EQ(wm_rb_pool_used(rb_pool), 2048);      /* the grace first */
+	d->rtt = 2000;                                 /* 4 RTTs: 8000 */
+	CHECK(!wm_reasm_rest_due(&ctx->reasm, d, 7999));
+	CHECK(wm_reasm_rest_due(&ctx->reasm, d, 8000));
+	d->rtt = 0;
+	CHECK(!wm_reasm_rest_due(&ctx->reasm, d, 4999));
+	CHECK(wm_reasm_rest_due(&ctx->reasm, d, 5000));
+	CHECK_EQ(wm_reasm_rest(&ctx->reasm, d), 2048);
+	CHECK_EQ(wm_rb_pool_used(rb_pool), 0);
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_RESTED], 1);
+	CHECK(!wm_reasm_rest_due(&ctx->reasm, d, 1 << 30)); /* nothing left */
+	for (unsigned int i = 0; i < nout; i++)
+		rte_pktmbuf_free(out[i]);
+	nout = 0;
+	send_c(1, "hello there;");     /* late: its bytes were given back */
+	CHECK_EQ(nout, 0);
+	CHECK_EQ(stats.ctr[WM_CTR_DROP_MEMCAP], 1);
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_RETRANS_RESTED], 1);
+	send_c(13, "x 123-45-6789;");  /* new bytes: judged and retained */
+	expect_out("x ***-**-6789;");
+	CHECK_EQ(wm_rb_pool_used(rb_pool), 2048);
+	send_c(13, "x 123-45-6789;");  /* rewritten to what left */
+	CHECK_EQ(stats.ctr[WM_CTR_REASM_RETRANS], 1);
+	CHECK_EQ(stats.ctr[WM_CTR_DROP_MEMCAP], 1);
+}
+
 static void
 memcap_evicted_retransmission_dropped(void)
 {
@@ -1931,6 +1983,7 @@ main(int argc, char **argv)
 	RUN(retransmission_from_acked_bytes_carries_new_ones);
 	RUN(memcap_evicted_retransmission_dropped);
 	RUN(queue_full_drops_newest);
+	RUN(rest_gives_back_acked_bytes);
 	RUN(gap_timeout_skips_hole);
 	RUN(flush_skips_hole_at_end);
 	RUN(out_of_window_segment_opens_no_hole);

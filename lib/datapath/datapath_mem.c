@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What one worker's data path holds: windows and retained bytes (the
+ * benchmark's peaks), every byte its flows cost, and idle flows at rest.
+ */
+#include <string.h>
+
+#include "datapath_priv.h"
+
+void
+wm_dp_usage(struct wm_dp *dp, struct wm_dp_usage *u, bool reset_peak)
+{
+	u->flows = dp->flows->nused;
+	u->windows = dp->win_pool->in_use;
+	u->windows_peak = dp->win_pool->peak;
+	u->retained_bytes = wm_rb_pool_used(dp->rb_pool);
+	if (reset_peak)
+		dp->win_pool->peak = dp->win_pool->in_use;
+}
+
+size_t
+wm_dp_flow_entry_bytes(const struct wm_dp *dp)
+{
+	uint32_t size = dp->flows->size, nb = dp->flows->mask + 1;
+
+	return sizeof(struct wm_flow) + (sizeof(uint32_t) * nb + size - 1) / size;
+}
+
+void
+wm_dp_mem(struct wm_dp *dp, struct wm_dp_mem *m)
+{
+	struct wm_stream_mem sm;
+
+	memset(m, 0, sizeof(*m));
+	for (uint32_t i = 0; i < dp->flows->size; i++) {
+		struct wm_flow *f = &dp->flows->flows[i];
+		struct wm_stream_flow *sf = wm_stream_flow_of(f);
+
+		if (!f->in_use)
+			continue;
+		m->flows++;
+		for (unsigned int d = 0; d < 2; d++)
+			if (sf->dir[d].hs != NULL && sf->hs_db != NULL)
+				m->hs_bytes += sf->hs_db->stream_size;
+	}
+	m->entry_bytes = m->flows * wm_dp_flow_entry_bytes(dp);
+	m->window_bytes = (uint64_t)dp->win_pool->in_use * WM_WIN_BYTES;
+	m->retained_bytes = wm_rb_pool_used(dp->rb_pool);
+	wm_stream_mem(&dp->stream, &sm);
+	m->view_bytes = sm.view_bytes;
+	m->held_bytes = sm.held_bytes;
+	m->queued_bytes = sm.queued_bytes;
+	m->total = m->entry_bytes + m->hs_bytes + m->window_bytes +
+		   m->retained_bytes + m->view_bytes + m->held_bytes +
+		   m->queued_bytes;
+}
+
+uint64_t
+wm_dp_rest(struct wm_dp *dp)
+{
+	uint64_t n = 0;
+
+	for (uint32_t i = 0; i < dp->flows->size; i++) {
+		struct wm_flow *f = &dp->flows->flows[i];
+
+		if (!f->in_use)
+			continue;
+		for (unsigned int d = 0; d < 2; d++)
+			n += wm_reasm_rest(&dp->stream.reasm,
+					   &wm_stream_flow_of(f)->dir[d].r);
+	}
+	return n;
+}
+

@@ -1,0 +1,419 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The data path's own decisions, on real mbufs under a no-hugepage EAL:
+ * which worker owns a flow (the NIC's symmetric RSS, reproduced in
+ * software; the flow hash without RSS), and what an idle flow costs
+ * (retained bytes given back once acknowledged and the grace passed).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_mbuf.h>
+
+#include "wm_datapath.h"
+#include "wm_test.h"
+
+#define MAX_OUT 256
+
+static const char cfg_text[] =
+	"flow_table_size = 1024;\n"
+	"policies = { p = {\n"
+	"  email = { operator = \"redact\"; fill = \"*\"; };\n"
+	"}; };\n"
+	"segments = { default = { policy = \"p\"; }; };\n";
+
+struct gen {
+	struct wm_config *cfg;
+	struct wm_segments *segs;
+	const char *names[WM_CONFIG_MAX_SEGMENTS];
+};
+
+static struct rte_mempool *pool;
+static struct rte_mbuf *out[MAX_OUT];
+static unsigned int nout;
+static uint64_t now = 1000;
+static uint16_t cport = 40000;    /* the client's port */
+static struct gen g;
+
+static uint16_t
+tx(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	RTE_SET_USED(arg);
+	RTE_SET_USED(port);
+	for (uint16_t i = 0; i < n; i++)
+		if (nout < MAX_OUT)
+			out[nout++] = pkts[i];
+		else
+			rte_pktmbuf_free(pkts[i]);
+	return n;
+}
+
+static void
+out_free(void)
+{
+	for (unsigned int i = 0; i < nout; i++)
+		rte_pktmbuf_free(out[i]);
+	nout = 0;
+}
+
+static struct gen
+gen_load(const char *text)
+{
+	char err[512];
+	struct gen g = { 0 };
+
+	g.cfg = wm_config_load_string(text, "test", err, sizeof(err));
+	if (g.cfg == NULL) {
+		fprintf(stderr, "config: %s\n", err);
+		exit(1);
+	}
+	g.segs = wm_segments_create(g.cfg, err, sizeof(err));
+	if (g.segs == NULL) {
+		fprintf(stderr, "segments: %s\n", err);
+		exit(1);
+	}
+	for (unsigned int i = 0; i < g.cfg->nsegments; i++)
+		g.names[i] = g.cfg->segments[i].name;
+	return g;
+}
+
+static void
+gen_free(struct gen *g)
+{
+	wm_segments_free(g->segs);
+	wm_config_free(g->cfg);
+}
+
+static struct wm_dp *
+dp_make(const struct gen *g)
+{
+	struct wm_dp_conf c = {
+		.cfg = g->cfg, .segs = g->segs, .segment_names = g->names,
+		.nworkers = 1, .nports = 2, .tx = tx,
+	};
+	struct wm_dp *dp;
+
+	c.ports[0].peer = 1;
+	c.ports[1].peer = 0;
+	dp = wm_dp_create(&c, 0, SOCKET_ID_ANY);
+	if (dp == NULL) {
+		fprintf(stderr, "wm_dp_create failed\n");
+		exit(1);
+	}
+	return dp;
+}
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+static uint16_t
+ip4_csum(const uint8_t *h)
+{
+	uint32_t s = 0;
+
+	for (int i = 0; i < 20; i += 2)
+		s += (uint32_t)(h[i] << 8 | h[i + 1]);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+/* One frame in on port @port (0: from the client), judged at once. */
+static void
+frame(struct wm_dp *dp, uint16_t port, uint32_t seq, uint32_t ack,
+      uint8_t flags, const char *data)
+{
+	uint32_t len = (uint32_t)strlen(data);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint8_t f[2048];
+	uint8_t *ip = f + 14, *tcp = ip + 20;
+	uint8_t a[4] = { 10, 0, 0, 1 }, b[4] = { 10, 0, 0, 2 };
+	uint16_t ck;
+
+	memset(f, 0, 54);
+	f[0] = 2; f[6] = 2; f[11] = 1;
+	put16(f + 12, 0x0800);
+	ip[0] = 0x45;
+	put16(ip + 2, (uint16_t)(40 + len));
+	ip[8] = 64;
+	ip[9] = 6;
+	memcpy(ip + 12, port == 0 ? a : b, 4);
+	memcpy(ip + 16, port == 0 ? b : a, 4);
+	put16(ip + 10, ip4_csum(ip));
+	put16(tcp, port == 0 ? cport : 80);
+	put16(tcp + 2, port == 0 ? 80 : cport);
+	put32(tcp + 4, seq);
+	put32(tcp + 8, ack);
+	tcp[12] = 5 << 4;
+	tcp[13] = flags;
+	put16(tcp + 14, 65535);
+	memcpy(tcp + 20, data, len);
+	ck = wm_cksum_l4(ip, tcp, 20 + len, 6);
+	memcpy(tcp + 16, &ck, 2);
+	memcpy(rte_pktmbuf_append(m, (uint16_t)(54 + len)), f, 54 + len);
+	wm_dp_rx_burst(dp, &m, 1, port, now++);
+	wm_dp_tick(dp, now);
+}
+
+/* Handshake; returns the client's next sequence number. */
+static uint32_t
+handshake(struct wm_dp *dp)
+{
+	frame(dp, 0, 100, 0, WM_TCP_SYN, "");
+	frame(dp, 1, 500, 101, WM_TCP_SYN | WM_TCP_ACK, "");
+	frame(dp, 0, 101, 501, WM_TCP_ACK, "");
+	return 101;
+}
+
+/* A 4-tuple and its reverse: same owner, for any number of workers. */
+static void
+rss_owner_symmetric(void)
+{
+	struct wm_pkt_info a = { .ip_version = 4 }, b;
+	unsigned int seen[4] = { 0 };
+
+	srand(7);
+	for (unsigned int i = 0; i < 4000; i++) {
+		a.ip_version = i % 2 ? 6 : 4;
+		for (unsigned int k = 0; k < 16; k++) {
+			a.saddr[k] = (uint8_t)rand();
+			a.daddr[k] = (uint8_t)rand();
+		}
+		a.sport = (uint16_t)rand();
+		a.dport = (uint16_t)rand();
+		b = a;
+		memcpy(b.saddr, a.daddr, 16);
+		memcpy(b.daddr, a.saddr, 16);
+		b.sport = a.dport;
+		b.dport = a.sport;
+		for (unsigned int n = 1; n <= 4; n++)
+			CHECK_EQ(wm_dp_rss_owner(&a, n),
+				 wm_dp_rss_owner(&b, n));
+		seen[wm_dp_rss_owner(&a, 4)]++;
+	}
+	for (unsigned int w = 0; w < 4; w++)
+		CHECK(seen[w] > 700);           /* and it spreads */
+}
+
+static unsigned int handed, handed_wrong;
+
+/* Worker 0's hand-offs: each to the owner the NIC would have picked. */
+static uint16_t
+handoff_check(void *arg, unsigned int owner, struct rte_mbuf **pkts,
+	      uint16_t n)
+{
+	RTE_SET_USED(arg);
+	for (uint16_t i = 0; i < n; i++) {
+		handed++;
+		handed_wrong += owner == 0 ||
+			owner != wm_dp_rss_owner(&wm_pkt_meta(pkts[i])->pi, 2);
+		rte_pktmbuf_free(pkts[i]);
+	}
+	return n;
+}
+
+/*
+ * Port 0 has symmetric RSS, its peer port 1 none (a mixed link): what
+ * port 0 receives is worker 0's (the NIC chose), what port 1 receives
+ * goes where the NIC would send its flow; the two directions meet.
+ */
+static void
+rss_link_owners(void)
+{
+	struct wm_dp_conf c = {
+		.cfg = g.cfg, .segs = g.segs, .segment_names = g.names,
+		.nworkers = 2, .nports = 2, .tx = tx, .handoff = handoff_check,
+	};
+	unsigned int mine = 0;
+	struct wm_dp *dp;
+
+	c.ports[0].peer = 1;
+	c.ports[0].rss = true;
+	c.ports[1].peer = 0;
+	dp = wm_dp_create(&c, 0, SOCKET_ID_ANY);
+	CHECK(dp != NULL);
+	if (dp == NULL)
+		return;
+	handed = handed_wrong = 0;
+	for (cport = 40000; cport < 40064; cport++) {
+		frame(dp, 0, 100, 0, WM_TCP_SYN, "");     /* port 0: ours */
+		CHECK_EQ(handed, 0);
+		out_free();
+	}
+	CHECK_EQ(handed, 0);
+	for (cport = 40000; cport < 40064; cport++) {
+		unsigned int before = handed;
+
+		frame(dp, 1, 500, 101, WM_TCP_SYN | WM_TCP_ACK, "");
+		mine += handed == before;
+		/* What worker 0 judged itself is its flow for the NIC too. */
+		for (unsigned int i = 0; i < nout; i++)
+			CHECK_EQ(wm_dp_rss_owner(&wm_pkt_meta(out[i])->pi, 2), 0);
+		out_free();
+	}
+	CHECK_EQ(handed_wrong, 0);
+	CHECK(handed > 10 && mine > 10);        /* both owners picked */
+	CHECK_EQ(handed + mine, 64);
+	cport = 40000;
+	wm_dp_flush(dp);
+	out_free();
+	wm_dp_free(dp);
+}
+
+/*
+ * Toeplitz as the NICs compute it (Microsoft's RSS specification): for
+ * every set bit of the input, most significant first, the 32 key bits
+ * from that position are XORed into the hash. Input: source address,
+ * destination address, source port, destination port, network order.
+ */
+static uint32_t
+toeplitz(const uint8_t *in, unsigned int len)
+{
+	uint8_t key[40];
+	uint32_t h = 0;
+
+	for (unsigned int i = 0; i < sizeof(key); i++)
+		key[i] = WM_DP_RSS_KEY_BYTE(i);
+	for (unsigned int b = 0; b < len * 8; b++) {
+		uint32_t w = 0;
+
+		if (!(in[b / 8] & (0x80 >> (b % 8))))
+			continue;
+		for (unsigned int k = 0; k < 32; k++) {
+			unsigned int kb = b + k;
+
+			w = w << 1 | ((key[kb / 8] >> (7 - kb % 8)) & 1u);
+		}
+		h ^= w;
+	}
+	return h;
+}
+
+/* The software owner is the one a NIC's Toeplitz with the key picks. */
+static void
+rss_owner_is_nic_toeplitz(void)
+{
+	struct wm_pkt_info a = { 0 };
+	uint8_t in[36];
+
+	srand(11);
+	for (unsigned int i = 0; i < 2000; i++) {
+		unsigned int al = i % 2 ? 16 : 4, n = 2 + i % 3;
+
+		a.ip_version = al == 4 ? 4 : 6;
+		for (unsigned int k = 0; k < 16; k++) {
+			a.saddr[k] = (uint8_t)rand();
+			a.daddr[k] = (uint8_t)rand();
+		}
+		a.sport = (uint16_t)rand();
+		a.dport = (uint16_t)rand();
+		memcpy(in, a.saddr, al);
+		memcpy(in + al, a.daddr, al);
+		put16(in + 2 * al, a.sport);
+		put16(in + 2 * al + 2, a.dport);
+		CHECK_EQ(wm_dp_rss_owner(&a, n),
+			 (toeplitz(in, 2 * al + 4) % WM_DP_RETA_PATTERN) % n);
+	}
+}
+
+/* Without RSS: multiply-shift of the flow hash, in range and spread. */
+static void
+owner_multiply_shift(void)
+{
+	unsigned int seen[3] = { 0 };
+
+	CHECK_EQ(wm_dp_owner(0, 3), 0);
+	CHECK_EQ(wm_dp_owner(UINT32_MAX, 3), 2);
+	for (uint32_t h = 0; h < 3000; h++)
+		seen[wm_dp_owner(h * 2654435761u, 3)]++;
+	for (unsigned int w = 0; w < 3; w++)
+		CHECK(seen[w] > 900);
+}
+
+/*
+ * An idle flow whose bytes are all acknowledged keeps them only for the
+ * grace (200 ms here): the ageing sweep then gives back its retained
+ * block; what is left is its entry and Hyperscan state. A late copy of
+ * those bytes is dropped (fail.memcap), counted, nothing leaves.
+ */
+static void
+idle_flow_gives_back_retained_bytes(void)
+{
+	struct wm_dp *dp = dp_make(&g);
+	uint64_t hz = rte_get_tsc_hz();
+	struct wm_dp_mem m;
+	uint32_t seq = handshake(dp);
+
+	frame(dp, 0, seq, 501, WM_TCP_ACK | WM_TCP_PSH, "hello there;");
+	frame(dp, 1, 501, seq + 12, WM_TCP_ACK, "");
+	wm_dp_mem(dp, &m);
+	CHECK_EQ(m.flows, 1);
+	CHECK_EQ(m.retained_bytes, 2048);
+	/* Within the grace: kept, whatever the sweep visits. */
+	for (unsigned int i = 0; i < 100; i++)
+		wm_dp_tick(dp, now + hz / 10);
+	wm_dp_mem(dp, &m);
+	CHECK_EQ(m.retained_bytes, 2048);
+	now += hz / 4;                          /* past the grace */
+	for (unsigned int i = 0; i < 100; i++)
+		wm_dp_tick(dp, now);
+	wm_dp_mem(dp, &m);
+	CHECK_EQ(m.flows, 1);
+	CHECK_EQ(m.retained_bytes, 0);
+	CHECK_EQ(m.total, m.entry_bytes + m.hs_bytes + m.view_bytes);
+	CHECK_EQ(wm_dp_stats(dp)->ctr[WM_CTR_REASM_RESTED], 1);
+	out_free();
+	frame(dp, 0, seq, 501, WM_TCP_ACK | WM_TCP_PSH, "hello there;");
+	CHECK_EQ(nout, 0);
+	CHECK_EQ(wm_dp_stats(dp)->ctr[WM_CTR_DROP_MEMCAP], 1);
+	CHECK_EQ(wm_dp_stats(dp)->ctr[WM_CTR_REASM_RETRANS_RESTED], 1);
+	/* The flow goes on: new bytes judged and retained again. */
+	frame(dp, 0, seq + 12, 501, WM_TCP_ACK | WM_TCP_PSH, "more;");
+	wm_dp_mem(dp, &m);
+	CHECK_EQ(m.retained_bytes, 2048);
+	wm_dp_flush(dp);
+	out_free();
+	wm_dp_free(dp);
+}
+
+int
+main(int argc, char **argv)
+{
+	char *eal[] = { argv[0], "--no-huge", "-m", "256", "--no-pci",
+			"--no-shconf", "-l", "0", "--log-level=error" };
+
+	RTE_SET_USED(argc);
+	if (rte_eal_init((int)WM_ARRAY_SIZE(eal), eal) < 0) {
+		fprintf(stderr, "EAL init failed\n");
+		return 1;
+	}
+	pool = rte_pktmbuf_pool_create("t", 4095, 0,
+		RTE_ALIGN_CEIL(sizeof(struct wm_pkt_meta), RTE_MBUF_PRIV_ALIGN),
+		2048 + RTE_PKTMBUF_HEADROOM, SOCKET_ID_ANY);
+	if (pool == NULL)
+		return 1;
+	g = gen_load(cfg_text);
+
+	RUN(rss_owner_symmetric);
+	RUN(rss_owner_is_nic_toeplitz);
+	RUN(owner_multiply_shift);
+	RUN(rss_link_owners);
+	RUN(idle_flow_gives_back_retained_bytes);
+	gen_free(&g);
+	rte_eal_cleanup();
+	TEST_END();
+}
