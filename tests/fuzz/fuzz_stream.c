@@ -103,7 +103,7 @@ struct dir {
 	uint8_t *out;            /* bytes forwarded, by stream offset */
 	uint8_t *seen;           /* ... and whether they were */
 	uint8_t *prot;           /* ... in a value reported protected */
-	uint8_t proto;           /* what lib/proto makes of it (whole) */
+	uint8_t proto;           /* what lib/proto first took it for */
 	bool unend;              /* ... and it took a message end back */
 };
 
@@ -460,10 +460,14 @@ proto_ends(struct wm_proto_flow *pf, unsigned int dir, uint32_t *ends,
 	while (at < d->len && idle < 4) {
 		struct wm_proto_out o;
 
-		wm_proto_feed(pf, dir & 1, &ctx, d->text + at, d->len - at,
-			      &o);
+		/* The first 8 bytes alone: what they are identified as. */
+		wm_proto_feed(pf, dir & 1, &ctx, d->text + at,
+			      at < 8 ? RTE_MIN(8 - at, d->len - at) :
+				       d->len - at, &o);
 		at += o.n;
 		idle = o.n == 0 ? idle + 1 : 0;
+		if (d->proto == WM_PROTO_NONE)  /* as first identified */
+			d->proto = pf->dir[dir & 1].proto;
 		if (o.act == WM_PROTO_ACT_PROTECT ||
 		    o.act == WM_PROTO_ACT_END_PROTECT)
 			prot_from = RTE_MIN(prot_from, at);
@@ -488,7 +492,6 @@ proto_ends(struct wm_proto_flow *pf, unsigned int dir, uint32_t *ends,
 	}
 	if (prot_from < d->len)
 		memset(d->prot + prot_from, 1, d->len - prot_from);
-	d->proto = pf->dir[dir & 1].proto;
 	return n;
 }
 
