@@ -530,7 +530,9 @@ wm_reasm_ack(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, uint32_t ack,
 	if (d->rb.head != NULL) {
 		uint64_t base = d->rb.base;
 
-		wm_rb_trim(rc->pool, &d->rb, RTE_MIN(acked, d->released));
+		wm_rb_trim(rc->pool, &d->rb,
+			   RTE_MIN(RTE_MIN(acked, d->released),
+				   d->keep != 0 ? d->keep : UINT64_MAX));
 		/* Blocks given back by ACKs again: no longer "at rest". */
 		if (d->rb.base != base)
 			d->flags &= (uint8_t)~WM_REASM_RESTED;

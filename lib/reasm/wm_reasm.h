@@ -282,6 +282,9 @@ struct wm_reasm_dir {
 	uint64_t offset;            /* bytes judged: offset of next_seq */
 	uint64_t released;          /* bytes forwarded (< offset while held) */
 	uint64_t acked;             /* offset the peer has acknowledged */
+	uint64_t keep;              /* retained bytes from here stay, however
+				 * acknowledged (0: none; the stream
+				 * engine's, a Kafka batch it forges) */
 	uint32_t next_seq;
 	uint32_t fin_seq;           /* WM_REASM_FIN_PENDING */
 	uint32_t hole_seq;          /* the last hole skipped: its bytes, */

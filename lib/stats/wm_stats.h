@@ -106,7 +106,9 @@
 	X(KAFKA_CRC_BAD, "kafka.crc_bad", "Kafka batches whose CRC32C did not match as they came: left as they were (the broker refuses them)") \
 	X(KAFKA_CRC_FAILED, "kafka.crc_failed", "Kafka batches whose bytes were no longer retained to compute the CRC: the flow is dropped") \
 	X(KAFKA_CRC_UNFINISHED, "kafka.crc_unfinished", "Kafka batches cut by the end of their stream (FIN, RST, a hole): their CRC packets leave as they are") \
-	X(KAFKA_CRC_STALLED, "kafka.crc_stalled", "Kafka batches whose CRC packet waited past the hold limit (the sender waited for its ACK): it left as it came, a masked batch refused by the broker and retried") \
+	X(KAFKA_CRC_STALLED, "kafka.crc_stalled", "Kafka batches whose CRC packet waited past the hold limit (the sender waited for its ACK): it left as it came, the CRC kept right by forging") \
+	X(KAFKA_CRC_FORGED, "kafka.crc_forged", "stalled Kafka batches whose CRC as sent was kept right: 12 masked bytes near the batch end chosen among '@A..O'") \
+	X(KAFKA_CRC_UNFORGEABLE, "kafka.crc_unforgeable", "stalled Kafka batches that could not be forged (fewer than 12 masked bytes still held): left with the CRC as it came, refused by the broker and retried") \
 	X(KAFKA_CRC_PINNED, "kafka.crc_pinned", "segments carrying a Kafka batch CRC held until the batch's last byte was judged") \
 	X(KAFKA_COMPRESSED, "kafka.compressed", "compressed Kafka batches (gzip, snappy, lz4, zstd): cannot be masked in place (passed untouched, or dropped by policy)") \
 	X(KAFKA_TOO_LARGE, "kafka.batch_too_large", "Kafka batches larger than kafka_max_batch (passed untouched, or dropped by policy)") \

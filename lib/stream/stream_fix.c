@@ -19,6 +19,19 @@
  * retained bytes (a retransmission leaves with it too), and the pinned
  * packets go. A batch that never ends (FIN, RST, a hole) releases them
  * as they are: its receiver never has the whole batch.
+ *
+ * A batch larger than what its sender puts on the wire before it needs
+ * the first packet acknowledged (its congestion window) would never
+ * end so: when the sender sends the CRC's packet again, or the pin
+ * outlives the hold limit, the pinned packets leave as they came
+ * (kafka.crc_stalled) and the batch is forged instead. Its bytes stay
+ * retained (r.keep), and at its end 12 masked bytes still held near it
+ * become '@' + 4 bits each, chosen (a linear system over GF(2): a
+ * CRC is linear in the bytes it covers) so that the CRC as sent covers
+ * the bytes as they leave (kafka.crc_forged). Still no value there, and
+ * printable. Fewer than 12 masked bytes held, or no solution: the
+ * batch keeps the CRC it came with, the broker refuses it and the
+ * producer retries (kafka.crc_unforgeable).
  */
 #include <errno.h>
 
@@ -26,6 +39,14 @@
 #include <rte_mbuf.h>
 
 #include "stream_priv.h"
+
+/* struct wm_stream_dir.fix_open */
+enum {
+	FIX_NONE,
+	FIX_PIN,        /* the CRC packets wait for the batch's end */
+	FIX_FORGE,      /* they left as they came: the batch's last masked
+			 * bytes are chosen so that its CRC stays right */
+};
 
 void
 stream_fix_open(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
@@ -35,7 +56,7 @@ stream_fix_open(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
 		stream_fix_flush(ctx, d); /* cannot happen: one at a time */
 	d->fix_at = at;
 	d->fix_len = len;
-	d->fix_open = 1;
+	d->fix_open = FIX_PIN;
 }
 
 static bool
@@ -47,14 +68,22 @@ carries(struct rte_mbuf *m, uint64_t at)
 	       wm_reasm_pkt_end(m) > at;
 }
 
+static void fix_forge_now(struct wm_stream_ctx *ctx, struct wm_stream_dir *d);
+
 bool
 stream_fix_pin(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
 	       struct rte_mbuf *m)
 {
 	struct rte_mbuf **link = &d->pin_head;
 
-	if (!carries(m, d->fix_at))
+	/* Forging (the CRC left as it came): copies leave as it did. */
+	if (d->fix_open != FIX_PIN || !carries(m, d->fix_at))
 		return false;
+	/* Sent again: the sender waits for its ACK, the batch's end with it. */
+	if (d->pin_head != NULL) {
+		fix_forge_now(ctx, d);
+		return false;
+	}
 	while (*link != NULL)
 		link = &wm_pkt_meta(*link)->next;
 	wm_pkt_meta(m)->next = NULL;
@@ -101,6 +130,151 @@ crc_write(struct wm_stream_dir *d, const uint8_t crc[4])
 	wm_rb_write(&d->r.rb, d->fix_at, crc, 4);
 }
 
+/*
+ * CRC32C over [from, to) of @d's retained bytes (as they leave); false
+ * if some are no longer retained.
+ */
+static bool
+crc_of(const struct wm_stream_dir *d, uint64_t from, uint64_t to,
+       uint32_t *crc)
+{
+	uint8_t buf[512];
+	uint32_t c = 0;
+
+	for (uint64_t o = from; o < to; o += sizeof(buf)) {
+		uint32_t k = (uint32_t)RTE_MIN(to - o, (uint64_t)sizeof(buf));
+
+		if (!wm_rb_read(&d->r.rb, o, k, buf))
+			return false;
+		c = wm_crc32c(c, buf, k);
+	}
+	*crc = c;
+	return true;
+}
+
+/*
+ * What flipping bits @bits of a byte that @tail bytes follow does to a
+ * CRC32C (linear: the same for every message of that length).
+ */
+static uint32_t
+crc_flip(uint8_t bits, uint64_t tail)
+{
+	static const uint8_t zeros[256];
+	uint8_t zero = 0;
+	uint32_t a = wm_crc32c(0, &bits, 1), b = wm_crc32c(0, &zero, 1);
+
+	for (; tail > 0; tail -= RTE_MIN(tail, (uint64_t)sizeof(zeros))) {
+		size_t k = (size_t)RTE_MIN(tail, (uint64_t)sizeof(zeros));
+
+		a = wm_crc32c(a, zeros, k);
+		b = wm_crc32c(b, zeros, k);
+	}
+	return a ^ b;
+}
+
+/*
+ * Solve cols * x = @want over GF(2) for @n <= 64 columns of 32 bits (a
+ * random square system is singular more often than not: more columns
+ * than rows make a solution all but certain). False if none.
+ */
+static bool
+gf2_solve(const uint32_t *cols, unsigned int n, uint32_t want, uint64_t *x)
+{
+	uint64_t row[32];
+	uint32_t rhs = want;
+	unsigned int piv[32], rank = 0;
+
+	for (unsigned int r = 0; r < 32; r++) {
+		row[r] = 0;
+		for (unsigned int c = 0; c < n; c++)
+			row[r] |= (uint64_t)((cols[c] >> r) & 1u) << c;
+	}
+	for (unsigned int c = 0; c < n && rank < 32; c++) {
+		unsigned int p = rank;
+
+		while (p < 32 && !(row[p] >> c & 1u))
+			p++;
+		if (p == 32)
+			continue;
+		if (p != rank) {
+			uint64_t t = row[p];
+			uint32_t bp = (rhs >> p) & 1u, br = (rhs >> rank) & 1u;
+
+			row[p] = row[rank];
+			row[rank] = t;
+			rhs = (rhs & ~(1u << p) & ~(1u << rank)) | br << p |
+			      bp << rank;
+		}
+		for (unsigned int q = 0; q < 32; q++)
+			if (q != rank && (row[q] >> c & 1u)) {
+				row[q] ^= row[rank];
+				rhs ^= ((rhs >> rank) & 1u) << q;
+			}
+		piv[rank++] = c;
+	}
+	/* Rows past the rank are 0 = rhs: solvable only if rhs is 0 there. */
+	if (rank < 32 && (rhs >> rank) != 0)
+		return false;
+	*x = 0;
+	for (unsigned int r = 0; r < rank; r++)
+		*x |= (uint64_t)((rhs >> r) & 1u) << piv[r];
+	return true;
+}
+
+/* Is @c a fill byte of a rule of @f's policy (what a mask wrote)? */
+static bool
+is_fill(const struct wm_flow *f, uint8_t c)
+{
+	const struct wm_policy_conf *pc = f->policy->conf;
+
+	for (unsigned int i = 0; i < pc->nrules; i++) {
+		char fill = pc->rules[i].mask.fill;
+
+		if (c == (uint8_t)(fill != '\0' ? fill : '*'))
+			return true;
+	}
+	return false;
+}
+
+#define FORGE_BYTES 12  /* 4 bits each: '@' + a nibble, printable */
+
+/*
+ * The batch's CRC left as it came (@sent): choose FORGE_BYTES masked
+ * bytes still held, near its end, so that the CRC over what leaves is
+ * @sent. Each becomes one of "@A..O": still no value. False if the held
+ * part has too few masked bytes or the bytes cannot make it.
+ */
+static bool
+crc_forge(struct wm_stream_ctx *ctx, struct wm_flow *f,
+	  struct wm_stream_dir *d, uint64_t from, uint64_t end, uint32_t sent)
+{
+	uint64_t pos[FORGE_BYTES], x;
+	uint32_t cols[4 * FORGE_BYTES], crc;
+	unsigned int n = 0;
+	uint8_t c, at = 0x40;
+
+	for (uint64_t o = end; o > RTE_MAX(from, d->r.released) &&
+	     n < FORGE_BYTES; o--)
+		if (wm_rb_read(&d->r.rb, o - 1, 1, &c) && is_fill(f, c))
+			pos[n++] = o - 1;
+	if (n < FORGE_BYTES)
+		return false;
+	for (unsigned int k = 0; k < n; k++) {
+		stream_put(ctx, d, pos[k], pos[k] + 1, &at);
+		for (unsigned int b = 0; b < 4; b++)
+			cols[4 * k + b] = crc_flip((uint8_t)(1u << b),
+						   end - pos[k] - 1);
+	}
+	if (!crc_of(d, from, end, &crc) ||
+	    !gf2_solve(cols, 4 * n, crc ^ sent, &x))
+		return false;
+	for (unsigned int k = 0; k < n; k++) {
+		c = (uint8_t)(0x40 | ((x >> (4 * k)) & 0x0f));
+		stream_put(ctx, d, pos[k], pos[k] + 1, &c);
+	}
+	return crc_of(d, from, end, &crc) && crc == sent;
+}
+
 int
 stream_fix_end(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	       struct wm_stream_dir *d, bool ok)
@@ -111,7 +285,32 @@ stream_fix_end(struct wm_stream_ctx *ctx, struct wm_flow *f,
 
 	if (!d->fix_open)
 		return 0;
-	d->fix_open = 0;
+	if (d->fix_open == FIX_FORGE) {
+		uint8_t s[4];
+		uint32_t sent, now;
+
+		d->fix_open = FIX_NONE;
+		d->r.keep = 0;
+		if (!ok)
+			return 0;       /* corrupt as it came: it stays so */
+		if (!wm_rb_read(&d->r.rb, d->fix_at, 4, s) ||
+		    !crc_of(d, o, end, &now)) {
+			ctx->stats->ctr[WM_CTR_KAFKA_CRC_UNFORGEABLE]++;
+			return 0;
+		}
+		sent = (uint32_t)s[0] << 24 | (uint32_t)s[1] << 16 |
+		       (uint32_t)s[2] << 8 | s[3];
+		if (now == sent)
+			return 0;       /* nothing of it was masked */
+		if (crc_forge(ctx, f, d, o, end, sent)) {
+			ctx->stats->ctr[WM_CTR_KAFKA_CRC_FORGED]++;
+			return 0;
+		}
+		/* Left as it is: the broker refuses it, the producer retries. */
+		ctx->stats->ctr[WM_CTR_KAFKA_CRC_UNFORGEABLE]++;
+		return 0;
+	}
+	d->fix_open = FIX_NONE;
 	if (!ok) {
 		/* Corrupt as it came (the broker says so), or not walked. */
 		pins_emit(ctx, d);
@@ -143,6 +342,20 @@ unfixable:
 	return -EPIPE;
 }
 
+/*
+ * The sender waits for the pinned packet's ACK: it goes as it came, and
+ * the batch's end will be made to match its CRC (crc_forge()).
+ */
+static void
+fix_forge_now(struct wm_stream_ctx *ctx, struct wm_stream_dir *d)
+{
+	ctx->stats->ctr[WM_CTR_KAFKA_CRC_STALLED]++;
+	d->fix_open = FIX_FORGE;
+	/* The batch's bytes stay retained, acknowledged or not. */
+	d->r.keep = RTE_MAX(d->fix_at, (uint64_t)1);
+	pins_emit(ctx, d);
+}
+
 void
 stream_fix_stall(struct wm_stream_ctx *ctx, struct wm_stream_flow *sf)
 {
@@ -151,17 +364,9 @@ stream_fix_stall(struct wm_stream_ctx *ctx, struct wm_stream_flow *sf)
 	for (unsigned int i = 0; i < 2; i++) {
 		struct wm_stream_dir *d = &sf->dir[i];
 
-		if (d->pin_head == NULL ||
-		    ctx->now - wm_pkt_meta(d->pin_head)->arrival_tsc < limit)
-			continue;
-		/*
-		 * The receiver gets the CRC as it came: if a value of the
-		 * batch was masked, it refuses the batch (CORRUPT_MESSAGE,
-		 * which producers retry) instead of waiting for ever.
-		 */
-		ctx->stats->ctr[WM_CTR_KAFKA_CRC_STALLED]++;
-		d->fix_open = 0;
-		pins_emit(ctx, d);
+		if (d->pin_head != NULL && d->fix_open == FIX_PIN &&
+		    ctx->now - wm_pkt_meta(d->pin_head)->arrival_tsc >= limit)
+			fix_forge_now(ctx, d);
 	}
 }
 
@@ -171,6 +376,7 @@ stream_fix_flush(struct wm_stream_ctx *ctx, struct wm_stream_dir *d)
 	if (d->fix_open) {
 		ctx->stats->ctr[WM_CTR_KAFKA_CRC_UNFINISHED]++;
 		d->fix_open = 0;
+		d->r.keep = 0;
 	}
 	pins_emit(ctx, d);
 }
@@ -186,4 +392,5 @@ stream_fix_discard(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
 		stream_drop(ctx, m, c);
 	}
 	d->fix_open = 0;
+	d->r.keep = 0;
 }

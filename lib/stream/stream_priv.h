@@ -225,8 +225,9 @@ bool stream_fix_pin(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
 void stream_fix_flush(struct wm_stream_ctx *ctx, struct wm_stream_dir *d);
 /**
  * A batch whose CRC packet waited longer than the hold limit: its sender
- * waits for that packet's ACK (its window is full, or it retransmits),
- * so the batch never ends. The pins leave as they are (kafka.crc_stalled).
+ * waits for that packet's ACK (its window is full), so the batch never
+ * ends. The pins leave as they are (kafka.crc_stalled), the batch's end
+ * is forged to match (stream_fix.c).
  */
 void stream_fix_stall(struct wm_stream_ctx *ctx, struct wm_stream_flow *sf);
 

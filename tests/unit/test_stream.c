@@ -1790,7 +1790,8 @@ kafka_crc_segment_pinned_until_batch_end(void)
  * The sender stops before the batch's end (its window is full of bytes
  * past the pinned packet, or it retransmits that packet): past the hold
  * limit the pinned packet leaves as it came (kafka.crc_stalled), so the
- * connection goes on; the batch, masked, is refused and retried.
+ * connection goes on; at the batch's end 8 of its masked bytes still
+ * held are chosen so that the CRC as sent is right (kafka.crc_forged).
  */
 static void
 kafka_stalled_crc_segment_leaves(void)
@@ -1812,6 +1813,16 @@ kafka_stalled_crc_segment_leaves(void)
 	     (const char *)req.b + cut2, (uint32_t)(req.n - cut2));
 	CHECK_EQ(stats.ctr[WM_CTR_KAFKA_CRC_FIXED], 0);
 	CHECK_EQ(stats.ctr[WM_CTR_KAFKA_CRC_PINNED], 1);
+	CHECK_EQ(stats.ctr[WM_CTR_KAFKA_CRC_FORGED], 1);
+	/* the CRC as it left covers the bytes as they left */
+	kafka_check(&req, crc_at, true);
+	/* the CRC field itself as it came */
+	{
+		uint8_t got[4096];
+		size_t n = kafka_out(got, sizeof(got));
+
+		CHECK(n == req.n && memcmp(got + crc_at, req.b + crc_at, 4) == 0);
+	}
 }
 
 static void
@@ -1823,15 +1834,21 @@ kafka_retransmitted_crc_segment_fixed_too(void)
 
 	reset();
 	kafka_send3(&req, crc_at, cut2);
-	/* the sender times out and sends the CRC's segment again */
+	/*
+	 * The sender times out and sends the CRC's segment again: it waits
+	 * for that segment's ACK. Both copies leave as they came, and the
+	 * batch's end is made to match the CRC (kafka.crc_forged).
+	 */
 	feed(&client, &server, 1, WM_TCP_ACK, (const char *)req.b,
 	     (uint32_t)(crc_at + 8));
-	CHECK_EQ(nout, 1);
+	CHECK_EQ(nout, 3);
+	CHECK_EQ(stats.ctr[WM_CTR_KAFKA_CRC_STALLED], 1);
 	feed(&client, &server, (uint32_t)(1 + cut2), WM_TCP_ACK | WM_TCP_PSH,
 	     (const char *)req.b + cut2, (uint32_t)(req.n - cut2));
 	CHECK_EQ(nout, 4);
 	kafka_check(&req, crc_at, true);
-	/* both copies carry the new CRC */
+	CHECK_EQ(stats.ctr[WM_CTR_KAFKA_CRC_FORGED], 1);
+	/* both copies carry the CRC as it came */
 	{
 		uint8_t a[4] = { 0 }, b[4] = { 1 };
 		int k = 0;
@@ -1905,7 +1922,9 @@ kafka_large_batch_in_many_segments(void)
 	want = wm_crc32c(0, got + crc_at + 4, n - crc_at - 4);
 	CHECK_EQ(have, want);
 	CHECK(!mem_has(got, n, "4111 1111 1111 1111"));
-	CHECK_EQ(stats.ctr[WM_CTR_KAFKA_CRC_FIXED], 1);
+	/* sent again: the CRC left as it came, the batch's end forged */
+	CHECK_EQ(stats.ctr[WM_CTR_KAFKA_CRC_FORGED], 1);
+	CHECK_EQ(stats.ctr[WM_CTR_KAFKA_CRC_FIXED], 0);
 	CHECK_EQ(stats.ctr[WM_CTR_MASK_VALUES], 120);
 	check_csums();
 }
