@@ -53,6 +53,14 @@ def expected(a):
     return out
 
 
+def forged(got, want):
+    """Is @got @want but for fill bytes turned into '@'..'O'? wiremask
+    forges a large batch's end that way so that the CRC it sent covers
+    the bytes it sent (kafka.crc_forged): still masked, printable."""
+    return len(got) == len(want) and all(
+        g == w or (w == "*" and "@" <= g <= "O") for g, w in zip(got, want))
+
+
 def check(a):
     want = expected(a)
     if a.log:
@@ -77,7 +85,7 @@ def check(a):
             bad.append("record %d: key changed" % i)
         elif len(gv) != len(v):
             bad.append("record %d: length %d, sent %d" % (i, len(gv), len(v)))
-        elif gv != m:
+        elif gv != m and not forged(gv, m):
             clear = [x["kind"] for x in rec if x["value"] in gv]
             bad.append("record %d: not as masked (in clear: %s)"
                        % (i, ",".join(clear) or "none"))
