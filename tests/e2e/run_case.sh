@@ -348,17 +348,23 @@ p = list(rdpcap(sys.argv[1])); del p[4]; wrpcap(sys.argv[2], p)' \
 }
 
 # The public captures of tests/corpus, each with its own verdict.
+# mask_default IN OUT STEM: mask IN into OUT with configs/default.cfg,
+# counters in STEM.json, wiremask's output in STEM.log (and shown).
+mask_default() {
+	local rc=0
+	timeout -k 5 100 "$SRC_DIR/scripts/mask-pcap.sh" "$1" "$2" \
+		"$SRC_DIR/configs/default.cfg" -- --stats-json "$3.json" \
+		>"$3.log" 2>&1 || rc=$?
+	sed 's/^/  wiremask: /' "$3.log"
+	[ "$rc" -eq 0 ] || fail "$(basename "$3"): wiremask exited with status $rc"
+}
+
 case_proto_corpus() {
-	local d=$work/proto_corpus c rc
+	local d=$work/proto_corpus c
 	mkdir -p "$d"
 	for c in sv-vxlan-ssh-aws-mirror zk-tls12-session \
 		zk-smtp-attachment-example-com zk-http-pipelined-requests; do
-		rc=0
-		timeout -k 5 100 "$SRC_DIR/scripts/mask-pcap.sh" "$SRC_DIR/tests/corpus/$c.pcap" \
-			"$d/$c.pcap" "$SRC_DIR/configs/default.cfg" \
-			-- --stats-json "$d/$c.json" >"$d/$c.log" 2>&1 || rc=$?
-		sed 's/^/  wiremask: /' "$d/$c.log"
-		[ "$rc" -eq 0 ] || fail "$c: wiremask exited with status $rc"
+		mask_default "$SRC_DIR/tests/corpus/$c.pcap" "$d/$c.pcap" "$d/$c"
 	done
 	"$PY" - "$SRC_DIR/tests/corpus" "$d" <<'EOF2' || fail "protocol stage verdicts"
 import json, re, sys
@@ -699,12 +705,7 @@ proto_decoded)
 	mkdir -p "$d"
 	"$PY" "$here/proto_captures.py" gen "$d" || fail "generator failed"
 	for c in decoded decoded_1byte; do
-		rc=0
-		timeout -k 5 100 "$SRC_DIR/scripts/mask-pcap.sh" "$d/$c.pcap" "$d/$c.out.pcap" \
-			"$SRC_DIR/configs/default.cfg" -- --stats-json "$d/$c.json" \
-			>"$d/$c.log" 2>&1 || rc=$?
-		sed 's/^/  wiremask: /' "$d/$c.log"
-		[ "$rc" -eq 0 ] || fail "$c: wiremask exited with status $rc"
+		mask_default "$d/$c.pcap" "$d/$c.out.pcap" "$d/$c"
 		"$PY" "$here/proto_captures.py" check "$d/$c.pcap" "$d/$c.out.pcap" ||
 			fail "$c: decoded values"
 		"$PY" -c 'import json,sys; c=json.load(open(sys.argv[1]))["counters"]
@@ -723,12 +724,7 @@ proto_kv)
 	mkdir -p "$d"
 	"$PY" "$here/kv_captures.py" gen "$d" || fail "generator failed"
 	for c in kv kv_1byte; do
-		rc=0
-		timeout -k 5 100 "$SRC_DIR/scripts/mask-pcap.sh" "$d/$c.pcap" "$d/$c.out.pcap" \
-			"$SRC_DIR/configs/default.cfg" -- --stats-json "$d/$c.json" \
-			>"$d/$c.log" 2>&1 || rc=$?
-		sed 's/^/  wiremask: /' "$d/$c.log"
-		[ "$rc" -eq 0 ] || fail "$c: wiremask exited with status $rc"
+		mask_default "$d/$c.pcap" "$d/$c.out.pcap" "$d/$c"
 		"$PY" "$here/kv_captures.py" check "$d/$c.pcap" "$d/$c.out.pcap" ||
 			fail "$c: Redis and MQTT"
 		"$PY" -c 'import json,sys; c=json.load(open(sys.argv[1]))["counters"]
