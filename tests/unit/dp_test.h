@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What the unit tests that drive a whole worker's data path share
+ * (test_datapath.c, test_reload.c): a config and its compiled segments,
+ * one worker on two ports whose transmit keeps what leaves, and TCP
+ * frames between client 10.0.0.1:cport and server 10.0.0.2:80 judged
+ * one at a time. Included once by each test program: its state is the
+ * program's.
+ */
+#ifndef DP_TEST_H
+#define DP_TEST_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_mbuf.h>
+
+#include "wm_datapath.h"
+#include "wm_test.h"
+
+#define MAX_OUT 256
+
+struct gen {
+	struct wm_config *cfg;
+	struct wm_segments *segs;
+	const char *names[WM_CONFIG_MAX_SEGMENTS];
+};
+
+static struct rte_mempool *pool;
+static struct rte_mbuf *out[MAX_OUT];
+static unsigned int nout;
+static uint64_t now = 1000;
+static uint16_t cport = 40000;    /* the client's port */
+
+static uint16_t
+tx(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	RTE_SET_USED(arg);
+	RTE_SET_USED(port);
+	for (uint16_t i = 0; i < n; i++)
+		if (nout < MAX_OUT)
+			out[nout++] = pkts[i];
+		else
+			rte_pktmbuf_free(pkts[i]);
+	return n;
+}
+
+static void
+out_free(void)
+{
+	for (unsigned int i = 0; i < nout; i++)
+		rte_pktmbuf_free(out[i]);
+	nout = 0;
+}
+
+static struct gen
+gen_load(const char *text)
+{
+	char err[512];
+	struct gen g = { 0 };
+
+	g.cfg = wm_config_load_string(text, "test", err, sizeof(err));
+	if (g.cfg == NULL) {
+		fprintf(stderr, "config: %s\n", err);
+		exit(1);
+	}
+	g.segs = wm_segments_create(g.cfg, err, sizeof(err));
+	if (g.segs == NULL) {
+		fprintf(stderr, "segments: %s\n", err);
+		exit(1);
+	}
+	for (unsigned int i = 0; i < g.cfg->nsegments; i++)
+		g.names[i] = g.cfg->segments[i].name;
+	return g;
+}
+
+static void
+gen_free(struct gen *g)
+{
+	wm_segments_free(g->segs);
+	wm_config_free(g->cfg);
+}
+
+static struct wm_dp *
+dp_make(const struct gen *g)
+{
+	struct wm_dp_conf c = {
+		.cfg = g->cfg, .segs = g->segs, .segment_names = g->names,
+		.nworkers = 1, .nports = 2, .tx = tx,
+	};
+	struct wm_dp *dp;
+
+	c.ports[0].peer = 1;
+	c.ports[1].peer = 0;
+	dp = wm_dp_create(&c, 0, SOCKET_ID_ANY);
+	if (dp == NULL) {
+		fprintf(stderr, "wm_dp_create failed\n");
+		exit(1);
+	}
+	return dp;
+}
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+static uint16_t
+ip4_csum(const uint8_t *h)
+{
+	uint32_t s = 0;
+
+	for (int i = 0; i < 20; i += 2)
+		s += (uint32_t)(h[i] << 8 | h[i + 1]);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+/* One frame in on port @port (0: from the client), judged at once. */
+static void
+frame(struct wm_dp *dp, uint16_t port, uint32_t seq, uint32_t ack,
+      uint8_t flags, const char *data)
+{
+	uint32_t len = (uint32_t)strlen(data);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint8_t f[2048];
+	uint8_t *ip = f + 14, *tcp = ip + 20;
+	uint8_t a[4] = { 10, 0, 0, 1 }, b[4] = { 10, 0, 0, 2 };
+	uint16_t ck;
+
+	memset(f, 0, 54);
+	f[0] = 2; f[6] = 2; f[11] = 1;
+	put16(f + 12, 0x0800);
+	ip[0] = 0x45;
+	put16(ip + 2, (uint16_t)(40 + len));
+	ip[8] = 64;
+	ip[9] = 6;
+	memcpy(ip + 12, port == 0 ? a : b, 4);
+	memcpy(ip + 16, port == 0 ? b : a, 4);
+	put16(ip + 10, ip4_csum(ip));
+	put16(tcp, port == 0 ? cport : 80);
+	put16(tcp + 2, port == 0 ? 80 : cport);
+	put32(tcp + 4, seq);
+	put32(tcp + 8, ack);
+	tcp[12] = 5 << 4;
+	tcp[13] = flags;
+	put16(tcp + 14, 65535);
+	memcpy(tcp + 20, data, len);
+	ck = wm_cksum_l4(ip, tcp, 20 + len, 6);
+	memcpy(tcp + 16, &ck, 2);
+	memcpy(rte_pktmbuf_append(m, (uint16_t)(54 + len)), f, 54 + len);
+	wm_dp_rx_burst(dp, &m, 1, port, now++);
+	wm_dp_tick(dp, now);
+}
+
+/* Handshake; returns the client's next sequence number. */
+static uint32_t
+handshake(struct wm_dp *dp)
+{
+	frame(dp, 0, 100, 0, WM_TCP_SYN, "");
+	frame(dp, 1, 500, 101, WM_TCP_SYN | WM_TCP_ACK, "");
+	frame(dp, 0, 101, 501, WM_TCP_ACK, "");
+	return 101;
+}
+
+#endif /* DP_TEST_H */
