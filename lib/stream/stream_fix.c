@@ -275,71 +275,67 @@ crc_forge(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	return crc_of(d, from, end, &crc) && crc == sent;
 }
 
+/* The CRC field of the open batch as @d retains it (as it will leave). */
+static bool
+crc_stored(const struct wm_stream_dir *d, uint32_t *crc)
+{
+	uint8_t b[4];
+
+	if (!wm_rb_read(&d->r.rb, d->fix_at, 4, b))
+		return false;
+	*crc = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	       (uint32_t)b[2] << 8 | b[3];
+	return true;
+}
+
 int
 stream_fix_end(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	       struct wm_stream_dir *d, bool ok)
 {
-	uint8_t buf[512], old[4], crc[4];
 	uint64_t o = d->fix_at + 4, end = o + d->fix_len;
-	uint32_t c = 0;
+	uint8_t mode = d->fix_open;
+	uint32_t stored, now;
+	uint8_t crc[4];
 
-	if (!d->fix_open)
+	if (mode == FIX_NONE)
 		return 0;
-	if (d->fix_open == FIX_FORGE) {
-		uint8_t s[4];
-		uint32_t sent, now;
-
-		d->fix_open = FIX_NONE;
-		d->r.keep = 0;
+	d->fix_open = FIX_NONE;
+	d->r.keep = 0;
+	if (mode == FIX_FORGE) {
+		/* The CRC left as it came: the batch is made to match it. */
 		if (!ok)
 			return 0;       /* corrupt as it came: it stays so */
-		if (!wm_rb_read(&d->r.rb, d->fix_at, 4, s) ||
-		    !crc_of(d, o, end, &now)) {
-			ctx->stats->ctr[WM_CTR_KAFKA_CRC_UNFORGEABLE]++;
-			return 0;
-		}
-		sent = (uint32_t)s[0] << 24 | (uint32_t)s[1] << 16 |
-		       (uint32_t)s[2] << 8 | s[3];
-		if (now == sent)
-			return 0;       /* nothing of it was masked */
-		if (crc_forge(ctx, f, d, o, end, sent)) {
-			ctx->stats->ctr[WM_CTR_KAFKA_CRC_FORGED]++;
+		if (crc_stored(d, &stored) && crc_of(d, o, end, &now) &&
+		    (now == stored || crc_forge(ctx, f, d, o, end, stored))) {
+			if (now != stored)
+				ctx->stats->ctr[WM_CTR_KAFKA_CRC_FORGED]++;
 			return 0;
 		}
 		/* Left as it is: the broker refuses it, the producer retries. */
 		ctx->stats->ctr[WM_CTR_KAFKA_CRC_UNFORGEABLE]++;
 		return 0;
 	}
-	d->fix_open = FIX_NONE;
 	if (!ok) {
 		/* Corrupt as it came (the broker says so), or not walked. */
 		pins_emit(ctx, d);
 		return 0;
 	}
-	for (; o < end; o += sizeof(buf)) {
-		uint32_t k = (uint32_t)RTE_MIN(end - o, (uint64_t)sizeof(buf));
-
-		if (!wm_rb_read(&d->r.rb, o, k, buf))
-			goto unfixable;
-		c = wm_crc32c(c, buf, k);
+	if (!crc_of(d, o, end, &now) || !crc_stored(d, &stored)) {
+		/* The batch's bytes are no longer retained: it must not leave. */
+		ctx->stats->ctr[WM_CTR_KAFKA_CRC_FAILED]++;
+		stream_block(ctx, f, WM_CTR_DROP_PROTOCOL);
+		return -EPIPE;
 	}
-	if (!wm_rb_read(&d->r.rb, d->fix_at, 4, old))
-		goto unfixable;
-	crc[0] = (uint8_t)(c >> 24);
-	crc[1] = (uint8_t)(c >> 16);
-	crc[2] = (uint8_t)(c >> 8);
-	crc[3] = (uint8_t)c;
-	if (memcmp(old, crc, 4) != 0) {
+	if (now != stored) {
+		crc[0] = (uint8_t)(now >> 24);
+		crc[1] = (uint8_t)(now >> 16);
+		crc[2] = (uint8_t)(now >> 8);
+		crc[3] = (uint8_t)now;
 		crc_write(d, crc);
 		ctx->stats->ctr[WM_CTR_KAFKA_CRC_FIXED]++;
 	}
 	pins_emit(ctx, d);
 	return 0;
-unfixable:
-	/* The batch's bytes are no longer retained: it must not leave. */
-	ctx->stats->ctr[WM_CTR_KAFKA_CRC_FAILED]++;
-	stream_block(ctx, f, WM_CTR_DROP_PROTOCOL);
-	return -EPIPE;
 }
 
 /*
