@@ -367,7 +367,7 @@ walk_z(struct wm_proto_flow *pf, struct wm_proto_dir *d,
 		ok = skip(d, k->msg_left, K_MSG_END); /* trailing bytes */
 		break;
 	case K_MSG_END:
-		k->fl = KF_PROT;
+		k->fl &= KF_PROT;
 		d->state = K_SIZE;
 		proto_count(ctx, WM_CTR_PROTO_MSG_END);
 		break;
@@ -409,7 +409,12 @@ msg_begin(struct wm_proto_dir *d)
 	if (k->len < (client ? 10u : 4u) || k->len > KAFKA_MAX_MSG)
 		return false;
 	k->msg_left = k->len;
-	k->fl = KF_PROT | KF_MSG;
+	/*
+	 * KF_PROT says the first PROTECT was said: not by a size read in
+	 * the stash's replay (bytes fed before the direction was known),
+	 * which acts on nothing.
+	 */
+	k->fl = (uint8_t)((k->fl & KF_PROT) | KF_MSG);
 	k->kind = KIND_OTHER;
 	d->state = client ? K_KEY : K_RCORR;
 	return true;

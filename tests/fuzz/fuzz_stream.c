@@ -671,15 +671,6 @@ setup(const uint8_t *data, size_t size, uint8_t *rot)
 	}
 }
 
-/* Check Kafka directions for segmentation too (a known bug)? */
-static bool
-strict_kafka(void)
-{
-	const char *e = getenv("FUZZ_STREAM_KAFKA");
-
-	return e != NULL && strcmp(e, "1") == 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -709,9 +700,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (unsigned int i = 0; i < ndirs; i++) {
 		for (uint32_t k = 0; k < dirs[i].len; k++)
 			FUZZ_ASSERT(dirs[i].seen[k]);
-		/* A known bug (crashes/README.md): FUZZ_STREAM_KAFKA=1. */
-		if (dirs[i].proto == WM_PROTO_KAFKA && !strict_kafka())
-			continue;
 		/*
 		 * A message end taken back (bytes after it began none): a
 		 * value across it is masked where it is still held, which

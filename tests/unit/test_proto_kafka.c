@@ -622,6 +622,36 @@ identified_by_content_not_by_postgres(void)
 	CHECK_EQ(wm_proto_parse("kafka"), WM_PROTO_KAFKA);
 }
 
+/*
+ * Identified by content after a first segment too short to tell (the
+ * stash's bytes are replayed into the walk): the PROTECT is still said
+ * before the first byte the engine acts on, or the whole direction
+ * would be masked raw (fuzz: kafka-output-depends-on-segmentation).
+ */
+static void
+identified_late_still_protects(void)
+{
+	struct wm_stats st = { 0 };
+	struct wm_proto_ctx c = ctx_of(NULL, &st, 0);
+	struct wm_proto_flow pf;
+	struct wm_proto_out o;
+	struct buf set = { .n = 0 }, req = { .n = 0 };
+
+	batch(&set, pii, 1, 0, false);
+	produce(&req, 3, 1, &set, 1);
+	c.dport = 19092;        /* no pin: content */
+	for (uint32_t first = 1; first < 8; first++) {
+		wm_proto_flow_init(&pf);
+		wm_proto_feed(&pf, 0, &c, req.b, first, &o);
+		CHECK_EQ(pf.dir[0].proto, WM_PROTO_NONE);
+		wm_proto_feed(&pf, 0, &c, req.b + first,
+			      (uint32_t)req.n - first, &o);
+		CHECK_EQ(pf.dir[0].proto, WM_PROTO_KAFKA);
+		CHECK_EQ(o.act, WM_PROTO_ACT_PROTECT);
+		CHECK_EQ(o.n, 0);
+	}
+}
+
 static void
 lost_place_protects_the_rest(void)
 {
@@ -663,6 +693,7 @@ main(void)
 	RUN(malformed_record_passes_rest_of_batch);
 	RUN(framing_error_falls_back_to_raw);
 	RUN(identified_by_content_not_by_postgres);
+	RUN(identified_late_still_protects);
 	RUN(lost_place_protects_the_rest);
 	TEST_END();
 }
