@@ -19,10 +19,13 @@
 #include "detect_priv.h"
 
 /* The value's bytes: 'd' is a digit. The first needs no context. */
-static const char *const ssn_shapes[] = {
-	"ddd-dd-dddd",
-	"ddddddddd",
-	"ddd dd dddd",
+#define SSN_DASHED "ddd-dd-dddd"
+#define SSN_BARE "ddddddddd"
+#define SSN_SPACED "ddd dd dddd"
+
+static const char *const ssn_shapes[] = { SSN_DASHED, SSN_BARE, SSN_SPACED };
+static const uint8_t ssn_shape_len[] = {
+	sizeof(SSN_DASHED) - 1, sizeof(SSN_BARE) - 1, sizeof(SSN_SPACED) - 1,
 };
 
 static const struct wm_detect_params ssn_defaults = {
@@ -92,7 +95,7 @@ ssn_confirm(const struct wm_detector *d, const uint8_t *win, size_t len,
 	if (wm_is_digit(win[end]))
 		return false;
 	for (size_t k = 0; k < WM_ARRAY_SIZE(ssn_shapes); k++) {
-		n = strlen(ssn_shapes[k]);
+		n = ssn_shape_len[k];
 		if (end < n)
 			continue;
 		s = end - n;
@@ -120,10 +123,21 @@ static size_t
 ssn_hold(const struct wm_detector *d, const uint8_t *tail, size_t len)
 {
 	size_t s = len > WM_SSN_MAX_LEN ? len - WM_SSN_MAX_LEN : 0;
+	uint8_t last;
 
+	/*
+	 * Every shape is made of digits, '-' and ' ': a tail ending in
+	 * anything else ends no prefix of one (most tails: this runs at
+	 * the end of every packet).
+	 */
+	if (len == 0)
+		return 0;
+	last = tail[len - 1];
+	if (!wm_is_digit(last) && last != '-' && last != ' ')
+		return 0;
 	for (; s < len; s++)
 		for (size_t k = 0; k < WM_ARRAY_SIZE(ssn_shapes); k++)
-			if (len - s <= strlen(ssn_shapes[k]) &&
+			if (len - s <= ssn_shape_len[k] &&
 			    ssn_shape_ok(ssn_shapes[k], tail + s, len - s) &&
 			    ssn_form_ok(d, k, tail, s, true))
 				return len - s;
