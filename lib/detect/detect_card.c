@@ -116,14 +116,23 @@ card_prev_digit(const uint8_t *win, size_t p)
 }
 
 /*
+ * Bytes of the token before a separator that card_run_in_id() reads:
+ * what the history always holds (WM_DETECT_LOOKBACK), so that the answer
+ * never depends on how far back a long token the window reaches (fuzz:
+ * stream-card-run-depends-on-segmentation).
+ */
+#define CARD_ID_LOOKBACK (WM_DETECT_LOOKBACK - 1)
+
+/*
  * Is the grouped run whose first digit is win[p] part of an identifier:
  * glued to a letter, or after a separator that follows a token holding
- * letters and digits?
+ * letters and digits (in its last CARD_ID_LOOKBACK bytes)?
  */
 static bool
 card_run_in_id(const uint8_t *win, size_t p)
 {
 	bool alpha = false, digit = false;
+	size_t stop;
 
 	if (p == 0)
 		return false;
@@ -131,7 +140,8 @@ card_run_in_id(const uint8_t *win, size_t p)
 		return true;
 	if (!card_is_sep(win[p - 1]))
 		return false;
-	for (size_t i = p - 1; i > 0 && wm_is_alnum(win[i - 1]); i--) {
+	stop = p - 1 > CARD_ID_LOOKBACK ? p - 1 - CARD_ID_LOOKBACK : 0;
+	for (size_t i = p - 1; i > stop && wm_is_alnum(win[i - 1]); i--) {
 		alpha |= wm_is_alpha(win[i - 1]);
 		digit |= wm_is_digit(win[i - 1]);
 	}

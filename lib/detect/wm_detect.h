@@ -60,6 +60,13 @@
  */
 #define WM_DETECT_WINDOW 256
 
+/*
+ * Bytes before a value's first byte that a confirm reads to judge it (a
+ * card's run after an identifier): the stream keeps at least as many at
+ * rest, so no answer depends on where the history was cut.
+ */
+#define WM_DETECT_LOOKBACK 32
+
 /* Fed once at end of stream so that a value at the very end is reported. */
 #define WM_DETECT_EOD_BYTE '\n'
 

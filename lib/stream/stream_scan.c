@@ -88,6 +88,8 @@ stream_on_match(unsigned int id, unsigned long long end, void *arg)
 
 _Static_assert(WM_WIN_BYTES == WM_DETECT_WINDOW, "a window is a confirm window");
 _Static_assert(WM_STREAM_TAIL < WM_WIN_BYTES, "the tail fits a window");
+_Static_assert(WM_STREAM_TAIL >= WM_DETECT_LOOKBACK,
+	       "the tail holds what a confirm reads before a value");
 
 /*
  * History windows. While a direction is judged, d->win holds its last

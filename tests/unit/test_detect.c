@@ -213,6 +213,12 @@ static const struct scan_case scan_cases[] = {
 	{ "card_inside_uuid_not_card",
 	  "\"id\":\"9a4f1a59-012d-4597-a434-6405899702d0\"",
 	  { { NULL, NULL } } },
+	{ "card_after_id_token_with_digits", "key a9c2-4111 1111 1111 1111 x",
+	  { { NULL, NULL } } },
+	/* only the token's last 31 bytes count: as much as any history */
+	{ "card_after_long_letter_run_digit_far_back",
+	  "1mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm 4111 1111 1111 1111 x",
+	  { { "card", "4111 1111 1111 1111" } } },
 	{ "card_glued_to_letter_after", "n 4111111111111111x",
 	  { { NULL, NULL } } },
 	{ "card_glued_to_letter_before", "pan4111111111111111 x",
