@@ -742,7 +742,7 @@ wm_dp_create(const struct wm_dp_conf *conf, unsigned int index, int socket)
 	dp->timeout_syn = (uint64_t)(cfg->flow_timeout_syn_s * 1e6 * us);
 	dp->timeout_est = (uint64_t)(cfg->flow_timeout_s * 1e6 * us);
 	dp->timeout_closed = (uint64_t)(cfg->flow_timeout_closed_s * 1e6 * us);
-	dp->flows = wm_flow_table_create(cfg->flow_table_size);
+	dp->flows = dp_flows_create(cfg->flow_table_size, socket);
 	if (dp->flows == NULL)
 		goto nomem;
 	if (conf->segs->scratch != NULL &&
