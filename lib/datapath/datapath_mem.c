@@ -89,10 +89,12 @@ wm_dp_mem(struct wm_dp *dp, struct wm_dp_mem *m)
 	m->window_bytes = (uint64_t)dp->win_pool->in_use * WM_WIN_BYTES;
 	m->retained_bytes = wm_rb_pool_used(dp->rb_pool);
 	wm_stream_mem(&dp->stream, &sm);
+	m->cold_bytes = sm.cold_bytes;
 	m->view_bytes = sm.view_bytes;
 	m->held_bytes = sm.held_bytes;
 	m->queued_bytes = sm.queued_bytes;
-	m->total = m->entry_bytes + m->hs_bytes + m->window_bytes +
+	m->total = m->entry_bytes + m->hs_bytes + m->cold_bytes +
+		   m->window_bytes +
 		   m->retained_bytes + m->view_bytes + m->held_bytes +
 		   m->queued_bytes;
 }
@@ -110,6 +112,7 @@ wm_dp_rest(struct wm_dp *dp)
 		for (unsigned int d = 0; d < 2; d++)
 			n += wm_reasm_rest(&dp->stream.reasm,
 					   &wm_stream_flow_of(f)->dir[d].r);
+		wm_stream_flow_rest(&dp->stream, f);
 	}
 	return n;
 }

@@ -55,7 +55,7 @@ struct wm_flow_key {
  * wm_stream_flow, which asserts that it fits without wasting a cache
  * line). This module never reads them.
  */
-#define WM_FLOW_AREA_BYTES 880
+#define WM_FLOW_AREA_BYTES 368
 
 /* Cache line of the entries' alignment (checked against DPDK's). */
 #define WM_FLOW_LINE 64

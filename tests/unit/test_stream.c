@@ -269,11 +269,17 @@ handshake(uint64_t server_side, uint64_t client_side)
 static void
 set_hold(uint64_t min, uint64_t max)
 {
+	struct wm_stream_cold_pool *cold = ctx->cold;
+
 	sconf.hold_min = min;
 	sconf.hold_time = max;
+	/* The flows keep their cold parts: the new context takes the pool. */
+	ctx->cold = NULL;
 	wm_stream_ctx_fini(ctx);
 	wm_stream_ctx_init(ctx, scratch, &stats, &sconf, rb_pool,
 			   ctx->win_pool, collect, NULL);
+	wm_stream_cold_pool_free(ctx->cold);
+	ctx->cold = cold;
 }
 
 /* ---- inspecting what came out ---- */
@@ -1212,7 +1218,7 @@ rest_gives_back_acked_bytes(void)
 	sconf.reasm.retain_grace = 5000;
 	send_c(1, "hello there;");
 	for (unsigned int i = 0; i < 2; i++)
-		if (wm_stream_flow_of(&flows->flows[0])->dir[i].r.rb.head != NULL)
+		if (wm_stream_flow_of(&flows->flows[0])->dir[i].r.c->rb.head != NULL)
 			d = &wm_stream_flow_of(&flows->flows[0])->dir[i].r;
 	CHECK(d != NULL);
 	if (d == NULL)
