@@ -552,9 +552,9 @@ proto_http_rests(const struct wm_proto_dir *d)
 	http_parser_init(&fresh, hp->type);
 	return (d->flags & WM_PROTO_D_FRESH) &&
 	       !(d->flags & ~(WM_PROTO_D_FRESH | WM_PROTO_D_CLIENT)) &&
+	       /* no escape being decoded (its offsets are stale then) */
 	       d->state == HTTP_ST_BODY && d->dec == 0 && d->dec_n == 0 &&
-	       d->esc.at == 0 && d->esc.next == 0 && d->esc.k == 0 &&
-	       d->esc.broken == 0 && !hp->upgrade &&
+	       d->esc.k == 0 && d->esc.broken == 0 && !hp->upgrade &&
 	       (HTTP_PARSER_ERRNO(hp) == HPE_OK ||
 		HTTP_PARSER_ERRNO(hp) == HPE_PAUSED) &&
 	       hp->state == fresh.state;

@@ -387,6 +387,9 @@ stream_fix_discard(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
 		dcold(d)->pin_head = wm_pkt_meta(m)->next;
 		stream_drop(ctx, m, c);
 	}
-	dcold(d)->fix_open = 0;
-	d->r.c->keep = 0;
+	/* Written only if set: a flow at rest has the read-only empty part. */
+	if (dcold(d)->fix_open)
+		dcold(d)->fix_open = 0;
+	if (d->r.c->keep != 0)
+		d->r.c->keep = 0;
 }
