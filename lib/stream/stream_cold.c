@@ -141,9 +141,12 @@ cold_put(struct wm_stream_ctx *ctx, struct wm_stream_flow *sf)
 	if (!wm_stream_flow_cold(sf))
 		return;
 	cold_attach(sf, cold_empty());
-	/* A round-trip sample's start went with it. */
-	sf->dir[0].r.flags &= (uint8_t)~WM_REASM_SAMPLE;
-	sf->dir[1].r.flags &= (uint8_t)~WM_REASM_SAMPLE;
+	for (unsigned int i = 0; i < 2; i++) {
+		/* A round-trip sample's start and a closed anchor's bounds
+		 * went with it. */
+		sf->dir[i].r.flags &= (uint8_t)~WM_REASM_SAMPLE;
+		sf->dir[i].flags &= (uint8_t)~WM_STREAM_ANCHOR;
+	}
 	pool_put(ctx->cold, c);
 }
 
@@ -158,7 +161,8 @@ dir_rests(const struct wm_stream_dir *d)
 	       d->r.released == d->r.offset && d->held_head == NULL &&
 	       d->win == NULL && dc->pin_head == NULL && !dc->fix_open &&
 	       dc->view == NULL && dc->probe_rules == 0 &&
-	       dc->prot_end != UINT64_MAX && !(d->flags & WM_STREAM_ANCHOR) &&
+	       /* no region or anchor open (a closed one ends with it) */
+	       dc->prot_end != UINT64_MAX &&
 	       /* a tail decided last: the next message must end it */
 	       !((d->flags & WM_STREAM_DECIDED) &&
 		 dc->tmo_end == d->r.offset);
