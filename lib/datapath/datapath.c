@@ -606,6 +606,8 @@ flow_rest(struct wm_dp *dp, struct wm_flow *f, uint64_t idle)
 {
 	struct wm_stream_flow *sf = wm_stream_flow_of(f);
 
+	if (!wm_stream_flow_cold(sf))
+		return; /* at rest already: nothing in flight */
 	for (unsigned int i = 0; i < 2; i++)
 		if (wm_reasm_rest_due(&dp->stream.reasm, &sf->dir[i].r, idle))
 			wm_reasm_rest(&dp->stream.reasm, &sf->dir[i].r);

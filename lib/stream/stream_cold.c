@@ -13,7 +13,7 @@
  *   [ dir[1]: ...                   ]--->[   view;  dir[1]: ...        ]
  *   [ hs_db, proto_rest             ]    [ proto (parsers), syn times  ]
  *
- * A flow without a block of its own points to cold_none: all empty,
+ * A flow without a block of its own points to wm_stream_cold_none: all empty,
  * in read-only memory, so paths that only read (a bare ACK, ageing)
  * need no test, and a path that would write without taking a block
  * first faults at once instead of corrupting every idle flow.
@@ -25,12 +25,13 @@
 
 #include "stream_priv.h"
 
-static const struct wm_stream_cold cold_none;
+/* Zeroed, read-only (.rodata): a write to it faults. */
+const struct wm_stream_cold wm_stream_cold_none;
 
 struct wm_stream_cold *
 cold_empty(void)
 {
-	return (struct wm_stream_cold *)(uintptr_t)&cold_none;
+	return (struct wm_stream_cold *)(uintptr_t)&wm_stream_cold_none;
 }
 
 void
@@ -38,12 +39,6 @@ cold_attach(struct wm_stream_flow *sf, struct wm_stream_cold *c)
 {
 	sf->dir[0].r.c = &c->dir[0].r;
 	sf->dir[1].r.c = &c->dir[1].r;
-}
-
-bool
-wm_stream_flow_cold(const struct wm_stream_flow *sf)
-{
-	return sf->dir[0].r.c != &cold_none.dir[0].r;
 }
 
 struct wm_stream_cold_pool *

@@ -237,8 +237,15 @@ wm_stream_cold_of(const struct wm_stream_flow *sf)
 	return (struct wm_stream_cold *)(void *)sf->dir[0].r.c;
 }
 
+/* The shared empty cold part (read-only) of flows that have none. */
+extern const struct wm_stream_cold wm_stream_cold_none;
+
 /* Has @sf a cold part of its own? */
-bool wm_stream_flow_cold(const struct wm_stream_flow *sf);
+static inline bool
+wm_stream_flow_cold(const struct wm_stream_flow *sf)
+{
+	return sf->dir[0].r.c != &wm_stream_cold_none.dir[0].r;
+}
 
 /* A per-lcore pool of cold parts, made at start-up. */
 struct wm_stream_cold_pool {
