@@ -343,6 +343,7 @@ mem_add(struct wm_dp_mem *sum, const struct wm_dp_mem *m)
 	sum->flows += m->flows;
 	sum->entry_bytes += m->entry_bytes;
 	sum->hs_bytes += m->hs_bytes;
+	sum->cold_bytes += m->cold_bytes;
 	sum->window_bytes += m->window_bytes;
 	sum->retained_bytes += m->retained_bytes;
 	sum->view_bytes += m->view_bytes;

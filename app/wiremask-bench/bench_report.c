@@ -77,10 +77,11 @@ static void
 mem_human(const char *label, const struct wm_dp_mem *m)
 {
 	printf("  %s %" PRIu64 " flows: %.0f B a flow = entry %.0f + "
-	       "Hyperscan %.0f + windows %.0f + retained %.0f + views %.0f + "
-	       "held %.0f + queued %.0f\n", label, m->flows,
+	       "Hyperscan %.0f + cold %.0f + windows %.0f + retained %.0f + "
+	       "views %.0f + held %.0f + queued %.0f\n", label, m->flows,
 	       per_flow(m, m->total), per_flow(m, m->entry_bytes),
-	       per_flow(m, m->hs_bytes), per_flow(m, m->window_bytes),
+	       per_flow(m, m->hs_bytes), per_flow(m, m->cold_bytes),
+	       per_flow(m, m->window_bytes),
 	       per_flow(m, m->retained_bytes), per_flow(m, m->view_bytes),
 	       per_flow(m, m->held_bytes), per_flow(m, m->queued_bytes));
 }
@@ -233,10 +234,12 @@ json_run(const struct run *r)
 		printf(", \"handoff_mpps\": %.4f, \"ratio_handoff\": %.4f",
 		       r->handoff_mpps, ratio(r->handoff_mpps, r->full_mpps));
 	printf(", \"idle_flow_bytes\": %.1f, \"idle_flow\": {\"entry\": %.1f, "
-	       "\"hs\": %.1f, \"windows\": %.1f, \"retained\": %.1f, "
+	       "\"hs\": %.1f, \"cold\": %.1f, \"windows\": %.1f, "
+	       "\"retained\": %.1f, "
 	       "\"views\": %.1f, \"held\": %.1f, \"queued\": %.1f}",
 	       idle_flow_bytes(r), per_flow(&r->full.idle, r->full.idle.entry_bytes),
 	       per_flow(&r->full.idle, r->full.idle.hs_bytes),
+	       per_flow(&r->full.idle, r->full.idle.cold_bytes),
 	       per_flow(&r->full.idle, r->full.idle.window_bytes),
 	       per_flow(&r->full.idle, r->full.idle.retained_bytes),
 	       per_flow(&r->full.idle, r->full.idle.view_bytes),

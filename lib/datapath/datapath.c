@@ -606,9 +606,14 @@ flow_rest(struct wm_dp *dp, struct wm_flow *f, uint64_t idle)
 {
 	struct wm_stream_flow *sf = wm_stream_flow_of(f);
 
+	if (!wm_stream_flow_cold(sf))
+		return; /* at rest already: nothing in flight */
 	for (unsigned int i = 0; i < 2; i++)
 		if (wm_reasm_rest_due(&dp->stream.reasm, &sf->dir[i].r, idle))
 			wm_reasm_rest(&dp->stream.reasm, &sf->dir[i].r);
+	/* Then its cold part, once nothing of it is in flight. */
+	if (wm_stream_flow_cold(sf) && idle >= dp->stream_conf.reasm.retain_grace)
+		wm_stream_flow_rest(&dp->stream, f);
 }
 
 /* Age flows: a few table entries per loop, round robin. */
@@ -706,6 +711,9 @@ stream_conf_make(struct wm_dp *dp, double us)
 		.reasm.retain_grace = (uint64_t)(RETAIN_GRACE_US * us),
 		.reasm.ooo_full = cfg->fail.ooo_full,
 		.reasm.memcap = cfg->fail.memcap,
+		/* One per entry: a flow never waits for one (pages are
+		 * touched only by parts ever used). */
+		.colds = cfg->flow_table_size,
 		.hold_timeout = cfg->fail.hold_timeout,
 		.reasm.gap = cfg->fail.gap,
 	};
@@ -742,7 +750,7 @@ wm_dp_create(const struct wm_dp_conf *conf, unsigned int index, int socket)
 	dp->timeout_syn = (uint64_t)(cfg->flow_timeout_syn_s * 1e6 * us);
 	dp->timeout_est = (uint64_t)(cfg->flow_timeout_s * 1e6 * us);
 	dp->timeout_closed = (uint64_t)(cfg->flow_timeout_closed_s * 1e6 * us);
-	dp->flows = wm_flow_table_create(cfg->flow_table_size);
+	dp->flows = dp_flows_create(cfg->flow_table_size, socket);
 	if (dp->flows == NULL)
 		goto nomem;
 	if (conf->segs->scratch != NULL &&

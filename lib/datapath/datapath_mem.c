@@ -3,9 +3,51 @@
  * What one worker's data path holds: windows and retained bytes (the
  * benchmark's peaks), every byte its flows cost, and idle flows at rest.
  */
+#include <stdint.h>
 #include <string.h>
 
+#include <rte_malloc.h>
+
 #include "datapath_priv.h"
+
+static void *
+flows_zalloc(size_t size, size_t align, void *arg)
+{
+	return rte_zmalloc_socket("wm_flows", size, align,
+				  (int)(intptr_t)arg);
+}
+
+static void
+flows_free(void *p, void *arg)
+{
+	(void)arg;
+	rte_free(p);
+}
+
+struct wm_flow_table *
+dp_flows_create(uint32_t size, int socket)
+{
+	const struct wm_flow_mem mem = {
+		.zalloc = flows_zalloc,
+		.free = flows_free,
+		.arg = (void *)(intptr_t)socket,
+	};
+	struct wm_flow_table *t;
+
+	_Static_assert(WM_FLOW_LINE == RTE_CACHE_LINE_SIZE,
+		       "flow entries aligned to DPDK's cache line");
+	/* Each packet reads its entry: hugepages (few TLB misses), the
+	 * worker's own socket (no remote memory). */
+	t = wm_flow_table_create_mem(size, &mem);
+	if (t != NULL || size == 0)
+		return t;
+	/* EAL given too little memory (tests, --no-huge -m small): the
+	 * same table from the C heap, said once. */
+	wm_log(WM_LOG_WARNING,
+	       "flow table: %u entries do not fit DPDK memory on socket %d; "
+	       "taken from the heap (4 KiB pages)", size, socket);
+	return wm_flow_table_create(size);
+}
 
 void
 wm_dp_usage(struct wm_dp *dp, struct wm_dp_usage *u, bool reset_peak)
@@ -47,10 +89,12 @@ wm_dp_mem(struct wm_dp *dp, struct wm_dp_mem *m)
 	m->window_bytes = (uint64_t)dp->win_pool->in_use * WM_WIN_BYTES;
 	m->retained_bytes = wm_rb_pool_used(dp->rb_pool);
 	wm_stream_mem(&dp->stream, &sm);
+	m->cold_bytes = sm.cold_bytes;
 	m->view_bytes = sm.view_bytes;
 	m->held_bytes = sm.held_bytes;
 	m->queued_bytes = sm.queued_bytes;
-	m->total = m->entry_bytes + m->hs_bytes + m->window_bytes +
+	m->total = m->entry_bytes + m->hs_bytes + m->cold_bytes +
+		   m->window_bytes +
 		   m->retained_bytes + m->view_bytes + m->held_bytes +
 		   m->queued_bytes;
 }
@@ -68,6 +112,7 @@ wm_dp_rest(struct wm_dp *dp)
 		for (unsigned int d = 0; d < 2; d++)
 			n += wm_reasm_rest(&dp->stream.reasm,
 					   &wm_stream_flow_of(f)->dir[d].r);
+		wm_stream_flow_rest(&dp->stream, f);
 	}
 	return n;
 }

@@ -83,6 +83,12 @@ dp_owner_of(const struct wm_dp *dp, const struct wm_pkt_meta *pm, uint16_t port,
 	return dp->rss_owner[dp_rss_hash(&pm->pi) & (WM_DP_RETA_PATTERN - 1)];
 }
 
+/*
+ * The worker's flow table of @size entries, on hugepages of NUMA @socket
+ * when DPDK has room there (datapath_mem.c); NULL with errno.
+ */
+struct wm_flow_table *dp_flows_create(uint32_t size, int socket);
+
 /* Send what the transmit buffers hold, every port (datapath.c). */
 void dp_tx_flush_all(struct wm_dp *dp);
 

@@ -219,6 +219,7 @@ struct wm_dp_mem {
 	uint64_t flows;            /* flows in the table */
 	uint64_t entry_bytes;      /* their entries and bucket shares */
 	uint64_t hs_bytes;         /* their Hyperscan stream state */
+	uint64_t cold_bytes;       /* cold parts in use (bytes in flight) */
 	uint64_t window_bytes;     /* history windows in use */
 	uint64_t retained_bytes;   /* retained-bytes blocks in use */
 	uint64_t view_bytes;       /* decoded views made (pooled) */

@@ -55,8 +55,38 @@ wm_flow_hash(const struct wm_flow_key *key)
 
 _Static_assert(sizeof(struct wm_flow_key) % 8 == 0, "key hashed in words");
 
+static void *
+heap_zalloc(size_t size, size_t align, void *arg)
+{
+	void *p;
+
+	(void)arg;
+	if (posix_memalign(&p, align, size) != 0)
+		return NULL;
+	memset(p, 0, size);
+	return p;
+}
+
+static void
+heap_free(void *p, void *arg)
+{
+	(void)arg;
+	free(p);
+}
+
+static const struct wm_flow_mem heap_mem = {
+	.zalloc = heap_zalloc,
+	.free = heap_free,
+};
+
 struct wm_flow_table *
 wm_flow_table_create(uint32_t size)
+{
+	return wm_flow_table_create_mem(size, NULL);
+}
+
+struct wm_flow_table *
+wm_flow_table_create_mem(uint32_t size, const struct wm_flow_mem *mem)
 {
 	struct wm_flow_table *t;
 	uint32_t nb = 1;
@@ -70,12 +100,13 @@ wm_flow_table_create(uint32_t size)
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		return NULL;
-	t->buckets = calloc(nb, sizeof(*t->buckets));
-	t->flows = calloc(size, sizeof(*t->flows));
+	t->mem = mem != NULL ? *mem : heap_mem;
+	t->buckets = t->mem.zalloc((size_t)nb * sizeof(*t->buckets),
+				   WM_FLOW_LINE, t->mem.arg);
+	t->flows = t->mem.zalloc((size_t)size * sizeof(*t->flows),
+				 WM_FLOW_LINE, t->mem.arg);
 	if (t->buckets == NULL || t->flows == NULL) {
-		free(t->buckets);
-		free(t->flows);
-		free(t);
+		wm_flow_table_free(t);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -92,8 +123,10 @@ wm_flow_table_free(struct wm_flow_table *t)
 {
 	if (t == NULL)
 		return;
-	free(t->buckets);
-	free(t->flows);
+	if (t->buckets != NULL)
+		t->mem.free(t->buckets, t->mem.arg);
+	if (t->flows != NULL)
+		t->mem.free(t->flows, t->mem.arg);
 	free(t);
 }
 

@@ -14,15 +14,23 @@
  * pools there (Hyperscan streams stay with their entry across flows).
  *
  * Fixed size, chosen at start-up: entries come from a free list, nothing
- * is allocated per packet.
+ * is allocated per packet. The caller may say where the memory comes
+ * from (struct wm_flow_mem: the data path asks DPDK for hugepages on the
+ * worker's NUMA socket); by default the C heap. Entries are cache-line
+ * aligned and a whole number of lines, so a lookup reads one line per
+ * entry it compares and the per-packet fields never straddle two:
  *
  *   buckets[hash & mask] -> flow idx+1 -> flows[i].next -> ... -> 0
- *   flows[i]: [ key hash next last_tsc policy segment flags | area ]
+ *   flows[i]: line 0 [ key (48) hash next last_tsc ]     the lookup's
+ *             line 1 [ policy segment flags zone | area: the engine's
+ *                      per-packet fields ... ]           every packet's
+ *             ...    [ area: the rest ]
  */
 #ifndef WM_FLOW_H
 #define WM_FLOW_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "wm_pkt.h"
@@ -47,13 +55,17 @@ struct wm_flow_key {
  * wm_stream_flow, which asserts that it fits without wasting a cache
  * line). This module never reads them.
  */
-#define WM_FLOW_AREA_BYTES 832
+#define WM_FLOW_AREA_BYTES 368
+
+/* Cache line of the entries' alignment (checked against DPDK's). */
+#define WM_FLOW_LINE 64
 
 struct wm_flow {
-	struct wm_flow_key key;
+	_Alignas(WM_FLOW_LINE) struct wm_flow_key key;
 	uint32_t hash;
 	uint32_t next;              /* bucket chain / free list, idx+1 */
 	uint64_t last_tsc;          /* last packet seen */
+	/* line 1: what every packet of a flow reads after its lookup */
 	const struct wm_policy *policy; /* what judges the flow */
 	uint8_t segment;
 	uint8_t in_use;
@@ -68,6 +80,21 @@ struct wm_flow {
 	_Alignas(8) unsigned char area[WM_FLOW_AREA_BYTES];
 };
 
+_Static_assert(sizeof(struct wm_flow) % WM_FLOW_LINE == 0,
+	       "entries are whole cache lines");
+_Static_assert(__builtin_offsetof(struct wm_flow, policy) == WM_FLOW_LINE,
+	       "the lookup's fields fill the first line");
+
+/*
+ * Where a table's memory comes from: @zalloc returns @size zeroed bytes
+ * aligned to @align (a power of two), or NULL; @free gives them back.
+ */
+struct wm_flow_mem {
+	void *(*zalloc)(size_t size, size_t align, void *arg);
+	void (*free)(void *p, void *arg);
+	void *arg;
+};
+
 struct wm_flow_table {
 	uint32_t size;              /* entries */
 	uint32_t nused;
@@ -76,6 +103,7 @@ struct wm_flow_table {
 	uint32_t sweep;             /* next entry the idle sweep visits */
 	uint32_t *buckets;
 	struct wm_flow *flows;
+	struct wm_flow_mem mem;     /* where buckets and flows came from */
 };
 
 /**
@@ -89,8 +117,15 @@ void wm_flow_key_make(const struct wm_pkt_info *pi, uint16_t link,
 /** Hash of a key (symmetric because the key is canonical). */
 uint32_t wm_flow_hash(const struct wm_flow_key *key);
 
-/** Table of @size flows; NULL with errno on failure. */
+/** Table of @size flows on the C heap; NULL with errno on failure. */
 struct wm_flow_table *wm_flow_table_create(uint32_t size);
+
+/**
+ * Table of @size flows whose buckets and entries come from @mem (NULL:
+ * the C heap); NULL with errno on failure.
+ */
+struct wm_flow_table *wm_flow_table_create_mem(uint32_t size,
+					       const struct wm_flow_mem *mem);
 
 /**
  * Free a table. The owner of the entries' areas must have let go of

@@ -82,6 +82,85 @@ wm_proto_flow_init(struct wm_proto_flow *pf)
 	memset(pf, 0, sizeof(*pf));
 }
 
+/*
+ * A direction at rest in one byte: its protocol, its side, whether a
+ * message just ended (HTTP), its drop answer, and the flow's
+ * protection (encrypted).
+ */
+#define REST_PROTO 0x0f
+#define REST_CLIENT 0x10
+#define REST_FRESH 0x20
+#define REST_DROP 0x40
+#define REST_PROTECT 0x80
+
+_Static_assert(WM_PROTO_MAX <= REST_PROTO + 1, "a protocol in 4 bits");
+
+/* Is direction @d of no state beyond its summary? Its summary in @sum. */
+static bool
+dir_rests(const struct wm_proto_dir *d, uint8_t *sum)
+{
+	static const uint8_t zero[sizeof(d->u)];
+
+	*sum = d->proto;
+	switch (d->proto) {
+	case WM_PROTO_NONE:
+		return d->nstash == 0 && d->flags == 0 &&
+		       memcmp(&d->u, zero, sizeof(zero)) == 0;
+	case WM_PROTO_HTTP:
+		*sum |= (d->flags & WM_PROTO_D_CLIENT) ? REST_CLIENT : 0;
+		*sum |= REST_FRESH;
+		return proto_http_rests(d);
+	case WM_PROTO_RAW:
+	case WM_PROTO_TLS:
+	case WM_PROTO_SSH:
+		/* Nothing parsed: the protocol and its answer are all. */
+		*sum |= (d->flags & WM_PROTO_D_CLIENT) ? REST_CLIENT : 0;
+		*sum |= (d->flags & WM_PROTO_D_DROP) ? REST_DROP : 0;
+		return !(d->flags & ~(WM_PROTO_D_CLIENT | WM_PROTO_D_DROP)) &&
+		       d->state == 0 && d->region == 0 && d->dec == 0 &&
+		       d->dec_n == 0 && memcmp(&d->u, zero, sizeof(zero)) == 0;
+	default:
+		return false;   /* a parser in the middle of its framing */
+	}
+}
+
+bool
+wm_proto_flow_rest(const struct wm_proto_flow *pf, uint8_t sum[2])
+{
+	if (pf->nreq != 0 || pf->req_kind != 0 || pf->kafka_fver != 0 ||
+	    pf->kafka_other != 0 || (pf->flags & ~WM_PROTO_F_PROTECT) ||
+	    !dir_rests(&pf->dir[0], &sum[0]) || !dir_rests(&pf->dir[1], &sum[1]))
+		return false;
+	if (pf->flags & WM_PROTO_F_PROTECT) {
+		sum[0] |= REST_PROTECT;
+		sum[1] |= REST_PROTECT;
+	}
+	return true;
+}
+
+void
+wm_proto_flow_wake(struct wm_proto_flow *pf, const uint8_t sum[2])
+{
+	memset(pf, 0, sizeof(*pf));
+	for (unsigned int i = 0; i < 2; i++) {
+		struct wm_proto_dir *d = &pf->dir[i];
+		enum wm_proto p = (enum wm_proto)(sum[i] & REST_PROTO);
+		bool client = (sum[i] & REST_CLIENT) != 0;
+
+		if (sum[i] & REST_PROTECT)
+			pf->flags |= WM_PROTO_F_PROTECT;
+		if (p == WM_PROTO_NONE || p >= WM_PROTO_MAX)
+			continue;
+		/* As proto_set() made it, uncounted: identified before. */
+		d->proto = (uint8_t)p;
+		if (protos[p] != NULL && protos[p]->start != NULL)
+			protos[p]->start(pf, i, client);
+		d->flags = (uint8_t)((client ? WM_PROTO_D_CLIENT : 0) |
+				     ((sum[i] & REST_FRESH) ? WM_PROTO_D_FRESH : 0) |
+				     ((sum[i] & REST_DROP) ? WM_PROTO_D_DROP : 0));
+	}
+}
+
 void
 proto_reidentify(struct wm_proto_flow *pf)
 {

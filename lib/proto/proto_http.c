@@ -542,6 +542,24 @@ http_start(struct wm_proto_flow *pf, unsigned int dir, bool client)
 	hdr_of(d)->match = HDR_N;
 }
 
+bool
+proto_http_rests(const struct wm_proto_dir *d)
+{
+	const http_parser *hp = &d->u.http;
+	http_parser fresh;
+
+	/* Between messages: what http_start() makes parses on the same. */
+	http_parser_init(&fresh, hp->type);
+	return (d->flags & WM_PROTO_D_FRESH) &&
+	       !(d->flags & ~(WM_PROTO_D_FRESH | WM_PROTO_D_CLIENT)) &&
+	       /* no escape being decoded (its offsets are stale then) */
+	       d->state == HTTP_ST_BODY && d->dec == 0 && d->dec_n == 0 &&
+	       d->esc.k == 0 && d->esc.broken == 0 && !hp->upgrade &&
+	       (HTTP_PARSER_ERRNO(hp) == HPE_OK ||
+		HTTP_PARSER_ERRNO(hp) == HPE_PAUSED) &&
+	       hp->state == fresh.state;
+}
+
 /* The parser stopped after a message: what follows it. */
 static void
 http_after_message(struct wm_proto_flow *pf, struct wm_proto_dir *d,

@@ -59,6 +59,9 @@ extern const struct proto_ops proto_mqtt_ops;
 extern const struct proto_ops proto_pg_ops;
 extern const struct proto_ops proto_kafka_ops;
 
+/* Is the HTTP direction @d between messages (wm_proto_flow_rest())? */
+bool proto_http_rests(const struct wm_proto_dir *d);
+
 /* Kafka lost its place (a skipped hole): nothing more is modified. */
 void proto_kafka_lost(struct wm_proto_flow *pf, unsigned int dir);
 

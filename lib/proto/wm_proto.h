@@ -291,6 +291,19 @@ struct wm_proto_ctx {
 void wm_proto_flow_init(struct wm_proto_flow *pf);
 
 /**
+ * Can @pf be given up and taken up again later from one byte a
+ * direction (@sum)? True when each direction is unidentified with
+ * nothing seen, carries no parser state (raw stream, TLS, SSH), or is
+ * an HTTP/1.x parser between messages with no request pending: what
+ * wm_proto_flow_wake() builds from @sum then parses the next bytes as
+ * @pf would.
+ */
+bool wm_proto_flow_rest(const struct wm_proto_flow *pf, uint8_t sum[2]);
+
+/** Start @pf again from what wm_proto_flow_rest() left in @sum. */
+void wm_proto_flow_wake(struct wm_proto_flow *pf, const uint8_t sum[2]);
+
+/**
  * Walk @n > 0 in-order bytes of direction @dir at @p; stop after the
  * first place where the engine must act (out->act, after out->n bytes:
  * none only when the act comes before the first byte), or consume all.

@@ -58,7 +58,7 @@ void
 wm_reasm_retain(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d,
 		const uint8_t *p, uint32_t n)
 {
-	int64_t ev = wm_rb_append(rc->pool, &d->rb, p, n,
+	int64_t ev = wm_rb_append(rc->pool, &d->c->rb, p, n,
 				  rc->conf->retain_bytes);
 
 	if (ev < 0)
@@ -149,9 +149,9 @@ static int
 hole_process(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, void *owner,
 	     struct rte_mbuf *m, uint32_t seq, uint64_t off, uint32_t k)
 {
-	uint32_t pos = seq - d->hole_seq;
+	uint32_t pos = seq - d->c->hole_seq;
 	uint64_t start = off - pos;     /* stream offset of the hole */
-	uint64_t came = d->hole_rb.end - start;
+	uint64_t came = d->c->hole_rb.end - start;
 	uint32_t again = (uint32_t)RTE_MIN((uint64_t)k,
 					   came > pos ? came - pos : 0);
 	int n;
@@ -162,9 +162,9 @@ hole_process(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, void *owner,
 		return -1;
 	}
 	if (again > 0) {
-		uint32_t b = old_blank(rc, d, &d->hole_rb, m, 0, off, again);
+		uint32_t b = old_blank(rc, d, &d->c->hole_rb, m, 0, off, again);
 
-		if (b < again && !old_rewrite(rc, &d->hole_rb, m, b, off + b,
+		if (b < again && !old_rewrite(rc, &d->c->hole_rb, m, b, off + b,
 					      again - b)) {
 			wm_reasm_fail(rc, m, rc->conf->memcap,
 				      WM_CTR_FWD_MEMCAP, WM_CTR_DROP_MEMCAP);
@@ -180,7 +180,7 @@ hole_process(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, void *owner,
 			 WM_CTR_DROP_SCAN_ERR);
 		return -1;
 	}
-	pkt_retain(rc, &d->hole_rb, m, again, k - again);
+	pkt_retain(rc, &d->c->hole_rb, m, again, k - again);
 	return (int)k;
 }
 
@@ -209,8 +209,8 @@ seg_process(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, void *owner,
 		rc->ops->judge(rc->ops_arg, owner, d, m, 0, now);
 		return;
 	}
-	if (seq - d->hole_seq < d->hole_len && behind <= d->offset) {
-		uint32_t k = RTE_MIN(old, d->hole_len - (seq - d->hole_seq));
+	if (seq - d->c->hole_seq < d->c->hole_len && behind <= d->offset) {
+		uint32_t k = RTE_MIN(old, d->c->hole_len - (seq - d->c->hole_seq));
 		int n = hole_process(rc, d, owner, m, seq, d->offset - behind,
 				     k);
 
@@ -219,14 +219,14 @@ seg_process(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, void *owner,
 		in_hole = (uint32_t)n;
 	}
 	/* Karn: a round trip timed over a retransmission means nothing. */
-	if ((d->flags & WM_REASM_SAMPLE) && (int32_t)(seq - d->sample_seq) < 0)
+	if ((d->flags & WM_REASM_SAMPLE) && (int32_t)(seq - d->c->sample_seq) < 0)
 		d->flags &= (uint8_t)~WM_REASM_SAMPLE;
 	if (behind <= d->offset && len > behind)
-		in_hole += old_blank(rc, d, &d->rb, m, in_hole,
+		in_hole += old_blank(rc, d, &d->c->rb, m, in_hole,
 				     d->offset - behind + in_hole,
 				     old - in_hole);
 	if (behind > d->offset ||
-	    !old_rewrite(rc, &d->rb, m, in_hole, d->offset - behind + in_hole,
+	    !old_rewrite(rc, &d->c->rb, m, in_hole, d->offset - behind + in_hole,
 			 old - in_hole)) {
 		/* Judged once, but no longer retained: cannot be rewritten. */
 		if (d->flags & WM_REASM_RESTED)
@@ -258,10 +258,10 @@ ooo_queue(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, void *owner,
 	const struct wm_reasm_conf *c = rc->conf;
 	struct wm_pkt_meta *pm = wm_pkt_meta(m);
 	uint32_t len = pm->pi.payload_len;
-	struct rte_mbuf **link = &d->ooo_head;
+	struct rte_mbuf **link = &d->c->ooo_head;
 
-	if (d->ooo_segs + 1u > c->ooo_segments ||
-	    d->ooo_bytes + len > c->ooo_bytes ||
+	if (d->c->ooo_segs + 1u > c->ooo_segments ||
+	    d->c->ooo_bytes + len > c->ooo_bytes ||
 	    rc->ooo_bytes + len > c->ooo_worker_bytes ||
 	    rc->ooo_segs + 1u > c->ooo_worker_segments) {
 		/* Dropped, the sender resends it. */
@@ -279,8 +279,8 @@ ooo_queue(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, void *owner,
 	pm->owner = owner;
 	pm->arrival_tsc = now;
 	wm_reasm_list_append(&rc->ooo, m);
-	d->ooo_segs++;
-	d->ooo_bytes += len;
+	d->c->ooo_segs++;
+	d->c->ooo_bytes += len;
 	rc->ooo_bytes += len;
 	rc->ooo_segs++;
 	rc->stats->ctr[WM_CTR_REASM_OOO]++;
@@ -292,10 +292,10 @@ ooo_unlink(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, struct rte_mbuf *m)
 {
 	uint32_t len = wm_pkt_meta(m)->pi.payload_len;
 
-	d->ooo_head = wm_pkt_meta(m)->next;
+	d->c->ooo_head = wm_pkt_meta(m)->next;
 	wm_reasm_list_unlink(&rc->ooo, m);
-	d->ooo_segs--;
-	d->ooo_bytes -= len;
+	d->c->ooo_segs--;
+	d->c->ooo_bytes -= len;
 	rc->ooo_bytes -= len;
 	rc->ooo_segs--;
 }
@@ -322,7 +322,7 @@ ooo_drain(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, void *owner,
 {
 	struct rte_mbuf *m;
 
-	while ((m = d->ooo_head) != NULL &&
+	while ((m = d->c->ooo_head) != NULL &&
 	       (int32_t)(wm_reasm_pkt_seq(m) - d->next_seq) <= 0) {
 		ooo_unlink(rc, d, m);
 		if (wm_pkt_meta(m)->pi.payload_len == 0) {
@@ -343,20 +343,20 @@ void
 wm_reasm_gap_skip(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d,
 		  void *owner, uint64_t now)
 {
-	uint32_t gap = wm_reasm_pkt_seq(d->ooo_head) - d->next_seq;
+	uint32_t gap = wm_reasm_pkt_seq(d->c->ooo_head) - d->next_seq;
 
 	if ((int32_t)gap <= 0) {
 		ooo_drain(rc, d, owner, now); /* reached already: no hole */
 		return;
 	}
 	rc->ops->skip(rc->ops_arg, owner, d, gap);
-	d->hole_seq = d->next_seq;
-	d->hole_len = gap;
-	wm_rb_reset(rc->pool, &d->hole_rb, d->offset);
+	d->c->hole_seq = d->next_seq;
+	d->c->hole_len = gap;
+	wm_rb_reset(rc->pool, &d->c->hole_rb, d->offset);
 	d->offset += gap;
 	d->released = d->offset;
 	d->next_seq += gap;
-	wm_rb_reset(rc->pool, &d->rb, d->offset);
+	wm_rb_reset(rc->pool, &d->c->rb, d->offset);
 	rc->stats->ctr[WM_CTR_REASM_GAP]++;
 	rc->stats->ctr[WM_CTR_REASM_GAP_BYTES] += gap;
 	ooo_drain(rc, d, owner, now);
@@ -365,7 +365,7 @@ wm_reasm_gap_skip(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d,
 void
 wm_reasm_flush(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, void *owner)
 {
-	while (d->ooo_head != NULL)
+	while (d->c->ooo_head != NULL)
 		wm_reasm_gap_skip(rc, d, owner, 0);
 }
 
@@ -385,7 +385,7 @@ wm_reasm_discard(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d,
 {
 	struct rte_mbuf *m;
 
-	while ((m = d->ooo_head) != NULL) {
+	while ((m = d->c->ooo_head) != NULL) {
 		ooo_unlink(rc, d, m);
 		pkt_drop(rc, m, c);
 	}
@@ -394,8 +394,8 @@ wm_reasm_discard(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d,
 void
 wm_reasm_dir_fini(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d)
 {
-	wm_rb_reset(rc->pool, &d->rb, 0);
-	wm_rb_reset(rc->pool, &d->hole_rb, 0);
+	wm_rb_reset(rc->pool, &d->c->rb, 0);
+	wm_rb_reset(rc->pool, &d->c->hole_rb, 0);
 }
 
 /* ---- segments ---- */
@@ -518,27 +518,27 @@ wm_reasm_ack(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, uint32_t ack,
 	uint64_t acked;
 
 	if ((d->flags & WM_REASM_SAMPLE) &&
-	    (int32_t)(ack - d->sample_seq) >= 0) {
+	    (int32_t)(ack - d->c->sample_seq) >= 0) {
 		d->flags &= (uint8_t)~WM_REASM_SAMPLE;
-		wm_reasm_rtt_sample(d, now - d->sample_t);
+		wm_reasm_rtt_sample(d, now - d->c->sample_t);
 	}
 	if (!(d->flags & WM_REASM_SEQ_KNOWN) || behind < 0 ||
 	    (uint64_t)behind > d->offset)
 		return;
 	acked = d->offset - (uint64_t)behind;
 	d->acked = RTE_MAX(d->acked, acked);
-	if (d->rb.head != NULL) {
-		uint64_t base = d->rb.base;
+	if (d->c->rb.head != NULL) {
+		uint64_t base = d->c->rb.base;
 
-		wm_rb_trim(rc->pool, &d->rb,
+		wm_rb_trim(rc->pool, &d->c->rb,
 			   RTE_MIN(RTE_MIN(acked, d->released),
-				   d->keep != 0 ? d->keep : UINT64_MAX));
+				   d->c->keep != 0 ? d->c->keep : UINT64_MAX));
 		/* Blocks given back by ACKs again: no longer "at rest". */
-		if (d->rb.base != base)
+		if (d->c->rb.base != base)
 			d->flags &= (uint8_t)~WM_REASM_RESTED;
 	}
-	if (d->hole_rb.head != NULL)
-		wm_rb_trim(rc->pool, &d->hole_rb, acked);
+	if (d->c->hole_rb.head != NULL)
+		wm_rb_trim(rc->pool, &d->c->hole_rb, acked);
 }
 
 bool
@@ -561,14 +561,14 @@ wm_reasm_rest(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d)
 {
 	uint64_t n;
 
-	if (d->ooo_head != NULL || d->acked < d->rb.end ||
-	    d->released < d->rb.end || d->acked < d->hole_rb.end ||
-	    (d->rb.head == NULL && d->hole_rb.head == NULL))
+	if (d->c->ooo_head != NULL || d->acked < d->c->rb.end ||
+	    d->released < d->c->rb.end || d->acked < d->c->hole_rb.end ||
+	    (d->c->rb.head == NULL && d->c->hole_rb.head == NULL))
 		return 0;
-	n = wm_rb_blocks_bytes(&d->rb) + wm_rb_blocks_bytes(&d->hole_rb);
+	n = wm_rb_blocks_bytes(&d->c->rb) + wm_rb_blocks_bytes(&d->c->hole_rb);
 	/* Empty at their ends: later bytes are retained from there on. */
-	wm_rb_reset(rc->pool, &d->rb, d->rb.end);
-	wm_rb_reset(rc->pool, &d->hole_rb, d->hole_rb.end);
+	wm_rb_reset(rc->pool, &d->c->rb, d->c->rb.end);
+	wm_rb_reset(rc->pool, &d->c->hole_rb, d->c->hole_rb.end);
 	d->flags |= WM_REASM_RESTED;
 	rc->stats->ctr[WM_CTR_REASM_RESTED]++;
 	return n;

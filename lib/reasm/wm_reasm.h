@@ -273,27 +273,16 @@ struct wm_reasm_conf {
 				   * at rest (wm_reasm_rest) */
 
 /*
- * One direction of a connection (see the drawing above). The judge
- * (struct wm_reasm_ops) advances offset as it scans new bytes and
- * released as the packets it held leave; everything else is this
- * module's.
+ * What a direction keeps only while it has bytes in flight: its queue
+ * beyond a gap, the bytes it retains until they are acknowledged, the
+ * last hole it skipped and a round-trip sample. Empty at rest, so the
+ * stage above keeps it apart from the flow entry (lib/stream: a pooled
+ * block, given back when the flow rests) and struct wm_reasm_dir points
+ * to it. Until a direction is given one it points to an empty one that
+ * must not be written (the stage above attaches a block before any
+ * segment that carries bytes, a SYN or a FIN).
  */
-struct wm_reasm_dir {
-	uint64_t offset;            /* bytes judged: offset of next_seq */
-	uint64_t released;          /* bytes forwarded (< offset while held) */
-	uint64_t acked;             /* offset the peer has acknowledged */
-	uint64_t keep;              /* retained bytes from here stay, however
-				 * acknowledged (0: none; the stream
-				 * engine's, a Kafka batch it forges) */
-	uint32_t next_seq;
-	uint32_t fin_seq;           /* WM_REASM_FIN_PENDING */
-	uint32_t hole_seq;          /* the last hole skipped: its bytes, */
-	uint32_t hole_len;          /* if they come late, are judged alone */
-	uint32_t ooo_bytes;
-	uint16_t ooo_segs;          /* queued beyond a gap */
-	uint8_t flags;
-	uint8_t wscale;             /* WM_REASM_WSCALE: its SYN's shift */
-	struct rte_mbuf *ooo_head;  /* queued segments, by sequence */
+struct wm_reasm_cold {
 	struct wm_rbuf rb;          /* judged bytes until the peer ACKs */
 	/*
 	 * Late bytes of the last hole skipped, as they left: the hole's
@@ -301,13 +290,37 @@ struct wm_reasm_dir {
 	 * they came); a later copy is rewritten to them.
 	 */
 	struct wm_rbuf hole_rb;
+	struct rte_mbuf *ooo_head;  /* queued segments, by sequence */
+	uint64_t keep;              /* retained bytes from here stay, however
+				 * acknowledged (0: none; the stream
+				 * engine's, a Kafka batch it forges) */
+	uint64_t sample_t;          /* WM_REASM_SAMPLE: when it left */
+	uint32_t sample_seq;        /* WM_REASM_SAMPLE: ACK that ends it */
+	uint32_t hole_seq;          /* the last hole skipped: its bytes, */
+	uint32_t hole_len;          /* if they come late, are judged alone */
+	uint32_t ooo_bytes;
+	uint16_t ooo_segs;          /* queued beyond a gap */
+};
+
+/*
+ * One direction of a connection (see the drawing above): what it keeps
+ * for its whole life, in the flow entry. The judge (struct
+ * wm_reasm_ops) advances offset as it scans new bytes and released as
+ * the packets it held leave; everything else is this module's.
+ */
+struct wm_reasm_dir {
+	uint64_t offset;            /* bytes judged: offset of next_seq */
+	uint64_t released;          /* bytes forwarded (< offset while held) */
+	uint64_t acked;             /* offset the peer has acknowledged */
 	/*
 	 * Round trip of this direction's bytes (clock units): from a data
 	 * segment leaving to the peer's ACK of it coming back, the peer's
 	 * delayed ACK included; the SYN's answer until data is timed.
 	 * 0: not measured yet.
 	 */
-	uint32_t sample_seq;        /* WM_REASM_SAMPLE: ACK that ends it */
+	uint64_t rtt;
+	uint32_t next_seq;
+	uint32_t fin_seq;           /* WM_REASM_FIN_PENDING */
 	/*
 	 * The largest receive window the peer offered this direction, in
 	 * bytes (0: none seen). A segment further than it beyond next_seq
@@ -315,8 +328,9 @@ struct wm_reasm_dir {
 	 * a hole (reasm.out_of_window).
 	 */
 	uint32_t wnd;
-	uint64_t sample_t;
-	uint64_t rtt;
+	uint8_t flags;
+	uint8_t wscale;             /* WM_REASM_WSCALE: its SYN's shift */
+	struct wm_reasm_cold *c;    /* in flight (never NULL, see above) */
 };
 
 /*
@@ -483,8 +497,8 @@ wm_reasm_rtt_start(struct wm_reasm_dir *d, uint64_t now)
 	if (d->flags & WM_REASM_SAMPLE)
 		return;
 	d->flags |= WM_REASM_SAMPLE;
-	d->sample_seq = d->next_seq;
-	d->sample_t = now;
+	d->c->sample_seq = d->next_seq;
+	d->c->sample_t = now;
 }
 
 /**
@@ -531,7 +545,8 @@ wm_reasm_rest_due(const struct wm_reasm_ctx *rc, const struct wm_reasm_dir *d,
 
 	if (grace < rc->conf->retain_grace)
 		grace = rc->conf->retain_grace;
-	return idle >= grace && (d->rb.head != NULL || d->hole_rb.head != NULL);
+	return idle >= grace &&
+	       (d->c->rb.head != NULL || d->c->hole_rb.head != NULL);
 }
 
 /**

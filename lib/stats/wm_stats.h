@@ -50,6 +50,7 @@
 	X(DROP_OOO_FULL, "drop.ooo_full", "segments dropped: out-of-order queue full") \
 	X(DROP_MEMCAP, "drop.memcap", "retransmissions dropped: their bytes are no longer retained") \
 	X(DROP_WINDOW_FULL, "drop.window_full", "segments of flows dropped: no history window left for a pending value") \
+	X(DROP_COLD_FULL, "drop.cold_full", "segments dropped: their flow needed a cold part (bytes in flight) and none was left (the sender resends)") \
 	X(DROP_HOLD_TIMEOUT, "drop.hold_timeout", "held segments dropped by the hold-timeout policy") \
 	X(DROP_GAP, "drop.gap", "segments dropped by the gap policy") \
 	X(DROP_BLOCKED, "drop.blocked_flow", "segments of flows blocked by a drop policy") \
@@ -88,6 +89,8 @@
 	X(STREAM_HOLD_TIMEOUT, "stream.hold_timeout", "held segments released by the hold timeout") \
 	X(STREAM_FLUSH, "stream.flush", "directions flushed at FIN, RST, expiry or exit") \
 	X(STREAM_MIDSTREAM, "stream.midstream", "directions picked up without a SYN") \
+	X(STREAM_COLD_FULL, "stream.cold_full", "times a flow needed a cold part (bytes in flight) and the lcore's pool had none left") \
+	X(STREAM_COLD_RESTED, "stream.cold_rested", "cold parts given back by flows at rest (nothing in flight, the protocol stage between messages)") \
 	X(MASK_VALUES, "mask.values", "values masked, all detectors") \
 	X(MASK_LATE, "mask.late_match", "values whose start had left after a hold timeout") \
 	X(STREAM_HOLD_MASKED, "stream.hold_masked", "bytes that might begin a value, masked on their way out when a hold timeout decided (collateral unless a value completes)") \

@@ -62,7 +62,7 @@ reasm_wait(void *arg, void *owner, struct wm_reasm_dir *rd,
 		/* Repeats bytes that left: so does it, unless it carries a
 		 * batch CRC not written yet. */
 		pm->arrival_tsc = now;
-		if (d->fix_open && stream_fix_pin(ctx, d, m))
+		if (dcold(d)->fix_open && stream_fix_pin(ctx, d, m))
 			pm->owner = owner;
 		else
 			ctx->emit(m, ctx->emit_arg);
@@ -78,13 +78,13 @@ reasm_skip(void *arg, void *owner, struct wm_reasm_dir *rd, uint32_t gap)
 	struct wm_stream_dir *d = sdir(rd);
 
 	stream_dir_flush(arg, owner, d, rd->offset);
-	wm_proto_lost(&sflow(owner)->proto, (unsigned int)(d - sflow(owner)->dir),
+	wm_proto_lost(&fcold(owner)->proto, (unsigned int)(d - sflow(owner)->dir),
 		      ((struct wm_stream_ctx *)arg)->stats);
 	/* The parser lost its place: a region it opened ends here, the
 	 * raw stream after the hole is masked (an MQTT direction is
 	 * protected between payloads). */
-	if (d->prot_end == UINT64_MAX)
-		d->prot_end = rd->offset;
+	if (dcold(d)->prot_end == UINT64_MAX)
+		dcold(d)->prot_end = rd->offset;
 	if (d->hs != NULL)
 		wm_match_stream_reset(d->hs);
 	d->hist_len = 0;        /* the new stream starts after the hole */
@@ -144,6 +144,8 @@ wm_stream_ctx_init(struct wm_stream_ctx *ctx, hs_scratch_t *scratch,
 	ctx->win_pool = wins;
 	ctx->views = stream_view_pool_create(conf->views != 0 ? conf->views :
 					     1024);
+	ctx->cold = wm_stream_cold_pool_create(conf->colds != 0 ? conf->colds :
+					       1024);
 	ctx->emit = emit;
 	ctx->emit_arg = emit_arg;
 	wm_reasm_ctx_init(&ctx->reasm, &conf->reasm, stats, pool, &reasm_ops,
@@ -160,6 +162,8 @@ wm_stream_ctx_fini(struct wm_stream_ctx *ctx)
 	}
 	stream_view_pool_free(ctx->views);
 	ctx->views = NULL;
+	wm_stream_cold_pool_free(ctx->cold);
+	ctx->cold = NULL;
 }
 
 void
@@ -170,8 +174,12 @@ wm_stream_flow_init(struct wm_flow *f, const struct wm_policy *policy,
 	hs_stream_t *hs[2] = { sf->dir[0].hs, sf->dir[1].hs };
 	const struct wm_match_db *db = sf->hs_db;
 
-	/* As the entry's last flow left it: keep only the pooled streams. */
+	/*
+	 * As the entry's last flow left it: keep only the pooled streams
+	 * (its cold part went back when it was released).
+	 */
 	memset(sf, 0, sizeof(*sf));
+	cold_attach(sf, cold_empty());
 	f->policy = policy;
 	f->segment = segment;
 	for (int d = 0; d < 2; d++) {
@@ -227,12 +235,19 @@ wm_stream_flow_flush(struct wm_stream_ctx *ctx, struct wm_flow *f)
 void
 wm_stream_flow_release(struct wm_stream_ctx *ctx, struct wm_flow *f)
 {
+	struct wm_stream_flow *sf = sflow(f);
+
+	/* Its end is judged with its protocol state: taken up if given back
+	 * (none left: the streams end without it). */
+	stream_cold_get(ctx, f);
 	wm_stream_flow_flush(ctx, f);
 	for (int i = 0; i < 2; i++) {
-		stream_discard(ctx, &sflow(f)->dir[i], WM_CTR_DROP_BLOCKED);
-		stream_win_detach(ctx, &sflow(f)->dir[i], 0);
-		wm_reasm_dir_fini(&ctx->reasm, &sflow(f)->dir[i].r);
+		stream_discard(ctx, &sf->dir[i], WM_CTR_DROP_BLOCKED);
+		stream_win_detach(ctx, &sf->dir[i], 0);
+		if (wm_stream_flow_cold(sf))
+			wm_reasm_dir_fini(&ctx->reasm, &sf->dir[i].r);
 	}
+	cold_put(ctx, sf);
 }
 
 /* A new connection on the tuple of a closed one: start over. */
@@ -249,8 +264,13 @@ flow_restart(struct wm_stream_ctx *ctx, struct wm_flow *f)
 		d->hs = hs;
 		if (hs != NULL)
 			wm_match_stream_reset(hs);
+		d->tmo_start = 0;
+		d->hist_len = 0;
+		d->flags = 0;
+		d->eod_at = 0;
 	}
-	wm_proto_flow_init(&sflow(f)->proto);
+	cold_attach(sflow(f), cold_empty());
+	memset(sflow(f)->proto_rest, 0, sizeof(sflow(f)->proto_rest));
 	f->closed = 0;
 	f->blocked = 0;
 	ctx->stats->ctr[WM_CTR_FLOW_REUSED]++;
@@ -266,18 +286,22 @@ handshake_time(struct wm_stream_flow *sf, uint8_t dir, uint8_t fl,
 	       uint64_t now)
 {
 	struct wm_reasm_dir *other = &sf->dir[!dir].r;
+	struct wm_stream_cold *c = wm_stream_cold_of(sf);
+
+	if (!wm_stream_flow_cold(sf))
+		return; /* at rest, or none to be had: not timed */
 
 	if ((fl & (WM_TCP_SYN | WM_TCP_ACK)) == WM_TCP_SYN) {
-		sf->syn_t = now;
-		sf->synack_t = 0;
-	} else if ((fl & WM_TCP_SYN) && sf->syn_t != 0 && sf->synack_t == 0) {
-		sf->synack_t = now;
+		c->syn_t = now;
+		c->synack_t = 0;
+	} else if ((fl & WM_TCP_SYN) && c->syn_t != 0 && c->synack_t == 0) {
+		c->synack_t = now;
 		if (other->rtt == 0)
-			wm_reasm_rtt_sample(other, now - sf->syn_t);
-	} else if ((fl & WM_TCP_ACK) && sf->synack_t != 0) {
+			wm_reasm_rtt_sample(other, now - c->syn_t);
+	} else if ((fl & WM_TCP_ACK) && c->synack_t != 0) {
 		if (other->rtt == 0)
-			wm_reasm_rtt_sample(other, now - sf->synack_t);
-		sf->syn_t = sf->synack_t = 0;
+			wm_reasm_rtt_sample(other, now - c->synack_t);
+		c->syn_t = c->synack_t = 0;
 	}
 }
 
@@ -294,15 +318,28 @@ wm_stream_segment(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	struct wm_reasm_dir *d = &sf->dir[dir].r, *peer = &sf->dir[!dir].r;
 
 	ctx->now = now;
-	if (unlikely(sf->dir[0].pin_head != NULL || sf->dir[1].pin_head != NULL))
+	if (unlikely(dcold(&sf->dir[0])->pin_head != NULL ||
+		     dcold(&sf->dir[1])->pin_head != NULL))
 		stream_fix_stall(ctx, sf);
 	if (f->closed && (fl & WM_TCP_SYN) && !(fl & WM_TCP_ACK))
 		flow_restart(ctx, f);
-	handshake_time(sf, dir, fl, now);
 	if (f->blocked) {
 		stream_drop(ctx, m, WM_CTR_DROP_BLOCKED);
 		return;
 	}
+	/*
+	 * Anything but a bare ACK may write what a flow keeps while bytes
+	 * are in flight: its cold part first. None left: the segment is
+	 * dropped (its sender resends), never passed unjudged. A SYN or
+	 * RST without one goes on (nothing of it is kept).
+	 */
+	if (unlikely(!wm_stream_flow_cold(sf)) &&
+	    (plen > 0 || (fl & (WM_TCP_SYN | WM_TCP_FIN | WM_TCP_RST))) &&
+	    !stream_cold_get(ctx, f) && (plen > 0 || (fl & WM_TCP_FIN))) {
+		stream_drop(ctx, m, WM_CTR_DROP_COLD_FULL);
+		return;
+	}
+	handshake_time(sf, dir, fl, now);
 	if (fl & WM_TCP_ACK)
 		wm_reasm_ack(&ctx->reasm, peer, ack, now);
 	if (fl & WM_TCP_SYN)
@@ -346,6 +383,9 @@ wm_stream_segment(struct wm_stream_ctx *ctx, struct wm_flow *f,
 void
 wm_stream_mem(const struct wm_stream_ctx *ctx, struct wm_stream_mem *m)
 {
+	m->cold_bytes = ctx->cold != NULL ?
+			(uint64_t)ctx->cold->in_use * sizeof(struct wm_stream_cold) :
+			0;
 	m->view_bytes = stream_view_bytes(ctx->views);
 	m->held_pkts = m->held_bytes = 0;
 	for (unsigned int c = 0; c < ctx->nclass; c++)

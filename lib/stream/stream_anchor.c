@@ -26,14 +26,14 @@
 static bool
 anchor_open(const struct wm_stream_dir *d)
 {
-	return (d->flags & WM_STREAM_ANCHOR) && d->prot_end == UINT64_MAX;
+	return (d->flags & WM_STREAM_ANCHOR) && dcold(d)->prot_end == UINT64_MAX;
 }
 
 void
 stream_anchor_close(struct wm_stream_dir *d)
 {
 	if (anchor_open(d))
-		d->prot_end = d->r.offset;
+		dcold(d)->prot_end = d->r.offset;
 }
 
 void
@@ -50,38 +50,38 @@ stream_anchor_feed(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		if (po->anchor[i].end) {
 			if (!anchor_open(d))
 				continue;
-			d->prot_end = at;
-			ctx->anchor[ctx->nanchor].start = d->prot_start;
+			dcold(d)->prot_end = at;
+			ctx->anchor[ctx->nanchor].start = dcold(d)->prot_start;
 			ctx->anchor[ctx->nanchor].end = at;
 			ctx->nanchor++;
 			continue;
 		}
 		/* An open anchor ends where the next begins (a list cut). */
 		if (anchor_open(d) && ctx->nanchor < WM_PROTO_MAX_ANCHORS) {
-			ctx->anchor[ctx->nanchor].start = d->prot_start;
+			ctx->anchor[ctx->nanchor].start = dcold(d)->prot_start;
 			ctx->anchor[ctx->nanchor].end = at;
 			ctx->nanchor++;
 		}
-		d->prot_start = at;
-		d->prot_end = UINT64_MAX;
+		dcold(d)->prot_start = at;
+		dcold(d)->prot_end = UINT64_MAX;
 		d->flags |= WM_STREAM_ANCHOR;
 	}
 	/* The parser started over (an error, a new protocol): none is. */
-	if (anchor_open(d) && !wm_proto_anchored(&sflow(f)->proto, dir))
-		d->prot_end = base + po->n;
+	if (anchor_open(d) && !wm_proto_anchored(&fcold(f)->proto, dir))
+		dcold(d)->prot_end = base + po->n;
 }
 
 size_t
 stream_anchor_hold(struct wm_stream_ctx *ctx, struct wm_stream_dir *d)
 {
-	if (!anchor_open(d) || d->prot_start >= d->r.offset)
+	if (!anchor_open(d) || dcold(d)->prot_start >= d->r.offset)
 		return 0;
-	if (d->r.offset - d->prot_start > WM_STREAM_ANCHOR_MAX) {
+	if (d->r.offset - dcold(d)->prot_start > WM_STREAM_ANCHOR_MAX) {
 		/* Too long to hold: the newest bytes stay anchored. */
 		ctx->stats->ctr[WM_CTR_STREAM_ANCHOR_LONG]++;
-		d->prot_start = d->r.offset - WM_STREAM_ANCHOR_MAX;
+		dcold(d)->prot_start = d->r.offset - WM_STREAM_ANCHOR_MAX;
 	}
-	return (size_t)(d->r.offset - d->prot_start);
+	return (size_t)(d->r.offset - dcold(d)->prot_start);
 }
 
 /* Where the anchor around a value starting at @off begins; @off if none. */
@@ -92,9 +92,9 @@ anchor_from(const struct wm_stream_ctx *ctx, const struct wm_stream_dir *d,
 	for (unsigned int i = 0; i < ctx->nanchor; i++)
 		if (ctx->anchor[i].start < off && off < ctx->anchor[i].end)
 			return ctx->anchor[i].start;
-	if ((d->flags & WM_STREAM_ANCHOR) && d->prot_start < off &&
-	    off < d->prot_end)
-		return d->prot_start;
+	if ((d->flags & WM_STREAM_ANCHOR) && dcold(d)->prot_start < off &&
+	    off < dcold(d)->prot_end)
+		return dcold(d)->prot_start;
 	return off;
 }
 
@@ -114,7 +114,7 @@ anchor_fill(struct wm_stream_ctx *ctx, const struct wm_rule *rule,
 	while (from < to) {
 		uint32_t k = (uint32_t)RTE_MIN(to - from, (uint64_t)sizeof(buf));
 		bool orig = seps != NULL && seps[0] != '\0' &&
-			    wm_rb_read(&d->r.rb, from, k, buf);
+			    wm_rb_read(&d->r.c->rb, from, k, buf);
 
 		for (uint32_t i = 0; i < k; i++)
 			if (!orig || buf[i] == '\0' ||
@@ -148,9 +148,9 @@ stream_anchor_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	const struct wm_policy_conf *pc = f->policy->conf;
 	uint64_t from;
 
-	if (!anchor_open(d) || d->prot_start >= d->r.offset)
+	if (!anchor_open(d) || dcold(d)->prot_start >= d->r.offset)
 		return 0;
-	from = RTE_MAX(d->prot_start, d->r.released);
+	from = RTE_MAX(dcold(d)->prot_start, d->r.released);
 	/* As the first rule that masks would mask a value there. */
 	for (unsigned int i = 0; i < pc->nrules; i++) {
 		if (pc->rules[i].mask.op == WM_MASK_ALERT)

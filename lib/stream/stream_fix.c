@@ -52,11 +52,11 @@ void
 stream_fix_open(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
 		uint64_t at, uint32_t len)
 {
-	if (d->fix_open)
+	if (dcold(d)->fix_open)
 		stream_fix_flush(ctx, d); /* cannot happen: one at a time */
-	d->fix_at = at;
-	d->fix_len = len;
-	d->fix_open = FIX_PIN;
+	dcold(d)->fix_at = at;
+	dcold(d)->fix_len = len;
+	dcold(d)->fix_open = FIX_PIN;
 }
 
 static bool
@@ -74,13 +74,13 @@ bool
 stream_fix_pin(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
 	       struct rte_mbuf *m)
 {
-	struct rte_mbuf **link = &d->pin_head;
+	struct rte_mbuf **link = &dcold(d)->pin_head;
 
 	/* Forging (the CRC left as it came): copies leave as it did. */
-	if (d->fix_open != FIX_PIN || !carries(m, d->fix_at))
+	if (dcold(d)->fix_open != FIX_PIN || !carries(m, dcold(d)->fix_at))
 		return false;
 	/* Sent again: the sender waits for its ACK, the batch's end with it. */
-	if (d->pin_head != NULL) {
+	if (dcold(d)->pin_head != NULL) {
 		fix_forge_now(ctx, d);
 		return false;
 	}
@@ -96,11 +96,11 @@ stream_fix_pin(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
 static void
 pins_emit(struct wm_stream_ctx *ctx, struct wm_stream_dir *d)
 {
-	while (d->pin_head != NULL) {
-		struct rte_mbuf *m = d->pin_head;
+	while (dcold(d)->pin_head != NULL) {
+		struct rte_mbuf *m = dcold(d)->pin_head;
 		struct wm_pkt_meta *pm = wm_pkt_meta(m);
 
-		d->pin_head = pm->next;
+		dcold(d)->pin_head = pm->next;
 		pm->next = NULL;
 		pm->owner = NULL;
 		wm_stats_held_add(ctx->stats, (ctx->now - pm->arrival_tsc) /
@@ -113,21 +113,21 @@ pins_emit(struct wm_stream_ctx *ctx, struct wm_stream_dir *d)
 static void
 crc_write(struct wm_stream_dir *d, const uint8_t crc[4])
 {
-	struct rte_mbuf *lists[2] = { d->held_head, d->pin_head };
+	struct rte_mbuf *lists[2] = { d->held_head, dcold(d)->pin_head };
 
 	for (unsigned int l = 0; l < 2; l++)
 		for (struct rte_mbuf *m = lists[l]; m != NULL;
 		     m = wm_pkt_meta(m)->next) {
 			uint64_t ps = wm_pkt_meta(m)->stream_off;
-			uint64_t s = RTE_MAX(d->fix_at, ps);
-			uint64_t e = RTE_MIN(d->fix_at + 4, wm_reasm_pkt_end(m));
+			uint64_t s = RTE_MAX(dcold(d)->fix_at, ps);
+			uint64_t e = RTE_MIN(dcold(d)->fix_at + 4, wm_reasm_pkt_end(m));
 
 			if (wm_pkt_meta(m)->pi.payload_len != 0 && s < e)
 				wm_reasm_pkt_write(m, (uint32_t)(s - ps),
-						   crc + (s - d->fix_at),
+						   crc + (s - dcold(d)->fix_at),
 						   (uint32_t)(e - s));
 		}
-	wm_rb_write(&d->r.rb, d->fix_at, crc, 4);
+	wm_rb_write(&d->r.c->rb, dcold(d)->fix_at, crc, 4);
 }
 
 /*
@@ -144,7 +144,7 @@ crc_of(const struct wm_stream_dir *d, uint64_t from, uint64_t to,
 	for (uint64_t o = from; o < to; o += sizeof(buf)) {
 		uint32_t k = (uint32_t)RTE_MIN(to - o, (uint64_t)sizeof(buf));
 
-		if (!wm_rb_read(&d->r.rb, o, k, buf))
+		if (!wm_rb_read(&d->r.c->rb, o, k, buf))
 			return false;
 		c = wm_crc32c(c, buf, k);
 	}
@@ -255,7 +255,7 @@ crc_forge(struct wm_stream_ctx *ctx, struct wm_flow *f,
 
 	for (uint64_t o = end; o > RTE_MAX(from, d->r.released) &&
 	     n < FORGE_BYTES; o--)
-		if (wm_rb_read(&d->r.rb, o - 1, 1, &c) && is_fill(f, c))
+		if (wm_rb_read(&d->r.c->rb, o - 1, 1, &c) && is_fill(f, c))
 			pos[n++] = o - 1;
 	if (n < FORGE_BYTES)
 		return false;
@@ -281,7 +281,7 @@ crc_stored(const struct wm_stream_dir *d, uint32_t *crc)
 {
 	uint8_t b[4];
 
-	if (!wm_rb_read(&d->r.rb, d->fix_at, 4, b))
+	if (!wm_rb_read(&d->r.c->rb, dcold(d)->fix_at, 4, b))
 		return false;
 	*crc = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
 	       (uint32_t)b[2] << 8 | b[3];
@@ -292,15 +292,15 @@ int
 stream_fix_end(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	       struct wm_stream_dir *d, bool ok)
 {
-	uint64_t o = d->fix_at + 4, end = o + d->fix_len;
-	uint8_t mode = d->fix_open;
+	uint64_t o = dcold(d)->fix_at + 4, end = o + dcold(d)->fix_len;
+	uint8_t mode = dcold(d)->fix_open;
 	uint32_t stored, now;
 	uint8_t crc[4];
 
 	if (mode == FIX_NONE)
 		return 0;
-	d->fix_open = FIX_NONE;
-	d->r.keep = 0;
+	dcold(d)->fix_open = FIX_NONE;
+	d->r.c->keep = 0;
 	if (mode == FIX_FORGE) {
 		/* The CRC left as it came: the batch is made to match it. */
 		if (!ok)
@@ -346,9 +346,9 @@ static void
 fix_forge_now(struct wm_stream_ctx *ctx, struct wm_stream_dir *d)
 {
 	ctx->stats->ctr[WM_CTR_KAFKA_CRC_STALLED]++;
-	d->fix_open = FIX_FORGE;
+	dcold(d)->fix_open = FIX_FORGE;
 	/* The batch's bytes stay retained, acknowledged or not. */
-	d->r.keep = RTE_MAX(d->fix_at, (uint64_t)1);
+	d->r.c->keep = RTE_MAX(dcold(d)->fix_at, (uint64_t)1);
 	pins_emit(ctx, d);
 }
 
@@ -360,8 +360,8 @@ stream_fix_stall(struct wm_stream_ctx *ctx, struct wm_stream_flow *sf)
 	for (unsigned int i = 0; i < 2; i++) {
 		struct wm_stream_dir *d = &sf->dir[i];
 
-		if (d->pin_head != NULL && d->fix_open == FIX_PIN &&
-		    ctx->now - wm_pkt_meta(d->pin_head)->arrival_tsc >= limit)
+		if (dcold(d)->pin_head != NULL && dcold(d)->fix_open == FIX_PIN &&
+		    ctx->now - wm_pkt_meta(dcold(d)->pin_head)->arrival_tsc >= limit)
 			fix_forge_now(ctx, d);
 	}
 }
@@ -369,10 +369,10 @@ stream_fix_stall(struct wm_stream_ctx *ctx, struct wm_stream_flow *sf)
 void
 stream_fix_flush(struct wm_stream_ctx *ctx, struct wm_stream_dir *d)
 {
-	if (d->fix_open) {
+	if (dcold(d)->fix_open) {
 		ctx->stats->ctr[WM_CTR_KAFKA_CRC_UNFINISHED]++;
-		d->fix_open = 0;
-		d->r.keep = 0;
+		dcold(d)->fix_open = 0;
+		d->r.c->keep = 0;
 	}
 	pins_emit(ctx, d);
 }
@@ -381,12 +381,15 @@ void
 stream_fix_discard(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
 		   enum wm_counter c)
 {
-	while (d->pin_head != NULL) {
-		struct rte_mbuf *m = d->pin_head;
+	while (dcold(d)->pin_head != NULL) {
+		struct rte_mbuf *m = dcold(d)->pin_head;
 
-		d->pin_head = wm_pkt_meta(m)->next;
+		dcold(d)->pin_head = wm_pkt_meta(m)->next;
 		stream_drop(ctx, m, c);
 	}
-	d->fix_open = 0;
-	d->r.keep = 0;
+	/* Written only if set: a flow at rest has the read-only empty part. */
+	if (dcold(d)->fix_open)
+		dcold(d)->fix_open = 0;
+	if (d->r.c->keep != 0)
+		d->r.c->keep = 0;
 }

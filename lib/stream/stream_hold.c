@@ -100,7 +100,7 @@ stream_release(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
 		if (pm->pi.payload_len != 0) /* not a waiting ACK */
 			d->r.released = RTE_MAX(d->r.released,
 						wm_reasm_pkt_end(m));
-		if (d->fix_open && stream_fix_pin(ctx, d, m))
+		if (dcold(d)->fix_open && stream_fix_pin(ctx, d, m))
 			continue; /* a batch CRC: waits for its batch */
 		if (pm->held)
 			wm_stats_held_add(ctx->stats,
@@ -229,8 +229,8 @@ tail_probe(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		}
 		for (uint64_t o = RTE_MAX(vs, from); o < ve; o++)
 			out[o - from] = val[o - vs];
-		d->probe_rules |= 1u << ri;
-		d->probe_end = ve;
+		dcold(d)->probe_rules |= 1u << ri;
+		dcold(d)->probe_end = ve;
 	}
 	return true;
 }
@@ -295,7 +295,7 @@ tail_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	ctx->stats->ctr[WM_CTR_STREAM_HOLD_MASKED] += masked;
 	d->flags |= WM_STREAM_DECIDED;
 	d->tmo_start = from;
-	d->tmo_end = d->r.offset;
+	dcold(d)->tmo_end = d->r.offset;
 	return true;
 }
 

@@ -20,6 +20,34 @@ sflow(struct wm_flow *f)
 	return wm_stream_flow_of(f);
 }
 
+/* The cold part of direction @d (wm_stream_dcold(), shorter). */
+static inline struct wm_stream_dcold *
+dcold(const struct wm_stream_dir *d)
+{
+	return wm_stream_dcold(d);
+}
+
+/* The cold part of @f (the shared empty one until stream_cold_get()). */
+static inline struct wm_stream_cold *
+fcold(struct wm_flow *f)
+{
+	return wm_stream_cold_of(sflow(f));
+}
+
+/* ---- stream_cold.c ---- */
+
+/*
+ * Give @f a cold part of its own before anything of it is written.
+ * False, counted stream.cold_full, when the pool is dry.
+ */
+bool stream_cold_get(struct wm_stream_ctx *ctx, struct wm_flow *f);
+/* The shared empty cold part (read-only: a write to it faults). */
+struct wm_stream_cold *cold_empty(void);
+/* Make both directions of @sf point into @c. */
+void cold_attach(struct wm_stream_flow *sf, struct wm_stream_cold *c);
+/* Give @sf's cold part back to the pool, whatever it holds (released). */
+void cold_put(struct wm_stream_ctx *ctx, struct wm_stream_flow *sf);
+
 /* The class that holds non-data packets: they never decide on their own. */
 static inline unsigned int
 stream_class_last(const struct wm_stream_ctx *ctx)
@@ -47,9 +75,9 @@ static inline bool
 stream_protected(struct wm_flow *f, const struct wm_stream_dir *d,
 		 uint64_t start, uint64_t end)
 {
-	return wm_proto_protected(&sflow(f)->proto) ||
-	       (!(d->flags & WM_STREAM_ANCHOR) && start < d->prot_end &&
-		end > d->prot_start);
+	return wm_proto_protected(&fcold(f)->proto) ||
+	       (!(d->flags & WM_STREAM_ANCHOR) && start < dcold(d)->prot_end &&
+		end > dcold(d)->prot_start);
 }
 
 /* ---- stream_anchor.c ---- */

@@ -84,14 +84,14 @@ dir_rebind(struct wm_stream_ctx *ctx, struct wm_flow *f,
 
 	d->hs = NULL;
 	wm_match_stream_close(old);
-	if (d->probe_rules != 0) {
+	if (dcold(d)->probe_rules != 0) {
 		ctx->stats->ctr[WM_CTR_MASK_TIMEOUT_COLLATERAL] +=
-			(uint64_t)__builtin_popcount(d->probe_rules);
-		d->probe_rules = 0;
+			(uint64_t)__builtin_popcount(dcold(d)->probe_rules);
+		dcold(d)->probe_rules = 0;
 	}
 	if (d->flags & WM_STREAM_BROKEN)
 		return;         /* fails closed as before */
-	if (d->view != NULL && stream_view_rebind(ctx, d, db) < 0) {
+	if (dcold(d)->view != NULL && stream_view_rebind(ctx, d, db) < 0) {
 		stream_view_put(ctx, d);
 		d->flags |= WM_STREAM_BROKEN;
 		return;

@@ -42,7 +42,7 @@ stream_put(struct wm_stream_ctx *ctx, struct wm_stream_dir *d, uint64_t start,
 					   val + (s - start),
 					   (uint32_t)(e - s));
 	}
-	wm_rb_write(&d->r.rb, start, val, (uint32_t)(end - start));
+	wm_rb_write(&d->r.c->rb, start, val, (uint32_t)(end - start));
 }
 
 /*
@@ -256,9 +256,9 @@ value_judged(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	 * Judged already, by the probe of a hold timeout: it left masked
 	 * (and was logged then); now it is known to be a value.
 	 */
-	if ((d->probe_rules & (1u << ri)) && off + len <= d->probe_end &&
-	    off + len + 1 >= d->probe_end) {
-		d->probe_rules &= ~(1u << ri);
+	if ((dcold(d)->probe_rules & (1u << ri)) && off + len <= dcold(d)->probe_end &&
+	    off + len + 1 >= dcold(d)->probe_end) {
+		dcold(d)->probe_rules &= ~(1u << ri);
 		value_count(ctx, f, ri);
 		return;
 	}
@@ -267,7 +267,7 @@ value_judged(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	 * "john\u002eroe@..."): what the application reads is the decoded
 	 * view's to judge, and a raw mask would break the escape.
 	 */
-	if ((ctx->view_n != 0 || d->view != NULL) &&
+	if ((ctx->view_n != 0 || dcold(d)->view != NULL) &&
 	    stream_view_escaped(ctx, d, off, off + len)) {
 		ctx->stats->ctr[WM_CTR_MASK_RAW_ESCAPED]++;
 		return;
@@ -396,10 +396,10 @@ chunk_scan(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		d->r.offset += n;
 	}
 	/* Values a probe masked: past their terminators, not found again. */
-	if (d->probe_rules != 0 && (eod || d->r.offset >= d->probe_end + 2)) {
+	if (dcold(d)->probe_rules != 0 && (eod || d->r.offset >= dcold(d)->probe_end + 2)) {
 		ctx->stats->ctr[WM_CTR_MASK_TIMEOUT_COLLATERAL] +=
-			(uint64_t)__builtin_popcount(d->probe_rules);
-		d->probe_rules = 0;
+			(uint64_t)__builtin_popcount(dcold(d)->probe_rules);
+		dcold(d)->probe_rules = 0;
 	}
 	return 0;
 }
@@ -465,8 +465,8 @@ static void
 prot_open(struct wm_stream_dir *d)
 {
 	d->flags &= (uint8_t)~WM_STREAM_ANCHOR;
-	d->prot_start = d->r.offset;
-	d->prot_end = UINT64_MAX;
+	dcold(d)->prot_start = d->r.offset;
+	dcold(d)->prot_end = UINT64_MAX;
 }
 
 /*
@@ -500,7 +500,7 @@ proto_act(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		prot_open(d);
 		break;
 	case WM_PROTO_ACT_UNPROTECT:
-		d->prot_end = d->r.offset;
+		dcold(d)->prot_end = d->r.offset;
 		break;
 	case WM_PROTO_ACT_UNEND:
 		return stream_msg_unend(ctx, f, d);
@@ -546,10 +546,10 @@ frame_scan(struct wm_stream_ctx *ctx, struct wm_flow *f,
 
 	if (rc < 0)
 		return rc;
-	d->prot_start = d->r.offset;
-	d->prot_end = UINT64_MAX;
+	dcold(d)->prot_start = d->r.offset;
+	dcold(d)->prot_end = UINT64_MAX;
 	rc = piece_scan(ctx, f, d, p, n, chunk);
-	d->prot_end = d->r.offset;
+	dcold(d)->prot_end = d->r.offset;
 	return rc;
 }
 
@@ -597,10 +597,10 @@ payload_scan(struct wm_stream_ctx *ctx, struct wm_flow *f,
 			uint32_t kk = RTE_MIN(k, (uint32_t)WM_STREAM_CHUNK);
 
 			/* Not scanning the view: the decoders may skip ahead. */
-			pctx.view_lazy = d->view == NULL ||
+			pctx.view_lazy = dcold(d)->view == NULL ||
 					 !stream_view_active(d);
 			if (likely(!ctx->proto_off))
-				wm_proto_feed(&sflow(f)->proto, dir, &pctx, p,
+				wm_proto_feed(&fcold(f)->proto, dir, &pctx, p,
 					      kk, &po);
 			else
 				po = (struct wm_proto_out){ .n = kk };
@@ -652,9 +652,9 @@ stream_dir_hold(const struct wm_flow *f, const struct wm_stream_dir *d)
 	const uint8_t *h = stream_hist_view(d, buf, &len);
 
 	/* Nothing is masked there: nothing to wait for. */
-	if (wm_proto_protected(&sf->proto) ||
-	    (!(d->flags & WM_STREAM_ANCHOR) && d->prot_end == UINT64_MAX &&
-	     d->prot_start <= d->r.offset))
+	if (wm_proto_protected(&wm_stream_cold_of(sf)->proto) ||
+	    (!(d->flags & WM_STREAM_ANCHOR) && dcold(d)->prot_end == UINT64_MAX &&
+	     dcold(d)->prot_start <= d->r.offset))
 		return 0;
 	for (unsigned int i = 0; i < pc->nrules; i++) {
 		const struct wm_detector *det = pc->rules[i].detector;
@@ -704,7 +704,7 @@ msg_boundary(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	const uint8_t *p;
 	uint32_t n = RTE_MIN(pm->pi.payload_len, (uint32_t)sizeof(head));
 
-	if (!(d->flags & WM_STREAM_DECIDED) || d->tmo_end != d->r.offset ||
+	if (!(d->flags & WM_STREAM_DECIDED) || dcold(d)->tmo_end != d->r.offset ||
 	    d->hs == NULL)
 		return false;
 	/* The request and status lines lib/proto knows. */
@@ -712,7 +712,7 @@ msg_boundary(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	if (p == NULL || !wm_proto_http_start(p, n) ||
 	    stream_msg_end(ctx, f, d) < 0)
 		return false;
-	d->tmo_end = UINT64_MAX;
+	dcold(d)->tmo_end = UINT64_MAX;
 	return true;
 }
 

@@ -142,7 +142,7 @@ int
 stream_view_rebind(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
 		   const struct wm_match_db *db)
 {
-	struct wm_view *v = d->view;
+	struct wm_view *v = dcold(d)->view;
 	hs_stream_t *hs;
 	int rc;
 
@@ -172,11 +172,11 @@ stream_view_pool_unpool(struct wm_view_pool *p)
 void
 stream_view_put(struct wm_stream_ctx *ctx, struct wm_stream_dir *d)
 {
-	struct wm_view *v = d->view;
+	struct wm_view *v = dcold(d)->view;
 
 	if (v == NULL)
 		return;
-	d->view = NULL;
+	dcold(d)->view = NULL;
 	v->next = ctx->views->free;
 	ctx->views->free = v;
 	ctx->views->in_use--;
@@ -425,7 +425,7 @@ bool
 stream_view_escaped(const struct wm_stream_ctx *ctx,
 		    const struct wm_stream_dir *d, uint64_t s, uint64_t e)
 {
-	const struct wm_view *v = d->view;
+	const struct wm_view *v = dcold(d)->view;
 
 	for (uint32_t i = 0; i < ctx->view_n; i++) {
 		uint64_t w = ctx->view_base + (int64_t)ctx->view_off[i];
@@ -449,7 +449,7 @@ stream_view_feed(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		 struct wm_stream_dir *d, uint64_t base, uint32_t nview)
 {
 	uint32_t step = VIEW_STEP;
-	struct wm_view *v = d->view;
+	struct wm_view *v = dcold(d)->view;
 	unsigned int enc = nview;
 	bool plain = false;
 	int rc = 0;
@@ -462,7 +462,7 @@ stream_view_feed(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	/* A chunked body keeps its view all along (its framing is the
 	 * encoding); the others get one at their first escape. */
 	if (v == NULL && (plain || enc < nview)) {
-		v = d->view = view_get(ctx, f->policy->db);
+		v = dcold(d)->view = view_get(ctx, f->policy->db);
 		if (v == NULL) {
 			ctx->stats->ctr[WM_CTR_STREAM_VIEW_FULL]++;
 			return 0;
@@ -514,7 +514,7 @@ int
 stream_view_end(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		struct wm_stream_dir *d)
 {
-	struct wm_view *v = d->view;
+	struct wm_view *v = dcold(d)->view;
 	static const int32_t off;
 	static const uint8_t wl = WM_PROTO_WLEN_SEP;
 	int rc = 0;
@@ -535,7 +535,7 @@ static size_t
 view_pending(const struct wm_flow *f, const struct wm_stream_dir *d)
 {
 	const struct wm_policy_conf *pc = f->policy->conf;
-	const struct wm_view *v = d->view;
+	const struct wm_view *v = dcold(d)->view;
 	unsigned int len, h = 0;
 	uint64_t w;
 
@@ -557,19 +557,19 @@ view_pending(const struct wm_flow *f, const struct wm_stream_dir *d)
 size_t
 stream_view_hold(const struct wm_flow *f, const struct wm_stream_dir *d)
 {
-	return d->view != NULL && d->view->active ? view_pending(f, d) : 0;
+	return dcold(d)->view != NULL && dcold(d)->view->active ? view_pending(f, d) : 0;
 }
 
 bool
 stream_view_active(const struct wm_stream_dir *d)
 {
-	return d->view->active != 0;
+	return dcold(d)->view->active != 0;
 }
 
 uint64_t
 stream_view_from(const struct wm_stream_dir *d)
 {
-	const struct wm_view *v = d->view;
+	const struct wm_view *v = dcold(d)->view;
 
 	/* A view not scanning holds nothing: the raw stream decides. */
 	if (v == NULL || !v->active)
@@ -585,7 +585,7 @@ stream_view_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		   struct wm_stream_dir *d)
 {
 	const struct wm_policy_conf *pc = f->policy->conf;
-	struct wm_view *v = d->view;
+	struct wm_view *v = dcold(d)->view;
 	uint8_t out[WM_DETECT_WINDOW], pre[WM_DETECT_WINDOW];
 	unsigned int len, base;
 	uint64_t masked = 0;

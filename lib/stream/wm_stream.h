@@ -112,9 +112,9 @@ wm_prof_stop(struct wm_prof *p, enum wm_stage stage, uint64_t t0)
 #define WM_STREAM_TAIL 64
 
 /*
- * One direction of a connection: its reassembly (sequence space, queue,
- * retained bytes, round trip; wm_reasm) and what the engine keeps to
- * judge it:
+ * One direction of a connection, as the flow entry keeps it for the
+ * flow's whole life: its reassembly (sequence space, round trip;
+ * wm_reasm) and what the engine needs to judge its next bytes in order:
  *
  *   stream offset:  0 ......... r.released ......... r.offset
  *                   [ forwarded ][ held packets      ] r.next_seq ->
@@ -124,19 +124,42 @@ wm_prof_stop(struct wm_prof *p, enum wm_stage stage, uint64_t t0)
  *   last WM_STREAM_TAIL in tail[] (a value cannot reach further back;
  *   the context before it can: WM_STREAM_HIST_CUT tells detectors that
  *   bytes came before, so output never depends on where a stream is cut).
+ *
+ * What it needs only while bytes are in flight (queue, retained bytes,
+ * timeouts, regions, probes, the Kafka CRC, the decoded view) is in its
+ * cold part (struct wm_stream_dcold, wm_stream_dcold()), the protocol
+ * stage's state in the flow's (struct wm_stream_cold).
  */
 struct wm_stream_dir {
-	struct wm_reasm_dir r;      /* reassembly's part */
+	struct wm_reasm_dir r;      /* reassembly's part; r.c: the cold part */
 	uint64_t hs_base;           /* offset where the Hyperscan stream began */
 	struct rte_mbuf *held_head; /* held packets, by end offset */
 	struct rte_mbuf *held_tail;
+	uint8_t *win;               /* pooled history window, or NULL */
+	hs_stream_t *hs;            /* kept across flows, reset on reuse */
+	uint64_t tmo_start;         /* WM_STREAM_DECIDED: see tmo_end */
+	uint16_t hist_len;          /* bytes in win, or in tail when no win */
+	uint8_t flags;
+	uint8_t pad;
+	uint16_t eod_at;            /* the last message end's offset, low
+				 * bits (stream_msg_unend) */
+	uint8_t tail[WM_STREAM_TAIL];
+};
+
+/*
+ * A direction's state while bytes are in flight (empty at rest). The
+ * reassembly part comes first: r.c of the direction points to it.
+ */
+struct wm_stream_dcold {
+	struct wm_reasm_cold r;
 	/*
 	 * Hold timeouts (WM_STREAM_DECIDED): the undecided tail
-	 * [tmo_start, tmo_end) left masked; values found complete there by
-	 * the probe (rules in probe_rules, ending at probe_end) are not
-	 * judged again when the real stream reaches them.
+	 * [tmo_start, tmo_end) left masked (tmo_start stays with the
+	 * direction: values starting there never count as leaked); values
+	 * found complete there by the probe (rules in probe_rules, ending
+	 * at probe_end) are not judged again when the real stream reaches
+	 * them.
 	 */
-	uint64_t tmo_start;
 	uint64_t tmo_end;
 	/*
 	 * The protocol stage's last region, [prot_start, prot_end),
@@ -147,39 +170,45 @@ struct wm_stream_dir {
 	uint64_t prot_start;
 	uint64_t prot_end;
 	uint64_t probe_end;
-	uint32_t probe_rules;
-	uint16_t hist_len;          /* bytes in win, or in tail when no win */
-	uint8_t flags;
-	uint8_t pad;
-	uint8_t *win;               /* pooled history window, or NULL */
-	struct wm_view *view;       /* decoded view near encodings, or NULL */
-	uint8_t tail[WM_STREAM_TAIL];
 	/*
 	 * An open Kafka batch CRC (stream_fix.c): the field's 4 bytes at
 	 * fix_at cover the fix_len bytes after them; the packets carrying
 	 * it wait in pin_head (off the hold lists) until the batch's last
 	 * byte is judged and the CRC of the bytes as they leave is written.
 	 */
-	struct rte_mbuf *pin_head;
 	uint64_t fix_at;
+	struct rte_mbuf *pin_head;
+	struct wm_view *view;       /* decoded view near encodings, or NULL */
+	uint32_t probe_rules;
 	uint32_t fix_len;
 	uint8_t fix_open;
-	uint16_t eod_at;            /* the last message end's offset, low
-				 * bits (stream_msg_unend) */
-	hs_stream_t *hs;            /* kept across flows, reset on reuse: last */
+};
+
+/*
+ * A flow's cold part: a block of the lcore's pool (struct
+ * wm_stream_cold_pool), taken when the flow first needs it (a segment
+ * with bytes, a SYN, a FIN) and given back when it rests
+ * (wm_stream_flow_rest()). Until then both directions point to a
+ * shared empty one that is never written.
+ */
+struct wm_stream_cold {
+	/* dir[0] first: wm_stream_cold_of() */
+	_Alignas(WM_FLOW_LINE) struct wm_stream_dcold dir[2];
+	struct wm_proto_flow proto;         /* the protocol stage's */
+	uint64_t syn_t;             /* SYN and SYN-ACK seen (handshake round */
+	uint64_t synack_t;          /* trips), 0 if not */
 };
 
 /*
  * The engine's state of a flow, in the flow entry's area (wm_flow knows
- * only its size): both directions, the handshake's times and the
- * Hyperscan streams, pooled with the entry.
+ * only its size): both directions, the Hyperscan streams (pooled with
+ * the entry) and, while the cold part is given back, what the protocol
+ * stage needs to take up again (wm_proto_flow_rest()).
  */
 struct wm_stream_flow {
 	struct wm_stream_dir dir[2];
-	struct wm_proto_flow proto;  /* the protocol stage's (wm_proto) */
-	uint64_t syn_t;             /* SYN and SYN-ACK seen (handshake round */
-	uint64_t synack_t;          /* trips), 0 if not */
 	const struct wm_match_db *hs_db; /* database the dir[].hs belong to */
+	uint8_t proto_rest[2];      /* the protocol stage at rest */
 };
 
 _Static_assert(sizeof(struct wm_stream_flow) <= WM_FLOW_AREA_BYTES &&
@@ -193,6 +222,46 @@ wm_stream_flow_of(struct wm_flow *f)
 {
 	return (struct wm_stream_flow *)(void *)f->area;
 }
+
+/* The cold part of direction @d (the shared empty one if none). */
+static inline struct wm_stream_dcold *
+wm_stream_dcold(const struct wm_stream_dir *d)
+{
+	return (struct wm_stream_dcold *)(void *)d->r.c;
+}
+
+/* The cold part of the flow @sf (the shared empty one if none). */
+static inline struct wm_stream_cold *
+wm_stream_cold_of(const struct wm_stream_flow *sf)
+{
+	return (struct wm_stream_cold *)(void *)sf->dir[0].r.c;
+}
+
+/* The shared empty cold part (read-only) of flows that have none. */
+extern const struct wm_stream_cold wm_stream_cold_none;
+
+/* Has @sf a cold part of its own? */
+static inline bool
+wm_stream_flow_cold(const struct wm_stream_flow *sf)
+{
+	return sf->dir[0].r.c != &wm_stream_cold_none.dir[0].r;
+}
+
+/* A per-lcore pool of cold parts, made at start-up. */
+struct wm_stream_cold_pool {
+	struct wm_stream_cold *mem; /* n blocks, pages touched only when used */
+	void *free;                 /* free list through the blocks */
+	uint32_t n;
+	uint32_t fresh;             /* blocks never used yet: [fresh, n) */
+	uint32_t in_use;
+	uint32_t peak;
+};
+
+/** Pool of @n cold parts; NULL with errno on failure. */
+struct wm_stream_cold_pool *wm_stream_cold_pool_create(uint32_t n);
+
+/** Free a pool (every flow using it released first); NULL allowed. */
+void wm_stream_cold_pool_free(struct wm_stream_cold_pool *p);
 
 
 /* Bytes scanned per Hyperscan call (bounds the match buffer). */
@@ -216,6 +285,9 @@ struct wm_stream_conf {
 					 * 0: always hold_time (no classes) */
 	uint64_t ticks_per_us;          /* clock units per microsecond */
 	uint32_t views;                 /* decoded views per lcore (0: 1024) */
+	uint32_t colds;                 /* flows' cold parts per lcore (0:
+					 * 1024): flows with bytes in flight
+					 * at once; past it, stream.cold_full */
 	enum wm_fail_action hold_timeout;
 	struct wm_reasm_conf reasm;     /* reassembly's (gaps, queue, memcap) */
 };
@@ -242,6 +314,8 @@ struct wm_stream_ctx {
 	struct wm_stats *stats;
 	const struct wm_stream_conf *conf;
 	struct wm_win_pool *win_pool;   /* history windows (hold > 0) */
+	struct wm_stream_cold_pool *cold; /* flows' cold parts (NULL: none
+					   * can be had) */
 	struct wm_view_pool *views;     /* decoded views (stream_view.c) */
 	wm_stream_emit_t emit;          /* where judged packets go */
 	void *emit_arg;
@@ -298,11 +372,12 @@ void wm_stream_ctx_init(struct wm_stream_ctx *ctx, hs_scratch_t *scratch,
 			struct wm_rb_pool *pool, struct wm_win_pool *wins,
 			wm_stream_emit_t emit, void *emit_arg);
 
-/** Free what @ctx allocated itself (probe streams). */
+/** Free what @ctx allocated itself (probe streams, pools). */
 void wm_stream_ctx_fini(struct wm_stream_ctx *ctx);
 
 /** What the engine of one lcore holds beyond its flow entries. */
 struct wm_stream_mem {
+	uint64_t cold_bytes;        /* cold parts of flows, in use */
 	uint64_t view_bytes;        /* decoded views made (pooled, reused) */
 	uint64_t held_pkts;         /* packets held back */
 	uint64_t held_bytes;        /* ... their frames' bytes */
@@ -319,6 +394,15 @@ void wm_stream_mem(const struct wm_stream_ctx *ctx, struct wm_stream_mem *m);
  */
 void wm_stream_flow_init(struct wm_flow *f, const struct wm_policy *policy,
 			 uint8_t segment);
+
+/**
+ * @f may rest: when nothing of it is in flight (every byte forwarded,
+ * retained bytes given back, nothing held, queued or pinned, no open
+ * region, view or decided tail) and the protocol stage can take up
+ * again from a summary, its cold part goes back to the pool. Returns
+ * whether @f has none left.
+ */
+bool wm_stream_flow_rest(struct wm_stream_ctx *ctx, struct wm_flow *f);
 
 /** Has @f carried payload yet, in either direction? */
 bool wm_stream_flow_has_data(const struct wm_flow *f);

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Flow table: canonical keys, lookup, full table, delete and reuse. */
 #include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "wm_flow.h"
@@ -157,6 +160,66 @@ walk_visits_in_use_within_budget(void)
 	}
 	wm_flow_table_free(t);
 }
+/* A caller's allocator: counts what it gave and got back. */
+struct test_mem {
+	int allocs;
+	int frees;
+	int fail_at;    /* the allocation that fails (1-based), 0: none */
+};
+
+static void *
+test_zalloc(size_t size, size_t align, void *arg)
+{
+	struct test_mem *tm = arg;
+	void *p;
+
+	if (++tm->allocs == tm->fail_at || posix_memalign(&p, align, size) != 0)
+		return NULL;
+	memset(p, 0, size);
+	return p;
+}
+
+static void
+test_free(void *p, void *arg)
+{
+	((struct test_mem *)arg)->frees++;
+	free(p);
+}
+
+static void
+caller_memory_cache_aligned_entries(void)
+{
+	struct test_mem tm = { 0 };
+	const struct wm_flow_mem mem = { test_zalloc, test_free, &tm };
+	struct wm_flow_table *t = wm_flow_table_create_mem(100, &mem);
+	struct wm_pkt_info pi = tcp4(0x0100000a, 1, 0x0200000a, 80);
+	struct wm_flow_key k;
+	struct wm_flow *f;
+	uint8_t d;
+
+	CHECK(t != NULL);
+	if (t == NULL)
+		return;
+	CHECK_EQ(tm.allocs, 2);             /* buckets and entries */
+	wm_flow_key_make(&pi, 0, &k, &d);
+	f = wm_flow_add(t, &k, wm_flow_hash(&k));
+	CHECK(f != NULL);
+	/* Every entry starts a cache line: its lookup fields in one. */
+	for (uint32_t i = 0; i < t->size; i++)
+		CHECK_EQ((uintptr_t)&t->flows[i] % WM_FLOW_LINE, 0);
+	CHECK(offsetof(struct wm_flow, last_tsc) + sizeof(f->last_tsc) <=
+	      WM_FLOW_LINE);
+	CHECK(wm_flow_lookup(t, &k, wm_flow_hash(&k)) == f);
+	wm_flow_table_free(t);
+	CHECK_EQ(tm.frees, 2);
+
+	/* Entries refused: nothing leaks, ENOMEM. */
+	tm = (struct test_mem){ .fail_at = 2 };
+	errno = 0;
+	CHECK(wm_flow_table_create_mem(100, &mem) == NULL);
+	CHECK_EQ(errno, ENOMEM);
+	CHECK_EQ(tm.frees, 1);
+}
 
 int
 main(void)
@@ -166,5 +229,6 @@ main(void)
 	RUN(vlan_vni_link_tell_flows_apart);
 	RUN(add_lookup_delete_reuse);
 	RUN(walk_visits_in_use_within_budget);
+	RUN(caller_memory_cache_aligned_entries);
 	TEST_END();
 }

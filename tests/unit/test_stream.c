@@ -269,11 +269,17 @@ handshake(uint64_t server_side, uint64_t client_side)
 static void
 set_hold(uint64_t min, uint64_t max)
 {
+	struct wm_stream_cold_pool *cold = ctx->cold;
+
 	sconf.hold_min = min;
 	sconf.hold_time = max;
+	/* The flows keep their cold parts: the new context takes the pool. */
+	ctx->cold = NULL;
 	wm_stream_ctx_fini(ctx);
 	wm_stream_ctx_init(ctx, scratch, &stats, &sconf, rb_pool,
 			   ctx->win_pool, collect, NULL);
+	wm_stream_cold_pool_free(ctx->cold);
+	ctx->cold = cold;
 }
 
 /* ---- inspecting what came out ---- */
@@ -1212,7 +1218,7 @@ rest_gives_back_acked_bytes(void)
 	sconf.reasm.retain_grace = 5000;
 	send_c(1, "hello there;");
 	for (unsigned int i = 0; i < 2; i++)
-		if (wm_stream_flow_of(&flows->flows[0])->dir[i].r.rb.head != NULL)
+		if (wm_stream_flow_of(&flows->flows[0])->dir[i].r.c->rb.head != NULL)
 			d = &wm_stream_flow_of(&flows->flows[0])->dir[i].r;
 	CHECK(d != NULL);
 	if (d == NULL)
@@ -1246,6 +1252,104 @@ rest_gives_back_acked_bytes(void)
 	send_c(13, "x 123-45-6789;");  /* rewritten to what left */
 	CHECK_EQ(stats.ctr[WM_CTR_REASM_RETRANS], 1);
 	CHECK_EQ(stats.ctr[WM_CTR_DROP_MEMCAP], 1);
+}
+
+/* Every direction of flow 0 at rest as the ageing sweep leaves it. */
+static bool
+flow0_rest(void)
+{
+	struct wm_stream_flow *sf = wm_stream_flow_of(&flows->flows[0]);
+
+	for (unsigned int i = 0; i < 2; i++)
+		wm_reasm_rest(&ctx->reasm, &sf->dir[i].r);
+	return wm_stream_flow_rest(ctx, &flows->flows[0]);
+}
+
+/*
+ * A flow's cold part (bytes in flight, parser state) goes back to the
+ * pool once nothing is in flight and its HTTP parser is between
+ * messages; a bare ACK then takes none, and the next request takes one
+ * again and is parsed and masked as if the flow had kept it (woken as
+ * HTTP, not identified again). A message not answered yet keeps it.
+ */
+static void
+cold_part_rests_and_wakes(void)
+{
+	/* The first request's cookie is an anchor: closed, it keeps nothing. */
+	static const char req0[] = "POST /a HTTP/1.1\r\nCookie: sid=0123456789"
+				   "abcdef\r\nContent-Length: 14\r\n\r\n"
+				   "x 123-45-6789;";
+	static const char req[] = "POST /a HTTP/1.1\r\nContent-Length: 14\r\n"
+				  "\r\nx 123-45-6789;";
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+	const uint32_t nq = sizeof(req0) - 1, nr = sizeof(resp) - 1;
+	struct wm_stream_flow *sf;
+	uint64_t idents;
+
+	reset();
+	send_c(1, req0);
+	sf = wm_stream_flow_of(&flows->flows[0]);
+	CHECK(sf->dir[0].flags & WM_STREAM_ANCHOR || sf->dir[1].flags & WM_STREAM_ANCHOR);
+	CHECK(wm_stream_flow_cold(sf));
+	CHECK_EQ(ctx->cold->in_use, 1);
+	cur_ack = 1 + nq;
+	feed(&server, &client, 1, WM_TCP_ACK, "", 0);
+	cur_ack = 1;
+	CHECK(!flow0_rest());           /* the request is not answered yet */
+	CHECK_EQ(ctx->cold->in_use, 1);
+	cur_ack = 1 + nq;
+	feed(&server, &client, 1, WM_TCP_ACK | WM_TCP_PSH, resp, nr);
+	cur_ack = 1 + nr;
+	feed(&client, &server, 1 + nq, WM_TCP_ACK, "", 0);
+	CHECK(flow0_rest());
+	CHECK(!wm_stream_flow_cold(sf));
+	CHECK_EQ(ctx->cold->in_use, 0);
+	CHECK_EQ(stats.ctr[WM_CTR_STREAM_COLD_RESTED], 1);
+	feed(&client, &server, 1 + nq, WM_TCP_ACK, "", 0);   /* bare ACK */
+	CHECK_EQ(ctx->cold->in_use, 0);
+	idents = stats.ctr[WM_CTR_PROTO_HTTP];
+	for (unsigned int i = 0; i < nout; i++)
+		rte_pktmbuf_free(out[i]);
+	nout = 0;
+	send_c(1 + nq, req);
+	CHECK_EQ(ctx->cold->in_use, 1);
+	CHECK_EQ(stats.ctr[WM_CTR_PROTO_HTTP], idents);
+	CHECK_EQ(stats.ctr[WM_CTR_PROTO_MSG_END], 3);
+	expect_out("POST /a HTTP/1.1\r\nContent-Length: 14\r\n\r\n"
+		   "x ***-**-6789;");
+	cur_ack = 1;
+}
+
+/*
+ * No cold part left for a flow that needs one: its segment is dropped
+ * (the sender resends), never passed unjudged, and counted; its bare
+ * ACKs still pass.
+ */
+static void
+cold_pool_dry_drops_segment(void)
+{
+	struct wm_stream_cold_pool *keep = ctx->cold;
+	static const struct ep other = { 0x0300000a, 40001 };
+
+	reset();
+	ctx->cold = wm_stream_cold_pool_create(1);
+	send_c(1, "x 123-45-6789;");
+	CHECK_EQ(nout, 1);
+	feed(&other, &server, 1, WM_TCP_ACK | WM_TCP_PSH, "x 123-45-6789;", 14);
+	CHECK_EQ(nout, 1);
+	CHECK_EQ(stats.ctr[WM_CTR_STREAM_COLD_FULL], 1);
+	CHECK_EQ(stats.ctr[WM_CTR_DROP_COLD_FULL], 1);
+	feed(&other, &server, 1, WM_TCP_ACK, "", 0);
+	CHECK_EQ(nout, 2);
+	/* Entry 0 first on the free list again: later cases use it. */
+	for (uint32_t i = 1; i < flows->size; i++)
+		if (flows->flows[i].in_use) {
+			wm_stream_flow_release(ctx, &flows->flows[i]);
+			wm_flow_del(flows, &flows->flows[i]);
+		}
+	reset();
+	wm_stream_cold_pool_free(ctx->cold);
+	ctx->cold = keep;
 }
 
 static void
@@ -2001,6 +2105,8 @@ main(int argc, char **argv)
 	RUN(memcap_acked_bytes_forgotten);
 	RUN(retransmission_from_acked_bytes_carries_new_ones);
 	RUN(memcap_evicted_retransmission_dropped);
+	RUN(cold_part_rests_and_wakes);
+	RUN(cold_pool_dry_drops_segment);
 	RUN(queue_full_drops_newest);
 	RUN(rest_gives_back_acked_bytes);
 	RUN(gap_timeout_skips_hole);
