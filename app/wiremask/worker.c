@@ -100,6 +100,8 @@ tx(void *arg, uint16_t pidx, struct rte_mbuf **pkts, uint16_t n)
 
 	if (port->tx_shared)
 		rte_spinlock_lock(&port->tx_lock[q]);
+	if (port->soft)
+		sent = wm_capture_tx(pidx, pkts, k);
 	for (int i = 0; i < TX_RETRIES && sent < k; i++)
 		sent += rte_eth_tx_burst(port->id, q, pkts + sent,
 					 (uint16_t)(k - sent));
@@ -130,8 +132,10 @@ rx_poll(struct wm_worker *w, uint64_t now)
 
 	for (unsigned int i = 0; i < w->nrxq; i++) {
 		uint16_t pidx = w->rxq[i].port;
-		uint16_t n = rte_eth_rx_burst(wm_app.ports[pidx].id,
-					      w->rxq[i].queue, pkts, WM_BURST);
+		uint16_t n = wm_app.ports[pidx].soft ?
+			wm_capture_rx(pidx, pkts, WM_BURST) :
+			rte_eth_rx_burst(wm_app.ports[pidx].id,
+					 w->rxq[i].queue, pkts, WM_BURST);
 
 		if (n != 0) {
 			__atomic_store_n(&w->last_rx_tsc, now, __ATOMIC_RELAXED);

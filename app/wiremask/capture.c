@@ -1,0 +1,438 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Capture mode (--read IN --write OUT): IN is port 0 and OUT is what
+ * leaves port 1, in process, with no net_pcap vdev and no converted copy
+ * of either file. The worker that polls port 0 reads IN with libpcap
+ * straight into mbufs, each frame as its Ethernet view (pcap_link.h: any
+ * link type wiremask-pcap reads, pcapng too); what the data path sends
+ * out of port 1 goes back into IN's link type, link headers, timestamps
+ * and lengths, through one write buffer, into OUT.
+ *
+ *   IN --pcap_next_ex--> view in an mbuf ---> data path ---> tx port 1
+ *             | record per frame number (ts, link header)       |
+ *             +-------------------------------> OUT <-- buffer <-+
+ *
+ * Bursts are read as net_pcap reads them (WM_BURST frames, one mbuf per
+ * frame that fits, a chain otherwise; a frame that finds no mbuf is lost
+ * and counted), so the data path judges what it judged on net_pcap.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+
+#include "wiremask.h"
+#include "../wiremask-pcap/pcap_link.h"
+
+#define CAP_PORT_IN 0               /* reads IN */
+#define CAP_PORT_OUT 1              /* written to OUT */
+#define CAP_OUT_BUF (1u << 20)
+/* Per-frame records in chunks that never move (tx may be another lcore). */
+#define CAP_CHUNK_SHIFT 12
+#define CAP_CHUNK (1u << CAP_CHUNK_SHIFT)
+#define CAP_CHUNKS (1u << (32 - CAP_CHUNK_SHIFT))
+
+enum cap_state { CAP_READING, CAP_EOF, CAP_ERROR };
+
+static struct {
+	const char *in_path;
+	const char *out_path;
+	pcap_t *in;
+	const struct wm_lt *lt;
+	uint32_t linktype;
+	uint32_t snaplen;
+	bool nano;
+	struct rte_mempool *pool;
+	int ts_offset;
+	uint64_t ts_flag;
+	struct wm_lt_rec **chunks;      /* by frame number */
+	/* The reader's (the worker polling port 0); frames: __atomic */
+	uint64_t frames;                /* read from IN, refused too */
+	uint64_t refused;               /* over WM_LT_FRAME_MAX as a view */
+	uint64_t nombuf;                /* lost: no mbuf */
+	int state;                      /* enum cap_state, __atomic */
+	char err[PCAP_ERRBUF_SIZE + 64];
+	/* The writer's (under port 1's tx lock with several workers) */
+	int fd;
+	int out_err;                    /* errno of the first failed write */
+	size_t len;
+	uint8_t *buf;
+	uint64_t written;               /* frames in OUT */
+	uint64_t other;                 /* sent out of port 0: not in OUT */
+	uint64_t unknown;               /* not a view of IN: not in OUT */
+} cap = { .fd = -1 };
+
+int
+wm_capture_open(const char *in, const char *out)
+{
+	char err[PCAP_ERRBUF_SIZE];
+	uint32_t h[6];
+
+	cap.in_path = in;
+	cap.out_path = out;
+	/* ns: OUT keeps IN's resolution whatever it is (pcapng too). */
+	cap.in = pcap_open_offline_with_tstamp_precision(in,
+		PCAP_TSTAMP_PRECISION_NANO, err);
+	if (cap.in == NULL) {
+		wm_log(WM_LOG_ERR, "--read %s: %s", in, err);
+		return -EINVAL;
+	}
+	wm_lt_file(in, cap.in, &cap.lt, &cap.linktype, &cap.nano);
+	if (cap.lt == NULL) {
+		wm_log(WM_LOG_ERR, "--read %s: link type %" PRIu32 " is not one "
+		       "wiremask reads (" WM_LT_NAMES ")", in, cap.linktype);
+		return -EINVAL;
+	}
+	cap.snaplen = (uint32_t)pcap_snapshot(cap.in);
+	cap.chunks = calloc(CAP_CHUNKS, sizeof(*cap.chunks));
+	cap.buf = malloc(CAP_OUT_BUF);
+	if (cap.chunks == NULL || cap.buf == NULL)
+		return -ENOMEM;
+	cap.fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (cap.fd < 0) {
+		wm_log(WM_LOG_ERR, "--write %s: %s", out, strerror(errno));
+		return -errno;
+	}
+	wm_lt_file_header(h, cap.linktype, cap.snaplen, cap.nano);
+	memcpy(cap.buf, h, sizeof(h));
+	cap.len = sizeof(h);
+	return 0;
+}
+
+/*
+ * Two ports with no device behind them, paired as the config says
+ * (0<->1 by default), on capture time; the caller pairs them and
+ * makes the pool.
+ */
+int
+wm_capture_ports(struct wm_app *app)
+{
+	uint16_t n = rte_eth_dev_count_avail();
+
+	if (n != 0) {
+		wm_log(WM_LOG_ERR, "--read: capture mode reads a file, but EAL "
+		       "found %u port(s): drop the --vdev and PCI options "
+		       "(--no-pci)", n);
+		return -EINVAL;
+	}
+	app->nports = 2;
+	for (uint16_t p = 0; p < 2; p++) {
+		struct wm_port *port = &app->ports[p];
+
+		port->id = p;
+		port->soft = true;
+		port->nb_rxq = 1;
+		port->nb_txq = 1;
+		port->tx_shared = app->nworkers > 1;
+		port->rx_frames = -1;
+		for (unsigned int q = 0; q < WM_CONFIG_MAX_WORKERS; q++)
+			rte_spinlock_init(&port->tx_lock[q]);
+		snprintf(port->driver, sizeof(port->driver), "capture");
+	}
+	return 0;
+}
+
+/* Once the pool exists: mbufs carry capture timestamps as net_pcap's do. */
+int
+wm_capture_start(struct wm_app *app)
+{
+	if (rte_mbuf_dyn_rx_timestamp_register(&app->ts_offset,
+					       &app->ts_flag) < 0) {
+		wm_log(WM_LOG_ERR, "--read: no mbuf timestamp field: %s",
+		       rte_strerror(rte_errno));
+		return -ENOSPC;
+	}
+	app->capture_clock = true;
+	cap.pool = app->pool;
+	cap.ts_offset = app->ts_offset;
+	cap.ts_flag = app->ts_flag;
+	return 0;
+}
+
+static struct wm_lt_rec *
+rec_get(uint64_t idx)
+{
+	struct wm_lt_rec *c = cap.chunks[idx >> CAP_CHUNK_SHIFT];
+
+	return c != NULL ? &c[idx & (CAP_CHUNK - 1)] : NULL;
+}
+
+static void
+read_end(int state, const char *why)
+{
+	if (why != NULL)
+		snprintf(cap.err, sizeof(cap.err), "--read %s: after frame %"
+			 PRIu64 ": %s", cap.in_path, cap.frames, why);
+	__atomic_store_n(&cap.state, state, __ATOMIC_RELEASE);
+}
+
+/* Frame number @idx's record, its chunk made when it is the first. */
+static struct wm_lt_rec *
+rec_new(uint64_t idx)
+{
+	struct wm_lt_rec **c = &cap.chunks[idx >> CAP_CHUNK_SHIFT];
+
+	if (idx > UINT32_MAX) {
+		read_end(CAP_ERROR, "more than 2^32 frames");
+		return NULL;
+	}
+	if (*c == NULL) {
+		struct wm_lt_rec *chunk = malloc(CAP_CHUNK * sizeof(**c));
+
+		if (chunk == NULL) {
+			read_end(CAP_ERROR, strerror(ENOMEM));
+			return NULL;
+		}
+		__atomic_store_n(c, chunk, __ATOMIC_RELEASE);
+	}
+	return rec_get(idx);
+}
+
+/*
+ * @n bytes of @src onto the end of the chain @head whose last segment
+ * is *@seg: segments after the first have no headroom (as net_pcap
+ * chains a long frame). 0, or -ENOMEM.
+ */
+static int
+chain_put(struct rte_mbuf *head, struct rte_mbuf **seg, const uint8_t *src,
+	  uint32_t n)
+{
+	while (n > 0) {
+		struct rte_mbuf *m = *seg;
+		uint32_t k = RTE_MIN((uint32_t)rte_pktmbuf_tailroom(m), n);
+
+		if (k == 0) {
+			m = rte_pktmbuf_alloc(cap.pool);
+			if (m == NULL)
+				return -ENOMEM;
+			m->data_off = 0;
+			(*seg)->next = m;
+			*seg = m;
+			head->nb_segs++;
+			continue;
+		}
+		memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, m->data_len), src, k);
+		m->data_len = (uint16_t)(m->data_len + k);
+		head->pkt_len += k;
+		src += k;
+		n -= k;
+	}
+	return 0;
+}
+
+/*
+ * One frame of IN as an mbuf in *@out: 1; 0 if refused (too long for
+ * its view, reported); -1 when no mbuf was left for it (it is lost, as
+ * on net_pcap) or the reading ended.
+ */
+static int
+frame_take(const struct pcap_pkthdr *ph, const uint8_t *f,
+	   struct rte_mbuf **out)
+{
+	uint64_t idx = cap.frames;
+	struct wm_lt_rec *r = rec_new(idx);
+	uint8_t view[WM_LT_VIEW_MAX];
+	struct rte_mbuf *m, *seg;
+	bool ok;
+
+	if (r == NULL)
+		return -1;
+	ok = wm_lt_convert(cap.lt, cap.nano, idx, ph, f, r, view);
+	__atomic_store_n(&cap.frames, idx + 1, __ATOMIC_RELEASE);
+	if (!ok) {
+		cap.refused++;
+		wm_log(WM_LOG_WARNING, "--read %s: frame %" PRIu64 " is %" PRIu32
+		       " bytes: over the %u bytes wiremask carries whole: "
+		       "refused, not in the output", cap.in_path, idx + 1,
+		       ph->caplen, WM_LT_FRAME_MAX);
+		return 0;
+	}
+	m = rte_pktmbuf_alloc(cap.pool);
+	seg = m;
+	if (m == NULL || chain_put(m, &seg, view, r->cut) < 0 ||
+	    chain_put(m, &seg, f + r->keep, ph->caplen - r->keep) < 0) {
+		rte_pktmbuf_free(m);
+		cap.nombuf++;
+		return -1;
+	}
+	/* net_pcap's stamp: microseconds (libpcap gave ns here) */
+	*RTE_MBUF_DYNFIELD(m, cap.ts_offset, rte_mbuf_timestamp_t *) =
+		(uint64_t)ph->ts.tv_sec * 1000000 +
+		(uint64_t)ph->ts.tv_usec / 1000;
+	m->ol_flags |= cap.ts_flag;
+	m->port = CAP_PORT_IN;
+	*out = m;
+	return 1;
+}
+
+uint16_t
+wm_capture_rx(uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct pcap_pkthdr *ph;
+	const u_char *f;
+	uint16_t k = 0;
+	int r;
+
+	if (port != CAP_PORT_IN ||
+	    __atomic_load_n(&cap.state, __ATOMIC_RELAXED) != CAP_READING)
+		return 0;
+	while (k < n) {
+		r = pcap_next_ex(cap.in, &ph, &f);
+		if (r != 1) {
+			/* A record cut short (its writer killed) ends IN. */
+			read_end(r == PCAP_ERROR_BREAK ? CAP_EOF : CAP_ERROR,
+				 r == PCAP_ERROR_BREAK ? NULL :
+				 pcap_geterr(cap.in));
+			break;
+		}
+		r = frame_take(ph, f, &pkts[k]);
+		if (r < 0)
+			break;
+		k = (uint16_t)(k + r);
+	}
+	return k;
+}
+
+static void
+out_flush(void)
+{
+	size_t off = 0;
+
+	while (off < cap.len && cap.out_err == 0) {
+		ssize_t w = write(cap.fd, cap.buf + off, cap.len - off);
+
+		if (w < 0 && errno != EINTR)
+			cap.out_err = errno;
+		else if (w > 0)
+			off += (size_t)w;
+	}
+	cap.len = 0;
+}
+
+/* @m, a view of a frame of IN, as that frame again at the end of OUT. */
+static void
+out_frame(const struct rte_mbuf *m)
+{
+	uint64_t idx = wm_lt_view_idx(rte_pktmbuf_mtod(m, const uint8_t *),
+				      m->data_len);
+	const struct wm_lt_rec *r = NULL;
+	uint32_t h[4], caplen, off;
+
+	if (idx < __atomic_load_n(&cap.frames, __ATOMIC_ACQUIRE))
+		r = rec_get(idx);
+	if (r == NULL || r->refused || m->pkt_len < r->cut) {
+		cap.unknown++;
+		return;
+	}
+	caplen = r->keep + m->pkt_len - r->cut;
+	if (cap.len + sizeof(h) + caplen > CAP_OUT_BUF)
+		out_flush();
+	h[0] = (uint32_t)r->ts_sec;
+	h[1] = r->ts_frac;
+	h[2] = caplen;
+	h[3] = caplen + (r->len - r->caplen);
+	memcpy(cap.buf + cap.len, h, sizeof(h));
+	memcpy(cap.buf + cap.len + sizeof(h), r->hdr, r->keep);
+	cap.len += sizeof(h) + r->keep;
+	off = r->cut;
+	for (const struct rte_mbuf *s = m; s != NULL; s = s->next) {
+		uint32_t k = s->data_len > off ? s->data_len - off : 0;
+
+		memcpy(cap.buf + cap.len,
+		       rte_pktmbuf_mtod_offset(s, const uint8_t *, off), k);
+		cap.len += k;
+		off = off > s->data_len ? off - s->data_len : 0;
+	}
+	cap.written++;
+}
+
+uint16_t
+wm_capture_tx(uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	if (port != CAP_PORT_OUT)
+		cap.other += n;
+	else
+		for (uint16_t i = 0; i < n; i++)
+			out_frame(pkts[i]);
+	rte_pktmbuf_free_bulk(pkts, n);
+	return n;
+}
+
+void
+wm_capture_progress(uint64_t *taken, int64_t *total)
+{
+	uint64_t n = __atomic_load_n(&cap.frames, __ATOMIC_ACQUIRE);
+
+	*taken = n;
+	/* Until IN ends there is always one frame more to read. */
+	*total = (int64_t)n +
+		 (__atomic_load_n(&cap.state, __ATOMIC_ACQUIRE) == CAP_READING);
+}
+
+int
+wm_capture_close(void)
+{
+	int rc = 0;
+
+	if (cap.fd >= 0) {
+		out_flush();
+		if (close(cap.fd) != 0 && cap.out_err == 0)
+			cap.out_err = errno;
+		cap.fd = -1;
+		if (cap.out_err != 0) {
+			wm_log(WM_LOG_ERR, "--write %s: %s", cap.out_path,
+			       strerror(cap.out_err));
+			rc = -cap.out_err;
+		}
+	}
+	if (cap.state == CAP_ERROR) {
+		wm_log(WM_LOG_ERR, "%s: the output is incomplete", cap.err);
+		rc = -EIO;
+	}
+	if (cap.unknown != 0)
+		wm_log(WM_LOG_ERR, "--write %s: %" PRIu64 " frame(s) sent out "
+		       "of port %u are no frame of %s: not in it", cap.out_path,
+		       cap.unknown, CAP_PORT_OUT, cap.in_path);
+	if (cap.other != 0)
+		wm_log(WM_LOG_WARNING, "port %u also sent %" PRIu64 " frame(s) "
+		       "(not written to %s)", CAP_PORT_IN, cap.other,
+		       cap.out_path);
+	if (cap.in != NULL)
+		pcap_close(cap.in);
+	cap.in = NULL;
+	for (uint64_t c = 0; cap.chunks != NULL && c < CAP_CHUNKS &&
+	     cap.chunks[c] != NULL; c++)
+		free(cap.chunks[c]);
+	free(cap.chunks);
+	free(cap.buf);
+	cap.chunks = NULL;
+	cap.buf = NULL;
+	return rc;
+}
+
+void
+wm_capture_print(FILE *out)
+{
+	fprintf(out, "  capture %s: %" PRIu64 " frames read, %" PRIu64
+		" refused (too long), %" PRIu64 " lost (no mbuf); %s: %"
+		PRIu64 " written, %" PRIu64 " sent out of port %u\n",
+		cap.in_path, cap.frames, cap.refused, cap.nombuf, cap.out_path,
+		cap.written, cap.other, CAP_PORT_IN);
+}
+
+void
+wm_capture_json(FILE *f)
+{
+	fprintf(f, "{\"frames\": %" PRIu64 ", \"refused\": %" PRIu64
+		", \"nombuf\": %" PRIu64 ", \"written\": %" PRIu64
+		", \"other_port\": %" PRIu64 ", \"unknown\": %" PRIu64 "}",
+		cap.frames, cap.refused, cap.nombuf, cap.written, cap.other,
+		cap.unknown);
+}
