@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +34,17 @@
 
 #define CAP_PORT_IN 0               /* reads IN */
 #define CAP_PORT_OUT 1              /* written to OUT */
+#define CAP_IN_BUF (1u << 20)
 #define CAP_OUT_BUF (1u << 20)
+/*
+ * mbufs come from pools made as the capture needs them, CAP_POOL_MBUFS
+ * at a time, up to ports.mbufs in all: a pool of ports.mbufs buffers of
+ * ports.mbuf_size bytes (172 MB by default) costs a page fault for each
+ * one at start-up on 4 KB pages, while a capture's frames mostly reuse
+ * the same few hundred.
+ */
+#define CAP_POOL_MBUFS 2048u
+#define CAP_POOLS 512u
 /* Per-frame records in chunks that never move (tx may be another lcore). */
 #define CAP_CHUNK_SHIFT 12
 #define CAP_CHUNK (1u << CAP_CHUNK_SHIFT)
@@ -49,7 +60,12 @@ static struct {
 	uint32_t linktype;
 	uint32_t snaplen;
 	bool nano;
-	struct rte_mempool *pool;
+	struct rte_mempool *pool[CAP_POOLS];
+	unsigned int npools;
+	unsigned int cur;               /* the pool that gave the last mbuf */
+	uint32_t mbufs_left;            /* not yet in a pool */
+	uint16_t room;                  /* data room of each */
+	FILE *in_file;
 	int ts_offset;
 	uint64_t ts_flag;
 	struct wm_lt_rec **chunks;      /* by frame number */
@@ -69,6 +85,36 @@ static struct {
 	uint64_t unknown;               /* not a view of IN: not in OUT */
 } cap = { .fd = -1 };
 
+/*
+ * OUT as a new file when it is one (unlinked first), else opened as it
+ * is (a FIFO, /dev/null, a symbolic link: truncated). Truncating a file
+ * in place would cost a writeback of all of it at close on ext4 (the
+ * replace-by-truncate heuristic) and, were OUT IN, its frames before
+ * they are read; unlinked, IN goes on being read to its end.
+ */
+static int
+out_open(const char *in, const char *out)
+{
+	struct stat si, so;
+	int fd;
+
+	if (lstat(out, &so) == 0 && S_ISREG(so.st_mode) && unlink(out) != 0) {
+		wm_log(WM_LOG_ERR, "--write %s: %s", out, strerror(errno));
+		return -errno;
+	}
+	if (stat(out, &so) == 0 && stat(in, &si) == 0 &&
+	    so.st_dev == si.st_dev && so.st_ino == si.st_ino) {
+		wm_log(WM_LOG_ERR, "--write %s: that is --read's file", out);
+		return -EINVAL;
+	}
+	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		wm_log(WM_LOG_ERR, "--write %s: %s", out, strerror(errno));
+		return -errno;
+	}
+	return fd;
+}
+
 int
 wm_capture_open(const char *in, const char *out)
 {
@@ -77,10 +123,18 @@ wm_capture_open(const char *in, const char *out)
 
 	cap.in_path = in;
 	cap.out_path = out;
+	/* Read in large blocks: libpcap's stream would read 4 KB at once. */
+	cap.in_file = fopen(in, "rbe");
+	if (cap.in_file == NULL) {
+		wm_log(WM_LOG_ERR, "--read %s: %s", in, strerror(errno));
+		return -errno;
+	}
+	setvbuf(cap.in_file, NULL, _IOFBF, CAP_IN_BUF);
 	/* ns: OUT keeps IN's resolution whatever it is (pcapng too). */
-	cap.in = pcap_open_offline_with_tstamp_precision(in,
+	cap.in = pcap_fopen_offline_with_tstamp_precision(cap.in_file,
 		PCAP_TSTAMP_PRECISION_NANO, err);
 	if (cap.in == NULL) {
+		fclose(cap.in_file);
 		wm_log(WM_LOG_ERR, "--read %s: %s", in, err);
 		return -EINVAL;
 	}
@@ -95,11 +149,9 @@ wm_capture_open(const char *in, const char *out)
 	cap.buf = malloc(CAP_OUT_BUF);
 	if (cap.chunks == NULL || cap.buf == NULL)
 		return -ENOMEM;
-	cap.fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (cap.fd < 0) {
-		wm_log(WM_LOG_ERR, "--write %s: %s", out, strerror(errno));
-		return -errno;
-	}
+	cap.fd = out_open(in, out);
+	if (cap.fd < 0)
+		return cap.fd;
 	wm_lt_file_header(h, cap.linktype, cap.snaplen, cap.nano);
 	memcpy(cap.buf, h, sizeof(h));
 	cap.len = sizeof(h);
@@ -139,10 +191,65 @@ wm_capture_ports(struct wm_app *app)
 	return 0;
 }
 
-/* Once the pool exists: mbufs carry capture timestamps as net_pcap's do. */
+/* One more pool (CAP_POOL_MBUFS mbufs at most), or NULL: none left. */
+static struct rte_mempool *
+pool_add(void)
+{
+	uint32_t n = RTE_MIN(CAP_POOL_MBUFS, cap.mbufs_left);
+	char name[RTE_MEMPOOL_NAMESIZE];
+	struct rte_mempool *mp;
+
+	if (n == 0 || cap.npools == CAP_POOLS)
+		return NULL;
+	snprintf(name, sizeof(name), "wm_mbufs%u", cap.npools);
+	mp = rte_pktmbuf_pool_create(name, n, n >= 512 ? 256 : 0,
+		RTE_ALIGN_CEIL(sizeof(struct wm_pkt_meta), RTE_MBUF_PRIV_ALIGN),
+		cap.room, (int)rte_socket_id());
+	if (mp == NULL) {
+		wm_log(WM_LOG_ERR, "cannot create %u more mbufs of %u bytes: %s "
+		       "(give EAL more memory with -m)", n, cap.room,
+		       rte_strerror(rte_errno));
+		cap.mbufs_left = 0;
+		return NULL;
+	}
+	cap.mbufs_left -= n;
+	cap.pool[cap.npools++] = mp;
+	return mp;
+}
+
+/* An mbuf from the pools, a new pool made if they are all empty. */
+static struct rte_mbuf *
+mbuf_get(void)
+{
+	struct rte_mbuf *m;
+
+	for (unsigned int i = 0; i < cap.npools; i++) {
+		unsigned int k = (cap.cur + i) % cap.npools;
+
+		m = rte_pktmbuf_alloc(cap.pool[k]);
+		if (m != NULL) {
+			cap.cur = k;
+			return m;
+		}
+	}
+	if (pool_add() == NULL)
+		return NULL;
+	cap.cur = cap.npools - 1;
+	return rte_pktmbuf_alloc(cap.pool[cap.cur]);
+}
+
+/* The first pool; mbufs carry capture timestamps as net_pcap's do. */
 int
 wm_capture_start(struct wm_app *app)
 {
+	const struct wm_config *cfg = app->cfg;
+
+	cap.mbufs_left = cfg->ports.mbufs;
+	cap.room = (uint16_t)RTE_MIN(cfg->ports.mbuf_size + RTE_PKTMBUF_HEADROOM,
+				     (uint32_t)UINT16_MAX);
+	app->pool = pool_add();
+	if (app->pool == NULL)
+		return -ENOMEM;
 	if (rte_mbuf_dyn_rx_timestamp_register(&app->ts_offset,
 					       &app->ts_flag) < 0) {
 		wm_log(WM_LOG_ERR, "--read: no mbuf timestamp field: %s",
@@ -150,7 +257,6 @@ wm_capture_start(struct wm_app *app)
 		return -ENOSPC;
 	}
 	app->capture_clock = true;
-	cap.pool = app->pool;
 	cap.ts_offset = app->ts_offset;
 	cap.ts_flag = app->ts_flag;
 	return 0;
@@ -209,7 +315,7 @@ chain_put(struct rte_mbuf *head, struct rte_mbuf **seg, const uint8_t *src,
 		uint32_t k = RTE_MIN((uint32_t)rte_pktmbuf_tailroom(m), n);
 
 		if (k == 0) {
-			m = rte_pktmbuf_alloc(cap.pool);
+			m = mbuf_get();
 			if (m == NULL)
 				return -ENOMEM;
 			m->data_off = 0;
@@ -254,7 +360,7 @@ frame_take(const struct pcap_pkthdr *ph, const uint8_t *f,
 		       ph->caplen, WM_LT_FRAME_MAX);
 		return 0;
 	}
-	m = rte_pktmbuf_alloc(cap.pool);
+	m = mbuf_get();
 	seg = m;
 	if (m == NULL || chain_put(m, &seg, view, r->cut) < 0 ||
 	    chain_put(m, &seg, f + r->keep, ph->caplen - r->keep) < 0) {

@@ -312,6 +312,8 @@ wm_ports_init(struct wm_app *app)
 	rc = ports_pair(app);
 	if (rc != 0)
 		return rc;
+	if (app->capture)
+		return wm_capture_start(app);
 	app->pool = rte_pktmbuf_pool_create("wm_mbufs", cfg->ports.mbufs,
 		256, RTE_ALIGN_CEIL(sizeof(struct wm_pkt_meta), RTE_MBUF_PRIV_ALIGN),
 		(uint16_t)RTE_MIN(cfg->ports.mbuf_size + RTE_PKTMBUF_HEADROOM,
@@ -324,8 +326,6 @@ wm_ports_init(struct wm_app *app)
 		       cfg->ports.mbuf_size, rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
-	if (app->capture)
-		return wm_capture_start(app);
 	/* A replay (every port reads a capture) runs on capture time. */
 	app->capture_clock = true;
 	for (unsigned int p = 0; p < n; p++) {
