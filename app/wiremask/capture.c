@@ -75,6 +75,7 @@ static struct {
 	uint64_t nombuf;                /* lost: no mbuf */
 	int state;                      /* enum cap_state, __atomic */
 	char err[PCAP_ERRBUF_SIZE + 64];
+	char tmp_path[4096 + 32];       /* the new OUT until it is complete */
 	/* The writer's (under port 1's tx lock with several workers) */
 	int fd;
 	int out_err;                    /* errno of the first failed write */
@@ -86,33 +87,61 @@ static struct {
 } cap = { .fd = -1 };
 
 /*
- * OUT as a new file when it is one (unlinked first), else opened as it
- * is (a FIFO, /dev/null, a symbolic link: truncated). Truncating a file
- * in place would cost a writeback of all of it at close on ext4 (the
- * replace-by-truncate heuristic) and, were OUT IN, its frames before
- * they are read; unlinked, IN goes on being read to its end.
+ * OUT, or when it is a regular file (or none yet) a new file beside it
+ * that replaces it once complete (out_commit): a run that fails leaves
+ * OUT as it was, and OUT may be IN (read on to its end through its own
+ * descriptor). Truncating OUT in place would also cost a writeback of
+ * all of it at close on ext4 (its replace-by-truncate heuristic); OUT is
+ * unlinked before the rename for the same reason (replace-by-rename).
+ * Anything else (a FIFO, /dev/null, a symbolic link) is written as is.
  */
 static int
-out_open(const char *in, const char *out)
+out_open(const char *out)
 {
-	struct stat si, so;
+	struct stat so;
+	mode_t mask;
 	int fd;
 
-	if (lstat(out, &so) == 0 && S_ISREG(so.st_mode) && unlink(out) != 0) {
-		wm_log(WM_LOG_ERR, "--write %s: %s", out, strerror(errno));
-		return -errno;
+	if (lstat(out, &so) != 0 || S_ISREG(so.st_mode)) {
+		snprintf(cap.tmp_path, sizeof(cap.tmp_path), "%s.wiremask-XXXXXX",
+			 out);
+		fd = mkstemp(cap.tmp_path);
+		mask = umask(0);
+		umask(mask);
+		if (fd >= 0 && fchmod(fd, 0666 & ~mask) != 0) {
+			close(fd);
+			unlink(cap.tmp_path);
+			fd = -1;
+		}
+		if (fd < 0)
+			cap.tmp_path[0] = '\0';
+	} else {
+		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	}
-	if (stat(out, &so) == 0 && stat(in, &si) == 0 &&
-	    so.st_dev == si.st_dev && so.st_ino == si.st_ino) {
-		wm_log(WM_LOG_ERR, "--write %s: that is --read's file", out);
-		return -EINVAL;
-	}
-	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	if (fd < 0) {
 		wm_log(WM_LOG_ERR, "--write %s: %s", out, strerror(errno));
 		return -errno;
 	}
 	return fd;
+}
+
+/* The new OUT in place of the old one, or gone if the run failed. */
+static int
+out_commit(bool ok)
+{
+	if (cap.tmp_path[0] == '\0')
+		return 0;
+	if (!ok) {
+		unlink(cap.tmp_path);
+		return 0;
+	}
+	if ((unlink(cap.out_path) != 0 && errno != ENOENT) ||
+	    rename(cap.tmp_path, cap.out_path) != 0) {
+		wm_log(WM_LOG_ERR, "--write %s: %s (the output is in %s)",
+		       cap.out_path, strerror(errno), cap.tmp_path);
+		return -errno;
+	}
+	return 0;
 }
 
 int
@@ -149,7 +178,7 @@ wm_capture_open(const char *in, const char *out)
 	cap.buf = malloc(CAP_OUT_BUF);
 	if (cap.chunks == NULL || cap.buf == NULL)
 		return -ENOMEM;
-	cap.fd = out_open(in, out);
+	cap.fd = out_open(out);
 	if (cap.fd < 0)
 		return cap.fd;
 	wm_lt_file_header(h, cap.linktype, cap.snaplen, cap.nano);
@@ -487,6 +516,10 @@ wm_capture_close(void)
 {
 	int rc = 0;
 
+	if (cap.state == CAP_ERROR) {
+		wm_log(WM_LOG_ERR, "%s: no output written", cap.err);
+		rc = -EIO;
+	}
 	if (cap.fd >= 0) {
 		out_flush();
 		if (close(cap.fd) != 0 && cap.out_err == 0)
@@ -497,10 +530,8 @@ wm_capture_close(void)
 			       strerror(cap.out_err));
 			rc = -cap.out_err;
 		}
-	}
-	if (cap.state == CAP_ERROR) {
-		wm_log(WM_LOG_ERR, "%s: the output is incomplete", cap.err);
-		rc = -EIO;
+		if (out_commit(rc == 0) < 0)
+			rc = -EIO;
 	}
 	if (cap.unknown != 0)
 		wm_log(WM_LOG_ERR, "--write %s: %" PRIu64 " frame(s) sent out "
@@ -521,6 +552,18 @@ wm_capture_close(void)
 	cap.chunks = NULL;
 	cap.buf = NULL;
 	return rc;
+}
+
+void
+wm_capture_abort(void)
+{
+	if (cap.fd >= 0)
+		close(cap.fd);
+	cap.fd = -1;
+	out_commit(false);
+	if (cap.in != NULL)
+		pcap_close(cap.in);
+	cap.in = NULL;
 }
 
 void

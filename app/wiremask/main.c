@@ -748,6 +748,8 @@ main(int argc, char **argv)
 	signal(SIGHUP, wm_reload_signal);
 	rc = app_start(&o);
 	if (rc != 0) {
+		if (wm_app.capture)
+			wm_capture_abort();
 		__atomic_store_n(&wm_app.phase, WM_EXIT, __ATOMIC_RELEASE);
 		rte_eal_mp_wait_lcore();
 		goto out_app;

@@ -141,6 +141,7 @@ uint16_t wm_capture_tx(uint16_t port, struct rte_mbuf **pkts, uint16_t n);
 void wm_capture_progress(uint64_t *taken, int64_t *total);
 /* OUT flushed and closed: 0, or -errno (IN or OUT failed: reported). */
 int wm_capture_close(void);
+void wm_capture_abort(void);                /* start-up failed: no OUT */
 void wm_capture_print(FILE *out);
 void wm_capture_json(FILE *f);
 
