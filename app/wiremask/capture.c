@@ -10,16 +10,20 @@
  *
  *   IN --pcap_next_ex--> view in an mbuf ---> data path ---> tx port 1
  *             | record per frame number (ts, link header)       |
- *             +-------------------------------> OUT <-- buffer <-+
+ *             +--------------------> OUT <-- writer <-- buffers <-+
  *
  * Bursts are read as net_pcap reads them (WM_BURST frames, one mbuf per
  * frame that fits, a chain otherwise; a frame that finds no mbuf is lost
  * and counted), so the data path judges what it judged on net_pcap.
+ * OUT's write(2)s are a thread's of their own (on the control lcore's
+ * CPU, idle meanwhile), off the worker's path: it fills one buffer while
+ * the thread writes the others.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +40,7 @@
 #define CAP_PORT_OUT 1              /* written to OUT */
 #define CAP_IN_BUF (1u << 20)
 #define CAP_OUT_BUF (1u << 20)
+#define CAP_OUT_BUFS 4
 /*
  * mbufs come from pools made as the capture needs them, CAP_POOL_MBUFS
  * at a time, up to ports.mbufs in all: a pool of ports.mbufs buffers of
@@ -80,11 +85,65 @@ static struct {
 	int fd;
 	int out_err;                    /* errno of the first failed write */
 	size_t len;
-	uint8_t *buf;
+	uint8_t *buf;                   /* the buffer being filled */
 	uint64_t written;               /* frames in OUT */
 	uint64_t other;                 /* sent out of port 0: not in OUT */
 	uint64_t unknown;               /* not a view of IN: not in OUT */
 } cap = { .fd = -1 };
+
+/*
+ * The writer thread: buffers [tail, head) are full, in order; head's is
+ * the one being filled (at most CAP_OUT_BUFS - 1 wait to be written).
+ */
+static struct {
+	pthread_t tid;
+	bool running;
+	bool stop;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned int head;
+	unsigned int tail;
+	size_t len[CAP_OUT_BUFS];
+	uint8_t *buf[CAP_OUT_BUFS];
+} wr = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+
+static void
+out_write(const uint8_t *buf, size_t len)
+{
+	size_t off = 0;
+
+	while (off < len && cap.out_err == 0) {
+		ssize_t w = write(cap.fd, buf + off, len - off);
+
+		if (w < 0 && errno != EINTR)
+			cap.out_err = errno;
+		else if (w > 0)
+			off += (size_t)w;
+	}
+}
+
+static void *
+writer_main(void *arg)
+{
+	RTE_SET_USED(arg);
+	pthread_mutex_lock(&wr.lock);
+	for (;;) {
+		unsigned int i;
+
+		while (wr.tail == wr.head && !wr.stop)
+			pthread_cond_wait(&wr.cond, &wr.lock);
+		if (wr.tail == wr.head)
+			break;
+		i = wr.tail % CAP_OUT_BUFS;
+		pthread_mutex_unlock(&wr.lock);
+		out_write(wr.buf[i], wr.len[i]);
+		pthread_mutex_lock(&wr.lock);
+		wr.tail++;
+		pthread_cond_broadcast(&wr.cond);
+	}
+	pthread_mutex_unlock(&wr.lock);
+	return NULL;
+}
 
 /*
  * OUT, or when it is a regular file (or none yet) a new file beside it
@@ -175,8 +234,13 @@ wm_capture_open(const char *in, const char *out)
 	}
 	cap.snaplen = (uint32_t)pcap_snapshot(cap.in);
 	cap.chunks = calloc(CAP_CHUNKS, sizeof(*cap.chunks));
-	cap.buf = malloc(CAP_OUT_BUF);
-	if (cap.chunks == NULL || cap.buf == NULL)
+	for (unsigned int i = 0; i < CAP_OUT_BUFS; i++) {
+		wr.buf[i] = malloc(CAP_OUT_BUF);
+		if (wr.buf[i] == NULL)
+			return -ENOMEM;
+	}
+	cap.buf = wr.buf[0];
+	if (cap.chunks == NULL)
 		return -ENOMEM;
 	cap.fd = out_open(out);
 	if (cap.fd < 0)
@@ -184,6 +248,11 @@ wm_capture_open(const char *in, const char *out)
 	wm_lt_file_header(h, cap.linktype, cap.snaplen, cap.nano);
 	memcpy(cap.buf, h, sizeof(h));
 	cap.len = sizeof(h);
+	if (pthread_create(&wr.tid, NULL, writer_main, NULL) != 0) {
+		wm_log(WM_LOG_ERR, "--write %s: no writer thread", out);
+		return -EAGAIN;
+	}
+	wr.running = true;
 	return 0;
 }
 
@@ -435,20 +504,38 @@ wm_capture_rx(uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 	return k;
 }
 
+/* The buffer filled goes to the writer; the next free one is filled. */
 static void
 out_flush(void)
 {
-	size_t off = 0;
-
-	while (off < cap.len && cap.out_err == 0) {
-		ssize_t w = write(cap.fd, cap.buf + off, cap.len - off);
-
-		if (w < 0 && errno != EINTR)
-			cap.out_err = errno;
-		else if (w > 0)
-			off += (size_t)w;
+	if (!wr.running) {
+		out_write(cap.buf, cap.len);
+		cap.len = 0;
+		return;
 	}
+	pthread_mutex_lock(&wr.lock);
+	wr.len[wr.head % CAP_OUT_BUFS] = cap.len;
+	wr.head++;
+	pthread_cond_broadcast(&wr.cond);
+	while (wr.head - wr.tail >= CAP_OUT_BUFS)
+		pthread_cond_wait(&wr.cond, &wr.lock);
+	pthread_mutex_unlock(&wr.lock);
+	cap.buf = wr.buf[wr.head % CAP_OUT_BUFS];
 	cap.len = 0;
+}
+
+/* Everything filled written, the writer gone. */
+static void
+writer_stop(void)
+{
+	if (!wr.running)
+		return;
+	pthread_mutex_lock(&wr.lock);
+	wr.stop = true;
+	pthread_cond_broadcast(&wr.cond);
+	pthread_mutex_unlock(&wr.lock);
+	pthread_join(wr.tid, NULL);
+	wr.running = false;
 }
 
 /* @m, a view of a frame of IN, as that frame again at the end of OUT. */
@@ -522,6 +609,7 @@ wm_capture_close(void)
 	}
 	if (cap.fd >= 0) {
 		out_flush();
+		writer_stop();
 		if (close(cap.fd) != 0 && cap.out_err == 0)
 			cap.out_err = errno;
 		cap.fd = -1;
@@ -548,7 +636,10 @@ wm_capture_close(void)
 	     cap.chunks[c] != NULL; c++)
 		free(cap.chunks[c]);
 	free(cap.chunks);
-	free(cap.buf);
+	for (unsigned int i = 0; i < CAP_OUT_BUFS; i++) {
+		free(wr.buf[i]);
+		wr.buf[i] = NULL;
+	}
 	cap.chunks = NULL;
 	cap.buf = NULL;
 	return rc;
@@ -557,6 +648,7 @@ wm_capture_close(void)
 void
 wm_capture_abort(void)
 {
+	writer_stop();
 	if (cap.fd >= 0)
 		close(cap.fd);
 	cap.fd = -1;
