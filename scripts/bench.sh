@@ -129,8 +129,8 @@ timed() {
 	shift 2
 	f=$(mktemp)
 	/usr/bin/time -f '%e %U %S' -o "$f" "$@" >/dev/null 2>&1 || true
-	_w+=("$(awk '{ print $1 }' "$f")")
-	_c+=("$(awk '{ printf "%.2f\n", $2 + $3 }' "$f")")
+	_w+=("$(tail -n 1 "$f" | awk '{ print $1 }')")
+	_c+=("$(tail -n 1 "$f" | awk '{ printf "%.2f\n", $2 + $3 }')")
 	rm -f "$f"
 }
 

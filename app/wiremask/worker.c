@@ -114,13 +114,26 @@ tx(void *arg, uint16_t pidx, struct rte_mbuf **pkts, uint16_t n)
 	return (uint16_t)(n - (k - sent));
 }
 
-/* Packets of flows worker @owner judges: through its ring, a burst. */
+/*
+ * Packets of flows worker @owner judges: through its ring, a burst. A
+ * capture is read no faster than its owners judge it (only one worker
+ * reads, so none waits on another that waits on it): a full ring is
+ * waited for, where a port's would drop (port.ring_drop).
+ */
 static uint16_t
 handoff(void *arg, unsigned int owner, struct rte_mbuf **pkts, uint16_t n)
 {
+	struct rte_ring *r = wm_app.workers[owner]->ring;
+	unsigned int k;
+
 	RTE_SET_USED(arg);
-	return (uint16_t)rte_ring_mp_enqueue_burst(wm_app.workers[owner]->ring,
-						   (void **)pkts, n, NULL);
+	k = rte_ring_mp_enqueue_burst(r, (void **)pkts, n, NULL);
+	while (wm_app.capture && k < n) {
+		rte_pause();
+		k += rte_ring_mp_enqueue_burst(r, (void **)(pkts + k), n - k,
+					       NULL);
+	}
+	return (uint16_t)k;
 }
 
 /* Receive and judge; returns how many packets came in. */
