@@ -20,10 +20,7 @@
  * the thread writes the others.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,180 +31,14 @@
 #include <rte_mbuf_dyn.h>
 
 #include "wiremask.h"
-#include "../wiremask-pcap/pcap_link.h"
+#include "capture_priv.h"
 
-#define CAP_PORT_IN 0               /* reads IN */
-#define CAP_PORT_OUT 1              /* written to OUT */
-#define CAP_IN_BUF (1u << 20)
-#define CAP_OUT_BUF (1u << 20)
-#define CAP_OUT_BUFS 4
-/*
- * mbufs come from pools made as the capture needs them, CAP_POOL_MBUFS
- * at a time, up to ports.mbufs in all: a pool of ports.mbufs buffers of
- * ports.mbuf_size bytes (172 MB by default) costs a page fault for each
- * one at start-up on 4 KB pages, while a capture's frames mostly reuse
- * the same few hundred.
- */
-#define CAP_POOL_MBUFS 2048u
-#define CAP_POOLS 512u
-/* Per-frame records in chunks that never move (tx may be another lcore). */
-#define CAP_CHUNK_SHIFT 12
-#define CAP_CHUNK (1u << CAP_CHUNK_SHIFT)
-#define CAP_CHUNKS (1u << (32 - CAP_CHUNK_SHIFT))
-
-enum cap_state { CAP_READING, CAP_EOF, CAP_ERROR };
-
-static struct {
-	const char *in_path;
-	const char *out_path;
-	pcap_t *in;
-	const struct wm_lt *lt;
-	uint32_t linktype;
-	uint32_t snaplen;
-	bool nano;
-	struct rte_mempool *pool[CAP_POOLS];
-	unsigned int npools;
-	unsigned int cur;               /* the pool that gave the last mbuf */
-	uint32_t mbufs_left;            /* not yet in a pool */
-	uint16_t room;                  /* data room of each */
-	FILE *in_file;
-	int ts_offset;
-	uint64_t ts_flag;
-	struct wm_lt_rec **chunks;      /* by frame number */
-	/* The reader's (the worker polling port 0); frames: __atomic */
-	uint64_t frames;                /* read from IN, refused too */
-	uint64_t refused;               /* over WM_LT_FRAME_MAX as a view */
-	uint64_t nombuf;                /* lost: no mbuf */
-	int state;                      /* enum cap_state, __atomic */
-	char err[PCAP_ERRBUF_SIZE + 64];
-	char tmp_path[4096 + 32];       /* the new OUT until it is complete */
-	/* The writer's (under port 1's tx lock with several workers) */
-	int fd;
-	int out_err;                    /* errno of the first failed write */
-	size_t len;
-	uint8_t *buf;                   /* the buffer being filled */
-	uint64_t written;               /* frames in OUT */
-	uint64_t other;                 /* sent out of port 0: not in OUT */
-	uint64_t unknown;               /* not a view of IN: not in OUT */
-} cap = { .fd = -1 };
-
-/*
- * The writer thread: buffers [tail, head) are full, in order; head's is
- * the one being filled (at most CAP_OUT_BUFS - 1 wait to be written).
- */
-static struct {
-	pthread_t tid;
-	bool running;
-	bool stop;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	unsigned int head;
-	unsigned int tail;
-	size_t len[CAP_OUT_BUFS];
-	uint8_t *buf[CAP_OUT_BUFS];
-} wr = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
-
-static void
-out_write(const uint8_t *buf, size_t len)
-{
-	size_t off = 0;
-
-	while (off < len && cap.out_err == 0) {
-		ssize_t w = write(cap.fd, buf + off, len - off);
-
-		if (w < 0 && errno != EINTR)
-			cap.out_err = errno;
-		else if (w > 0)
-			off += (size_t)w;
-	}
-}
-
-static void *
-writer_main(void *arg)
-{
-	RTE_SET_USED(arg);
-	pthread_mutex_lock(&wr.lock);
-	for (;;) {
-		unsigned int i;
-
-		while (wr.tail == wr.head && !wr.stop)
-			pthread_cond_wait(&wr.cond, &wr.lock);
-		if (wr.tail == wr.head)
-			break;
-		i = wr.tail % CAP_OUT_BUFS;
-		pthread_mutex_unlock(&wr.lock);
-		out_write(wr.buf[i], wr.len[i]);
-		pthread_mutex_lock(&wr.lock);
-		wr.tail++;
-		pthread_cond_broadcast(&wr.cond);
-	}
-	pthread_mutex_unlock(&wr.lock);
-	return NULL;
-}
-
-/*
- * OUT, or when it is a regular file (or none yet) a new file beside it
- * that replaces it once complete (out_commit): a run that fails leaves
- * OUT as it was, and OUT may be IN (read on to its end through its own
- * descriptor). Truncating OUT in place would also cost a writeback of
- * all of it at close on ext4 (its replace-by-truncate heuristic); OUT is
- * unlinked before the rename for the same reason (replace-by-rename).
- * Anything else (a FIFO, /dev/null, a symbolic link) is written as is.
- */
-static int
-out_open(const char *out)
-{
-	struct stat so;
-	mode_t mask;
-	int fd;
-
-	if (lstat(out, &so) != 0 || S_ISREG(so.st_mode)) {
-		snprintf(cap.tmp_path, sizeof(cap.tmp_path), "%s.wiremask-XXXXXX",
-			 out);
-		fd = mkstemp(cap.tmp_path);
-		mask = umask(0);
-		umask(mask);
-		if (fd >= 0 && fchmod(fd, 0666 & ~mask) != 0) {
-			close(fd);
-			unlink(cap.tmp_path);
-			fd = -1;
-		}
-		if (fd < 0)
-			cap.tmp_path[0] = '\0';
-	} else {
-		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	}
-	if (fd < 0) {
-		wm_log(WM_LOG_ERR, "--write %s: %s", out, strerror(errno));
-		return -errno;
-	}
-	return fd;
-}
-
-/* The new OUT in place of the old one, or gone if the run failed. */
-static int
-out_commit(bool ok)
-{
-	if (cap.tmp_path[0] == '\0')
-		return 0;
-	if (!ok) {
-		unlink(cap.tmp_path);
-		return 0;
-	}
-	if ((unlink(cap.out_path) != 0 && errno != ENOENT) ||
-	    rename(cap.tmp_path, cap.out_path) != 0) {
-		wm_log(WM_LOG_ERR, "--write %s: %s (the output is in %s)",
-		       cap.out_path, strerror(errno), cap.tmp_path);
-		return -errno;
-	}
-	return 0;
-}
+struct wm_cap cap = { .fd = -1 };
 
 int
 wm_capture_open(const char *in, const char *out)
 {
 	char err[PCAP_ERRBUF_SIZE];
-	uint32_t h[6];
 
 	cap.in_path = in;
 	cap.out_path = out;
@@ -234,26 +65,9 @@ wm_capture_open(const char *in, const char *out)
 	}
 	cap.snaplen = (uint32_t)pcap_snapshot(cap.in);
 	cap.chunks = calloc(CAP_CHUNKS, sizeof(*cap.chunks));
-	for (unsigned int i = 0; i < CAP_OUT_BUFS; i++) {
-		wr.buf[i] = malloc(CAP_OUT_BUF);
-		if (wr.buf[i] == NULL)
-			return -ENOMEM;
-	}
-	cap.buf = wr.buf[0];
 	if (cap.chunks == NULL)
 		return -ENOMEM;
-	cap.fd = out_open(out);
-	if (cap.fd < 0)
-		return cap.fd;
-	wm_lt_file_header(h, cap.linktype, cap.snaplen, cap.nano);
-	memcpy(cap.buf, h, sizeof(h));
-	cap.len = sizeof(h);
-	if (pthread_create(&wr.tid, NULL, writer_main, NULL) != 0) {
-		wm_log(WM_LOG_ERR, "--write %s: no writer thread", out);
-		return -EAGAIN;
-	}
-	wr.running = true;
-	return 0;
+	return cap_out_open();
 }
 
 /*
@@ -360,14 +174,6 @@ wm_capture_start(struct wm_app *app)
 	return 0;
 }
 
-static struct wm_lt_rec *
-rec_get(uint64_t idx)
-{
-	struct wm_lt_rec *c = cap.chunks[idx >> CAP_CHUNK_SHIFT];
-
-	return c != NULL ? &c[idx & (CAP_CHUNK - 1)] : NULL;
-}
-
 static void
 read_end(int state, const char *why)
 {
@@ -396,7 +202,7 @@ rec_new(uint64_t idx)
 		}
 		__atomic_store_n(c, chunk, __ATOMIC_RELEASE);
 	}
-	return rec_get(idx);
+	return cap_rec(idx);
 }
 
 /*
@@ -504,89 +310,6 @@ wm_capture_rx(uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 	return k;
 }
 
-/* The buffer filled goes to the writer; the next free one is filled. */
-static void
-out_flush(void)
-{
-	if (!wr.running) {
-		out_write(cap.buf, cap.len);
-		cap.len = 0;
-		return;
-	}
-	pthread_mutex_lock(&wr.lock);
-	wr.len[wr.head % CAP_OUT_BUFS] = cap.len;
-	wr.head++;
-	pthread_cond_broadcast(&wr.cond);
-	while (wr.head - wr.tail >= CAP_OUT_BUFS)
-		pthread_cond_wait(&wr.cond, &wr.lock);
-	pthread_mutex_unlock(&wr.lock);
-	cap.buf = wr.buf[wr.head % CAP_OUT_BUFS];
-	cap.len = 0;
-}
-
-/* Everything filled written, the writer gone. */
-static void
-writer_stop(void)
-{
-	if (!wr.running)
-		return;
-	pthread_mutex_lock(&wr.lock);
-	wr.stop = true;
-	pthread_cond_broadcast(&wr.cond);
-	pthread_mutex_unlock(&wr.lock);
-	pthread_join(wr.tid, NULL);
-	wr.running = false;
-}
-
-/* @m, a view of a frame of IN, as that frame again at the end of OUT. */
-static void
-out_frame(const struct rte_mbuf *m)
-{
-	uint64_t idx = wm_lt_view_idx(rte_pktmbuf_mtod(m, const uint8_t *),
-				      m->data_len);
-	const struct wm_lt_rec *r = NULL;
-	uint32_t h[4], caplen, off;
-
-	if (idx < __atomic_load_n(&cap.frames, __ATOMIC_ACQUIRE))
-		r = rec_get(idx);
-	if (r == NULL || r->refused || m->pkt_len < r->cut) {
-		cap.unknown++;
-		return;
-	}
-	caplen = r->keep + m->pkt_len - r->cut;
-	if (cap.len + sizeof(h) + caplen > CAP_OUT_BUF)
-		out_flush();
-	h[0] = (uint32_t)r->ts_sec;
-	h[1] = r->ts_frac;
-	h[2] = caplen;
-	h[3] = caplen + (r->len - r->caplen);
-	memcpy(cap.buf + cap.len, h, sizeof(h));
-	memcpy(cap.buf + cap.len + sizeof(h), r->hdr, r->keep);
-	cap.len += sizeof(h) + r->keep;
-	off = r->cut;
-	for (const struct rte_mbuf *s = m; s != NULL; s = s->next) {
-		uint32_t k = s->data_len > off ? s->data_len - off : 0;
-
-		memcpy(cap.buf + cap.len,
-		       rte_pktmbuf_mtod_offset(s, const uint8_t *, off), k);
-		cap.len += k;
-		off = off > s->data_len ? off - s->data_len : 0;
-	}
-	cap.written++;
-}
-
-uint16_t
-wm_capture_tx(uint16_t port, struct rte_mbuf **pkts, uint16_t n)
-{
-	if (port != CAP_PORT_OUT)
-		cap.other += n;
-	else
-		for (uint16_t i = 0; i < n; i++)
-			out_frame(pkts[i]);
-	rte_pktmbuf_free_bulk(pkts, n);
-	return n;
-}
-
 void
 wm_capture_progress(uint64_t *taken, int64_t *total)
 {
@@ -608,8 +331,8 @@ wm_capture_close(void)
 		rc = -EIO;
 	}
 	if (cap.fd >= 0) {
-		out_flush();
-		writer_stop();
+		cap_out_flush();
+		cap_out_stop();
 		if (close(cap.fd) != 0 && cap.out_err == 0)
 			cap.out_err = errno;
 		cap.fd = -1;
@@ -618,7 +341,7 @@ wm_capture_close(void)
 			       strerror(cap.out_err));
 			rc = -cap.out_err;
 		}
-		if (out_commit(rc == 0) < 0)
+		if (cap_out_commit(rc == 0) < 0)
 			rc = -EIO;
 	}
 	if (cap.unknown != 0)
@@ -636,23 +359,19 @@ wm_capture_close(void)
 	     cap.chunks[c] != NULL; c++)
 		free(cap.chunks[c]);
 	free(cap.chunks);
-	for (unsigned int i = 0; i < CAP_OUT_BUFS; i++) {
-		free(wr.buf[i]);
-		wr.buf[i] = NULL;
-	}
+	cap_out_free();
 	cap.chunks = NULL;
-	cap.buf = NULL;
 	return rc;
 }
 
 void
 wm_capture_abort(void)
 {
-	writer_stop();
+	cap_out_stop();
 	if (cap.fd >= 0)
 		close(cap.fd);
 	cap.fd = -1;
-	out_commit(false);
+	cap_out_commit(false);
 	if (cap.in != NULL)
 		pcap_close(cap.in);
 	cap.in = NULL;
