@@ -26,10 +26,12 @@ usage: $(basename "$0") [--lcores SPEC] [--net-pcap] IN OUT [CONFIG] [-- WIREMAS
   WIREMASK-ARGS  passed on to wiremask, e.g. --stats-json FILE -v
 
 The binaries are build/app/wiremask and, for --net-pcap, wiremask-pcap
-(override with WIREMASK=PATH, WIREMASK_PCAP=PATH). Frames over 65,535 bytes are not
-carried (never cut): reported, not in OUT. Exit status: wiremask's when
-it fails; 2 IN unreadable or of another link type; 3 frames in or out
-do not add up (OUT incomplete); 4 frames over 65,535 bytes left out.
+(override with WIREMASK=PATH, WIREMASK_PCAP=PATH). Frames over 65,535
+bytes are not carried (never cut): reported, not in OUT. OUT is replaced
+once complete (a failed run leaves it as it was; OUT may be IN). Exit
+status: wiremask's when it fails; 2 IN unreadable, cut short or of
+another link type; 3 frames in or out do not add up (OUT incomplete);
+4 frames over 65,535 bytes left out.
 EOF
 }
 
