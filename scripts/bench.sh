@@ -136,8 +136,8 @@ timed() {
 
 # peer_point JSON: Suricata (one thread, detection only, the default
 # detectors as PCRE rules) and wiremask file to file (mask-pcap.sh:
-# EAL start-up, mempool and file I/O included; one worker, and two
-# workers on lcores 1 and 2 of the two CPUs), with the former net_pcap
+# EAL start-up, mempool and file I/O included; one worker, and two,
+# lcores not pinned: mask-pcap.sh's default), with the former net_pcap
 # path (mask-pcap.sh --net-pcap) beside them: alternating, 3 rounds,
 # medians of the wall time, with wiremask's in-memory time (the 1-worker
 # full path of the same run). The CPU time (user + system, every thread
@@ -153,7 +153,7 @@ peer_point() {
 			-S configs/bench/suricata.rules -l "$sdir"
 		timed ws cw scripts/mask-pcap.sh "$pcap" "$out/peer-out.pcap" \
 			configs/default.cfg
-		timed w2 c2 scripts/mask-pcap.sh --lcores 0@0,1@0,2@1 "$pcap" \
+		timed w2 c2 scripts/mask-pcap.sh --lcores "(0-2)@(0,1)" "$pcap" \
 			"$out/peer-out.pcap" configs/default.cfg
 		timed wn cn scripts/mask-pcap.sh --net-pcap "$pcap" \
 			"$out/peer-out.pcap" configs/default.cfg

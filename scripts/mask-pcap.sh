@@ -19,8 +19,10 @@ usage: $(basename "$0") [--lcores SPEC] [--net-pcap] IN OUT [CONFIG] [-- WIREMAS
            IN's frames, link headers and timestamps, only masked bytes and
            TCP checksums changed (pcapng comes out as pcap, ns stamps)
   CONFIG   wiremask config (default: configs/default.cfg)
-  --lcores EAL lcore map instead of "-l 0,1", e.g. 0@0,1@1,2@1 for two
-           workers on a 2-core machine (the config must say workers = 2)
+  --lcores EAL lcore map instead of "(0,1)@(CPUS)": the control lcore
+           and one worker, free to run on any CPU this shell may use
+           (CPUS), not pinned; e.g. "(0-2)@(0,1)" for two workers on a
+           2-core machine (with workers = 0 or 2 in the config)
   --net-pcap  the former path: IN converted to Ethernet (wiremask-pcap),
            net_pcap vdevs, OUT converted back; the same output, slower
   WIREMASK-ARGS  passed on to wiremask, e.g. --stats-json FILE -v
@@ -69,7 +71,14 @@ if [ $# -gt 0 ]; then
 	fi
 	shift
 fi
-[ ${#lcores[@]} -gt 0 ] || lcores=(-l "0,1")
+# Not pinned: a file is transformed on whatever CPUs are free; pinned
+# to one already busy (another DPDK process polling there), a worker
+# gets half of it or less. An appliance pins its workers; a tool run
+# on a shared machine should not.
+if [ ${#lcores[@]} -eq 0 ]; then
+	cpus=$(awk '/^Cpus_allowed_list:/ { print $2 }' /proc/self/status)
+	lcores=(--lcores "(0,1)@(${cpus:-0})")
+fi
 
 for f in "$in" "$config"; do
 	if [ ! -r "$f" ]; then
