@@ -6,7 +6,7 @@
  * straight into mbufs, each frame as its Ethernet view (pcap_link.h: any
  * link type wiremask-pcap reads, pcapng too); what the data path sends
  * out of port 1 goes back into IN's link type, link headers, timestamps
- * and lengths, through one write buffer, into OUT.
+ * and lengths, through 1 MB buffers, into OUT (capture_write.c).
  *
  *   IN --pcap_next_ex--> view in an mbuf ---> data path ---> tx port 1
  *             | record per frame number (ts, link header)       |
@@ -33,39 +33,39 @@
 #include "wiremask.h"
 #include "capture_priv.h"
 
-struct wm_cap cap = { .fd = -1 };
+struct wm_cap wm_cap = { .fd = -1 };
 
 int
 wm_capture_open(const char *in, const char *out)
 {
 	char err[PCAP_ERRBUF_SIZE];
 
-	cap.in_path = in;
-	cap.out_path = out;
+	wm_cap.in_path = in;
+	wm_cap.out_path = out;
 	/* Read in large blocks: libpcap's stream would read 4 KB at once. */
-	cap.in_file = fopen(in, "rbe");
-	if (cap.in_file == NULL) {
+	wm_cap.in_file = fopen(in, "rbe");
+	if (wm_cap.in_file == NULL) {
 		wm_log(WM_LOG_ERR, "--read %s: %s", in, strerror(errno));
 		return -errno;
 	}
-	setvbuf(cap.in_file, NULL, _IOFBF, CAP_IN_BUF);
+	setvbuf(wm_cap.in_file, NULL, _IOFBF, CAP_IN_BUF);
 	/* ns: OUT keeps IN's resolution whatever it is (pcapng too). */
-	cap.in = pcap_fopen_offline_with_tstamp_precision(cap.in_file,
+	wm_cap.in = pcap_fopen_offline_with_tstamp_precision(wm_cap.in_file,
 		PCAP_TSTAMP_PRECISION_NANO, err);
-	if (cap.in == NULL) {
-		fclose(cap.in_file);
+	if (wm_cap.in == NULL) {
+		fclose(wm_cap.in_file);
 		wm_log(WM_LOG_ERR, "--read %s: %s", in, err);
 		return -EINVAL;
 	}
-	wm_lt_file(in, cap.in, &cap.lt, &cap.linktype, &cap.nano);
-	if (cap.lt == NULL) {
+	wm_lt_file(in, wm_cap.in, &wm_cap.lt, &wm_cap.linktype, &wm_cap.nano);
+	if (wm_cap.lt == NULL) {
 		wm_log(WM_LOG_ERR, "--read %s: link type %" PRIu32 " is not one "
-		       "wiremask reads (" WM_LT_NAMES ")", in, cap.linktype);
+		       "wiremask reads (" WM_LT_NAMES ")", in, wm_cap.linktype);
 		return -EINVAL;
 	}
-	cap.snaplen = (uint32_t)pcap_snapshot(cap.in);
-	cap.chunks = calloc(CAP_CHUNKS, sizeof(*cap.chunks));
-	if (cap.chunks == NULL)
+	wm_cap.snaplen = (uint32_t)pcap_snapshot(wm_cap.in);
+	wm_cap.chunks = calloc(CAP_CHUNKS, sizeof(*wm_cap.chunks));
+	if (wm_cap.chunks == NULL)
 		return -ENOMEM;
 	return cap_out_open();
 }
@@ -107,25 +107,25 @@ wm_capture_ports(struct wm_app *app)
 static struct rte_mempool *
 pool_add(void)
 {
-	uint32_t n = RTE_MIN(CAP_POOL_MBUFS, cap.mbufs_left);
+	uint32_t n = RTE_MIN(CAP_POOL_MBUFS, wm_cap.mbufs_left);
 	char name[RTE_MEMPOOL_NAMESIZE];
 	struct rte_mempool *mp;
 
-	if (n == 0 || cap.npools == CAP_POOLS)
+	if (n == 0 || wm_cap.npools == CAP_POOLS)
 		return NULL;
-	snprintf(name, sizeof(name), "wm_mbufs%u", cap.npools);
+	snprintf(name, sizeof(name), "wm_mbufs%u", wm_cap.npools);
 	mp = rte_pktmbuf_pool_create(name, n, n >= 512 ? 256 : 0,
 		RTE_ALIGN_CEIL(sizeof(struct wm_pkt_meta), RTE_MBUF_PRIV_ALIGN),
-		cap.room, (int)rte_socket_id());
+		wm_cap.room, (int)rte_socket_id());
 	if (mp == NULL) {
 		wm_log(WM_LOG_ERR, "cannot create %u more mbufs of %u bytes: %s "
-		       "(give EAL more memory with -m)", n, cap.room,
+		       "(give EAL more memory with -m)", n, wm_cap.room,
 		       rte_strerror(rte_errno));
-		cap.mbufs_left = 0;
+		wm_cap.mbufs_left = 0;
 		return NULL;
 	}
-	cap.mbufs_left -= n;
-	cap.pool[cap.npools++] = mp;
+	wm_cap.mbufs_left -= n;
+	wm_cap.pool[wm_cap.npools++] = mp;
 	return mp;
 }
 
@@ -135,19 +135,19 @@ mbuf_get(void)
 {
 	struct rte_mbuf *m;
 
-	for (unsigned int i = 0; i < cap.npools; i++) {
-		unsigned int k = (cap.cur + i) % cap.npools;
+	for (unsigned int i = 0; i < wm_cap.npools; i++) {
+		unsigned int k = (wm_cap.cur + i) % wm_cap.npools;
 
-		m = rte_pktmbuf_alloc(cap.pool[k]);
+		m = rte_pktmbuf_alloc(wm_cap.pool[k]);
 		if (m != NULL) {
-			cap.cur = k;
+			wm_cap.cur = k;
 			return m;
 		}
 	}
 	if (pool_add() == NULL)
 		return NULL;
-	cap.cur = cap.npools - 1;
-	return rte_pktmbuf_alloc(cap.pool[cap.cur]);
+	wm_cap.cur = wm_cap.npools - 1;
+	return rte_pktmbuf_alloc(wm_cap.pool[wm_cap.cur]);
 }
 
 /* The first pool; mbufs carry capture timestamps as net_pcap's do. */
@@ -156,8 +156,8 @@ wm_capture_start(struct wm_app *app)
 {
 	const struct wm_config *cfg = app->cfg;
 
-	cap.mbufs_left = cfg->ports.mbufs;
-	cap.room = (uint16_t)RTE_MIN(cfg->ports.mbuf_size + RTE_PKTMBUF_HEADROOM,
+	wm_cap.mbufs_left = cfg->ports.mbufs;
+	wm_cap.room = (uint16_t)RTE_MIN(cfg->ports.mbuf_size + RTE_PKTMBUF_HEADROOM,
 				     (uint32_t)UINT16_MAX);
 	app->pool = pool_add();
 	if (app->pool == NULL)
@@ -169,8 +169,8 @@ wm_capture_start(struct wm_app *app)
 		return -ENOSPC;
 	}
 	app->capture_clock = true;
-	cap.ts_offset = app->ts_offset;
-	cap.ts_flag = app->ts_flag;
+	wm_cap.ts_offset = app->ts_offset;
+	wm_cap.ts_flag = app->ts_flag;
 	return 0;
 }
 
@@ -178,16 +178,16 @@ static void
 read_end(int state, const char *why)
 {
 	if (why != NULL)
-		snprintf(cap.err, sizeof(cap.err), "--read %s: after frame %"
-			 PRIu64 ": %s", cap.in_path, cap.frames, why);
-	__atomic_store_n(&cap.state, state, __ATOMIC_RELEASE);
+		snprintf(wm_cap.err, sizeof(wm_cap.err), "--read %s: after frame %"
+			 PRIu64 ": %s", wm_cap.in_path, wm_cap.frames, why);
+	__atomic_store_n(&wm_cap.state, state, __ATOMIC_RELEASE);
 }
 
 /* Frame number @idx's record, its chunk made when it is the first. */
 static struct wm_lt_rec *
 rec_new(uint64_t idx)
 {
-	struct wm_lt_rec **c = &cap.chunks[idx >> CAP_CHUNK_SHIFT];
+	struct wm_lt_rec **c = &wm_cap.chunks[idx >> CAP_CHUNK_SHIFT];
 
 	if (idx > UINT32_MAX) {
 		read_end(CAP_ERROR, "more than 2^32 frames");
@@ -246,7 +246,7 @@ static int
 frame_take(const struct pcap_pkthdr *ph, const uint8_t *f,
 	   struct rte_mbuf **out)
 {
-	uint64_t idx = cap.frames;
+	uint64_t idx = wm_cap.frames;
 	struct wm_lt_rec *r = rec_new(idx);
 	uint8_t view[WM_LT_VIEW_MAX];
 	struct rte_mbuf *m, *seg;
@@ -254,13 +254,13 @@ frame_take(const struct pcap_pkthdr *ph, const uint8_t *f,
 
 	if (r == NULL)
 		return -1;
-	ok = wm_lt_convert(cap.lt, cap.nano, idx, ph, f, r, view);
-	__atomic_store_n(&cap.frames, idx + 1, __ATOMIC_RELEASE);
+	ok = wm_lt_convert(wm_cap.lt, wm_cap.nano, idx, ph, f, r, view);
+	__atomic_store_n(&wm_cap.frames, idx + 1, __ATOMIC_RELEASE);
 	if (!ok) {
-		cap.refused++;
+		wm_cap.refused++;
 		wm_log(WM_LOG_WARNING, "--read %s: frame %" PRIu64 " is %" PRIu32
 		       " bytes: over the %u bytes wiremask carries whole: "
-		       "refused, not in the output", cap.in_path, idx + 1,
+		       "refused, not in the output", wm_cap.in_path, idx + 1,
 		       ph->caplen, WM_LT_FRAME_MAX);
 		return 0;
 	}
@@ -269,14 +269,14 @@ frame_take(const struct pcap_pkthdr *ph, const uint8_t *f,
 	if (m == NULL || chain_put(m, &seg, view, r->cut) < 0 ||
 	    chain_put(m, &seg, f + r->keep, ph->caplen - r->keep) < 0) {
 		rte_pktmbuf_free(m);
-		cap.nombuf++;
+		wm_cap.nombuf++;
 		return -1;
 	}
 	/* net_pcap's stamp: microseconds (libpcap gave ns here) */
-	*RTE_MBUF_DYNFIELD(m, cap.ts_offset, rte_mbuf_timestamp_t *) =
+	*RTE_MBUF_DYNFIELD(m, wm_cap.ts_offset, rte_mbuf_timestamp_t *) =
 		(uint64_t)ph->ts.tv_sec * 1000000 +
 		(uint64_t)ph->ts.tv_usec / 1000;
-	m->ol_flags |= cap.ts_flag;
+	m->ol_flags |= wm_cap.ts_flag;
 	m->port = CAP_PORT_IN;
 	*out = m;
 	return 1;
@@ -291,15 +291,15 @@ wm_capture_rx(uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 	int r;
 
 	if (port != CAP_PORT_IN ||
-	    __atomic_load_n(&cap.state, __ATOMIC_RELAXED) != CAP_READING)
+	    __atomic_load_n(&wm_cap.state, __ATOMIC_RELAXED) != CAP_READING)
 		return 0;
 	while (k < n) {
-		r = pcap_next_ex(cap.in, &ph, &f);
+		r = pcap_next_ex(wm_cap.in, &ph, &f);
 		if (r != 1) {
 			/* A record cut short (its writer killed) ends IN. */
 			read_end(r == PCAP_ERROR_BREAK ? CAP_EOF : CAP_ERROR,
 				 r == PCAP_ERROR_BREAK ? NULL :
-				 pcap_geterr(cap.in));
+				 pcap_geterr(wm_cap.in));
 			break;
 		}
 		r = frame_take(ph, f, &pkts[k]);
@@ -313,12 +313,12 @@ wm_capture_rx(uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 void
 wm_capture_progress(uint64_t *taken, int64_t *total)
 {
-	uint64_t n = __atomic_load_n(&cap.frames, __ATOMIC_ACQUIRE);
+	uint64_t n = __atomic_load_n(&wm_cap.frames, __ATOMIC_ACQUIRE);
 
 	*taken = n;
 	/* Until IN ends there is always one frame more to read. */
 	*total = (int64_t)n +
-		 (__atomic_load_n(&cap.state, __ATOMIC_ACQUIRE) == CAP_READING);
+		 (__atomic_load_n(&wm_cap.state, __ATOMIC_ACQUIRE) == CAP_READING);
 }
 
 int
@@ -326,41 +326,41 @@ wm_capture_close(void)
 {
 	int rc = 0;
 
-	if (cap.state == CAP_ERROR) {
-		wm_log(WM_LOG_ERR, "%s: no output written", cap.err);
+	if (wm_cap.state == CAP_ERROR) {
+		wm_log(WM_LOG_ERR, "%s: no output written", wm_cap.err);
 		rc = -EIO;
 	}
-	if (cap.fd >= 0) {
+	if (wm_cap.fd >= 0) {
 		cap_out_flush();
 		cap_out_stop();
-		if (close(cap.fd) != 0 && cap.out_err == 0)
-			cap.out_err = errno;
-		cap.fd = -1;
-		if (cap.out_err != 0) {
-			wm_log(WM_LOG_ERR, "--write %s: %s", cap.out_path,
-			       strerror(cap.out_err));
-			rc = -cap.out_err;
+		if (close(wm_cap.fd) != 0 && wm_cap.out_err == 0)
+			wm_cap.out_err = errno;
+		wm_cap.fd = -1;
+		if (wm_cap.out_err != 0) {
+			wm_log(WM_LOG_ERR, "--write %s: %s", wm_cap.out_path,
+			       strerror(wm_cap.out_err));
+			rc = -wm_cap.out_err;
 		}
 		if (cap_out_commit(rc == 0) < 0)
 			rc = -EIO;
 	}
-	if (cap.unknown != 0)
+	if (wm_cap.unknown != 0)
 		wm_log(WM_LOG_ERR, "--write %s: %" PRIu64 " frame(s) sent out "
-		       "of port %u are no frame of %s: not in it", cap.out_path,
-		       cap.unknown, CAP_PORT_OUT, cap.in_path);
-	if (cap.other != 0)
+		       "of port %u are no frame of %s: not in it", wm_cap.out_path,
+		       wm_cap.unknown, CAP_PORT_OUT, wm_cap.in_path);
+	if (wm_cap.other != 0)
 		wm_log(WM_LOG_WARNING, "port %u also sent %" PRIu64 " frame(s) "
-		       "(not written to %s)", CAP_PORT_IN, cap.other,
-		       cap.out_path);
-	if (cap.in != NULL)
-		pcap_close(cap.in);
-	cap.in = NULL;
-	for (uint64_t c = 0; cap.chunks != NULL && c < CAP_CHUNKS &&
-	     cap.chunks[c] != NULL; c++)
-		free(cap.chunks[c]);
-	free(cap.chunks);
+		       "(not written to %s)", CAP_PORT_IN, wm_cap.other,
+		       wm_cap.out_path);
+	if (wm_cap.in != NULL)
+		pcap_close(wm_cap.in);
+	wm_cap.in = NULL;
+	for (uint64_t c = 0; wm_cap.chunks != NULL && c < CAP_CHUNKS &&
+	     wm_cap.chunks[c] != NULL; c++)
+		free(wm_cap.chunks[c]);
+	free(wm_cap.chunks);
 	cap_out_free();
-	cap.chunks = NULL;
+	wm_cap.chunks = NULL;
 	return rc;
 }
 
@@ -368,13 +368,13 @@ void
 wm_capture_abort(void)
 {
 	cap_out_stop();
-	if (cap.fd >= 0)
-		close(cap.fd);
-	cap.fd = -1;
+	if (wm_cap.fd >= 0)
+		close(wm_cap.fd);
+	wm_cap.fd = -1;
 	cap_out_commit(false);
-	if (cap.in != NULL)
-		pcap_close(cap.in);
-	cap.in = NULL;
+	if (wm_cap.in != NULL)
+		pcap_close(wm_cap.in);
+	wm_cap.in = NULL;
 }
 
 void
@@ -383,8 +383,8 @@ wm_capture_print(FILE *out)
 	fprintf(out, "  capture %s: %" PRIu64 " frames read, %" PRIu64
 		" refused (too long), %" PRIu64 " lost (no mbuf); %s: %"
 		PRIu64 " written, %" PRIu64 " sent out of port %u\n",
-		cap.in_path, cap.frames, cap.refused, cap.nombuf, cap.out_path,
-		cap.written, cap.other, CAP_PORT_IN);
+		wm_cap.in_path, wm_cap.frames, wm_cap.refused, wm_cap.nombuf, wm_cap.out_path,
+		wm_cap.written, wm_cap.other, CAP_PORT_IN);
 }
 
 void
@@ -393,6 +393,6 @@ wm_capture_json(FILE *f)
 	fprintf(f, "{\"frames\": %" PRIu64 ", \"refused\": %" PRIu64
 		", \"nombuf\": %" PRIu64 ", \"written\": %" PRIu64
 		", \"other_port\": %" PRIu64 ", \"unknown\": %" PRIu64 "}",
-		cap.frames, cap.refused, cap.nombuf, cap.written, cap.other,
-		cap.unknown);
+		wm_cap.frames, wm_cap.refused, wm_cap.nombuf, wm_cap.written, wm_cap.other,
+		wm_cap.unknown);
 }

@@ -68,14 +68,14 @@ struct wm_cap {
 	uint64_t unknown;               /* not a view of IN: not in OUT */
 };
 
-extern struct wm_cap cap;
+extern struct wm_cap wm_cap;
 
 
 /* Frame number @idx's record, or NULL (its chunk not made). */
 static inline struct wm_lt_rec *
 cap_rec(uint64_t idx)
 {
-	struct wm_lt_rec *c = __atomic_load_n(&cap.chunks[idx >> CAP_CHUNK_SHIFT],
+	struct wm_lt_rec *c = __atomic_load_n(&wm_cap.chunks[idx >> CAP_CHUNK_SHIFT],
 					      __ATOMIC_ACQUIRE);
 
 	return c != NULL ? &c[idx & (CAP_CHUNK - 1)] : NULL;

@@ -46,11 +46,11 @@ out_write(const uint8_t *buf, size_t len)
 {
 	size_t off = 0;
 
-	while (off < len && cap.out_err == 0) {
-		ssize_t w = write(cap.fd, buf + off, len - off);
+	while (off < len && wm_cap.out_err == 0) {
+		ssize_t w = write(wm_cap.fd, buf + off, len - off);
 
 		if (w < 0 && errno != EINTR)
-			cap.out_err = errno;
+			wm_cap.out_err = errno;
 		else if (w > 0)
 			off += (size_t)w;
 	}
@@ -96,18 +96,18 @@ out_open(const char *out)
 	int fd;
 
 	if (lstat(out, &so) != 0 || S_ISREG(so.st_mode)) {
-		snprintf(cap.tmp_path, sizeof(cap.tmp_path), "%s.wiremask-XXXXXX",
+		snprintf(wm_cap.tmp_path, sizeof(wm_cap.tmp_path), "%s.wiremask-XXXXXX",
 			 out);
-		fd = mkstemp(cap.tmp_path);
+		fd = mkstemp(wm_cap.tmp_path);
 		mask = umask(0);
 		umask(mask);
 		if (fd >= 0 && fchmod(fd, 0666 & ~mask) != 0) {
 			close(fd);
-			unlink(cap.tmp_path);
+			unlink(wm_cap.tmp_path);
 			fd = -1;
 		}
 		if (fd < 0)
-			cap.tmp_path[0] = '\0';
+			wm_cap.tmp_path[0] = '\0';
 	} else {
 		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	}
@@ -122,16 +122,16 @@ out_open(const char *out)
 int
 cap_out_commit(bool ok)
 {
-	if (cap.tmp_path[0] == '\0')
+	if (wm_cap.tmp_path[0] == '\0')
 		return 0;
 	if (!ok) {
-		unlink(cap.tmp_path);
+		unlink(wm_cap.tmp_path);
 		return 0;
 	}
-	if ((unlink(cap.out_path) != 0 && errno != ENOENT) ||
-	    rename(cap.tmp_path, cap.out_path) != 0) {
+	if ((unlink(wm_cap.out_path) != 0 && errno != ENOENT) ||
+	    rename(wm_cap.tmp_path, wm_cap.out_path) != 0) {
 		wm_log(WM_LOG_ERR, "--write %s: %s (the output is in %s)",
-		       cap.out_path, strerror(errno), cap.tmp_path);
+		       wm_cap.out_path, strerror(errno), wm_cap.tmp_path);
 		return -errno;
 	}
 	return 0;
@@ -147,15 +147,15 @@ cap_out_open(void)
 		if (wr.buf[i] == NULL)
 			return -ENOMEM;
 	}
-	cap.buf = wr.buf[0];
-	cap.fd = out_open(cap.out_path);
-	if (cap.fd < 0)
-		return cap.fd;
-	wm_lt_file_header(h, cap.linktype, cap.snaplen, cap.nano);
-	memcpy(cap.buf, h, sizeof(h));
-	cap.len = sizeof(h);
+	wm_cap.buf = wr.buf[0];
+	wm_cap.fd = out_open(wm_cap.out_path);
+	if (wm_cap.fd < 0)
+		return wm_cap.fd;
+	wm_lt_file_header(h, wm_cap.linktype, wm_cap.snaplen, wm_cap.nano);
+	memcpy(wm_cap.buf, h, sizeof(h));
+	wm_cap.len = sizeof(h);
 	if (pthread_create(&wr.tid, NULL, writer_main, NULL) != 0) {
-		wm_log(WM_LOG_ERR, "--write %s: no writer thread", cap.out_path);
+		wm_log(WM_LOG_ERR, "--write %s: no writer thread", wm_cap.out_path);
 		return -EAGAIN;
 	}
 	wr.running = true;
@@ -167,19 +167,19 @@ void
 cap_out_flush(void)
 {
 	if (!wr.running) {
-		out_write(cap.buf, cap.len);
-		cap.len = 0;
+		out_write(wm_cap.buf, wm_cap.len);
+		wm_cap.len = 0;
 		return;
 	}
 	pthread_mutex_lock(&wr.lock);
-	wr.len[wr.head % CAP_OUT_BUFS] = cap.len;
+	wr.len[wr.head % CAP_OUT_BUFS] = wm_cap.len;
 	wr.head++;
 	pthread_cond_broadcast(&wr.cond);
 	while (wr.head - wr.tail >= CAP_OUT_BUFS)
 		pthread_cond_wait(&wr.cond, &wr.lock);
 	pthread_mutex_unlock(&wr.lock);
-	cap.buf = wr.buf[wr.head % CAP_OUT_BUFS];
-	cap.len = 0;
+	wm_cap.buf = wr.buf[wr.head % CAP_OUT_BUFS];
+	wm_cap.len = 0;
 }
 
 /* Everything filled written, the writer gone. */
@@ -205,39 +205,39 @@ out_frame(const struct rte_mbuf *m)
 	const struct wm_lt_rec *r = NULL;
 	uint32_t h[4], caplen, off;
 
-	if (idx < __atomic_load_n(&cap.frames, __ATOMIC_ACQUIRE))
+	if (idx < __atomic_load_n(&wm_cap.frames, __ATOMIC_ACQUIRE))
 		r = cap_rec(idx);
 	if (r == NULL || r->refused || m->pkt_len < r->cut) {
-		cap.unknown++;
+		wm_cap.unknown++;
 		return;
 	}
 	caplen = r->keep + m->pkt_len - r->cut;
-	if (cap.len + sizeof(h) + caplen > CAP_OUT_BUF)
+	if (wm_cap.len + sizeof(h) + caplen > CAP_OUT_BUF)
 		cap_out_flush();
 	h[0] = (uint32_t)r->ts_sec;
 	h[1] = r->ts_frac;
 	h[2] = caplen;
 	h[3] = caplen + (r->len - r->caplen);
-	memcpy(cap.buf + cap.len, h, sizeof(h));
-	memcpy(cap.buf + cap.len + sizeof(h), r->hdr, r->keep);
-	cap.len += sizeof(h) + r->keep;
+	memcpy(wm_cap.buf + wm_cap.len, h, sizeof(h));
+	memcpy(wm_cap.buf + wm_cap.len + sizeof(h), r->hdr, r->keep);
+	wm_cap.len += sizeof(h) + r->keep;
 	off = r->cut;
 	for (const struct rte_mbuf *s = m; s != NULL; s = s->next) {
 		uint32_t k = s->data_len > off ? s->data_len - off : 0;
 
-		memcpy(cap.buf + cap.len,
+		memcpy(wm_cap.buf + wm_cap.len,
 		       rte_pktmbuf_mtod_offset(s, const uint8_t *, off), k);
-		cap.len += k;
+		wm_cap.len += k;
 		off = off > s->data_len ? off - s->data_len : 0;
 	}
-	cap.written++;
+	wm_cap.written++;
 }
 
 uint16_t
 wm_capture_tx(uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 {
 	if (port != CAP_PORT_OUT)
-		cap.other += n;
+		wm_cap.other += n;
 	else
 		for (uint16_t i = 0; i < n; i++)
 			out_frame(pkts[i]);
@@ -252,5 +252,5 @@ cap_out_free(void)
 		free(wr.buf[i]);
 		wr.buf[i] = NULL;
 	}
-	cap.buf = NULL;
+	wm_cap.buf = NULL;
 }
