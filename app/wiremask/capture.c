@@ -383,8 +383,8 @@ wm_capture_print(FILE *out)
 	fprintf(out, "  capture %s: %" PRIu64 " frames read, %" PRIu64
 		" refused (too long), %" PRIu64 " lost (no mbuf); %s: %"
 		PRIu64 " written, %" PRIu64 " sent out of port %u\n",
-		wm_cap.in_path, wm_cap.frames, wm_cap.refused, wm_cap.nombuf, wm_cap.out_path,
-		wm_cap.written, wm_cap.other, CAP_PORT_IN);
+		wm_cap.in_path, wm_cap.frames, wm_cap.refused, wm_cap.nombuf,
+		wm_cap.out_path, wm_cap.written, wm_cap.other, CAP_PORT_IN);
 }
 
 void
@@ -393,6 +393,6 @@ wm_capture_json(FILE *f)
 	fprintf(f, "{\"frames\": %" PRIu64 ", \"refused\": %" PRIu64
 		", \"nombuf\": %" PRIu64 ", \"written\": %" PRIu64
 		", \"other_port\": %" PRIu64 ", \"unknown\": %" PRIu64 "}",
-		wm_cap.frames, wm_cap.refused, wm_cap.nombuf, wm_cap.written, wm_cap.other,
-		wm_cap.unknown);
+		wm_cap.frames, wm_cap.refused, wm_cap.nombuf, wm_cap.written,
+		wm_cap.other, wm_cap.unknown);
 }

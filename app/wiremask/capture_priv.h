@@ -75,8 +75,9 @@ extern struct wm_cap wm_cap;
 static inline struct wm_lt_rec *
 cap_rec(uint64_t idx)
 {
-	struct wm_lt_rec *c = __atomic_load_n(&wm_cap.chunks[idx >> CAP_CHUNK_SHIFT],
-					      __ATOMIC_ACQUIRE);
+	struct wm_lt_rec *c =
+		__atomic_load_n(&wm_cap.chunks[idx >> CAP_CHUNK_SHIFT],
+				__ATOMIC_ACQUIRE);
 
 	return c != NULL ? &c[idx & (CAP_CHUNK - 1)] : NULL;
 }

@@ -96,8 +96,8 @@ out_open(const char *out)
 	int fd;
 
 	if (lstat(out, &so) != 0 || S_ISREG(so.st_mode)) {
-		snprintf(wm_cap.tmp_path, sizeof(wm_cap.tmp_path), "%s.wiremask-XXXXXX",
-			 out);
+		snprintf(wm_cap.tmp_path, sizeof(wm_cap.tmp_path),
+			 "%s.wiremask-XXXXXX", out);
 		fd = mkstemp(wm_cap.tmp_path);
 		mask = umask(0);
 		umask(mask);
