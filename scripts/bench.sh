@@ -15,7 +15,8 @@
 #          --no-huge: needed past ~1.5 GB of mbufs, e.g. 100K+ flows),
 #          --peer (default point: Suricata 7 on the same capture, one
 #          thread, detection only, timed against wiremask file to file
-#          and in memory; installs Suricata from bookworm-backports)
+#          (one and two workers, and the former --net-pcap path) and in
+#          memory; installs Suricata from bookworm-backports)
 set -euo pipefail
 
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -119,44 +120,66 @@ default_point() {
 	run_point "1500 B HTTP/JSON, 1000 flows, default policy" "$pcap" configs/default.cfg
 }
 
-# Wall seconds of a command (its output discarded).
-wall() {
-	local t0=$EPOCHREALTIME
-	"$@" >/dev/null 2>&1
-	awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f\n", b - a }'
+# timed WALLS CPUS CMD...: CMD's wall seconds appended to the array
+# WALLS, its CPU seconds (user + system, its threads and children) to
+# CPUS; its output discarded.
+timed() {
+	local -n _w=$1 _c=$2
+	local f
+	shift 2
+	f=$(mktemp)
+	/usr/bin/time -f '%e %U %S' -o "$f" "$@" >/dev/null 2>&1 || true
+	_w+=("$(tail -n 1 "$f" | awk '{ print $1 }')")
+	_c+=("$(tail -n 1 "$f" | awk '{ printf "%.2f\n", $2 + $3 }')")
+	rm -f "$f"
 }
 
 # peer_point JSON: Suricata (one thread, detection only, the default
 # detectors as PCRE rules) and wiremask file to file (mask-pcap.sh:
-# EAL start-up, mempool and pcap I/O included), alternating, 3 rounds;
-# medians, with wiremask's in-memory time (the 1-worker full path of the
-# same run) beside them. Adds the keys to JSON's line.
+# EAL start-up, mempool and file I/O included; one worker, and two,
+# lcores not pinned: mask-pcap.sh's default), with the former net_pcap
+# path (mask-pcap.sh --net-pcap) beside them: alternating, 3 rounds,
+# medians of the wall time, with wiremask's in-memory time (the 1-worker
+# full path of the same run). The CPU time (user + system, every thread
+# and child) of each is reported too. Adds the keys to JSON's line.
 peer_point() {
-	local json=$1 pcap=$out/http-1500.pcap sdir=$out/suricata s w
-	local ss=() ws=()
+	local json=$1 pcap=$out/http-1500.pcap sdir=$out/suricata
+	local ss=() ws=() w2=() wn=() cs=() cw=() c2=() cn=()
 	mkdir -p "$sdir"
 	for _ in 1 2 3; do
 		rm -f "$sdir"/*.log
-		ss+=("$(wall suricata -r "$pcap" --runmode single -k none \
+		timed ss cs suricata -r "$pcap" --runmode single -k none \
 			-c configs/bench/suricata.yaml \
-			-S configs/bench/suricata.rules -l "$sdir")")
-		ws+=("$(wall scripts/mask-pcap.sh "$pcap" "$out/peer-out.pcap" \
-			configs/default.cfg)")
+			-S configs/bench/suricata.rules -l "$sdir"
+		timed ws cw scripts/mask-pcap.sh "$pcap" "$out/peer-out.pcap" \
+			configs/default.cfg
+		timed w2 c2 scripts/mask-pcap.sh --lcores "(0-2)@(0,1)" "$pcap" \
+			"$out/peer-out.pcap" configs/default.cfg
+		timed wn cn scripts/mask-pcap.sh --net-pcap "$pcap" \
+			"$out/peer-out.pcap" configs/default.cfg
 	done
-	s=$(printf '%s\n' "${ss[@]}" | sort -n | sed -n 2p)
-	w=$(printf '%s\n' "${ws[@]}" | sort -n | sed -n 2p)
-	echo "peer: suricata ${ss[*]} s; wiremask file to file ${ws[*]} s" >&2
+	echo "peer: suricata ${ss[*]} s (cpu ${cs[*]}); wiremask file to file" \
+		"${ws[*]} s (cpu ${cw[*]}), 2 workers ${w2[*]} s (cpu ${c2[*]})," \
+		"--net-pcap ${wn[*]} s (cpu ${cn[*]}); load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 	echo "$json" | /usr/bin/python3 -c '
-import json, sys
+import json, statistics, sys
 r = json.load(sys.stdin)
-s, w = float(sys.argv[1]), float(sys.argv[2])
+med = lambda a: statistics.median(float(x) for x in a.split())
+s, w, w2, wn = (med(a) for a in sys.argv[1:5])
+cs, cw, c2, cn = (med(a) for a in sys.argv[5:9])
 one = [x for x in r["runs"] if x["workers"] == 1]
 mem = r["packets"] / (one[0]["full_mpps"] * 1e6) if one else 0
 r["suricata_s"], r["wiremask_file_s"] = round(s, 3), round(w, 3)
+r["wiremask_file_2w_s"], r["wiremask_file_netpcap_s"] = round(w2, 3), round(wn, 3)
+r["suricata_cpu_s"], r["wiremask_file_cpu_s"] = round(cs, 3), round(cw, 3)
+r["wiremask_file_2w_cpu_s"], r["wiremask_file_netpcap_cpu_s"] = round(c2, 3), round(cn, 3)
 r["wiremask_mem_s"] = round(mem, 3)
 r["ratio_suricata_file"] = round(s / w, 3)
+r["ratio_suricata_file_2w"] = round(s / w2, 3)
+r["ratio_suricata_file_netpcap"] = round(s / wn, 3)
 r["ratio_suricata_mem"] = round(s / mem, 3) if mem else 0
-print(json.dumps(r))' "$s" "$w"
+print(json.dumps(r))' "${ss[*]}" "${ws[*]}" "${w2[*]}" "${wn[*]}" \
+		"${cs[*]}" "${cw[*]}" "${c2[*]}" "${cn[*]}"
 }
 
 case $mode in

@@ -10,21 +10,9 @@
  *   from-eth ETH STATE OUT  every frame wiremask wrote to ETH becomes the
  *                           input frame it came from again, in OUT
  *
- * The frame's number travels in its source MAC address, which wiremask
- * never changes, so frames may leave in any order (held packets, several
- * workers) and come back exactly:
- *
- *   input      [ link header (keep bytes) ][ L3 ...                ]
- *   ETH        [ dst 6 ][ 02 00 number 4 ][ type 2 ][ L3 ...       ]
- *   Ethernet   [ dst 6 ][ src 6 ][ type ...                        ]
- *     in ETH   [ dst 6 ][ 02 00 number 4 ][ type ...               ]
- *   output     [ link header as input     ][ L3 ... as wiremask left it ]
- *
- * Link types: Ethernet (1), raw IP (101, 12, 14, IPv4 228, IPv6 229),
- * Linux cooked SLL (113)
- * and SLL2 (276), BSD loopback NULL (0) and LOOP (108). The type field
- * of the pseudo header is IPv4 or IPv6 as the frame says, the cooked
- * header's protocol, or 0x88b5 (not IP: wiremask forwards it untouched).
+ * The frame's number travels in its source MAC address (pcap_link.h:
+ * the Ethernet view wiremask's capture mode also uses in process), so
+ * frames may leave in any order and come back exactly.
  * A frame ETH cannot carry (over 65,535 bytes: net_pcap's limit) is
  * refused, counted and reported; it is not in OUT. Nothing is truncated.
  */
@@ -37,32 +25,10 @@
 
 #include <pcap/pcap.h>
 
-/* The largest frame net_pcap reads and wiremask writes whole. */
-#define ETH_MAX 65535u
-#define HDR_MAX 24u                 /* longest link header kept (SLL2: 20) */
-#define TYPE_NOT_IP 0x88b5          /* IEEE local experimental */
+#include "pcap_link.h"
+
+#define ETH_MAX WM_LT_FRAME_MAX
 #define STATE_MAGIC "WMPCAP01"
-
-enum lt_kind { LT_ETH, LT_RAW, LT_NULL, LT_LOOP, LT_SLL, LT_SLL2 };
-
-static const struct lt {
-	uint32_t linktype;          /* as the file says (LINKTYPE_*) */
-	int dlt;                    /* as libpcap reports it (DLT_*) */
-	enum lt_kind kind;
-	uint16_t hdr;               /* link header bytes replaced */
-	const char *name;
-} lts[] = {
-	{ 1, DLT_EN10MB, LT_ETH, 12, "Ethernet" },
-	{ 101, DLT_RAW, LT_RAW, 0, "raw IP" },
-	{ 12, 12, LT_RAW, 0, "raw IP (DLT 12)" },
-	{ 14, 14, LT_RAW, 0, "raw IP (DLT 14)" },
-	{ 228, 228, LT_RAW, 0, "raw IPv4" },
-	{ 229, 229, LT_RAW, 0, "raw IPv6" },
-	{ 0, DLT_NULL, LT_NULL, 4, "BSD loopback (NULL)" },
-	{ 108, 108, LT_LOOP, 4, "OpenBSD loopback (LOOP)" },
-	{ 113, 113, LT_SLL, 16, "Linux cooked (SLL)" },
-	{ 276, 276, LT_SLL2, 20, "Linux cooked v2 (SLL2)" },
-};
 
 /* STATE: this header, then one record per input frame, in input order. */
 struct state_hdr {
@@ -72,18 +38,6 @@ struct state_hdr {
 	uint32_t nano;              /* timestamps in ns (else us) */
 	uint32_t kind;
 	uint64_t frames;
-};
-
-struct state_rec {
-	uint64_t ts_sec;
-	uint32_t ts_frac;           /* ns or us, as state_hdr.nano */
-	uint32_t len;               /* the frame's length on the wire */
-	uint32_t caplen;            /* bytes captured */
-	uint16_t keep;              /* link header bytes in @hdr */
-	uint16_t cut;               /* pseudo header bytes that replace them */
-	uint8_t refused;            /* too big for ETH: not sent */
-	uint8_t pad[7];
-	uint8_t hdr[HDR_MAX];
 };
 
 static const char *prog = "wiremask-pcap";
@@ -103,98 +57,6 @@ usage(FILE *f)
 		"Exit: 0 ok, 1 error, 2 usage.\n", prog, prog);
 }
 
-static const struct lt *
-lt_find(uint32_t linktype)
-{
-	for (size_t i = 0; i < sizeof(lts) / sizeof(lts[0]); i++)
-		if (lts[i].linktype == (linktype & 0xffff))
-			return &lts[i];
-	return NULL;
-}
-
-static const struct lt *
-lt_find_dlt(int dlt)
-{
-	for (size_t i = 0; i < sizeof(lts) / sizeof(lts[0]); i++)
-		if (lts[i].dlt == dlt)
-			return &lts[i];
-	return NULL;
-}
-
-/*
- * The link type as IN's file header says (classic pcap), so that OUT
- * says the same; pcapng: from libpcap's DLT. 0 with *nano set, or -1.
- */
-static int
-file_linktype(const char *path, pcap_t *p, const struct lt **lt,
-	      uint32_t *linktype, bool *nano)
-{
-	uint8_t h[24];
-	uint32_t magic, v;
-	FILE *f = fopen(path, "rb");
-	size_t n = f != NULL ? fread(h, 1, sizeof(h), f) : 0;
-
-	if (f != NULL)
-		fclose(f);
-	*lt = lt_find_dlt(pcap_datalink(p));
-	*linktype = *lt != NULL ? (*lt)->linktype : (uint32_t)pcap_datalink(p);
-	*nano = true;               /* pcapng: ns keeps any resolution */
-	if (n < sizeof(h))
-		return 0;
-	memcpy(&magic, h, 4);
-	if (magic == 0xa1b2c3d4 || magic == 0xa1b23c4d) {
-		memcpy(&v, h + 20, 4);
-	} else if (magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1) {
-		memcpy(&v, h + 20, 4);
-		v = __builtin_bswap32(v);
-		magic = __builtin_bswap32(magic);
-	} else {
-		return 0;
-	}
-	*nano = magic == 0xa1b23c4d;
-	*linktype = v;
-	*lt = lt_find(v);
-	return 0;
-}
-
-/* The pseudo header's type field for one frame's link header. */
-static uint16_t
-frame_type(enum lt_kind kind, const uint8_t *f, uint32_t caplen)
-{
-	uint32_t af;
-	uint16_t proto;
-
-	switch (kind) {
-	case LT_RAW:
-		if (caplen >= 1 && f[0] >> 4 == 4)
-			return 0x0800;
-		if (caplen >= 1 && f[0] >> 4 == 6)
-			return 0x86dd;
-		return TYPE_NOT_IP;
-	case LT_NULL:
-	case LT_LOOP:
-		/* NULL: the capturing host's byte order; LOOP: network. */
-		af = (uint32_t)f[0] << 24 | (uint32_t)f[1] << 16 |
-		     (uint32_t)f[2] << 8 | f[3];
-		if (kind == LT_NULL && (af & 0xffff) == 0)
-			af = __builtin_bswap32(af);
-		if (af == 2)
-			return 0x0800;
-		if (af == 10 || af == 24 || af == 28 || af == 30)
-			return 0x86dd;
-		return TYPE_NOT_IP;
-	case LT_SLL:
-	case LT_SLL2:
-		proto = kind == LT_SLL ? (uint16_t)(f[14] << 8 | f[15])
-				       : (uint16_t)(f[0] << 8 | f[1]);
-		/* Under 0x0600 it is a Linux protocol number, not a type. */
-		return proto >= 0x0600 ? proto : TYPE_NOT_IP;
-	case LT_ETH:
-		break;
-	}
-	return TYPE_NOT_IP;
-}
-
 static int
 fail(const char *fmt, const char *a, const char *b)
 {
@@ -208,9 +70,9 @@ fail(const char *fmt, const char *a, const char *b)
 static int
 pcap_file_header(FILE *f, uint32_t linktype, uint32_t snaplen, bool nano)
 {
-	uint32_t h[6] = { nano ? 0xa1b23c4d : 0xa1b2c3d4, 2 | 4u << 16, 0, 0,
-			  snaplen, linktype };
+	uint32_t h[6];
 
+	wm_lt_file_header(h, linktype, snaplen, nano);
 	return fwrite(h, sizeof(h), 1, f) == 1 ? 0 : -1;
 }
 
@@ -228,51 +90,12 @@ pcap_record(FILE *f, uint64_t sec, uint32_t frac, uint32_t caplen,
 	return 0;
 }
 
-static bool
-convert(const struct lt *lt, bool nano, uint64_t idx,
-	const struct pcap_pkthdr *ph, const uint8_t *f, struct state_rec *r,
-	uint8_t pseudo[14])
-{
-	uint16_t type;
-
-	memset(r, 0, sizeof(*r));
-	r->ts_sec = (uint64_t)ph->ts.tv_sec;
-	/* libpcap gives ns (asked for them); OUT has IN's resolution. */
-	r->ts_frac = (uint32_t)ph->ts.tv_usec / (nano ? 1 : 1000);
-	r->len = ph->len;
-	r->caplen = ph->caplen;
-	/* A frame shorter than its link header is carried as "not IP". */
-	r->keep = (uint16_t)(ph->caplen < lt->hdr ? ph->caplen : lt->hdr);
-	memcpy(r->hdr, f, r->keep);
-	if (lt->kind == LT_ETH && r->keep == lt->hdr) {
-		memcpy(pseudo, f, 6);
-		r->cut = 12;
-	} else {
-		memset(pseudo, 0, 6);
-		pseudo[0] = 0x02;
-		pseudo[5] = 0x01;
-		type = r->keep < lt->hdr ? TYPE_NOT_IP
-					 : frame_type(lt->kind, f, ph->caplen);
-		pseudo[12] = (uint8_t)(type >> 8);
-		pseudo[13] = (uint8_t)type;
-		r->cut = 14;
-	}
-	pseudo[6] = 0x02;
-	pseudo[7] = 0x00;
-	pseudo[8] = (uint8_t)(idx >> 24);
-	pseudo[9] = (uint8_t)(idx >> 16);
-	pseudo[10] = (uint8_t)(idx >> 8);
-	pseudo[11] = (uint8_t)idx;
-	r->refused = (uint64_t)r->cut + ph->caplen - r->keep > ETH_MAX;
-	return !r->refused;
-}
-
 static int
 to_eth(const char *in, const char *eth, const char *state)
 {
 	char err[PCAP_ERRBUF_SIZE];
 	struct state_hdr sh = { .magic = STATE_MAGIC };
-	const struct lt *lt;
+	const struct wm_lt *lt;
 	struct pcap_pkthdr *ph;
 	const uint8_t *f;
 	uint64_t refused = 0;
@@ -285,11 +108,10 @@ to_eth(const char *in, const char *eth, const char *state)
 		PCAP_TSTAMP_PRECISION_NANO, err);
 	if (p == NULL)
 		return fail("%s: %s", in, err);
-	file_linktype(in, p, &lt, &sh.linktype, &nano);
+	wm_lt_file(in, p, &lt, &sh.linktype, &nano);
 	if (lt == NULL) {
 		fprintf(stderr, "%s: %s: link type %" PRIu32 " is not one wiremask "
-			"reads (Ethernet 1, raw IP 101/12/14/228/229, Linux cooked SLL "
-			"113/SLL2 276, loopback NULL 0/LOOP 108)\n", prog, in,
+			"reads (" WM_LT_NAMES ")\n", prog, in,
 			sh.linktype);
 		goto out;
 	}
@@ -305,8 +127,8 @@ to_eth(const char *in, const char *eth, const char *state)
 		goto out;
 	}
 	while ((r = pcap_next_ex(p, &ph, &f)) == 1) {
-		struct state_rec rec;
-		uint8_t pseudo[14];
+		struct wm_lt_rec rec;
+		uint8_t pseudo[WM_LT_VIEW_MAX];
 		uint32_t body;
 		uint32_t frac;
 
@@ -314,7 +136,7 @@ to_eth(const char *in, const char *eth, const char *state)
 			fail("%s: more than 2^32 frames%s", in, "");
 			goto out;
 		}
-		if (convert(lt, nano, sh.frames, ph, f, &rec, pseudo)) {
+		if (wm_lt_convert(lt, nano, sh.frames, ph, f, &rec, pseudo)) {
 			body = ph->caplen - rec.keep;
 			/* ETH carries ns stamps; its are never read back. */
 			frac = (uint32_t)ph->ts.tv_usec;
@@ -361,7 +183,7 @@ out:
 
 /* STATE whole into memory: its header and @*recs. 0 or -1. */
 static int
-state_load(const char *path, struct state_hdr *sh, struct state_rec **recs)
+state_load(const char *path, struct state_hdr *sh, struct wm_lt_rec **recs)
 {
 	FILE *f = fopen(path, "rb");
 	int rc = -1;
@@ -396,7 +218,7 @@ from_eth(const char *eth, const char *state, const char *out)
 {
 	char err[PCAP_ERRBUF_SIZE];
 	struct state_hdr sh;
-	struct state_rec *recs;
+	struct wm_lt_rec *recs;
 	struct pcap_pkthdr *ph;
 	const uint8_t *f;
 	uint64_t n = 0, unknown = 0;
@@ -419,13 +241,11 @@ from_eth(const char *eth, const char *state, const char *out)
 		goto out;
 	}
 	while ((r = pcap_next_ex(p, &ph, &f)) == 1) {
-		const struct state_rec *rec;
+		const struct wm_lt_rec *rec;
 		uint64_t idx;
 		uint32_t caplen;
 
-		idx = ph->caplen >= 12 && f[6] == 0x02 && f[7] == 0x00 ?
-		      (uint64_t)f[8] << 24 | (uint64_t)f[9] << 16 |
-		      (uint64_t)f[10] << 8 | f[11] : UINT64_MAX;
+		idx = wm_lt_view_idx(f, ph->caplen);
 		rec = idx < sh.frames ? &recs[idx] : NULL;
 		if (rec == NULL || rec->refused || ph->caplen < rec->cut ||
 		    ph->caplen != ph->len) {

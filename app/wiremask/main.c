@@ -36,6 +36,8 @@ struct opts {
 	const char *stats_json;
 	const char *status_file;
 	const char *metrics_listen;     /* NULL: the config's metrics.listen */
+	const char *read;               /* capture mode: IN, --write OUT */
+	const char *write;
 	unsigned int linger_s;
 	long idle_exit_ms;      /* -1: automatic (on for net_pcap ports) */
 	unsigned int stats_interval_s;
@@ -89,6 +91,16 @@ static const char usage_text[] =
 "                            or until SIGINT/SIGTERM\n"
 "      --no-watch            do not reload when the config file changes\n"
 "                            (SIGHUP and /wiremask/reload still do)\n"
+"  -r, --read IN             capture mode: mask the capture IN (pcap or\n"
+"                            pcapng; Ethernet, raw IP, Linux cooked\n"
+"                            SLL/SLL2, loopback NULL/LOOP) read as port 0,\n"
+"                            with no device and no vdev (give EAL\n"
+"                            --no-pci); needs --write\n"
+"  -w, --write OUT           capture mode: what leaves port 1 goes to OUT\n"
+"                            (pcap) in IN's link type: IN's frames, link\n"
+"                            headers and timestamps, only masked bytes\n"
+"                            and TCP checksums changed; frames over\n"
+"                            65,535 bytes are not carried (reported)\n"
 "  -v, --verbose             log the configuration in effect and more\n"
 "  -h, --help                this text\n"
 "  -V, --version             print the version\n"
@@ -113,6 +125,9 @@ static const char usage_text[] =
 "\n"
 "Example, masking a capture (scripts/mask-pcap.sh does this):\n"
 "  wiremask -l 0,1 --no-huge -m 512 --no-pci --no-shconf \\\n"
+"    -- -c configs/default.cfg --read in.pcap --write out.pcap\n"
+"or on net_pcap vdevs (Ethernet captures only):\n"
+"  wiremask -l 0,1 --no-huge -m 512 --no-pci --no-shconf \\\n"
 "    --vdev net_pcap0,rx_pcap=in.pcap,tx_pcap=/dev/null \\\n"
 "    --vdev net_pcap1,rx_pcap=empty.pcap,tx_pcap=out.pcap \\\n"
 "    -- -c configs/default.cfg\n"
@@ -120,7 +135,8 @@ static const char usage_text[] =
 "At exit a summary is printed: frames in/out, flows, values masked per\n"
 "detector, and every non-zero counter (drop.* and pass.* say why a\n"
 "frame was not forwarded as judged). Exit status: 0 ok, 1 bad usage or\n"
-"config, 2 start-up failure, 3 capture mode ended before every frame\n"
+"config, 2 start-up failure or --read/--write failed (IN unreadable or\n"
+"cut short, OUT not written), 3 capture mode ended before every frame\n"
 "of the captures was read (the workers stalled for 10 s: the output is\n"
 "incomplete).\n";
 
@@ -190,6 +206,8 @@ static const struct option long_opts[] = {
 	{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
 	{ "linger", required_argument, NULL, OPT_LINGER },
 	{ "no-watch", no_argument, NULL, OPT_NO_WATCH },
+	{ "read", required_argument, NULL, 'r' },
+	{ "write", required_argument, NULL, 'w' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -221,7 +239,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	long v;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:vhV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:r:w:vhV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o->config = optarg;
@@ -280,6 +298,12 @@ parse_args(int argc, char **argv, struct opts *o)
 		case OPT_NO_WATCH:
 			o->no_watch = true;
 			break;
+		case 'r':
+			o->read = optarg;
+			break;
+		case 'w':
+			o->write = optarg;
+			break;
 		case 'v':
 			o->verbose = true;
 			break;
@@ -298,6 +322,11 @@ parse_args(int argc, char **argv, struct opts *o)
 	if (optind < argc) {
 		fprintf(stderr, "wiremask: unexpected argument '%s'\n",
 			argv[optind]);
+		return 1;
+	}
+	if ((o->read == NULL) != (o->write == NULL)) {
+		fprintf(stderr, "wiremask: --read IN and --write OUT go "
+			"together\n");
 		return 1;
 	}
 	if (o->config == NULL) {
@@ -470,6 +499,10 @@ stats_json_write(const char *path)
 		wm_stats_held_quantile(&s, 0.5), wm_stats_held_quantile(&s, 0.99),
 		s.held_max_us);
 	wm_links_json(f);
+	if (wm_app.capture) {
+		fprintf(f, ", \"capture\": ");
+		wm_capture_json(f);
+	}
 	fprintf(f, "}\n");
 	return fclose(f) == 0 ? 0 : -errno;
 }
@@ -559,7 +592,7 @@ control_loop(const struct opts *o)
 		wm_progress_poll(now);
 		if (o->idle_exit_ms > 0 && capture_done(now, idle_tsc, &idle_since))
 			break;
-		if (now >= next_link) {
+		if (now >= next_link && !wm_app.capture) {
 			wm_links_poll(now);
 			next_link = now + link_tsc;
 		}
@@ -651,6 +684,9 @@ app_start(const struct opts *o)
 		return 2;
 	if (wm_events_open(&wm_app) < 0)
 		return 2;
+	wm_app.capture = o->read != NULL;
+	if (wm_app.capture && wm_capture_open(o->read, o->write) < 0)
+		return 2;
 	if (wm_ports_init(&wm_app) < 0 || wm_workers_init(&wm_app) < 0)
 		return 2;
 	if (wm_metrics_start(o->metrics_listen != NULL ? o->metrics_listen :
@@ -712,6 +748,8 @@ main(int argc, char **argv)
 	signal(SIGHUP, wm_reload_signal);
 	rc = app_start(&o);
 	if (rc != 0) {
+		if (wm_app.capture)
+			wm_capture_abort();
 		__atomic_store_n(&wm_app.phase, WM_EXIT, __ATOMIC_RELEASE);
 		rte_eal_mp_wait_lcore();
 		goto out_app;
@@ -725,6 +763,8 @@ main(int argc, char **argv)
 		rc = 2;
 	if (capture_short)
 		rc = 3;
+	if (wm_app.capture && wm_capture_close() < 0)
+		rc = 2;
 	wm_metrics_linger(o.linger_s, &stop_signal);
 out_app:
 	wm_metrics_stop();

@@ -131,7 +131,10 @@ snap_ports(void)
 		const char *link = wm_link_name(p);
 		struct rte_eth_stats st;
 
-		if (snap.port_name[p][0] == '\0' &&
+		if (port->soft)
+			snprintf(snap.port_name[p], RTE_ETH_NAME_MAX_LEN,
+				 "capture%u", p);
+		else if (snap.port_name[p][0] == '\0' &&
 		    rte_eth_dev_get_name_by_port(port->id, snap.port_name[p]) != 0)
 			snprintf(snap.port_name[p], RTE_ETH_NAME_MAX_LEN, "?");
 		snprintf(snap.port_driver[p], 32, "%s", port->driver);
@@ -141,7 +144,7 @@ snap_ports(void)
 		m->driver = snap.port_driver[p];
 		m->link = strcmp(link, "up") == 0 ? 1 :
 			  strcmp(link, "down") == 0 ? 0 : -1;
-		if (rte_eth_stats_get(port->id, &st) != 0)
+		if (port->soft || rte_eth_stats_get(port->id, &st) != 0)
 			continue;
 		m->rx_packets = st.ipackets;
 		m->tx_packets = st.opackets;

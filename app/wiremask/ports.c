@@ -285,7 +285,15 @@ wm_ports_init(struct wm_app *app)
 	unsigned int n = 0;
 	int rc;
 
+	if (app->capture) {
+		rc = wm_capture_ports(app);
+		if (rc != 0)
+			return rc;
+		n = app->nports;
+	}
 	RTE_ETH_FOREACH_DEV(pid) {
+		if (app->capture)
+			break;
 		if (n == WM_CONFIG_MAX_PORTS) {
 			wm_log(WM_LOG_ERR, "more than %d ports",
 			       WM_CONFIG_MAX_PORTS);
@@ -304,6 +312,8 @@ wm_ports_init(struct wm_app *app)
 	rc = ports_pair(app);
 	if (rc != 0)
 		return rc;
+	if (app->capture)
+		return wm_capture_start(app);
 	app->pool = rte_pktmbuf_pool_create("wm_mbufs", cfg->ports.mbufs,
 		256, RTE_ALIGN_CEIL(sizeof(struct wm_pkt_meta), RTE_MBUF_PRIV_ALIGN),
 		(uint16_t)RTE_MIN(cfg->ports.mbuf_size + RTE_PKTMBUF_HEADROOM,
@@ -360,6 +370,8 @@ wm_ports_close(struct wm_app *app)
 {
 	unsigned int down = 0;
 
+	if (app->capture)
+		return;
 	if (app->cfg != NULL && app->cfg->ports.link_propagation) {
 		for (unsigned int p = 0; p < app->nports; p++)
 			down += rte_eth_dev_set_link_down(app->ports[p].id) == 0;
@@ -377,6 +389,10 @@ void
 wm_ports_rx_progress(const struct wm_app *app, uint64_t *taken,
 		     int64_t *total)
 {
+	if (app->capture) {
+		wm_capture_progress(taken, total);
+		return;
+	}
 	*taken = 0;
 	*total = 0;
 	for (unsigned int p = 0; p < app->nports; p++) {
@@ -395,6 +411,8 @@ wm_ports_rx_progress(const struct wm_app *app, uint64_t *taken,
 bool
 wm_ports_all_pcap(const struct wm_app *app)
 {
+	if (app->capture)
+		return true;
 	for (unsigned int p = 0; p < app->nports; p++)
 		if (strcmp(app->ports[p].driver, "net_pcap") != 0)
 			return false;
@@ -404,6 +422,10 @@ wm_ports_all_pcap(const struct wm_app *app)
 void
 wm_ports_print(const struct wm_app *app, FILE *out)
 {
+	if (app->capture) {
+		wm_capture_print(out);
+		return;
+	}
 	for (unsigned int p = 0; p < app->nports; p++) {
 		const struct wm_port *port = &app->ports[p];
 		struct rte_eth_stats st;

@@ -57,6 +57,7 @@ struct wm_port {
 	bool pcap_tx;           /* net_pcap: a chained frame is written
 				 * through a WM_PCAP_TX_CHAIN_MAX buffer */
 	int64_t rx_frames;      /* net_pcap: frames in its rx capture, or -1 */
+	bool soft;              /* capture mode: no device (capture.c) */
 	rte_spinlock_t tx_lock[WM_CONFIG_MAX_WORKERS];
 	char driver[32];
 };
@@ -108,6 +109,7 @@ struct wm_app {
 	 * the host schedules the workers; live ports use the TSC.
 	 */
 	bool capture_clock;
+	bool capture;                   /* --read: ports are capture.c's */
 	int ts_offset;                  /* mbuf timestamp dynfield */
 	uint64_t ts_flag;
 };
@@ -123,6 +125,25 @@ bool wm_ports_all_pcap(const struct wm_app *app);
 void wm_ports_rx_progress(const struct wm_app *app, uint64_t *taken,
 			  int64_t *total);
 void wm_ports_print(const struct wm_app *app, FILE *out);
+
+/*
+ * capture.c: capture mode (--read IN --write OUT), IN read as port 0 and
+ * what leaves port 1 written to OUT, in process, in IN's link type.
+ */
+int wm_capture_open(const char *in, const char *out); /* before EAL ports */
+int wm_capture_ports(struct wm_app *app);   /* instead of the devices */
+int wm_capture_start(struct wm_app *app);   /* once the pool is made */
+/* Port @port's next frames (the worker polling it), as net_pcap reads. */
+uint16_t wm_capture_rx(uint16_t port, struct rte_mbuf **pkts, uint16_t n);
+/* Port @port's frames out: written to OUT (port 1), all taken and freed. */
+uint16_t wm_capture_tx(uint16_t port, struct rte_mbuf **pkts, uint16_t n);
+/* Frames taken from IN, and IN's (one more while it is being read). */
+void wm_capture_progress(uint64_t *taken, int64_t *total);
+/* OUT flushed and closed: 0, or -errno (IN or OUT failed: reported). */
+int wm_capture_close(void);
+void wm_capture_abort(void);                /* start-up failed: no OUT */
+void wm_capture_print(FILE *out);
+void wm_capture_json(FILE *f);
 
 /* events.c */
 int wm_events_open(struct wm_app *app);

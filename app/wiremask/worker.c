@@ -100,6 +100,8 @@ tx(void *arg, uint16_t pidx, struct rte_mbuf **pkts, uint16_t n)
 
 	if (port->tx_shared)
 		rte_spinlock_lock(&port->tx_lock[q]);
+	if (port->soft)
+		sent = wm_capture_tx(pidx, pkts, k);
 	for (int i = 0; i < TX_RETRIES && sent < k; i++)
 		sent += rte_eth_tx_burst(port->id, q, pkts + sent,
 					 (uint16_t)(k - sent));
@@ -112,13 +114,26 @@ tx(void *arg, uint16_t pidx, struct rte_mbuf **pkts, uint16_t n)
 	return (uint16_t)(n - (k - sent));
 }
 
-/* Packets of flows worker @owner judges: through its ring, a burst. */
+/*
+ * Packets of flows worker @owner judges: through its ring, a burst. A
+ * capture is read no faster than its owners judge it (only one worker
+ * reads, so none waits on another that waits on it): a full ring is
+ * waited for, where a port's would drop (port.ring_drop).
+ */
 static uint16_t
 handoff(void *arg, unsigned int owner, struct rte_mbuf **pkts, uint16_t n)
 {
+	struct rte_ring *r = wm_app.workers[owner]->ring;
+	unsigned int k;
+
 	RTE_SET_USED(arg);
-	return (uint16_t)rte_ring_mp_enqueue_burst(wm_app.workers[owner]->ring,
-						   (void **)pkts, n, NULL);
+	k = rte_ring_mp_enqueue_burst(r, (void **)pkts, n, NULL);
+	while (wm_app.capture && k < n) {
+		rte_pause();
+		k += rte_ring_mp_enqueue_burst(r, (void **)(pkts + k), n - k,
+					       NULL);
+	}
+	return (uint16_t)k;
 }
 
 /* Receive and judge; returns how many packets came in. */
@@ -130,8 +145,10 @@ rx_poll(struct wm_worker *w, uint64_t now)
 
 	for (unsigned int i = 0; i < w->nrxq; i++) {
 		uint16_t pidx = w->rxq[i].port;
-		uint16_t n = rte_eth_rx_burst(wm_app.ports[pidx].id,
-					      w->rxq[i].queue, pkts, WM_BURST);
+		uint16_t n = wm_app.ports[pidx].soft ?
+			wm_capture_rx(pidx, pkts, WM_BURST) :
+			rte_eth_rx_burst(wm_app.ports[pidx].id,
+					 w->rxq[i].queue, pkts, WM_BURST);
 
 		if (n != 0) {
 			__atomic_store_n(&w->last_rx_tsc, now, __ATOMIC_RELAXED);
