@@ -55,8 +55,10 @@ struct blcore {
 	struct wm_dp *dp;       /* the data path, as a worker of the run */
 	uint32_t *idx;          /* its frames, in capture order */
 	uint32_t n;
-	struct rte_mbuf **m;    /* this pass's copies */
-	uint32_t nack;          /* ACK pass: its pure ACKs in m[] */
+	struct rte_mbuf **m;    /* this pass's copies (a window of them) */
+	uint32_t *aidx;         /* its frames that have a pure ACK */
+	uint32_t an;
+	uint64_t paused;        /* cycles spent refilling windows */
 	/* Hand-off pass: frames as a NIC without symmetric RSS would
 	 * spread them (bursts round robin), the owners' through rings. */
 	uint32_t *hidx;
@@ -90,6 +92,9 @@ struct result {
 	/* Full pass: what the flows cost at its end (live), and once every
 	 * hold timed out and every acknowledged direction rested (idle). */
 	struct wm_dp_mem live, idle;
+	/* ... and every byte the data paths hold on the heaps (libc and
+	 * DPDK's) at its end: tables, pools, streams, reserved or not. */
+	uint64_t dp_heap;
 };
 
 struct bench_state {
@@ -100,6 +105,10 @@ struct bench_state {
 	unsigned int runs[MAX_RUNS];    /* worker counts */
 	bool json;
 	bool profile;
+	uint32_t window;        /* frames in mbufs at once per lcore, 0: all */
+	uint32_t table_size;    /* the config's flow_table_size */
+	uint64_t heap_base;     /* heaps in use before the data paths */
+	uint32_t fill_err;      /* a window found the pool dry (__atomic) */
 	/* capture */
 	uint8_t *data;
 	struct frame *fr;
@@ -143,6 +152,9 @@ struct run {
 	uint64_t flows;
 	uint64_t dropped;
 };
+
+/* bench.c: bytes in use on the libc and DPDK heaps. */
+uint64_t bench_heap_in_use(void);
 
 /* bench_pass.c */
 int run_workers(struct run *run);

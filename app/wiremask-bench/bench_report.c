@@ -150,6 +150,10 @@ report_human(const struct run *runs, unsigned int n)
 		       r->full.win_peak, window_bytes_per_flow(r));
 		mem_human("at the end: ", &r->full.live);
 		mem_human("idle (acked, grace passed):", &r->full.idle);
+		printf("  data path heap at the end: %.1f MB, %.0f B a flow "
+		       "(tables, pools, streams: allocated, used or not)\n",
+		       r->full.dp_heap / 1e6,
+		       per_flow(&r->full.live, r->full.dp_heap));
 		printf("  %-11s %8.3f Mpps %8.3f Gbit/s payload %8.3f Gbit/s wire"
 		       "  %7.0f cycles/pkt\n", pass_name[PASS_FULL],
 		       r->full_mpps, r->full_gbps, r->full_wire_gbps,
@@ -229,6 +233,9 @@ json_run(const struct run *r)
 	       r->full.stats.ctr[WM_CTR_MASK_VALUES], r->dropped, r->raw_gbps,
 	       ratio(r->full_gbps, r->raw_gbps));
 	printf(", \"ack_mpps\": %.4f", r->ack_mpps);
+	printf(", \"dp_heap_bytes\": %" PRIu64 ", \"dp_heap_bytes_per_flow\": "
+	       "%.1f, \"flows_at_end\": %" PRIu64, r->full.dp_heap,
+	       per_flow(&r->full.live, r->full.dp_heap), r->full.live.flows);
 	if (r->workers > 1)
 		printf(", \"handoff_mpps\": %.4f, \"ratio_handoff\": %.4f",
 		       r->handoff_mpps, ratio(r->handoff_mpps, r->full_mpps));
@@ -267,9 +274,10 @@ report_json(const struct run *runs, unsigned int n)
 {
 	const struct run *top = &runs[n - 1];
 
-	printf("{\"capture\": \"%s\", \"packets\": %u, \"avg_frame\": %.1f, "
+	printf("{\"capture\": \"%s\", \"window\": %u, \"packets\": %u, \"avg_frame\": %.1f, "
 	       "\"payload_bytes\": %" PRIu64 ", \"flow_entry_bytes\": %zu, "
-	       "\"hs_state_bytes_per_flow\": %zu, ", bench.capture, bench.nfr,
+	       "\"hs_state_bytes_per_flow\": %zu, ", bench.capture, bench.window,
+	       bench.nfr,
 	       (double)bench.wire_bytes / bench.nfr - 24, bench.payload_bytes,
 	       flow_entry_bytes(), hs_bytes_per_flow());
 	json_run(top);
