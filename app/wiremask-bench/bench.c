@@ -36,16 +36,18 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_pause.h>
 
 #include "bench.h"
 
 
-struct bench_state bench = { .config = "configs/default.cfg", .passes = 3, .profile = true };
+struct bench_state bench = { .config = "configs/default.cfg", .passes = 3,
+			      .profile = true, .load = 0.5 };
 
 const char *const pass_name[PASS_MAX] = {
 	"io-forward", "full path", "hs ceiling", "profiled", "no proto",
-	"pure ACKs", "hand-off",
+	"pure ACKs", "hand-off", "paced",
 };
 
 static const char usage_text[] =
@@ -79,6 +81,10 @@ static const char usage_text[] =
 "                       the data path's stopped, so a capture larger\n"
 "                       than memory (a million flows) can be replayed\n"
 "      --no-profile     skip the profiled pass\n"
+"      --load L         the paced pass offers frames at L x the full\n"
+"                       path's rate, evenly spaced (default 0.5; 0: no\n"
+"                       paced pass); its latency counts from arrival,\n"
+"                       the wait for the worker to poll included\n"
 "      --json           print the results as one JSON line after the report\n"
 "  -h, --help           this text\n"
 "\n"
@@ -305,6 +311,7 @@ parse_args(int argc, char **argv)
 		{ "passes", required_argument, NULL, 'n' },
 		{ "no-profile", no_argument, NULL, 'P' },
 		{ "window", required_argument, NULL, 'W' },
+		{ "load", required_argument, NULL, 'L' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -336,6 +343,14 @@ parse_args(int argc, char **argv)
 			break;
 		case 'P':
 			bench.profile = false;
+			break;
+		case 'L':
+			bench.load = strtod(optarg, NULL);
+			if (!(bench.load >= 0 && bench.load < 1)) {
+				fprintf(stderr, "wiremask-bench: --load: 0 "
+					"(none) or below 1\n");
+				return 1;
+			}
 			break;
 		case 'W':
 			bench.window = (uint32_t)strtoul(optarg, NULL, 10);
@@ -369,6 +384,13 @@ parse_args(int argc, char **argv)
 	return -1;
 }
 
+/* When a frame of the paced pass arrived (before the worker polled). */
+static const struct rte_mbuf_dynfield arrival_field = {
+	.name = "wm_bench_arrival",
+	.size = sizeof(uint64_t),
+	.align = __alignof__(uint64_t),
+};
+
 static int
 setup(void)
 {
@@ -397,6 +419,12 @@ setup(void)
 	 * frames at once, or with --window a window per lcore and one more
 	 * for packets held (or queued) across windows.
 	 */
+	bench.arrival_off = rte_mbuf_dynfield_register(&arrival_field);
+	if (bench.arrival_off < 0) {
+		fprintf(stderr, "wiremask-bench: mbuf field: %s\n",
+			rte_strerror(rte_errno));
+		return -1;
+	}
 	room = RTE_ALIGN_CEIL(bench.max_len, RTE_CACHE_LINE_SIZE);
 	nmbufs = bench.nfr;
 	if (bench.window != 0)

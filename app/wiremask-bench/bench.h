@@ -20,7 +20,7 @@
 #define NSAMPLE_MAX (1u << 22)
 
 enum pass { PASS_IO, PASS_FULL, PASS_HS, PASS_PROF, PASS_RAW, PASS_ACK,
-	    PASS_HANDOFF, PASS_MAX };
+	    PASS_HANDOFF, PASS_PACED, PASS_MAX };
 
 /* Bytes of a pure ACK built from a data frame (headers, padded to 60). */
 #define ACK_MAX 128
@@ -59,6 +59,10 @@ struct blcore {
 	uint32_t *aidx;         /* its frames that have a pure ACK */
 	uint32_t an;
 	uint64_t paused;        /* cycles spent refilling windows */
+	/* Paced pass: frame j of the share arrives at pace_t0 + j * gap. */
+	uint64_t pace_t0;
+	uint64_t gap;
+	uint64_t nivcsw;        /* the pass's involuntary context switches */
 	/* Hand-off pass: frames as a NIC without symmetric RSS would
 	 * spread them (bursts round robin), the owners' through rings. */
 	uint32_t *hidx;
@@ -88,6 +92,7 @@ struct result {
 	double lat_p50, lat_p99, held_p50, held_p99, held_max; /* us */
 	double fresh_p50, fresh_p99, fresh_max;
 	uint64_t nlat, nheld, nfresh;
+	uint64_t nivcsw;        /* times the scheduler took a worker's CPU */
 	uint64_t win_peak;      /* history windows in use at once, summed */
 	/* Full pass: what the flows cost at its end (live), and once every
 	 * hold timed out and every acknowledged direction rested (idle). */
@@ -106,6 +111,8 @@ struct bench_state {
 	bool json;
 	bool profile;
 	uint32_t window;        /* frames in mbufs at once per lcore, 0: all */
+	double load;            /* paced pass: share of the full path's rate */
+	int arrival_off;        /* mbuf dynfield: paced arrival (TSC) */
 	uint32_t table_size;    /* the config's flow_table_size */
 	uint64_t heap_base;     /* heaps in use before the data paths */
 	uint32_t fill_err;      /* a window found the pool dry (__atomic) */
@@ -142,6 +149,7 @@ extern struct bench_state bench;
 struct run {
 	unsigned int workers;
 	struct result io, full, hs, prof, raw;
+	struct result paced;    /* latency at bench.load of the full rate */
 	double full_mpps, full_gbps, full_wire_gbps, hs_gbps, io_mpps;
 	double raw_gbps;        /* the full path without the protocol stage */
 	struct result ack;      /* pure ACKs of the flows in the table */

@@ -4,6 +4,7 @@
  * datapath with the bench's tx callback), the raw Hyperscan ceiling and a
  * profiled full pass, each on fresh copies of the capture's frames.
  */
+#define _GNU_SOURCE             /* RUSAGE_THREAD */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -14,7 +15,10 @@
 #include <rte_errno.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
+#include <sys/resource.h>
+
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_pause.h>
 
 #include "bench.h"
@@ -45,17 +49,23 @@ bench_tx(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 		for (uint16_t i = 0; i < n; i++) {
 			uint64_t a = wm_pkt_meta(pkts[i])->arrival_tsc;
 
+			uint32_t d;
+
 			if (a == 0)
 				continue;       /* not a payload packet */
+			/* Paced: from its arrival, not from the poll. */
+			if (bench.kind == PASS_PACED)
+				d = (uint32_t)RTE_MIN(now - *RTE_MBUF_DYNFIELD(
+					pkts[i], bench.arrival_off, uint64_t *),
+					UINT32_MAX);
+			else
+				d = (uint32_t)RTE_MIN(now - a, UINT32_MAX);
 			if (b->nlat < NSAMPLE_MAX)
-				b->lat[b->nlat++] = (uint32_t)RTE_MIN(now - a,
-								      UINT32_MAX);
+				b->lat[b->nlat++] = d;
 			if (a == b->burst_now && b->nfresh < NSAMPLE_MAX)
-				b->fresh[b->nfresh++] = (uint32_t)RTE_MIN(now - a,
-									  UINT32_MAX);
+				b->fresh[b->nfresh++] = d;
 			if (a != b->burst_now && b->nheld < NSAMPLE_MAX)
-				b->held[b->nheld++] = (uint32_t)RTE_MIN(now - a,
-									UINT32_MAX);
+				b->held[b->nheld++] = d;
 		}
 	}
 	b->tx += n;
@@ -162,6 +172,39 @@ pass_full(struct blcore *b, struct rte_mbuf **m, uint32_t n)
 	}
 }
 
+/*
+ * The paced pass: frame j of the share arrives at pace_t0 + j * gap,
+ * as from a link below the worker's capacity; each poll takes what has
+ * arrived (at most a burst), as rx_burst would, then the timers run.
+ * @first: the share's index of m[0].
+ */
+static void
+pass_paced(struct blcore *b, struct rte_mbuf **m, uint32_t n, uint32_t first)
+{
+	uint32_t next = 0;
+
+	while (next < n) {
+		uint64_t now = vnow(b);
+		uint64_t due = (now - b->pace_t0) / b->gap + 1; /* arrived */
+		uint16_t k;
+
+		if (due <= (uint64_t)first + next) {
+			wm_dp_tick(b->dp, now);
+			continue;
+		}
+		k = (uint16_t)RTE_MIN(RTE_MIN(due - first, (uint64_t)n) - next,
+				      (uint64_t)WM_DP_BURST);
+		for (uint16_t i = 0; i < k; i++)
+			*RTE_MBUF_DYNFIELD(m[next + i], bench.arrival_off,
+					   uint64_t *) = b->pace_t0 +
+				(uint64_t)(first + next + i) * b->gap;
+		b->burst_now = now;
+		wm_dp_rx_burst(b->dp, m + next, k, 0, now);
+		wm_dp_tick(b->dp, now);
+		next += k;
+	}
+}
+
 static void
 pass_hs(struct blcore *b, const uint32_t *idx, struct rte_mbuf **m,
 	uint32_t n)
@@ -234,11 +277,14 @@ acks_prepare(struct blcore *b)
 	return true;
 }
 
-/* Run one window of the pass. */
+/* Run one window of the pass, @first the share's index of its start. */
 static void
-window_run(struct blcore *b, const uint32_t *idx, uint32_t n)
+window_run(struct blcore *b, const uint32_t *idx, uint32_t n, uint32_t first)
 {
 	switch (bench.kind) {
+	case PASS_PACED:
+		pass_paced(b, b->m, n, first);
+		break;
 	case PASS_IO:
 		pass_io(b, b->m, n);
 		break;
@@ -272,6 +318,7 @@ lcore_pass(void *arg)
 	struct blcore *b;
 	uint32_t n, w, k;
 	bool ack = bench.kind == PASS_ACK, ok = true;
+	struct rusage ru;
 	unsigned int i;
 
 	RTE_SET_USED(arg);
@@ -293,7 +340,10 @@ lcore_pass(void *arg)
 	__atomic_fetch_add(&bench.ready, 1, __ATOMIC_ACQ_REL);
 	while (__atomic_load_n(&bench.ready, __ATOMIC_ACQUIRE) < bench.active)
 		rte_pause();
+	getrusage(RUSAGE_THREAD, &ru);
+	b->nivcsw = (uint64_t)ru.ru_nivcsw;
 	b->t_start = rte_rdtsc();
+	b->pace_t0 = b->t_start;
 	for (uint32_t lo = 0; ok && lo < n; lo += w) {
 		if (lo > 0) {
 			uint64_t t0 = rte_rdtsc();
@@ -306,11 +356,13 @@ lcore_pass(void *arg)
 			if (!ok)
 				break;
 		}
-		window_run(b, src + lo, k);
+		window_run(b, src + lo, k, lo);
 	}
 	if (bench.kind == PASS_HANDOFF)
 		handoff_drain(b);
 	b->t_end = rte_rdtsc();
+	getrusage(RUSAGE_THREAD, &ru);
+	b->nivcsw = (uint64_t)ru.ru_nivcsw - b->nivcsw;
 	if (bench.kind == PASS_HS && ok)
 		rte_pktmbuf_free_bulk(b->m, k);
 	return 0;
@@ -433,13 +485,17 @@ pass_run(enum pass kind, struct result *r)
 		b->nlat = b->nheld = b->nfresh = 0;
 		wm_dp_usage(b->dp, &u, true);
 		wm_stats_add(&before, wm_dp_stats(b->dp));
-		if (kind == PASS_PROF) {
+		if (kind == PASS_PROF || kind == PASS_PACED) {
 			b->lat = malloc(NSAMPLE_MAX * sizeof(*b->lat));
 			b->held = malloc(NSAMPLE_MAX * sizeof(*b->held));
 			b->fresh = malloc(NSAMPLE_MAX * sizeof(*b->fresh));
-			b->prof = calloc(1, sizeof(*b->prof));
 			if (b->lat == NULL || b->held == NULL ||
-			    b->fresh == NULL || b->prof == NULL)
+			    b->fresh == NULL)
+				return -ENOMEM;
+		}
+		if (kind == PASS_PROF) {
+			b->prof = calloc(1, sizeof(*b->prof));
+			if (b->prof == NULL)
 				return -ENOMEM;
 			wm_dp_set_prof(b->dp, b->prof);
 		}
@@ -469,6 +525,7 @@ pass_run(enum pass kind, struct result *r)
 		first = RTE_MIN(first, b->t_start);
 		last = RTE_MAX(last, b->t_end - b->paused);
 		r->busy += b->t_end - b->t_start - b->paused;
+		r->nivcsw += b->nivcsw;
 		wm_dp_usage(b->dp, &u, false);
 		r->win_peak += u.windows_peak;
 	}
@@ -483,7 +540,8 @@ pass_run(enum pass kind, struct result *r)
 		struct blcore *b = &bench.lc[i];
 
 		if (kind == PASS_FULL || kind == PASS_PROF || kind == PASS_RAW ||
-		    kind == PASS_ACK || kind == PASS_HANDOFF) {
+		    kind == PASS_ACK || kind == PASS_HANDOFF ||
+		    kind == PASS_PACED) {
 			wm_dp_flush(b->dp);
 		} else if (kind == PASS_HS) {
 			for (uint32_t k = 0; k < b->n; k++) {
@@ -497,7 +555,7 @@ pass_run(enum pass kind, struct result *r)
 			}
 		}
 	}
-	if (kind == PASS_PROF) {
+	if (kind == PASS_PROF || kind == PASS_PACED) {
 		double lat_max;
 
 		percentiles(ALL, &r->lat_p50, &r->lat_p99, &lat_max, &r->nlat);
@@ -508,7 +566,8 @@ pass_run(enum pass kind, struct result *r)
 		for (unsigned int i = 0; i < bench.active; i++) {
 			struct blcore *b = &bench.lc[i];
 
-			for (unsigned int s = 0; s < WM_STAGE_MAX; s++)
+			for (unsigned int s = 0; b->prof != NULL &&
+						 s < WM_STAGE_MAX; s++)
 				r->prof.cycles[s] += b->prof->cycles[s];
 			wm_dp_set_prof(b->dp, NULL);
 			free(b->prof);
@@ -658,8 +717,11 @@ run_workers(struct run *run)
 	struct result *res[6];
 	const enum pass order[6] = { PASS_IO, PASS_FULL, PASS_HS, PASS_RAW,
 				     PASS_ACK, PASS_HANDOFF };
-	/* One worker hands nothing over: no hand-off pass then. */
-	unsigned int nk = run->workers > 1 ? 6 : 5;
+	/*
+	 * One worker hands nothing over: no hand-off pass then; nor with
+	 * --window, as a ring may pin more mbufs than a window's slack.
+	 */
+	unsigned int nk = run->workers > 1 && bench.window == 0 ? 6 : 5;
 	uint64_t drops = 0;
 
 	for (unsigned int k = 0; k < 6; k++) {
@@ -685,6 +747,15 @@ run_workers(struct run *run)
 	for (unsigned int k = 0; k < 6; k++)
 		free(res[k]);
 	if (bench.profile && pass_run(PASS_PROF, &run->prof) < 0)
+		return -ENOMEM;
+	/* Paced at bench.load of each share's full path rate. */
+	for (unsigned int i = 0; i < run->workers && bench.load > 0; i++) {
+		struct blcore *b = &bench.lc[i];
+
+		b->gap = (uint64_t)((double)run->full.cycles /
+				    (bench.load * RTE_MAX(b->n, 1u))) + 1;
+	}
+	if (bench.load > 0 && pass_run(PASS_PACED, &run->paced) < 0)
 		return -ENOMEM;
 	run->io_mpps = rate(bench.nfr, run->io.cycles) / 1e6;
 	run->full_mpps = rate(bench.nfr, run->full.cycles) / 1e6;

@@ -167,7 +167,7 @@ report_human(const struct run *runs, unsigned int n)
 		printf("  %-11s %8.3f Mpps                              ratio_io %.3f\n",
 		       pass_name[PASS_IO], r->io_mpps,
 		       ratio(r->full_mpps, r->io_mpps));
-		if (r->workers > 1)
+		if (r->workers > 1 && bench.window == 0)
 			printf("  %-11s %8.3f Mpps (frames spread in bursts, "
 			       "owners through rings; %" PRIu64 " ring drops)"
 			       "      ratio to symmetric RSS %.3f\n",
@@ -187,6 +187,18 @@ report_human(const struct run *runs, unsigned int n)
 		if (i > 0 && runs[0].workers == 1)
 			printf("  scaling   %.2fx the 1-worker Mpps\n",
 			       ratio(r->full_mpps, runs[0].full_mpps));
+		if (bench.load > 0)
+			printf("  paced at %.0f%% of the full path's rate: payload "
+			       "packets not held past their burst: %" PRIu64
+			       ", added latency (from arrival) p50 %.2f us, p99 "
+			       "%.2f us, max %.0f us; held past their burst "
+			       "%.1f%%; workers preempted %" PRIu64 " times\n",
+			       100 * bench.load, r->paced.nfresh,
+			       r->paced.fresh_p50, r->paced.fresh_p99,
+			       r->paced.fresh_max,
+			       100.0 * ratio((double)r->paced.nheld,
+					     (double)r->paced.nlat),
+			       r->paced.nivcsw);
 		if (!bench.profile)
 			continue;
 		stage_cycles(r, st);
@@ -202,8 +214,10 @@ report_human(const struct run *runs, unsigned int n)
 		       r->prof.held_p50, r->prof.held_p99, r->prof.held_max);
 		printf("  payload packets not held past their burst: "
 		       "%" PRIu64 ", added latency p50 %.2f us, p99 %.2f us, "
-		       "max %.0f us\n", r->prof.nfresh, r->prof.fresh_p50,
-		       r->prof.fresh_p99, r->prof.fresh_max);
+		       "max %.0f us (bursts of %u back to back; workers "
+		       "preempted %" PRIu64 " times)\n", r->prof.nfresh,
+		       r->prof.fresh_p50, r->prof.fresh_p99, r->prof.fresh_max,
+		       WM_DP_BURST, r->prof.nivcsw);
 		printf("  hold timeouts: %" PRIu64 " segments, %" PRIu64
 		       " values decided at a tail, %.1f bytes masked at "
 		       "stalls per MB scanned\n",
@@ -236,7 +250,7 @@ json_run(const struct run *r)
 	printf(", \"dp_heap_bytes\": %" PRIu64 ", \"dp_heap_bytes_per_flow\": "
 	       "%.1f, \"flows_at_end\": %" PRIu64, r->full.dp_heap,
 	       per_flow(&r->full.live, r->full.dp_heap), r->full.live.flows);
-	if (r->workers > 1)
+	if (r->workers > 1 && bench.window == 0)
 		printf(", \"handoff_mpps\": %.4f, \"ratio_handoff\": %.4f",
 		       r->handoff_mpps, ratio(r->handoff_mpps, r->full_mpps));
 	printf(", \"idle_flow_bytes\": %.1f, \"idle_flow\": {\"entry\": %.1f, "
@@ -249,6 +263,13 @@ json_run(const struct run *r)
 	       per_flow(&r->full.idle, r->full.idle.view_bytes),
 	       per_flow(&r->full.idle, r->full.idle.held_bytes),
 	       per_flow(&r->full.idle, r->full.idle.queued_bytes));
+	if (bench.load > 0)
+		printf(", \"paced_load\": %.2f, \"paced_notheld_p50_us\": %.3f, "
+		       "\"paced_notheld_p99_us\": %.3f, \"paced_held_share\": "
+		       "%.4f, \"paced_preempted\": %" PRIu64, bench.load,
+		       r->paced.fresh_p50, r->paced.fresh_p99,
+		       ratio((double)r->paced.nheld, (double)r->paced.nlat),
+		       r->paced.nivcsw);
 	if (!bench.profile)
 		return;
 	stage_cycles(r, st);
@@ -264,9 +285,9 @@ json_run(const struct run *r)
 	       r->prof.held_p99, r->prof.held_max, r->prof.nheld,
 	       r->full.stats.ctr[WM_CTR_STREAM_HOLD_TIMEOUT], stall_per_mb(r));
 	printf(", \"held_share\": %.4f, \"notheld_p50_us\": %.3f, "
-	       "\"notheld_p99_us\": %.3f",
+	       "\"notheld_p99_us\": %.3f, \"prof_preempted\": %" PRIu64,
 	       ratio((double)r->prof.nheld, (double)r->prof.nlat),
-	       r->prof.fresh_p50, r->prof.fresh_p99);
+	       r->prof.fresh_p50, r->prof.fresh_p99, r->prof.nivcsw);
 }
 
 void
