@@ -63,6 +63,7 @@ struct blcore {
 	uint64_t pace_t0;
 	uint64_t gap;
 	uint64_t nivcsw;        /* the pass's involuntary context switches */
+	uint64_t oncpu_ns;      /* ... and the time its thread was on a CPU */
 	/* Hand-off pass: frames as a NIC without symmetric RSS would
 	 * spread them (bursts round robin), the owners' through rings. */
 	uint32_t *hidx;
@@ -82,6 +83,10 @@ struct blcore {
 	uint32_t nheld;
 	uint32_t *fresh;        /* ... and those that left in their burst */
 	uint32_t nfresh;
+	uint32_t *calm;         /* ... in a burst the scheduler left alone */
+	uint32_t ncalm;
+	uint64_t bursts, bursts_preempted;
+	uint64_t csw;           /* involuntary context switches so far */
 } __rte_cache_aligned;
 
 struct result {
@@ -91,8 +96,11 @@ struct result {
 	struct wm_prof prof;    /* profiled pass */
 	double lat_p50, lat_p99, held_p50, held_p99, held_max; /* us */
 	double fresh_p50, fresh_p99, fresh_max;
-	uint64_t nlat, nheld, nfresh;
+	double calm_p50, calm_p99, calm_max;
+	uint64_t nlat, nheld, nfresh, ncalm;
+	uint64_t bursts, bursts_preempted;
 	uint64_t nivcsw;        /* times the scheduler took a worker's CPU */
+	uint64_t oncpu_ns;      /* the busiest worker's time on a CPU */
 	uint64_t win_peak;      /* history windows in use at once, summed */
 	/* Full pass: what the flows cost at its end (live), and once every
 	 * hold timed out and every acknowledged direction rested (idle). */
@@ -151,6 +159,7 @@ struct run {
 	struct result io, full, hs, prof, raw;
 	struct result paced;    /* latency at bench.load of the full rate */
 	double full_mpps, full_gbps, full_wire_gbps, hs_gbps, io_mpps;
+	double oncpu_mpps;      /* full path, over its busiest worker's CPU time */
 	double raw_gbps;        /* the full path without the protocol stage */
 	struct result ack;      /* pure ACKs of the flows in the table */
 	double ack_mpps;
@@ -168,6 +177,11 @@ uint64_t bench_heap_in_use(void);
 int run_workers(struct run *run);
 
 /* bench_report.c */
+enum samples { ALL, HELD, FRESH, CALM };
+
+/* Percentiles of the @which samples of every active lcore, in us. */
+void percentiles(enum samples which, double *p50, double *p99, double *max,
+		 uint64_t *count);
 double ratio(double a, double b);
 void report_human(const struct run *runs, unsigned int n);
 void report_json(const struct run *runs, unsigned int n);

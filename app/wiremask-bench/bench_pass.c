@@ -16,6 +16,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
@@ -158,6 +159,27 @@ pass_io(struct blcore *b, struct rte_mbuf **m, uint32_t n)
 	}
 }
 
+/*
+ * Profiled pass, after a burst: its samples of packets that left in it
+ * count as calm unless the scheduler took the CPU meanwhile (one
+ * getrusage a burst, after its packets left: not in their latency).
+ */
+static void
+burst_calm(struct blcore *b, uint32_t fresh0)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_THREAD, &ru);
+	b->bursts++;
+	if ((uint64_t)ru.ru_nivcsw != b->csw) {
+		b->csw = (uint64_t)ru.ru_nivcsw;
+		b->bursts_preempted++;
+		return;
+	}
+	for (uint32_t i = fresh0; i < b->nfresh && b->ncalm < NSAMPLE_MAX; i++)
+		b->calm[b->ncalm++] = b->fresh[i];
+}
+
 /* The full path (and the ACK pass: the same calls on pure ACKs). */
 static void
 pass_full(struct blcore *b, struct rte_mbuf **m, uint32_t n)
@@ -165,10 +187,13 @@ pass_full(struct blcore *b, struct rte_mbuf **m, uint32_t n)
 	for (uint32_t i = 0; i < n; i += WM_DP_BURST) {
 		uint16_t k = (uint16_t)RTE_MIN((uint32_t)WM_DP_BURST, n - i);
 		uint64_t now = vnow(b);
+		uint32_t fresh0 = b->nfresh;
 
 		b->burst_now = now;
 		wm_dp_rx_burst(b->dp, m + i, k, 0, now);
 		wm_dp_tick(b->dp, now);
+		if (b->calm != NULL)
+			burst_calm(b, fresh0);
 	}
 }
 
@@ -277,6 +302,16 @@ acks_prepare(struct blcore *b)
 	return true;
 }
 
+/* This thread's time on a CPU, in ns (time preempted not counted). */
+static uint64_t
+oncpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 /* Run one window of the pass, @first the share's index of its start. */
 static void
 window_run(struct blcore *b, const uint32_t *idx, uint32_t n, uint32_t first)
@@ -341,7 +376,8 @@ lcore_pass(void *arg)
 	while (__atomic_load_n(&bench.ready, __ATOMIC_ACQUIRE) < bench.active)
 		rte_pause();
 	getrusage(RUSAGE_THREAD, &ru);
-	b->nivcsw = (uint64_t)ru.ru_nivcsw;
+	b->nivcsw = b->csw = (uint64_t)ru.ru_nivcsw;
+	b->oncpu_ns = oncpu_ns();
 	b->t_start = rte_rdtsc();
 	b->pace_t0 = b->t_start;
 	for (uint32_t lo = 0; ok && lo < n; lo += w) {
@@ -363,56 +399,13 @@ lcore_pass(void *arg)
 	b->t_end = rte_rdtsc();
 	getrusage(RUSAGE_THREAD, &ru);
 	b->nivcsw = (uint64_t)ru.ru_nivcsw - b->nivcsw;
+	/* Less the refills (copies, not judging). */
+	b->oncpu_ns = oncpu_ns() - b->oncpu_ns;
+	b->oncpu_ns -= RTE_MIN(b->oncpu_ns, (uint64_t)((double)b->paused * 1e9 /
+						       (double)rte_get_tsc_hz()));
 	if (bench.kind == PASS_HS && ok)
 		rte_pktmbuf_free_bulk(b->m, k);
 	return 0;
-}
-
-static int
-cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-enum samples { ALL, HELD, FRESH };
-
-static uint32_t *
-samples_of(struct blcore *b, enum samples which, uint32_t *n)
-{
-	*n = which == ALL ? b->nlat : which == HELD ? b->nheld : b->nfresh;
-	return which == ALL ? b->lat : which == HELD ? b->held : b->fresh;
-}
-
-/* Percentiles of the samples of every active lcore, in microseconds. */
-static void
-percentiles(enum samples which, double *p50, double *p99, double *max,
-	    uint64_t *count)
-{
-	uint64_t n = 0, k = 0;
-	uint32_t *all, m;
-
-	for (unsigned int i = 0; i < bench.active; i++) {
-		samples_of(&bench.lc[i], which, &m);
-		n += m;
-	}
-	*count = n;
-	*p50 = *p99 = *max = 0;
-	if (n == 0 || (all = malloc(n * sizeof(*all))) == NULL)
-		return;
-	for (unsigned int i = 0; i < bench.active; i++) {
-		const uint32_t *s = samples_of(&bench.lc[i], which, &m);
-
-		memcpy(all + k, s, m * sizeof(*all));
-		k += m;
-	}
-	qsort(all, n, sizeof(*all), cmp_u32);
-	*p50 = all[n / 2] * 1e6 / (double)rte_get_tsc_hz();
-	*p99 = all[RTE_MIN(n - 1, n * 99 / 100)] * 1e6 /
-	       (double)rte_get_tsc_hz();
-	*max = all[n - 1] * 1e6 / (double)rte_get_tsc_hz();
-	free(all);
 }
 
 static void
@@ -482,7 +475,8 @@ pass_run(enum pass kind, struct result *r)
 		struct blcore *b = &bench.lc[i];
 
 		b->tx = b->matches = 0;
-		b->nlat = b->nheld = b->nfresh = 0;
+		b->nlat = b->nheld = b->nfresh = b->ncalm = 0;
+		b->bursts = b->bursts_preempted = 0;
 		wm_dp_usage(b->dp, &u, true);
 		wm_stats_add(&before, wm_dp_stats(b->dp));
 		if (kind == PASS_PROF || kind == PASS_PACED) {
@@ -495,7 +489,8 @@ pass_run(enum pass kind, struct result *r)
 		}
 		if (kind == PASS_PROF) {
 			b->prof = calloc(1, sizeof(*b->prof));
-			if (b->prof == NULL)
+			b->calm = malloc(NSAMPLE_MAX * sizeof(*b->calm));
+			if (b->prof == NULL || b->calm == NULL)
 				return -ENOMEM;
 			wm_dp_set_prof(b->dp, b->prof);
 		}
@@ -526,6 +521,7 @@ pass_run(enum pass kind, struct result *r)
 		last = RTE_MAX(last, b->t_end - b->paused);
 		r->busy += b->t_end - b->t_start - b->paused;
 		r->nivcsw += b->nivcsw;
+		r->oncpu_ns = RTE_MAX(r->oncpu_ns, b->oncpu_ns);
 		wm_dp_usage(b->dp, &u, false);
 		r->win_peak += u.windows_peak;
 	}
@@ -563,6 +559,8 @@ pass_run(enum pass kind, struct result *r)
 			    &r->nheld);
 		percentiles(FRESH, &r->fresh_p50, &r->fresh_p99,
 			    &r->fresh_max, &r->nfresh);
+		percentiles(CALM, &r->calm_p50, &r->calm_p99, &r->calm_max,
+			    &r->ncalm);
 		for (unsigned int i = 0; i < bench.active; i++) {
 			struct blcore *b = &bench.lc[i];
 
@@ -575,7 +573,10 @@ pass_run(enum pass kind, struct result *r)
 			free(b->lat);
 			free(b->held);
 			free(b->fresh);
-			b->lat = b->held = b->fresh = NULL;
+			free(b->calm);
+			r->bursts += b->bursts;
+			r->bursts_preempted += b->bursts_preempted;
+			b->lat = b->held = b->fresh = b->calm = NULL;
 		}
 	}
 	if (kind == PASS_HANDOFF)
@@ -759,6 +760,8 @@ run_workers(struct run *run)
 		return -ENOMEM;
 	run->io_mpps = rate(bench.nfr, run->io.cycles) / 1e6;
 	run->full_mpps = rate(bench.nfr, run->full.cycles) / 1e6;
+	run->oncpu_mpps = run->full.oncpu_ns == 0 ? 0 :
+			  (double)bench.nfr / (double)run->full.oncpu_ns * 1e3;
 	run->full_gbps = rate(bench.payload_bytes * 8, run->full.cycles) / 1e9;
 	run->full_wire_gbps = rate(bench.wire_bytes * 8, run->full.cycles) / 1e9;
 	run->hs_gbps = rate(bench.scan_bytes * 8, run->hs.cycles) / 1e9;

@@ -26,6 +26,63 @@ ratio(double a, double b)
 	return b > 0 ? a / b : 0;
 }
 
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static uint32_t *
+samples_of(struct blcore *b, enum samples which, uint32_t *n)
+{
+	switch (which) {
+	case ALL:
+		*n = b->nlat;
+		return b->lat;
+	case HELD:
+		*n = b->nheld;
+		return b->held;
+	case FRESH:
+		*n = b->nfresh;
+		return b->fresh;
+	default:
+		*n = b->ncalm;
+		return b->calm;
+	}
+}
+
+/* Percentiles of the samples of every active lcore, in microseconds. */
+void
+percentiles(enum samples which, double *p50, double *p99, double *max,
+	    uint64_t *count)
+{
+	uint64_t n = 0, k = 0;
+	uint32_t *all, m;
+
+	for (unsigned int i = 0; i < bench.active; i++) {
+		samples_of(&bench.lc[i], which, &m);
+		n += m;
+	}
+	*count = n;
+	*p50 = *p99 = *max = 0;
+	if (n == 0 || (all = malloc(n * sizeof(*all))) == NULL)
+		return;
+	for (unsigned int i = 0; i < bench.active; i++) {
+		const uint32_t *s = samples_of(&bench.lc[i], which, &m);
+
+		memcpy(all + k, s, m * sizeof(*all));
+		k += m;
+	}
+	qsort(all, n, sizeof(*all), cmp_u32);
+	*p50 = all[n / 2] * 1e6 / (double)rte_get_tsc_hz();
+	*p99 = all[RTE_MIN(n - 1, n * 99 / 100)] * 1e6 /
+	       (double)rte_get_tsc_hz();
+	*max = all[n - 1] * 1e6 / (double)rte_get_tsc_hz();
+	free(all);
+}
+
 /* Flow entry and its share of the bucket array. */
 static size_t
 flow_entry_bytes(void)
@@ -184,9 +241,14 @@ report_human(const struct run *runs, unsigned int n)
 		       r->full.stats.ctr[WM_CTR_STREAM_HELD],
 		       r->full.stats.ctr[WM_CTR_MASK_LATE],
 		       r->dropped);
+		printf("  on a CPU  %8.3f Mpps (the busiest worker's time on a "
+		       "CPU, preempted time not counted: %" PRIu64
+		       " preemptions)\n", r->oncpu_mpps, r->full.nivcsw);
 		if (i > 0 && runs[0].workers == 1)
-			printf("  scaling   %.2fx the 1-worker Mpps\n",
-			       ratio(r->full_mpps, runs[0].full_mpps));
+			printf("  scaling   %.2fx the 1-worker Mpps (on a CPU: "
+			       "%.2fx)\n",
+			       ratio(r->full_mpps, runs[0].full_mpps),
+			       ratio(r->oncpu_mpps, runs[0].oncpu_mpps));
 		if (bench.load > 0)
 			printf("  paced at %.0f%% of the full path's rate: payload "
 			       "packets not held past their burst: %" PRIu64
@@ -218,6 +280,11 @@ report_human(const struct run *runs, unsigned int n)
 		       "preempted %" PRIu64 " times)\n", r->prof.nfresh,
 		       r->prof.fresh_p50, r->prof.fresh_p99, r->prof.fresh_max,
 		       WM_DP_BURST, r->prof.nivcsw);
+		printf("  ... in the %" PRIu64 " bursts of %" PRIu64 " the "
+		       "scheduler left alone: p50 %.2f us, p99 %.2f us, max "
+		       "%.0f us\n", r->prof.bursts - r->prof.bursts_preempted,
+		       r->prof.bursts, r->prof.calm_p50, r->prof.calm_p99,
+		       r->prof.calm_max);
 		printf("  hold timeouts: %" PRIu64 " segments, %" PRIu64
 		       " values decided at a tail, %.1f bytes masked at "
 		       "stalls per MB scanned\n",
@@ -247,6 +314,8 @@ json_run(const struct run *r)
 	       r->full.stats.ctr[WM_CTR_MASK_VALUES], r->dropped, r->raw_gbps,
 	       ratio(r->full_gbps, r->raw_gbps));
 	printf(", \"ack_mpps\": %.4f", r->ack_mpps);
+	printf(", \"oncpu_mpps\": %.4f, \"full_preempted\": %" PRIu64,
+	       r->oncpu_mpps, r->full.nivcsw);
 	printf(", \"dp_heap_bytes\": %" PRIu64 ", \"dp_heap_bytes_per_flow\": "
 	       "%.1f, \"flows_at_end\": %" PRIu64, r->full.dp_heap,
 	       per_flow(&r->full.live, r->full.dp_heap), r->full.live.flows);
@@ -285,9 +354,13 @@ json_run(const struct run *r)
 	       r->prof.held_p99, r->prof.held_max, r->prof.nheld,
 	       r->full.stats.ctr[WM_CTR_STREAM_HOLD_TIMEOUT], stall_per_mb(r));
 	printf(", \"held_share\": %.4f, \"notheld_p50_us\": %.3f, "
-	       "\"notheld_p99_us\": %.3f, \"prof_preempted\": %" PRIu64,
+	       "\"notheld_p99_us\": %.3f, \"prof_preempted\": %" PRIu64
+	       ", \"notheld_calm_p50_us\": %.3f, \"notheld_calm_p99_us\": "
+	       "%.3f, \"bursts_preempted\": %" PRIu64 ", \"bursts\": %" PRIu64,
 	       ratio((double)r->prof.nheld, (double)r->prof.nlat),
-	       r->prof.fresh_p50, r->prof.fresh_p99, r->prof.nivcsw);
+	       r->prof.fresh_p50, r->prof.fresh_p99, r->prof.nivcsw,
+	       r->prof.calm_p50, r->prof.calm_p99, r->prof.bursts_preempted,
+	       r->prof.bursts);
 }
 
 void
@@ -303,8 +376,9 @@ report_json(const struct run *runs, unsigned int n)
 	       flow_entry_bytes(), hs_bytes_per_flow());
 	json_run(top);
 	if (n > 1 && runs[0].workers == 1)
-		printf(", \"scaling\": %.4f",
-		       ratio(top->full_mpps, runs[0].full_mpps));
+		printf(", \"scaling\": %.4f, \"scaling_oncpu\": %.4f",
+		       ratio(top->full_mpps, runs[0].full_mpps),
+		       ratio(top->oncpu_mpps, runs[0].oncpu_mpps));
 	printf(", \"runs\": [");
 	for (unsigned int i = 0; i < n; i++) {
 		printf("%s{", i ? ", " : "");
