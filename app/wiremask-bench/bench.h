@@ -85,6 +85,10 @@ struct blcore {
 	uint32_t nfresh;
 	uint32_t *calm;         /* ... in a burst the scheduler left alone */
 	uint32_t ncalm;
+	uint64_t *fresh_at;     /* paced: each fresh sample's arrival */
+	uint64_t pre_end;       /* paced: when the worker had caught up with
+				 * the backlog of the last preemption */
+	bool backlog;
 	uint64_t bursts, bursts_preempted;
 	uint64_t csw;           /* involuntary context switches so far */
 } __rte_cache_aligned;
@@ -183,6 +187,9 @@ enum samples { ALL, HELD, FRESH, CALM };
 void percentiles(enum samples which, double *p50, double *p99, double *max,
 		 uint64_t *count);
 double ratio(double a, double b);
+
+/* What the flows of the full pass cost at its end and once idle. */
+void flows_cost(struct result *r);
 void report_human(const struct run *runs, unsigned int n);
 void report_json(const struct run *runs, unsigned int n);
 

@@ -63,8 +63,11 @@ bench_tx(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 				d = (uint32_t)RTE_MIN(now - a, UINT32_MAX);
 			if (b->nlat < NSAMPLE_MAX)
 				b->lat[b->nlat++] = d;
-			if (a == b->burst_now && b->nfresh < NSAMPLE_MAX)
+			if (a == b->burst_now && b->nfresh < NSAMPLE_MAX) {
+				if (b->fresh_at != NULL)
+					b->fresh_at[b->nfresh] = now - d;
 				b->fresh[b->nfresh++] = d;
+			}
 			if (a != b->burst_now && b->nheld < NSAMPLE_MAX)
 				b->held[b->nheld++] = d;
 		}
@@ -198,6 +201,30 @@ pass_full(struct blcore *b, struct rte_mbuf **m, uint32_t n)
 }
 
 /*
+ * Paced pass, after a poll: its fresh samples are calm if the scheduler
+ * did not take the CPU during the poll, nor since they arrived, nor
+ * left a backlog they waited behind: b->pre_end is the poll that found
+ * the worker caught up after the last preemption.
+ */
+static void
+poll_calm(struct blcore *b, uint32_t fresh0, uint64_t now)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_THREAD, &ru);
+	if ((uint64_t)ru.ru_nivcsw != b->csw) {
+		b->csw = (uint64_t)ru.ru_nivcsw;
+		b->pre_end = now;
+		b->backlog = true;
+		b->bursts_preempted++;
+		return;
+	}
+	for (uint32_t i = fresh0; i < b->nfresh && b->ncalm < NSAMPLE_MAX; i++)
+		if (b->fresh_at[i] > b->pre_end)
+			b->calm[b->ncalm++] = b->fresh[i];
+}
+
+/*
  * The paced pass: frame j of the share arrives at pace_t0 + j * gap,
  * as from a link below the worker's capacity; each poll takes what has
  * arrived (at most a burst), as rx_burst would, then the timers run.
@@ -206,7 +233,7 @@ pass_full(struct blcore *b, struct rte_mbuf **m, uint32_t n)
 static void
 pass_paced(struct blcore *b, struct rte_mbuf **m, uint32_t n, uint32_t first)
 {
-	uint32_t next = 0;
+	uint32_t next = 0, fresh0;
 
 	while (next < n) {
 		uint64_t now = vnow(b);
@@ -219,14 +246,22 @@ pass_paced(struct blcore *b, struct rte_mbuf **m, uint32_t n, uint32_t first)
 		}
 		k = (uint16_t)RTE_MIN(RTE_MIN(due - first, (uint64_t)n) - next,
 				      (uint64_t)WM_DP_BURST);
+		/* Everything that has arrived taken: caught up. */
+		if (b->backlog && due - first - next <= k) {
+			b->backlog = false;
+			b->pre_end = now;
+		}
 		for (uint16_t i = 0; i < k; i++)
 			*RTE_MBUF_DYNFIELD(m[next + i], bench.arrival_off,
 					   uint64_t *) = b->pace_t0 +
 				(uint64_t)(first + next + i) * b->gap;
 		b->burst_now = now;
+		fresh0 = b->nfresh;
 		wm_dp_rx_burst(b->dp, m + next, k, 0, now);
 		wm_dp_tick(b->dp, now);
 		next += k;
+		b->bursts++;
+		poll_calm(b, fresh0, vnow(b));
 	}
 }
 
@@ -408,42 +443,6 @@ lcore_pass(void *arg)
 	return 0;
 }
 
-static void
-mem_add(struct wm_dp_mem *sum, const struct wm_dp_mem *m)
-{
-	sum->flows += m->flows;
-	sum->entry_bytes += m->entry_bytes;
-	sum->hs_bytes += m->hs_bytes;
-	sum->window_bytes += m->window_bytes;
-	sum->retained_bytes += m->retained_bytes;
-	sum->view_bytes += m->view_bytes;
-	sum->held_bytes += m->held_bytes;
-	sum->queued_bytes += m->queued_bytes;
-	sum->total += m->total;
-}
-
-/*
- * Every byte the flows cost at the end of the full pass (not timed);
- * then idle: every hold timed out (a second later) and every direction
- * whose bytes are all acknowledged at rest, as the ageing sweep leaves
- * a flow once its grace has passed.
- */
-static void
-flows_cost(struct result *r)
-{
-	for (unsigned int i = 0; i < bench.active; i++) {
-		struct blcore *b = &bench.lc[i];
-		struct wm_dp_mem m;
-
-		wm_dp_mem(b->dp, &m);
-		mem_add(&r->live, &m);
-		wm_dp_expire(b->dp, rte_rdtsc() + rte_get_tsc_hz());
-		wm_dp_rest(b->dp);
-		wm_dp_mem(b->dp, &m);
-		mem_add(&r->idle, &m);
-	}
-}
-
 /* Between the symmetric spread and the hand-off pass's. */
 static void
 dist_swap(void)
@@ -485,6 +484,14 @@ pass_run(enum pass kind, struct result *r)
 			b->fresh = malloc(NSAMPLE_MAX * sizeof(*b->fresh));
 			if (b->lat == NULL || b->held == NULL ||
 			    b->fresh == NULL)
+				return -ENOMEM;
+		}
+		if (kind == PASS_PACED) {
+			b->pre_end = 0;
+			b->backlog = false;
+			b->calm = malloc(NSAMPLE_MAX * sizeof(*b->calm));
+			b->fresh_at = malloc(NSAMPLE_MAX * sizeof(*b->fresh_at));
+			if (b->calm == NULL || b->fresh_at == NULL)
 				return -ENOMEM;
 		}
 		if (kind == PASS_PROF) {
@@ -574,6 +581,8 @@ pass_run(enum pass kind, struct result *r)
 			free(b->held);
 			free(b->fresh);
 			free(b->calm);
+			free(b->fresh_at);
+			b->fresh_at = NULL;
 			r->bursts += b->bursts;
 			r->bursts_preempted += b->bursts_preempted;
 			b->lat = b->held = b->fresh = b->calm = NULL;

@@ -83,6 +83,42 @@ percentiles(enum samples which, double *p50, double *p99, double *max,
 	free(all);
 }
 
+static void
+mem_add(struct wm_dp_mem *sum, const struct wm_dp_mem *m)
+{
+	sum->flows += m->flows;
+	sum->entry_bytes += m->entry_bytes;
+	sum->hs_bytes += m->hs_bytes;
+	sum->window_bytes += m->window_bytes;
+	sum->retained_bytes += m->retained_bytes;
+	sum->view_bytes += m->view_bytes;
+	sum->held_bytes += m->held_bytes;
+	sum->queued_bytes += m->queued_bytes;
+	sum->total += m->total;
+}
+
+/*
+ * Every byte the flows cost at the end of the full pass (not timed);
+ * then idle: every hold timed out (a second later) and every direction
+ * whose bytes are all acknowledged at rest, as the ageing sweep leaves
+ * a flow once its grace has passed.
+ */
+void
+flows_cost(struct result *r)
+{
+	for (unsigned int i = 0; i < bench.active; i++) {
+		struct blcore *b = &bench.lc[i];
+		struct wm_dp_mem m;
+
+		wm_dp_mem(b->dp, &m);
+		mem_add(&r->live, &m);
+		wm_dp_expire(b->dp, rte_rdtsc() + rte_get_tsc_hz());
+		wm_dp_rest(b->dp);
+		wm_dp_mem(b->dp, &m);
+		mem_add(&r->idle, &m);
+	}
+}
+
 /* Flow entry and its share of the bucket array. */
 static size_t
 flow_entry_bytes(void)
@@ -254,13 +290,16 @@ report_human(const struct run *runs, unsigned int n)
 			       "packets not held past their burst: %" PRIu64
 			       ", added latency (from arrival) p50 %.2f us, p99 "
 			       "%.2f us, max %.0f us; held past their burst "
-			       "%.1f%%; workers preempted %" PRIu64 " times\n",
+			       "%.1f%%; workers preempted %" PRIu64 " times; "
+			       "%" PRIu64 " not preempted since they arrived: "
+			       "p50 %.2f us, p99 %.2f us\n",
 			       100 * bench.load, r->paced.nfresh,
 			       r->paced.fresh_p50, r->paced.fresh_p99,
 			       r->paced.fresh_max,
 			       100.0 * ratio((double)r->paced.nheld,
 					     (double)r->paced.nlat),
-			       r->paced.nivcsw);
+			       r->paced.nivcsw, r->paced.ncalm,
+			       r->paced.calm_p50, r->paced.calm_p99);
 		if (!bench.profile)
 			continue;
 		stage_cycles(r, st);
@@ -335,10 +374,14 @@ json_run(const struct run *r)
 	if (bench.load > 0)
 		printf(", \"paced_load\": %.2f, \"paced_notheld_p50_us\": %.3f, "
 		       "\"paced_notheld_p99_us\": %.3f, \"paced_held_share\": "
-		       "%.4f, \"paced_preempted\": %" PRIu64, bench.load,
+		       "%.4f, \"paced_preempted\": %" PRIu64
+		       ", \"paced_notheld_calm_p50_us\": %.3f, "
+		       "\"paced_notheld_calm_p99_us\": %.3f, "
+		       "\"paced_calm_share\": %.4f", bench.load,
 		       r->paced.fresh_p50, r->paced.fresh_p99,
 		       ratio((double)r->paced.nheld, (double)r->paced.nlat),
-		       r->paced.nivcsw);
+		       r->paced.nivcsw, r->paced.calm_p50, r->paced.calm_p99,
+		       ratio((double)r->paced.ncalm, (double)r->paced.nfresh));
 	if (!bench.profile)
 		return;
 	stage_cycles(r, st);
