@@ -219,6 +219,8 @@ poll_calm(struct blcore *b, uint32_t fresh0, uint64_t now)
 		b->bursts_preempted++;
 		return;
 	}
+	if (b->backlog)         /* still behind: they waited in it */
+		return;
 	for (uint32_t i = fresh0; i < b->nfresh && b->ncalm < NSAMPLE_MAX; i++)
 		if (b->fresh_at[i] > b->pre_end)
 			b->calm[b->ncalm++] = b->fresh[i];
