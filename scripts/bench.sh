@@ -9,6 +9,10 @@
 #                                         flows (1K, 100K, 1M), both policies;
 #                                         results.jsonl and PNG plots
 #        scripts/bench.sh --sweep-sizes | --sweep-flows   (one half, appended)
+#        The flows half: 5M IMIX frames cut with flows open (wiremask-gen
+#        --cut), 1K / 100K / 1M flows at once (1M: 994K open at the end),
+#        replayed 64K frames at a time (--window), configs/bench/flows-1m.cfg;
+#        its last line adds ratio_1m_1k (full path Mpps, 1M over 1K flows)
 # Options: --packets N (default 200000), --passes N (3), --workers LIST (1,2),
 #          --out DIR (build/bench), --quick (fewer packets: a smoke run),
 #          --hugepages (EAL --in-memory on reserved hugepages instead of
@@ -22,9 +26,10 @@ set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cd "$root"
 
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
 
 mode=default only= huge= peer= packets=200000 passes=3 workers=1,2 out=build/bench
+flow_packets=5000000
 while [ $# -gt 0 ]; do
 	case $1 in
 	--sweep) mode=sweep ;;
@@ -34,7 +39,7 @@ while [ $# -gt 0 ]; do
 	--passes) passes=$2; shift ;;
 	--workers) workers=$2; shift ;;
 	--out) out=$2; shift ;;
-	--quick) packets=20000; passes=1 ;;
+	--quick) packets=20000; passes=1; flow_packets=200000 ;;
 	--hugepages) huge=1 ;;
 	--peer) peer=1 ;;
 	-h|--help) usage; exit 0 ;;
@@ -74,20 +79,23 @@ gen() {
 }
 
 # Memory for EAL in MB: every frame of the capture as an mbuf (its
-# largest frame + ~600 B of mbuf, meta and headroom, with slack) plus
-# room to work.
+# largest frame + ~600 B of mbuf, meta and headroom, with slack), or
+# with a window of W frames W per lcore and W more, plus room to work.
 eal_mem() {
 	local n max
 	n=$(grep -o 'packets=[0-9]*' "${1%.pcap}.gen" | cut -d= -f2)
+	[ -n "${2:-}" ] && n=$(( (${lcores#*-} + 2) * $2 ))
 	case $1 in *64*) max=128 ;; *) max=1536 ;; esac
 	echo $(( n * (max + 900) / 1000000 + 1024 ))
 }
 
 # bench PCAP CONFIG [args]: one wiremask-bench run; its JSON on stdout.
+# $window set: replay that many frames at a time (--window).
 bench() {
 	local pcap=$1 cfg=$2
 	shift 2
-	local mem=(--no-huge -m "$(eal_mem "$pcap")" --no-shconf)
+	local mem=(--no-huge -m "$(eal_mem "$pcap" "${window:-}")" --no-shconf)
+	[ -n "${window:-}" ] && set -- --window "$window" "$@"
 	[ -n "$huge" ] && mem=(--in-memory)
 	"$BENCH" -l "$lcores" "${mem[@]}" --no-pci \
 		--log-level=error -- -r "$pcap" -c "$cfg" \
@@ -200,16 +208,36 @@ sweep)
 			run_point "size=$size flows=1000" "$pcap" "$cfg" >>"$res"
 		done
 	done
-	# Concurrent flows: IMIX keeps 1M flows (about 4M frames: each
-	# flow needs ~10) within memory; one timed pass per measurement.
+	# Concurrent flows: the same 5M IMIX frames' worth of traffic with
+	# 1K, 100K and 1M flows at once, cut with the flows open so that a
+	# million are open at the end (each has ~5 frames: handshake and
+	# its first data); 64K frames in mbufs at a time; the table and
+	# pools of configs/bench/flows-1m.cfg for every point.
 	[ "$only" = sizes ] || for flows in 1000 100000 1000000; do
-		# Every flow needs ~10 frames: 1M flows take ~4M (632K flows
-		# at once at the peak), about 10 GB as mbufs.
-		n=$packets
-		[ "$flows" -ge 1000000 ] && n=1000000
-		pcap=$(gen "flows-$flows" --packets "$n" --flows "$flows" --size imix --density 2)
-		passes=1 run_point "flows=$flows size=imix" "$pcap" configs/default.cfg >>"$res"
+		pcap=$(gen "cut-$flows" --packets "$flow_packets" --cut --flows "$flows" \
+			--requests 1 --size imix --density 2)
+		passes=1 window=65536 run_point "flows=$flows size=imix cut" "$pcap" \
+			configs/bench/flows-1m.cfg >>"$res"
 	done
+	# The target: 1M flows' full path Mpps over 1K flows', one worker.
+	[ "$only" = sizes ] || /usr/bin/python3 - "$res" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+pts = {r["label"]: r for r in rows}
+k = pts.get("flows=1000 size=imix cut")
+m = pts.get("flows=1000000 size=imix cut")
+if k and m:
+    def one(r):
+        return [x for x in r["runs"] if x["workers"] == 1][0]
+    m["ratio_1m_1k"] = round(one(m)["full_mpps"] / one(k)["full_mpps"], 4)
+    print("flows: 1M / 1K full path Mpps (1 worker): %.3f; data path heap at "
+          "1M: %.2f GB for %d flows" % (m["ratio_1m_1k"],
+          one(m)["dp_heap_bytes"] / 1e9, one(m)["flows_at_end"]),
+          file=sys.stderr)
+    with open(sys.argv[1], "w") as f:
+        for r in rows:
+            f.write(json.dumps(r) + "\n")
+PY
 	/usr/bin/python3 scripts/bench_plot.py "$res" "$out" >&2
 	tail -n 1 "$res"
 	;;

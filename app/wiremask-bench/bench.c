@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,16 +36,18 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_pause.h>
 
 #include "bench.h"
 
 
-struct bench_state bench = { .config = "configs/default.cfg", .passes = 3, .profile = true };
+struct bench_state bench = { .config = "configs/default.cfg", .passes = 3,
+			      .profile = true, .load = 0.5 };
 
 const char *const pass_name[PASS_MAX] = {
 	"io-forward", "full path", "hs ceiling", "profiled", "no proto",
-	"pure ACKs", "hand-off",
+	"pure ACKs", "hand-off", "paced",
 };
 
 static const char usage_text[] =
@@ -73,12 +76,22 @@ static const char usage_text[] =
 "                       every lcore given to EAL); the last one is the\n"
 "                       headline of the JSON, the others go in \"runs\"\n"
 "  -n, --passes N       timed passes per measurement (default 3)\n"
+"      --window N       frames in mbufs at once per lcore (default: all):\n"
+"                       each pass copies the next N with its clock and\n"
+"                       the data path's stopped, so a capture larger\n"
+"                       than memory (a million flows) can be replayed\n"
 "      --no-profile     skip the profiled pass\n"
+"      --load L         the paced pass offers frames at L x the full\n"
+"                       path's rate, evenly spaced (default 0.5; 0: no\n"
+"                       paced pass); its latency counts from arrival,\n"
+"                       the wait for the worker to poll included\n"
 "      --json           print the results as one JSON line after the report\n"
 "  -h, --help           this text\n"
 "\n"
 "EAL: --no-huge -m MB works (no hugepages needed); MB must hold the\n"
-"capture as mbufs (about 2.5 KB a frame for 1500 B frames), e.g.\n"
+"capture as mbufs (a frame's buffer fits the capture's largest frame:\n"
+"about 2 KB each for 1500 B frames, 0.4 KB for 64 B ones), or with\n"
+"--window N, 2N per lcore and N more for held packets, e.g.\n"
 "  wiremask-bench -l 0,1 --no-huge -m 4096 --no-pci --no-shconf -- \\\n"
 "      -r build/bench/http-1500.pcap --workers 1,2 --json\n";
 
@@ -252,6 +265,22 @@ capture_parse(void)
 
 /* ---- setup ------------------------------------------------------------ */
 
+uint64_t
+bench_heap_in_use(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+	uint64_t n = mi.uordblks + mi.hblkhd;
+
+	for (unsigned int s = 0; s < rte_socket_count(); s++) {
+		struct rte_malloc_socket_stats st;
+
+		if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(s),
+						&st) == 0)
+			n += st.heap_allocsz_bytes;
+	}
+	return n;
+}
+
 static int
 parse_workers(const char *s)
 {
@@ -281,6 +310,8 @@ parse_args(int argc, char **argv)
 		{ "workers", required_argument, NULL, 'w' },
 		{ "passes", required_argument, NULL, 'n' },
 		{ "no-profile", no_argument, NULL, 'P' },
+		{ "window", required_argument, NULL, 'W' },
+		{ "load", required_argument, NULL, 'L' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -313,6 +344,22 @@ parse_args(int argc, char **argv)
 		case 'P':
 			bench.profile = false;
 			break;
+		case 'L':
+			bench.load = strtod(optarg, NULL);
+			if (!(bench.load >= 0 && bench.load < 1)) {
+				fprintf(stderr, "wiremask-bench: --load: 0 "
+					"(none) or below 1\n");
+				return 1;
+			}
+			break;
+		case 'W':
+			bench.window = (uint32_t)strtoul(optarg, NULL, 10);
+			if (bench.window < WM_DP_BURST) {
+				fprintf(stderr, "wiremask-bench: --window: at "
+					"least %u frames\n", WM_DP_BURST);
+				return 1;
+			}
+			break;
 		case 'j':
 			bench.json = true;
 			break;
@@ -337,12 +384,19 @@ parse_args(int argc, char **argv)
 	return -1;
 }
 
+/* When a frame of the paced pass arrived (before the worker polled). */
+static const struct rte_mbuf_dynfield arrival_field = {
+	.name = "wm_bench_arrival",
+	.size = sizeof(uint64_t),
+	.align = __alignof__(uint64_t),
+};
+
 static int
 setup(void)
 {
 	struct wm_config *cfg;
 	char err[512];
-	uint32_t per_worker, room, size = 1024;
+	uint32_t room, nmbufs;
 	unsigned int lcore;
 
 	cfg = wm_config_load(bench.config, err, sizeof(err));
@@ -360,16 +414,30 @@ setup(void)
 		bench.segment_names[k] = cfg->segments[k].name;
 	if (capture_load(bench.capture) < 0 || capture_parse() < 0)
 		return -1;
-	/* Every frame in memory at once: buffers just big enough for it. */
+	/*
+	 * Buffers just big enough for the capture's largest frame; all its
+	 * frames at once, or with --window a window per lcore and one more
+	 * for packets held (or queued) across windows.
+	 */
+	bench.arrival_off = rte_mbuf_dynfield_register(&arrival_field);
+	if (bench.arrival_off < 0) {
+		fprintf(stderr, "wiremask-bench: mbuf field: %s\n",
+			rte_strerror(rte_errno));
+		return -1;
+	}
 	room = RTE_ALIGN_CEIL(bench.max_len, RTE_CACHE_LINE_SIZE);
-	bench.pool = rte_pktmbuf_pool_create("wm_bench", bench.nfr + 4096,
+	nmbufs = bench.nfr;
+	if (bench.window != 0)
+		nmbufs = RTE_MIN(nmbufs, (rte_lcore_count() + 1) * bench.window);
+	nmbufs += 4096;
+	bench.pool = rte_pktmbuf_pool_create("wm_bench", nmbufs,
 		256, RTE_ALIGN_CEIL(sizeof(struct wm_pkt_meta),
 				    RTE_MBUF_PRIV_ALIGN),
 		(uint16_t)(room + RTE_PKTMBUF_HEADROOM), (int)rte_socket_id());
 	if (bench.pool == NULL) {
 		fprintf(stderr, "wiremask-bench: %u mbufs of %u bytes: %s "
-			"(give EAL more memory with -m)\n", bench.nfr + 4096,
-			room, rte_strerror(rte_errno));
+			"(give EAL more memory with -m, or use --window)\n",
+			nmbufs, room, rte_strerror(rte_errno));
 		return -1;
 	}
 	/* Every lcore is a worker, the main one included. */
@@ -386,20 +454,17 @@ setup(void)
 				"%u lcores (-l)\n", bench.runs[i], bench.nlcores);
 			return -1;
 		}
-	/* Room for every flow of the capture on one worker. */
-	per_worker = bench.fds.n + bench.fds.n / 4;
-	while (size < per_worker)
-		size <<= 1;
-	if (size > cfg->flow_table_size)
-		cfg->flow_table_size = RTE_MIN(size, 1u << 24);
+	/* The table is sized per run for the flows each worker owns. */
+	bench.table_size = cfg->flow_table_size;
 	for (unsigned int i = 0; i < bench.nlcores; i++) {
 		struct blcore *b = &bench.lc[i];
 
 		b->idx = malloc(bench.nfr * sizeof(*b->idx));
 		b->hidx = malloc(bench.nfr * sizeof(*b->hidx));
-		/* Room for the frames and, in the ACK pass, their ACKs. */
-		b->m = malloc(2 * (size_t)bench.nfr * sizeof(*b->m));
+		b->aidx = malloc(bench.nfr * sizeof(*b->aidx));
+		b->m = malloc(bench.nfr * sizeof(*b->m));
 		if (b->idx == NULL || b->m == NULL || b->hidx == NULL ||
+		    b->aidx == NULL ||
 		    (bench.segs->scratch != NULL &&
 		     hs_clone_scratch(bench.segs->scratch,
 				      &bench.scratch[i]) != HS_SUCCESS)) {

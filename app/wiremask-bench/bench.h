@@ -20,7 +20,7 @@
 #define NSAMPLE_MAX (1u << 22)
 
 enum pass { PASS_IO, PASS_FULL, PASS_HS, PASS_PROF, PASS_RAW, PASS_ACK,
-	    PASS_HANDOFF, PASS_MAX };
+	    PASS_HANDOFF, PASS_PACED, PASS_MAX };
 
 /* Bytes of a pure ACK built from a data frame (headers, padded to 60). */
 #define ACK_MAX 128
@@ -55,8 +55,15 @@ struct blcore {
 	struct wm_dp *dp;       /* the data path, as a worker of the run */
 	uint32_t *idx;          /* its frames, in capture order */
 	uint32_t n;
-	struct rte_mbuf **m;    /* this pass's copies */
-	uint32_t nack;          /* ACK pass: its pure ACKs in m[] */
+	struct rte_mbuf **m;    /* this pass's copies (a window of them) */
+	uint32_t *aidx;         /* its frames that have a pure ACK */
+	uint32_t an;
+	uint64_t paused;        /* cycles spent refilling windows */
+	/* Paced pass: frame j of the share arrives at pace_t0 + j * gap. */
+	uint64_t pace_t0;
+	uint64_t gap;
+	uint64_t nivcsw;        /* the pass's involuntary context switches */
+	uint64_t oncpu_ns;      /* ... and the time its thread was on a CPU */
 	/* Hand-off pass: frames as a NIC without symmetric RSS would
 	 * spread them (bursts round robin), the owners' through rings. */
 	uint32_t *hidx;
@@ -76,6 +83,14 @@ struct blcore {
 	uint32_t nheld;
 	uint32_t *fresh;        /* ... and those that left in their burst */
 	uint32_t nfresh;
+	uint32_t *calm;         /* ... in a burst the scheduler left alone */
+	uint32_t ncalm;
+	uint64_t *fresh_at;     /* paced: each fresh sample's arrival */
+	uint64_t pre_end;       /* paced: when the worker had caught up with
+				 * the backlog of the last preemption */
+	bool backlog;
+	uint64_t bursts, bursts_preempted;
+	uint64_t csw;           /* involuntary context switches so far */
 } __rte_cache_aligned;
 
 struct result {
@@ -85,11 +100,18 @@ struct result {
 	struct wm_prof prof;    /* profiled pass */
 	double lat_p50, lat_p99, held_p50, held_p99, held_max; /* us */
 	double fresh_p50, fresh_p99, fresh_max;
-	uint64_t nlat, nheld, nfresh;
+	double calm_p50, calm_p99, calm_max;
+	uint64_t nlat, nheld, nfresh, ncalm;
+	uint64_t bursts, bursts_preempted;
+	uint64_t nivcsw;        /* times the scheduler took a worker's CPU */
+	uint64_t oncpu_ns;      /* the busiest worker's time on a CPU */
 	uint64_t win_peak;      /* history windows in use at once, summed */
 	/* Full pass: what the flows cost at its end (live), and once every
 	 * hold timed out and every acknowledged direction rested (idle). */
 	struct wm_dp_mem live, idle;
+	/* ... and every byte the data paths hold on the heaps (libc and
+	 * DPDK's) at its end: tables, pools, streams, reserved or not. */
+	uint64_t dp_heap;
 };
 
 struct bench_state {
@@ -100,6 +122,12 @@ struct bench_state {
 	unsigned int runs[MAX_RUNS];    /* worker counts */
 	bool json;
 	bool profile;
+	uint32_t window;        /* frames in mbufs at once per lcore, 0: all */
+	double load;            /* paced pass: share of the full path's rate */
+	int arrival_off;        /* mbuf dynfield: paced arrival (TSC) */
+	uint32_t table_size;    /* the config's flow_table_size */
+	uint64_t heap_base;     /* heaps in use before the data paths */
+	uint32_t fill_err;      /* a window found the pool dry (__atomic) */
 	/* capture */
 	uint8_t *data;
 	struct frame *fr;
@@ -133,7 +161,9 @@ extern struct bench_state bench;
 struct run {
 	unsigned int workers;
 	struct result io, full, hs, prof, raw;
+	struct result paced;    /* latency at bench.load of the full rate */
 	double full_mpps, full_gbps, full_wire_gbps, hs_gbps, io_mpps;
+	double oncpu_mpps;      /* full path, over its busiest worker's CPU time */
 	double raw_gbps;        /* the full path without the protocol stage */
 	struct result ack;      /* pure ACKs of the flows in the table */
 	double ack_mpps;
@@ -144,11 +174,22 @@ struct run {
 	uint64_t dropped;
 };
 
+/* bench.c: bytes in use on the libc and DPDK heaps. */
+uint64_t bench_heap_in_use(void);
+
 /* bench_pass.c */
 int run_workers(struct run *run);
 
 /* bench_report.c */
+enum samples { ALL, HELD, FRESH, CALM };
+
+/* Percentiles of the @which samples of every active lcore, in us. */
+void percentiles(enum samples which, double *p50, double *p99, double *max,
+		 uint64_t *count);
 double ratio(double a, double b);
+
+/* What the flows of the full pass cost at its end and once idle. */
+void flows_cost(struct result *r);
 void report_human(const struct run *runs, unsigned int n);
 void report_json(const struct run *runs, unsigned int n);
 

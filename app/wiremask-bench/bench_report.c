@@ -26,6 +26,100 @@ ratio(double a, double b)
 	return b > 0 ? a / b : 0;
 }
 
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static uint32_t *
+samples_of(struct blcore *b, enum samples which, uint32_t *n)
+{
+	switch (which) {
+	case ALL:
+		*n = b->nlat;
+		return b->lat;
+	case HELD:
+		*n = b->nheld;
+		return b->held;
+	case FRESH:
+		*n = b->nfresh;
+		return b->fresh;
+	default:
+		*n = b->ncalm;
+		return b->calm;
+	}
+}
+
+/* Percentiles of the samples of every active lcore, in microseconds. */
+void
+percentiles(enum samples which, double *p50, double *p99, double *max,
+	    uint64_t *count)
+{
+	uint64_t n = 0, k = 0;
+	uint32_t *all, m;
+
+	for (unsigned int i = 0; i < bench.active; i++) {
+		samples_of(&bench.lc[i], which, &m);
+		n += m;
+	}
+	*count = n;
+	*p50 = *p99 = *max = 0;
+	if (n == 0 || (all = malloc(n * sizeof(*all))) == NULL)
+		return;
+	for (unsigned int i = 0; i < bench.active; i++) {
+		const uint32_t *s = samples_of(&bench.lc[i], which, &m);
+
+		memcpy(all + k, s, m * sizeof(*all));
+		k += m;
+	}
+	qsort(all, n, sizeof(*all), cmp_u32);
+	*p50 = all[n / 2] * 1e6 / (double)rte_get_tsc_hz();
+	*p99 = all[RTE_MIN(n - 1, n * 99 / 100)] * 1e6 /
+	       (double)rte_get_tsc_hz();
+	*max = all[n - 1] * 1e6 / (double)rte_get_tsc_hz();
+	free(all);
+}
+
+static void
+mem_add(struct wm_dp_mem *sum, const struct wm_dp_mem *m)
+{
+	sum->flows += m->flows;
+	sum->entry_bytes += m->entry_bytes;
+	sum->hs_bytes += m->hs_bytes;
+	sum->cold_bytes += m->cold_bytes;
+	sum->window_bytes += m->window_bytes;
+	sum->retained_bytes += m->retained_bytes;
+	sum->view_bytes += m->view_bytes;
+	sum->held_bytes += m->held_bytes;
+	sum->queued_bytes += m->queued_bytes;
+	sum->total += m->total;
+}
+
+/*
+ * Every byte the flows cost at the end of the full pass (not timed);
+ * then idle: every hold timed out (a second later) and every direction
+ * whose bytes are all acknowledged at rest, as the ageing sweep leaves
+ * a flow once its grace has passed.
+ */
+void
+flows_cost(struct result *r)
+{
+	for (unsigned int i = 0; i < bench.active; i++) {
+		struct blcore *b = &bench.lc[i];
+		struct wm_dp_mem m;
+
+		wm_dp_mem(b->dp, &m);
+		mem_add(&r->live, &m);
+		wm_dp_expire(b->dp, rte_rdtsc() + rte_get_tsc_hz());
+		wm_dp_rest(b->dp);
+		wm_dp_mem(b->dp, &m);
+		mem_add(&r->idle, &m);
+	}
+}
+
 /* Flow entry and its share of the bucket array. */
 static size_t
 flow_entry_bytes(void)
@@ -151,6 +245,10 @@ report_human(const struct run *runs, unsigned int n)
 		       r->full.win_peak, window_bytes_per_flow(r));
 		mem_human("at the end: ", &r->full.live);
 		mem_human("idle (acked, grace passed):", &r->full.idle);
+		printf("  data path heap at the end: %.1f MB, %.0f B a flow "
+		       "(tables, pools, streams: allocated, used or not)\n",
+		       r->full.dp_heap / 1e6,
+		       per_flow(&r->full.live, r->full.dp_heap));
 		printf("  %-11s %8.3f Mpps %8.3f Gbit/s payload %8.3f Gbit/s wire"
 		       "  %7.0f cycles/pkt\n", pass_name[PASS_FULL],
 		       r->full_mpps, r->full_gbps, r->full_wire_gbps,
@@ -164,7 +262,7 @@ report_human(const struct run *runs, unsigned int n)
 		printf("  %-11s %8.3f Mpps                              ratio_io %.3f\n",
 		       pass_name[PASS_IO], r->io_mpps,
 		       ratio(r->full_mpps, r->io_mpps));
-		if (r->workers > 1)
+		if (r->workers > 1 && bench.window == 0)
 			printf("  %-11s %8.3f Mpps (frames spread in bursts, "
 			       "owners through rings; %" PRIu64 " ring drops)"
 			       "      ratio to symmetric RSS %.3f\n",
@@ -181,9 +279,29 @@ report_human(const struct run *runs, unsigned int n)
 		       r->full.stats.ctr[WM_CTR_STREAM_HELD],
 		       r->full.stats.ctr[WM_CTR_MASK_LATE],
 		       r->dropped);
+		printf("  on a CPU  %8.3f Mpps (the busiest worker's time on a "
+		       "CPU, preempted time not counted: %" PRIu64
+		       " preemptions)\n", r->oncpu_mpps, r->full.nivcsw);
 		if (i > 0 && runs[0].workers == 1)
-			printf("  scaling   %.2fx the 1-worker Mpps\n",
-			       ratio(r->full_mpps, runs[0].full_mpps));
+			printf("  scaling   %.2fx the 1-worker Mpps (on a CPU: "
+			       "%.2fx)\n",
+			       ratio(r->full_mpps, runs[0].full_mpps),
+			       ratio(r->oncpu_mpps, runs[0].oncpu_mpps));
+		if (bench.load > 0)
+			printf("  paced at %.0f%% of the full path's rate: payload "
+			       "packets not held past their burst: %" PRIu64
+			       ", added latency (from arrival) p50 %.2f us, p99 "
+			       "%.2f us, max %.0f us; held past their burst "
+			       "%.1f%%; workers preempted %" PRIu64 " times; "
+			       "%" PRIu64 " not preempted since they arrived: "
+			       "p50 %.2f us, p99 %.2f us\n",
+			       100 * bench.load, r->paced.nfresh,
+			       r->paced.fresh_p50, r->paced.fresh_p99,
+			       r->paced.fresh_max,
+			       100.0 * ratio((double)r->paced.nheld,
+					     (double)r->paced.nlat),
+			       r->paced.nivcsw, r->paced.ncalm,
+			       r->paced.calm_p50, r->paced.calm_p99);
 		if (!bench.profile)
 			continue;
 		stage_cycles(r, st);
@@ -199,8 +317,15 @@ report_human(const struct run *runs, unsigned int n)
 		       r->prof.held_p50, r->prof.held_p99, r->prof.held_max);
 		printf("  payload packets not held past their burst: "
 		       "%" PRIu64 ", added latency p50 %.2f us, p99 %.2f us, "
-		       "max %.0f us\n", r->prof.nfresh, r->prof.fresh_p50,
-		       r->prof.fresh_p99, r->prof.fresh_max);
+		       "max %.0f us (bursts of %u back to back; workers "
+		       "preempted %" PRIu64 " times)\n", r->prof.nfresh,
+		       r->prof.fresh_p50, r->prof.fresh_p99, r->prof.fresh_max,
+		       WM_DP_BURST, r->prof.nivcsw);
+		printf("  ... in the %" PRIu64 " bursts of %" PRIu64 " the "
+		       "scheduler left alone: p50 %.2f us, p99 %.2f us, max "
+		       "%.0f us\n", r->prof.bursts - r->prof.bursts_preempted,
+		       r->prof.bursts, r->prof.calm_p50, r->prof.calm_p99,
+		       r->prof.calm_max);
 		printf("  hold timeouts: %" PRIu64 " segments, %" PRIu64
 		       " values decided at a tail, %.1f bytes masked at "
 		       "stalls per MB scanned\n",
@@ -230,7 +355,12 @@ json_run(const struct run *r)
 	       r->full.stats.ctr[WM_CTR_MASK_VALUES], r->dropped, r->raw_gbps,
 	       ratio(r->full_gbps, r->raw_gbps));
 	printf(", \"ack_mpps\": %.4f", r->ack_mpps);
-	if (r->workers > 1)
+	printf(", \"oncpu_mpps\": %.4f, \"full_preempted\": %" PRIu64,
+	       r->oncpu_mpps, r->full.nivcsw);
+	printf(", \"dp_heap_bytes\": %" PRIu64 ", \"dp_heap_bytes_per_flow\": "
+	       "%.1f, \"flows_at_end\": %" PRIu64, r->full.dp_heap,
+	       per_flow(&r->full.live, r->full.dp_heap), r->full.live.flows);
+	if (r->workers > 1 && bench.window == 0)
 		printf(", \"handoff_mpps\": %.4f, \"ratio_handoff\": %.4f",
 		       r->handoff_mpps, ratio(r->handoff_mpps, r->full_mpps));
 	printf(", \"idle_flow_bytes\": %.1f, \"idle_flow\": {\"entry\": %.1f, "
@@ -245,6 +375,17 @@ json_run(const struct run *r)
 	       per_flow(&r->full.idle, r->full.idle.view_bytes),
 	       per_flow(&r->full.idle, r->full.idle.held_bytes),
 	       per_flow(&r->full.idle, r->full.idle.queued_bytes));
+	if (bench.load > 0)
+		printf(", \"paced_load\": %.2f, \"paced_notheld_p50_us\": %.3f, "
+		       "\"paced_notheld_p99_us\": %.3f, \"paced_held_share\": "
+		       "%.4f, \"paced_preempted\": %" PRIu64
+		       ", \"paced_notheld_calm_p50_us\": %.3f, "
+		       "\"paced_notheld_calm_p99_us\": %.3f, "
+		       "\"paced_calm_share\": %.4f", bench.load,
+		       r->paced.fresh_p50, r->paced.fresh_p99,
+		       ratio((double)r->paced.nheld, (double)r->paced.nlat),
+		       r->paced.nivcsw, r->paced.calm_p50, r->paced.calm_p99,
+		       ratio((double)r->paced.ncalm, (double)r->paced.nfresh));
 	if (!bench.profile)
 		return;
 	stage_cycles(r, st);
@@ -260,9 +401,13 @@ json_run(const struct run *r)
 	       r->prof.held_p99, r->prof.held_max, r->prof.nheld,
 	       r->full.stats.ctr[WM_CTR_STREAM_HOLD_TIMEOUT], stall_per_mb(r));
 	printf(", \"held_share\": %.4f, \"notheld_p50_us\": %.3f, "
-	       "\"notheld_p99_us\": %.3f",
+	       "\"notheld_p99_us\": %.3f, \"prof_preempted\": %" PRIu64
+	       ", \"notheld_calm_p50_us\": %.3f, \"notheld_calm_p99_us\": "
+	       "%.3f, \"bursts_preempted\": %" PRIu64 ", \"bursts\": %" PRIu64,
 	       ratio((double)r->prof.nheld, (double)r->prof.nlat),
-	       r->prof.fresh_p50, r->prof.fresh_p99);
+	       r->prof.fresh_p50, r->prof.fresh_p99, r->prof.nivcsw,
+	       r->prof.calm_p50, r->prof.calm_p99, r->prof.bursts_preempted,
+	       r->prof.bursts);
 }
 
 void
@@ -270,15 +415,17 @@ report_json(const struct run *runs, unsigned int n)
 {
 	const struct run *top = &runs[n - 1];
 
-	printf("{\"capture\": \"%s\", \"packets\": %u, \"avg_frame\": %.1f, "
+	printf("{\"capture\": \"%s\", \"window\": %u, \"packets\": %u, \"avg_frame\": %.1f, "
 	       "\"payload_bytes\": %" PRIu64 ", \"flow_entry_bytes\": %zu, "
-	       "\"hs_state_bytes_per_flow\": %zu, ", bench.capture, bench.nfr,
+	       "\"hs_state_bytes_per_flow\": %zu, ", bench.capture, bench.window,
+	       bench.nfr,
 	       (double)bench.wire_bytes / bench.nfr - 24, bench.payload_bytes,
 	       flow_entry_bytes(), hs_bytes_per_flow());
 	json_run(top);
 	if (n > 1 && runs[0].workers == 1)
-		printf(", \"scaling\": %.4f",
-		       ratio(top->full_mpps, runs[0].full_mpps));
+		printf(", \"scaling\": %.4f, \"scaling_oncpu\": %.4f",
+		       ratio(top->full_mpps, runs[0].full_mpps),
+		       ratio(top->oncpu_mpps, runs[0].oncpu_mpps));
 	printf(", \"runs\": [");
 	for (unsigned int i = 0; i < n; i++) {
 		printf("%s{", i ? ", " : "");

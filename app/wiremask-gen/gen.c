@@ -79,6 +79,12 @@ usage(FILE *out)
 "                        segments) and close: each needs ~10 packets at\n"
 "                        least, so with --flows close to N the total is\n"
 "                        larger. Without it: --flows x --requests\n"
+"      --cut             with --packets: stop at N packets exactly, flows\n"
+"                        under way left open (no close), as a capture cut\n"
+"                        from a busy link; with --flows near N/5 nearly\n"
+"                        every flow is open at the end (a million flows\n"
+"                        at once in ~5M packets). Truth may list values\n"
+"                        whose bytes were cut off\n"
 "  -f, --flows N         concurrent flows, 1..1000000 (default 16),\n"
 "                        interleaved packet by packet\n"
 "  -r, --requests N      request/response exchanges per flow (default 4)\n"
@@ -246,6 +252,7 @@ enum {
 	OPT_ONE_BYTE,
 	OPT_RATE,
 	OPT_START,
+	OPT_CUT,
 };
 
 static const struct option long_opts[] = {
@@ -272,6 +279,7 @@ static const struct option long_opts[] = {
 	{"one-byte", required_argument, NULL, OPT_ONE_BYTE},
 	{"rate-gbps", required_argument, NULL, OPT_RATE},
 	{"start", required_argument, NULL, OPT_START},
+	{"cut", no_argument, NULL, OPT_CUT},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -359,6 +367,9 @@ parse_opt(int opt, const char *arg, struct gen_cfg *c)
 	case OPT_NO_HANDSHAKE:
 		c->handshake = false;
 		break;
+	case OPT_CUT:
+		c->cut = true;
+		break;
 	case OPT_REORDER:
 		rc = parse_double("--reorder", arg, 0, 1, &c->reorder);
 		break;
@@ -438,6 +449,10 @@ main(int argc, char **argv)
 	}
 	if (c.out_path == NULL) {
 		fprintf(stderr, "wiremask-gen: -o FILE is required (--help)\n");
+		return 2;
+	}
+	if (c.cut && c.packets == 0) {
+		fprintf(stderr, "wiremask-gen: --cut needs --packets\n");
 		return 2;
 	}
 	c.content.seed = c.seed;

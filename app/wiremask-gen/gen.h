@@ -234,6 +234,7 @@ struct gen_cfg {
 	uint32_t requests; /* exchanges per flow */
 	uint32_t pool;	   /* distinct requests, and responses */
 	bool handshake;
+	bool cut;          /* stop at packets, flows left open */
 	double reorder, retransmit, one_byte;
 	enum gen_sched sched;
 	uint64_t rate_mbps; /* pacing */

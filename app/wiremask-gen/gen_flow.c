@@ -520,7 +520,27 @@ sched_pick(struct run *r, uint32_t cur)
 	return sched_index(raw, n);
 }
 
-/* Run the flows to the end: 0, or -1 on a write error. */
+/* A flow that has not sent its first packet yet. */
+static bool
+flow_unstarted(const struct run *r, const struct gen_flow *f)
+{
+	return f->state == ST_SYN || (f->state == ST_ACK && !r->cfg->handshake);
+}
+
+/*
+ * --cut: the capture ends at the budget, flows under way stay open;
+ * those that never sent a packet were never seen.
+ */
+static void
+cut(struct run *r)
+{
+	for (uint32_t i = 0; i < r->nactive; i++)
+		if (flow_unstarted(r, &r->flows[r->active[i]]))
+			r->st->flows--;
+	r->nactive = 0;
+}
+
+/* Run the flows to the end (or the cut): 0, or -1 on a write error. */
 static int
 schedule(struct run *r)
 {
@@ -530,10 +550,17 @@ schedule(struct run *r)
 	for (unsigned int k = 0; k < SCHED_AHEAD; k++)
 		r->ahead[k] = gen_rng_next(&r->sched_rng);
 	while (r->nactive > 0) {
-		uint32_t i = sched_pick(r, cur);
-		struct gen_flow *f = &r->flows[r->active[i]];
-		bool unstarted = f->state == ST_SYN ||
-				 (f->state == ST_ACK && !r->cfg->handshake);
+		uint32_t i;
+		struct gen_flow *f;
+		bool unstarted;
+
+		if (r->cfg->cut && budget_reached(r)) {
+			cut(r);
+			break;
+		}
+		i = sched_pick(r, cur);
+		f = &r->flows[r->active[i]];
+		unstarted = flow_unstarted(r, f);
 
 		if (unstarted && budget_reached(r)) {
 			/* Never seen on the wire: it need not be closed. */

@@ -59,7 +59,7 @@ case_cli() {
 	out=$("$GEN" --help) || fail "--help exited $?"
 	for opt in --output --truth --seed --packets --flows --requests --interleave --pool \
 		--size --density --kinds --card-format --encap --vlan --cvlan --vni --ipv6 \
-		--no-handshake --reorder --retransmit --one-byte --rate-gbps --start Examples; do
+		--no-handshake --reorder --retransmit --one-byte --rate-gbps --start --cut Examples; do
 		grep -q -- "$opt" <<<"$out" || fail "--help does not explain $opt"
 	done
 	"$GEN" --version | grep -qE '[0-9]+\.[0-9]+\.[0-9]+' || fail "--version"
@@ -68,7 +68,7 @@ case_cli() {
 		"-o $work/x.pcap --size 65" "-o $work/x.pcap --density 21" \
 		"-o $work/x.pcap --reorder 1.5" "-o $work/x.pcap --kinds card,phone" \
 		"-o $work/x.pcap --encap gre" "-o $work/x.pcap --vlan 4095" \
-		"-o $work/x.pcap --rate-gbps 0" "-o $work/x.pcap stray"; do
+		"-o $work/x.pcap --rate-gbps 0" "-o $work/x.pcap stray" "-o $work/x.pcap --cut"; do
 		rc=0
 		# shellcheck disable=SC2086
 		out=$("$GEN" $bad 2>&1) || rc=$?
@@ -86,6 +86,13 @@ case_cli() {
 		grep -q -- "$w" <<<"$out" || fail "summary lacks $w"
 	done
 	[ "$(wc -l <"$work/cli.log")" -eq 1 ] || fail "summary is not one line"
+	# --cut: exactly the budget, flows left open (a budget alone closes
+	# them, past it); a flow that never sent a packet is not counted.
+	gen cut --packets 600 --cut --flows 200 --requests 1
+	grep -q 'packets=600 ' "$work/cut.log" || fail "--cut did not stop at the budget"
+	grep -qE 'flows=(1[0-9][0-9]|200) ' "$work/cut.log" || fail "--cut counts flows it never sent"
+	gen nocut --packets 600 --flows 200 --requests 1
+	grep -q 'packets=600 ' "$work/nocut.log" && fail "a budget alone should close its flows past it"
 	"$PY" - "$work/cli.jsonl" "$work/cli.log" <<'EOF' || fail "a value reached stdout"
 import json, sys
 log = open(sys.argv[2]).read()

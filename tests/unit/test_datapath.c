@@ -2,8 +2,9 @@
 /*
  * The data path's own decisions, on real mbufs under a no-hugepage EAL:
  * which worker owns a flow (the NIC's symmetric RSS, reproduced in
- * software; the flow hash without RSS), and what an idle flow costs
- * (retained bytes given back once acknowledged and the grace passed).
+ * software; the flow hash without RSS), what an idle flow costs
+ * (retained bytes given back once acknowledged and the grace passed),
+ * and when judged packets leave (before their rx burst ends).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -235,6 +236,56 @@ idle_flow_gives_back_retained_bytes(void)
 	wm_dp_free(dp);
 }
 
+static unsigned int tx_calls, tx_most;
+
+static uint16_t
+tx_count(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	RTE_SET_USED(arg);
+	RTE_SET_USED(port);
+	tx_calls++;
+	tx_most = RTE_MAX(tx_most, (unsigned int)n);
+	rte_pktmbuf_free_bulk(pkts, n);
+	return n;
+}
+
+/*
+ * A packet decided early in a burst leaves before the rest is judged:
+ * a burst of 32 frames that need no judging (ARP) leaves in four tx
+ * bursts of 8, not one of 32 at its end.
+ */
+static void
+decided_packets_leave_before_the_burst_ends(void)
+{
+	struct wm_dp_conf c = {
+		.cfg = g.cfg, .segs = g.segs, .segment_names = g.names,
+		.nworkers = 1, .nports = 2, .tx = tx_count,
+	};
+	struct rte_mbuf *m[WM_DP_BURST];
+	struct wm_dp *dp;
+
+	c.ports[0].peer = 1;
+	c.ports[1].peer = 0;
+	dp = wm_dp_create(&c, 0, SOCKET_ID_ANY);
+	CHECK(dp != NULL);
+	CHECK_EQ(rte_pktmbuf_alloc_bulk(pool, m, WM_DP_BURST), 0);
+	for (unsigned int i = 0; i < WM_DP_BURST; i++) {
+		uint8_t *f = rte_pktmbuf_mtod(m[i], uint8_t *);
+
+		memset(f, 0, 60);
+		f[0] = 0xff;            /* broadcast ARP */
+		f[6] = 2;
+		put16(f + 12, 0x0806);
+		m[i]->data_len = 60;
+		m[i]->pkt_len = 60;
+	}
+	wm_dp_rx_burst(dp, m, WM_DP_BURST, 0, now);
+	CHECK_EQ(tx_calls, 4);
+	CHECK_EQ(tx_most, 8);
+	CHECK_EQ(wm_dp_stats(dp)->ctr[WM_CTR_TX], WM_DP_BURST);
+	wm_dp_free(dp);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -258,6 +309,7 @@ main(int argc, char **argv)
 	RUN(owner_multiply_shift);
 	RUN(rss_link_owners);
 	RUN(idle_flow_gives_back_retained_bytes);
+	RUN(decided_packets_leave_before_the_burst_ends);
 	gen_free(&g);
 	rte_eal_cleanup();
 	TEST_END();
