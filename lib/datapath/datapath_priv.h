@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Internal to lib/datapath: one worker's state (datapath.c runs it,
- * datapath_conf.c takes a reload and hooks, datapath_mem.c reports what
- * it holds, datapath_rss.c picks owners as the NIC does).
+ * datapath_age.c runs its timers, datapath_conf.c takes a reload and
+ * hooks, datapath_mem.c reports what it holds, datapath_rss.c picks
+ * owners as the NIC does).
  */
 #ifndef DATAPATH_PRIV_H
 #define DATAPATH_PRIV_H
@@ -81,6 +82,13 @@ dp_owner_of(const struct wm_dp *dp, const struct wm_pkt_meta *pm, uint16_t port,
 	if (nic && !pm->pi.vxlan && dp->conf.ports[port].rss)
 		return dp->index;
 	return dp->rss_owner[dp_rss_hash(&pm->pi) & (WM_DP_RETA_PATTERN - 1)];
+}
+
+/* The clock: the TSC, or the capture time when replaying. */
+static inline uint64_t
+dp_clock_now(const struct wm_dp *dp, uint64_t tsc)
+{
+	return dp->conf.capture_clock ? dp->clock_us : tsc;
 }
 
 /* Send what the transmit buffers hold, every port (datapath.c). */

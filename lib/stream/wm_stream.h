@@ -340,6 +340,17 @@ void wm_stream_segment(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		       struct rte_mbuf *m, uint64_t now);
 
 /**
+ * wm_stream_segment() for a pure ACK (ACK set, no SYN, FIN or RST; no
+ * payload) of flow @f, in fewer steps: the peer's retained bytes are
+ * trimmed, its round trip sampled, its window noted, and @m leaves (or
+ * waits for the held bytes it acknowledges). False, with nothing done,
+ * when the flow needs more (a handshake still timed, a blocked flow, a
+ * Kafka batch pinned): then wm_stream_segment() judges it.
+ */
+bool wm_stream_ack(struct wm_stream_ctx *ctx, struct wm_flow *f,
+		   struct rte_mbuf *m, uint64_t now);
+
+/**
  * Act on time: decide (or release, or drop, per policy) what has been
  * held longer than its hold time; skip holes older than the gap timeout.
  */
