@@ -263,9 +263,22 @@ struct wm_stream_ctx {
 	} probe[WM_CONFIG_MAX_POLICIES];
 	uint32_t nmatch;
 	uint32_t match_max;             /* set per scan: never overflows */
+	/*
+	 * The chunk being judged (stream_scan.c): scanned and confirmed
+	 * where its bytes lie, in the packet, so what values in it mask
+	 * waits in chunk[] (the bytes marked in chunk_dirty, [dirty_lo,
+	 * dirty_hi)) until every match of the chunk is judged on the
+	 * original bytes; then it is written into the packet.
+	 */
+	const uint8_t *scan_src;        /* the chunk's original bytes */
+	struct wm_stream_dir *defer_dir; /* whose masks wait, or NULL */
+	uint64_t defer_off;             /* stream offset of the chunk */
+	uint32_t defer_n;
+	uint32_t dirty_lo, dirty_hi;
+	uint64_t chunk_dirty[WM_STREAM_CHUNK / 64];
 	struct wm_reasm_ctx reasm;      /* this lcore's TCP reassembly */
 	struct wm_stream_match match[WM_STREAM_MATCH_MAX];
-	uint8_t chunk[WM_STREAM_CHUNK]; /* original bytes of the chunk */
+	uint8_t chunk[WM_STREAM_CHUNK]; /* masks waiting for the chunk */
 	uint8_t view[WM_STREAM_CHUNK];  /* the protocol stage's decoded */
 	int32_t view_off[WM_STREAM_CHUNK]; /* view of the bytes fed */
 	uint8_t view_wlen[WM_STREAM_CHUNK];
