@@ -323,19 +323,26 @@ tcp_judge(struct wm_dp *dp, struct rte_mbuf *m, uint64_t tsc,
 }
 
 /*
- * A pure ACK (ACK set, no SYN, FIN or RST; no payload) of a flow
- * this worker owns, on the TSC clock: the common packet of a busy
- * link, judged in the fewest steps (wm_stream_ack()); anything its flow
- * needs more of goes the whole way (flow_judge()).
+ * A pure ACK (ACK set, no SYN, FIN or RST; no payload) of a flow this
+ * worker owns: the common packet of a busy link, judged in the fewest
+ * steps (wm_stream_ack()); anything its flow needs more of goes the
+ * whole way (flow_judge()).
  */
 static inline void
-tcp_ack(struct wm_dp *dp, struct rte_mbuf *m, uint64_t now,
+tcp_ack(struct wm_dp *dp, struct rte_mbuf *m, uint64_t tsc,
 	const struct wm_flow_key *key)
 {
 	struct wm_pkt_meta *pm = wm_pkt_meta(m);
+	uint64_t now = clock_pkt(dp, m, tsc);
 	uint64_t t0 = wm_prof_start(dp->prof);
-	struct wm_flow *f = wm_flow_lookup(dp->flows, key, pm->hash);
+	struct wm_flow *f;
 
+	if (dp->conf.capture_clock) {   /* as in tcp_judge() */
+		wm_stream_expire(&dp->stream, now);
+		wm_prof_stop(dp->prof, WM_STAGE_STREAM, t0);
+		t0 = wm_prof_start(dp->prof);
+	}
+	f = wm_flow_lookup(dp->flows, key, pm->hash);
 	if (unlikely(f == NULL || f->zone != 0 || !wm_policy_masks(f->policy))) {
 		flow_judge(dp, m, now, key, f, t0);
 		return;
@@ -516,7 +523,6 @@ rx_one(struct wm_dp *dp, struct rte_mbuf *m, uint16_t port, uint64_t now,
 	if (likely(r == WM_PKT_TCP && dp->bmasks[i]) && pi->payload_len == 0 &&
 	    (pi->tcp_flags & (WM_TCP_ACK | WM_TCP_SYN | WM_TCP_FIN |
 			      WM_TCP_RST)) == WM_TCP_ACK &&
-	    !dp->conf.capture_clock &&
 	    dp_owner_of(dp, pm, port, true) == dp->index) {
 		dp->stats.ctr[WM_CTR_PKT_TCP]++;
 		if (pi->vxlan)

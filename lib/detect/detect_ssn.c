@@ -13,7 +13,6 @@
  * and the SSA rules (which also refuse the numbers known from advertising
  * and samples, see wm_detect_ssn_valid()). min_chars counts digits: 9.
  */
-#include <string.h>
 
 #include "wm_detect.h"
 #include "detect_priv.h"
@@ -24,6 +23,10 @@ static const char *const ssn_shapes[] = {
 	"ddddddddd",
 	"ddd dd dddd",
 };
+static const size_t ssn_shape_len[] = { 11, 9, 11 };
+
+_Static_assert(WM_ARRAY_SIZE(ssn_shape_len) == WM_ARRAY_SIZE(ssn_shapes),
+	       "a length per shape");
 
 static const struct wm_detect_params ssn_defaults = {
 	.ncontext = 3,
@@ -92,7 +95,7 @@ ssn_confirm(const struct wm_detector *d, const uint8_t *win, size_t len,
 	if (wm_is_digit(win[end]))
 		return false;
 	for (size_t k = 0; k < WM_ARRAY_SIZE(ssn_shapes); k++) {
-		n = strlen(ssn_shapes[k]);
+		n = ssn_shape_len[k];
 		if (end < n)
 			continue;
 		s = end - n;
@@ -121,9 +124,16 @@ ssn_hold(const struct wm_detector *d, const uint8_t *tail, size_t len)
 {
 	size_t s = len > WM_SSN_MAX_LEN ? len - WM_SSN_MAX_LEN : 0;
 
+	/*
+	 * Every shape is digits, dashes and spaces: a tail that ends in
+	 * anything else (most of them, per packet) starts none.
+	 */
+	if (len == 0 || !(wm_is_digit(tail[len - 1]) || tail[len - 1] == '-' ||
+			  tail[len - 1] == ' '))
+		return 0;
 	for (; s < len; s++)
 		for (size_t k = 0; k < WM_ARRAY_SIZE(ssn_shapes); k++)
-			if (len - s <= strlen(ssn_shapes[k]) &&
+			if (len - s <= ssn_shape_len[k] &&
 			    ssn_shape_ok(ssn_shapes[k], tail + s, len - s) &&
 			    ssn_form_ok(d, k, tail, s, true))
 				return len - s;
