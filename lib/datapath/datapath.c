@@ -343,7 +343,8 @@ tcp_ack(struct wm_dp *dp, struct rte_mbuf *m, uint64_t tsc,
 		t0 = wm_prof_start(dp->prof);
 	}
 	f = wm_flow_lookup(dp->flows, key, pm->hash);
-	if (unlikely(f == NULL || f->zone != 0 || !wm_policy_masks(f->policy))) {
+	if (unlikely(f == NULL || f->zone != 0 ||
+		     !wm_policy_masks(f->policy))) {
 		flow_judge(dp, m, now, key, f, t0);
 		return;
 	}

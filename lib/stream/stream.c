@@ -294,7 +294,8 @@ wm_stream_ack(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	 * pinned packets, a handshake still timed, a blocked flow.
 	 */
 	if (unlikely(f->blocked || sf->synack_t != 0 ||
-		     sf->dir[0].pin_head != NULL || sf->dir[1].pin_head != NULL))
+		     sf->dir[0].pin_head != NULL ||
+		     sf->dir[1].pin_head != NULL))
 		return false;
 	d = &sf->dir[pm->dir].r;
 	peer = &sf->dir[!pm->dir].r;
