@@ -27,7 +27,6 @@ _Static_assert(WM_CONFIG_MAX_SEGMENTS <= WM_STATS_SEGMENTS &&
 	       WM_DETECT_MAX <= WM_STATS_RULES,
 	       "per-segment counters for every segment and rule");
 
-#define FLOW_SWEEP_PER_LOOP 16
 /*
  * Idle this long, a direction whose bytes are all acknowledged gives
  * back its retained bytes (or after four of its round trips, if
@@ -45,12 +44,18 @@ _Static_assert(WM_CONFIG_MAX_SEGMENTS <= WM_STATS_SEGMENTS &&
 #define TX_EARLY 8
 
 
-/* The cache lines a packet's first touch needs: headers and its meta. */
+/*
+ * The cache lines a packet's first touch needs: its headers and the
+ * two lines of its meta that routing and the parse result fill.
+ */
 static inline void
 pkt_prefetch(struct rte_mbuf *m)
 {
+	char *priv = rte_mbuf_to_priv(m);
+
 	rte_prefetch0(rte_pktmbuf_mtod(m, void *));
-	rte_prefetch0(rte_mbuf_to_priv(m));
+	rte_prefetch0(priv);
+	rte_prefetch0(priv + RTE_CACHE_LINE_SIZE);
 }
 
 static void
@@ -80,34 +85,42 @@ dp_tx_flush_all(struct wm_dp *dp)
 	wm_prof_stop(dp->prof, WM_STAGE_TX, t0);
 }
 
-/*
- * Queue @m for its peer port (the stream engine's emit callback). A
- * datagram reassembled from fragments leaves as fragments again.
- */
-static void
-emit(struct rte_mbuf *m, void *arg)
+/* A datagram reassembled from fragments leaves as fragments again. */
+static __rte_noinline void
+emit_frag(struct wm_dp *dp, struct rte_mbuf *m, uint16_t p)
 {
-	struct wm_dp *dp = arg;
-	struct wm_pkt_meta *pm = wm_pkt_meta(m);
-	uint16_t p = pm->out_port;
 	struct dp_txbuf *tb = &dp->tx[p];
 	struct rte_mbuf *out[WM_FRAG_MAX_OUT];
-	int n = 1;
+	int n = wm_frag_output(dp->frag, m, out, RTE_DIM(out));
 
-	out[0] = m;
-	if (unlikely(pm->frag.size != 0)) {
-		n = wm_frag_output(dp->frag, m, out, RTE_DIM(out));
-		if (n < 0) {
-			dp->stats.ctr[WM_CTR_DROP_FRAG_OUT]++;
-			rte_pktmbuf_free(m);
-			return;
-		}
+	if (n < 0) {
+		dp->stats.ctr[WM_CTR_DROP_FRAG_OUT]++;
+		rte_pktmbuf_free(m);
+		return;
 	}
 	for (int i = 0; i < n; i++) {
 		tb->pkts[tb->n++] = out[i];
 		if (tb->n >= TX_EARLY)
 			tx_flush(dp, p);
 	}
+}
+
+/* Queue @m for its peer port (the stream engine's emit callback). */
+static void
+emit(struct rte_mbuf *m, void *arg)
+{
+	struct wm_dp *dp = arg;
+	const struct wm_pkt_meta *pm = wm_pkt_meta(m);
+	uint16_t p = pm->out_port;
+	struct dp_txbuf *tb = &dp->tx[p];
+
+	if (unlikely(pm->frag.size != 0)) {
+		emit_frag(dp, m, p);
+		return;
+	}
+	tb->pkts[tb->n++] = m;
+	if (tb->n >= TX_EARLY)
+		tx_flush(dp, p);
 }
 
 static void
@@ -126,13 +139,6 @@ fail_apply(struct wm_dp *dp, struct rte_mbuf *m, enum wm_fail_action a,
 	   enum wm_counter fwd, enum wm_counter dropped)
 {
 	wm_reasm_fail(&dp->stream.reasm, m, a, fwd, dropped);
-}
-
-/* The clock: the TSC, or the capture time when replaying. */
-static inline uint64_t
-clock_now(const struct wm_dp *dp, uint64_t tsc)
-{
-	return dp->conf.capture_clock ? dp->clock_us : tsc;
 }
 
 /* Advance the capture clock with @m's timestamp; returns the clock. */
@@ -231,39 +237,20 @@ segment_unknown(struct wm_dp *dp, struct rte_mbuf *m, uint8_t seg)
 }
 
 /*
- * Judge a TCP segment of a flow this worker owns. @key is its flow key
- * when this worker made it; NULL when the packet was handed over (the
- * key is made again rather than carried in every mbuf).
+ * Judge a TCP segment of a flow this worker owns, once its flow is
+ * looked up (@f, NULL if new; @t0 the flow stage's start): a new flow
+ * is made (and judged by its zone), then the stream engine judges it.
  */
 static void
-tcp_judge(struct wm_dp *dp, struct rte_mbuf *m, uint64_t tsc,
-	  const struct wm_flow_key *key)
+flow_judge(struct wm_dp *dp, struct rte_mbuf *m, uint64_t now,
+	   const struct wm_flow_key *key, struct wm_flow *f, uint64_t t0)
 {
 	struct wm_pkt_meta *pm = wm_pkt_meta(m);
-	uint64_t now = clock_pkt(dp, m, tsc);
-	const struct wm_policy *policy = wm_segment_policy(dp->conf.segs,
-							   pm->segment);
-	struct wm_flow_key k;
-	struct wm_flow *f;
-	uint64_t t0 = wm_prof_start(dp->prof);
 
-	/*
-	 * What timed out before this packet arrived leaves before it: on
-	 * the capture clock each packet moves time; on the TSC the burst's
-	 * callers did it once.
-	 */
-	if (dp->conf.capture_clock) {
-		wm_stream_expire(&dp->stream, now);
-		wm_prof_stop(dp->prof, WM_STAGE_STREAM, t0);
-		t0 = wm_prof_start(dp->prof);
-	}
-	if (key == NULL) {
-		wm_flow_key_make(&pm->pi, dp->conf.ports[pm->out_port].link, &k,
-				 &pm->dir);
-		key = &k;
-	}
-	f = wm_flow_lookup(dp->flows, key, pm->hash);
 	if (f == NULL) {
+		const struct wm_policy *policy =
+			wm_segment_policy(dp->conf.segs, pm->segment);
+
 		/* A bare ACK, FIN or RST of an unknown flow has nothing to judge. */
 		if (pm->pi.payload_len == 0 && !(pm->pi.tcp_flags & WM_TCP_SYN)) {
 			wm_prof_stop(dp->prof, WM_STAGE_FLOW, t0);
@@ -306,6 +293,72 @@ tcp_judge(struct wm_dp *dp, struct rte_mbuf *m, uint64_t tsc,
 	}
 	t0 = wm_prof_start(dp->prof);
 	wm_stream_segment(&dp->stream, f, m, now);
+	wm_prof_stop(dp->prof, WM_STAGE_STREAM, t0);
+}
+
+/*
+ * Judge a TCP segment of a flow this worker owns. @key is its flow key
+ * when this worker made it; NULL when the packet was handed over (the
+ * key is made again rather than carried in every mbuf).
+ */
+static void
+tcp_judge(struct wm_dp *dp, struct rte_mbuf *m, uint64_t tsc,
+	  const struct wm_flow_key *key)
+{
+	struct wm_pkt_meta *pm = wm_pkt_meta(m);
+	uint64_t now = clock_pkt(dp, m, tsc);
+	struct wm_flow_key k;
+	uint64_t t0 = wm_prof_start(dp->prof);
+
+	/*
+	 * What timed out before this packet arrived leaves before it: on
+	 * the capture clock each packet moves time; on the TSC the burst's
+	 * callers did it once.
+	 */
+	if (dp->conf.capture_clock) {
+		wm_stream_expire(&dp->stream, now);
+		wm_prof_stop(dp->prof, WM_STAGE_STREAM, t0);
+		t0 = wm_prof_start(dp->prof);
+	}
+	if (key == NULL) {
+		wm_flow_key_make(&pm->pi, dp->conf.ports[pm->out_port].link, &k,
+				 &pm->dir);
+		key = &k;
+	}
+	flow_judge(dp, m, now, key, wm_flow_lookup(dp->flows, key, pm->hash),
+		   t0);
+}
+
+/*
+ * A pure ACK (ACK set, no SYN, FIN or RST; no payload) of a flow this
+ * worker owns: the common packet of a busy link, judged in the fewest
+ * steps (wm_stream_ack()); anything its flow needs more of goes the
+ * whole way (flow_judge()).
+ */
+static inline void
+tcp_ack(struct wm_dp *dp, struct rte_mbuf *m, uint64_t tsc,
+	const struct wm_flow_key *key)
+{
+	struct wm_pkt_meta *pm = wm_pkt_meta(m);
+	uint64_t now = clock_pkt(dp, m, tsc);
+	uint64_t t0 = wm_prof_start(dp->prof);
+	struct wm_flow *f;
+
+	if (dp->conf.capture_clock) {   /* as in tcp_judge() */
+		wm_stream_expire(&dp->stream, now);
+		wm_prof_stop(dp->prof, WM_STAGE_STREAM, t0);
+		t0 = wm_prof_start(dp->prof);
+	}
+	f = wm_flow_lookup(dp->flows, key, pm->hash);
+	if (unlikely(f == NULL || f->zone != 0 ||
+		     !wm_policy_masks(f->policy))) {
+		flow_judge(dp, m, now, key, f, t0);
+		return;
+	}
+	f->last_tsc = now;
+	t0 = wm_prof_stop(dp->prof, WM_STAGE_FLOW, t0);
+	if (unlikely(!wm_stream_ack(&dp->stream, f, m, now)))
+		wm_stream_segment(&dp->stream, f, m, now);
 	wm_prof_stop(dp->prof, WM_STAGE_STREAM, t0);
 }
 
@@ -475,6 +528,16 @@ rx_one(struct wm_dp *dp, struct rte_mbuf *m, uint16_t port, uint64_t now,
 	enum wm_pkt_kind r = (enum wm_pkt_kind)dp->bkind[i];
 	uint8_t seg = 0;
 
+	if (likely(r == WM_PKT_TCP && dp->bmasks[i]) && pi->payload_len == 0 &&
+	    (pi->tcp_flags & (WM_TCP_ACK | WM_TCP_SYN | WM_TCP_FIN |
+			      WM_TCP_RST)) == WM_TCP_ACK &&
+	    dp_owner_of(dp, pm, port, true) == dp->index) {
+		dp->stats.ctr[WM_CTR_PKT_TCP]++;
+		if (pi->vxlan)
+			dp->stats.ctr[WM_CTR_PKT_VXLAN]++;
+		tcp_ack(dp, m, now, &dp->bkey[i]);
+		return;
+	}
 	if (r != WM_PKT_TCP && r != WM_PKT_MALFORMED) {
 		seg = wm_segment_lookup(dp->conf.segs, pi, port);
 		if (segment_unknown(dp, m, seg))
@@ -548,9 +611,18 @@ static void
 rx_chunk(struct wm_dp *dp, struct rte_mbuf **pkts, uint16_t n, uint16_t port,
 	 uint64_t now)
 {
+	/*
+	 * The mbuf itself twice as far ahead: pkt_prefetch() reads where
+	 * its data lies from it (hot when a NIC just wrote it, cold in a
+	 * replay).
+	 */
+	for (uint16_t k = 0; k < n && k < 2 * PREFETCH_AHEAD; k++)
+		rte_prefetch0(pkts[k]);
 	for (uint16_t k = 0; k < n && k < PREFETCH_AHEAD; k++)
 		pkt_prefetch(pkts[k]);
 	for (uint16_t k = 0; k < n; k++) {
+		if (k + 2 * PREFETCH_AHEAD < n)
+			rte_prefetch0(pkts[k + 2 * PREFETCH_AHEAD]);
 		if (k + PREFETCH_AHEAD < n)
 			pkt_prefetch(pkts[k + PREFETCH_AHEAD]);
 		rx_parse(dp, pkts[k], port, k);
@@ -590,95 +662,6 @@ wm_dp_judge_burst(struct wm_dp *dp, struct rte_mbuf **pkts, uint16_t n,
 	for (uint16_t k = 0; k < n; k++)
 		tcp_judge(dp, pkts[k], now, NULL);
 	return n;
-}
-
-/* How long @f may stay idle: by state (no data yet, established, closed). */
-static uint64_t
-flow_timeout(const struct wm_dp *dp, const struct wm_flow *f)
-{
-	if (f->closed)
-		return dp->timeout_closed;
-	if (!wm_stream_flow_has_data(f))
-		return dp->timeout_syn;
-	return dp->timeout_est;
-}
-
-/*
- * @f has been idle for @idle: each direction past its grace gives back
- * its retained bytes if all are acknowledged (an idle flow costs its
- * entry and Hyperscan state only).
- */
-static void
-flow_rest(struct wm_dp *dp, struct wm_flow *f, uint64_t idle)
-{
-	struct wm_stream_flow *sf = wm_stream_flow_of(f);
-
-	if (!wm_stream_flow_cold(sf))
-		return; /* at rest already: nothing in flight */
-	for (unsigned int i = 0; i < 2; i++)
-		if (wm_reasm_rest_due(&dp->stream.reasm, &sf->dir[i].r, idle))
-			wm_reasm_rest(&dp->stream.reasm, &sf->dir[i].r);
-	/* Then its cold part, once nothing of it is in flight. */
-	if (wm_stream_flow_cold(sf) && idle >= dp->stream_conf.reasm.retain_grace)
-		wm_stream_flow_rest(&dp->stream, f);
-}
-
-/* Age flows: a few table entries per loop, round robin. */
-static void
-flows_age(struct wm_dp *dp, uint64_t now)
-{
-	uint32_t budget = FLOW_SWEEP_PER_LOOP;
-	struct wm_flow *f;
-
-	while ((f = wm_flow_next(dp->flows, &budget)) != NULL) {
-		if (now < f->last_tsc)
-			continue;
-		if (now - f->last_tsc < flow_timeout(dp, f)) {
-			flow_rest(dp, f, now - f->last_tsc);
-			continue;
-		}
-		wm_stream_flow_release(&dp->stream, f);
-		wm_flow_del(dp->flows, f);
-		dp->stats.ctr[WM_CTR_FLOW_EXPIRED]++;
-	}
-}
-
-void
-wm_dp_expire(struct wm_dp *dp, uint64_t now)
-{
-	uint64_t t0 = wm_prof_start(dp->prof);
-
-	wm_stream_expire(&dp->stream, clock_now(dp, now));
-	wm_prof_stop(dp->prof, WM_STAGE_STREAM, t0);
-	dp_tx_flush_all(dp);
-}
-
-void
-wm_dp_tick(struct wm_dp *dp, uint64_t now)
-{
-	uint64_t t0 = wm_prof_start(dp->prof);
-
-	wm_stream_expire(&dp->stream, clock_now(dp, now));
-	wm_prof_stop(dp->prof, WM_STAGE_STREAM, t0);
-	flows_age(dp, clock_now(dp, now));
-	wm_frag_tick(dp->frag, clock_now(dp, now));
-	dp_tx_flush_all(dp);
-}
-
-void
-wm_dp_flush(struct wm_dp *dp)
-{
-	wm_frag_flush(dp->frag);        /* incomplete datagrams never leave */
-	for (uint32_t i = 0; i < dp->flows->size; i++) {
-		struct wm_flow *f = &dp->flows->flows[i];
-
-		if (!f->in_use)
-			continue;
-		wm_stream_flow_release(&dp->stream, f);
-		wm_flow_del(dp->flows, f);
-		dp_tx_flush_all(dp);
-	}
-	dp_tx_flush_all(dp);
 }
 
 void

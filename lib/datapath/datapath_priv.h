@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Internal to lib/datapath: one worker's state (datapath.c runs it,
- * datapath_conf.c takes a reload and hooks, datapath_mem.c reports what
- * it holds, datapath_rss.c picks owners as the NIC does).
+ * datapath_age.c runs its timers, datapath_conf.c takes a reload and
+ * hooks, datapath_mem.c reports what it holds, datapath_rss.c picks
+ * owners as the NIC does).
  */
 #ifndef DATAPATH_PRIV_H
 #define DATAPATH_PRIV_H
@@ -88,6 +89,13 @@ dp_owner_of(const struct wm_dp *dp, const struct wm_pkt_meta *pm, uint16_t port,
  * when DPDK has room there (datapath_mem.c); NULL with errno.
  */
 struct wm_flow_table *dp_flows_create(uint32_t size, int socket);
+
+/* The clock: the TSC, or the capture time when replaying. */
+static inline uint64_t
+dp_clock_now(const struct wm_dp *dp, uint64_t tsc)
+{
+	return dp->conf.capture_clock ? dp->clock_us : tsc;
+}
 
 /* Send what the transmit buffers hold, every port (datapath.c). */
 void dp_tx_flush_all(struct wm_dp *dp);

@@ -13,7 +13,6 @@
  * and the SSA rules (which also refuse the numbers known from advertising
  * and samples, see wm_detect_ssn_valid()). min_chars counts digits: 9.
  */
-#include <string.h>
 
 #include "wm_detect.h"
 #include "detect_priv.h"
@@ -27,6 +26,8 @@ static const char *const ssn_shapes[] = { SSN_DASHED, SSN_BARE, SSN_SPACED };
 static const uint8_t ssn_shape_len[] = {
 	sizeof(SSN_DASHED) - 1, sizeof(SSN_BARE) - 1, sizeof(SSN_SPACED) - 1,
 };
+_Static_assert(WM_ARRAY_SIZE(ssn_shape_len) == WM_ARRAY_SIZE(ssn_shapes),
+	       "a length per shape");
 
 static const struct wm_detect_params ssn_defaults = {
 	.ncontext = 3,

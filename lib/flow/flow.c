@@ -7,23 +7,37 @@
 #include "wm_common.h"
 #include "wm_flow.h"
 
-static int
-endpoint_cmp(const struct wm_pkt_info *pi)
+/* 8 bytes at @p as a big-endian number: compares as memcmp() does. */
+static inline uint64_t
+rd_be64(const uint8_t *p)
 {
-	int c = memcmp(pi->saddr, pi->daddr, sizeof(pi->saddr));
+	uint64_t v;
 
-	if (c != 0)
-		return c;
-	return (int)pi->sport - (int)pi->dport;
+	memcpy(&v, p, sizeof(v));
+	return __builtin_bswap64(v);
+}
+
+/* Is the source endpoint the greater one (address, then port)? */
+static inline bool
+endpoint_swap(const struct wm_pkt_info *pi)
+{
+	uint64_t s = rd_be64(pi->saddr), d = rd_be64(pi->daddr);
+
+	if (s == d) {
+		s = rd_be64(pi->saddr + 8);
+		d = rd_be64(pi->daddr + 8);
+	}
+	if (s != d)
+		return s > d;
+	return pi->sport > pi->dport;
 }
 
 void
 wm_flow_key_make(const struct wm_pkt_info *pi, uint16_t link,
 		 struct wm_flow_key *key, uint8_t *dir)
 {
-	bool swap = endpoint_cmp(pi) > 0;
+	bool swap = endpoint_swap(pi);
 
-	memset(key, 0, sizeof(*key));
 	memcpy(key->addr[swap], pi->saddr, 16);
 	memcpy(key->addr[!swap], pi->daddr, 16);
 	key->port[swap] = pi->sport;
@@ -33,27 +47,32 @@ wm_flow_key_make(const struct wm_pkt_info *pi, uint16_t link,
 	key->vlan[1] = pi->nvlan > 1 ? pi->vlan[1] : WM_FLOW_NO_VLAN;
 	key->link = link;
 	key->family = pi->ip_version;
+	key->pad = 0;
 	*dir = swap;
 }
 
-/* Murmur3-style mixing over the key's 64-bit words. */
+/*
+ * Each 64-bit word of the key times its own odd constant, summed (the
+ * products are independent: no chain of multiplies from word to word),
+ * then Murmur3's 64-bit finaliser mixes the sum.
+ */
 uint32_t
 wm_flow_hash(const struct wm_flow_key *key)
 {
-	uint64_t w[sizeof(*key) / 8];
-	uint64_t h = 0x9e3779b97f4a7c15ull;
+	uint64_t h = wm_flow_key_word(key, 0) * 0xff51afd7ed558ccdull +
+		     wm_flow_key_word(key, 1) * 0xc4ceb9fe1a85ec53ull +
+		     wm_flow_key_word(key, 2) * 0x9e3779b97f4a7c15ull +
+		     wm_flow_key_word(key, 3) * 0xbf58476d1ce4e5b9ull +
+		     wm_flow_key_word(key, 4) * 0x94d049bb133111ebull +
+		     wm_flow_key_word(key, 5) * 0xd6e8feb86659fd93ull;
 
-	memcpy(w, key, sizeof(w));
-	for (unsigned int i = 0; i < WM_ARRAY_SIZE(w); i++) {
-		h ^= w[i] * 0xff51afd7ed558ccdull;
-		h = (h << 31) | (h >> 33);
-		h *= 0xc4ceb9fe1a85ec53ull;
-	}
 	h ^= h >> 33;
-	return (uint32_t)(h ^ (h >> 29));
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return (uint32_t)h;
 }
-
-_Static_assert(sizeof(struct wm_flow_key) % 8 == 0, "key hashed in words");
 
 static void *
 heap_zalloc(size_t size, size_t align, void *arg)
@@ -139,7 +158,7 @@ wm_flow_lookup(struct wm_flow_table *t, const struct wm_flow_key *key,
 	while (i != 0) {
 		struct wm_flow *f = &t->flows[i - 1];
 
-		if (f->hash == hash && memcmp(&f->key, key, sizeof(*key)) == 0)
+		if (f->hash == hash && wm_flow_key_eq(&f->key, key))
 			return f;
 		i = f->next;
 	}

@@ -32,6 +32,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "wm_pkt.h"
 
@@ -49,6 +50,32 @@ struct wm_flow_key {
 
 #define WM_FLOW_NO_VNI 0xffffffffu
 #define WM_FLOW_NO_VLAN 0xffffu
+#define WM_FLOW_KEY_WORDS 6     /* 64-bit words of a key (no padding) */
+
+_Static_assert(sizeof(struct wm_flow_key) == WM_FLOW_KEY_WORDS * 8,
+	       "keys are hashed and compared in words");
+
+/* Word @i of @k (a key is WM_FLOW_KEY_WORDS words, no padding). */
+static inline uint64_t
+wm_flow_key_word(const struct wm_flow_key *k, unsigned int i)
+{
+	uint64_t w;
+
+	memcpy(&w, (const unsigned char *)k + 8 * i, sizeof(w));
+	return w;
+}
+
+/** Are two keys equal? Word by word, without a call to memcmp(). */
+static inline bool
+wm_flow_key_eq(const struct wm_flow_key *a, const struct wm_flow_key *b)
+{
+	return ((wm_flow_key_word(a, 0) ^ wm_flow_key_word(b, 0)) |
+		(wm_flow_key_word(a, 1) ^ wm_flow_key_word(b, 1)) |
+		(wm_flow_key_word(a, 2) ^ wm_flow_key_word(b, 2)) |
+		(wm_flow_key_word(a, 3) ^ wm_flow_key_word(b, 3)) |
+		(wm_flow_key_word(a, 4) ^ wm_flow_key_word(b, 4)) |
+		(wm_flow_key_word(a, 5) ^ wm_flow_key_word(b, 5))) == 0;
+}
 
 /*
  * Bytes of per-flow state the stream engine keeps in each entry (struct

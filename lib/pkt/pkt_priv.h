@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include "wm_pkt.h"
+
 #define PKT_DIM(a) (sizeof(a) / sizeof((a)[0]))
 
 static inline uint16_t
@@ -27,5 +29,13 @@ pkt_rd32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | pkt_rd24(p + 1);
 }
+
+/*
+ * The layered parser alone, without wm_pkt_parse()'s fast path for the
+ * common frame: the tests check that both give the same result.
+ */
+enum wm_pkt_kind pkt_parse_general(const uint8_t *frame, uint32_t hdr_len,
+				   uint32_t frame_len, uint16_t vxlan_port,
+				   struct wm_pkt_info *info);
 
 #endif /* PKT_PRIV_H */

@@ -414,20 +414,6 @@ wm_reasm_syn(struct wm_reasm_dir *d, uint32_t seq, uint8_t wscale)
 	d->flags |= WM_REASM_SEQ_KNOWN;
 }
 
-void
-wm_reasm_window(struct wm_reasm_dir *peer, const struct wm_reasm_dir *d,
-		uint16_t win, bool syn)
-{
-	uint32_t w = win;
-
-	/* RFC 7323: a SYN's window is never scaled. */
-	if (!syn && (d->flags & peer->flags & WM_REASM_WSCALE))
-		w <<= d->wscale;
-	if (d->flags & peer->flags & WM_REASM_SYN_SEEN)
-		peer->flags |= WM_REASM_WND_EXACT;
-	peer->wnd = RTE_MAX(peer->wnd, w);
-}
-
 /*
  * Does @seq, beyond next_seq, lie outside every window the receiver
  * offered @d? With no window seen it is taken as 64 KiB, or as the
@@ -511,22 +497,8 @@ wm_reasm_rtt_sample(struct wm_reasm_dir *d, uint64_t t)
 }
 
 void
-wm_reasm_ack(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, uint32_t ack,
-	     uint64_t now)
+wm_reasm_trim(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, uint64_t acked)
 {
-	int32_t behind = (int32_t)(d->next_seq - ack);
-	uint64_t acked;
-
-	if ((d->flags & WM_REASM_SAMPLE) &&
-	    (int32_t)(ack - d->c->sample_seq) >= 0) {
-		d->flags &= (uint8_t)~WM_REASM_SAMPLE;
-		wm_reasm_rtt_sample(d, now - d->c->sample_t);
-	}
-	if (!(d->flags & WM_REASM_SEQ_KNOWN) || behind < 0 ||
-	    (uint64_t)behind > d->offset)
-		return;
-	acked = d->offset - (uint64_t)behind;
-	d->acked = RTE_MAX(d->acked, acked);
 	if (d->c->rb.head != NULL) {
 		uint64_t base = d->c->rb.base;
 

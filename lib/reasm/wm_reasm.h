@@ -40,6 +40,7 @@
 #define WM_REASM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_mbuf.h>
@@ -147,7 +148,23 @@ void wm_win_put(struct wm_win_pool *pool, uint8_t *win);
  * engine the hold class, wm_frag the output fragment size.
  */
 struct wm_pkt_meta {
+	/*
+	 * What every packet's path reads and writes comes first: with the
+	 * parse result it fills the first two cache lines, so a packet
+	 * that is not held or queued touches no third one.
+	 */
+	uint32_t hash;                  /* flow hash (picks the worker) */
+	uint16_t out_port;
+	uint8_t segment;
+	uint8_t dir;
+	struct {
+		uint16_t size;          /* > 0: split into IP payloads of this
+					 * size on output (wm_frag) */
+		uint32_t ident;         /* IPv6 Fragment header id, as sent */
+	} frag;                         /* owned by wm_frag; size 0 otherwise */
 	struct wm_pkt_info pi;          /* parse result */
+	uint8_t hold_class;             /* while held: the engine's list */
+	uint8_t held;                   /* held past the call that judged it */
 	struct rte_mbuf *next;          /* next held or queued packet, same
 					 * direction */
 	struct rte_mbuf *gprev;         /* held or queued packets of the */
@@ -155,18 +172,11 @@ struct wm_pkt_meta {
 	void *owner;                    /* the flow, while held or queued */
 	uint64_t arrival_tsc;
 	uint64_t stream_off;            /* offset of the first payload byte */
-	uint32_t hash;                  /* flow hash (picks the worker) */
-	uint16_t out_port;
-	uint8_t segment;
-	uint8_t dir;
-	uint8_t hold_class;             /* while held: the engine's list */
-	uint8_t held;                   /* held past the call that judged it */
-	struct {
-		uint16_t size;          /* > 0: split into IP payloads of this
-					 * size on output (wm_frag) */
-		uint32_t ident;         /* IPv6 Fragment header id, as sent */
-	} frag;                         /* owned by wm_frag; size 0 otherwise */
 };
+
+_Static_assert(offsetof(struct wm_pkt_meta, pi) + sizeof(struct wm_pkt_info) <=
+	       128, "a packet's routing and parse result fit two cache lines");
+
 
 static inline struct wm_pkt_meta *
 wm_pkt_meta(struct rte_mbuf *m)
@@ -425,8 +435,19 @@ void wm_reasm_syn(struct wm_reasm_dir *d, uint32_t seq, uint8_t wscale);
  * on scaling (never in a SYN), it bounds how far beyond a gap @peer's
  * segments may lie.
  */
-void wm_reasm_window(struct wm_reasm_dir *peer, const struct wm_reasm_dir *d,
-		     uint16_t win, bool syn);
+static inline void
+wm_reasm_window(struct wm_reasm_dir *peer, const struct wm_reasm_dir *d,
+		uint16_t win, bool syn)
+{
+	uint32_t w = win;
+
+	/* RFC 7323: a SYN's window is never scaled. */
+	if (!syn && (d->flags & peer->flags & WM_REASM_WSCALE))
+		w <<= d->wscale;
+	if (d->flags & peer->flags & WM_REASM_SYN_SEEN)
+		peer->flags |= WM_REASM_WND_EXACT;
+	peer->wnd = RTE_MAX(peer->wnd, w);
+}
 
 /**
  * A segment of @d, flow @owner, with payload (the sequence of its first
@@ -468,13 +489,42 @@ wm_reasm_seq_end(const struct wm_reasm_dir *d)
 bool wm_reasm_fin(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d,
 		  void *owner, struct rte_mbuf *m, uint32_t seq, uint64_t now);
 
+/** A round-trip sample @t for @d: rise at once, fall slowly (1/8). */
+void wm_reasm_rtt_sample(struct wm_reasm_dir *d, uint64_t t);
+
+/**
+ * Give back @d's retained bytes that the peer acknowledged (up to
+ * @acked) and that have left (wm_reasm_ack() calls it when any are
+ * retained).
+ */
+void wm_reasm_trim(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d,
+		   uint64_t acked);
+
 /**
  * The peer acknowledged @d up to @ack: ends a round-trip sample, and
  * retained bytes no longer needed (acknowledged and forwarded) are
  * given back.
  */
-void wm_reasm_ack(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d,
-		  uint32_t ack, uint64_t now);
+static inline void
+wm_reasm_ack(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, uint32_t ack,
+	     uint64_t now)
+{
+	int32_t behind = (int32_t)(d->next_seq - ack);
+	uint64_t acked;
+
+	if ((d->flags & WM_REASM_SAMPLE) &&
+	    (int32_t)(ack - d->c->sample_seq) >= 0) {
+		d->flags &= (uint8_t)~WM_REASM_SAMPLE;
+		wm_reasm_rtt_sample(d, now - d->c->sample_t);
+	}
+	if (!(d->flags & WM_REASM_SEQ_KNOWN) || behind < 0 ||
+	    (uint64_t)behind > d->offset)
+		return;
+	acked = d->offset - (uint64_t)behind;
+	d->acked = RTE_MAX(d->acked, acked);
+	if (d->c->rb.head != NULL || d->c->hole_rb.head != NULL)
+		wm_reasm_trim(rc, d, acked);
+}
 
 /**
  * An ACK must not overtake the bytes it acknowledges: when @m (no
@@ -486,9 +536,6 @@ void wm_reasm_ack(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d,
 bool wm_reasm_ack_wait(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d,
 		       void *owner, struct rte_mbuf *m, uint32_t ack,
 		       uint64_t now);
-
-/** A round-trip sample @t for @d: rise at once, fall slowly (1/8). */
-void wm_reasm_rtt_sample(struct wm_reasm_dir *d, uint64_t t);
 
 /** Time @d's bytes up to next_seq until their ACK, unless timing already. */
 static inline void

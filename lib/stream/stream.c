@@ -305,6 +305,35 @@ handshake_time(struct wm_stream_flow *sf, uint8_t dir, uint8_t fl,
 	}
 }
 
+bool
+wm_stream_ack(struct wm_stream_ctx *ctx, struct wm_flow *f,
+	      struct rte_mbuf *m, uint64_t now)
+{
+	const struct wm_pkt_meta *pm = wm_pkt_meta(m);
+	struct wm_stream_flow *sf = sflow(f);
+	struct wm_reasm_dir *d, *peer;
+
+	/*
+	 * What wm_stream_segment() would do besides this: a Kafka batch's
+	 * pinned packets, a handshake still timed, a blocked flow.
+	 */
+	if (unlikely(f->blocked || fcold(f)->synack_t != 0 ||
+		     dcold(&sf->dir[0])->pin_head != NULL ||
+		     dcold(&sf->dir[1])->pin_head != NULL))
+		return false;
+	d = &sf->dir[pm->dir].r;
+	peer = &sf->dir[!pm->dir].r;
+	ctx->now = now;
+	wm_reasm_ack(&ctx->reasm, peer, pm->pi.ack, now);
+	wm_reasm_window(peer, d, pm->pi.window, false);
+	/* Nothing of the peer's held, or not acknowledged yet: leave now. */
+	if ((peer->released == peer->offset &&
+	     (int32_t)(pm->pi.ack - peer->next_seq) <= 0) ||
+	    !wm_reasm_ack_wait(&ctx->reasm, peer, f, m, pm->pi.ack, now))
+		ctx->emit(m, ctx->emit_arg);
+	return true;
+}
+
 void
 wm_stream_segment(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		  struct rte_mbuf *m, uint64_t now)

@@ -196,6 +196,26 @@ int stream_on_match(unsigned int id, unsigned long long end, void *arg);
 void stream_put(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
 		uint64_t start, uint64_t end, const uint8_t *val);
 
+/*
+ * stream_put() for a value judged now (@orig its bytes, @val masked),
+ * counting one whose start had left. Only the bytes its mask changes are
+ * written: masks add up, so a value that overlaps one masked before
+ * (an SSN inside a list of digits) never puts back what that one hid.
+ */
+void stream_dir_write(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
+		      uint64_t start, uint64_t end, const uint8_t *orig,
+		      const uint8_t *val);
+
+/*
+ * The @n bytes of @d at stream offset @off are judged where they lie:
+ * masks inside them wait until stream_defer_flush() writes them.
+ */
+void stream_defer_start(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
+			uint64_t off, uint32_t n);
+
+/** Every match of the chunk is judged: its masks go into the packet. */
+void stream_defer_flush(struct wm_stream_ctx *ctx);
+
 /**
  * What rule @ri makes of value @val: true with its masked bytes in
  * @out; false for alert and drop (which blocks @f). Counted with @count.

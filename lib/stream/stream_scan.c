@@ -15,64 +15,6 @@
 #include "stream_priv.h"
 #include "wm_mask.h"
 
-/*
- * Write the masked value @val for stream range [start, end) into every
- * held packet of @d that carries part of it, and into the retained
- * bytes. Bytes before d->r.released have already left: the value is then
- * a late match, masked from the first byte still held.
- */
-void
-stream_put(struct wm_stream_ctx *ctx, struct wm_stream_dir *d, uint64_t start,
-	   uint64_t end, const uint8_t *val)
-{
-	if (start < d->r.released) {
-		val += d->r.released - start;
-		start = d->r.released;
-	}
-	if (start >= end)
-		return;
-	for (struct rte_mbuf *m = d->held_head; m != NULL;
-	     m = wm_pkt_meta(m)->next) {
-		uint64_t ps = wm_pkt_meta(m)->stream_off;
-		uint64_t pe = wm_reasm_pkt_end(m);
-		uint64_t s = RTE_MAX(start, ps), e = RTE_MIN(end, pe);
-
-		if (s < e)
-			wm_reasm_pkt_write(m, (uint32_t)(s - ps),
-					   val + (s - start),
-					   (uint32_t)(e - s));
-	}
-	wm_rb_write(&d->r.c->rb, start, val, (uint32_t)(end - start));
-}
-
-/*
- * stream_put() for a value judged now (@orig its bytes, @val masked),
- * counting one whose start had left. Only the bytes its mask changes are
- * written: masks add up, so a value that overlaps one masked before
- * (an SSN inside a list of digits) never puts back what that one hid.
- */
-static void
-dir_write(struct wm_stream_ctx *ctx, struct wm_stream_dir *d, uint64_t start,
-	  uint64_t end, const uint8_t *orig, const uint8_t *val)
-{
-	uint32_t n = (uint32_t)(end - start), i = 0;
-
-	if (start < d->r.released)
-		ctx->stats->ctr[stream_leaked(d, start) ? WM_CTR_MASK_LATE :
-				WM_CTR_MASK_AFTER_TIMEOUT]++;
-	while (i < n) {
-		uint32_t j;
-
-		while (i < n && val[i] == orig[i])
-			i++;
-		for (j = i; j < n && val[j] != orig[j]; j++)
-			;
-		if (j > i)
-			stream_put(ctx, d, start + i, start + j, val + i);
-		i = j;
-	}
-}
-
 int
 stream_on_match(unsigned int id, unsigned long long end, void *arg)
 {
@@ -274,7 +216,7 @@ value_judged(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	}
 	if (stream_value_decide(ctx, f, d, ri, off, val, len, stream_leaked(d, off),
 			 out)) {
-		dir_write(ctx, d, off, off + len, val, out);
+		stream_dir_write(ctx, d, off, off + len, val, out);
 		stream_anchor_extend(ctx, f, d, ri, off);
 	}
 }
@@ -346,7 +288,7 @@ match_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	const struct wm_rule *rule = &f->policy->conf->rules[mt->rule];
 	uint8_t win[WM_DETECT_WINDOW];
 	uint64_t in_chunk = mt->end - chunk_off;
-	size_t want = stream_window(d, ctx->chunk + in_chunk, in_chunk, win);
+	size_t want = stream_window(d, ctx->scan_src + in_chunk, in_chunk, win);
 	uint64_t win_off = mt->end - want;
 	struct wm_span sp;
 
@@ -359,10 +301,11 @@ match_judge(struct wm_stream_ctx *ctx, struct wm_flow *f,
 }
 
 /*
- * Scan @n bytes (a copy is taken: the packet is written while the
- * chunk's matches are judged) as the next bytes of @d. With @eod the
- * byte is the virtual end-of-stream terminator: judged, not kept.
- * Returns 0 or -EIO.
+ * Scan @n bytes at @p as the next bytes of @d, where they lie (in the
+ * packet): their only copy is the retained one. Masks of values in
+ * them wait (defer_put) until every match is judged, so matches and
+ * history read the original bytes. With @eod the byte is the virtual
+ * end-of-stream terminator: judged, not kept. Returns 0 or -EIO.
  */
 static int
 chunk_scan(struct wm_stream_ctx *ctx, struct wm_flow *f,
@@ -372,29 +315,32 @@ chunk_scan(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	uint64_t t0;
 	int rc;
 
-	memcpy(ctx->chunk, p, n);
 	if (!eod)
-		wm_reasm_retain(&ctx->reasm, &d->r, ctx->chunk, n);
+		wm_reasm_retain(&ctx->reasm, &d->r, p, n);
 	ctx->nmatch = 0;
 	t0 = wm_prof_start(ctx->prof);
-	rc = wm_match_scan(d->hs, ctx->chunk, n, ctx->scratch, stream_on_match,
-			   ctx);
+	rc = wm_match_scan(d->hs, p, n, ctx->scratch, stream_on_match, ctx);
 	t0 = wm_prof_stop(ctx->prof, WM_STAGE_SCAN, t0);
 	if (rc < 0)
 		return -EIO;
+	ctx->scan_src = p;
+	if (ctx->nmatch != 0 && !eod)
+		stream_defer_start(ctx, d, chunk_off, n);
 	for (uint32_t i = 0; i < ctx->nmatch && !f->blocked; i++) {
 		/* Hyperscan counts from its own (re)start. */
 		ctx->match[i].end += d->hs_base;
 		match_judge(ctx, f, d, &ctx->match[i], chunk_off);
 	}
+	if (!eod && !f->blocked)
+		hist_append(d, p, n);   /* the original bytes, still in p */
+	if (ctx->defer_dir != NULL)
+		stream_defer_flush(ctx);
 	if (ctx->nmatch != 0)
 		wm_prof_stop(ctx->prof, WM_STAGE_MASK, t0);
 	if (f->blocked)
 		return -EPIPE; /* a drop rule fired: the packet is gone */
-	if (!eod) {
-		hist_append(d, ctx->chunk, n);
+	if (!eod)
 		d->r.offset += n;
-	}
 	/* Values a probe masked: past their terminators, not found again. */
 	if (dcold(d)->probe_rules != 0 && (eod || d->r.offset >= dcold(d)->probe_end + 2)) {
 		ctx->stats->ctr[WM_CTR_MASK_TIMEOUT_COLLATERAL] +=

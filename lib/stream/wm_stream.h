@@ -337,9 +337,22 @@ struct wm_stream_ctx {
 	} probe[WM_CONFIG_MAX_POLICIES];
 	uint32_t nmatch;
 	uint32_t match_max;             /* set per scan: never overflows */
+	/*
+	 * The chunk being judged (stream_scan.c): scanned and confirmed
+	 * where its bytes lie, in the packet, so what values in it mask
+	 * waits in chunk[] (the bytes marked in chunk_dirty, [dirty_lo,
+	 * dirty_hi)) until every match of the chunk is judged on the
+	 * original bytes; then it is written into the packet.
+	 */
+	const uint8_t *scan_src;        /* the chunk's original bytes */
+	struct wm_stream_dir *defer_dir; /* whose masks wait, or NULL */
+	uint64_t defer_off;             /* stream offset of the chunk */
+	uint32_t defer_n;
+	uint32_t dirty_lo, dirty_hi;
+	uint64_t chunk_dirty[WM_STREAM_CHUNK / 64];
 	struct wm_reasm_ctx reasm;      /* this lcore's TCP reassembly */
 	struct wm_stream_match match[WM_STREAM_MATCH_MAX];
-	uint8_t chunk[WM_STREAM_CHUNK]; /* original bytes of the chunk */
+	uint8_t chunk[WM_STREAM_CHUNK]; /* masks waiting for the chunk */
 	uint8_t view[WM_STREAM_CHUNK];  /* the protocol stage's decoded */
 	int32_t view_off[WM_STREAM_CHUNK]; /* view of the bytes fed */
 	uint8_t view_wlen[WM_STREAM_CHUNK];
@@ -422,6 +435,17 @@ void wm_stream_table_fini(struct wm_flow_table *t);
  */
 void wm_stream_segment(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		       struct rte_mbuf *m, uint64_t now);
+
+/**
+ * wm_stream_segment() for a pure ACK (ACK set, no SYN, FIN or RST; no
+ * payload) of flow @f, in fewer steps: the peer's retained bytes are
+ * trimmed, its round trip sampled, its window noted, and @m leaves (or
+ * waits for the held bytes it acknowledges). False, with nothing done,
+ * when the flow needs more (a handshake still timed, a blocked flow, a
+ * Kafka batch pinned): then wm_stream_segment() judges it.
+ */
+bool wm_stream_ack(struct wm_stream_ctx *ctx, struct wm_flow *f,
+		   struct rte_mbuf *m, uint64_t now);
 
 /**
  * Act on time: decide (or release, or drop, per policy) what has been

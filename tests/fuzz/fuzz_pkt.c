@@ -11,7 +11,9 @@
  *   - both parses agree on the kind when every header is in the first
  *     part;
  *   - the incremental checksum update (RFC 1624) on a changed payload
- *     gives what a full recomputation gives.
+ *     gives what a full recomputation gives;
+ *   - the parser's fast path for the common frame gives exactly what
+ *     the layered parser alone gives.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +21,7 @@
 #include <string.h>
 
 #include "wm_pkt.h"
+#include "pkt_priv.h"
 
 #define FUZZ_CHAIN_HDR 128	/* contiguous bytes of a chained frame */
 
@@ -103,17 +106,31 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&whole, 0xa5, sizeof(whole));
 	wm_pkt_parse(f, (uint32_t)size, (uint32_t)size, 4789, &whole);
 	check_offsets(&whole, (uint32_t)size, (uint32_t)size);
+	{
+		struct wm_pkt_info general;
+
+		memset(&general, 0x3c, sizeof(general));
+		pkt_parse_general(f, (uint32_t)size, (uint32_t)size, 4789,
+				  &general);
+		FUZZ_ASSERT(memcmp(&general, &whole, sizeof(whole)) == 0);
+	}
 
 	/* a chained frame: only the first part can be read */
 	hdr = size < FUZZ_CHAIN_HDR ? (uint32_t)size : FUZZ_CHAIN_HDR;
 	memset(&chain, 0x5a, sizeof(chain));
 	{
 		uint8_t *h = malloc(hdr ? hdr : 1);
+		struct wm_pkt_info general;
 
 		if (h != NULL) {
 			memcpy(h, data, hdr);
 			wm_pkt_parse(h, hdr, (uint32_t)size, 4789, &chain);
 			check_offsets(&chain, hdr, (uint32_t)size);
+			memset(&general, 0x3c, sizeof(general));
+			pkt_parse_general(h, hdr, (uint32_t)size, 4789,
+					  &general);
+			FUZZ_ASSERT(memcmp(&general, &chain,
+					   sizeof(chain)) == 0);
 			free(h);
 		}
 	}

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "wm_pkt.h"
+#include "pkt_priv.h"
 #include "wm_test.h"
 
 #define FRAME_MAX	2048
@@ -644,18 +645,27 @@ check_frag_fields(const struct wm_pkt_info *in, const struct want *w)
 	CHECK_EQ(in->l3_off, w->l3);
 }
 
-/* Parse @hdr_len bytes of @frame from a heap copy of exactly that size. */
+/*
+ * Parse @hdr_len bytes of @frame from a heap copy of exactly that size;
+ * the fast path for the common frame must give what the layered parser
+ * alone gives, byte for byte.
+ */
 static enum wm_pkt_kind
 parse_exact(const uint8_t *frame, uint32_t hdr_len, uint32_t frame_len,
 	    uint16_t vxlan_port, struct wm_pkt_info *info)
 {
 	uint8_t *copy = malloc(hdr_len ? hdr_len : 1);
+	struct wm_pkt_info general;
 	enum wm_pkt_kind kind;
 
 	if (copy == NULL)
 		exit(2);
 	memcpy(copy, frame, hdr_len);
 	kind = wm_pkt_parse(copy, hdr_len, frame_len, vxlan_port, info);
+	memset(&general, 0x5a, sizeof(general));
+	CHECK_EQ(pkt_parse_general(copy, hdr_len, frame_len, vxlan_port,
+				   &general), kind);
+	CHECK(memcmp(&general, info, sizeof(general)) == 0);
 	free(copy);
 	return kind;
 }
