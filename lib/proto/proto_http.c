@@ -627,6 +627,11 @@ http_feed_bytes(struct wm_proto_flow *pf, unsigned int dir,
 	default:
 		/* Not HTTP after all, or broken: the raw stream from here. */
 		proto_count(ctx, WM_CTR_PROTO_ERROR);
+		/*
+		 * An open anchor ends where the parser stopped, wherever the
+		 * bytes fed end (fuzz: stream-anchor-after-parse-error-...).
+		 */
+		anchor_event(&call, p + k, true);
 		if (d->flags & WM_PROTO_D_FRESH) {
 			/*
 			 * What follows a message begins none: its declared
