@@ -39,6 +39,7 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
+#include "frame_bytes.h"
 #include "wm_config.h"
 #include "wm_datapath.h"
 #include "wm_detect.h"
@@ -128,20 +129,6 @@ rnd(uint32_t n)
 	rng ^= rng >> 7;
 	rng ^= rng << 17;
 	return n != 0 ? (uint32_t)(rng % n) : 0;
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
 }
 
 static uint32_t

@@ -14,8 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_eal.h>
 #include <rte_mbuf.h>
 
+#include "frame_bytes.h"
 #include "wm_datapath.h"
 #include "wm_test.h"
 
@@ -52,6 +54,23 @@ out_free(void)
 	for (unsigned int i = 0; i < nout; i++)
 		rte_pktmbuf_free(out[i]);
 	nout = 0;
+}
+
+/* EAL without devices or hugepages, and the mbufs the tests send. */
+static int
+dp_test_eal(char *argv0)
+{
+	char *eal[] = { argv0, "--no-huge", "-m", "256", "--no-pci",
+			"--no-shconf", "-l", "0", "--log-level=error" };
+
+	if (rte_eal_init((int)WM_ARRAY_SIZE(eal), eal) < 0) {
+		fprintf(stderr, "EAL init failed\n");
+		return -1;
+	}
+	pool = rte_pktmbuf_pool_create("t", 4095, 0,
+		RTE_ALIGN_CEIL(sizeof(struct wm_pkt_meta), RTE_MBUF_PRIV_ALIGN),
+		2048 + RTE_PKTMBUF_HEADROOM, SOCKET_ID_ANY);
+	return pool != NULL ? 0 : -1;
 }
 
 static struct gen
@@ -99,32 +118,6 @@ dp_make(const struct gen *g)
 		exit(1);
 	}
 	return dp;
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
-static uint16_t
-ip4_csum(const uint8_t *h)
-{
-	uint32_t s = 0;
-
-	for (int i = 0; i < 20; i += 2)
-		s += (uint32_t)(h[i] << 8 | h[i + 1]);
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
 }
 
 /* One frame in on port @port (0: from the client), judged at once. */

@@ -14,6 +14,7 @@
 #include <rte_eal.h>
 #include <rte_mbuf.h>
 
+#include "frame_bytes.h"
 #include "wm_frag.h"
 #include "wm_stream.h"
 #include "wm_test.h"
@@ -37,20 +38,6 @@ struct dgram {
 	uint32_t ident; /* IPv4: 16 bits; IPv6 Fragment header id */
 };
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
 static uint16_t
 rd16(const uint8_t *p)
 {
@@ -70,11 +57,12 @@ sum16(const uint8_t *p, uint32_t n)
 	return (uint16_t)s;
 }
 
+/* Write the IPv4 header checksum at @ip. */
 static void
-ip4_csum(uint8_t *ip)
+ip4_csum_fix(uint8_t *ip)
 {
 	put16(ip + 10, 0);
-	put16(ip + 10, (uint16_t)~sum16(ip, 20));
+	put16(ip + 10, ip4_csum(ip));
 }
 
 /* Ethernet with @nvlan tags (802.1ad outer, 802.1Q inner). */
@@ -130,7 +118,7 @@ dgram4(struct dgram *d, int nvlan, uint16_t id, uint32_t paylen, bool df)
 	ip[9] = 6;
 	put32(ip + 12, 0x0a000001);
 	put32(ip + 16, 0x0a000002);
-	ip4_csum(ip);
+	ip4_csum_fix(ip);
 	tcp_build(ip + 20, paylen);
 	d->len = d->l2 + 40u + paylen;
 }
@@ -198,7 +186,7 @@ frag_frame(const struct dgram *d, uint32_t off, uint32_t len, bool more,
 	put16(ip + 2, (uint16_t)(20 + len));
 	put16(ip + 6, (uint16_t)((rd16(d->b + d->l2 + 6) & 0x4000) |
 				 (more ? 0x2000 : 0) | off / 8));
-	ip4_csum(ip);
+	ip4_csum_fix(ip);
 	memcpy(ip + 20, pay + off, len);
 	return d->l2 + 20u + len;
 }

@@ -197,18 +197,8 @@ swap_every_packet(void)
 int
 main(int argc, char **argv)
 {
-	char *eal[] = { argv[0], "--no-huge", "-m", "256", "--no-pci",
-			"--no-shconf", "-l", "0", "--log-level=error" };
-
 	RTE_SET_USED(argc);
-	if (rte_eal_init((int)WM_ARRAY_SIZE(eal), eal) < 0) {
-		fprintf(stderr, "EAL init failed\n");
-		return 1;
-	}
-	pool = rte_pktmbuf_pool_create("t", 4095, 0,
-		RTE_ALIGN_CEIL(sizeof(struct wm_pkt_meta), RTE_MBUF_PRIV_ALIGN),
-		2048 + RTE_PKTMBUF_HEADROOM, SOCKET_ID_ANY);
-	if (pool == NULL)
+	if (dp_test_eal(argv[0]) < 0)
 		return 1;
 	ga = gen_load(cfg_a);
 	gb = gen_load(cfg_b);

@@ -12,6 +12,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "frame_bytes.h"
 #include "wm_config.h"
 #include "wm_stream.h"
 #include "wm_test.h"
@@ -98,32 +99,6 @@ struct ep {
 
 static const struct ep client = { 0x0100000a, 40000 };
 static const struct ep server = { 0x0200000a, 80 };
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
-static uint16_t
-ip4_csum(const uint8_t *h)
-{
-	uint32_t s = 0;
-
-	for (int i = 0; i < 20; i += 2)
-		s += (uint32_t)(h[i] << 8 | h[i + 1]);
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
 
 /* Ethernet + IPv4 + TCP (+ payload) at @f; returns the frame length. */
 static uint32_t
