@@ -50,4 +50,35 @@ void wm_log_set_level(enum wm_log_level level);
 void wm_log(enum wm_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * A pool of @n slots of @size bytes made once (slots.c): nothing is
+ * allocated per use, and pages of slots never used are never touched.
+ * Not thread-safe: one per lcore.
+ */
+struct wm_slots {
+	uint8_t *mem;           /* n slots */
+	void *free;             /* free list through the slots given back */
+	size_t size;
+	uint32_t n;
+	uint32_t fresh;         /* slots never used yet: [fresh, n) */
+	uint32_t in_use;
+	uint32_t peak;
+};
+
+/**
+ * Pool of @n slots of @size bytes (at least a pointer, a multiple of
+ * @align, a power of two), each aligned to @align; NULL with errno.
+ * Slots come uninitialised.
+ */
+struct wm_slots *wm_slots_create(uint32_t n, size_t size, size_t align);
+
+/** Free a pool; NULL is allowed. */
+void wm_slots_free(struct wm_slots *p);
+
+/** A slot, or NULL when every one is in use. */
+void *wm_slots_get(struct wm_slots *p);
+
+/** Give back a slot from wm_slots_get(). */
+void wm_slots_put(struct wm_slots *p, void *s);
+
 #endif /* WM_COMMON_H */

@@ -676,7 +676,7 @@ wm_dp_free(struct wm_dp *dp)
 	wm_stream_table_fini(dp->flows);
 	wm_flow_table_free(dp->flows);
 	wm_rb_pool_free(dp->rb_pool);
-	wm_win_pool_free(dp->win_pool);
+	wm_slots_free(dp->win_pool);
 	wm_token_ctx_free(dp->tok);
 	rte_free(dp);
 }
@@ -759,8 +759,8 @@ wm_dp_create(const struct wm_dp_conf *conf, unsigned int index, int socket)
 	 * once (calloc'd: only windows ever used take memory); past it
 	 * fail.memcap decides.
 	 */
-	dp->win_pool = wm_win_pool_create(RTE_MAX(cfg->flow_table_size / 2,
-						  1024u));
+	dp->win_pool = wm_slots_create(RTE_MAX(cfg->flow_table_size / 2, 1024u),
+				       WM_WIN_BYTES, WM_CACHE_LINE);
 	dp->tok = wm_token_ctx_create();
 	if (dp->frag == NULL || dp->rb_pool == NULL || dp->win_pool == NULL ||
 	    dp->tok == NULL)

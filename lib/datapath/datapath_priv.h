@@ -33,7 +33,7 @@ struct wm_dp {
 	uint64_t clock_us;              /* capture clock: newest timestamp */
 	struct wm_stream_conf stream_conf;
 	struct wm_rb_pool *rb_pool;     /* retained bytes (memcap) */
-	struct wm_win_pool *win_pool;   /* history windows (hold > 0) */
+	struct wm_slots *win_pool;   /* history windows (hold > 0) */
 	struct wm_token_ctx *tok;       /* keyed operators, fingerprints */
 	struct wm_frag *frag;           /* IP fragments in reassembly */
 	struct wm_prof *prof;           /* cycles per stage, or NULL */

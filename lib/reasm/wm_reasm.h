@@ -113,31 +113,10 @@ uint64_t wm_rb_blocks_bytes(const struct wm_rbuf *rb);
 /*
  * Confirm windows: the last WM_WIN_BYTES stream bytes of a direction,
  * needed between packets only while a value may be pending there (the
- * detectors' hold is not zero). A per-worker pool of fixed slots, so a
- * flow at rest carries none.
+ * detectors' hold is not zero). A per-worker pool of such slots
+ * (struct wm_slots, wm_common.h), so a flow at rest carries none.
  */
 #define WM_WIN_BYTES 256
-
-struct wm_win_pool {
-	uint8_t *mem;           /* n slots, pages touched only when used */
-	void *free;             /* free list through the slots */
-	uint32_t n;
-	uint32_t fresh;         /* slots never used yet: [fresh, n) */
-	uint32_t in_use;
-	uint32_t peak;
-};
-
-/** Pool of @n windows; NULL with errno on failure. */
-struct wm_win_pool *wm_win_pool_create(uint32_t n);
-
-/** Free a pool of windows; NULL is allowed. */
-void wm_win_pool_free(struct wm_win_pool *pool);
-
-/** A window of WM_WIN_BYTES bytes, or NULL when every one is in use. */
-uint8_t *wm_win_get(struct wm_win_pool *pool);
-
-/** Give back a window from wm_win_get(). */
-void wm_win_put(struct wm_win_pool *pool, uint8_t *win);
 
 /* ---- packets ---- */
 

@@ -121,7 +121,7 @@ static const struct wm_reasm_ops reasm_ops = {
 void
 wm_stream_ctx_init(struct wm_stream_ctx *ctx, hs_scratch_t *scratch,
 		   struct wm_stats *stats, const struct wm_stream_conf *conf,
-		   struct wm_rb_pool *pool, struct wm_win_pool *wins,
+		   struct wm_rb_pool *pool, struct wm_slots *wins,
 		   wm_stream_emit_t emit, void *emit_arg)
 {
 	memset(ctx, 0, offsetof(struct wm_stream_ctx, match));
@@ -162,7 +162,7 @@ wm_stream_ctx_fini(struct wm_stream_ctx *ctx)
 	}
 	stream_view_pool_free(ctx->views);
 	ctx->views = NULL;
-	wm_stream_cold_pool_free(ctx->cold);
+	wm_slots_free(ctx->cold);
 	ctx->cold = NULL;
 }
 

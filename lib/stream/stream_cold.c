@@ -18,9 +18,7 @@
  * need no test, and a path that would write without taking a block
  * first faults at once instead of corrupting every idle flow.
  */
-#include <errno.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "stream_priv.h"
@@ -41,63 +39,12 @@ cold_attach(struct wm_stream_flow *sf, struct wm_stream_cold *c)
 	sf->dir[1].r.c = &c->dir[1].r;
 }
 
-struct wm_stream_cold_pool *
+struct wm_slots *
 wm_stream_cold_pool_create(uint32_t n)
 {
-	struct wm_stream_cold_pool *p = calloc(1, sizeof(*p));
-
-	if (p == NULL || n == 0)
-		goto fail;
 	/* Cache-aligned blocks, zeroed when taken: pages are touched only
 	 * by blocks ever used. */
-	if (posix_memalign((void **)&p->mem, WM_FLOW_LINE,
-			   (size_t)n * sizeof(struct wm_stream_cold)) != 0) {
-		p->mem = NULL;
-		goto fail;
-	}
-	p->n = n;
-	return p;
-fail:
-	free(p);
-	errno = n == 0 ? EINVAL : ENOMEM;
-	return NULL;
-}
-
-void
-wm_stream_cold_pool_free(struct wm_stream_cold_pool *p)
-{
-	if (p == NULL)
-		return;
-	free(p->mem);
-	free(p);
-}
-
-static struct wm_stream_cold *
-pool_get(struct wm_stream_cold_pool *p)
-{
-	struct wm_stream_cold *c;
-
-	if (p == NULL)
-		return NULL;
-	if (p->free != NULL) {
-		c = p->free;
-		memcpy(&p->free, c, sizeof(void *));
-	} else if (p->fresh < p->n) {
-		c = &p->mem[p->fresh++];
-	} else {
-		return NULL;
-	}
-	p->in_use++;
-	p->peak = p->in_use > p->peak ? p->in_use : p->peak;
-	return c;
-}
-
-static void
-pool_put(struct wm_stream_cold_pool *p, struct wm_stream_cold *c)
-{
-	memcpy(c, &p->free, sizeof(void *));
-	p->free = c;
-	p->in_use--;
+	return wm_slots_create(n, sizeof(struct wm_stream_cold), WM_FLOW_LINE);
 }
 
 bool
@@ -108,7 +55,7 @@ stream_cold_get(struct wm_stream_ctx *ctx, struct wm_flow *f)
 
 	if (wm_stream_flow_cold(sf))
 		return true;
-	c = pool_get(ctx->cold);
+	c = ctx->cold != NULL ? wm_slots_get(ctx->cold) : NULL;
 	if (c == NULL) {
 		ctx->stats->ctr[WM_CTR_STREAM_COLD_FULL]++;
 		return false;
@@ -142,7 +89,7 @@ cold_put(struct wm_stream_ctx *ctx, struct wm_stream_flow *sf)
 		sf->dir[i].r.flags &= (uint8_t)~WM_REASM_SAMPLE;
 		sf->dir[i].flags &= (uint8_t)~WM_STREAM_ANCHOR;
 	}
-	pool_put(ctx->cold, c);
+	wm_slots_put(ctx->cold, c);
 }
 
 /* Is nothing of direction @d in flight: could its cold part go? */

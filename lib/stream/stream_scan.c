@@ -67,13 +67,13 @@ stream_win_detach(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
 		memcpy(d->tail, d->win + d->hist_len - k, k);
 		d->hist_len = k;
 		if (d->win != ctx->win)
-			wm_win_put(ctx->win_pool, d->win);
+			wm_slots_put(ctx->win_pool, d->win);
 		d->win = NULL;
 		return true;
 	}
 	if (d->win != ctx->win)
 		return true;
-	w = wm_win_get(ctx->win_pool);
+	w = wm_slots_get(ctx->win_pool);
 	if (w == NULL) {
 		stream_win_detach(ctx, d, 0);
 		return false;

@@ -185,9 +185,9 @@ struct wm_stream_dcold {
 };
 
 /*
- * A flow's cold part: a block of the lcore's pool (struct
- * wm_stream_cold_pool), taken when the flow first needs it (a segment
- * with bytes, a SYN, a FIN) and given back when it rests
+ * A flow's cold part: a block of the lcore's pool
+ * (wm_stream_cold_pool_create()), taken when the flow first needs it (a
+ * segment with bytes, a SYN, a FIN) and given back when it rests
  * (wm_stream_flow_rest()). Until then both directions point to a
  * shared empty one that is never written.
  */
@@ -247,21 +247,11 @@ wm_stream_flow_cold(const struct wm_stream_flow *sf)
 	return sf->dir[0].r.c != &wm_stream_cold_none.dir[0].r;
 }
 
-/* A per-lcore pool of cold parts, made at start-up. */
-struct wm_stream_cold_pool {
-	struct wm_stream_cold *mem; /* n blocks, pages touched only when used */
-	void *free;                 /* free list through the blocks */
-	uint32_t n;
-	uint32_t fresh;             /* blocks never used yet: [fresh, n) */
-	uint32_t in_use;
-	uint32_t peak;
-};
-
-/** Pool of @n cold parts; NULL with errno on failure. */
-struct wm_stream_cold_pool *wm_stream_cold_pool_create(uint32_t n);
-
-/** Free a pool (every flow using it released first); NULL allowed. */
-void wm_stream_cold_pool_free(struct wm_stream_cold_pool *p);
+/**
+ * A per-lcore pool of @n cold parts, made at start-up (wm_slots_free()
+ * it once every flow using it is released); NULL with errno on failure.
+ */
+struct wm_slots *wm_stream_cold_pool_create(uint32_t n);
 
 
 /* Bytes scanned per Hyperscan call (bounds the match buffer). */
@@ -313,8 +303,8 @@ struct wm_stream_ctx {
 	hs_scratch_t *scratch;
 	struct wm_stats *stats;
 	const struct wm_stream_conf *conf;
-	struct wm_win_pool *win_pool;   /* history windows (hold > 0) */
-	struct wm_stream_cold_pool *cold; /* flows' cold parts (NULL: none
+	struct wm_slots *win_pool;   /* history windows (hold > 0) */
+	struct wm_slots *cold; /* flows' cold parts (NULL: none
 					   * can be had) */
 	struct wm_view_pool *views;     /* decoded views (stream_view.c) */
 	wm_stream_emit_t emit;          /* where judged packets go */
@@ -382,7 +372,7 @@ struct wm_stream_ctx {
 void wm_stream_ctx_init(struct wm_stream_ctx *ctx, hs_scratch_t *scratch,
 			struct wm_stats *stats,
 			const struct wm_stream_conf *conf,
-			struct wm_rb_pool *pool, struct wm_win_pool *wins,
+			struct wm_rb_pool *pool, struct wm_slots *wins,
 			wm_stream_emit_t emit, void *emit_arg);
 
 /** Free what @ctx allocated itself (probe streams, pools). */

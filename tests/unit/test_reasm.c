@@ -39,21 +39,24 @@ read_back_across_blocks(void)
 static void
 window_pool_reuses_and_runs_out(void)
 {
-	struct wm_win_pool *pool = wm_win_pool_create(2);
-	uint8_t *a = wm_win_get(pool), *b = wm_win_get(pool);
+	struct wm_slots *pool = wm_slots_create(2, WM_WIN_BYTES, WM_CACHE_LINE);
+	uint8_t *a = wm_slots_get(pool), *b = wm_slots_get(pool);
 
 	CHECK(a != NULL && b != NULL && a != b);
-	CHECK(wm_win_get(pool) == NULL);        /* both in use */
+	CHECK((uintptr_t)a % WM_CACHE_LINE == 0 &&
+	      (uintptr_t)b % WM_CACHE_LINE == 0);
+	CHECK(wm_slots_get(pool) == NULL);      /* both in use */
 	CHECK_EQ(pool->in_use, 2);
 	memset(a, 0xa5, WM_WIN_BYTES);          /* a window is all its own */
-	wm_win_put(pool, a);
-	CHECK(wm_win_get(pool) == a);
+	wm_slots_put(pool, a);
+	CHECK(wm_slots_get(pool) == a);
 	CHECK_EQ(pool->peak, 2);
-	wm_win_put(pool, a);
-	wm_win_put(pool, b);
+	wm_slots_put(pool, a);
+	wm_slots_put(pool, b);
 	CHECK_EQ(pool->in_use, 0);
-	wm_win_pool_free(pool);
-	CHECK(wm_win_pool_create(0) == NULL);
+	wm_slots_free(pool);
+	CHECK(wm_slots_create(0, WM_WIN_BYTES, WM_CACHE_LINE) == NULL);
+	CHECK(wm_slots_create(2, 100, WM_CACHE_LINE) == NULL);
 }
 
 static void

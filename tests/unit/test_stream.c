@@ -38,7 +38,7 @@ static struct wm_stream_ctx *ctx;
 static struct wm_stats stats;
 static struct wm_flow_table *flows;
 static struct wm_rb_pool *rb_pool;
-static struct wm_win_pool *win_pool;
+static struct wm_slots *win_pool;
 static struct wm_stream_conf sconf;
 static const struct wm_stream_conf sconf_default = {
 	.hold_time = 1000,
@@ -244,7 +244,7 @@ handshake(uint64_t server_side, uint64_t client_side)
 static void
 set_hold(uint64_t min, uint64_t max)
 {
-	struct wm_stream_cold_pool *cold = ctx->cold;
+	struct wm_slots *cold = ctx->cold;
 
 	sconf.hold_min = min;
 	sconf.hold_time = max;
@@ -253,7 +253,7 @@ set_hold(uint64_t min, uint64_t max)
 	wm_stream_ctx_fini(ctx);
 	wm_stream_ctx_init(ctx, scratch, &stats, &sconf, rb_pool,
 			   ctx->win_pool, collect, NULL);
-	wm_stream_cold_pool_free(ctx->cold);
+	wm_slots_free(ctx->cold);
 	ctx->cold = cold;
 }
 
@@ -416,8 +416,8 @@ static void
 window_only_while_value_pending(void)
 {
 	static const struct ep other = { 0x0300000a, 40001 };
-	struct wm_win_pool *full = ctx->win_pool;
-	struct wm_win_pool *one = wm_win_pool_create(1);
+	struct wm_slots *full = ctx->win_pool;
+	struct wm_slots *one = wm_slots_create(1, WM_WIN_BYTES, WM_CACHE_LINE);
 	char got[256];
 
 	reset();
@@ -439,7 +439,7 @@ window_only_while_value_pending(void)
 	wm_flow_del(flows, &flows->flows[1]);
 	reset();
 	ctx->win_pool = full;
-	wm_win_pool_free(one);
+	wm_slots_free(one);
 }
 
 static void
@@ -1340,7 +1340,7 @@ cold_part_rests_and_wakes(void)
 static void
 cold_pool_dry_drops_segment(void)
 {
-	struct wm_stream_cold_pool *keep = ctx->cold;
+	struct wm_slots *keep = ctx->cold;
 	static const struct ep other = { 0x0300000a, 40001 };
 
 	reset();
@@ -1360,7 +1360,7 @@ cold_pool_dry_drops_segment(void)
 			wm_flow_del(flows, &flows->flows[i]);
 		}
 	reset();
-	wm_stream_cold_pool_free(ctx->cold);
+	wm_slots_free(ctx->cold);
 	ctx->cold = keep;
 }
 
@@ -2073,7 +2073,7 @@ main(int argc, char **argv)
 	flows = wm_flow_table_create(64);
 	rb_pool = wm_rb_pool_create(64 << 20);
 	sconf = sconf_default;
-	win_pool = wm_win_pool_create(1024);
+	win_pool = wm_slots_create(1024, WM_WIN_BYTES, WM_CACHE_LINE);
 	wm_stream_ctx_init(ctx, scratch, &stats, &sconf, rb_pool, win_pool,
 			   collect, NULL);
 
@@ -2145,6 +2145,6 @@ main(int argc, char **argv)
 	RUN(kafka_large_batch_in_many_segments);
 	reset();
 	wm_stream_ctx_fini(ctx);
-	wm_win_pool_free(win_pool);
+	wm_slots_free(win_pool);
 	TEST_END();
 }
