@@ -278,6 +278,28 @@ pkt_tcp_wscale(const uint8_t *opt, uint32_t n)
 	return WM_PKT_NO_WSCALE;
 }
 
+/*
+ * The fields of the TCP header at @th (@hlen bytes, at frame offset
+ * @off <= UINT16_MAX; the segment ends at @end): both parsers fill them.
+ */
+static inline void
+pkt_tcp_fill(struct wm_pkt_info *info, const uint8_t *th, uint32_t off,
+	     uint32_t hlen, uint32_t end)
+{
+	info->l4_off = (uint16_t)off;
+	info->payload_off = off + hlen;
+	info->payload_len = end - off - hlen;
+	info->sport = pkt_rd16(th);
+	info->dport = pkt_rd16(th + 2);
+	info->seq = pkt_rd32(th + 4);
+	info->ack = pkt_rd32(th + 8);
+	info->tcp_flags = th[13];
+	info->window = pkt_rd16(th + 14);
+	info->wscale = (th[13] & WM_TCP_SYN) ?
+		       pkt_tcp_wscale(th + TCP_HLEN, hlen - TCP_HLEN) :
+		       WM_PKT_NO_WSCALE;
+}
+
 static enum wm_pkt_kind
 pkt_parse_tcp(struct pkt_ctx *c, uint32_t off, uint32_t end)
 {
@@ -292,18 +314,7 @@ pkt_parse_tcp(struct pkt_ctx *c, uint32_t off, uint32_t end)
 		return WM_PKT_BAD_TCP;
 	if (off > UINT16_MAX)
 		return WM_PKT_MALFORMED;
-	info->l4_off = (uint16_t)off;
-	info->payload_off = off + hlen;
-	info->payload_len = end - off - hlen;
-	info->sport = pkt_rd16(th);
-	info->dport = pkt_rd16(th + 2);
-	info->seq = pkt_rd32(th + 4);
-	info->ack = pkt_rd32(th + 8);
-	info->tcp_flags = th[13];
-	info->window = pkt_rd16(th + 14);
-	info->wscale = (th[13] & WM_TCP_SYN) ?
-		       pkt_tcp_wscale(th + TCP_HLEN, hlen - TCP_HLEN) :
-		       WM_PKT_NO_WSCALE;
+	pkt_tcp_fill(info, th, off, hlen, end);
 	return WM_PKT_TCP;
 }
 
@@ -407,18 +418,7 @@ pkt_parse_fast(const uint8_t *p, uint32_t lim, uint32_t frame_len,
 	memcpy(info->saddr, ih + 12, 4);
 	memcpy(info->daddr, ih + 16, 4);
 	off += IPV4_HLEN;
-	info->l4_off = (uint16_t)off;
-	info->payload_off = off + hlen;
-	info->payload_len = end - off - hlen;
-	info->sport = pkt_rd16(th);
-	info->dport = pkt_rd16(th + 2);
-	info->seq = pkt_rd32(th + 4);
-	info->ack = pkt_rd32(th + 8);
-	info->tcp_flags = th[13];
-	info->window = pkt_rd16(th + 14);
-	info->wscale = (th[13] & WM_TCP_SYN) ?
-		       pkt_tcp_wscale(th + TCP_HLEN, hlen - TCP_HLEN) :
-		       WM_PKT_NO_WSCALE;
+	pkt_tcp_fill(info, th, off, hlen, end);
 	info->kind = WM_PKT_TCP;
 	return true;
 }
