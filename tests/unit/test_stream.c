@@ -478,6 +478,27 @@ send_cut(const char *s, size_t cut, char *got, size_t cap)
 }
 
 /*
+ * In how many cuts of stream @s (number @k, for the message) does what
+ * leaves differ from the stream sent whole? The first is shown.
+ */
+static unsigned int
+cuts_differing(size_t k, const char *s)
+{
+	char whole[512], got[512];
+	unsigned int bad = 0;
+
+	send_cut(s, 0, whole, sizeof(whole));
+	for (size_t cut = 1; cut < strlen(s); cut++) {
+		send_cut(s, cut, got, sizeof(got));
+		if (strcmp(got, whole) != 0 && bad++ == 0)
+			fprintf(stderr, "  stream %zu cut %zu\n"
+				"  got   [%s]\n  whole [%s]\n", k, cut, got,
+				whole);
+	}
+	return bad;
+}
+
+/*
  * The same stream masks the same wherever it is cut: a history cut to
  * its tail is not taken for the stream's start ("v=" and 100 digits
  * before an address make its local part longer than 64 bytes: no
@@ -499,21 +520,8 @@ segmentation_does_not_change_masking(void)
 		 letters, digits);
 	snprintf(streams[2], sizeof(streams[2]),
 		 "n=%s123-45-6789 %s-4111111111111111;", digits, letters);
-	for (size_t k = 0; k < WM_ARRAY_SIZE(streams); k++) {
-		const char *s = streams[k];
-		char whole[512], got[512];
-		unsigned int bad = 0;
-
-		send_cut(s, 0, whole, sizeof(whole));
-		for (size_t cut = 1; cut < strlen(s); cut++) {
-			send_cut(s, cut, got, sizeof(got));
-			if (strcmp(got, whole) != 0 && bad++ == 0)
-				fprintf(stderr, "  stream %zu cut %zu\n"
-					"  got   [%s]\n  whole [%s]\n", k,
-					cut, got, whole);
-		}
-		CHECK_EQ(bad, 0);
-	}
+	for (size_t k = 0; k < WM_ARRAY_SIZE(streams); k++)
+		CHECK_EQ(cuts_differing(k, streams[k]), 0);
 	/* The first one is no e-mail at all. */
 	send_cut(streams[0], 0, streams[1], sizeof(streams[1]));
 	CHECK(strcmp(streams[0], streams[1]) == 0);
@@ -536,21 +544,8 @@ overlapping_values_judged_on_original_bytes(void)
 	};
 	char got0[64];
 
-	for (size_t k = 0; k < WM_ARRAY_SIZE(streams); k++) {
-		const char *s = streams[k];
-		char whole[256], got[256];
-		unsigned int bad = 0;
-
-		send_cut(s, 0, whole, sizeof(whole));
-		for (size_t cut = 1; cut < strlen(s); cut++) {
-			send_cut(s, cut, got, sizeof(got));
-			if (strcmp(got, whole) != 0 && bad++ == 0)
-				fprintf(stderr, "  stream %zu cut %zu\n"
-					"  got   [%s]\n  whole [%s]\n", k,
-					cut, got, whole);
-		}
-		CHECK_EQ(bad, 0);
-	}
+	for (size_t k = 0; k < WM_ARRAY_SIZE(streams); k++)
+		CHECK_EQ(cuts_differing(k, streams[k]), 0);
 	/* Both masks, each as its own value's confirmation found it. */
 	send_cut(streams[0], 0, got0, sizeof(got0));
 	CHECK(strcmp(got0, "s=***-**-1***-***1-111;") == 0);
