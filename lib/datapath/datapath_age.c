@@ -87,7 +87,7 @@ void
 wm_dp_flush(struct wm_dp *dp)
 {
 	wm_frag_flush(dp->frag);        /* incomplete datagrams never leave */
-	for (uint32_t i = 0; i < dp->flows->size; i++) {
+	for (uint32_t i = 0; i < dp->flows->top; i++) {
 		struct wm_flow *f = &dp->flows->flows[i];
 
 		if (!f->in_use)

@@ -45,7 +45,7 @@ wm_dp_rebind(struct wm_dp *dp, const struct wm_config *cfg,
 	 * segment is a zone: its flows keep their verdict (and the rule
 	 * it names, counted under the old config's slot).
 	 */
-	for (uint32_t i = 0; i < dp->flows->size; i++) {
+	for (uint32_t i = 0; i < dp->flows->top; i++) {
 		f = &dp->flows->flows[i];
 		if (!f->in_use ||
 		    wm_policy_masks(flow_new_policy(dp, f, cfg, segs, &seg)) ||
@@ -60,7 +60,7 @@ wm_dp_rebind(struct wm_dp *dp, const struct wm_config *cfg,
 	dp->scratch = *scratch;
 	*scratch = prev;
 	wm_stream_ctx_rebind(&dp->stream, dp->scratch);
-	for (uint32_t i = 0; i < dp->flows->size; i++) {
+	for (uint32_t i = 0; i < dp->flows->top; i++) {
 		f = &dp->flows->flows[i];
 		if (f->in_use)
 			wm_stream_flow_rebind(&dp->stream, f,

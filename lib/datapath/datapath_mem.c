@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <rte_eal.h>
 #include <rte_malloc.h>
 
 #include "datapath_priv.h"
@@ -36,6 +37,14 @@ dp_flows_create(uint32_t size, int socket)
 
 	_Static_assert(WM_FLOW_LINE == RTE_CACHE_LINE_SIZE,
 		       "flow entries aligned to DPDK's cache line");
+	/*
+	 * Without hugepages (--no-huge: captures, tests) DPDK's memory is
+	 * 4 KiB pages like the heap's, and rte_free() zeroes all it frees:
+	 * every page of a table most of whose entries were never used,
+	 * at exit. The heap's pages cost only once touched.
+	 */
+	if (!rte_eal_has_hugepages())
+		return wm_flow_table_create(size);
 	/* Each packet reads its entry: hugepages (few TLB misses), the
 	 * worker's own socket (no remote memory). */
 	t = wm_flow_table_create_mem(size, &mem);
@@ -74,7 +83,7 @@ wm_dp_mem(struct wm_dp *dp, struct wm_dp_mem *m)
 	struct wm_stream_mem sm;
 
 	memset(m, 0, sizeof(*m));
-	for (uint32_t i = 0; i < dp->flows->size; i++) {
+	for (uint32_t i = 0; i < dp->flows->top; i++) {
 		struct wm_flow *f = &dp->flows->flows[i];
 		struct wm_stream_flow *sf = wm_stream_flow_of(f);
 
@@ -104,7 +113,7 @@ wm_dp_rest(struct wm_dp *dp)
 {
 	uint64_t n = 0;
 
-	for (uint32_t i = 0; i < dp->flows->size; i++) {
+	for (uint32_t i = 0; i < dp->flows->top; i++) {
 		struct wm_flow *f = &dp->flows->flows[i];
 
 		if (!f->in_use)

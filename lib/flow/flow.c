@@ -74,23 +74,34 @@ wm_flow_hash(const struct wm_flow_key *key)
 	return (uint32_t)h;
 }
 
+/*
+ * calloc(): the pages the C library maps for a large block are zero
+ * until touched and it does not clear them, so neither start-up nor
+ * exit pays for entries never used. Aligned by hand; the block's start
+ * is kept just before what is returned.
+ */
 static void *
 heap_zalloc(size_t size, size_t align, void *arg)
 {
-	void *p;
+	uint8_t *raw = calloc(1, size + align + sizeof(void *));
+	uintptr_t p;
 
 	(void)arg;
-	if (posix_memalign(&p, align, size) != 0)
+	if (raw == NULL)
 		return NULL;
-	memset(p, 0, size);
-	return p;
+	p = ((uintptr_t)raw + sizeof(void *) + align - 1) & ~(uintptr_t)(align - 1);
+	memcpy((void **)p - 1, &raw, sizeof(raw));
+	return (void *)p;
 }
 
 static void
 heap_free(void *p, void *arg)
 {
+	void *raw;
+
 	(void)arg;
-	free(p);
+	memcpy(&raw, (void **)p - 1, sizeof(raw));
+	free(raw);
 }
 
 static const struct wm_flow_mem heap_mem = {
@@ -120,6 +131,8 @@ wm_flow_table_create_mem(uint32_t size, const struct wm_flow_mem *mem)
 	if (t == NULL)
 		return NULL;
 	t->mem = mem != NULL ? *mem : heap_mem;
+	t->size = size;
+	t->mask = nb - 1;
 	t->buckets = t->mem.zalloc((size_t)nb * sizeof(*t->buckets),
 				   WM_FLOW_LINE, t->mem.arg);
 	t->flows = t->mem.zalloc((size_t)size * sizeof(*t->flows),
@@ -129,11 +142,6 @@ wm_flow_table_create_mem(uint32_t size, const struct wm_flow_mem *mem)
 		errno = ENOMEM;
 		return NULL;
 	}
-	t->size = size;
-	t->mask = nb - 1;
-	for (uint32_t i = 0; i < size; i++)
-		t->flows[i].next = i + 2 <= size ? i + 2 : 0;
-	t->free_head = 1;
 	return t;
 }
 
@@ -172,12 +180,16 @@ wm_flow_add(struct wm_flow_table *t, const struct wm_flow_key *key,
 	uint32_t idx = t->free_head;
 	struct wm_flow *f;
 
-	if (idx == 0) {
+	if (idx != 0) {
+		f = &t->flows[idx - 1];
+		t->free_head = f->next;
+	} else if (t->top < t->size) {
+		idx = ++t->top;
+		f = &t->flows[idx - 1];
+	} else {
 		errno = ENOSPC;
 		return NULL;
 	}
-	f = &t->flows[idx - 1];
-	t->free_head = f->next;
 	/* The area is its owner's: what it pools there stays. */
 	memset(f, 0, offsetof(struct wm_flow, area));
 	f->key = *key;
@@ -211,6 +223,19 @@ wm_flow_next(struct wm_flow_table *t, uint32_t *budget)
 	while (*budget > 0) {
 		struct wm_flow *f = &t->flows[t->sweep];
 
+		if (t->sweep >= t->top) {
+			/* Never used, so free: passed over unread. */
+			uint32_t rest = t->size - t->sweep;
+
+			if (rest > *budget) {
+				t->sweep += *budget;
+				*budget = 0;
+				break;
+			}
+			*budget -= rest;
+			t->sweep = 0;
+			continue;
+		}
 		(*budget)--;
 		t->sweep = t->sweep + 1 < t->size ? t->sweep + 1 : 0;
 		if (f->in_use)

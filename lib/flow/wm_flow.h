@@ -13,10 +13,13 @@
  * each new flow and, before the table is freed, lets go of what it
  * pools there (Hyperscan streams stay with their entry across flows).
  *
- * Fixed size, chosen at start-up: entries come from a free list, nothing
- * is allocated per packet. The caller may say where the memory comes
- * from (struct wm_flow_mem: the data path asks DPDK for hugepages on the
- * worker's NUMA socket); by default the C heap. Entries are cache-line
+ * Fixed size, chosen at start-up: entries come from a free list, then
+ * from those never used yet, nothing is allocated per packet and no entry
+ * is touched before its first flow (a table costs the pages its flows
+ * used). The caller may say where the memory comes from (struct
+ * wm_flow_mem: the data path asks DPDK for hugepages on the worker's NUMA
+ * socket); by default the C heap, whose large blocks are pages mapped
+ * as touched. Entries are cache-line
  * aligned and a whole number of lines, so a lookup reads one line per
  * entry it compares and the per-packet fields never straddle two:
  *
@@ -126,7 +129,10 @@ struct wm_flow_table {
 	uint32_t size;              /* entries */
 	uint32_t nused;
 	uint32_t mask;              /* buckets - 1 */
-	uint32_t free_head;         /* idx+1 */
+	uint32_t free_head;         /* idx+1 of the last entry given back */
+	uint32_t top;               /* entries [0, top) were ever used; the
+				     * rest are untouched zeros (a table
+				     * costs the pages its flows touch) */
 	uint32_t sweep;             /* next entry the idle sweep visits */
 	uint32_t *buckets;
 	struct wm_flow *flows;

@@ -208,7 +208,7 @@ wm_stream_table_fini(struct wm_flow_table *t)
 {
 	if (t == NULL)
 		return;
-	for (uint32_t i = 0; i < t->size; i++) {
+	for (uint32_t i = 0; i < t->top; i++) {
 		struct wm_stream_flow *sf = wm_stream_flow_of(&t->flows[i]);
 
 		for (int d = 0; d < 2; d++) {
