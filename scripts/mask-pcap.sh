@@ -37,9 +37,13 @@ another link type; 3 frames in or out do not add up (OUT incomplete);
 EOF
 }
 
-root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+# Few programs started before wiremask: each costs milliseconds of what a
+# user waits for (bash builtins and parameter expansion instead).
+self=$(readlink -f "$0")
+root=${self%/*/*}
 wiremask=${WIREMASK:-$root/build/app/wiremask}
-pcapconv=${WIREMASK_PCAP:-$(dirname "$wiremask")/wiremask-pcap}
+case $wiremask in */*) bindir=${wiremask%/*} ;; *) bindir=. ;; esac
+pcapconv=${WIREMASK_PCAP:-$bindir/wiremask-pcap}
 lcores=()
 netpcap=
 
@@ -76,7 +80,10 @@ fi
 # gets half of it or less. An appliance pins its workers; a tool run
 # on a shared machine should not.
 if [ ${#lcores[@]} -eq 0 ]; then
-	cpus=$(awk '/^Cpus_allowed_list:/ { print $2 }' /proc/self/status)
+	cpus=
+	while read -r key val; do
+		[ "$key" = Cpus_allowed_list: ] && cpus=$val
+	done </proc/self/status
 	lcores=(--lcores "(0,1)@(${cpus:-0})")
 fi
 
@@ -95,15 +102,23 @@ if [ -n "$netpcap" ] && [ ! -x "$pcapconv" ]; then
 	exit 2
 fi
 
+case $out in */*) [ -d "${out%/*}" ] || mkdir -p "${out%/*}" ;; esac
+eal=("${lcores[@]}" --no-huge -m 512 --no-pci --no-shconf --log-level=lib.eal:error)
+
+# wiremask reads IN and writes OUT itself (capture mode) and checks the
+# counts (exit 3 or 4, as above): nothing is left for this script to do.
+if [ -z "$netpcap" ]; then
+	exec "$wiremask" "${eal[@]}" -- -c "$config" --read "$in" --write "$out" "$@"
+fi
+
+# The former path from here on.
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/wiremask-pcap.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 # A comma in a path would end the vdev argument early (IN and OUT are
 # only read and written by wiremask-pcap).
-case "$netpcap$tmp" in
-1*,*) echo "$(basename "$0"): TMPDIR must not contain ','" >&2; exit 2 ;;
+case $tmp in
+*,*) echo "$(basename "$0"): TMPDIR must not contain ','" >&2; exit 2 ;;
 esac
-
-mkdir -p "$(dirname "$out")"
 
 # The counters say how many frames went in and out: --stats-json, the
 # caller's file if it asks for one.
@@ -121,15 +136,13 @@ if [ -z "$stats" ]; then
 fi
 rm -f "$stats"
 
-eal=("${lcores[@]}" --no-huge -m 512 --no-pci --no-shconf --log-level=lib.eal:error)
-
 counter() {	# counter NAME: its value in the stats file, or "?"
 	local v
 	v=$(grep -o "\"$1\": [0-9]*" "$stats" 2>/dev/null | grep -o '[0-9]*$') || true
 	echo "${v:-?}"
 }
 
-# The former path: DPDK ports carry Ethernet, so IN becomes Ethernet
+# DPDK ports carry Ethernet, so IN becomes Ethernet
 # frames, numbered, and wiremask's output goes back into IN's link type
 # and timestamps (wiremask-pcap); net_pcap vdevs read and write them.
 # Sets frames, refused, written; returns wiremask's status.
@@ -157,28 +170,8 @@ run_net_pcap() {
 	return "$rc"
 }
 
-# wiremask reads IN and writes OUT itself (capture mode): its counters
-# say what it read, refused and wrote.
-run_native() {
-	local rc=0
-	"$wiremask" "${eal[@]}" -- -c "$config" --read "$in" --write "$out" \
-		"$@" "${extra[@]}" || rc=$?
-	if [ "$rc" -ne 0 ] && [ "$rc" -ne 3 ]; then
-		exit "$rc"
-	fi
-	frames=$(counter frames) refused=$(counter refused) written=$(counter written)
-	if [ "$(counter other_port)" != 0 ]; then
-		echo "$(basename "$0"): note: port 0 also sent frames (not written to $out)" >&2
-	fi
-	return "$rc"
-}
-
 rc=0
-if [ -n "$netpcap" ]; then
-	run_net_pcap "$@" || rc=$?
-else
-	run_native "$@" || rc=$?
-fi
+run_net_pcap "$@" || rc=$?
 if [ "$rc" -eq 3 ]; then
 	echo "$(basename "$0"): not every frame of $in was read (see above): $out is incomplete" >&2
 fi

@@ -377,6 +377,39 @@ wm_capture_abort(void)
 	wm_cap.in = NULL;
 }
 
+/*
+ * Every frame of IN taken in (or refused as too long, and named), every
+ * frame sent out in OUT: 0. Else 3, OUT is incomplete; or 4, frames over
+ * 65,535 bytes were left out, never cut (each named as it was met).
+ */
+int
+wm_capture_verdict(uint64_t rx, uint64_t tx, uint64_t oversize)
+{
+	int rc = 0;
+
+	if (rx != wm_cap.frames - wm_cap.refused) {
+		wm_log(WM_LOG_ERR, "%s holds %" PRIu64 " frames (%" PRIu64
+		       " refused), %" PRIu64 " were taken in: %s is "
+		       "incomplete", wm_cap.in_path, wm_cap.frames,
+		       wm_cap.refused, rx, wm_cap.out_path);
+		rc = 3;
+	}
+	if (tx != wm_cap.written) {
+		wm_log(WM_LOG_ERR, "%" PRIu64 " frames sent, %" PRIu64
+		       " reached %s: it is incomplete", tx, wm_cap.written,
+		       wm_cap.out_path);
+		rc = 3;
+	}
+	if (wm_cap.refused + oversize != 0) {
+		wm_log(WM_LOG_ERR, "%" PRIu64 " frame(s) over 65,535 bytes "
+		       "were not carried (see above; drop.oversize): not in %s",
+		       wm_cap.refused + oversize, wm_cap.out_path);
+		if (rc == 0)
+			rc = 4;
+	}
+	return rc;
+}
+
 void
 wm_capture_print(FILE *out)
 {

@@ -138,7 +138,8 @@ static const char usage_text[] =
 "config, 2 start-up failure or --read/--write failed (IN unreadable or\n"
 "cut short, OUT not written), 3 capture mode ended before every frame\n"
 "of the captures was read (the workers stalled for 10 s: the output is\n"
-"incomplete).\n";
+"incomplete) or, with --read, a frame taken in or sent was lost, 4 with\n"
+"--read, frames over 65,535 bytes were left out of OUT (each named).\n";
 
 static void
 on_signal(int sig)
@@ -434,6 +435,16 @@ zones_json(FILE *f, const struct wm_stats *s)
 			sep = ", ";
 		}
 	}
+}
+
+static int
+capture_verdict(void)
+{
+	struct wm_stats s;
+
+	stats_sum(&s);
+	return wm_capture_verdict(s.ctr[WM_CTR_RX], s.ctr[WM_CTR_TX],
+				  s.ctr[WM_CTR_DROP_OVERSIZE]);
 }
 
 static void
@@ -765,6 +776,8 @@ main(int argc, char **argv)
 		rc = 3;
 	if (wm_app.capture && wm_capture_close() < 0)
 		rc = 2;
+	else if (wm_app.capture && rc == 0)
+		rc = capture_verdict();
 	wm_metrics_linger(o.linger_s, &stop_signal);
 out_app:
 	wm_metrics_stop();

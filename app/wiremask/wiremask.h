@@ -141,6 +141,8 @@ uint16_t wm_capture_tx(uint16_t port, struct rte_mbuf **pkts, uint16_t n);
 void wm_capture_progress(uint64_t *taken, int64_t *total);
 /* OUT flushed and closed: 0, or -errno (IN or OUT failed: reported). */
 int wm_capture_close(void);
+/* Exit status from the counts: 0, 3 (frames lost) or 4 (too long). */
+int wm_capture_verdict(uint64_t rx, uint64_t tx, uint64_t oversize);
 void wm_capture_abort(void);                /* start-up failed: no OUT */
 void wm_capture_print(FILE *out);
 void wm_capture_json(FILE *f);
