@@ -149,7 +149,10 @@ timed() {
 # path (mask-pcap.sh --net-pcap) beside them: alternating, 3 rounds,
 # medians of the wall time, with wiremask's in-memory time (the 1-worker
 # full path of the same run). The CPU time (user + system, every thread
-# and child) of each is reported too. Adds the keys to JSON's line.
+# and child) of each is reported too. Neither finds its output of the
+# round before: Suricata's logs and wiremask's OUT are removed untimed
+# (deleting a 167 MB OUT costs ext4 ~50 ms, which is not masking).
+# Adds the keys to JSON's line.
 peer_point() {
 	local json=$1 pcap=$out/http-1500.pcap sdir=$out/suricata
 	local ss=() ws=() w2=() wn=() cs=() cw=() c2=() cn=()
@@ -159,10 +162,13 @@ peer_point() {
 		timed ss cs suricata -r "$pcap" --runmode single -k none \
 			-c configs/bench/suricata.yaml \
 			-S configs/bench/suricata.rules -l "$sdir"
+		rm -f "$out/peer-out.pcap"
 		timed ws cw scripts/mask-pcap.sh "$pcap" "$out/peer-out.pcap" \
 			configs/default.cfg
+		rm -f "$out/peer-out.pcap"
 		timed w2 c2 scripts/mask-pcap.sh --lcores "(0-2)@(0,1)" "$pcap" \
 			"$out/peer-out.pcap" configs/default.cfg
+		rm -f "$out/peer-out.pcap"
 		timed wn cn scripts/mask-pcap.sh --net-pcap "$pcap" \
 			"$out/peer-out.pcap" configs/default.cfg
 	done
