@@ -89,7 +89,8 @@ heap_zalloc(size_t size, size_t align, void *arg)
 	(void)arg;
 	if (raw == NULL)
 		return NULL;
-	p = ((uintptr_t)raw + sizeof(void *) + align - 1) & ~(uintptr_t)(align - 1);
+	p = (uintptr_t)raw + sizeof(void *) + align - 1;
+	p &= ~(uintptr_t)(align - 1);
 	memcpy((void **)p - 1, &raw, sizeof(raw));
 	return (void *)p;
 }
