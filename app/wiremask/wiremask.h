@@ -117,6 +117,25 @@ struct wm_app {
 extern struct wm_app wm_app;
 
 /* ports.c */
+/* wiremask's own arguments (args.c) */
+struct wm_opts {
+	const char *config;
+	const char *stats_json;
+	const char *status_file;
+	const char *metrics_listen;     /* NULL: the config's metrics.listen */
+	const char *read;               /* capture mode: IN, --write OUT */
+	const char *write;
+	unsigned int linger_s;
+	long idle_exit_ms;      /* -1: automatic (on for net_pcap ports) */
+	unsigned int stats_interval_s;
+	bool verbose;
+	bool no_watch;           /* reload on SIGHUP/telemetry only */
+};
+/* The exit status of what was handled before EAL, or -1 to go on. */
+int wm_args_early(int argc, char **argv);
+/* Parse the arguments after "--" (argv[0] the program): -1 to go on. */
+int wm_args_parse(int argc, char **argv, struct wm_opts *o);
+
 int wm_ports_init(struct wm_app *app);
 void wm_ports_close(struct wm_app *app);
 bool wm_ports_all_pcap(const struct wm_app *app);
