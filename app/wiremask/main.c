@@ -6,6 +6,7 @@
  * lcores run the data path.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -346,24 +347,69 @@ workers_count(const struct wm_config *cfg)
 	return 0;
 }
 
+/*
+ * The config loaded and its detectors compiled (Hyperscan) by a thread
+ * of their own while EAL starts: rte_eal_init() sleeps 100 ms to measure
+ * the TSC where the CPU does not tell its frequency (AMD), and needs
+ * neither. What a capture's user waits for shrinks by their time.
+ */
+static struct {
+	pthread_t tid;
+	bool started;
+	const char *path;
+	struct wm_config *cfg;
+	struct wm_segments *segs;
+	char err[WM_CONFIG_ERR_LEN];
+} prep;
+
+static void *
+prep_main(void *arg)
+{
+	(void)arg;
+	prep.cfg = wm_config_load(prep.path, prep.err, sizeof(prep.err));
+	if (prep.cfg != NULL)
+		prep.segs = wm_segments_create(prep.cfg, prep.err,
+					       sizeof(prep.err));
+	return NULL;
+}
+
+static void
+prep_start(const char *path)
+{
+	prep.path = path;
+	prep.started = pthread_create(&prep.tid, NULL, prep_main, NULL) == 0;
+}
+
+/* What prep_main() made, made here if its thread did not start. */
+static void
+prep_join(void)
+{
+	if (prep.started)
+		pthread_join(prep.tid, NULL);
+	else
+		prep_main(NULL);
+	prep.started = false;
+}
+
 static int
 app_start(const struct wm_opts *o)
 {
 	char err[WM_CONFIG_ERR_LEN];
 	unsigned int i = 0, lcore;
 
-	wm_app.cfg = wm_config_load(o->config, err, sizeof(err));
+	prep_join();
+	wm_app.cfg = prep.cfg;
+	wm_app.segs = prep.segs;
 	if (wm_app.cfg == NULL) {
-		wm_log(WM_LOG_ERR, "%s", err);
+		wm_log(WM_LOG_ERR, "%s", prep.err);
 		return 1;
 	}
 	if (o->verbose)
 		wm_config_dump(wm_app.cfg, stdout);
 	if (workers_count(wm_app.cfg) < 0)
 		return 1;
-	wm_app.segs = wm_segments_create(wm_app.cfg, err, sizeof(err));
 	if (wm_app.segs == NULL) {
-		wm_log(WM_LOG_ERR, "%s: %s", o->config, err);
+		wm_log(WM_LOG_ERR, "%s: %s", o->config, prep.err);
 		return 1;
 	}
 	wm_app.acl = wm_acl_create(wm_app.cfg, SOCKET_ID_ANY, err, sizeof(err));
@@ -412,13 +458,22 @@ int
 main(int argc, char **argv)
 {
 	struct wm_opts o = { .idle_exit_ms = -1 };
-	int rc, eal;
+	int rc, k;
 
 	rc = wm_args_early(argc, argv);
 	if (rc >= 0)
 		return rc;
-	eal = rte_eal_init(argc, argv);
-	if (eal < 0) {
+	/* wiremask's own arguments first: they name the config to prepare. */
+	for (k = 1; k < argc && strcmp(argv[k], "--") != 0; k++)
+		;
+	if (k < argc) {
+		argv[k] = argv[0];
+		rc = wm_args_parse(argc - k, argv + k, &o);
+		if (rc >= 0)
+			return rc;
+		prep_start(o.config);
+	}
+	if (rte_eal_init(k, argv) < 0) {
 		fprintf(stderr, "wiremask: EAL init failed: %s (EAL options "
 			"go before '--'; try 'wiremask --help')\n",
 			rte_strerror(rte_errno));
@@ -427,10 +482,11 @@ main(int argc, char **argv)
 	logtype = rte_log_register_type_and_pick_level("wiremask",
 						       RTE_LOG_NOTICE);
 	wm_log_set_sink(log_to_rte);
-	argv[eal] = argv[0];
-	rc = wm_args_parse(argc - eal, argv + eal, &o);
-	if (rc >= 0)
+	if (k == argc) {
+		/* No "--": no config, said the same way. */
+		rc = wm_args_parse(1, argv, &o);
 		goto out;
+	}
 	if (o.verbose)
 		wm_log_set_level(WM_LOG_DEBUG);
 	/* A status file left by a run that died must not say "ready". */
