@@ -65,7 +65,7 @@ wm_capture_open(const char *in, const char *out)
 	}
 	wm_cap.snaplen = (uint32_t)pcap_snapshot(wm_cap.in);
 	wm_cap.chunks = calloc(CAP_CHUNKS, sizeof(*wm_cap.chunks));
-	if (wm_cap.chunks == NULL)
+	if (wm_cap.chunks == NULL || cap_read_init() < 0)
 		return -ENOMEM;
 	return cap_out_open();
 }
@@ -286,7 +286,7 @@ uint16_t
 wm_capture_rx(uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct pcap_pkthdr *ph;
-	const u_char *f;
+	const uint8_t *f;
 	uint16_t k = 0;
 	int r;
 
@@ -294,12 +294,11 @@ wm_capture_rx(uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 	    __atomic_load_n(&wm_cap.state, __ATOMIC_RELAXED) != CAP_READING)
 		return 0;
 	while (k < n) {
-		r = pcap_next_ex(wm_cap.in, &ph, &f);
+		r = cap_read_next(&ph, &f);
 		if (r != 1) {
 			/* A record cut short (its writer killed) ends IN. */
 			read_end(r == PCAP_ERROR_BREAK ? CAP_EOF : CAP_ERROR,
-				 r == PCAP_ERROR_BREAK ? NULL :
-				 pcap_geterr(wm_cap.in));
+				 r == PCAP_ERROR_BREAK ? NULL : cap_read_err());
 			break;
 		}
 		r = frame_take(ph, f, &pkts[k]);
@@ -359,6 +358,7 @@ wm_capture_close(void)
 	     wm_cap.chunks[c] != NULL; c++)
 		free(wm_cap.chunks[c]);
 	free(wm_cap.chunks);
+	cap_read_free();
 	cap_out_free();
 	wm_cap.chunks = NULL;
 	return rc;

@@ -82,6 +82,12 @@ cap_rec(uint64_t idx)
 	return c != NULL ? &c[idx & (CAP_CHUNK - 1)] : NULL;
 }
 
+/* capture_read.c: IN's frames (classic pcap read here, else libpcap) */
+int cap_read_init(void);            /* once libpcap read IN's header */
+int cap_read_next(struct pcap_pkthdr **ph, const uint8_t **f);
+const char *cap_read_err(void);     /* why cap_read_next() failed */
+void cap_read_free(void);
+
 /* capture_write.c */
 int cap_out_open(void);             /* OUT (its new file), the writer */
 void cap_out_flush(void);           /* the buffer filled to the writer */
