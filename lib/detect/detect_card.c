@@ -36,10 +36,13 @@
  * that is glued to a letter ("a434-6405899702d0" in a UUID, the BBAN of
  * "ES41 4300 6096 0528 7769 9035") or that follows a separator after a
  * token of letters and digits ("1Z 626 853 00 4461 590 4", a UPS
- * number), and none followed by a letter. (The independent check
- * tests/e2e/check_masking.py knows neither brands nor these rules: no
- * e2e or corpus capture holds such a run of a brand, see
- * BENCHMARKS-detect.md.)
+ * number), and none followed by a letter. Only the WM_DETECT_LOOKBACK
+ * bytes before the value say so, what every history holds: a run that
+ * began further back (a list of cards after a long number) shows no
+ * identifier, and its cards are masked however the stream was cut.
+ * (The independent check tests/e2e/check_masking.py knows neither
+ * brands nor these rules: no e2e or corpus capture holds such a run of
+ * a brand, see BENCHMARKS-detect.md.)
  */
 #include "wm_detect.h"
 #include "detect_priv.h"
@@ -116,34 +119,35 @@ card_prev_digit(const uint8_t *win, size_t p)
 }
 
 /*
- * Bytes of the token before a separator that card_run_in_id() reads:
- * what the history always holds (WM_DETECT_LOOKBACK), so that the answer
- * never depends on how far back a long token the window reaches (fuzz:
- * stream-card-run-depends-on-segmentation).
- */
-#define CARD_ID_LOOKBACK (WM_DETECT_LOOKBACK - 1)
-
-/*
- * Is the grouped run whose first digit is win[p] part of an identifier:
- * glued to a letter, or after a separator that follows a token holding
- * letters and digits (in its last CARD_ID_LOOKBACK bytes)?
+ * Is the grouped run that holds a value starting at win[s] part of an
+ * identifier: glued to a letter, or after a separator that follows a
+ * token holding letters and digits? Read no further back than
+ * WM_DETECT_LOOKBACK bytes before the value: the stream's tail always
+ * holds them, so the answer never depends on where the history was cut
+ * (fuzz: stream-card-run-depends-on-segmentation,
+ * stream-card-after-long-digit-run-depends-on-segmentation). A run or a
+ * token reaching past them is seen as far as they go; a run's first
+ * digit out of sight is no identifier.
  */
 static bool
-card_run_in_id(const uint8_t *win, size_t p)
+card_run_in_id(const uint8_t *win, size_t s)
 {
+	size_t lo = s > WM_DETECT_LOOKBACK ? s - WM_DETECT_LOOKBACK : 0;
+	const uint8_t *b = win + lo; /* all that is read */
+	size_t p = s - lo, i;
 	bool alpha = false, digit = false;
-	size_t stop;
 
+	while (card_prev_digit(b, p) != CARD_NONE)
+		p = card_prev_digit(b, p);
 	if (p == 0)
 		return false;
-	if (wm_is_alpha(win[p - 1]))
+	if (wm_is_alpha(b[p - 1]))
 		return true;
-	if (!card_is_sep(win[p - 1]))
+	if (!card_is_sep(b[p - 1]))
 		return false;
-	stop = p - 1 > CARD_ID_LOOKBACK ? p - 1 - CARD_ID_LOOKBACK : 0;
-	for (size_t i = p - 1; i > stop && wm_is_alnum(win[i - 1]); i--) {
-		alpha |= wm_is_alpha(win[i - 1]);
-		digit |= wm_is_digit(win[i - 1]);
+	for (i = p - 1; i > 0 && wm_is_alnum(b[i - 1]); i--) {
+		alpha |= wm_is_alpha(b[i - 1]);
+		digit |= wm_is_digit(b[i - 1]);
 	}
 	return alpha && digit;
 }
@@ -175,10 +179,6 @@ card_confirm(const struct wm_detector *d, const uint8_t *win, size_t len,
 	if (!wm_is_digit(win[q]) || wm_is_digit(win[q + 1]) ||
 	    wm_is_alpha(win[q + 1]))
 		return false;
-	for (p = q; card_prev_digit(win, p) != CARD_NONE;)
-		p = card_prev_digit(win, p);
-	if (card_run_in_id(win, p))
-		return false;
 	/* The Luhn sum grows from the check digit leftwards: one pass. */
 	for (p = q; p != CARD_NONE && n < WM_CARD_DIGITS_MAX;
 	     p = card_prev_digit(win, p)) {
@@ -188,7 +188,7 @@ card_confirm(const struct wm_detector *d, const uint8_t *win, size_t len,
 		    card_start_ok(win, p, len, n) && card_brand_ok(rev, n))
 			best = p;
 	}
-	if (best == CARD_NONE)
+	if (best == CARD_NONE || card_run_in_id(win, best))
 		return false;
 	span->start = (uint16_t)best;
 	span->end = (uint16_t)(q + 1);

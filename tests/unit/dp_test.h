@@ -125,34 +125,14 @@ static void
 frame(struct wm_dp *dp, uint16_t port, uint32_t seq, uint32_t ack,
       uint8_t flags, const char *data)
 {
-	uint32_t len = (uint32_t)strlen(data);
+	const struct ip4_ep c = { { 10, 0, 0, 1 }, cport };
+	const struct ip4_ep s = { { 10, 0, 0, 2 }, 80 };
 	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
 	uint8_t f[2048];
-	uint8_t *ip = f + 14, *tcp = ip + 20;
-	uint8_t a[4] = { 10, 0, 0, 1 }, b[4] = { 10, 0, 0, 2 };
-	uint16_t ck;
+	uint32_t n = tcp4_build(f, port == 0 ? &c : &s, port == 0 ? &s : &c,
+				seq, ack, flags, data, (uint32_t)strlen(data));
 
-	memset(f, 0, 54);
-	f[0] = 2; f[6] = 2; f[11] = 1;
-	put16(f + 12, 0x0800);
-	ip[0] = 0x45;
-	put16(ip + 2, (uint16_t)(40 + len));
-	ip[8] = 64;
-	ip[9] = 6;
-	memcpy(ip + 12, port == 0 ? a : b, 4);
-	memcpy(ip + 16, port == 0 ? b : a, 4);
-	put16(ip + 10, ip4_csum(ip));
-	put16(tcp, port == 0 ? cport : 80);
-	put16(tcp + 2, port == 0 ? 80 : cport);
-	put32(tcp + 4, seq);
-	put32(tcp + 8, ack);
-	tcp[12] = 5 << 4;
-	tcp[13] = flags;
-	put16(tcp + 14, 65535);
-	memcpy(tcp + 20, data, len);
-	ck = wm_cksum_l4(ip, tcp, 20 + len, 6);
-	memcpy(tcp + 16, &ck, 2);
-	memcpy(rte_pktmbuf_append(m, (uint16_t)(54 + len)), f, 54 + len);
+	memcpy(rte_pktmbuf_append(m, (uint16_t)n), f, n);
 	wm_dp_rx_burst(dp, &m, 1, port, now++);
 	wm_dp_tick(dp, now);
 }

@@ -129,6 +129,9 @@ struct scan_case {
 	struct want want[MAX_WANT]; /* confirmed values, none: no match */
 };
 
+/* A 33-digit plain run: no card, longer than WM_DETECT_LOOKBACK. */
+#define RUN33 "144444444444444444444411111111112"
+
 #define LOCAL16 "abcdefghijklmnop"
 #define LOCAL64 LOCAL16 LOCAL16 LOCAL16 LOCAL16
 
@@ -219,6 +222,12 @@ static const struct scan_case scan_cases[] = {
 	{ "card_after_long_letter_run_digit_far_back",
 	  "1mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm 4111 1111 1111 1111 x",
 	  { { "card", "4111 1111 1111 1111" } } },
+	/* a run that began out of sight shows no identifier: its cards mask */
+	{ "card_list_after_long_digit_run_glued_to_letter",
+	  "t" RUN33 " 6011 0009 9013 9424 x",
+	  { { "card", "6011 0009 9013 9424" } } },
+	{ "card_list_after_short_number_glued_to_letter_not_card",
+	  "t12345 6011 0009 9013 9424 x", { { NULL, NULL } } },
 	{ "card_glued_to_letter_after", "n 4111111111111111x",
 	  { { NULL, NULL } } },
 	{ "card_glued_to_letter_before", "pan4111111111111111 x",
@@ -1160,6 +1169,54 @@ confirm_full_window_unknown_start(void)
 	CHECK(!card->confirm(card, win, WM_DETECT_WINDOW, &sp));
 }
 
+/*
+ * A card's confirm reads no byte more than WM_DETECT_LOOKBACK before the
+ * value, what every history holds: a full window whose bytes before
+ * that were cut (the engine pads them with the first byte it kept, see
+ * stream_hist_view) or are anything else gives the same answer.
+ */
+static void
+card_confirm_reads_only_lookback(void)
+{
+	static const struct {
+		const char *text, *val;
+	} cases[] = {
+		{ "t" RUN33 " 6011 0009 9013 9424 x", "6011 0009 9013 9424" },
+		{ "t12345 6011 0009 9013 9424 x", "6011 0009 9013 9424" },
+		{ "ES41 4300 6096 0528 7769 9035 x", "6096 0528 7769 9035" },
+		{ "1Z 626 853 00 4461 590 4\"", "626 853 00 4461 590 4" },
+		{ "1mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm 4111 1111 1111 1111 x",
+		  "4111 1111 1111 1111" },
+	};
+	/* 0: the engine's pad; else a run of digits, a word, spaces */
+	static const uint8_t fills[] = { 0, '1', 'a', ' ' };
+	const struct wm_detector *card = wm_detect_find("card");
+	uint8_t win[WM_DETECT_WINDOW], cut[WM_DETECT_WINDOW];
+
+	for (size_t i = 0; i < WM_ARRAY_SIZE(cases); i++) {
+		size_t n = strlen(cases[i].text), at = WM_DETECT_WINDOW - n;
+		size_t s = at + (size_t)(strstr(cases[i].text, cases[i].val) -
+					 cases[i].text);
+		struct wm_span sp = { 0, 0 }, sc;
+		bool ok;
+
+		wm_test_case = cases[i].text;
+		memset(win, 'k', at);
+		memcpy(win + at, cases[i].text, n);
+		ok = card->confirm(card, win, WM_DETECT_WINDOW, &sp);
+		for (size_t c = 0; c <= s - WM_DETECT_LOOKBACK; c++) {
+			for (size_t f = 0; f < WM_ARRAY_SIZE(fills); f++) {
+				memcpy(cut, win, sizeof(cut));
+				memset(cut, fills[f] ? fills[f] : win[c], c);
+				sc = (struct wm_span){ 0, 0 };
+				CHECK(card->confirm(card, cut, WM_DETECT_WINDOW,
+						    &sc) == ok);
+				CHECK(sc.start == sp.start && sc.end == sp.end);
+			}
+		}
+	}
+}
+
 static void
 confirm_rejects_unterminated_window(void)
 {
@@ -1670,6 +1727,7 @@ main(void)
 	RUN(validator_names_parse);
 	RUN(hold_table);
 	RUN(confirm_full_window_unknown_start);
+	RUN(card_confirm_reads_only_lookback);
 	RUN(confirm_rejects_unterminated_window);
 	RUN(all_triggers_compile_in_one_streaming_database);
 	if (db == NULL || scratch == NULL)

@@ -92,53 +92,19 @@ reset(void)
 
 /* ---- frame building ---- */
 
-struct ep {
-	uint32_t addr;  /* network order */
-	uint16_t port;
-};
-
-static const struct ep client = { 0x0100000a, 40000 };
-static const struct ep server = { 0x0200000a, 80 };
-
-/* Ethernet + IPv4 + TCP (+ payload) at @f; returns the frame length. */
-static uint32_t
-tcp4_build(uint8_t *f, const struct ep *src, const struct ep *dst,
-	   uint32_t seq, uint8_t flags, const void *data, uint32_t len)
-{
-	uint8_t *ip = f + 14, *tcp = ip + 20;
-	uint16_t ck;
-
-	memset(f, 0, 54);
-	f[0] = 2; f[6] = 2; f[11] = 1;
-	put16(f + 12, 0x0800);
-	ip[0] = 0x45;
-	put16(ip + 2, (uint16_t)(40 + len));
-	ip[8] = 64;
-	ip[9] = 6;
-	memcpy(ip + 12, &src->addr, 4);
-	memcpy(ip + 16, &dst->addr, 4);
-	put16(ip + 10, ip4_csum(ip));
-	put16(tcp, src->port);
-	put16(tcp + 2, dst->port);
-	put32(tcp + 4, seq);
-	put32(tcp + 8, cur_ack);
-	tcp[12] = 5 << 4;
-	tcp[13] = flags;
-	put16(tcp + 14, 65535);
-	memcpy(tcp + 20, data, len);
-	ck = wm_cksum_l4(ip, tcp, 20 + len, 6);
-	memcpy(tcp + 16, &ck, 2);
-	return 54 + len;
-}
+static const struct ip4_ep client = { { 10, 0, 0, 1 }, 40000 };
+static const struct ip4_ep server = { { 10, 0, 0, 2 }, 80 };
 
 /* The same segment inside VXLAN (outer IPv4/UDP with a real checksum). */
 static uint32_t
 vxlan_build(uint8_t *f, uint32_t seq, uint8_t flags, const void *data,
 	    uint32_t len)
 {
-	const struct ep o_src = { 0x0101a8c0, 51000 }, o_dst = { 0x0201a8c0, 4789 };
+	const struct ip4_ep o_src = { { 192, 168, 1, 1 }, 51000 };
+	const struct ip4_ep o_dst = { { 192, 168, 1, 2 }, 4789 };
 	uint8_t *ip = f + 14, *udp = ip + 20, *vx = udp + 8;
-	uint32_t inner = tcp4_build(vx + 8, &client, &server, seq, flags, data, len);
+	uint32_t inner = tcp4_build(vx + 8, &client, &server, seq, cur_ack,
+				    flags, data, len);
 	uint16_t ck;
 
 	memset(f, 0, 50);
@@ -148,8 +114,8 @@ vxlan_build(uint8_t *f, uint32_t seq, uint8_t flags, const void *data,
 	put16(ip + 2, (uint16_t)(20 + 8 + 8 + inner));
 	ip[8] = 64;
 	ip[9] = 17;
-	memcpy(ip + 12, &o_src.addr, 4);
-	memcpy(ip + 16, &o_dst.addr, 4);
+	memcpy(ip + 12, o_src.addr, 4);
+	memcpy(ip + 16, o_dst.addr, 4);
 	put16(ip + 10, ip4_csum(ip));
 	put16(udp, o_src.port);
 	put16(udp + 2, o_dst.port);
@@ -204,12 +170,13 @@ feed_mbuf(struct rte_mbuf *m)
 }
 
 static void
-feed(const struct ep *src, const struct ep *dst, uint32_t seq, uint8_t flags,
-     const char *data, uint32_t len)
+feed(const struct ip4_ep *src, const struct ip4_ep *dst, uint32_t seq,
+     uint8_t flags, const char *data, uint32_t len)
 {
 	uint8_t f[2048];
+	uint32_t n = tcp4_build(f, src, dst, seq, cur_ack, flags, data, len);
 
-	feed_mbuf(mbuf_from(f, tcp4_build(f, src, dst, seq, flags, data, len), 0));
+	feed_mbuf(mbuf_from(f, n, 0));
 }
 
 /* Client data at @seq. */
@@ -415,7 +382,7 @@ split_across_two_segments(void)
 static void
 window_only_while_value_pending(void)
 {
-	static const struct ep other = { 0x0300000a, 40001 };
+	static const struct ip4_ep other = { { 10, 0, 0, 3 }, 40001 };
 	struct wm_slots *full = ctx->win_pool;
 	struct wm_slots *one = wm_slots_create(1, WM_WIN_BYTES, WM_CACHE_LINE);
 	char got[256];
@@ -1336,7 +1303,7 @@ static void
 cold_pool_dry_drops_segment(void)
 {
 	struct wm_slots *keep = ctx->cold;
-	static const struct ep other = { 0x0300000a, 40001 };
+	static const struct ip4_ep other = { { 10, 0, 0, 3 }, 40001 };
 
 	reset();
 	ctx->cold = wm_stream_cold_pool_create(1);
@@ -1496,13 +1463,13 @@ late_hole_value_reported(void)
 
 /* A SYN (or SYN-ACK) at @seq with a window scale option of @ws. */
 static void
-feed_syn_ws(const struct ep *src, const struct ep *dst, uint8_t flags,
-	    uint8_t ws)
+feed_syn_ws(const struct ip4_ep *src, const struct ip4_ep *dst,
+	    uint8_t flags, uint8_t ws)
 {
 	uint8_t f[128], *ip = f + 14, *tcp = ip + 20;
 	uint16_t ck = 0;
 
-	tcp4_build(f, src, dst, 0, flags, "", 0);
+	tcp4_build(f, src, dst, 0, cur_ack, flags, "", 0);
 	put16(ip + 2, 44);
 	put16(ip + 10, 0);
 	put16(ip + 10, ip4_csum(ip));
@@ -1647,8 +1614,8 @@ multi_segment_mbuf(void)
 {
 	const char *s = "{\"e\":\"jane.roe@example.org\",\"c\":\"3782 822463 10005\"}";
 	uint8_t f[512];
-	uint32_t len = tcp4_build(f, &client, &server, 1, WM_TCP_ACK, s,
-				  (uint32_t)strlen(s));
+	uint32_t len = tcp4_build(f, &client, &server, 1, cur_ack, WM_TCP_ACK,
+				  s, (uint32_t)strlen(s));
 
 	reset();
 	/* Split inside the values, at an odd offset. */
