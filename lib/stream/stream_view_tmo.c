@@ -60,22 +60,22 @@ tail_esc(const struct wm_flow *f, const struct wm_stream_dir *d,
 /*
  * The decoded bytes before the escape at wire offset @at (@len of them):
  * a chunked body's view has them all; elsewhere the view scans near
- * encodings only, and before an escape the wire bytes are what they
- * decode to.
+ * encodings only, and before an escape the wire bytes (*@wire) are what
+ * they decode to.
  */
 static const uint8_t *
 esc_context(const struct wm_stream_dir *d, const struct wm_view *v,
-	    uint64_t at, size_t *len)
+	    uint64_t at, size_t *len, bool *wire)
 {
-	const uint8_t *h = d->win != NULL ? d->win : d->tail;
 	uint64_t back = d->r.offset - at;
 
-	if (v != NULL && (v->active || stream_view_whole(v))) {
+	*wire = v == NULL || !(v->active || stream_view_whole(v));
+	if (!*wire) {
 		*len = RTE_MIN((size_t)v->hist_len, (size_t)WM_DETECT_WINDOW);
 		return v->hist + v->hist_len - *len;
 	}
 	*len = back <= d->hist_len ? d->hist_len - (size_t)back : 0;
-	return h;
+	return d->win != NULL ? d->win : d->tail;
 }
 
 /*
@@ -109,10 +109,11 @@ stream_view_esc_hold(const struct wm_flow *f, const struct wm_stream_dir *d)
 	struct tail_esc t;
 	const uint8_t *h;
 	size_t len;
+	bool wire;
 
 	if (!tail_esc(f, d, &t))
 		return 0;
-	h = esc_context(d, dcold(d)->view, t.w[0], &len);
+	h = esc_context(d, dcold(d)->view, t.w[0], &len, &wire);
 	return esc_mask(f->policy->conf, h, len) != 0 ?
 	       (size_t)(d->r.offset - t.w[0]) : 0;
 }
@@ -123,6 +124,48 @@ stream_view_esc_from(const struct wm_flow *f, const struct wm_stream_dir *d)
 	struct tail_esc t;
 
 	return tail_esc(f, d, &t) ? t.w[0] : UINT64_MAX;
+}
+
+/*
+ * What may begin a value in the @len bytes @h before the escape at wire
+ * offset @at, when they are the wire bytes themselves (the view is not
+ * scanning, outside a chunked body): the raw stream took the backslash
+ * for the end of any value, so the view decides them, as
+ * pending_decide() does its own. Bytes masked.
+ */
+static uint64_t
+context_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
+	       struct wm_stream_dir *d, struct wm_view *v, const uint8_t *h,
+	       size_t len, uint64_t at)
+{
+	const struct wm_policy_conf *pc = f->policy->conf;
+	uint8_t out[WM_DETECT_WINDOW], pre[WM_DETECT_WINDOW];
+	uint64_t masked = 0;
+
+	memcpy(out, h, len);
+	for (unsigned int r = 0; r < pc->nrules; r++) {
+		const struct wm_detector *det = pc->rules[r].detector;
+		size_t k = RTE_MIN(det->hold(det, h, len), len);
+
+		if (k == 0)
+			continue;
+		v->tmo_from = RTE_MIN(v->tmo_from, at - k);
+		wm_mask_prefix(&pc->rules[r].mask, det->separators,
+			       det->min_chars, h + len - k, pre, k);
+		for (size_t j = len - k; j < len; j++)
+			if (pre[j - (len - k)] != h[j] && out[j] == h[j])
+				out[j] = pre[j - (len - k)];
+	}
+	for (size_t j = 0; j < len; j++) {
+		uint64_t w = at - len + j;
+
+		if (out[j] == h[j] || w < d->r.released ||
+		    stream_protected(f, d, w, w + 1))
+			continue;
+		stream_put(ctx, d, w, w + 1, out + j);
+		masked++;
+	}
+	return masked;
 }
 
 /*
@@ -143,7 +186,7 @@ esc_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	struct tail_esc t;
 	const uint8_t *h;
 	size_t len;
-	bool again;
+	bool again, wire;
 
 	if (!tail_esc(f, d, &t))
 		return 0;
@@ -153,10 +196,12 @@ esc_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	    d->r.offset - t.w[0] > d->hist_len ||
 	    stream_protected(f, d, t.w[0], d->r.offset))
 		return 0;
-	h = esc_context(d, v, t.w[0], &len);
+	h = esc_context(d, v, t.w[0], &len, &wire);
 	m = again ? v->tmo_esc.m : esc_mask(f->policy->conf, h, len);
 	if (m == 0 || (v = stream_view_get(ctx, f, d)) == NULL)
 		return 0;
+	if (wire && !again)
+		masked = context_decide(ctx, f, d, v, h, len, t.w[0]);
 	/* A backslash alone: "\u" follows, or it encodes no value byte. */
 	stream_view_unit(t.wlen | (t.len != 0 ? t.len : 6), m, b);
 	for (j = again ? v->tmo_esc.n : 0; j < t.n; j++) {
