@@ -1230,6 +1230,51 @@ view_timeout_one_byte_segments_apart(void)
 }
 
 /*
+ * The same in a urlencoded form: a request cut after the "%3" of a
+ * card digit written "%31", the hold timing out: "%2" leaves, then
+ * "A" (never "%3A", ':'), the form still decoding to the card masked.
+ */
+static void
+view_timeout_inside_percent_escape(void)
+{
+	static const char body[] = "card=4111+11%311+1111+1111&n=1";
+	char req[512], got[512], val[32];
+	size_t at, n = 0;
+	const char *p;
+	int k;
+
+	k = snprintf(req, sizeof(req), "POST /f HTTP/1.1\r\nHost: a\r\n"
+		     "Content-Type: application/x-www-form-urlencoded\r\n"
+		     "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+	at = (size_t)(strstr(req, "%31") - req) + 2;
+	reset();
+	sconf.hold_timeout = WM_FAIL_MASK;
+	send_part(req, 0, at, true);
+	now += sconf.hold_time;
+	wm_stream_expire(ctx, now);
+	send_part(req, at, (size_t)k, true);
+	feed(&client, &server, (uint32_t)(1 + k), WM_TCP_ACK | WM_TCP_FIN,
+	     "", 0);
+	stream_out(client.port, got, sizeof(got));
+	p = strstr(got, "card=");
+	CHECK(p != NULL && strstr(got, "%3A") == NULL);
+	for (p = p != NULL ? p + 5 : ""; *p != '&' && *p != '\0' && n < 31;
+	     p++) {
+		unsigned int c = (unsigned char)*p;
+
+		if (*p == '%' && sscanf(p + 1, "%2x", &c) == 1)
+			p += 2;
+		val[n++] = *p == '+' ? ' ' : (char)c;
+	}
+	val[n] = '\0';
+	CHECK(strcmp(val, "4111 **** **** 1111") == 0);
+	CHECK_EQ(stats.ctr[WM_CTR_STREAM_HOLD_TIMEOUT], 1);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_LATE], 0);
+	if (strcmp(val, "4111 **** **** 1111") != 0)
+		fprintf(stderr, "  got [%s]\n", got);
+}
+
+/*
  * hold_timeout "release": the packet with "\u003" leaves undecided.
  * The late mask writes none of that escape (its rest alone would make
  * it ':'), counted; the digits after it are masked (a late match).
@@ -2401,6 +2446,7 @@ main(int argc, char **argv)
 	RUN(view_timeout_value_complete_at_tail);
 	RUN(view_release_timeout_escape_left_whole);
 	RUN(view_timeout_one_byte_segments_apart);
+	RUN(view_timeout_inside_percent_escape);
 	RUN(acked_sender_decided_early);
 	RUN(hold_follows_round_trip);
 	RUN(reversed);
