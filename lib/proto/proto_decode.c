@@ -245,3 +245,35 @@ proto_view_plain(const struct wm_proto_ctx *ctx, struct wm_proto_out *o,
 	for (size_t i = 0; i < n; i++)
 		emit(ctx, o, p[i], off + (int64_t)i, 1);
 }
+
+bool
+wm_proto_view_esc(const struct wm_proto_flow *pf, unsigned int dir,
+		  struct wm_proto_esc *e)
+{
+	const struct wm_proto_dir *d = &pf->dir[dir];
+
+	/* Only HTTP rebases the escape's offsets after each feed. */
+	if (d->proto != WM_PROTO_HTTP || d->dec == DEC_NONE || d->esc.broken)
+		return false;
+	e->at = d->esc.at;
+	e->gap_at = d->esc.gap_at;
+	e->k = d->esc.k;
+	switch (d->dec) {
+	case DEC_PCT:   /* '%', then one hex digit */
+		e->n = d->dec_n;
+		e->len = 3;
+		e->wlen = WM_PROTO_WLEN_URL;
+		break;
+	case DEC_ESC:   /* a backslash: "\u0031" or "\n", the next byte says */
+		e->n = 1;
+		e->len = 0;
+		e->wlen = WM_PROTO_WLEN_JSON;
+		break;
+	default:        /* DEC_U: "\u", then dec_n hex digits */
+		e->n = (uint8_t)(2 + d->dec_n);
+		e->len = 6;
+		e->wlen = WM_PROTO_WLEN_JSON;
+		break;
+	}
+	return true;
+}

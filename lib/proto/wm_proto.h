@@ -320,6 +320,29 @@ void wm_proto_feed(struct wm_proto_flow *pf, unsigned int dir,
 void wm_proto_lost(struct wm_proto_flow *pf, unsigned int dir,
 		   struct wm_stats *stats);
 
+/*
+ * An escape of the view cut by the end of the bytes fed ("\u003" of a
+ * "\u0031" whose last digit is still to come): where its wire bytes so
+ * far lie, offsets from the next byte to feed (negative), as a split in
+ * wm_proto_out: k bytes at at, the rest at gap_at after chunk framing.
+ */
+struct wm_proto_esc {
+	int32_t at;
+	int32_t gap_at;
+	uint8_t k;      /* 0: no framing inside it (yet) */
+	uint8_t n;      /* its wire bytes so far */
+	uint8_t len;    /* when whole; 0: not known yet (a backslash alone) */
+	uint8_t wlen;   /* WM_PROTO_WLEN_URL or WM_PROTO_WLEN_JSON */
+};
+
+/**
+ * Is the view of direction @dir of @pf inside an escape at the end of
+ * the bytes fed so far? Then where, in @e. An escape cut twice by
+ * framing is none: it decodes to a byte never part of a value.
+ */
+bool wm_proto_view_esc(const struct wm_proto_flow *pf, unsigned int dir,
+		       struct wm_proto_esc *e);
+
 /** Is every byte of @pf, both directions, never to be modified? */
 static inline bool
 wm_proto_protected(const struct wm_proto_flow *pf)

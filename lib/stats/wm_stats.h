@@ -136,6 +136,7 @@
 	X(MASK_AT_TIMEOUT, "mask.at_timeout", "values complete at a held tail, masked by their operator when the hold timeout decided it") \
 	X(MASK_AFTER_TIMEOUT, "mask.after_timeout", "values whose first bytes left masked at a hold timeout, completed later (masked where still held)") \
 	X(MASK_TIMEOUT_COLLATERAL, "mask.timeout_collateral", "values masked at a hold timeout that later bytes showed were no values") \
+	X(MASK_ESCAPE_LEFT, "mask.escape_left", "masked characters not written: the escape that encodes each (percent-encoding, a JSON unicode escape) had begun to leave as it came, and its rest alone would encode another character") \
 	X(MASK_REJECTED, "mask.rejected", "triggers that failed the detector's validation") \
 	X(MASK_ALERT, "mask.alert", "values left as they were by an alert rule (logged)") \
 	X(MASK_KEY_ERROR, "mask.key_error", "keyed operator could not apply (value too short for FF1, crypto error): redacted instead") \

@@ -152,9 +152,8 @@ stream_block(struct wm_stream_ctx *ctx, struct wm_flow *f, enum wm_counter c)
 
 /* ---- hold timeouts ---- */
 
-/* This lcore's probe stream for @db (opened at its first use), or NULL. */
-static hs_stream_t *
-probe_stream(struct wm_stream_ctx *ctx, const struct wm_match_db *db)
+hs_stream_t *
+stream_probe(struct wm_stream_ctx *ctx, const struct wm_match_db *db)
 {
 	for (unsigned int i = 0; i < WM_ARRAY_SIZE(ctx->probe); i++) {
 		if (ctx->probe[i].db == db)
@@ -182,7 +181,7 @@ tail_probe(struct wm_stream_ctx *ctx, struct wm_flow *f,
 {
 	const struct wm_policy_conf *pc = f->policy->conf;
 	hs_stream_t *probe = d->hs != NULL ?
-			     probe_stream(ctx, f->policy->db) : NULL;
+			     stream_probe(ctx, f->policy->db) : NULL;
 	static const uint8_t eod = WM_DETECT_EOD_BYTE;
 	uint8_t win[WM_DETECT_WINDOW], val[WM_DETECT_WINDOW];
 	size_t want;
@@ -257,6 +256,8 @@ tail_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	if (d->flags & WM_STREAM_BROKEN)
 		return true;    /* nothing may be pending */
 	stream_view_decide(ctx, f, d);
+	if (f->blocked)
+		return false;   /* a drop rule's value, complete in the view */
 	ctx->stats->ctr[WM_CTR_STREAM_HOLD_MASKED] +=
 		stream_anchor_decide(ctx, f, d);
 	if (d->win == NULL)
@@ -271,7 +272,7 @@ tail_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		return false;
 	skip = from < d->r.released ? (size_t)(d->r.released - from) : 0;
 	/* Where the view decodes, it decided (escapes stay valid). */
-	vfrom = stream_view_from(d);
+	vfrom = stream_view_from(f, d);
 	keep = vfrom >= d->r.offset ? hold :
 	       vfrom > from ? (size_t)(vfrom - from) : 0;
 	hist = stream_hist_view(d, view, &hist_len);

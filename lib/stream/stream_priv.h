@@ -102,6 +102,61 @@ uint64_t stream_anchor_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
 
 /* ---- stream_view.c ---- */
 
+/* Decoded bytes a view keeps: a confirm window plus a scan step. */
+#define VIEW_HIST (2 * WM_DETECT_WINDOW)
+#define VIEW_STEP WM_DETECT_WINDOW
+#define VIEW_SPLITS 8
+#define VIEW_UNIT_MAX 6         /* wire bytes of the longest escape */
+
+/* An escape cut by chunk framing: k wire bytes at at, the rest at gap. */
+struct wm_view_split {
+	uint64_t at;
+	uint64_t gap;
+	uint8_t k;
+};
+
+struct wm_view {
+	hs_stream_t *hs;        /* of the policy's database, kept */
+	const struct wm_match_db *db;
+	struct wm_view *next;   /* free list */
+	uint64_t n;             /* decoded bytes so far (view offsets) */
+	uint64_t hs_base;       /* view offset where the scan began */
+	uint64_t last_enc;      /* view offset after the last encoding */
+	uint64_t wire_next;     /* wire offset after the last byte's, or
+				 * UINT64_MAX after a separator */
+	uint64_t tmo_from;      /* wire offset from which a hold timeout
+				 * left the view's pending bytes masked */
+	uint64_t probe_end;     /* view offset where the values of
+				 * probe_rules end (stream_view_tmo.c) */
+	uint32_t probe_rules;
+	struct {                /* an escape cut at the tail, decided at a
+				 * hold timeout (stream_view_tmo.c): */
+		uint64_t at;    /* its first wire byte (UINT64_MAX: none) */
+		uint8_t n;      /* its bytes that left, as they left */
+		uint8_t left[VIEW_UNIT_MAX];
+		uint8_t m;      /* the byte it decodes to once whole */
+		uint8_t done;   /* its rest written */
+	} tmo_esc;
+	struct wm_view_split split[VIEW_SPLITS]; /* a ring */
+	uint8_t nsplit;
+	uint16_t hist_len;
+	uint8_t active;         /* scanning (an encoding is near) */
+	uint8_t hist[VIEW_HIST];
+	uint8_t wlen[VIEW_HIST];
+	uint64_t woff[VIEW_HIST];
+};
+
+/*
+ * Does @v hold every decoded byte, scanning or not? A chunked body's
+ * view does (its framing is the encoding); the others skip to escapes.
+ */
+static inline bool
+stream_view_whole(const struct wm_view *v)
+{
+	return v->hist_len != 0 &&
+	       (v->wlen[v->hist_len - 1] & WM_PROTO_WLEN_FRAMED);
+}
+
 struct wm_view_pool *stream_view_pool_create(uint32_t cap);
 void stream_view_pool_free(struct wm_view_pool *p);
 /** Bytes the views of @p have taken. */
@@ -114,21 +169,71 @@ int stream_view_feed(struct wm_stream_ctx *ctx, struct wm_flow *f,
 /** The view's region or message ended: judge its end, give it back. */
 int stream_view_end(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		    struct wm_stream_dir *d);
-/** Newest wire bytes of @d the view may still find a value in. */
+/** @d's view, one got for it if it has none (NULL: none to be had). */
+struct wm_view *stream_view_get(struct wm_stream_ctx *ctx, struct wm_flow *f,
+				struct wm_stream_dir *d);
+/** Newest wire bytes of @d the view's pending decoded bytes begin at. */
+size_t stream_view_pending(const struct wm_flow *f,
+			   const struct wm_stream_dir *d);
+/**
+ * Newest wire bytes of @d the view may still find a value in: its
+ * pending decoded bytes, or an escape cut at the tail (stream_view_tmo.c).
+ */
 size_t stream_view_hold(const struct wm_flow *f, const struct wm_stream_dir *d);
 /** Does [s, e) of @d touch an escape's wire bytes (current batch or view)? */
 bool stream_view_escaped(const struct wm_stream_ctx *ctx,
 			 const struct wm_stream_dir *d, uint64_t s, uint64_t e);
 /** Is the view of @d (non-NULL) scanning? */
 bool stream_view_active(const struct wm_stream_dir *d);
-/** First wire offset the view of @d covers (UINT64_MAX: none). */
-uint64_t stream_view_from(const struct wm_stream_dir *d);
 /**
- * Hold timeout: mask what the view may still find a value in (encoded
- * as the wire has it: raw masking would break escapes); bytes masked.
+ * First wire offset of @d the view decides at a hold timeout: what it
+ * covers while scanning, an escape cut at the tail (UINT64_MAX: none).
+ */
+uint64_t stream_view_from(const struct wm_flow *f,
+			  const struct wm_stream_dir *d);
+/*
+ * The wire bytes that encode masked byte @m in an escape (or byte) of
+ * view_wlen @wl, into @b: how many (0: a separator, never written).
+ */
+unsigned int stream_view_unit(uint8_t wl, uint8_t m,
+			      uint8_t b[VIEW_UNIT_MAX]);
+/** Put @b, the @len wire bytes of view byte @i of @v, where held. */
+void stream_view_unit_put(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
+			  const struct wm_view *v, unsigned int i,
+			  const uint8_t *b, unsigned int len);
+/**
+ * Write masked byte @m for view byte @i of @v into the wire; nothing
+ * (counted mask.escape_left) when its escape began to leave as it came.
+ */
+void stream_view_write(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
+		       const struct wm_view *v, unsigned int i, uint8_t m);
+
+/* ---- stream_view_tmo.c ---- */
+
+/** Wire bytes from an escape cut at @d's tail that a mask may reach. */
+size_t stream_view_esc_hold(const struct wm_flow *f,
+			    const struct wm_stream_dir *d);
+/** First wire byte of the escape cut at @d's tail (UINT64_MAX: none). */
+uint64_t stream_view_esc_from(const struct wm_flow *f,
+			      const struct wm_stream_dir *d);
+/**
+ * Hold timeout: judge the view's tail as a message end would (its
+ * end-of-data probe), mask what may still become a value, encoded as
+ * the wire has it, and decide an escape cut at the tail whole; bytes
+ * masked. A drop rule may block @f.
  */
 uint64_t stream_view_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
 			    struct wm_stream_dir *d);
+/** View bytes [@from, hist_len) of @v came: a decided escape ends whole. */
+void stream_view_tmo_complete(struct wm_stream_ctx *ctx,
+			      struct wm_stream_dir *d, struct wm_view *v,
+			      unsigned int from);
+/** Value of rule @ri ending at view offset @end judged by the probe? */
+bool stream_view_probed(struct wm_stream_ctx *ctx, const struct wm_flow *f,
+			struct wm_view *v, uint32_t ri, uint64_t end);
+/** Values the probe judged and the view passed (or @end): collateral. */
+void stream_view_probe_expire(struct wm_stream_ctx *ctx, struct wm_view *v,
+			      bool end);
 
 /** A reload: @d's view goes on with @db, primed with its history. */
 int stream_view_rebind(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
@@ -137,6 +242,10 @@ int stream_view_rebind(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
 void stream_view_pool_unpool(struct wm_view_pool *p);
 
 /* ---- stream_hold.c ---- */
+
+/** This lcore's probe stream for @db (opened at its first use), or NULL. */
+hs_stream_t *stream_probe(struct wm_stream_ctx *ctx,
+			  const struct wm_match_db *db);
 
 /** Hold @m in @d, in hold class @cls, from @now. */
 void stream_held_add(struct wm_stream_ctx *ctx, struct wm_flow *f,
@@ -188,6 +297,10 @@ size_t stream_window(const struct wm_stream_dir *d, const uint8_t *end,
  */
 const uint8_t *stream_hist_view(const struct wm_stream_dir *d,
 				uint8_t buf[WM_DETECT_WINDOW], size_t *len);
+
+/** Count a value of rule @ri found (masked, or left by an alert rule). */
+void stream_value_count(struct wm_stream_ctx *ctx, const struct wm_flow *f,
+			uint32_t ri);
 
 /** Hyperscan's match callback: collects (rule, end) into ctx->match. */
 int stream_on_match(unsigned int id, unsigned long long end, void *arg);

@@ -103,9 +103,9 @@ hist_append(struct wm_stream_dir *d, const uint8_t *p, uint32_t n)
 	d->hist_len = (uint16_t)(d->hist_len + n);
 }
 
-/* Count a value of rule @ri found (masked, or left by an alert rule). */
-static void
-value_count(struct wm_stream_ctx *ctx, const struct wm_flow *f, uint32_t ri)
+void
+stream_value_count(struct wm_stream_ctx *ctx, const struct wm_flow *f,
+		   uint32_t ri)
 {
 	ctx->stats->seg_values[f->segment][ri]++;
 	if (f->policy->conf->rules[ri].mask.op == WM_MASK_ALERT) {
@@ -135,7 +135,7 @@ stream_value_mask(struct wm_stream_ctx *ctx, struct wm_flow *f, uint32_t ri,
 	};
 
 	if (count)
-		value_count(ctx, f, ri);
+		stream_value_count(ctx, f, ri);
 	switch (rule->mask.op) {
 	case WM_MASK_ALERT:
 		return false;
@@ -201,7 +201,7 @@ value_judged(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	if ((dcold(d)->probe_rules & (1u << ri)) && off + len <= dcold(d)->probe_end &&
 	    off + len + 1 >= dcold(d)->probe_end) {
 		dcold(d)->probe_rules &= ~(1u << ri);
-		value_count(ctx, f, ri);
+		stream_value_count(ctx, f, ri);
 		return;
 	}
 	/*

@@ -16,7 +16,9 @@
  * judged it). A value is masked in the wire bytes that encode it, same
  * length, still valid: "%34" becomes "%2A", "\u0040" "\u002a", '+' or
  * a plain byte the masked byte (a '*' where that byte would not be safe
- * there), a two-byte JSON escape two fill bytes.
+ * there), a two-byte JSON escape two fill bytes; never part of an
+ * escape whose first bytes left as they came. Hold timeouts inside the
+ * view: stream_view_tmo.c.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -25,35 +27,6 @@
 #include <rte_common.h>
 
 #include "stream_priv.h"
-
-/* Decoded bytes a view keeps: a confirm window plus a scan step. */
-#define VIEW_HIST (2 * WM_DETECT_WINDOW)
-#define VIEW_STEP WM_DETECT_WINDOW
-#define VIEW_SPLITS 8
-
-struct wm_view {
-	hs_stream_t *hs;        /* of the policy's database, kept */
-	const struct wm_match_db *db;
-	struct wm_view *next;   /* free list */
-	uint64_t n;             /* decoded bytes so far (view offsets) */
-	uint64_t hs_base;       /* view offset where the scan began */
-	uint64_t last_enc;      /* view offset after the last encoding */
-	uint64_t wire_next;     /* wire offset after the last byte's, or
-				 * UINT64_MAX after a separator */
-	uint64_t tmo_from;      /* wire offset from which a hold timeout
-				 * left the view's pending bytes masked */
-	struct {                /* escapes cut by chunk framing: k wire */
-		uint64_t at;    /* bytes at at, the rest at gap (a ring) */
-		uint64_t gap;
-		uint8_t k;
-	} split[VIEW_SPLITS];
-	uint8_t nsplit;
-	uint16_t hist_len;
-	uint8_t active;         /* scanning (an encoding is near) */
-	uint8_t hist[VIEW_HIST];
-	uint8_t wlen[VIEW_HIST];
-	uint64_t woff[VIEW_HIST];
-};
 
 struct wm_view_pool {
 	uint32_t cap;
@@ -126,12 +99,26 @@ view_get(struct wm_stream_ctx *ctx, const struct wm_match_db *db)
 	v->n = v->hs_base = v->last_enc = 0;
 	v->wire_next = UINT64_MAX;
 	v->tmo_from = UINT64_MAX;
+	v->probe_rules = 0;
+	v->tmo_esc.at = UINT64_MAX;
 	v->nsplit = 0;
 	memset(v->split, 0, sizeof(v->split));
 	v->hist_len = 0;
 	v->active = 0;
 	p->in_use++;
 	return v;
+}
+
+struct wm_view *
+stream_view_get(struct wm_stream_ctx *ctx, struct wm_flow *f,
+		struct wm_stream_dir *d)
+{
+	if (dcold(d)->view == NULL) {
+		dcold(d)->view = view_get(ctx, f->policy->db);
+		if (dcold(d)->view == NULL)
+			ctx->stats->ctr[WM_CTR_STREAM_VIEW_FULL]++;
+	}
+	return dcold(d)->view;
 }
 
 /*
@@ -195,13 +182,11 @@ json_safe(uint8_t c)
 	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
 }
 
-/* Write masked byte @m for view byte @i of @v into the wire. */
-static void
-view_write(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
-	   const struct wm_view *v, unsigned int i, uint8_t m)
+unsigned int
+stream_view_unit(uint8_t w, uint8_t m, uint8_t b[VIEW_UNIT_MAX])
 {
 	static const char hex[] = "0123456789ABCDEF";
-	uint8_t w = v->wlen[i], len = w & WM_PROTO_WLEN_LEN, b[6];
+	unsigned int len = w & WM_PROTO_WLEN_LEN;
 
 	switch (len) {
 	case 1:
@@ -224,19 +209,61 @@ view_write(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
 		b[5] = (uint8_t)hex[m & 15];
 		break;
 	default:
-		return; /* a separator: never part of a value */
+		return 0; /* a separator: never part of a value */
 	}
-	/* An escape chunk framing cut: each part where it lies. */
-	for (unsigned int s = 0; len > 1 && s < VIEW_SPLITS; s++) {
-		if (v->split[s].k == 0 || v->split[s].at != v->woff[i])
-			continue;
-		stream_put(ctx, d, v->woff[i], v->woff[i] + v->split[s].k, b);
-		stream_put(ctx, d, v->split[s].gap,
-			   v->split[s].gap + len - v->split[s].k,
-			   b + v->split[s].k);
+	return len;
+}
+
+/* The split of view byte @i's escape (chunk framing inside), or NULL. */
+static const struct wm_view_split *
+unit_split(const struct wm_view *v, unsigned int i)
+{
+	for (unsigned int s = 0; s < VIEW_SPLITS; s++)
+		if (v->split[s].k != 0 && v->split[s].at == v->woff[i])
+			return &v->split[s];
+	return NULL;
+}
+
+void
+stream_view_unit_put(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
+		     const struct wm_view *v, unsigned int i, const uint8_t *b,
+		     unsigned int len)
+{
+	const struct wm_view_split *sp = len > 1 ? unit_split(v, i) : NULL;
+
+	if (sp == NULL) {
+		stream_put(ctx, d, v->woff[i], v->woff[i] + len, b);
 		return;
 	}
-	stream_put(ctx, d, v->woff[i], v->woff[i] + len, b);
+	/* An escape chunk framing cut: each part where it lies. */
+	stream_put(ctx, d, sp->at, sp->at + sp->k, b);
+	stream_put(ctx, d, sp->gap, sp->gap + len - sp->k, b + sp->k);
+}
+
+void
+stream_view_write(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
+		  const struct wm_view *v, unsigned int i, uint8_t m)
+{
+	const struct wm_view_split *sp;
+	uint8_t b[VIEW_UNIT_MAX];
+	unsigned int len = stream_view_unit(v->wlen[i], m, b);
+	uint64_t last;
+
+	if (len == 0)
+		return;
+	sp = len > 1 ? unit_split(v, i) : NULL;
+	last = sp != NULL ? sp->gap + len - sp->k - 1 : v->woff[i] + len - 1;
+	/*
+	 * Its first bytes left as they came: its rest alone would encode
+	 * another byte ("\u003" + "A" is ':'), not the masked one. The
+	 * escape a hold timeout decided was written whole as it came.
+	 */
+	if (v->woff[i] < d->r.released && last >= d->r.released) {
+		if (v->woff[i] != v->tmo_esc.at)
+			ctx->stats->ctr[WM_CTR_MASK_ESCAPE_LEFT]++;
+		return;
+	}
+	stream_view_unit_put(ctx, d, v, i, b, len);
 }
 
 /*
@@ -262,6 +289,8 @@ view_value(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	if (plain && we - ws == e - s)
 		return; /* as on the wire: the raw stream judged it */
 	ctx->stats->ctr[WM_CTR_MASK_DECODED]++;
+	if (stream_view_probed(ctx, f, v, ri, v->n - v->hist_len + e))
+		return; /* judged at a hold timeout, masked then */
 	/* Its start left: in clear, or masked by a hold timeout's decision. */
 	late = stream_leaked(d, ws) && ws < v->tmo_from;
 	if (!stream_value_decide(ctx, f, d, ri, ws, v->hist + s, e - s, late,
@@ -272,7 +301,7 @@ view_value(struct wm_stream_ctx *ctx, struct wm_flow *f,
 				WM_CTR_MASK_AFTER_TIMEOUT]++;
 	for (unsigned int i = s; i < e; i++)
 		if (out[i - s] != v->hist[i])
-			view_write(ctx, d, v, i, out[i - s]);
+			stream_view_write(ctx, d, v, i, out[i - s]);
 }
 
 /* Scan history bytes [from, to) of @v; judge what they end. */
@@ -461,13 +490,8 @@ stream_view_feed(struct wm_stream_ctx *ctx, struct wm_flow *f,
 				    nview, &plain);
 	/* A chunked body keeps its view all along (its framing is the
 	 * encoding); the others get one at their first escape. */
-	if (v == NULL && (plain || enc < nview)) {
-		v = dcold(d)->view = view_get(ctx, f->policy->db);
-		if (v == NULL) {
-			ctx->stats->ctr[WM_CTR_STREAM_VIEW_FULL]++;
-			return 0;
-		}
-	}
+	if (v == NULL && (plain || enc < nview))
+		v = stream_view_get(ctx, f, d);
 	if (v == NULL)
 		return 0;
 	for (unsigned int s = 0; s < ctx->view_nsplit; s++) {
@@ -488,6 +512,7 @@ stream_view_feed(struct wm_stream_ctx *ctx, struct wm_flow *f,
 
 			view_append(v, base, ctx->view + i, ctx->view_off + i,
 				    ctx->view_wlen + i, pre);
+			stream_view_tmo_complete(ctx, d, v, v->hist_len - pre);
 			rc = view_activate(ctx, f, d, v,
 					   base + (int64_t)ctx->view_off[enc],
 					   ctx->view_wlen[enc] &
@@ -500,10 +525,12 @@ stream_view_feed(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		}
 		view_append(v, base, ctx->view + i, ctx->view_off + i,
 			    ctx->view_wlen + i, k);
+		stream_view_tmo_complete(ctx, d, v, v->hist_len - k);
 		if (v->active)
 			rc = view_scan(ctx, f, d, v, v->hist_len - k,
 				       v->hist_len);
 	}
+	stream_view_probe_expire(ctx, v, false);
 	if (rc == 0 && v->active && v->n - v->last_enc > WM_DETECT_WINDOW &&
 	    stream_view_hold(f, d) == 0)
 		v->active = 0; /* nothing pending, no encoding near */
@@ -526,6 +553,7 @@ stream_view_end(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		view_append(v, 0, (const uint8_t *)"\n", &off, &wl, 1);
 		rc = view_scan(ctx, f, d, v, v->hist_len - 1, v->hist_len);
 	}
+	stream_view_probe_expire(ctx, v, true);
 	stream_view_put(ctx, d);
 	return rc;
 }
@@ -555,9 +583,20 @@ view_pending(const struct wm_flow *f, const struct wm_stream_dir *d)
 }
 
 size_t
+stream_view_pending(const struct wm_flow *f, const struct wm_stream_dir *d)
+{
+	const struct wm_view *v = dcold(d)->view;
+
+	/* Not scanning, a chunked body's view still holds: the next
+	 * chunk's framing may cut a value pending at its end. */
+	return v != NULL && (v->active || stream_view_whole(v)) ?
+	       view_pending(f, d) : 0;
+}
+
+size_t
 stream_view_hold(const struct wm_flow *f, const struct wm_stream_dir *d)
 {
-	return dcold(d)->view != NULL && dcold(d)->view->active ? view_pending(f, d) : 0;
+	return RTE_MAX(stream_view_pending(f, d), stream_view_esc_hold(f, d));
 }
 
 bool
@@ -567,64 +606,19 @@ stream_view_active(const struct wm_stream_dir *d)
 }
 
 uint64_t
-stream_view_from(const struct wm_stream_dir *d)
+stream_view_from(const struct wm_flow *f, const struct wm_stream_dir *d)
 {
 	const struct wm_view *v = dcold(d)->view;
+	uint64_t esc = stream_view_esc_from(f, d);
 
-	/* A view not scanning holds nothing: the raw stream decides. */
-	if (v == NULL || !v->active)
-		return UINT64_MAX;
+	/*
+	 * A view not scanning holds nothing: the raw stream decides; but
+	 * in a chunked body the view does, as the raw bytes hold framing.
+	 */
+	if (v == NULL || !(v->active || stream_view_whole(v)))
+		return esc;
 	for (unsigned int i = 0; i < v->hist_len; i++)
 		if ((v->wlen[i] & WM_PROTO_WLEN_LEN) != WM_PROTO_WLEN_SEP)
-			return v->woff[i];
-	return UINT64_MAX;
-}
-
-uint64_t
-stream_view_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
-		   struct wm_stream_dir *d)
-{
-	const struct wm_policy_conf *pc = f->policy->conf;
-	struct wm_view *v = dcold(d)->view;
-	uint8_t out[WM_DETECT_WINDOW], pre[WM_DETECT_WINDOW];
-	unsigned int len, base;
-	uint64_t masked = 0;
-	const uint8_t *h;
-
-	if (stream_view_hold(f, d) == 0)
-		return 0;
-	/*
-	 * What may still become a value leaves masked as far as each rule
-	 * would mask a value starting there (wm_mask_prefix, as the raw
-	 * stream does), re-encoded in its escapes.
-	 */
-	len = RTE_MIN((unsigned int)v->hist_len, (unsigned int)WM_DETECT_WINDOW);
-	base = v->hist_len - len;
-	h = v->hist + base;
-	memcpy(out, h, len);
-	for (unsigned int r = 0; r < pc->nrules; r++) {
-		const struct wm_detector *det = pc->rules[r].detector;
-		size_t k = RTE_MIN(det->hold(det, h, len), (size_t)len);
-
-		if (k == 0)
-			continue;
-		/* From here a value left as its policy says: decided. */
-		v->tmo_from = RTE_MIN(v->tmo_from, v->woff[base + len - k]);
-		wm_mask_prefix(&pc->rules[r].mask, det->separators,
-			       det->min_chars, h + len - k, pre, k);
-		for (size_t j = len - k; j < len; j++)
-			if (pre[j - (len - k)] != h[j] && out[j] == h[j])
-				out[j] = pre[j - (len - k)];
-	}
-	for (unsigned int j = 0; j < len; j++) {
-		uint64_t w = v->woff[base + j];
-
-		if (out[j] == h[j] || w < d->r.released ||
-		    stream_protected(f, d, w, w + 1))
-			continue;
-		view_write(ctx, d, v, base + j, out[j]);
-		masked++;
-	}
-	ctx->stats->ctr[WM_CTR_STREAM_HOLD_MASKED] += masked;
-	return masked;
+			return RTE_MIN(v->woff[i], esc);
+	return esc;
 }

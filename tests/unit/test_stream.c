@@ -945,6 +945,348 @@ timeout_one_byte_segments_apart(void)
 	CHECK_EQ(stats.ctr[WM_CTR_MASK_VALUES], 1);
 }
 
+
+/* ---- a hold timeout inside a decoded view ---- */
+
+/* The server's bytes [from, to) of @s at their sequence numbers. */
+static void
+send_s_part(const char *s, size_t from, size_t to, bool psh)
+{
+	feed(&server, &client, (uint32_t)(1 + from),
+	     WM_TCP_ACK | (psh ? WM_TCP_PSH : 0), s + from,
+	     (uint32_t)(to - from));
+}
+
+/* No hold timeout between the segments (no policy of wm_fail_action). */
+#define VIEW_NO_TIMEOUT ((enum wm_fail_action)0x7f)
+
+enum view_cut {
+	VIEW_CUT_LENGTH,        /* Content-Length, the TCP segments cut */
+	VIEW_CUT_TCP,           /* one chunk, the TCP segments cut */
+	VIEW_CUT_CHUNK,         /* two chunks, the cut after the first's data */
+	VIEW_CUT_CHUNK_CRLF,    /* two chunks, the cut after its CRLF */
+};
+
+static const char view_head[] = "HTTP/1.1 200 OK\r\n"
+	"Content-Type: application/json\r\n"
+	"Transfer-Encoding: chunked\r\n\r\n";
+
+/* The client's body of a response, de-chunked as curl would, into @got. */
+static void
+view_body_out(char *got, size_t cap)
+{
+	char raw[2048];
+	const char *p, *end;
+	size_t len;
+
+	stream_out(server.port, raw, sizeof(raw));
+	got[0] = '\0';
+	p = strstr(raw, "\r\n\r\n");
+	end = raw + strlen(raw);
+	if (p != NULL && strstr(raw, "chunked") == NULL) {
+		snprintf(got, cap, "%s", p + 4);
+		return;
+	}
+	for (p = p != NULL ? p + 4 : end; p < end; p += len + 2) {
+		char *q;
+
+		len = strtoul(p, &q, 16);
+		if (q == p || q[0] != '\r' || q[1] != '\n' || len == 0 ||
+		    q + 2 + len + 2 > end || strlen(got) + len >= cap)
+			break;
+		p = q + 2;
+		strncat(got, p, len);
+	}
+}
+
+/*
+ * A JSON response carrying @body, cut at its byte @cut as @how says
+ * (chunked: a server writing a chunk at a time, netns-demo's /c/), the
+ * hold timing out between the two segments when @tmo (with that
+ * policy). The body as the client gets it, de-chunked, into @got.
+ */
+static void
+view_response(const char *body, size_t cut, enum view_cut how,
+	      enum wm_fail_action tmo, char *got, size_t cap)
+{
+	size_t n = strlen(body), at;
+	char resp[1024];
+	int k;
+
+	if (how == VIEW_CUT_LENGTH)
+		k = snprintf(resp, sizeof(resp), "HTTP/1.1 200 OK\r\n"
+			     "Content-Type: application/json\r\n"
+			     "Content-Length: %zu\r\n\r\n%s", n, body);
+	else if (how == VIEW_CUT_TCP)
+		k = snprintf(resp, sizeof(resp), "%s%zx\r\n%s\r\n0\r\n\r\n",
+			     view_head, n, body);
+	else
+		k = snprintf(resp, sizeof(resp), "%s%zx\r\n%.*s\r\n%zx\r\n%s"
+			     "\r\n0\r\n\r\n", view_head, cut, (int)cut, body,
+			     n - cut, body + cut);
+	at = (size_t)(strstr(resp, "\r\n\r\n") + 4 - resp) + cut;
+	if (how != VIEW_CUT_LENGTH)     /* the chunk's size line */
+		at += (size_t)(strchr(resp + at - cut, '\n') + 1 -
+			       (resp + at - cut));
+	at += how == VIEW_CUT_CHUNK_CRLF ? 2 : 0;
+	reset();
+	if (tmo != VIEW_NO_TIMEOUT)
+		sconf.hold_timeout = tmo;
+	send_c(1, "GET /c/x.json HTTP/1.1\r\nHost: a\r\n\r\n");
+	send_s_part(resp, 0, at, true);
+	if (tmo != VIEW_NO_TIMEOUT) {
+		now += sconf.hold_time;
+		wm_stream_expire(ctx, now);
+	}
+	send_s_part(resp, at, (size_t)k, true);
+	feed(&server, &client, (uint32_t)(1 + k), WM_TCP_ACK | WM_TCP_FIN,
+	     "", 0);
+	view_body_out(got, cap);
+}
+
+/*
+ * The JSON string after "card": in @body decoded into @val; false when
+ * an escape in it is not valid JSON.
+ */
+static bool
+view_card(const char *body, char *val, size_t cap)
+{
+	const char *p = strstr(body, "\"card\": \"");
+	size_t n = 0;
+
+	if (p == NULL)
+		return false;
+	for (p += 9; *p != '"' && *p != '\0' && n + 1 < cap; p++) {
+		unsigned int c;
+
+		if (*p != '\\') {
+			val[n++] = *p;
+			continue;
+		}
+		if (p[1] == 'u' && sscanf(p + 2, "%4x", &c) == 1 &&
+		    strspn(p + 2, "0123456789abcdefABCDEF") >= 4) {
+			val[n++] = (char)c;
+			p += 5;
+		} else if (p[1] != '\0' && strchr("\"\\/bfnrt", p[1]) != NULL) {
+			val[n++] = p[1];
+			p++;
+		} else {
+			return false;
+		}
+	}
+	val[n] = '\0';
+	return *p == '"';
+}
+
+/*
+ * What leaves when a hold times out at @cut of @body (any of the three
+ * cuts) against the same cut without the timeout: every escape valid,
+ * each character of the card as it came or the policy's fill (never
+ * another one: the rest of an escape whose start left rewritten),
+ * nothing in clear that is masked without the timeout, and the
+ * characters whose wire bytes came after the cut (held) masked as
+ * without it; the bytes after the card unchanged. False, shown, if not.
+ */
+static bool
+view_timeout_cut_ok(const char *body, size_t cut, enum view_cut how)
+{
+	char want[256], got[256], wv[64], gv[64], ov[64];
+	const char *tail = strstr(body, "\", ");
+	size_t card = (size_t)(strstr(body, "\"card\": \"") + 9 - body);
+	bool ok = view_card(body, ov, sizeof(ov));
+
+	view_response(body, cut, how, VIEW_NO_TIMEOUT, want, sizeof(want));
+	view_response(body, cut, how, WM_FAIL_MASK, got, sizeof(got));
+	ok &= view_card(want, wv, sizeof(wv)) && view_card(got, gv, sizeof(gv));
+	ok &= strlen(gv) == strlen(ov) && strlen(wv) == strlen(ov);
+	ok &= strlen(got) == strlen(body) &&
+	      strcmp(got + (tail - body), tail) == 0;
+	for (size_t i = 0, w = card; ok && ov[i] != '\0'; i++) {
+		size_t wl = body[w] == '\\' ? 6 : 1;
+
+		ok &= gv[i] == ov[i] || gv[i] == '*';
+		ok &= wv[i] == ov[i] || gv[i] != ov[i];
+		ok &= w < cut || gv[i] == wv[i];
+		w += wl;
+	}
+	ok &= stats.ctr[WM_CTR_MASK_LATE] == 0;
+	if (!ok)
+		fprintf(stderr, "  cut %zu (%d)\n  got  [%s]\n  want [%s]\n",
+			cut, (int)how, got, want);
+	return ok;
+}
+
+/*
+ * netns-demo's check 12: a chunked JSON response whose chunk ends
+ * inside the \u0031 of a card digit the policy masks, the second chunk
+ * late (a loaded machine). Cut at every byte around that escape, as
+ * chunk or TCP boundary (and in a Content-Length body, where the view
+ * begins at the escape): what the hold timeout let go never has an
+ * escape whose first part left as it came and whose rest was masked
+ * ("\u003" + "A" is ':'), and the card leaves masked as far as the
+ * policy says.
+ */
+static void
+view_timeout_inside_escape(void)
+{
+	static const char body[] = "{\"card\": \"4111 11\\u00311 1111 1111\", "
+				   "\"n\": 1}\n";
+	size_t esc = (size_t)(strstr(body, "\\u0031") - body);
+	unsigned int bad = 0;
+
+	for (size_t cut = esc - 3; cut <= esc + 9; cut++)
+		for (int how = VIEW_CUT_LENGTH; how <= VIEW_CUT_CHUNK_CRLF;
+		     how++)
+			bad += !view_timeout_cut_ok(body, cut,
+						    (enum view_cut)how);
+	CHECK_EQ(bad, 0);
+}
+
+/*
+ * The response's body in one chunk, its bytes [@from, @to) each a
+ * segment of its own with a hold timeout after it (a sender dripping
+ * bytes slower than the hold): what the client gets into @got.
+ */
+static void
+view_response_drip(const char *body, size_t from, size_t to, char *got,
+		   size_t cap)
+{
+	char resp[1024];
+	size_t at;
+	int k;
+
+	k = snprintf(resp, sizeof(resp), "%s%zx\r\n%s\r\n0\r\n\r\n",
+		     view_head, strlen(body), body);
+	at = (size_t)(strstr(resp, body) - resp);
+	reset();
+	sconf.hold_timeout = WM_FAIL_MASK;
+	send_c(1, "GET /c/x.json HTTP/1.1\r\nHost: a\r\n\r\n");
+	send_s_part(resp, 0, at + from, true);
+	for (size_t i = at + from; i < at + to; i++) {
+		send_s_part(resp, i, i + 1, true);
+		now += 4 * sconf.hold_time;
+		wm_stream_expire(ctx, now);
+	}
+	send_s_part(resp, at + to, (size_t)k, true);
+	feed(&server, &client, (uint32_t)(1 + k), WM_TCP_ACK | WM_TCP_FIN,
+	     "", 0);
+	view_body_out(got, cap);
+}
+
+/*
+ * One-byte segments further apart than the hold through the escaped
+ * digit: each timeout decides the escape as far as it came, the next
+ * one goes on from there; it leaves whole, masked, never in clear.
+ */
+static void
+view_timeout_one_byte_segments_apart(void)
+{
+	static const char body[] = "{\"card\": \"4111 11\\u00311 1111 1111\", "
+				   "\"n\": 1}\n";
+	size_t esc = (size_t)(strstr(body, "\\u0031") - body);
+	char got[256], val[64];
+
+	view_response_drip(body, esc - 2, esc + 8, got, sizeof(got));
+	CHECK(view_card(got, val, sizeof(val)));
+	CHECK(strcmp(val, "4111 **** **** 1111") == 0);
+	CHECK(strstr(got, "\\u002A") != NULL);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_LATE], 0);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_ESCAPE_LEFT], 0);
+	if (strcmp(val, "4111 **** **** 1111") != 0)
+		fprintf(stderr, "  got [%s]\n", got);
+}
+
+/*
+ * The same in a urlencoded form: a request cut after the "%3" of a
+ * card digit written "%31", the hold timing out: "%2" leaves, then
+ * "A" (never "%3A", ':'), the form still decoding to the card masked.
+ */
+static void
+view_timeout_inside_percent_escape(void)
+{
+	static const char body[] = "card=4111+11%311+1111+1111&n=1";
+	char req[512], got[512], val[32];
+	size_t at, n = 0;
+	const char *p;
+	int k;
+
+	k = snprintf(req, sizeof(req), "POST /f HTTP/1.1\r\nHost: a\r\n"
+		     "Content-Type: application/x-www-form-urlencoded\r\n"
+		     "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+	at = (size_t)(strstr(req, "%31") - req) + 2;
+	reset();
+	sconf.hold_timeout = WM_FAIL_MASK;
+	send_part(req, 0, at, true);
+	now += sconf.hold_time;
+	wm_stream_expire(ctx, now);
+	send_part(req, at, (size_t)k, true);
+	feed(&client, &server, (uint32_t)(1 + k), WM_TCP_ACK | WM_TCP_FIN,
+	     "", 0);
+	stream_out(client.port, got, sizeof(got));
+	p = strstr(got, "card=");
+	CHECK(p != NULL && strstr(got, "%3A") == NULL);
+	for (p = p != NULL ? p + 5 : ""; *p != '&' && *p != '\0' && n < 31;
+	     p++) {
+		unsigned int c = (unsigned char)*p;
+
+		if (*p == '%' && sscanf(p + 1, "%2x", &c) == 1)
+			p += 2;
+		val[n++] = *p == '+' ? ' ' : (char)c;
+	}
+	val[n] = '\0';
+	CHECK(strcmp(val, "4111 **** **** 1111") == 0);
+	CHECK_EQ(stats.ctr[WM_CTR_STREAM_HOLD_TIMEOUT], 1);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_LATE], 0);
+	if (strcmp(val, "4111 **** **** 1111") != 0)
+		fprintf(stderr, "  got [%s]\n", got);
+}
+
+/*
+ * hold_timeout "release": the packet with "\u003" leaves undecided.
+ * The late mask writes none of that escape (its rest alone would make
+ * it ':'), counted; the digits after it are masked (a late match).
+ */
+static void
+view_release_timeout_escape_left_whole(void)
+{
+	static const char body[] = "{\"card\": \"4111 11\\u00311 1111 1111\", "
+				   "\"n\": 1}\n";
+	size_t cut = (size_t)(strstr(body, "\\u0031") - body) + 5;
+	char got[256], val[64];
+
+	view_response(body, cut, VIEW_CUT_CHUNK_CRLF, WM_FAIL_RELEASE, got,
+		      sizeof(got));
+	CHECK(view_card(got, val, sizeof(val)));
+	CHECK(strcmp(val, "4111 111* **** 1111") == 0);
+	CHECK(strstr(got, "\\u0031") != NULL);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_ESCAPE_LEFT], 1);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_LATE], 1);
+}
+
+/*
+ * A card whose last digit is an escape, complete when the hold times
+ * out after it: the view's end-of-data probe judges it then (as a
+ * message end would), and the value is counted once when the string
+ * ends: neither late nor collateral.
+ */
+static void
+view_timeout_value_complete_at_tail(void)
+{
+	static const char body[] = "{\"card\": \"4111 1111 1111 111\\u0031\", "
+				   "\"n\": 1}\n";
+	size_t cut = (size_t)(strstr(body, "\", ") - body);
+	char got[256], val[64];
+
+	view_response(body, cut, VIEW_CUT_CHUNK, WM_FAIL_MASK, got, sizeof(got));
+	CHECK(view_card(got, val, sizeof(val)));
+	CHECK(strncmp(val, "4111 11** **** ", 15) == 0);
+	CHECK_EQ(stats.ctr[WM_CTR_STREAM_HOLD_TIMEOUT], 1);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_AT_TIMEOUT], 1);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_VALUES], 1);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_LATE], 0);
+	CHECK_EQ(stats.ctr[WM_CTR_MASK_TIMEOUT_COLLATERAL], 0);
+}
+
 /*
  * Hold classes: bytes held while the peer has not acknowledged all that
  * came before them (a flight in progress) wait for twice the flow's
@@ -2067,6 +2409,11 @@ main(int argc, char **argv)
 	RUN(timeout_masks_email_at_tail);
 	RUN(timeout_value_extended_is_collateral);
 	RUN(timeout_one_byte_segments_apart);
+	RUN(view_timeout_inside_escape);
+	RUN(view_timeout_value_complete_at_tail);
+	RUN(view_release_timeout_escape_left_whole);
+	RUN(view_timeout_one_byte_segments_apart);
+	RUN(view_timeout_inside_percent_escape);
 	RUN(acked_sender_decided_early);
 	RUN(hold_follows_round_trip);
 	RUN(reversed);
