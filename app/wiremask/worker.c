@@ -136,7 +136,11 @@ handoff(void *arg, unsigned int owner, struct rte_mbuf **pkts, uint16_t n)
 	return (uint16_t)k;
 }
 
-/* Receive and judge; returns how many packets came in. */
+/*
+ * Receive and judge; returns how many packets came in. Each burst asks
+ * for what the data path's rx budget holds (wm_dp_rx_size()): the rest
+ * waits in the NIC's ring, not behind this burst's work.
+ */
 static unsigned int
 rx_poll(struct wm_worker *w, uint64_t now)
 {
@@ -145,10 +149,11 @@ rx_poll(struct wm_worker *w, uint64_t now)
 
 	for (unsigned int i = 0; i < w->nrxq; i++) {
 		uint16_t pidx = w->rxq[i].port;
+		uint16_t want = wm_dp_rx_size(w->dp);
 		uint16_t n = wm_app.ports[pidx].soft ?
-			wm_capture_rx(pidx, pkts, WM_BURST) :
+			wm_capture_rx(pidx, pkts, want) :
 			rte_eth_rx_burst(wm_app.ports[pidx].id,
-					 w->rxq[i].queue, pkts, WM_BURST);
+					 w->rxq[i].queue, pkts, want);
 
 		if (n != 0) {
 			__atomic_store_n(&w->last_rx_tsc, now, __ATOMIC_RELAXED);
@@ -165,7 +170,7 @@ ring_poll(struct wm_worker *w, uint64_t now)
 {
 	struct rte_mbuf *pkts[WM_BURST];
 	unsigned int n = rte_ring_sc_dequeue_burst(w->ring, (void **)pkts,
-						   WM_BURST, NULL);
+						   wm_dp_rx_size(w->dp), NULL);
 
 	if (n > 0) {
 		__atomic_store_n(&w->last_rx_tsc, now, __ATOMIC_RELAXED);
