@@ -66,9 +66,11 @@ wm_dp_rx_burst(struct wm_dp *dp, struct rte_mbuf **pkts, uint16_t n,
 	while (k < n) {
 		k += dp_rx_sub(dp, pkts + k, (uint16_t)(n - k), port, now,
 			       &units);
-		/* What this sub-burst decided leaves before the next. */
-		if (k < n)
-			dp_tx_flush_all(dp);
+		/*
+		 * What this sub-burst decided leaves before the next, and
+		 * the last one's before the worker polls its other queues.
+		 */
+		dp_tx_flush_all(dp);
 	}
 	dp_handoff_flush(dp);
 	rx_learn(dp, units, n);

@@ -168,7 +168,8 @@ void wm_dp_set_proto(struct wm_dp *dp, bool on);
  * Judge a burst received on port @port at TSC @now; returns @n. Packets
  * of flows another worker owns are handed over (conf->handoff). It is
  * judged in sub-bursts of at most WM_DP_RX_BUDGET units, each one's
- * judged packets sent before the next is parsed.
+ * judged packets sent before the next is parsed (the last one's before
+ * it returns: not after the worker's other rx queues).
  */
 uint16_t wm_dp_rx_burst(struct wm_dp *dp, struct rte_mbuf **pkts, uint16_t n,
 			uint16_t port, uint64_t now);

@@ -353,6 +353,33 @@ large_burst_leaves_in_sub_bursts(void)
 }
 
 /*
+ * What a burst decided has left when wm_dp_rx_burst() returns: it does
+ * not wait for the timers, which a worker runs after polling its other
+ * rx queues and its hand-off ring.
+ */
+static void
+burst_leaves_before_the_next_poll(void)
+{
+	struct wm_dp_conf c = {
+		.cfg = g.cfg, .segs = g.segs, .segment_names = g.names,
+		.nworkers = 1, .nports = 2, .tx = tx_count,
+	};
+	struct rte_mbuf *m[3];
+	struct wm_dp *dp;
+
+	c.ports[0].peer = 1;
+	c.ports[1].peer = 0;
+	dp = wm_dp_create(&c, 0, SOCKET_ID_ANY);
+	CHECK(dp != NULL);
+	arp_burst(m, 3, 60);
+	tx_calls = tx_most = 0;
+	wm_dp_rx_burst(dp, m, 3, 0, now);
+	CHECK_EQ(tx_calls, 1);
+	CHECK_EQ(wm_dp_stats(dp)->ctr[WM_CTR_TX], 3);
+	wm_dp_free(dp);
+}
+
+/*
  * The size the next rx burst asks for follows the frames' sizes: 32
  * small ones, fewer once full-size frames come (a multiple of 4, for
  * vector PMDs), 32 again when small ones do.
@@ -407,6 +434,7 @@ main(int argc, char **argv)
 	RUN(decided_packets_leave_before_the_burst_ends);
 	RUN(large_burst_leaves_in_sub_bursts);
 	RUN(rx_size_follows_frame_sizes);
+	RUN(burst_leaves_before_the_next_poll);
 	gen_free(&g);
 	rte_eal_cleanup();
 	TEST_END();
