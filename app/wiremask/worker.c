@@ -138,8 +138,9 @@ handoff(void *arg, unsigned int owner, struct rte_mbuf **pkts, uint16_t n)
 
 /*
  * Receive and judge; returns how many packets came in. Each burst asks
- * for what the data path's rx budget holds (wm_dp_rx_size()): the rest
- * waits in the NIC's ring, not behind this burst's work.
+ * a port for what the data path's rx budget holds (wm_dp_rx_size()):
+ * the rest waits in the NIC's ring, not behind this burst's work. A
+ * capture file has no latency to keep: read as net_pcap reads it.
  */
 static unsigned int
 rx_poll(struct wm_worker *w, uint64_t now)
@@ -149,11 +150,11 @@ rx_poll(struct wm_worker *w, uint64_t now)
 
 	for (unsigned int i = 0; i < w->nrxq; i++) {
 		uint16_t pidx = w->rxq[i].port;
-		uint16_t want = wm_dp_rx_size(w->dp);
 		uint16_t n = wm_app.ports[pidx].soft ?
-			wm_capture_rx(pidx, pkts, want) :
+			wm_capture_rx(pidx, pkts, WM_BURST) :
 			rte_eth_rx_burst(wm_app.ports[pidx].id,
-					 w->rxq[i].queue, pkts, want);
+					 w->rxq[i].queue, pkts,
+					 wm_dp_rx_size(w->dp));
 
 		if (n != 0) {
 			__atomic_store_n(&w->last_rx_tsc, now, __ATOMIC_RELAXED);
