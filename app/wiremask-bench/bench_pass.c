@@ -122,7 +122,6 @@ pass_handoff(struct blcore *b, struct rte_mbuf **m, uint32_t n)
 		uint64_t now = vnow(b);
 
 		k = rx_take(b, n - i);
-
 		b->burst_now = now;
 		wm_dp_rx_burst(b->dp, m + i, (uint16_t)k, 0, now);
 		ring_poll(b, now);

@@ -48,7 +48,7 @@ struct wm_dp {
 	uint8_t bkind[WM_DP_BURST];
 	bool bmasks[WM_DP_BURST];
 	struct wm_flow_key bkey[WM_DP_BURST];
-	/* Work units of recent rx packets, an average (WM_DP_RX_SHIFT
+	/* Work units of recent rx packets, an average (RX_SHIFT
 	 * fractional bits), and the rx burst size it gives (datapath_rx.c). */
 	uint32_t rx_avg;
 	uint16_t rx_size;
