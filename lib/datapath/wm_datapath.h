@@ -42,13 +42,14 @@
  * The work a burst may carry, in units of frame bytes plus
  * WM_DP_RX_PKT_UNITS a packet. A packet received in a burst leaves once
  * the packets ahead of it are judged, so a burst's work is the latency
- * it adds: 32 pure ACKs fit (~8 us), 8 frames of a 1500 B HTTP mix
- * (half of them ACKs, ~20-40 us), 4 full-size frames; 32 of the mix
- * took 100-125 us. A burst received larger is judged in sub-bursts that
- * each leave at their end (wm_dp_rx_burst()), and the next one asks for
- * fewer (wm_dp_rx_size()).
+ * it adds: 32 pure ACKs fit (~8 us), 4 frames of a 1500 B HTTP mix (half
+ * of them ACKs) or 4 full-size frames (~10-20 us); 32 of the mix took
+ * 100-125 us, and bursts of 8 still left a p99 of 46-55 us at a load
+ * that made every packet 2.5-3x slower, where 4 left 29-43 us. A burst
+ * received larger is judged in sub-bursts that each leave at their end
+ * (wm_dp_rx_burst()), and the next one asks for fewer (wm_dp_rx_size()).
  */
-#define WM_DP_RX_BUDGET 8192
+#define WM_DP_RX_BUDGET 6400
 /*
  * A packet's fixed cost in byte units: measured, a pure ACK (64 B)
  * costs ~0.23 us and a 1,514 B HTTP frame ~5 us on the same core,
