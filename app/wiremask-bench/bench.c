@@ -281,6 +281,48 @@ bench_heap_in_use(void)
 	return n;
 }
 
+/*
+ * Table entries for @n workers: the flows the busiest one owns and a
+ * sixteenth more (the table chains: it may fill), or the config's own
+ * size if larger. Not a power of two: at a million flows each spare
+ * entry is a flow's worth of memory.
+ */
+uint32_t
+bench_table_size(unsigned int n)
+{
+	uint32_t owned[RTE_MAX_LCORE] = { 0 }, most = 0;
+
+	for (uint32_t i = 0; i < bench.fds.n; i++) {
+		unsigned int o = wm_dp_owner(wm_flow_hash(&bench.fds.keys[i]), n);
+
+		most = RTE_MAX(most, ++owned[o]);
+	}
+	most += most / 16 + 1024;
+	return RTE_MIN(RTE_MAX(most, bench.table_size), 1u << 24);
+}
+
+int
+bench_rings_make(unsigned int n)
+{
+	for (unsigned int i = 0; i < n && n > 1; i++) {
+		struct blcore *b = &bench.lc[i];
+		char name[RTE_RING_NAMESIZE];
+
+		if (b->ring != NULL)
+			continue;
+		snprintf(name, sizeof(name), "bench_ho_%u", i);
+		b->ring = rte_ring_create(name, rte_align32pow2(bench.nfr + 1),
+					  (int)rte_lcore_to_socket_id(b->lcore),
+					  RING_F_SC_DEQ);
+		if (b->ring == NULL) {
+			fprintf(stderr, "wiremask-bench: hand-off ring: %s\n",
+				rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 static int
 parse_workers(const char *s)
 {

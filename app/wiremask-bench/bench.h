@@ -176,6 +176,10 @@ struct run {
 
 /* bench.c: bytes in use on the libc and DPDK heaps. */
 uint64_t bench_heap_in_use(void);
+/* The flow table size for @n workers (bench.c). */
+uint32_t bench_table_size(unsigned int n);
+/* Hand-off rings for @n workers, made once: room for every frame. */
+int bench_rings_make(unsigned int n);
 
 /* bench_pass.c */
 int run_workers(struct run *run);

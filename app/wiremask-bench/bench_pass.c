@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include <rte_cycles.h>
-#include <rte_errno.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <sys/resource.h>
@@ -77,6 +76,13 @@ bench_tx(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 	return n;
 }
 
+/* Of @left frames waiting, those the next rx burst takes. */
+static inline uint32_t
+rx_take(const struct blcore *b, uint32_t left)
+{
+	return RTE_MIN(left, (uint32_t)wm_dp_rx_size(b->dp));
+}
+
 /*
  * Frames are spread over the lcores by the flow hash the data path
  * uses to pick a flow's owner, so no packet is ever handed over.
@@ -96,7 +102,7 @@ ring_poll(struct blcore *b, uint64_t now)
 {
 	struct rte_mbuf *pkts[WM_DP_BURST];
 	unsigned int n = rte_ring_sc_dequeue_burst(b->ring, (void **)pkts,
-						   WM_DP_BURST, NULL);
+						   wm_dp_rx_size(b->dp), NULL);
 
 	if (n > 0)
 		wm_dp_judge_burst(b->dp, pkts, (uint16_t)n, now);
@@ -112,12 +118,12 @@ ring_poll(struct blcore *b, uint64_t now)
 static void
 pass_handoff(struct blcore *b, struct rte_mbuf **m, uint32_t n)
 {
-	for (uint32_t i = 0; i < n; i += WM_DP_BURST) {
-		uint16_t k = (uint16_t)RTE_MIN((uint32_t)WM_DP_BURST, n - i);
+	for (uint32_t i = 0, k; i < n; i += k) {
 		uint64_t now = vnow(b);
 
+		k = rx_take(b, n - i);
 		b->burst_now = now;
-		wm_dp_rx_burst(b->dp, m + i, k, 0, now);
+		wm_dp_rx_burst(b->dp, m + i, (uint16_t)k, 0, now);
 		ring_poll(b, now);
 		wm_dp_tick(b->dp, now);
 	}
@@ -183,17 +189,21 @@ burst_calm(struct blcore *b, uint32_t fresh0)
 		b->calm[b->ncalm++] = b->fresh[i];
 }
 
-/* The full path (and the ACK pass: the same calls on pure ACKs). */
+/*
+ * The full path (and the ACK pass: the same calls on pure ACKs), its
+ * frames waiting as in a NIC's ring kept full: each burst takes what
+ * the appliance's would (wm_dp_rx_size()).
+ */
 static void
 pass_full(struct blcore *b, struct rte_mbuf **m, uint32_t n)
 {
-	for (uint32_t i = 0; i < n; i += WM_DP_BURST) {
-		uint16_t k = (uint16_t)RTE_MIN((uint32_t)WM_DP_BURST, n - i);
+	for (uint32_t i = 0, k; i < n; i += k) {
 		uint64_t now = vnow(b);
 		uint32_t fresh0 = b->nfresh;
 
+		k = rx_take(b, n - i);
 		b->burst_now = now;
-		wm_dp_rx_burst(b->dp, m + i, k, 0, now);
+		wm_dp_rx_burst(b->dp, m + i, (uint16_t)k, 0, now);
 		wm_dp_tick(b->dp, now);
 		if (b->calm != NULL)
 			burst_calm(b, fresh0);
@@ -246,8 +256,8 @@ pass_paced(struct blcore *b, struct rte_mbuf **m, uint32_t n, uint32_t first)
 			wm_dp_tick(b->dp, now);
 			continue;
 		}
-		k = (uint16_t)RTE_MIN(RTE_MIN(due - first, (uint64_t)n) - next,
-				      (uint64_t)WM_DP_BURST);
+		k = (uint16_t)rx_take(b, (uint32_t)(RTE_MIN(due - first,
+							   (uint64_t)n) - next));
 		/* Everything that has arrived taken: caught up. */
 		if (b->backlog && due - first - next <= k) {
 			b->backlog = false;
@@ -629,49 +639,6 @@ cmp_cycles(const void *a, const void *b)
 }
 
 /*
- * Table entries for @n workers: the flows the busiest one owns and a
- * sixteenth more (the table chains: it may fill), or the config's own
- * size if larger. Not a power of two: at a million flows each spare
- * entry is a flow's worth of memory.
- */
-static uint32_t
-table_size(unsigned int n)
-{
-	uint32_t owned[RTE_MAX_LCORE] = { 0 }, most = 0;
-
-	for (uint32_t i = 0; i < bench.fds.n; i++) {
-		unsigned int o = wm_dp_owner(wm_flow_hash(&bench.fds.keys[i]), n);
-
-		most = RTE_MAX(most, ++owned[o]);
-	}
-	most += most / 16 + 1024;
-	return RTE_MIN(RTE_MAX(most, bench.table_size), 1u << 24);
-}
-
-/* Hand-off rings, made once: room for every frame, never full. */
-static int
-rings_make(unsigned int n)
-{
-	for (unsigned int i = 0; i < n && n > 1; i++) {
-		struct blcore *b = &bench.lc[i];
-		char name[RTE_RING_NAMESIZE];
-
-		if (b->ring != NULL)
-			continue;
-		snprintf(name, sizeof(name), "bench_ho_%u", i);
-		b->ring = rte_ring_create(name, rte_align32pow2(bench.nfr + 1),
-					  (int)rte_lcore_to_socket_id(b->lcore),
-					  RING_F_SC_DEQ);
-		if (b->ring == NULL) {
-			fprintf(stderr, "wiremask-bench: hand-off ring: %s\n",
-				rte_strerror(rte_errno));
-			return -ENOMEM;
-		}
-	}
-	return 0;
-}
-
-/*
  * Frames to @n lcores by flow hash, and each a fresh data path as
  * worker i of n (so a flow's owner is the lcore that has its frames).
  * What the heaps hold from here on is the data paths' (bench.heap_base).
@@ -695,9 +662,9 @@ distribute(unsigned int n)
 		wm_dp_free(bench.lc[i].dp);
 		bench.lc[i].dp = NULL;
 	}
-	if (rings_make(n) < 0)
+	if (bench_rings_make(n) < 0)
 		return -ENOMEM;
-	bench.cfg->flow_table_size = table_size(n);
+	bench.cfg->flow_table_size = bench_table_size(n);
 	bench.heap_base = bench_heap_in_use();
 	for (unsigned int i = 0; i < n; i++) {
 		struct blcore *b = &bench.lc[i];

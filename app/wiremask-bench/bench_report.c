@@ -317,7 +317,8 @@ report_human(const struct run *runs, unsigned int n)
 		       r->prof.held_p50, r->prof.held_p99, r->prof.held_max);
 		printf("  payload packets not held past their burst: "
 		       "%" PRIu64 ", added latency p50 %.2f us, p99 %.2f us, "
-		       "max %.0f us (bursts of %u back to back; workers "
+		       "max %.0f us (bursts back to back, as many as "
+		       "wm_dp_rx_size() asks for, at most %u; workers "
 		       "preempted %" PRIu64 " times)\n", r->prof.nfresh,
 		       r->prof.fresh_p50, r->prof.fresh_p99, r->prof.fresh_max,
 		       WM_DP_BURST, r->prof.nivcsw);

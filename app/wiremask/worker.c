@@ -136,7 +136,12 @@ handoff(void *arg, unsigned int owner, struct rte_mbuf **pkts, uint16_t n)
 	return (uint16_t)k;
 }
 
-/* Receive and judge; returns how many packets came in. */
+/*
+ * Receive and judge; returns how many packets came in. Each burst asks
+ * a port for what the data path's rx budget holds (wm_dp_rx_size()):
+ * the rest waits in the NIC's ring, not behind this burst's work. A
+ * capture file has no latency to keep: read as net_pcap reads it.
+ */
 static unsigned int
 rx_poll(struct wm_worker *w, uint64_t now)
 {
@@ -148,7 +153,8 @@ rx_poll(struct wm_worker *w, uint64_t now)
 		uint16_t n = wm_app.ports[pidx].soft ?
 			wm_capture_rx(pidx, pkts, WM_BURST) :
 			rte_eth_rx_burst(wm_app.ports[pidx].id,
-					 w->rxq[i].queue, pkts, WM_BURST);
+					 w->rxq[i].queue, pkts,
+					 wm_dp_rx_size(w->dp));
 
 		if (n != 0) {
 			__atomic_store_n(&w->last_rx_tsc, now, __ATOMIC_RELAXED);
@@ -165,7 +171,7 @@ ring_poll(struct wm_worker *w, uint64_t now)
 {
 	struct rte_mbuf *pkts[WM_BURST];
 	unsigned int n = rte_ring_sc_dequeue_burst(w->ring, (void **)pkts,
-						   WM_BURST, NULL);
+						   wm_dp_rx_size(w->dp), NULL);
 
 	if (n > 0) {
 		__atomic_store_n(&w->last_rx_tsc, now, __ATOMIC_RELAXED);

@@ -601,32 +601,47 @@ burst_expire(struct wm_dp *dp, uint64_t now)
 }
 
 /*
- * One burst of at most WM_DP_BURST, in two passes (VPP style): parse
- * and key every packet, prefetching headers and per-packet state
- * PREFETCH_AHEAD packets ahead and flow buckets as their hashes are
- * known; then, timers run once, route and judge in arrival order with
- * each flow's first entry prefetched PREFETCH_AHEAD / 2 ahead.
+ * First pass over a sub-burst: parse and key pkts[0, n) until their work
+ * reaches the rx budget (dp_rx_units()), prefetching headers and
+ * per-packet state PREFETCH_AHEAD packets ahead (the mbuf itself twice
+ * as far: pkt_prefetch() reads where its data lies from it, hot when a
+ * NIC just wrote it, cold in a replay) and flow buckets as their hashes
+ * are known. Returns how many it parsed; their work goes to *@units.
  */
-static void
-rx_chunk(struct wm_dp *dp, struct rte_mbuf **pkts, uint16_t n, uint16_t port,
-	 uint64_t now)
+static uint16_t
+rx_parse_pass(struct wm_dp *dp, struct rte_mbuf **pkts, uint16_t n,
+	      uint16_t port, uint32_t *units)
 {
-	/*
-	 * The mbuf itself twice as far ahead: pkt_prefetch() reads where
-	 * its data lies from it (hot when a NIC just wrote it, cold in a
-	 * replay).
-	 */
-	for (uint16_t k = 0; k < n && k < 2 * PREFETCH_AHEAD; k++)
+	uint32_t u = 0;
+	uint16_t k;
+
+	for (k = 0; k < n && k < 2 * PREFETCH_AHEAD; k++)
 		rte_prefetch0(pkts[k]);
-	for (uint16_t k = 0; k < n && k < PREFETCH_AHEAD; k++)
+	for (k = 0; k < n && k < PREFETCH_AHEAD; k++)
 		pkt_prefetch(pkts[k]);
-	for (uint16_t k = 0; k < n; k++) {
+	for (k = 0; k < n && u < WM_DP_RX_BUDGET; k++) {
 		if (k + 2 * PREFETCH_AHEAD < n)
 			rte_prefetch0(pkts[k + 2 * PREFETCH_AHEAD]);
 		if (k + PREFETCH_AHEAD < n)
 			pkt_prefetch(pkts[k + PREFETCH_AHEAD]);
 		rx_parse(dp, pkts[k], port, k);
+		u += dp_rx_units(pkts[k]);
 	}
+	*units += u;
+	return k;
+}
+
+/*
+ * One sub-burst of at most WM_DP_BURST, in two passes (VPP style):
+ * parse and key as much of @pkts as the rx budget holds; then, timers
+ * run once, route and judge in arrival order with each flow's first
+ * entry prefetched PREFETCH_AHEAD / 2 ahead. Returns how many it took.
+ */
+uint16_t
+dp_rx_sub(struct wm_dp *dp, struct rte_mbuf **pkts, uint16_t n, uint16_t port,
+	  uint64_t now, uint32_t *units)
+{
+	n = rx_parse_pass(dp, pkts, RTE_MIN(n, WM_DP_BURST), port, units);
 	burst_expire(dp, now);
 	for (uint16_t k = 0; k < n && k < PREFETCH_AHEAD / 2; k++)
 		if (dp->bmasks[k])
@@ -640,17 +655,6 @@ rx_chunk(struct wm_dp *dp, struct rte_mbuf **pkts, uint16_t n, uint16_t port,
 					       wm_pkt_meta(pkts[a])->hash);
 		rx_one(dp, pkts[k], port, now, k);
 	}
-}
-
-uint16_t
-wm_dp_rx_burst(struct wm_dp *dp, struct rte_mbuf **pkts, uint16_t n,
-	       uint16_t port, uint64_t now)
-{
-	dp->stats.ctr[WM_CTR_RX] += n;
-	for (uint16_t k = 0; k < n; k += WM_DP_BURST)
-		rx_chunk(dp, pkts + k, (uint16_t)RTE_MIN(n - k, WM_DP_BURST),
-			 port, now);
-	dp_handoff_flush(dp);
 	return n;
 }
 
@@ -766,6 +770,7 @@ wm_dp_create(const struct wm_dp_conf *conf, unsigned int index, int socket)
 	    dp->tok == NULL)
 		goto nomem;
 	stream_conf_make(dp, us);
+	dp_rx_init(dp);
 	wm_stream_ctx_init(&dp->stream, dp->scratch, &dp->stats,
 			   &dp->stream_conf, dp->rb_pool, dp->win_pool, emit, dp);
 	dp->stream.tok = dp->tok;

@@ -48,6 +48,10 @@ struct wm_dp {
 	uint8_t bkind[WM_DP_BURST];
 	bool bmasks[WM_DP_BURST];
 	struct wm_flow_key bkey[WM_DP_BURST];
+	/* Work units of recent rx packets, an average (RX_SHIFT
+	 * fractional bits), and the rx burst size it gives (datapath_rx.c). */
+	uint32_t rx_avg;
+	uint16_t rx_size;
 	/* RSS redirection entry -> worker (queue i % nworkers). */
 	uint8_t rss_owner[WM_DP_RETA_PATTERN];
 	/* Per port: does a NIC place the flows of its link (its own RSS or
@@ -99,5 +103,26 @@ dp_clock_now(const struct wm_dp *dp, uint64_t tsc)
 
 /* Send what the transmit buffers hold, every port (datapath.c). */
 void dp_tx_flush_all(struct wm_dp *dp);
+
+/*
+ * What @m costs to judge, in the rx budget's units (WM_DP_RX_BUDGET):
+ * its bytes (scanned, copied, checksummed) and a packet's fixed share.
+ */
+static inline uint32_t
+dp_rx_units(const struct rte_mbuf *m)
+{
+	return m->pkt_len + WM_DP_RX_PKT_UNITS;
+}
+
+/*
+ * Judge the head of @pkts (at most @n, WM_DP_BURST) received on @port:
+ * as many packets as the rx budget holds, at least one; their units
+ * added to *@units. Returns how many (datapath.c).
+ */
+uint16_t dp_rx_sub(struct wm_dp *dp, struct rte_mbuf **pkts, uint16_t n,
+		   uint16_t port, uint64_t now, uint32_t *units);
+
+/* The rx burst size before any packet was seen (datapath_rx.c). */
+void dp_rx_init(struct wm_dp *dp);
 
 #endif /* DATAPATH_PRIV_H */

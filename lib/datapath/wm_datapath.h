@@ -35,8 +35,28 @@
 #include "wm_stats.h"
 #include "wm_stream.h"
 
-/* Packets per burst, in and out. */
+/* Packets per burst, in and out, at most. */
 #define WM_DP_BURST 32
+
+/*
+ * The work a burst may carry, in units of frame bytes plus
+ * WM_DP_RX_PKT_UNITS a packet. A packet received in a burst leaves once
+ * the packets ahead of it are judged, so a burst's work is the latency
+ * it adds: 32 pure ACKs fit (~8 us), 4 frames of a 1500 B HTTP mix (half
+ * of them ACKs) or 4 full-size frames (~10-20 us); 32 of the mix took
+ * 100-125 us, and bursts of 8 still left a p99 of 46-55 us at a load
+ * that made every packet 2.5-3x slower, where 4 left 29-43 us. A burst
+ * received larger is judged in sub-bursts that each leave at their end
+ * (wm_dp_rx_burst()), and the next one asks for fewer (wm_dp_rx_size()).
+ */
+#define WM_DP_RX_BUDGET 6400
+/*
+ * A packet's fixed cost in byte units: measured, a pure ACK (64 B)
+ * costs ~0.23 us and a 1,514 B HTTP frame ~5 us on the same core,
+ * about their sizes' ratio; this much more keeps small packets from
+ * looking free.
+ */
+#define WM_DP_RX_PKT_UNITS 64
 
 struct wm_dp;
 struct wm_token_ctx;
@@ -147,10 +167,22 @@ void wm_dp_set_proto(struct wm_dp *dp, bool on);
 
 /**
  * Judge a burst received on port @port at TSC @now; returns @n. Packets
- * of flows another worker owns are handed over (conf->handoff).
+ * of flows another worker owns are handed over (conf->handoff). It is
+ * judged in sub-bursts of at most WM_DP_RX_BUDGET units, each one's
+ * judged packets sent before the next is parsed (the last one's before
+ * it returns: not after the worker's other rx queues).
  */
 uint16_t wm_dp_rx_burst(struct wm_dp *dp, struct rte_mbuf **pkts, uint16_t n,
 			uint16_t port, uint64_t now);
+
+/**
+ * How many packets the next rx burst should ask for: as many as the
+ * recent packets' sizes say fit in WM_DP_RX_BUDGET, a multiple of 4
+ * (vector PMDs receive in fours, and nothing when asked for fewer)
+ * from 4 to WM_DP_BURST. The appliance's workers and the benchmark's
+ * replay both size their bursts with it.
+ */
+uint16_t wm_dp_rx_size(const struct wm_dp *dp);
 
 /** Judge packets handed over by other workers (flows this one owns). */
 uint16_t wm_dp_judge_burst(struct wm_dp *dp, struct rte_mbuf **pkts,

@@ -4,7 +4,8 @@
  * which worker owns a flow (the NIC's symmetric RSS, reproduced in
  * software; the flow hash without RSS), what an idle flow costs
  * (retained bytes given back once acknowledged and the grace passed),
- * and when judged packets leave (before their rx burst ends).
+ * and when judged packets leave (before their rx burst ends; large
+ * bursts in sub-bursts, the next rx burst sized by the frames' sizes).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -286,6 +287,138 @@ decided_packets_leave_before_the_burst_ends(void)
 	wm_dp_free(dp);
 }
 
+/* A burst of @n broadcast ARP frames of @len bytes (judged at once). */
+static void
+arp_burst(struct rte_mbuf **m, unsigned int n, uint16_t len)
+{
+	CHECK_EQ(rte_pktmbuf_alloc_bulk(pool, m, n), 0);
+	for (unsigned int i = 0; i < n; i++) {
+		uint8_t *f = rte_pktmbuf_mtod(m[i], uint8_t *);
+
+		memset(f, 0, len);
+		f[0] = 0xff;
+		f[6] = 2;
+		put16(f + 12, 0x0806);
+		m[i]->data_len = len;
+		m[i]->pkt_len = len;
+		/* Not parsed yet: rx_parse() sets where it leaves. */
+		wm_pkt_meta(m[i])->out_port = UINT16_MAX;
+	}
+}
+
+static struct rte_mbuf *burst_last;
+static bool last_parsed_at_first_tx;
+
+static uint16_t
+tx_first_sees_last(void *arg, uint16_t port, struct rte_mbuf **pkts,
+		   uint16_t n)
+{
+	if (tx_calls == 0)
+		last_parsed_at_first_tx =
+			wm_pkt_meta(burst_last)->out_port != UINT16_MAX;
+	return tx_count(arg, port, pkts, n);
+}
+
+/*
+ * A burst of 32 full-size frames is more work than the rx budget
+ * holds: it is judged in sub-bursts of what fits (6 of 1,514 B), and
+ * the first leave before the last is even parsed.
+ */
+static void
+large_burst_leaves_in_sub_bursts(void)
+{
+	struct wm_dp_conf c = {
+		.cfg = g.cfg, .segs = g.segs, .segment_names = g.names,
+		.nworkers = 1, .nports = 2, .tx = tx_first_sees_last,
+	};
+	unsigned int fit = (WM_DP_RX_BUDGET + 1514 + WM_DP_RX_PKT_UNITS - 1) /
+			   (1514 + WM_DP_RX_PKT_UNITS);
+	struct rte_mbuf *m[WM_DP_BURST];
+	struct wm_dp *dp;
+
+	c.ports[0].peer = 1;
+	c.ports[1].peer = 0;
+	dp = wm_dp_create(&c, 0, SOCKET_ID_ANY);
+	CHECK(dp != NULL);
+	arp_burst(m, WM_DP_BURST, 1514);
+	burst_last = m[WM_DP_BURST - 1];
+	tx_calls = tx_most = 0;
+	wm_dp_rx_burst(dp, m, WM_DP_BURST, 0, now);
+	wm_dp_tick(dp, now);
+	CHECK(!last_parsed_at_first_tx);
+	CHECK_EQ(tx_most, fit);
+	CHECK_EQ(tx_calls, (WM_DP_BURST + fit - 1) / fit);
+	CHECK_EQ(wm_dp_stats(dp)->ctr[WM_CTR_TX], WM_DP_BURST);
+	wm_dp_free(dp);
+}
+
+/*
+ * What a burst decided has left when wm_dp_rx_burst() returns: it does
+ * not wait for the timers, which a worker runs after polling its other
+ * rx queues and its hand-off ring.
+ */
+static void
+burst_leaves_before_the_next_poll(void)
+{
+	struct wm_dp_conf c = {
+		.cfg = g.cfg, .segs = g.segs, .segment_names = g.names,
+		.nworkers = 1, .nports = 2, .tx = tx_count,
+	};
+	struct rte_mbuf *m[3];
+	struct wm_dp *dp;
+
+	c.ports[0].peer = 1;
+	c.ports[1].peer = 0;
+	dp = wm_dp_create(&c, 0, SOCKET_ID_ANY);
+	CHECK(dp != NULL);
+	arp_burst(m, 3, 60);
+	tx_calls = tx_most = 0;
+	wm_dp_rx_burst(dp, m, 3, 0, now);
+	CHECK_EQ(tx_calls, 1);
+	CHECK_EQ(wm_dp_stats(dp)->ctr[WM_CTR_TX], 3);
+	wm_dp_free(dp);
+}
+
+/*
+ * The size the next rx burst asks for follows the frames' sizes: 32
+ * small ones, fewer once full-size frames come (a multiple of 4, for
+ * vector PMDs), 32 again when small ones do.
+ */
+static void
+rx_size_follows_frame_sizes(void)
+{
+	struct wm_dp_conf c = {
+		.cfg = g.cfg, .segs = g.segs, .segment_names = g.names,
+		.nworkers = 1, .nports = 2, .tx = tx_count,
+	};
+	struct rte_mbuf *m[WM_DP_BURST];
+	struct wm_dp *dp;
+	uint16_t n;
+
+	c.ports[0].peer = 1;
+	c.ports[1].peer = 0;
+	dp = wm_dp_create(&c, 0, SOCKET_ID_ANY);
+	CHECK(dp != NULL);
+	CHECK_EQ(wm_dp_rx_size(dp), WM_DP_BURST);
+	for (unsigned int i = 0; i < 8; i++) {
+		n = wm_dp_rx_size(dp);
+		arp_burst(m, n, 1514);
+		wm_dp_rx_burst(dp, m, n, 0, now);
+	}
+	n = wm_dp_rx_size(dp);
+	CHECK(n >= 4 && n % 4 == 0);
+	CHECK(n * (1514 + WM_DP_RX_PKT_UNITS) <= WM_DP_RX_BUDGET);
+	/* The average forgets a quarter a burst: 16 bursts, 1 % left. */
+	for (unsigned int i = 0; i < 16; i++) {
+		n = wm_dp_rx_size(dp);
+		arp_burst(m, n, 60);
+		wm_dp_rx_burst(dp, m, n, 0, now);
+	}
+	CHECK_EQ(wm_dp_rx_size(dp), WM_DP_BURST);
+	wm_dp_tick(dp, now);
+	wm_dp_free(dp);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -300,6 +433,9 @@ main(int argc, char **argv)
 	RUN(rss_link_owners);
 	RUN(idle_flow_gives_back_retained_bytes);
 	RUN(decided_packets_leave_before_the_burst_ends);
+	RUN(large_burst_leaves_in_sub_bursts);
+	RUN(rx_size_follows_frame_sizes);
+	RUN(burst_leaves_before_the_next_poll);
 	gen_free(&g);
 	rte_eal_cleanup();
 	TEST_END();
