@@ -105,7 +105,7 @@ card_is_sep(uint8_t c)
 
 /* The digit before win[p] in the same run (one separator may sit
  * between them), or CARD_NONE where the run begins. */
-static size_t
+static inline size_t
 card_prev_digit(const uint8_t *win, size_t p)
 {
 	if (p >= 1 && wm_is_digit(win[p - 1]))
@@ -164,7 +164,7 @@ card_confirm(const struct wm_detector *d, const uint8_t *win, size_t len,
 	     struct wm_span *span)
 {
 	uint8_t rev[WM_CARD_DIGITS_MAX];
-	size_t q, p, best = CARD_NONE;
+	size_t q, p, r, best = CARD_NONE;
 	unsigned int sum = 0, n = 0;
 
 	(void)d;
@@ -175,8 +175,8 @@ card_confirm(const struct wm_detector *d, const uint8_t *win, size_t len,
 	if (!wm_is_digit(win[q]) || wm_is_digit(win[q + 1]) ||
 	    wm_is_alpha(win[q + 1]))
 		return false;
-	for (p = q; card_prev_digit(win, p) != CARD_NONE;)
-		p = card_prev_digit(win, p);
+	for (p = q; (r = card_prev_digit(win, p)) != CARD_NONE;)
+		p = r;
 	if (card_run_in_id(win, p))
 		return false;
 	/* The Luhn sum grows from the check digit leftwards: one pass. */
