@@ -108,7 +108,7 @@ card_is_sep(uint8_t c)
 
 /* The digit before win[p] in the same run (one separator may sit
  * between them), or CARD_NONE where the run begins. */
-static size_t
+static inline size_t
 card_prev_digit(const uint8_t *win, size_t p)
 {
 	if (p >= 1 && wm_is_digit(win[p - 1]))

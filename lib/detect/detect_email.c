@@ -55,16 +55,27 @@ _Static_assert(1 + WM_EMAIL_LOCAL_MAX + 1 + 190 <= WM_DETECT_WINDOW,
 _Static_assert(WM_EMAIL_LOCAL_MAX + 1 + 190 <= EMAIL_RUN_MAX + 1,
 	       "a decided domain's address is still held");
 
+/* Byte classes, a table: the hold walks them back at every packet's end. */
+enum { EMAIL_C_DOMAIN = 1, EMAIL_C_LOCAL = 2 };
+static const uint8_t email_class[256] = {
+	['0' ... '9'] = EMAIL_C_DOMAIN | EMAIL_C_LOCAL,
+	['A' ... 'Z'] = EMAIL_C_DOMAIN | EMAIL_C_LOCAL,
+	['a' ... 'z'] = EMAIL_C_DOMAIN | EMAIL_C_LOCAL,
+	['-'] = EMAIL_C_DOMAIN | EMAIL_C_LOCAL,
+	['.'] = EMAIL_C_DOMAIN | EMAIL_C_LOCAL,
+	['_'] = EMAIL_C_LOCAL, ['%'] = EMAIL_C_LOCAL, ['+'] = EMAIL_C_LOCAL,
+};
+
 static bool
 email_is_domain(uint8_t c)
 {
-	return wm_is_alnum(c) || c == '-' || c == '.';
+	return email_class[c] & EMAIL_C_DOMAIN;
 }
 
 static bool
 email_is_local(uint8_t c)
 {
-	return email_is_domain(c) || c == '_' || c == '%' || c == '+';
+	return email_class[c] & EMAIL_C_LOCAL;
 }
 
 /* Length of the run of @is bytes ending at buf[end - 1], at most @max. */
@@ -158,18 +169,17 @@ email_confirm(const struct wm_detector *d, const uint8_t *win, size_t len,
 	return true;
 }
 
-/* An address whose '@' is in the tail and whose domain is still open. */
+/*
+ * An address whose '@' is at tail[at] and whose domain (after it) is
+ * still open.
+ */
 static size_t
-email_hold_domain(const uint8_t *tail, size_t len)
+email_hold_domain(const uint8_t *tail, size_t at, size_t d)
 {
-	size_t d = email_run_back(tail, len, email_is_domain, EMAIL_RUN_MAX);
-	size_t at, l;
-
-	if (d == len || tail[len - d - 1] != '@')
-		return 0;
-	at = len - d - 1;
 	/* At tail[0] what came before is unknown: assume a boundary. */
-	l = email_run_back(tail, at, email_is_local, WM_EMAIL_LOCAL_MAX + 1);
+	size_t l = email_run_back(tail, at, email_is_local,
+				  WM_EMAIL_LOCAL_MAX + 1);
+
 	if (l == 0 || l > WM_EMAIL_LOCAL_MAX || l + 1 + d > EMAIL_RUN_MAX)
 		return 0;
 	return l + 1 + d;
@@ -177,18 +187,30 @@ email_hold_domain(const uint8_t *tail, size_t len)
 
 /*
  * Either a local part is still being written (the tail ends in up to 64
- * local bytes, no '@' yet), or a domain is (see above).
+ * local bytes, no '@' yet), or a domain is (see above). One walk back
+ * over local bytes finds both runs: domain bytes are local bytes, so
+ * the domain's run ends at the first local byte that is not one.
  */
 static size_t
 email_hold(const struct wm_detector *d, const uint8_t *tail, size_t len)
 {
-	size_t local = email_run_back(tail, len, email_is_local,
-				      WM_EMAIL_LOCAL_MAX + 1);
+	size_t n = 0, dom = SIZE_MAX, local;
 
 	(void)d;
-	if (local > WM_EMAIL_LOCAL_MAX)
-		local = 0;
-	return WM_MAX(local, email_hold_domain(tail, len));
+	for (; n < EMAIL_RUN_MAX && n < len; n++) {
+		uint8_t c = email_class[tail[len - 1 - n]];
+
+		if (!(c & EMAIL_C_LOCAL))
+			break;
+		if (!(c & EMAIL_C_DOMAIN) && dom == SIZE_MAX)
+			dom = n;
+	}
+	local = n > WM_EMAIL_LOCAL_MAX ? 0 : n;
+	if (dom == SIZE_MAX)
+		dom = n;
+	if (dom == len || tail[len - dom - 1] != '@')
+		return local;
+	return WM_MAX(local, email_hold_domain(tail, len - dom - 1, dom));
 }
 
 const struct wm_detector wm_detector_email = {

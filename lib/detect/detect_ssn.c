@@ -136,12 +136,16 @@ ssn_hold(const struct wm_detector *d, const uint8_t *tail, size_t len)
 	last = tail[len - 1];
 	if (!wm_is_digit(last) && last != '-' && last != ' ')
 		return 0;
-	for (; s < len; s++)
+	for (; s < len; s++) {
+		/* Every shape starts with a digit after a non-digit. */
+		if (!wm_is_digit(tail[s]) || (s > 0 && wm_is_digit(tail[s - 1])))
+			continue;
 		for (size_t k = 0; k < WM_ARRAY_SIZE(ssn_shapes); k++)
 			if (len - s <= ssn_shape_len[k] &&
 			    ssn_shape_ok(ssn_shapes[k], tail + s, len - s) &&
 			    ssn_form_ok(d, k, tail, s, true))
 				return len - s;
+	}
 	return 0;
 }
 

@@ -23,25 +23,35 @@ static const char *const op_names[WM_MASK_OP_MAX] = {
 };
 
 /*
- * Separator lists are a few bytes ("- ", "."): a loop inline beats a
- * strchr() call per byte, and never matches the NUL terminator.
+ * A separator list ("- ", ".") as a set of bytes: one bit test a byte
+ * where a loop over the list cost ~10 instructions a byte, twice (count,
+ * then fill). The list's NUL terminator is never in the set.
  */
-static inline bool
-mask_is_sep(const char *separators, uint8_t c)
+struct mask_seps {
+	uint64_t w[4];
+};
+
+static inline void
+mask_seps_make(struct mask_seps *s, const char *separators)
 {
-	for (const char *s = separators; *s != '\0'; s++)
-		if ((uint8_t)*s == c)
-			return true;
-	return false;
+	memset(s, 0, sizeof(*s));
+	for (const char *c = separators; *c != '\0'; c++)
+		s->w[(uint8_t)*c >> 6] |= UINT64_C(1) << ((uint8_t)*c & 63);
+}
+
+static inline bool
+mask_is_sep(const struct mask_seps *s, uint8_t c)
+{
+	return (s->w[c >> 6] >> (c & 63)) & 1;
 }
 
 static size_t
-mask_count(const char *separators, const uint8_t *in, size_t len)
+mask_count(const struct mask_seps *s, const uint8_t *in, size_t len)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < len; i++)
-		n += !mask_is_sep(separators, in[i]);
+		n += !mask_is_sep(s, in[i]);
 	return n;
 }
 
@@ -53,16 +63,18 @@ static void
 mask_range(const char *separators, const uint8_t *in, uint8_t *out,
 	   size_t len, uint8_t fill, size_t keep_first, size_t keep_last)
 {
-	size_t n = mask_count(separators, in, len);
-	size_t k = 0;
+	struct mask_seps s;
+	size_t n, k = 0;
 
+	mask_seps_make(&s, separators);
+	n = mask_count(&s, in, len);
 	/* A short value is never left in clear. */
 	if (n <= keep_first + keep_last)
 		keep_first = keep_last = 0;
 	for (size_t i = 0; i < len; i++) {
 		uint8_t c = in[i];
 
-		if (mask_is_sep(separators, c)) {
+		if (mask_is_sep(&s, c)) {
 			out[i] = c;
 			continue;
 		}
@@ -148,10 +160,10 @@ wm_mask_prefix(const struct wm_mask_params *p, const char *separators,
 {
 	uint8_t fill = p->fill != '\0' ? (uint8_t)p->fill : '*';
 	size_t keep = 0, mlen = len, k = 0, changed = 0;
+	struct mask_seps s;
 	const uint8_t *at;
 
-	if (separators == NULL)
-		separators = "";
+	mask_seps_make(&s, separators != NULL ? separators : "");
 	if (p->op == WM_MASK_ALERT) {
 		memmove(out, in, len);
 		return 0;
@@ -166,7 +178,7 @@ wm_mask_prefix(const struct wm_mask_params *p, const char *separators,
 	for (size_t i = 0; i < len; i++) {
 		uint8_t c = in[i];
 
-		if (i >= mlen || mask_is_sep(separators, c) || k++ < keep) {
+		if (i >= mlen || mask_is_sep(&s, c) || k++ < keep) {
 			out[i] = c;
 			continue;
 		}

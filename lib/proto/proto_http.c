@@ -324,6 +324,26 @@ anchor_value(struct http_call *c, struct http_hdr *h, const uint8_t *p,
 		anchor_event(c, p + len, true);
 }
 
+/*
+ * Does @at[0, len) go on with header name @k from its byte @idx (any
+ * case)? Compared whole, one name at a time: most names fail at once
+ * on their length or first byte.
+ */
+static bool
+hdr_name_goes_on(unsigned int k, unsigned int idx, const char *at,
+		 size_t len)
+{
+	if (idx + len > hdr_len[k])
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char ch = at[i] >= 'A' && at[i] <= 'Z' ? at[i] + 32 : at[i];
+
+		if (hdr_names[k][idx + i] != ch)
+			return false;
+	}
+	return true;
+}
+
 static int
 on_header_field(http_parser *hp, const char *at, size_t len)
 {
@@ -338,17 +358,14 @@ on_header_field(http_parser *hp, const char *at, size_t len)
 		h->idx = 0;
 		h->in_value = 0;
 	}
-	for (size_t i = 0; i < len && h->cand != 0; i++, h->idx++) {
-		char ch = at[i] >= 'A' && at[i] <= 'Z' ? at[i] + 32 : at[i];
-
-		for (unsigned int k = 0; k < HDR_N && h->cand != 0; k++)
-			if ((h->cand & (1u << k)) &&
-			    (h->idx >= hdr_len[k] ||
-			     hdr_names[k][h->idx] != ch))
-				h->cand &= (uint8_t)~(1u << k);
-		if (h->idx == 0xfe)
-			h->cand = 0;
-	}
+	if (h->cand == 0 || len == 0)
+		return 0;
+	for (unsigned int k = 0; k < HDR_N; k++)
+		if ((h->cand & (1u << k)) &&
+		    !hdr_name_goes_on(k, h->idx, at, len))
+			h->cand &= (uint8_t)~(1u << k);
+	/* Never back to 0: a name cut in two goes on where it was. */
+	h->idx = (uint8_t)WM_MIN((size_t)h->idx + len, (size_t)0xfe);
 	return 0;
 }
 

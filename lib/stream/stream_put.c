@@ -45,9 +45,16 @@ static void
 defer_put(struct wm_stream_ctx *ctx, uint32_t at, const uint8_t *val,
 	  uint32_t n)
 {
+	uint32_t i = at, end = at + n;
+
 	memcpy(ctx->chunk + at, val, n);
-	for (uint32_t i = at; i < at + n; i++)
-		ctx->chunk_dirty[i / 64] |= UINT64_C(1) << (i % 64);
+	while (i < end) {
+		uint32_t k = RTE_MIN(end - i, 64 - i % 64);
+
+		ctx->chunk_dirty[i / 64] |= (k == 64 ? UINT64_MAX :
+					     (UINT64_C(1) << k) - 1) << (i % 64);
+		i += k;
+	}
 	ctx->dirty_lo = RTE_MIN(ctx->dirty_lo, at);
 	ctx->dirty_hi = RTE_MAX(ctx->dirty_hi, at + n);
 }
@@ -63,28 +70,39 @@ stream_defer_start(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
 	ctx->dirty_hi = 0;
 }
 
+/*
+ * The first byte at or after @i, below @hi, whose dirty bit is @set
+ * (@hi if none): a word at a time, as a chunk's masks are a few short
+ * runs among ~1,500 clean bytes.
+ */
+static uint32_t
+dirty_find(const uint64_t *bits, uint32_t i, uint32_t hi, bool set)
+{
+	while (i < hi) {
+		uint64_t w = (set ? bits[i / 64] : ~bits[i / 64]) >> (i % 64);
+
+		if (w != 0)
+			return RTE_MIN(hi, i + (uint32_t)__builtin_ctzll(w));
+		i = (i | 63) + 1;
+	}
+	return hi;
+}
+
 void
 stream_defer_flush(struct wm_stream_ctx *ctx)
 {
 	struct wm_stream_dir *d = ctx->defer_dir;
-	uint32_t i = ctx->dirty_lo;
+	uint32_t i = ctx->dirty_lo, hi = ctx->dirty_hi;
 
 	ctx->defer_dir = NULL;
-	while (i < ctx->dirty_hi) {
-		uint32_t j = i;
+	while ((i = dirty_find(ctx->chunk_dirty, i, hi, true)) < hi) {
+		uint32_t j = dirty_find(ctx->chunk_dirty, i, hi, false);
 
-		if (!(ctx->chunk_dirty[i / 64] & (UINT64_C(1) << (i % 64)))) {
-			i++;
-			continue;
-		}
-		while (j < ctx->dirty_hi &&
-		       (ctx->chunk_dirty[j / 64] & (UINT64_C(1) << (j % 64))))
-			j++;
 		held_write(d, ctx->defer_off + i, ctx->defer_off + j,
 			   ctx->chunk + i);
 		i = j;
 	}
-	for (i = ctx->dirty_lo / 64; i * 64 < ctx->dirty_hi; i++)
+	for (i = ctx->dirty_lo / 64; i * 64 < hi; i++)
 		ctx->chunk_dirty[i] = 0;
 }
 
