@@ -197,10 +197,13 @@ EOF
 		if ip netns exec "$NS_CLI" mosquitto_pub -h 10.99.1.2 -p 1885 -q 1 -t wm/file \
 			-f "$d/file.json"; then
 			mqtt_done "$f1" "$f2" || fail "22. a subscriber did not get the file within 60 s"
+			# A pause of the sender's inside a value (a loaded machine)
+			# ends its hold: the bytes held are masked as the value
+			# they might begin would be, fill and never clear.
 			judge "$PY" "$CHECK" check "$d/srv-file.json" "$d/file.json" \
-				--policy default --what "22. a 40 KB JSON payload as the broker got it"
+				--policy default --hold-masked-ok --what "22. a 40 KB JSON payload as the broker got it"
 			judge "$PY" "$CHECK" check "$d/cli-file.json" "$d/file.json" \
-				--policy default --what "22. the same delivered through wiremask"
+				--policy default --hold-masked-ok --what "22. the same delivered through wiremask"
 		else
 			fail "22. mosquitto_pub -f of a 40 KB JSON payload failed"
 		fi
