@@ -101,12 +101,13 @@ gen_free(struct gen *g)
 	wm_config_free(g->cfg);
 }
 
+/* One worker's data path on ports 0 <-> 1, sending through @send. */
 static struct wm_dp *
-dp_make(const struct gen *g)
+dp_make_tx(const struct gen *g, wm_dp_tx_t send)
 {
 	struct wm_dp_conf c = {
 		.cfg = g->cfg, .segs = g->segs, .segment_names = g->names,
-		.nworkers = 1, .nports = 2, .tx = tx,
+		.nworkers = 1, .nports = 2, .tx = send,
 	};
 	struct wm_dp *dp;
 
@@ -118,6 +119,13 @@ dp_make(const struct gen *g)
 		exit(1);
 	}
 	return dp;
+}
+
+/* The same, what it sends collected in out[] (tx()). */
+static struct wm_dp *
+dp_make(const struct gen *g)
+{
+	return dp_make_tx(g, tx);
 }
 
 /* One frame in on port @port (0: from the client), judged at once. */

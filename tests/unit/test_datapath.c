@@ -250,43 +250,6 @@ tx_count(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 	return n;
 }
 
-/*
- * A packet decided early in a burst leaves before the rest is judged:
- * a burst of 32 frames that need no judging (ARP) leaves in four tx
- * bursts of 8, not one of 32 at its end.
- */
-static void
-decided_packets_leave_before_the_burst_ends(void)
-{
-	struct wm_dp_conf c = {
-		.cfg = g.cfg, .segs = g.segs, .segment_names = g.names,
-		.nworkers = 1, .nports = 2, .tx = tx_count,
-	};
-	struct rte_mbuf *m[WM_DP_BURST];
-	struct wm_dp *dp;
-
-	c.ports[0].peer = 1;
-	c.ports[1].peer = 0;
-	dp = wm_dp_create(&c, 0, SOCKET_ID_ANY);
-	CHECK(dp != NULL);
-	CHECK_EQ(rte_pktmbuf_alloc_bulk(pool, m, WM_DP_BURST), 0);
-	for (unsigned int i = 0; i < WM_DP_BURST; i++) {
-		uint8_t *f = rte_pktmbuf_mtod(m[i], uint8_t *);
-
-		memset(f, 0, 60);
-		f[0] = 0xff;            /* broadcast ARP */
-		f[6] = 2;
-		put16(f + 12, 0x0806);
-		m[i]->data_len = 60;
-		m[i]->pkt_len = 60;
-	}
-	wm_dp_rx_burst(dp, m, WM_DP_BURST, 0, now);
-	CHECK_EQ(tx_calls, 4);
-	CHECK_EQ(tx_most, 8);
-	CHECK_EQ(wm_dp_stats(dp)->ctr[WM_CTR_TX], WM_DP_BURST);
-	wm_dp_free(dp);
-}
-
 /* A burst of @n broadcast ARP frames of @len bytes (judged at once). */
 static void
 arp_burst(struct rte_mbuf **m, unsigned int n, uint16_t len)
@@ -304,6 +267,25 @@ arp_burst(struct rte_mbuf **m, unsigned int n, uint16_t len)
 		/* Not parsed yet: rx_parse() sets where it leaves. */
 		wm_pkt_meta(m[i])->out_port = UINT16_MAX;
 	}
+}
+
+/*
+ * A packet decided early in a burst leaves before the rest is judged:
+ * a burst of 32 frames that need no judging (ARP) leaves in four tx
+ * bursts of 8, not one of 32 at its end.
+ */
+static void
+decided_packets_leave_before_the_burst_ends(void)
+{
+	struct rte_mbuf *m[WM_DP_BURST];
+	struct wm_dp *dp = dp_make_tx(&g, tx_count);
+
+	arp_burst(m, WM_DP_BURST, 60);
+	wm_dp_rx_burst(dp, m, WM_DP_BURST, 0, now);
+	CHECK_EQ(tx_calls, 4);
+	CHECK_EQ(tx_most, 8);
+	CHECK_EQ(wm_dp_stats(dp)->ctr[WM_CTR_TX], WM_DP_BURST);
+	wm_dp_free(dp);
 }
 
 static struct rte_mbuf *burst_last;
@@ -327,19 +309,11 @@ tx_first_sees_last(void *arg, uint16_t port, struct rte_mbuf **pkts,
 static void
 large_burst_leaves_in_sub_bursts(void)
 {
-	struct wm_dp_conf c = {
-		.cfg = g.cfg, .segs = g.segs, .segment_names = g.names,
-		.nworkers = 1, .nports = 2, .tx = tx_first_sees_last,
-	};
 	unsigned int fit = (WM_DP_RX_BUDGET + 1514 + WM_DP_RX_PKT_UNITS - 1) /
 			   (1514 + WM_DP_RX_PKT_UNITS);
 	struct rte_mbuf *m[WM_DP_BURST];
-	struct wm_dp *dp;
+	struct wm_dp *dp = dp_make_tx(&g, tx_first_sees_last);
 
-	c.ports[0].peer = 1;
-	c.ports[1].peer = 0;
-	dp = wm_dp_create(&c, 0, SOCKET_ID_ANY);
-	CHECK(dp != NULL);
 	arp_burst(m, WM_DP_BURST, 1514);
 	burst_last = m[WM_DP_BURST - 1];
 	tx_calls = tx_most = 0;
@@ -360,17 +334,9 @@ large_burst_leaves_in_sub_bursts(void)
 static void
 burst_leaves_before_the_next_poll(void)
 {
-	struct wm_dp_conf c = {
-		.cfg = g.cfg, .segs = g.segs, .segment_names = g.names,
-		.nworkers = 1, .nports = 2, .tx = tx_count,
-	};
 	struct rte_mbuf *m[3];
-	struct wm_dp *dp;
+	struct wm_dp *dp = dp_make_tx(&g, tx_count);
 
-	c.ports[0].peer = 1;
-	c.ports[1].peer = 0;
-	dp = wm_dp_create(&c, 0, SOCKET_ID_ANY);
-	CHECK(dp != NULL);
 	arp_burst(m, 3, 60);
 	tx_calls = tx_most = 0;
 	wm_dp_rx_burst(dp, m, 3, 0, now);
@@ -387,18 +353,10 @@ burst_leaves_before_the_next_poll(void)
 static void
 rx_size_follows_frame_sizes(void)
 {
-	struct wm_dp_conf c = {
-		.cfg = g.cfg, .segs = g.segs, .segment_names = g.names,
-		.nworkers = 1, .nports = 2, .tx = tx_count,
-	};
 	struct rte_mbuf *m[WM_DP_BURST];
-	struct wm_dp *dp;
+	struct wm_dp *dp = dp_make_tx(&g, tx_count);
 	uint16_t n;
 
-	c.ports[0].peer = 1;
-	c.ports[1].peer = 0;
-	dp = wm_dp_create(&c, 0, SOCKET_ID_ANY);
-	CHECK(dp != NULL);
 	CHECK_EQ(wm_dp_rx_size(dp), WM_DP_BURST);
 	for (unsigned int i = 0; i < 8; i++) {
 		n = wm_dp_rx_size(dp);
