@@ -6,8 +6,8 @@
  * lcores run the data path.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +28,6 @@
 struct wm_app wm_app;
 
 static volatile sig_atomic_t stop_signal;
-
 
 static void
 on_signal(int sig)
