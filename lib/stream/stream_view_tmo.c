@@ -127,6 +127,35 @@ stream_view_esc_from(const struct wm_flow *f, const struct wm_stream_dir *d)
 }
 
 /*
+ * Every byte of the @len bytes @h that may still begin a value, masked
+ * in @out as far as its rule would mask it (wm_mask_prefix, as the raw
+ * stream does) where @out has not changed it already. Returns where the
+ * first byte any rule holds lies in @h (@len: none is held).
+ */
+static size_t
+prefix_decide(const struct wm_policy_conf *pc, const uint8_t *h,
+	      size_t len, uint8_t *out)
+{
+	uint8_t pre[WM_DETECT_WINDOW];
+	size_t first = len;
+
+	for (unsigned int r = 0; r < pc->nrules; r++) {
+		const struct wm_detector *det = pc->rules[r].detector;
+		size_t k = RTE_MIN(det->hold(det, h, len), len);
+
+		if (k == 0)
+			continue;
+		first = RTE_MIN(first, len - k);
+		wm_mask_prefix(&pc->rules[r].mask, det->separators,
+			       det->min_chars, h + len - k, pre, k);
+		for (size_t j = len - k; j < len; j++)
+			if (pre[j - (len - k)] != h[j] && out[j] == h[j])
+				out[j] = pre[j - (len - k)];
+	}
+	return first;
+}
+
+/*
  * What may begin a value in the @len bytes @h before the escape at wire
  * offset @at, when they are the wire bytes themselves (the view is not
  * scanning, outside a chunked body): the raw stream took the backslash
@@ -138,24 +167,14 @@ context_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	       struct wm_stream_dir *d, struct wm_view *v, const uint8_t *h,
 	       size_t len, uint64_t at)
 {
-	const struct wm_policy_conf *pc = f->policy->conf;
-	uint8_t out[WM_DETECT_WINDOW], pre[WM_DETECT_WINDOW];
+	uint8_t out[WM_DETECT_WINDOW];
 	uint64_t masked = 0;
+	size_t first;
 
 	memcpy(out, h, len);
-	for (unsigned int r = 0; r < pc->nrules; r++) {
-		const struct wm_detector *det = pc->rules[r].detector;
-		size_t k = RTE_MIN(det->hold(det, h, len), len);
-
-		if (k == 0)
-			continue;
-		v->tmo_from = RTE_MIN(v->tmo_from, at - k);
-		wm_mask_prefix(&pc->rules[r].mask, det->separators,
-			       det->min_chars, h + len - k, pre, k);
-		for (size_t j = len - k; j < len; j++)
-			if (pre[j - (len - k)] != h[j] && out[j] == h[j])
-				out[j] = pre[j - (len - k)];
-	}
+	first = prefix_decide(f->policy->conf, h, len, out);
+	if (first < len)
+		v->tmo_from = RTE_MIN(v->tmo_from, at - (len - first));
 	for (size_t j = 0; j < len; j++) {
 		uint64_t w = at - len + j;
 
@@ -371,11 +390,11 @@ static uint64_t
 pending_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	       struct wm_stream_dir *d, struct wm_view *v)
 {
-	const struct wm_policy_conf *pc = f->policy->conf;
-	uint8_t out[WM_DETECT_WINDOW], pre[WM_DETECT_WINDOW];
+	uint8_t out[WM_DETECT_WINDOW];
 	unsigned int len, base;
 	uint64_t masked = 0;
 	const uint8_t *h;
+	size_t first;
 
 	len = RTE_MIN((unsigned int)v->hist_len, (unsigned int)WM_DETECT_WINDOW);
 	base = v->hist_len - len;
@@ -385,20 +404,10 @@ pending_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		view_probe(ctx, f, d, v, base, out);
 	if (f->blocked)
 		return 0;
-	for (unsigned int r = 0; r < pc->nrules; r++) {
-		const struct wm_detector *det = pc->rules[r].detector;
-		size_t k = RTE_MIN(det->hold(det, h, len), (size_t)len);
-
-		if (k == 0)
-			continue;
-		/* From here a value left as its policy says: decided. */
-		v->tmo_from = RTE_MIN(v->tmo_from, v->woff[base + len - k]);
-		wm_mask_prefix(&pc->rules[r].mask, det->separators,
-			       det->min_chars, h + len - k, pre, k);
-		for (size_t j = len - k; j < len; j++)
-			if (pre[j - (len - k)] != h[j] && out[j] == h[j])
-				out[j] = pre[j - (len - k)];
-	}
+	first = prefix_decide(f->policy->conf, h, len, out);
+	/* From here a value left as its policy says: decided. */
+	if (first < len)
+		v->tmo_from = RTE_MIN(v->tmo_from, v->woff[base + first]);
 	for (unsigned int j = 0; j < len; j++) {
 		uint64_t w = v->woff[base + j];
 
