@@ -101,8 +101,12 @@ void engine_fini(struct engine *e);
 /*
  * Scan @n bytes of @text in CHUNK-byte chunks as one stream (a new
  * stream every @flow bytes), then the end-of-stream byte. The text must
- * be followed by one spare byte. 0 or -1.
+ * be followed by BENCH_TEXT_SLACK spare bytes: one for that byte, the
+ * rest for Hyperscan's reads past a buffer's end (lib/match/match.c).
+ * 0 or -1.
  */
+#define BENCH_TEXT_SLACK 64
+
 int engine_scan(const struct engine *e, uint8_t *text, size_t n, size_t flow,
 		struct scan_ctx *c);
 

@@ -258,7 +258,7 @@ read_file(const char *dir, const char *name, size_t *len)
 		fclose(f);
 		return NULL;
 	}
-	p = malloc((size_t)n + 2);
+	p = malloc((size_t)n + BENCH_TEXT_SLACK);
 	if (p == NULL || fread(p, 1, (size_t)n, f) != (size_t)n) {
 		free(p);
 		fclose(f);

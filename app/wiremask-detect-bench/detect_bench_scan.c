@@ -16,9 +16,9 @@
 void
 buf_reserve(struct buf *b, size_t more)
 {
-	if (b->n + more + 1 <= b->cap)
+	if (b->n + more + BENCH_TEXT_SLACK <= b->cap)
 		return;
-	b->cap = (b->n + more + 1) * 2;
+	b->cap = (b->n + more + BENCH_TEXT_SLACK) * 2;
 	b->p = realloc(b->p, b->cap);
 	if (b->p == NULL) {
 		fprintf(stderr, "out of memory\n");
@@ -147,7 +147,8 @@ on_match(unsigned int id, unsigned long long from, unsigned long long to,
 /*
  * Scan @n bytes of @text in CHUNK-byte chunks as one stream (a new
  * stream every @flow bytes, as flows end), then the end-of-stream byte
- * the engine feeds. The text must be followed by one spare byte.
+ * the engine feeds. The text must be followed by BENCH_TEXT_SLACK
+ * spare bytes.
  */
 int
 engine_scan(const struct engine *e, uint8_t *text, size_t n, size_t flow,

@@ -135,8 +135,8 @@ custom_confirm(const struct wm_detector *d, const uint8_t *win, size_t len,
 		return false;
 	s = wm_match_block_scratch();
 	if (s == NULL ||
-	    hs_scan(c->som_db, (const char *)win, (unsigned int)len, 0, s,
-		    custom_on_match, &hit) != HS_SUCCESS)
+	    wm_match_block_scan(c->som_db, win, len, s, custom_on_match,
+				&hit) != 0)
 		return custom_confirm_whole(d, len, span);
 	if (!hit.found || hit.from >= len || len - hit.from > d->max_len)
 		return false;

@@ -1,9 +1,30 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "wm_match.h"
+
+/*
+ * Hyperscan 5.4 reads past a buffer's end on CPUs with AVX512VBMI: its
+ * fat teddy loads 32 bytes where fewer are left (VectorCamp/vectorscan
+ * issue 322; Debian 12's libhs has it). A buffer that ends within
+ * MATCH_SLACK bytes of a page's end faults when the next page is not
+ * mapped (a heap block's last page, a window at the end of a pool). Its
+ * last bytes are scanned from a copy with room after them.
+ */
+#define MATCH_SLACK 64
+#define MATCH_PAGE 4096
+
+static inline bool
+ends_near_page(const uint8_t *data, size_t len)
+{
+	return len != 0 &&
+	       ((uintptr_t)(data + len - 1) & (MATCH_PAGE - 1)) >=
+	       MATCH_PAGE - MATCH_SLACK;
+}
 
 struct wm_match_db *
 wm_match_db_build(const char *const *exprs, const unsigned int *flags,
@@ -89,11 +110,39 @@ wm_match_scan(hs_stream_t *stream, const uint8_t *data, size_t len,
 	      hs_scratch_t *scratch, wm_match_cb cb, void *ctx)
 {
 	struct scan_ctx sc = { .cb = cb, .ctx = ctx };
+	uint8_t tail[2 * MATCH_SLACK];
+	size_t t;
 
-	if (hs_scan_stream(stream, (const char *)data, (unsigned int)len, 0,
-			   scratch, on_match, &sc) != HS_SUCCESS)
+	if (__builtin_expect(!ends_near_page(data, len), 1))
+		return hs_scan_stream(stream, (const char *)data,
+				      (unsigned int)len, 0, scratch, on_match,
+				      &sc) == HS_SUCCESS ? 0 : -EIO;
+	/* A stream's matches do not depend on where its writes are cut. */
+	t = len < MATCH_SLACK ? len : MATCH_SLACK;
+	if (len > t &&
+	    hs_scan_stream(stream, (const char *)data, (unsigned int)(len - t),
+			   0, scratch, on_match, &sc) != HS_SUCCESS)
 		return -EIO;
-	return 0;
+	memcpy(tail, data + len - t, t);
+	return hs_scan_stream(stream, (const char *)tail, (unsigned int)t, 0,
+			      scratch, on_match, &sc) == HS_SUCCESS ? 0 : -EIO;
+}
+
+int
+wm_match_block_scan(const hs_database_t *db, const uint8_t *data,
+		    size_t len, hs_scratch_t *scratch,
+		    match_event_handler on, void *ctx)
+{
+	uint8_t copy[WM_MATCH_BLOCK_MAX + MATCH_SLACK];
+
+	if (ends_near_page(data, len)) {
+		if (len > WM_MATCH_BLOCK_MAX)
+			return -E2BIG;
+		memcpy(copy, data, len);
+		data = copy;
+	}
+	return hs_scan(db, (const char *)data, (unsigned int)len, 0, scratch,
+		       on, ctx) == HS_SUCCESS ? 0 : -EIO;
 }
 
 void

@@ -45,11 +45,26 @@ int wm_match_stream_open(const struct wm_match_db *mdb, hs_stream_t **stream);
 
 /**
  * Scan @len bytes as the next part of @stream; @cb runs for each match.
- * Returns 0, or -EIO on a Hyperscan error (the stream is then unusable
- * until reset).
+ * Hyperscan may read past a buffer's end (match.c): near a page's end
+ * the last bytes are scanned from a copy. Returns 0, or -EIO on a
+ * Hyperscan error (the stream is then unusable until reset).
  */
 int wm_match_scan(hs_stream_t *stream, const uint8_t *data, size_t len,
 		  hs_scratch_t *scratch, wm_match_cb cb, void *ctx);
+
+/** The longest buffer wm_match_block_scan() takes near a page's end. */
+#define WM_MATCH_BLOCK_MAX 1024
+
+/**
+ * Block-mode hs_scan() of @len bytes on @db (a registered database, see
+ * wm_match_block_register()): @on runs for each match, as Hyperscan
+ * calls it. A buffer ending near a page's end is scanned from a copy
+ * (Hyperscan may read past it: match.c). Returns 0, -EIO on a Hyperscan
+ * error or a callback's stop, -E2BIG for a copy over WM_MATCH_BLOCK_MAX.
+ */
+int wm_match_block_scan(const hs_database_t *db, const uint8_t *data,
+			size_t len, hs_scratch_t *scratch,
+			match_event_handler on, void *ctx);
 
 /** Reset @stream to its initial state (no end-of-data matches). */
 void wm_match_stream_reset(hs_stream_t *stream);
