@@ -38,6 +38,7 @@ setup() {
 }
 
 passed=0 failed=0 skipped=0 rc=0
+failed_list=$(mktemp)
 # run BUILD_DIR [MESON-TEST-ARGS...]: build, test, add up the results
 run() {
 	local bdir=$1 log p f s r=0
@@ -54,14 +55,16 @@ run() {
 	[ "$r" -eq 0 ] || rc=$r
 	# One JSON object per test: OK, SKIP and EXPECTEDFAIL count as passed;
 	# FAIL, TIMEOUT, ERROR and UNEXPECTEDPASS as failed.
-	read -r p f s < <(/usr/bin/python3 - "$log" <<'PY'
+	read -r p f s < <(/usr/bin/python3 - "$log" "$failed_list" <<'PY'
 import json, sys
 p = f = s = 0
+out = open(sys.argv[2], 'a')
 for line in open(sys.argv[1]):
     line = line.strip()
     if not line:
         continue
-    r = json.loads(line).get('result', '')
+    t = json.loads(line)
+    r = t.get('result', '')
     if r in ('OK', 'EXPECTEDFAIL'):
         p += 1
     elif r == 'SKIP':
@@ -69,6 +72,8 @@ for line in open(sys.argv[1]):
         s += 1
     else:
         f += 1
+        out.write('failed: %s (%s, %s)\n' % (t.get('name', '?'), r,
+                                           sys.argv[1].split('/')[0]))
 print(p, f, s)
 PY
 	)
@@ -92,6 +97,9 @@ case ${1:-} in
 	;;
 esac
 
+# The names again at the end, where a truncated CI log still shows them.
+cat "$failed_list"
+rm -f "$failed_list"
 if [ "$skipped" -gt 0 ]; then
 	echo "$skipped skipped"
 fi
