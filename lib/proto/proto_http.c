@@ -49,6 +49,13 @@ enum {
 	HDR_AUTHZ, HDR_PROXY_AUTHZ, HDR_COOKIE, HDR_SET_COOKIE, HDR_N
 };
 static const uint8_t hdr_len[HDR_N] = { 15, 16, 12, 13, 19, 6, 10 };
+/* The name of each length, plus one (0: none); no two have one length. */
+static const uint8_t hdr_by_len[20] = {
+	[15] = HDR_ACCEPT_ENC + 1, [16] = HDR_CONTENT_ENC + 1,
+	[12] = HDR_CONTENT_TYPE + 1, [13] = HDR_AUTHZ + 1,
+	[19] = HDR_PROXY_AUTHZ + 1, [6] = HDR_COOKIE + 1,
+	[10] = HDR_SET_COOKIE + 1,
+};
 
 /* Content types whose bodies the view decodes (prefixes, lower case). */
 static const char ct_form[] = "application/x-www-form-urlencoded";
@@ -218,6 +225,10 @@ content_type(struct http_hdr *h, const char *at, size_t len)
 		if (h->ct_json < sizeof(ct_json) - 1)
 			h->ct_json = ct_json[h->ct_json] == ch ?
 				     h->ct_json + 1 : 0xff;
+		/* Both decided (a prefix matched whole, or failed). */
+		if (h->ct_form >= sizeof(ct_form) - 1 &&
+		    h->ct_json >= sizeof(ct_json) - 1)
+			break;
 	}
 }
 
@@ -360,6 +371,16 @@ on_header_field(http_parser *hp, const char *at, size_t len)
 	}
 	if (h->cand == 0 || len == 0)
 		return 0;
+	if (h->idx == 0 && (const uint8_t *)at + len < c->end) {
+		/* The whole name at once (it ends before the bytes fed do,
+		 * at its ':'): only the name of its length can be it. */
+		unsigned int k = len < sizeof(hdr_by_len) ? hdr_by_len[len] : 0;
+
+		h->cand = k != 0 && hdr_name_goes_on(k - 1, 0, at, len) ?
+			  (uint8_t)(1u << (k - 1)) : 0;
+		h->idx = (uint8_t)WM_MIN(len, (size_t)0xfe);
+		return 0;
+	}
 	for (unsigned int k = 0; k < HDR_N; k++)
 		if ((h->cand & (1u << k)) &&
 		    !hdr_name_goes_on(k, h->idx, at, len))
@@ -396,11 +417,12 @@ on_header_value(http_parser *hp, const char *at, size_t len)
 	struct wm_proto_out *o = c->out;
 
 	if (!h->in_value) {
-		h->match = HDR_N;
-		for (unsigned int k = 0; k < HDR_N; k++)
-			if ((h->cand & (1u << k)) &&
-			    h->idx == hdr_len[k])
-				h->match = (uint8_t)k;
+		unsigned int k = h->idx < sizeof(hdr_by_len) ?
+				 hdr_by_len[h->idx] : 0;
+
+		/* The one name of the length seen, if it is still possible. */
+		h->match = k != 0 && (h->cand & (1u << (k - 1))) ?
+			   (uint8_t)(k - 1) : HDR_N;
 		h->in_value = 1;
 		h->vstate = 0;
 	}
@@ -687,4 +709,8 @@ const struct proto_ops proto_http_ops = {
 
 _Static_assert(sizeof("accept-encoding") - 1 == 15 &&
 	       sizeof("content-encoding") - 1 == 16 &&
-	       sizeof("content-type") - 1 == 12, "hdr_len");
+	       sizeof("content-type") - 1 == 12 &&
+	       sizeof("authorization") - 1 == 13 &&
+	       sizeof("proxy-authorization") - 1 == 19 &&
+	       sizeof("cookie") - 1 == 6 && sizeof("set-cookie") - 1 == 10,
+	       "hdr_len and hdr_by_len");
