@@ -45,41 +45,49 @@ mask_is_sep(const struct mask_seps *s, uint8_t c)
 	return (s->w[c >> 6] >> (c & 63)) & 1;
 }
 
+/* Fill the maskable bytes of in[lo, hi) into out; how many there were. */
 static size_t
-mask_count(const struct mask_seps *s, const uint8_t *in, size_t len)
+mask_fill(const struct mask_seps *s, const uint8_t *in, uint8_t *out,
+	  size_t lo, size_t hi, uint8_t fill)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < len; i++)
-		n += !mask_is_sep(s, in[i]);
+	for (size_t i = lo; i < hi; i++) {
+		bool sep = mask_is_sep(s, in[i]);
+
+		out[i] = sep ? in[i] : fill;
+		n += !sep;
+	}
 	return n;
 }
 
 /*
  * Mask in[0, len): the maskable bytes with index (among maskable bytes)
  * in [keep_first, n - keep_last) are filled, the others are copied.
+ * Only the kept ends are walked to find the middle, which is filled in
+ * one pass; a value with no maskable byte between them is short and is
+ * never left in clear: all of it is filled.
  */
 static void
 mask_range(const char *separators, const uint8_t *in, uint8_t *out,
 	   size_t len, uint8_t fill, size_t keep_first, size_t keep_last)
 {
 	struct mask_seps s;
-	size_t n, k = 0;
+	size_t lo = 0, hi = len, kf = 0, kl = 0;
 
 	mask_seps_make(&s, separators);
-	n = mask_count(&s, in, len);
-	/* A short value is never left in clear. */
-	if (n <= keep_first + keep_last)
-		keep_first = keep_last = 0;
-	for (size_t i = 0; i < len; i++) {
-		uint8_t c = in[i];
-
-		if (mask_is_sep(&s, c)) {
-			out[i] = c;
-			continue;
-		}
-		out[i] = (k < keep_first || k >= n - keep_last) ? c : fill;
-		k++;
+	for (; lo < len && kf < keep_first; lo++)
+		kf += !mask_is_sep(&s, in[lo]);
+	for (; hi > lo && kl < keep_last; hi--)
+		kl += !mask_is_sep(&s, in[hi - 1]);
+	if (kf < keep_first || kl < keep_last ||
+	    mask_fill(&s, in, out, lo, hi, fill) == 0) {
+		mask_fill(&s, in, out, 0, len, fill);
+		return;
+	}
+	if (in != out) {
+		memcpy(out, in, lo);
+		memcpy(out + hi, in + hi, len - hi);
 	}
 }
 

@@ -105,6 +105,51 @@ mask_table(void)
 	}
 }
 
+/*
+ * The operator against its definition, on values drawn from digits and
+ * separators: count the maskable bytes, keep none if there are no more
+ * than keep_first + keep_last, else fill those between.
+ */
+static void
+partial_matches_its_definition(void)
+{
+	static const char alpha[] = "0123- ";
+	uint32_t seed = 12345;
+
+	for (unsigned int t = 0; t < 20000; t++) {
+		struct wm_mask_params p = { .op = WM_MASK_PARTIAL, .fill = '*' };
+		uint8_t in[40], want[40], out[41], inplace[40];
+		size_t len, n = 0, k = 0;
+
+		seed = seed * 1103515245u + 12345u;
+		len = (seed >> 8) % sizeof(in);
+		p.keep_first = (seed >> 16) % 8;
+		p.keep_last = (seed >> 20) % 6;
+		for (size_t i = 0; i < len; i++) {
+			seed = seed * 1103515245u + 12345u;
+			in[i] = (uint8_t)alpha[(seed >> 16) % (sizeof(alpha) - 1)];
+			n += in[i] != '-' && in[i] != ' ';
+		}
+		for (size_t i = 0; i < len; i++) {
+			bool sep = in[i] == '-' || in[i] == ' ';
+			bool keep = n > (size_t)p.keep_first + p.keep_last &&
+				    (k < p.keep_first || k >= n - p.keep_last);
+
+			want[i] = sep || keep ? in[i] : '*';
+			k += !sep;
+		}
+		memset(out, '?', sizeof(out));
+		wm_mask_apply(&p, " -", in, out, len, NULL);
+		memcpy(inplace, in, len);
+		wm_mask_apply(&p, " -", inplace, inplace, len, NULL);
+		CHECK_MEM(out, want, len);
+		CHECK_EQ(out[len], '?');
+		CHECK_MEM(inplace, want, len);
+		if (wm_test_failures > 0)
+			break;
+	}
+}
+
 /* A NUL byte in a value is data, never a separator (strchr pitfall). */
 static void
 nul_byte_is_masked(void)
@@ -252,6 +297,7 @@ int
 main(void)
 {
 	RUN(mask_table);
+	RUN(partial_matches_its_definition);
 	RUN(prefix_table);
 	RUN(nul_byte_is_masked);
 	RUN(long_value_in_place);
