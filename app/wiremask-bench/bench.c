@@ -47,7 +47,7 @@ struct bench_state bench = { .config = "configs/default.cfg", .passes = 3,
 
 const char *const pass_name[PASS_MAX] = {
 	"io-forward", "full path", "hs ceiling", "profiled", "no proto",
-	"pure ACKs", "hand-off", "paced",
+	"pure ACKs", "hand-off", "paced", "paced floor",
 };
 
 static const char usage_text[] =
@@ -84,7 +84,9 @@ static const char usage_text[] =
 "      --load L         the paced pass offers frames at L x the full\n"
 "                       path's rate, evenly spaced (default 0.5; 0: no\n"
 "                       paced pass); its latency counts from arrival,\n"
-"                       the wait for the worker to poll included\n"
+"                       the wait for the worker to poll included; then a\n"
+"                       floor pass: the same arrivals sent unjudged (what\n"
+"                       the machine itself adds, its stalls included)\n"
 "      --json           print the results as one JSON line after the report\n"
 "  -h, --help           this text\n"
 "\n"

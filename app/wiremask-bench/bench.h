@@ -20,7 +20,7 @@
 #define NSAMPLE_MAX (1u << 22)
 
 enum pass { PASS_IO, PASS_FULL, PASS_HS, PASS_PROF, PASS_RAW, PASS_ACK,
-	    PASS_HANDOFF, PASS_PACED, PASS_MAX };
+	    PASS_HANDOFF, PASS_PACED, PASS_FLOOR, PASS_MAX };
 
 /* Bytes of a pure ACK built from a data frame (headers, padded to 60). */
 #define ACK_MAX 128
@@ -162,6 +162,7 @@ struct run {
 	unsigned int workers;
 	struct result io, full, hs, prof, raw;
 	struct result paced;    /* latency at bench.load of the full rate */
+	struct result floor;    /* the same arrivals, sent as taken */
 	double full_mpps, full_gbps, full_wire_gbps, hs_gbps, io_mpps;
 	double oncpu_mpps;      /* full path, over its busiest worker's CPU time */
 	double raw_gbps;        /* the full path without the protocol stage */

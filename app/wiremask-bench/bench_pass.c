@@ -54,7 +54,8 @@ bench_tx(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 			if (a == 0)
 				continue;       /* not a payload packet */
 			/* Paced: from its arrival, not from the poll. */
-			if (bench.kind == PASS_PACED)
+			if (bench.kind == PASS_PACED ||
+			    bench.kind == PASS_FLOOR)
 				d = (uint32_t)RTE_MIN(now - *RTE_MBUF_DYNFIELD(
 					pkts[i], bench.arrival_off, uint64_t *),
 					UINT32_MAX);
@@ -237,13 +238,29 @@ poll_calm(struct blcore *b, uint32_t fresh0, uint64_t now)
 }
 
 /*
+ * The paced floor's burst: @m (frames @idx) leave as they were taken,
+ * unjudged; payload packets are sampled as the data path marks them.
+ */
+static void
+floor_burst(struct blcore *b, const uint32_t *idx, struct rte_mbuf **m,
+	    uint16_t k, uint64_t now)
+{
+	for (uint16_t i = 0; i < k; i++)
+		wm_pkt_meta(m[i])->arrival_tsc = bench.fr[idx[i]].scan ? now : 0;
+	bench_tx(b, 0, m, k);
+}
+
+/*
  * The paced pass: frame j of the share arrives at pace_t0 + j * gap,
  * as from a link below the worker's capacity; each poll takes what has
  * arrived (at most a burst), as rx_burst would, then the timers run.
- * @first: the share's index of m[0].
+ * The floor pass: the same arrivals and polls, each burst sent as it is
+ * taken (what the machine adds: the poll, and stalls no preemption
+ * counter shows). @first: the share's index of m[0] and idx[0].
  */
 static void
-pass_paced(struct blcore *b, struct rte_mbuf **m, uint32_t n, uint32_t first)
+pass_paced(struct blcore *b, const uint32_t *idx, struct rte_mbuf **m,
+	   uint32_t n, uint32_t first)
 {
 	uint32_t next = 0, fresh0;
 
@@ -269,7 +286,10 @@ pass_paced(struct blcore *b, struct rte_mbuf **m, uint32_t n, uint32_t first)
 				(uint64_t)(first + next + i) * b->gap;
 		b->burst_now = now;
 		fresh0 = b->nfresh;
-		wm_dp_rx_burst(b->dp, m + next, k, 0, now);
+		if (bench.kind == PASS_FLOOR)
+			floor_burst(b, idx + next, m + next, k, now);
+		else
+			wm_dp_rx_burst(b->dp, m + next, k, 0, now);
 		wm_dp_tick(b->dp, now);
 		next += k;
 		b->bursts++;
@@ -372,7 +392,8 @@ window_run(struct blcore *b, const uint32_t *idx, uint32_t n, uint32_t first)
 {
 	switch (bench.kind) {
 	case PASS_PACED:
-		pass_paced(b, b->m, n, first);
+	case PASS_FLOOR:
+		pass_paced(b, idx, b->m, n, first);
 		break;
 	case PASS_IO:
 		pass_io(b, b->m, n);
@@ -499,7 +520,8 @@ pass_run(enum pass kind, struct result *r)
 		b->bursts = b->bursts_preempted = 0;
 		wm_dp_usage(b->dp, &u, true);
 		wm_stats_add(&before, wm_dp_stats(b->dp));
-		if (kind == PASS_PROF || kind == PASS_PACED) {
+		if (kind == PASS_PROF || kind == PASS_PACED ||
+		    kind == PASS_FLOOR) {
 			b->lat = malloc(NSAMPLE_MAX * sizeof(*b->lat));
 			b->held = malloc(NSAMPLE_MAX * sizeof(*b->held));
 			b->fresh = malloc(NSAMPLE_MAX * sizeof(*b->fresh));
@@ -507,7 +529,7 @@ pass_run(enum pass kind, struct result *r)
 			    b->fresh == NULL)
 				return -ENOMEM;
 		}
-		if (kind == PASS_PACED) {
+		if (kind == PASS_PACED || kind == PASS_FLOOR) {
 			b->pre_end = 0;
 			b->backlog = false;
 			b->calm = malloc(NSAMPLE_MAX * sizeof(*b->calm));
@@ -565,7 +587,7 @@ pass_run(enum pass kind, struct result *r)
 
 		if (kind == PASS_FULL || kind == PASS_PROF || kind == PASS_RAW ||
 		    kind == PASS_ACK || kind == PASS_HANDOFF ||
-		    kind == PASS_PACED) {
+		    kind == PASS_PACED || kind == PASS_FLOOR) {
 			wm_dp_flush(b->dp);
 		} else if (kind == PASS_HS) {
 			for (uint32_t k = 0; k < b->n; k++) {
@@ -579,7 +601,7 @@ pass_run(enum pass kind, struct result *r)
 			}
 		}
 	}
-	if (kind == PASS_PROF || kind == PASS_PACED) {
+	if (kind == PASS_PROF || kind == PASS_PACED || kind == PASS_FLOOR) {
 		double lat_max;
 
 		percentiles(ALL, &r->lat_p50, &r->lat_p99, &lat_max, &r->nlat);
@@ -743,7 +765,8 @@ run_workers(struct run *run)
 		b->gap = (uint64_t)((double)run->full.cycles /
 				    (bench.load * RTE_MAX(b->n, 1u))) + 1;
 	}
-	if (bench.load > 0 && pass_run(PASS_PACED, &run->paced) < 0)
+	if (bench.load > 0 && (pass_run(PASS_PACED, &run->paced) < 0 ||
+			       pass_run(PASS_FLOOR, &run->floor) < 0))
 		return -ENOMEM;
 	run->io_mpps = rate(bench.nfr, run->io.cycles) / 1e6;
 	run->full_mpps = rate(bench.nfr, run->full.cycles) / 1e6;

@@ -302,6 +302,12 @@ report_human(const struct run *runs, unsigned int n)
 					     (double)r->paced.nlat),
 			       r->paced.nivcsw, r->paced.ncalm,
 			       r->paced.calm_p50, r->paced.calm_p99);
+		if (bench.load > 0)
+			printf("  paced floor (the same arrivals, each burst sent "
+			       "as taken, unjudged): p50 %.2f us, p99 %.2f us, "
+			       "max %.0f us; not preempted: p99 %.2f us\n",
+			       r->floor.fresh_p50, r->floor.fresh_p99,
+			       r->floor.fresh_max, r->floor.calm_p99);
 		if (!bench.profile)
 			continue;
 		stage_cycles(r, st);
@@ -387,6 +393,11 @@ json_run(const struct run *r)
 		       ratio((double)r->paced.nheld, (double)r->paced.nlat),
 		       r->paced.nivcsw, r->paced.calm_p50, r->paced.calm_p99,
 		       ratio((double)r->paced.ncalm, (double)r->paced.nfresh));
+	if (bench.load > 0)
+		printf(", \"paced_floor_p50_us\": %.3f, \"paced_floor_p99_us\": "
+		       "%.3f, \"paced_floor_calm_p99_us\": %.3f",
+		       r->floor.fresh_p50, r->floor.fresh_p99,
+		       r->floor.calm_p99);
 	if (!bench.profile)
 		return;
 	stage_cycles(r, st);

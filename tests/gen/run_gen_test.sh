@@ -5,11 +5,12 @@
 # changes no other byte (check_truth.py, which must fail spoiled outputs).
 #
 # usage: run_gen_test.sh CASE
-#   CASE  cli | determinism | capture | wiremask | checker_selftest
+#   CASE  cli | determinism | capture | wiremask | checker_selftest | bench
 #
 # Environment (set by meson; defaults for a manual run from the repo):
 #   GEN        wiremask-gen (default SRC_DIR/build/app/wiremask-gen)
 #   WIREMASK   wiremask (default SRC_DIR/build/app/wiremask)
+#   BENCH      wiremask-bench (default SRC_DIR/build/app/wiremask-bench)
 #   BUILD_DIR  where captures and outputs go (default SRC_DIR/build/tests/gen)
 #   SRC_DIR    the repository root
 # Exit 0 pass, 1 fail, 77 skip (a tool missing: tshark for capture).
@@ -20,6 +21,7 @@ SRC_DIR=${SRC_DIR:-$(cd "$here/../.." && pwd)}
 BUILD_DIR=${BUILD_DIR:-$SRC_DIR/build/tests/gen}
 GEN=${GEN:-$SRC_DIR/build/app/wiremask-gen}
 WIREMASK=${WIREMASK:-$SRC_DIR/build/app/wiremask}
+BENCH=${BENCH:-$SRC_DIR/build/app/wiremask-bench}
 PY=/usr/bin/python3
 export PYTHONDONTWRITEBYTECODE=1 # no __pycache__ in the source tree
 
@@ -286,7 +288,57 @@ case_checker_selftest() {
 	echo "PASS $case_name"
 }
 
+# wiremask-bench on a small capture reports what scripts/bench.sh keeps
+# (BENCHMARKS.md, issue 14's keys), every byte of an idle flow in its
+# parts, and a full path that masked every value of the policy's kinds.
+case_bench() {
+	[ -x "$BENCH" ] || fail "$BENCH not built"
+	gen b --seed 1 --packets 2000 --flows 20 --size 1500 --density 2
+	"$BENCH" -l 0 --no-huge -m 512 --no-pci --no-shconf --log-level=error -- \
+		-r "$work/b.pcap" -c "$SRC_DIR/configs/default.cfg" --workers 1 \
+		--passes 1 --json >"$work/bench.out" 2>&1 ||
+		{ tail -20 "$work/bench.out"; fail "wiremask-bench exited $?"; }
+	tail -n 1 "$work/bench.out" >"$work/bench.json"
+	"$PY" - "$work/bench.json" "$work/b.jsonl" <<'EOF' || fail "the bench's report"
+import json, sys
+r = json.load(open(sys.argv[1]))
+bad = []
+keys = ['full_gbps', 'full_mpps', 'hs_ceiling_gbps', 'ratio_hs',
+        'io_ceiling_mpps', 'ack_mpps', 'idle_flow_bytes', 'idle_flow',
+        'hs_state_bytes_per_flow', 'state_bytes_per_flow', 'held_share',
+        'notheld_p99_us', 'paced_notheld_p99_us', 'paced_held_share',
+        'paced_floor_p99_us', 'values_masked', 'dropped', 'runs']
+bad += ['no key %s' % k for k in keys if k not in r]
+if not bad:
+    for k in ('full_gbps', 'hs_ceiling_gbps', 'ack_mpps', 'io_ceiling_mpps'):
+        if not r[k] > 0:
+            bad.append('%s = %r' % (k, r[k]))
+    if abs(r['ratio_hs'] - r['full_gbps'] / r['hs_ceiling_gbps']) > 0.01:
+        bad.append('ratio_hs %r is not full / ceiling' % r['ratio_hs'])
+    parts = r['idle_flow']
+    if abs(sum(parts.values()) - r['idle_flow_bytes']) > 1:
+        bad.append('idle flow %r is not the sum of %r' %
+                   (r['idle_flow_bytes'], parts))
+    if parts.get('retained', 1) != 0 or parts.get('held', 1) != 0:
+        bad.append('an idle flow keeps retained or held bytes: %r' % parts)
+    if abs(parts.get('hs', 0) - r['hs_state_bytes_per_flow']) > 1:
+        bad.append('idle hs %r, hs_state_bytes_per_flow %r' %
+                   (parts.get('hs'), r['hs_state_bytes_per_flow']))
+    # configs/default.cfg masks cards, SSNs and e-mail addresses
+    want = sum(1 for l in open(sys.argv[2])
+               if json.loads(l)['detector'] in ('card', 'ssn', 'email'))
+    if r['values_masked'] != want or r['dropped'] != 0:
+        bad.append('masked %d values (truth %d), dropped %d' %
+                   (r['values_masked'], want, r['dropped']))
+for b in bad:
+    print('  ' + b)
+sys.exit(1 if bad else 0)
+EOF
+	echo "ok $case_name: the keys bench.sh keeps, an idle flow in its parts, every value masked"
+}
+
 case $case_name in
+bench) case_bench ;;
 cli) case_cli ;;
 determinism) case_determinism ;;
 capture) case_capture ;;
