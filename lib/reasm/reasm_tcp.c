@@ -96,8 +96,9 @@ old_rewrite(struct wm_reasm_ctx *rc, const struct wm_rbuf *rb,
  * no longer retained in @rb because the peer acknowledged them: a receiver
  * discards bytes it has acknowledged, so they are blanked (nothing of
  * them leaves, whatever the sender put there) instead of failing the
- * whole segment, whose new bytes the receiver still waits for (Linux
- * collapses retransmissions into larger segments). Returns how many.
+ * whole segment: the receiver still waits for its new bytes (Linux
+ * collapses retransmissions into larger segments), or the sender for
+ * the ACK its arrival brings back. Returns how many.
  */
 static uint32_t
 old_blank(struct wm_reasm_ctx *rc, const struct wm_reasm_dir *d,
@@ -115,6 +116,8 @@ old_blank(struct wm_reasm_ctx *rc, const struct wm_reasm_dir *d,
 		wm_reasm_pkt_write(m, pos + i, rc->buf,
 				   RTE_MIN(k - i, (uint32_t)WM_REASM_CHUNK));
 	rc->stats->ctr[WM_CTR_REASM_RETRANS_ACKED] += k;
+	if (d->flags & WM_REASM_RESTED)
+		rc->stats->ctr[WM_CTR_REASM_RETRANS_RESTED]++;
 	return k;
 }
 
@@ -221,7 +224,13 @@ seg_process(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, void *owner,
 	/* Karn: a round trip timed over a retransmission means nothing. */
 	if ((d->flags & WM_REASM_SAMPLE) && (int32_t)(seq - d->c->sample_seq) < 0)
 		d->flags &= (uint8_t)~WM_REASM_SAMPLE;
-	if (behind <= d->offset && len > behind)
+	/*
+	 * A retransmission of bytes all acknowledged and given back (the
+	 * ACK was lost on its way to the sender) leaves blanked too: the
+	 * receiver answers it with the ACK the sender waits for. Dropped,
+	 * the sender resent it at each timeout and the flow stalled.
+	 */
+	if (behind <= d->offset)
 		in_hole += old_blank(rc, d, &d->c->rb, m, in_hole,
 				     d->offset - behind + in_hole,
 				     old - in_hole);
