@@ -62,6 +62,7 @@ struct blcore {
 	/* Paced pass: frame j of the share arrives at pace_t0 + j * gap. */
 	uint64_t pace_t0;
 	uint64_t gap;
+	uint64_t cost;          /* the full path's cycles a frame (floor pass) */
 	uint64_t nivcsw;        /* the pass's involuntary context switches */
 	uint64_t oncpu_ns;      /* ... and the time its thread was on a CPU */
 	/* Hand-off pass: frames as a NIC without symmetric RSS would

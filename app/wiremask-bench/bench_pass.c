@@ -237,14 +237,23 @@ poll_calm(struct blcore *b, uint32_t fresh0, uint64_t now)
 			b->calm[b->ncalm++] = b->fresh[i];
 }
 
-/*
- * The paced floor's burst: @m (frames @idx) leave as they were taken,
- * unjudged; payload packets are sampled as the data path marks them.
- */
+/* The floor's burst: @m (frames @idx) leave unjudged after a busy loop
+ * of the full path's mean cost (@k x b->cost cycles) that a stall of the
+ * CPU lengthens as it would lengthen judging. */
 static void
 floor_burst(struct blcore *b, const uint32_t *idx, struct rte_mbuf **m,
 	    uint16_t k, uint64_t now)
 {
+	uint64_t want = k * b->cost, done = 0, prev = rte_rdtsc();
+	uint64_t step_max = rte_get_tsc_hz() / 500000;  /* 2 us: a stall */
+
+	while (done < want) {
+		uint64_t t = rte_rdtsc();
+
+		if (t - prev < step_max)
+			done += t - prev;
+		prev = t;
+	}
 	for (uint16_t i = 0; i < k; i++)
 		wm_pkt_meta(m[i])->arrival_tsc = bench.fr[idx[i]].scan ? now : 0;
 	bench_tx(b, 0, m, k);
@@ -254,9 +263,8 @@ floor_burst(struct blcore *b, const uint32_t *idx, struct rte_mbuf **m,
  * The paced pass: frame j of the share arrives at pace_t0 + j * gap,
  * as from a link below the worker's capacity; each poll takes what has
  * arrived (at most a burst), as rx_burst would, then the timers run.
- * The floor pass: the same arrivals and polls, each burst sent as it is
- * taken (what the machine adds: the poll, and stalls no preemption
- * counter shows). @first: the share's index of m[0] and idx[0].
+ * The floor pass: the same, every frame at the mean cost (queueing and
+ * the machine's stalls, no more). @first: the share's index of m[0].
  */
 static void
 pass_paced(struct blcore *b, const uint32_t *idx, struct rte_mbuf **m,
@@ -764,6 +772,8 @@ run_workers(struct run *run)
 
 		b->gap = (uint64_t)((double)run->full.cycles /
 				    (bench.load * RTE_MAX(b->n, 1u))) + 1;
+		b->cost = (uint64_t)((double)run->full.cycles /
+				     RTE_MAX(b->n, 1u));
 	}
 	if (bench.load > 0 && (pass_run(PASS_PACED, &run->paced) < 0 ||
 			       pass_run(PASS_FLOOR, &run->floor) < 0))

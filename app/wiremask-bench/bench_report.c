@@ -303,8 +303,8 @@ report_human(const struct run *runs, unsigned int n)
 			       r->paced.nivcsw, r->paced.ncalm,
 			       r->paced.calm_p50, r->paced.calm_p99);
 		if (bench.load > 0)
-			printf("  paced floor (the same arrivals, each burst sent "
-			       "as taken, unjudged): p50 %.2f us, p99 %.2f us, "
+			printf("  paced floor (the same arrivals, each frame the "
+			       "full path's mean cost, unjudged): p50 %.2f us, p99 %.2f us, "
 			       "max %.0f us; not preempted: p99 %.2f us\n",
 			       r->floor.fresh_p50, r->floor.fresh_p99,
 			       r->floor.fresh_max, r->floor.calm_p99);
