@@ -116,8 +116,6 @@ old_blank(struct wm_reasm_ctx *rc, const struct wm_reasm_dir *d,
 		wm_reasm_pkt_write(m, pos + i, rc->buf,
 				   RTE_MIN(k - i, (uint32_t)WM_REASM_CHUNK));
 	rc->stats->ctr[WM_CTR_REASM_RETRANS_ACKED] += k;
-	if (d->flags & WM_REASM_RESTED)
-		rc->stats->ctr[WM_CTR_REASM_RETRANS_RESTED]++;
 	return k;
 }
 
@@ -230,6 +228,8 @@ seg_process(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, void *owner,
 	 * receiver answers it with the ACK the sender waits for. Dropped,
 	 * the sender resent it at each timeout and the flow stalled.
 	 */
+	if (d->flags & WM_REASM_RESTED)
+		rc->stats->ctr[WM_CTR_REASM_RETRANS_RESTED]++;
 	if (behind <= d->offset)
 		in_hole += old_blank(rc, d, &d->c->rb, m, in_hole,
 				     d->offset - behind + in_hole,
@@ -238,8 +238,6 @@ seg_process(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d, void *owner,
 	    !old_rewrite(rc, &d->c->rb, m, in_hole, d->offset - behind + in_hole,
 			 old - in_hole)) {
 		/* Judged once, but no longer retained: cannot be rewritten. */
-		if (d->flags & WM_REASM_RESTED)
-			rc->stats->ctr[WM_CTR_REASM_RETRANS_RESTED]++;
 		wm_reasm_fail(rc, m, rc->conf->memcap, WM_CTR_FWD_MEMCAP,
 			 WM_CTR_DROP_MEMCAP);
 		return;

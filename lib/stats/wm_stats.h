@@ -78,7 +78,7 @@
 	X(REASM_EVICTED, "reasm.retain_evicted", "retained bytes evicted by the per-direction limit") \
 	X(REASM_MEMCAP, "reasm.memcap", "times the retained-bytes pool was exhausted") \
 	X(REASM_RESTED, "reasm.retain_rested", "directions that gave back their retained bytes at rest: all acknowledged and forwarded, idle past the grace") \
-	X(REASM_RETRANS_RESTED, "reasm.retransmit_rested", "retransmissions of acknowledged bytes given back at rest: blanked (reasm.retransmit_acked), so the receiver sends the ACK the sender lost") \
+	X(REASM_RETRANS_RESTED, "reasm.retransmit_rested", "retransmissions into bytes given back at rest (all acknowledged): blanked (reasm.retransmit_acked), so the receiver sends the ACK the sender lost") \
 	X(REASM_HOLE_LATE, "reasm.gap_late", "segments carrying bytes of a skipped hole that came late: judged on their own") \
 	X(REASM_HOLE_LATE_OOO, "reasm.gap_late_ooo", "segments dropped: late bytes of a skipped hole beyond those that came, not in order from its start (the sender resends)") \
 	X(REASM_OUT_OF_WINDOW, "reasm.out_of_window", "segments dropped: beyond the receiver's window, they would open a hole no receiver waits for") \
