@@ -168,6 +168,52 @@ stream_probe(struct wm_stream_ctx *ctx, const struct wm_match_db *db)
 	return NULL;
 }
 
+size_t
+stream_prefix_decide(const struct wm_policy_conf *pc, const uint8_t *h,
+		     size_t len, size_t cap, uint8_t *out)
+{
+	uint8_t pre[WM_DETECT_WINDOW];
+	size_t first = len;
+
+	for (unsigned int r = 0; r < pc->nrules; r++) {
+		const struct wm_detector *det = pc->rules[r].detector;
+		size_t k = RTE_MIN(det->hold(det, h, len), RTE_MIN(cap, len));
+
+		if (k == 0)
+			continue;
+		first = RTE_MIN(first, len - k);
+		wm_mask_prefix(&pc->rules[r].mask, det->separators,
+			       det->min_chars, h + len - k, pre, k);
+		for (size_t j = len - k; j < len; j++)
+			if (pre[j - (len - k)] != h[j] && out[j] == h[j])
+				out[j] = pre[j - (len - k)];
+	}
+	return first;
+}
+
+bool
+stream_probe_claim(struct wm_stream_ctx *ctx, const struct wm_flow *f,
+		   uint32_t *rules, uint64_t probe_end, uint32_t ri,
+		   uint64_t end)
+{
+	if (!(*rules & (1u << ri)) || end > probe_end || end + 1 < probe_end)
+		return false;
+	*rules &= ~(1u << ri);
+	stream_value_count(ctx, f, ri);
+	return true;
+}
+
+void
+stream_probe_expire(struct wm_stream_ctx *ctx, uint32_t *rules,
+		    uint64_t probe_end, uint64_t at, bool end)
+{
+	if (*rules == 0 || (!end && at < probe_end + 2))
+		return;
+	ctx->stats->ctr[WM_CTR_MASK_TIMEOUT_COLLATERAL] +=
+		(uint64_t)__builtin_popcount(*rules);
+	*rules = 0;
+}
+
 /*
  * The end-of-data probe: what would the stream report if it ended after
  * the held tail? On a copy of the Hyperscan stream, so the real one goes
@@ -248,10 +294,10 @@ tail_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	    struct wm_stream_dir *d)
 {
 	const struct wm_policy_conf *pc = f->policy->conf;
-	uint8_t out[WM_WIN_BYTES], pre[WM_WIN_BYTES], view[WM_WIN_BYTES];
+	uint8_t out[WM_WIN_BYTES], view[WM_DETECT_WINDOW], all[WM_DETECT_WINDOW];
 	const uint8_t *orig, *hist;
 	uint64_t from, vfrom, masked = 0;
-	size_t hold, skip, hist_len, keep;
+	size_t hold, skip, hist_len, keep, tail;
 
 	if (d->flags & WM_STREAM_BROKEN)
 		return true;    /* nothing may be pending */
@@ -275,23 +321,15 @@ tail_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	vfrom = stream_view_from(f, d);
 	keep = vfrom >= d->r.offset ? hold :
 	       vfrom > from ? (size_t)(vfrom - from) : 0;
+	/* The history ends with the held tail: the probe's bytes there. */
 	hist = stream_hist_view(d, view, &hist_len);
-	for (unsigned int i = 0; i < pc->nrules; i++) {
-		const struct wm_detector *det = pc->rules[i].detector;
-		size_t h = RTE_MIN(det->hold(det, hist, hist_len), hold);
-		size_t at = hold - h;
-
-		if (h == 0)
-			continue;
-		wm_mask_prefix(&pc->rules[i].mask, det->separators,
-			       det->min_chars, orig + at, pre, h);
-		for (size_t k = at; k < keep; k++) {
-			if (pre[k - at] == orig[k] || out[k] != orig[k])
-				continue;
-			out[k] = pre[k - at];
-			masked += k >= skip;
-		}
-	}
+	tail = hist_len - hold;
+	memcpy(all, hist, tail);
+	memcpy(all + tail, out, hold);
+	stream_prefix_decide(pc, hist, hist_len, hold, all);
+	for (size_t k = skip; k < keep; k++)
+		masked += all[tail + k] != out[k];
+	memcpy(out, all + tail, keep);
 	stream_put(ctx, d, from, from + keep, out);
 	ctx->stats->ctr[WM_CTR_STREAM_HOLD_MASKED] += masked;
 	d->flags |= WM_STREAM_DECIDED;

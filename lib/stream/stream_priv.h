@@ -228,12 +228,6 @@ uint64_t stream_view_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
 void stream_view_tmo_complete(struct wm_stream_ctx *ctx,
 			      struct wm_stream_dir *d, struct wm_view *v,
 			      unsigned int from);
-/** Value of rule @ri ending at view offset @end judged by the probe? */
-bool stream_view_probed(struct wm_stream_ctx *ctx, const struct wm_flow *f,
-			struct wm_view *v, uint32_t ri, uint64_t end);
-/** Values the probe judged and the view passed (or @end): collateral. */
-void stream_view_probe_expire(struct wm_stream_ctx *ctx, struct wm_view *v,
-			      bool end);
 
 /** A reload: @d's view goes on with @db, primed with its history. */
 int stream_view_rebind(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
@@ -243,9 +237,33 @@ void stream_view_pool_unpool(struct wm_view_pool *p);
 
 /* ---- stream_hold.c ---- */
 
+/**
+ * Every byte of the @len bytes @h that may still begin a value (the
+ * last ones each rule's hold asks for, at most @cap), masked in @out as
+ * far as its rule would mask it (wm_mask_prefix) where @out has not
+ * changed it already: what a hold timeout leaves of a tail, raw or
+ * decoded. Returns where the first byte any rule holds lies in @h
+ * (@len: none is held).
+ */
+size_t stream_prefix_decide(const struct wm_policy_conf *pc, const uint8_t *h,
+			    size_t len, size_t cap, uint8_t *out);
 /** This lcore's probe stream for @db (opened at its first use), or NULL. */
 hs_stream_t *stream_probe(struct wm_stream_ctx *ctx,
 			  const struct wm_match_db *db);
+/*
+ * The values a hold timeout's probe judged, of the rules in *@rules and
+ * ending at @probe_end (the raw stream's or a view's own offsets):
+ *
+ * stream_probe_claim(): is the value of rule @ri ending at @end one of
+ * them? Then it is counted now, once, and not judged again.
+ * stream_probe_expire(): at offset @at (or the stream's @end), those
+ * not found again are past their terminators: counted collateral.
+ */
+bool stream_probe_claim(struct wm_stream_ctx *ctx, const struct wm_flow *f,
+			uint32_t *rules, uint64_t probe_end, uint32_t ri,
+			uint64_t end);
+void stream_probe_expire(struct wm_stream_ctx *ctx, uint32_t *rules,
+			 uint64_t probe_end, uint64_t at, bool end);
 
 /** Hold @m in @d, in hold class @cls, from @now. */
 void stream_held_add(struct wm_stream_ctx *ctx, struct wm_flow *f,

@@ -84,11 +84,8 @@ dir_rebind(struct wm_stream_ctx *ctx, struct wm_flow *f,
 
 	d->hs = NULL;
 	wm_match_stream_close(old);
-	if (dcold(d)->probe_rules != 0) {
-		ctx->stats->ctr[WM_CTR_MASK_TIMEOUT_COLLATERAL] +=
-			(uint64_t)__builtin_popcount(dcold(d)->probe_rules);
-		dcold(d)->probe_rules = 0;
-	}
+	stream_probe_expire(ctx, &dcold(d)->probe_rules, dcold(d)->probe_end,
+			    d->r.offset, true);
 	if (d->flags & WM_STREAM_BROKEN)
 		return;         /* fails closed as before */
 	if (dcold(d)->view != NULL && stream_view_rebind(ctx, d, db) < 0) {

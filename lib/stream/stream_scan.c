@@ -198,12 +198,9 @@ value_judged(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	 * Judged already, by the probe of a hold timeout: it left masked
 	 * (and was logged then); now it is known to be a value.
 	 */
-	if ((dcold(d)->probe_rules & (1u << ri)) && off + len <= dcold(d)->probe_end &&
-	    off + len + 1 >= dcold(d)->probe_end) {
-		dcold(d)->probe_rules &= ~(1u << ri);
-		stream_value_count(ctx, f, ri);
+	if (stream_probe_claim(ctx, f, &dcold(d)->probe_rules,
+			       dcold(d)->probe_end, ri, off + len))
 		return;
-	}
 	/*
 	 * The raw bytes of an escape ("u002eroe@example.net" inside
 	 * "john\u002eroe@..."): what the application reads is the decoded
@@ -342,11 +339,8 @@ chunk_scan(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	if (!eod)
 		d->r.offset += n;
 	/* Values a probe masked: past their terminators, not found again. */
-	if (dcold(d)->probe_rules != 0 && (eod || d->r.offset >= dcold(d)->probe_end + 2)) {
-		ctx->stats->ctr[WM_CTR_MASK_TIMEOUT_COLLATERAL] +=
-			(uint64_t)__builtin_popcount(dcold(d)->probe_rules);
-		dcold(d)->probe_rules = 0;
-	}
+	stream_probe_expire(ctx, &dcold(d)->probe_rules, dcold(d)->probe_end,
+			    d->r.offset, eod);
 	return 0;
 }
 

@@ -289,7 +289,8 @@ view_value(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	if (plain && we - ws == e - s)
 		return; /* as on the wire: the raw stream judged it */
 	ctx->stats->ctr[WM_CTR_MASK_DECODED]++;
-	if (stream_view_probed(ctx, f, v, ri, v->n - v->hist_len + e))
+	if (stream_probe_claim(ctx, f, &v->probe_rules, v->probe_end, ri,
+			       v->n - v->hist_len + e))
 		return; /* judged at a hold timeout, masked then */
 	/* Its start left: in clear, or masked by a hold timeout's decision. */
 	late = stream_leaked(d, ws) && ws < v->tmo_from;
@@ -530,7 +531,7 @@ stream_view_feed(struct wm_stream_ctx *ctx, struct wm_flow *f,
 			rc = view_scan(ctx, f, d, v, v->hist_len - k,
 				       v->hist_len);
 	}
-	stream_view_probe_expire(ctx, v, false);
+	stream_probe_expire(ctx, &v->probe_rules, v->probe_end, v->n, false);
 	if (rc == 0 && v->active && v->n - v->last_enc > WM_DETECT_WINDOW &&
 	    stream_view_hold(f, d) == 0)
 		v->active = 0; /* nothing pending, no encoding near */
@@ -553,7 +554,7 @@ stream_view_end(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		view_append(v, 0, (const uint8_t *)"\n", &off, &wl, 1);
 		rc = view_scan(ctx, f, d, v, v->hist_len - 1, v->hist_len);
 	}
-	stream_view_probe_expire(ctx, v, true);
+	stream_probe_expire(ctx, &v->probe_rules, v->probe_end, v->n, true);
 	stream_view_put(ctx, d);
 	return rc;
 }

@@ -127,35 +127,6 @@ stream_view_esc_from(const struct wm_flow *f, const struct wm_stream_dir *d)
 }
 
 /*
- * Every byte of the @len bytes @h that may still begin a value, masked
- * in @out as far as its rule would mask it (wm_mask_prefix, as the raw
- * stream does) where @out has not changed it already. Returns where the
- * first byte any rule holds lies in @h (@len: none is held).
- */
-static size_t
-prefix_decide(const struct wm_policy_conf *pc, const uint8_t *h,
-	      size_t len, uint8_t *out)
-{
-	uint8_t pre[WM_DETECT_WINDOW];
-	size_t first = len;
-
-	for (unsigned int r = 0; r < pc->nrules; r++) {
-		const struct wm_detector *det = pc->rules[r].detector;
-		size_t k = RTE_MIN(det->hold(det, h, len), len);
-
-		if (k == 0)
-			continue;
-		first = RTE_MIN(first, len - k);
-		wm_mask_prefix(&pc->rules[r].mask, det->separators,
-			       det->min_chars, h + len - k, pre, k);
-		for (size_t j = len - k; j < len; j++)
-			if (pre[j - (len - k)] != h[j] && out[j] == h[j])
-				out[j] = pre[j - (len - k)];
-	}
-	return first;
-}
-
-/*
  * What may begin a value in the @len bytes @h before the escape at wire
  * offset @at, when they are the wire bytes themselves (the view is not
  * scanning, outside a chunked body): the raw stream took the backslash
@@ -172,7 +143,7 @@ context_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	size_t first;
 
 	memcpy(out, h, len);
-	first = prefix_decide(f->policy->conf, h, len, out);
+	first = stream_prefix_decide(f->policy->conf, h, len, len, out);
 	if (first < len)
 		v->tmo_from = RTE_MIN(v->tmo_from, at - (len - first));
 	for (size_t j = 0; j < len; j++) {
@@ -267,33 +238,10 @@ stream_view_tmo_complete(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
 	}
 }
 
-bool
-stream_view_probed(struct wm_stream_ctx *ctx, const struct wm_flow *f,
-		   struct wm_view *v, uint32_t ri, uint64_t end)
-{
-	if (!(v->probe_rules & (1u << ri)) || end > v->probe_end ||
-	    end + 1 < v->probe_end)
-		return false;
-	v->probe_rules &= ~(1u << ri);
-	stream_value_count(ctx, f, ri);
-	return true;
-}
-
-void
-stream_view_probe_expire(struct wm_stream_ctx *ctx, struct wm_view *v,
-			 bool end)
-{
-	if (v->probe_rules == 0 || (!end && v->n < v->probe_end + 2))
-		return;
-	ctx->stats->ctr[WM_CTR_MASK_TIMEOUT_COLLATERAL] +=
-		(uint64_t)__builtin_popcount(v->probe_rules);
-	v->probe_rules = 0;
-}
-
 /*
  * A value the probe confirmed at history bytes [s, e): judged now (event,
  * counters, operator), its masked bytes from @base on into @out; the
- * stream finding it again later counts it once (stream_view_probed()).
+ * stream finding it again later counts it once (stream_probe_claim()).
  */
 static void
 probe_value(struct wm_stream_ctx *ctx, struct wm_flow *f,
@@ -404,7 +352,7 @@ pending_decide(struct wm_stream_ctx *ctx, struct wm_flow *f,
 		view_probe(ctx, f, d, v, base, out);
 	if (f->blocked)
 		return 0;
-	first = prefix_decide(f->policy->conf, h, len, out);
+	first = stream_prefix_decide(f->policy->conf, h, len, len, out);
 	/* From here a value left as its policy says: decided. */
 	if (first < len)
 		v->tmo_from = RTE_MIN(v->tmo_from, v->woff[base + first]);
