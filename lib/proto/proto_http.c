@@ -209,12 +209,19 @@ on_body(http_parser *hp, const char *at, size_t len)
 	return 0;
 }
 
+/* Header names and the values matched here compare in any case. */
+static inline char
+ascii_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+}
+
 /* Match a Content-Type value against the types the view decodes. */
 static void
 content_type(struct http_hdr *h, const char *at, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
-		char ch = at[i] >= 'A' && at[i] <= 'Z' ? at[i] + 32 : at[i];
+		char ch = ascii_lower(at[i]);
 
 		if ((ch == ' ' || ch == '\t') && h->ct_form == 0 &&
 		    h->ct_json == 0)
@@ -347,7 +354,7 @@ hdr_name_goes_on(unsigned int k, unsigned int idx, const char *at,
 	if (idx + len > hdr_len[k])
 		return false;
 	for (size_t i = 0; i < len; i++) {
-		char ch = at[i] >= 'A' && at[i] <= 'Z' ? at[i] + 32 : at[i];
+		char ch = ascii_lower(at[i]);
 
 		if (hdr_names[k][idx + i] != ch)
 			return false;
@@ -397,7 +404,7 @@ content_encoding(struct http_hdr *h, const char *at, size_t len)
 	static const char id[] = "identity";
 
 	for (size_t i = 0; i < len && h->vstate != 0xff; i++) {
-		char ch = at[i] >= 'A' && at[i] <= 'Z' ? at[i] + 32 : at[i];
+		char ch = ascii_lower(at[i]);
 
 		if (ch == ' ' || ch == '\t')
 			continue;
