@@ -224,13 +224,12 @@ unit_split(const struct wm_view *v, unsigned int i)
 	return NULL;
 }
 
-void
-stream_view_unit_put(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
-		     const struct wm_view *v, unsigned int i, const uint8_t *b,
-		     unsigned int len)
+/* Put @b, the @len wire bytes of view byte @i, cut as @sp says. */
+static void
+unit_put(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
+	 const struct wm_view *v, unsigned int i, const uint8_t *b,
+	 unsigned int len, const struct wm_view_split *sp)
 {
-	const struct wm_view_split *sp = len > 1 ? unit_split(v, i) : NULL;
-
 	if (sp == NULL) {
 		stream_put(ctx, d, v->woff[i], v->woff[i] + len, b);
 		return;
@@ -238,6 +237,14 @@ stream_view_unit_put(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
 	/* An escape chunk framing cut: each part where it lies. */
 	stream_put(ctx, d, sp->at, sp->at + sp->k, b);
 	stream_put(ctx, d, sp->gap, sp->gap + len - sp->k, b + sp->k);
+}
+
+void
+stream_view_unit_put(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
+		     const struct wm_view *v, unsigned int i, const uint8_t *b,
+		     unsigned int len)
+{
+	unit_put(ctx, d, v, i, b, len, len > 1 ? unit_split(v, i) : NULL);
 }
 
 void
@@ -263,7 +270,7 @@ stream_view_write(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
 			ctx->stats->ctr[WM_CTR_MASK_ESCAPE_LEFT]++;
 		return;
 	}
-	stream_view_unit_put(ctx, d, v, i, b, len);
+	unit_put(ctx, d, v, i, b, len, sp);
 }
 
 /*
