@@ -124,6 +124,8 @@ wm_stream_ctx_init(struct wm_stream_ctx *ctx, hs_scratch_t *scratch,
 		   struct wm_rb_pool *pool, struct wm_slots *wins,
 		   wm_stream_emit_t emit, void *emit_arg)
 {
+	uint64_t tpu = RTE_MAX(conf->ticks_per_us, (uint64_t)1);
+
 	memset(ctx, 0, offsetof(struct wm_stream_ctx, match));
 	/* Hold classes: hold_min, doubling, up to hold_time. */
 	ctx->class_time[0] = conf->hold_time;
@@ -138,6 +140,7 @@ wm_stream_ctx_init(struct wm_stream_ctx *ctx, hs_scratch_t *scratch,
 		}
 		ctx->class_time[ctx->nclass++] = conf->hold_time;
 	}
+	ctx->us_mul = ((UINT64_C(1) << 32) + tpu - 1) / tpu;
 	ctx->scratch = scratch;
 	ctx->stats = stats;
 	ctx->conf = conf;

@@ -103,8 +103,7 @@ pins_emit(struct wm_stream_ctx *ctx, struct wm_stream_dir *d)
 		dcold(d)->pin_head = pm->next;
 		pm->next = NULL;
 		pm->owner = NULL;
-		wm_stats_held_add(ctx->stats, (ctx->now - pm->arrival_tsc) /
-				  RTE_MAX(ctx->conf->ticks_per_us, (uint64_t)1));
+		wm_stats_held_add(ctx->stats, stream_held_us(ctx, m));
 		ctx->emit(m, ctx->emit_arg);
 	}
 }

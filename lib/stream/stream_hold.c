@@ -103,10 +103,7 @@ stream_release(struct wm_stream_ctx *ctx, struct wm_stream_dir *d,
 		if (dcold(d)->fix_open && stream_fix_pin(ctx, d, m))
 			continue; /* a batch CRC: waits for its batch */
 		if (pm->held)
-			wm_stats_held_add(ctx->stats,
-					  (ctx->now - pm->arrival_tsc) /
-					  RTE_MAX(ctx->conf->ticks_per_us,
-						  (uint64_t)1));
+			wm_stats_held_add(ctx->stats, stream_held_us(ctx, m));
 		pm->owner = NULL;
 		ctx->emit(m, ctx->emit_arg);
 		n++;

@@ -319,6 +319,8 @@ struct wm_stream_ctx {
 	struct wm_pkt_list held[WM_HOLD_CLASSES]; /* held, per class by
 						   * arrival */
 	uint64_t class_time[WM_HOLD_CLASSES];
+	uint64_t us_mul;                /* 2^32 / conf->ticks_per_us, up: clock
+					 * units to us without a division */
 	unsigned int nclass;
 	uint64_t now;                   /* time of the current call */
 	struct {                        /* end-of-data probes, per database */

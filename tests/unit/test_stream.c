@@ -1324,6 +1324,24 @@ acked_sender_decided_early(void)
 	set_hold(0, 1000);
 }
 
+/* Held time counts in us whatever the clock: here 2,600 units a us. */
+static void
+held_time_in_us(void)
+{
+	reset();
+	sconf.ticks_per_us = 2600;
+	sconf.hold_timeout = WM_FAIL_MASK;
+	set_hold(0, 2600 * 100000);
+	send_c(1, "POST / HTTP/1.1\r\n\r\n");
+	send_mid(20, "card 4111 1111");    /* held: the card may go on */
+	now += 2600 * 1234;
+	send_mid(34, " 1111 1111;");
+	expect_out("POST / HTTP/1.1\r\n\r\ncard 4111 11** **** 1111;");
+	CHECK_EQ(stats.held_max_us, 1234);
+	sconf.ticks_per_us = 1;
+	set_hold(0, 1000);
+}
+
 /*
  * The hold follows the round trip measured at the handshake: a value
  * split over segments a round trip apart is decided by its next one.
@@ -2427,6 +2445,7 @@ main(int argc, char **argv)
 	RUN(view_timeout_inside_percent_escape);
 	RUN(acked_sender_decided_early);
 	RUN(hold_follows_round_trip);
+	RUN(held_time_in_us);
 	RUN(reversed);
 	RUN(duplicate);
 	RUN(overlap_old_wins);
