@@ -86,6 +86,7 @@ struct scan_ctx {
 	const uint8_t *text;  /* the stream, from its offset 0 */
 	size_t base;          /* where the stream begins in the whole text */
 	bool confirm;
+	size_t chunk;         /* bytes a call (0: CHUNK) */
 	unsigned long triggers, confirmed;
 	bool record;          /* keep the detections, not only count */
 	struct detection *d;
@@ -99,11 +100,11 @@ int engine_init(struct engine *e, const struct wm_detector *const *dets,
 void engine_fini(struct engine *e);
 
 /*
- * Scan @n bytes of @text in CHUNK-byte chunks as one stream (a new
- * stream every @flow bytes), then the end-of-stream byte. The text must
- * be followed by BENCH_TEXT_SLACK spare bytes: one for that byte, the
- * rest for Hyperscan's reads past a buffer's end (lib/match/match.c).
- * 0 or -1.
+ * Scan @n bytes of @text in c->chunk-byte chunks (0: CHUNK) as one
+ * stream (a new stream every @flow bytes), then the end-of-stream byte.
+ * The text must be followed by BENCH_TEXT_SLACK spare bytes: one for
+ * that byte, the rest for Hyperscan's reads past a buffer's end
+ * (lib/match/match.c). 0 or -1.
  */
 #define BENCH_TEXT_SLACK 64
 

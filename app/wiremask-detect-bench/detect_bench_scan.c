@@ -145,7 +145,7 @@ on_match(unsigned int id, unsigned long long from, unsigned long long to,
 }
 
 /*
- * Scan @n bytes of @text in CHUNK-byte chunks as one stream (a new
+ * Scan @n bytes of @text in c->chunk-byte chunks as one stream (a new
  * stream every @flow bytes, as flows end), then the end-of-stream byte
  * the engine feeds. The text must be followed by BENCH_TEXT_SLACK
  * spare bytes.
@@ -155,6 +155,7 @@ engine_scan(const struct engine *e, uint8_t *text, size_t n, size_t flow,
 	    struct scan_ctx *c)
 {
 	hs_stream_t *st = NULL;
+	size_t chunk = c->chunk != 0 ? c->chunk : CHUNK;
 	int rc = 0;
 
 	c->e = e;
@@ -166,9 +167,9 @@ engine_scan(const struct engine *e, uint8_t *text, size_t n, size_t flow,
 		c->base = f0;
 		if (hs_open_stream(e->db, 0, &st) != HS_SUCCESS)
 			return -1;
-		for (size_t off = f0; off < fe; off += CHUNK)
+		for (size_t off = f0; off < fe; off += chunk)
 			if (hs_scan_stream(st, (const char *)text + off,
-					   (unsigned int)WM_MIN(CHUNK,
+					   (unsigned int)WM_MIN(chunk,
 								fe - off),
 					   0, e->scratch, on_match,
 					   c) != HS_SUCCESS)
