@@ -213,9 +213,10 @@ wm_rb_trim(struct wm_rb_pool *pool, struct wm_rbuf *rb, uint64_t off)
 	/*
 	 * The newest block stays even when acknowledged: a spurious
 	 * retransmission of recent bytes is then still rewritten and sent
-	 * on rather than dropped (at most one block per direction).
+	 * on rather than dropped (at most one block per direction). The
+	 * head's offset is base: an ACK that trims nothing reads no block.
 	 */
 	while (rb->head != NULL && rb->head != rb->tail &&
-	       rb->head->off + WM_RB_BLOCK <= off)
+	       rb->base + WM_RB_BLOCK <= off)
 		head_drop(pool, rb);
 }

@@ -64,7 +64,7 @@ struct wm_rb_pool {
 	uint64_t slab_cap;
 };
 
-/* One direction's retained bytes: [base, end). */
+/* One direction's retained bytes: [base, end); base is head->off. */
 struct wm_rbuf {
 	struct wm_rb_block *head;
 	struct wm_rb_block *tail;

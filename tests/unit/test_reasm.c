@@ -114,6 +114,18 @@ ack_trims_whole_blocks(void)
 	CHECK(wm_rb_read(&rb, 3 * WM_RB_BLOCK - 4, 4, out));
 	wm_rb_reset(pool, &rb, 0);
 	CHECK_EQ(wm_rb_pool_used(pool), 0);
+	/* From any offset, past a limit's eviction: whole blocks again. */
+	wm_rb_reset(pool, &rb, 1000);
+	wm_rb_append(pool, &rb, data, 3 * WM_RB_BLOCK, 2 * WM_RB_BLOCK);
+	CHECK_EQ(rb.base, 1000 + WM_RB_BLOCK);    /* block 0 evicted */
+	wm_rb_trim(pool, &rb, 1000 + 2 * WM_RB_BLOCK - 1);
+	CHECK_EQ(rb.base, 1000 + WM_RB_BLOCK);    /* not all of block 1 */
+	wm_rb_trim(pool, &rb, 1000 + 2 * WM_RB_BLOCK);
+	CHECK_EQ(rb.base, 1000 + 2 * WM_RB_BLOCK);
+	CHECK(wm_rb_read(&rb, 1000 + 2 * WM_RB_BLOCK, 4, out));
+	CHECK_EQ(memcmp(out, data + 2 * WM_RB_BLOCK, 4), 0);
+	wm_rb_reset(pool, &rb, 0);
+	CHECK_EQ(wm_rb_pool_used(pool), 0);
 	wm_rb_pool_free(pool);
 }
 
