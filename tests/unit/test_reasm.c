@@ -167,6 +167,46 @@ memcap_exhausted_empties(void)
 	wm_rb_pool_free(pool);
 }
 
+/*
+ * Appends of any size, trims and a limit's evictions, drawn: what is
+ * retained always reads back as the bytes appended there.
+ */
+static void
+drawn_appends_read_back(void)
+{
+	static uint8_t src[1 << 16];
+	struct wm_rb_pool *pool = wm_rb_pool_create(1 << 20);
+	struct wm_rbuf rb = { 0 };
+	uint64_t x = 88172645463325252ull, at = 0;
+	uint8_t out[WM_RB_BLOCK];
+	int bad = 0;
+
+	for (size_t i = 0; i < sizeof(src); i++)
+		src[i] = (uint8_t)(i * 131 + (i >> 8));
+	wm_rb_reset(pool, &rb, 0);
+	for (int i = 0; i < 3000 && at < sizeof(src) - 3000; i++) {
+		uint32_t n;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		n = (uint32_t)(x % 3000) + 1;
+		wm_rb_append(pool, &rb, src + at, n, 3 * WM_RB_BLOCK);
+		at += n;
+		if (x & 0x100000)
+			wm_rb_trim(pool, &rb, rb.base + (x >> 40) % (rb.end - rb.base + 1));
+		for (uint64_t o = rb.base; o < rb.end; o += sizeof(out)) {
+			uint32_t k = (uint32_t)WM_MIN(sizeof(out), rb.end - o);
+
+			if (!wm_rb_read(&rb, o, k, out) ||
+			    memcmp(out, src + o, k) != 0)
+				bad++;
+		}
+	}
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(rb.end, at);
+	wm_rb_reset(pool, &rb, 0);
+	wm_rb_pool_free(pool);
+}
+
 int
 main(void)
 {
@@ -178,5 +218,6 @@ main(void)
 	RUN(ack_trims_whole_blocks);
 	RUN(direction_limit_evicts_oldest);
 	RUN(memcap_exhausted_empties);
+	RUN(drawn_appends_read_back);
 	TEST_END();
 }
