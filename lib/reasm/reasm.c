@@ -129,13 +129,7 @@ wm_rb_append(struct wm_rb_pool *pool, struct wm_rbuf *rb, const uint8_t *p,
 
 	while (n > 0) {
 		struct wm_rb_block *t = rb->tail;
-		/*
-		 * Bytes in the tail block, without reading its (cold) header:
-		 * every block before it is full, the head starts at base.
-		 */
-		uint64_t used = t != NULL ?
-				(rb->end - rb->base - 1) % WM_RB_BLOCK + 1 :
-				WM_RB_BLOCK;
+		uint64_t used = t != NULL ? rb->end - t->off : WM_RB_BLOCK;
 		uint32_t k;
 
 		if (used == WM_RB_BLOCK) {
