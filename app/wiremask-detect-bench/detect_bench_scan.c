@@ -145,10 +145,10 @@ on_match(unsigned int id, unsigned long long from, unsigned long long to,
 }
 
 /*
- * Scan @n bytes of @text in c->chunk-byte chunks as one stream (a new
- * stream every @flow bytes, as flows end), then the end-of-stream byte
- * the engine feeds. The text must be followed by BENCH_TEXT_SLACK
- * spare bytes.
+ * Scan @n bytes of @text in c->chunk-byte chunks (0: CHUNK) as one
+ * stream (a new stream every @flow bytes, as flows end), then the
+ * end-of-stream byte the engine feeds. The text must be followed by
+ * BENCH_TEXT_SLACK spare bytes.
  */
 int
 engine_scan(const struct engine *e, uint8_t *text, size_t n, size_t flow,

@@ -191,8 +191,9 @@ drawn_appends_read_back(void)
 		n = (uint32_t)(x % 3000) + 1;
 		wm_rb_append(pool, &rb, src + at, n, 3 * WM_RB_BLOCK);
 		at += n;
-		if (x & 0x100000)
-			wm_rb_trim(pool, &rb, rb.base + (x >> 40) % (rb.end - rb.base + 1));
+		if (x & 0x100000)       /* an ACK somewhere in what is kept */
+			wm_rb_trim(pool, &rb, rb.base + (x >> 40) %
+					      (rb.end - rb.base + 1));
 		for (uint64_t o = rb.base; o < rb.end; o += sizeof(out)) {
 			uint32_t k = (uint32_t)WM_MIN(sizeof(out), rb.end - o);
 
