@@ -476,8 +476,7 @@ setup(void)
 		nmbufs = RTE_MIN(nmbufs, (rte_lcore_count() + 1) * bench.window);
 	nmbufs += 4096;
 	bench.pool = rte_pktmbuf_pool_create("wm_bench", nmbufs,
-		256, RTE_ALIGN_CEIL(sizeof(struct wm_pkt_meta),
-				    RTE_MBUF_PRIV_ALIGN),
+		256, WM_PKT_PRIV_SIZE,
 		(uint16_t)(room + RTE_PKTMBUF_HEADROOM), (int)rte_socket_id());
 	if (bench.pool == NULL) {
 		fprintf(stderr, "wiremask-bench: %u mbufs of %u bytes: %s "

@@ -115,7 +115,7 @@ pool_add(void)
 		return NULL;
 	snprintf(name, sizeof(name), "wm_mbufs%u", wm_cap.npools);
 	mp = rte_pktmbuf_pool_create(name, n, n >= 512 ? 256 : 0,
-		RTE_ALIGN_CEIL(sizeof(struct wm_pkt_meta), RTE_MBUF_PRIV_ALIGN),
+		WM_PKT_PRIV_SIZE,
 		wm_cap.room, (int)rte_socket_id());
 	if (mp == NULL) {
 		wm_log(WM_LOG_ERR, "cannot create %u more mbufs of %u bytes: %s "

@@ -315,7 +315,7 @@ wm_ports_init(struct wm_app *app)
 	if (app->capture)
 		return wm_capture_start(app);
 	app->pool = rte_pktmbuf_pool_create("wm_mbufs", cfg->ports.mbufs,
-		256, RTE_ALIGN_CEIL(sizeof(struct wm_pkt_meta), RTE_MBUF_PRIV_ALIGN),
+		256, WM_PKT_PRIV_SIZE,
 		(uint16_t)RTE_MIN(cfg->ports.mbuf_size + RTE_PKTMBUF_HEADROOM,
 				  (uint32_t)UINT16_MAX),
 		(int)rte_socket_id());

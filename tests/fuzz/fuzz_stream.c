@@ -589,8 +589,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	/* the data path keeps its per-packet state in the private area */
 	pool = rte_pktmbuf_pool_create("fuzz", FUZZ_POOL, 0,
-				       RTE_ALIGN_CEIL(sizeof(struct wm_pkt_meta),
-						      RTE_MBUF_PRIV_ALIGN),
+				       WM_PKT_PRIV_SIZE,
 				       RTE_MBUF_DEFAULT_BUF_SIZE,
 				       SOCKET_ID_ANY);
 	snprintf(text, sizeof(text), fuzz_cfg,

@@ -68,7 +68,7 @@ dp_test_eal(char *argv0)
 		return -1;
 	}
 	pool = rte_pktmbuf_pool_create("t", 4095, 0,
-		RTE_ALIGN_CEIL(sizeof(struct wm_pkt_meta), RTE_MBUF_PRIV_ALIGN),
+		WM_PKT_PRIV_SIZE,
 		2048 + RTE_PKTMBUF_HEADROOM, SOCKET_ID_ANY);
 	return pool != NULL ? 0 : -1;
 }

@@ -737,7 +737,7 @@ main(int argc, char **argv)
 	}
 	pool = rte_pktmbuf_pool_create(
 		"t", 4095, 0,
-		RTE_ALIGN_CEIL(sizeof(struct wm_pkt_meta), RTE_MBUF_PRIV_ALIGN),
+		WM_PKT_PRIV_SIZE,
 		2048 + RTE_PKTMBUF_HEADROOM, SOCKET_ID_ANY);
 	fr = pool == NULL ? NULL : frag_new(64);
 	if (fr == NULL) {

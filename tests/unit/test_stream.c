@@ -2390,7 +2390,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	pool = rte_pktmbuf_pool_create("t", 8191, 0,
-		RTE_ALIGN_CEIL(sizeof(struct wm_pkt_meta), RTE_MBUF_PRIV_ALIGN),
+		WM_PKT_PRIV_SIZE,
 		2048 + RTE_PKTMBUF_HEADROOM, SOCKET_ID_ANY);
 	cfg = wm_config_load_string(test_cfg, "test", err, sizeof(err));
 	if (pool == NULL || cfg == NULL) {
