@@ -129,8 +129,9 @@ uint64_t wm_rb_blocks_bytes(const struct wm_rbuf *rb);
 struct wm_pkt_meta {
 	/*
 	 * What every packet's path reads and writes comes first: with the
-	 * parse result it fills the first two cache lines, so a packet
-	 * that is not held or queued touches no third one.
+	 * parse result it fills the first two cache lines; a packet that
+	 * is not held or queued uses no third one (the datapath prefetches
+	 * all three with the headers: most segments with bytes are held).
 	 */
 	uint32_t hash;                  /* flow hash (picks the worker) */
 	uint16_t out_port;
