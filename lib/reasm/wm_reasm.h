@@ -167,6 +167,10 @@ _Static_assert(offsetof(struct wm_pkt_meta, pi) + sizeof(struct wm_pkt_info) <=
 #define WM_PKT_PRIV_SIZE \
 	RTE_ALIGN_CEIL(sizeof(struct wm_pkt_meta), RTE_CACHE_LINE_SIZE)
 
+_Static_assert(sizeof(struct rte_mbuf) % RTE_CACHE_LINE_SIZE == 0 &&
+	       RTE_PKTMBUF_HEADROOM % RTE_CACHE_LINE_SIZE == 0,
+	       "mbuf, private area and headroom in whole lines: frames on one");
+
 
 static inline struct wm_pkt_meta *
 wm_pkt_meta(struct rte_mbuf *m)

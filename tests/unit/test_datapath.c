@@ -387,6 +387,24 @@ rx_size_follows_frame_sizes(void)
 	wm_dp_free(dp);
 }
 
+/*
+ * A pool with the meta's private area (WM_PKT_PRIV_SIZE) puts every
+ * frame on a cache line: Ethernet, IPv4 and TCP headers in one.
+ */
+static void
+frames_start_on_a_line(void)
+{
+	struct rte_mbuf *m[8];
+
+	CHECK_EQ(rte_pktmbuf_alloc_bulk(pool, m, 8), 0);
+	for (int i = 0; i < 8; i++) {
+		CHECK_EQ((uintptr_t)rte_pktmbuf_mtod(m[i], char *) %
+			 RTE_CACHE_LINE_SIZE, 0);
+		CHECK_EQ((uintptr_t)wm_pkt_meta(m[i]) % RTE_CACHE_LINE_SIZE, 0);
+	}
+	rte_pktmbuf_free_bulk(m, 8);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -395,6 +413,7 @@ main(int argc, char **argv)
 		return 1;
 	g = gen_load(cfg_text);
 
+	RUN(frames_start_on_a_line);
 	RUN(rss_owner_symmetric);
 	RUN(rss_owner_is_nic_toeplitz);
 	RUN(owner_multiply_shift);
