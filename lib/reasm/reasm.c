@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -159,6 +160,35 @@ wm_rb_append(struct wm_rb_pool *pool, struct wm_rbuf *rb, const uint8_t *p,
 		evicted += rb->base - before;
 	}
 	return (int64_t)evicted;
+}
+
+/* Prefetch for writing the lines of [p, p + n). */
+static void
+prefetch_write(const uint8_t *p, size_t n)
+{
+	const uint8_t *end = p + n;
+
+	p = (const uint8_t *)((uintptr_t)p & ~(uintptr_t)63);
+	for (; p < end; p += 64)
+		__builtin_prefetch(p, 1);
+}
+
+void
+wm_rb_prefetch(const struct wm_rb_pool *pool, const struct wm_rbuf *rb,
+	       uint32_t n)
+{
+	const struct wm_rb_block *t = rb->tail;
+	uint64_t used = t != NULL ? rb->end - t->off : WM_RB_BLOCK;
+	uint32_t room = (uint32_t)(WM_RB_BLOCK - used);
+
+	if (room > 0)
+		prefetch_write(t->data + used, WM_MIN(n, room));
+	if (n <= room || pool->free == NULL)
+		return;
+	/* The next block: its header (written first), then its data. */
+	prefetch_write((const uint8_t *)pool->free,
+		       WM_MIN(n - room + offsetof(struct wm_rb_block, data),
+			      sizeof(struct wm_rb_block)));
 }
 
 /* Visit the retained pieces of [off, off + n): fn(block bytes, buf). */

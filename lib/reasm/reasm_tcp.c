@@ -67,6 +67,13 @@ wm_reasm_retain(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d,
 		rc->stats->ctr[WM_CTR_REASM_EVICTED] += (uint64_t)ev;
 }
 
+void
+wm_reasm_retain_prefetch(const struct wm_reasm_ctx *rc,
+			 const struct wm_reasm_dir *d, uint32_t n)
+{
+	wm_rb_prefetch(rc->pool, &d->c->rb, n);
+}
+
 /*
  * Make the @n payload bytes of @m from @pos, at stream offset @off, what
  * was judged there before (retained in @rb). False when those bytes are

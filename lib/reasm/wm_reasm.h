@@ -93,6 +93,16 @@ void wm_rb_reset(struct wm_rb_pool *pool, struct wm_rbuf *rb, uint64_t off);
 int64_t wm_rb_append(struct wm_rb_pool *pool, struct wm_rbuf *rb,
 		     const uint8_t *p, uint32_t n, uint64_t limit);
 
+/**
+ * Ask the cache, for writing, for where the next @n bytes appended to
+ * @rb go: the room left in its tail block, then the block @pool gives
+ * next. Nothing is allocated or changed. The copy of each segment's
+ * payload otherwise waits for lines of a block last written many
+ * packets ago, one read for ownership at a time.
+ */
+void wm_rb_prefetch(const struct wm_rb_pool *pool, const struct wm_rbuf *rb,
+		    uint32_t n);
+
 /** Copy [off, off + n) to @out; false (nothing copied) unless all retained. */
 bool wm_rb_read(const struct wm_rbuf *rb, uint64_t off, uint32_t n,
 		uint8_t *out);
@@ -607,5 +617,9 @@ uint64_t wm_reasm_rest(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d);
  */
 void wm_reasm_retain(struct wm_reasm_ctx *rc, struct wm_reasm_dir *d,
 		     const uint8_t *p, uint32_t n);
+
+/** wm_rb_prefetch() for the next @n bytes wm_reasm_retain() keeps of @d. */
+void wm_reasm_retain_prefetch(const struct wm_reasm_ctx *rc,
+			      const struct wm_reasm_dir *d, uint32_t n);
 
 #endif /* WM_REASM_H */

@@ -520,6 +520,8 @@ payload_scan(struct wm_stream_ctx *ctx, struct wm_flow *f,
 	if (chunk * f->policy->db->npatterns > WM_STREAM_MATCH_MAX)
 		chunk = WM_STREAM_MATCH_MAX / f->policy->db->npatterns;
 	ctx->stats->ctr[WM_CTR_STREAM_BYTES] += left;
+	/* The protocol stage runs first: time for the retained copy's lines. */
+	wm_reasm_retain_prefetch(&ctx->reasm, &d->r, left);
 	while (seg != NULL && off >= seg->data_len) {
 		off -= seg->data_len;
 		seg = seg->next;

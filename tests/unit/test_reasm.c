@@ -208,6 +208,36 @@ drawn_appends_read_back(void)
 	wm_rb_pool_free(pool);
 }
 
+/* A prefetch of the next append's lines, in every state: changes nothing. */
+static void
+prefetch_changes_nothing(void)
+{
+	struct wm_rb_pool *pool = wm_rb_pool_create(2 * 2048);  /* 2 blocks */
+	const uint32_t sizes[] = { 0, 1, 100, WM_RB_BLOCK, UINT32_MAX };
+	struct wm_rbuf rb = { 0 };
+	/* empty; mid-block; the tail full; the pool exhausted */
+	const uint32_t fills[] = { 0, 700, WM_RB_BLOCK - 700, WM_RB_BLOCK };
+
+	wm_rb_reset(pool, &rb, 5);
+	for (size_t f = 0; f < sizeof(fills) / sizeof(fills[0]); f++) {
+		if (fills[f] > 0)
+			CHECK_EQ(wm_rb_append(pool, &rb, data, fills[f],
+					      1 << 20), 0);
+		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			struct wm_rbuf before = rb;
+			struct wm_rb_pool pbefore = *pool;
+
+			wm_rb_prefetch(pool, &rb, sizes[i]);
+			CHECK_MEM(&rb, &before, sizeof(rb));
+			CHECK_MEM(pool, &pbefore, sizeof(*pool));
+		}
+	}
+	CHECK(pool->free == NULL);      /* the last state had none to give */
+	CHECK_EQ(rb.end, 5 + 2 * WM_RB_BLOCK);
+	wm_rb_reset(pool, &rb, 0);
+	wm_rb_pool_free(pool);
+}
+
 int
 main(void)
 {
@@ -220,5 +250,6 @@ main(void)
 	RUN(direction_limit_evicts_oldest);
 	RUN(memcap_exhausted_empties);
 	RUN(drawn_appends_read_back);
+	RUN(prefetch_changes_nothing);
 	TEST_END();
 }
