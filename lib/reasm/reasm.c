@@ -178,9 +178,17 @@ wm_rb_prefetch(const struct wm_rb_pool *pool, const struct wm_rbuf *rb,
 	       uint32_t n)
 {
 	const struct wm_rb_block *t = rb->tail;
-	uint64_t used = t != NULL ? rb->end - t->off : WM_RB_BLOCK;
-	uint32_t room = (uint32_t)(WM_RB_BLOCK - used);
+	/*
+	 * The tail's fill without reading its header (a miss of its own):
+	 * every block but the tail is full, and base is the head's offset.
+	 */
+	uint32_t used = t != NULL ?
+		(uint32_t)((rb->end - rb->base - 1) % WM_RB_BLOCK) + 1 :
+		WM_RB_BLOCK;
+	uint32_t room = WM_RB_BLOCK - used;
 
+	if (t != NULL)
+		__builtin_prefetch(t, 1);       /* the append reads its offset */
 	if (room > 0)
 		prefetch_write(t->data + used, WM_MIN(n, room));
 	if (n <= room || pool->free == NULL)

@@ -194,6 +194,10 @@ drawn_appends_read_back(void)
 		if (x & 0x100000)       /* an ACK somewhere in what is kept */
 			wm_rb_trim(pool, &rb, rb.base + (x >> 40) %
 					      (rb.end - rb.base + 1));
+		/* Every block but the tail full (wm_rb_prefetch counts on it). */
+		if (wm_rb_blocks_bytes(&rb) / 2048 !=
+		    (rb.end - rb.base + WM_RB_BLOCK - 1) / WM_RB_BLOCK)
+			bad++;
 		for (uint64_t o = rb.base; o < rb.end; o += sizeof(out)) {
 			uint32_t k = (uint32_t)WM_MIN(sizeof(out), rb.end - o);
 
