@@ -56,6 +56,7 @@ stats_sum(struct wm_stats *total)
 	for (unsigned int i = 0; i < wm_app.nworkers; i++)
 		wm_stats_add(total, wm_dp_stats(wm_app.workers[i]->dp));
 	wm_reload_stats(total);
+	wm_events_stats(total);
 	/* counted by the detectors themselves, every thread's */
 	total->ctr[WM_CTR_DETECT_ERROR] += wm_detect_errors();
 }
@@ -280,6 +281,7 @@ control_loop(const struct wm_opts *o)
 
 		usleep(1000);
 		now = rte_rdtsc();
+		wm_events_drain(&wm_app);
 		wm_metrics_poll(now);
 		wm_reload_poll(now);
 		wm_progress_poll(now);
@@ -506,6 +508,7 @@ main(int argc, char **argv)
 		o.idle_exit_ms = wm_ports_all_pcap(&wm_app) ? 100 : 0;
 	control_loop(&o);
 	workers_stop();
+	wm_events_drain(&wm_app);       /* the workers' last lines */
 	summary_print(stdout);
 	if (o.stats_json != NULL && stats_json_write(o.stats_json) < 0)
 		rc = 2;

@@ -180,6 +180,7 @@ snap_refresh(void)
 		m->retained_bytes = u.retained_bytes;
 	}
 	wm_reload_stats(&snap.stats);
+	wm_events_stats(&snap.stats);
 	snap_ports();
 	snap.tsc = rte_rdtsc();
 	snap.valid = true;

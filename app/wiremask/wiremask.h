@@ -29,7 +29,10 @@
 #define WM_BURST WM_DP_BURST
 #define WM_RING_SIZE 8192
 #define WM_MAX_RXQ 64
-#define WM_EVENT_BUF 16384
+/* Event log lines a worker may have waiting: bytes, a power of two. */
+#define WM_EVENT_RING (1u << 20)
+/* One event line at most (a longer one is lost and counted). */
+#define WM_EVENT_LINE 1024
 /*
  * net_pcap (DPDK 22.11) writes a chained frame through a buffer of
  * RTE_ETH_PCAP_SNAPLEN (16,128) bytes and drops the rest, keeping the
@@ -85,8 +88,13 @@ struct wm_worker {
 	uint64_t poll_cycles;
 	uint64_t busy_cycles;
 	int rx_stopped;                 /* release: its last hand-off done */
-	size_t ev_len;                  /* event log lines not yet written */
-	char ev_buf[WM_EVENT_BUF];
+	/*
+	 * Event log lines (events.c): the worker appends at ev_head, the
+	 * control lcore writes them out from ev_tail (both __atomic).
+	 */
+	char *ev_ring;                  /* WM_EVENT_RING bytes, NULL: off */
+	uint64_t ev_head __rte_cache_aligned;
+	uint64_t ev_tail __rte_cache_aligned;
 } __rte_cache_aligned;
 
 struct wm_app {
@@ -169,8 +177,11 @@ void wm_capture_json(FILE *f);
 /* events.c */
 int wm_events_open(struct wm_app *app);
 void wm_events_close(struct wm_app *app);
+int wm_events_worker_init(struct wm_worker *w, int socket);
+void wm_events_worker_free(struct wm_worker *w);
 void wm_events_write(void *arg, const struct wm_stream_event *e);
-void wm_events_flush(struct wm_worker *w);
+void wm_events_drain(struct wm_app *app);    /* control lcore */
+void wm_events_stats(struct wm_stats *total);
 
 /* links.c: link-state propagation, the status file (control lcore) */
 void wm_links_init(uint64_t now);

@@ -205,9 +205,6 @@ wm_worker_main(void *arg)
 		wm_dp_tick(w->dp, now);
 		/* Quiescent between bursts; a new config taken here. */
 		wm_reload_worker(w);
-		/* Event lines go out when the worker has a quiet moment. */
-		if (w->ev_len != 0 && w->last_rx_tsc != now)
-			wm_events_flush(w);
 	}
 	/* Others may still hand us packets until they stop receiving. */
 	__atomic_store_n(&w->rx_stopped, 1, __ATOMIC_RELEASE);
@@ -219,8 +216,6 @@ wm_worker_main(void *arg)
 	while (ring_poll(w, rte_rdtsc()) > 0)
 		;
 	wm_dp_flush(w->dp);
-	if (w->ev_len != 0)
-		wm_events_flush(w);
 	return 0;
 }
 
@@ -231,6 +226,7 @@ worker_free(struct wm_worker *w)
 		return;
 	wm_dp_free(w->dp);
 	rte_ring_free(w->ring);
+	wm_events_worker_free(w);
 	rte_free(w);
 }
 
@@ -271,7 +267,8 @@ worker_create(struct wm_app *app, unsigned int index, unsigned int lcore)
 	snprintf(name, sizeof(name), "wm_ring_%u", index);
 	w->ring = rte_ring_create(name, WM_RING_SIZE, socket, RING_F_SC_DEQ);
 	w->dp = wm_dp_create(&c, index, socket);
-	if (w->ring == NULL || w->dp == NULL) {
+	if (w->ring == NULL || w->dp == NULL ||
+	    wm_events_worker_init(w, socket) < 0) {
 		worker_free(w);
 		return NULL;
 	}

@@ -142,7 +142,7 @@
 	X(MASK_KEY_ERROR, "mask.key_error", "keyed operator could not apply (value too short for FF1, crypto error): redacted instead") \
 	X(DROP_POLICY, "drop.policy", "segments dropped: a drop rule matched (rest of flow dropped)") \
 	X(EVENT, "event.written", "masking decisions written to the event log") \
-	X(EVENT_LOST, "event.lost", "events lost: event log write failed or line too long") \
+	X(EVENT_LOST, "event.lost", "events lost: worker's event ring full, log write failed or line too long") \
 	X(FRAG_REASSEMBLED, "frag.reassembled", "IP datagrams reassembled from fragments") \
 	X(FRAG_REFRAGMENTED, "frag.out", "frames sent for reassembled datagrams: their fragments, or the datagram whole when it fits") \
 	X(FRAG_TIMEOUT, "frag.timeout", "fragments freed: their datagram was incomplete at the timeout or at exit") \

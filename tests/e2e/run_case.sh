@@ -460,6 +460,7 @@ import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1])]
 st = json.load(open(sys.argv[2]))['counters']
 assert len(lines) == st['mask.values'] == st['event.written'] > 0, (len(lines), st['mask.values'])
+assert st['event.lost'] == 0, st['event.lost']
 for e in lines:
     for k in ('src', 'sport', 'dst', 'dport', 'segment', 'detector', 'operator', 'offset',
               'length', 'fingerprint'):
@@ -467,6 +468,19 @@ for e in lines:
     assert len(e['fingerprint']) == 16 and e['operator'] == 'token'
 print('  %d events, keys and fingerprints present' % len(lines))
 EOF2
+
+	if [ -w /dev/full ]; then
+		echo "event log that cannot be written: masking goes on, every line counted lost"
+		sed -e "s|\"$d/events.jsonl\"|\"/dev/full\"|" "$cfg" >"$d/full.cfg"
+		run_op two_directions "$d/full.cfg" "$d/full"
+		"$PY" "$CHECK" --keyed --label event-full \
+			"$caps/two_directions.pcap" "$d/full/out.pcap" || fail "masking with the log failing"
+		grep -q "events.path: write failed" "$d/full/wiremask.log" || fail "log failure not said"
+		"$PY" -c 'import json,sys; c=json.load(open(sys.argv[1]))["counters"]; sys.exit(not (c["event.lost"] == c["mask.values"] > 0 and c["event.written"] == 0))' \
+			"$d/full/stats.json" || fail "lost event lines not counted"
+	else
+		echo "SKIP event log that cannot be written: /dev/full is not writable here"
+	fi
 
 	echo "alert: bytes pass as they are, every value counted and logged"
 	cfg=$d/alert.cfg
