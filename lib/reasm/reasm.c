@@ -168,8 +168,8 @@ prefetch_write(const uint8_t *p, size_t n)
 {
 	const uint8_t *end = p + n;
 
-	p = (const uint8_t *)((uintptr_t)p & ~(uintptr_t)63);
-	for (; p < end; p += 64)
+	p = (const uint8_t *)((uintptr_t)p & ~(uintptr_t)(WM_CACHE_LINE - 1));
+	for (; p < end; p += WM_CACHE_LINE)
 		__builtin_prefetch(p, 1);
 }
 
